@@ -1,0 +1,59 @@
+// ChairControl over gRPC. Handlers never block a gRPC thread: planning (plugin calls) runs on
+// the planning pool, session changes are posted to the dispatch thread, and each call is
+// finished from wherever its work completes.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include <memory>
+
+#include "chair/v1/control.grpc.pb.h"
+#include "program/program_library.hpp"
+#include "session/session_manager.hpp"
+#include "session/status_hub.hpp"
+
+namespace chaird::api {
+
+struct ControlDependencies {
+  boost::asio::io_context& dispatch;     // the session manager's thread
+  boost::asio::thread_pool& planning;    // plans off the gRPC threads
+  SessionManager& sessions;
+  StatusHub& hub;
+  std::shared_ptr<const ProgramLibrary> library;
+  ProgramCheckContext check;             // chair, techniques, governor, budget
+};
+
+class ControlService final : public chair::v1::ChairControl::CallbackService {
+ public:
+  explicit ControlService(ControlDependencies deps);
+
+  grpc::ServerUnaryReactor* ListPrograms(grpc::CallbackServerContext* context,
+                                         const chair::v1::ListProgramsRequest* request,
+                                         chair::v1::ListProgramsResponse* response) override;
+  grpc::ServerUnaryReactor* ListTechniques(grpc::CallbackServerContext* context,
+                                           const chair::v1::ListTechniquesRequest* request,
+                                           chair::v1::ListTechniquesResponse* response) override;
+  grpc::ServerUnaryReactor* StartSession(grpc::CallbackServerContext* context,
+                                         const chair::v1::StartSessionRequest* request,
+                                         chair::v1::StartSessionResponse* response) override;
+  grpc::ServerUnaryReactor* StopSession(grpc::CallbackServerContext* context,
+                                        const chair::v1::StopSessionRequest* request,
+                                        chair::v1::StopSessionResponse* response) override;
+  grpc::ServerUnaryReactor* EmergencyStop(grpc::CallbackServerContext* context,
+                                          const chair::v1::EmergencyStopRequest* request,
+                                          chair::v1::EmergencyStopResponse* response) override;
+  grpc::ServerUnaryReactor* ResetSafety(grpc::CallbackServerContext* context,
+                                        const chair::v1::ResetSafetyRequest* request,
+                                        chair::v1::ResetSafetyResponse* response) override;
+  grpc::ServerWriteReactor<chair::v1::SessionStatus>* WatchSession(
+      grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) override;
+
+ private:
+  ControlDependencies deps_;
+};
+
+// Checks a start request's own fields (ranges, names); the refusal when they are wrong.
+std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest& request);
+
+}  // namespace chaird::api

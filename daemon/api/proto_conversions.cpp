@@ -1,0 +1,59 @@
+#include "proto_conversions.hpp"
+
+namespace chaird::api {
+
+chair::v1::TechniqueDescription to_proto(const LoadedTechnique& t) {
+  chair::v1::TechniqueDescription out;
+  const auto& d = t.description;
+  out.set_name(d.name);
+  out.set_version(d.version);
+  out.set_summary(d.summary);
+  for (const auto& p : d.params) {
+    auto* q = out.add_params();
+    q->set_name(p.name);
+    q->set_type(static_cast<chair::v1::ParamType>(p.type));
+    q->set_unit(p.unit);
+    q->set_summary(p.summary);
+    q->set_min(p.min);
+    q->set_max(p.max);
+    q->set_default_number(p.default_number);
+    q->set_default_flag(p.default_flag);
+    for (const auto& c : p.choices) q->add_choices(c);
+    q->set_default_choice(p.default_choice);
+  }
+  for (const auto& a : d.actuators) {
+    auto* r = out.add_actuators();
+    r->set_id(a.id);
+    r->set_required(a.required);
+    r->set_purpose(a.purpose);
+  }
+  out.mutable_tempo()->set_min_cpm(d.tempo.min_cpm);
+  out.mutable_tempo()->set_max_cpm(d.tempo.max_cpm);
+  out.mutable_tempo()->set_default_cpm(d.tempo.default_cpm);
+  for (const auto& z : d.zones) out.add_zones(z);
+  out.set_library_path(t.path);
+  out.set_abi_version(t.abi_version);
+  return out;
+}
+
+chair::v1::ProgramSummary to_proto(const LibraryEntry& entry) {
+  chair::v1::ProgramSummary out;
+  *out.mutable_metadata() = entry.program->program.metadata();
+  out.set_planned_duration_ms(entry.planned_duration_ms);
+  out.set_step_count(entry.step_count);
+  out.set_source_path(entry.program->source.path);
+  return out;
+}
+
+grpc::Status to_status(const Refusal& r) {
+  switch (r.kind) {
+    case Refusal::Kind::kInvalidArgument: return {grpc::StatusCode::INVALID_ARGUMENT, r.message};
+    case Refusal::Kind::kNotFound: return {grpc::StatusCode::NOT_FOUND, r.message};
+    case Refusal::Kind::kFailedPrecondition: return {grpc::StatusCode::FAILED_PRECONDITION, r.message};
+    case Refusal::Kind::kUnavailable: return {grpc::StatusCode::UNAVAILABLE, r.message};
+    case Refusal::Kind::kInternal: return {grpc::StatusCode::INTERNAL, r.message};
+  }
+  return {grpc::StatusCode::UNKNOWN, r.message};
+}
+
+}  // namespace chaird::api

@@ -1,0 +1,18 @@
+// Between the core's types and the API's messages.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include "chair/v1/control.pb.h"
+#include "chair/v1/technique.pb.h"
+#include "common/refusal.hpp"
+#include "plugin_host/plugin_library.hpp"
+#include "program/program_library.hpp"
+
+namespace chaird::api {
+
+chair::v1::TechniqueDescription to_proto(const LoadedTechnique& technique);
+chair::v1::ProgramSummary to_proto(const LibraryEntry& entry);
+grpc::Status to_status(const Refusal& refusal);
+
+}  // namespace chaird::api

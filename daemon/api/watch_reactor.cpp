@@ -1,0 +1,82 @@
+#include "watch_reactor.hpp"
+
+namespace chaird::api {
+namespace {
+
+bool is_final(chair::v1::SessionState s) {
+  return s == chair::v1::COMPLETED || s == chair::v1::STOPPED || s == chair::v1::FAULTED ||
+         s == chair::v1::EMERGENCY_STOPPED;
+}
+
+}  // namespace
+
+WatchReactor::WatchReactor(StatusHub& hub, std::string session_id)
+    : hub_(hub), session_id_(std::move(session_id)), mailbox_(std::make_shared<Mailbox>(this)) {
+  hub_.add(mailbox_);
+  mailbox_->mutex.lock();
+  write_latest_locked();
+  mailbox_->release();
+}
+
+void WatchReactor::Mailbox::on_status() {
+  // The dispatch thread never waits: if the stream is busy, whoever holds it sees the poke.
+  poked.store(true);
+  if (mutex.try_lock()) release();
+}
+
+void WatchReactor::Mailbox::release() {
+  do {
+    if (poked.exchange(false) && reactor != nullptr) reactor->write_latest_locked();
+    mutex.unlock();
+  } while (poked.load() && mutex.try_lock());
+}
+
+void WatchReactor::write_latest_locked() {
+  if (finished_ || in_flight_) return;
+  if (final_written_) {
+    finish_locked(grpc::Status::OK);
+    return;
+  }
+  StatusHub::StatusPtr latest = hub_.latest();
+  if (!latest || latest->sequence() == written_sequence_) return;
+  current_ = std::move(latest);
+  written_sequence_ = current_->sequence();
+  final_written_ = !session_id_.empty() &&
+                   (current_->session_id() != session_id_ || is_final(current_->state()));
+  in_flight_ = true;
+  StartWrite(current_.get());
+}
+
+void WatchReactor::OnWriteDone(bool ok) {
+  mailbox_->mutex.lock();
+  in_flight_ = false;
+  if (!ok) {
+    finish_locked(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the watcher went away"));
+  } else {
+    mailbox_->poked.store(true);  // write whatever is newest now
+  }
+  mailbox_->release();
+}
+
+void WatchReactor::OnCancel() {
+  mailbox_->mutex.lock();
+  finish_locked(grpc::Status::CANCELLED);
+  mailbox_->release();
+}
+
+void WatchReactor::finish_locked(grpc::Status status) {
+  if (finished_) return;
+  finished_ = true;
+  Finish(std::move(status));
+}
+
+void WatchReactor::OnDone() {
+  {
+    std::lock_guard lock(mailbox_->mutex);
+    mailbox_->reactor = nullptr;
+  }
+  hub_.remove(mailbox_.get());
+  delete this;
+}
+
+}  // namespace chaird::api

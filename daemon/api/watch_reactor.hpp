@@ -1,0 +1,63 @@
+// WatchSession's stream. The dispatch thread pokes it when a status is published; it writes
+// the latest status whenever no write is in flight (one write per stream at a time), so a slow
+// client gets fewer, newer statuses and never holds up the chair. It finishes exactly once:
+// after the watched session's final status, or when the client cancels (or the server shuts
+// down).
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "chair/v1/control.pb.h"
+#include "session/status_hub.hpp"
+
+namespace chaird::api {
+
+class WatchReactor final : public grpc::ServerWriteReactor<chair::v1::SessionStatus> {
+ public:
+  // Starts writing at once; session_id empty means "watch everything until cancelled".
+  WatchReactor(StatusHub& hub, std::string session_id);
+
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+ private:
+  // Shared with the hub so that a poke after OnDone finds no reactor instead of a freed one.
+  struct Mailbox final : StatusWatcher {
+    explicit Mailbox(WatchReactor* r) : reactor(r) {}
+    void on_status() override;
+    // Called with the mutex held; releases it, re-running for any poke that came meanwhile.
+    void release();
+
+    std::mutex mutex;
+    std::atomic<bool> poked{false};
+    WatchReactor* reactor;
+  };
+
+  // With the mailbox mutex held.
+  void write_latest_locked();
+  void finish_locked(grpc::Status status);
+
+  StatusHub& hub_;
+  const std::string session_id_;
+  std::shared_ptr<Mailbox> mailbox_;
+  StatusHub::StatusPtr current_;  // the message being written
+  std::uint64_t written_sequence_ = 0;
+  bool in_flight_ = false;
+  bool final_written_ = false;
+  bool finished_ = false;
+};
+
+// A stream that ends at once with a status (a refused watch).
+class RefusedWatch final : public grpc::ServerWriteReactor<chair::v1::SessionStatus> {
+ public:
+  explicit RefusedWatch(grpc::Status status) { Finish(std::move(status)); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace chaird::api

@@ -1,0 +1,200 @@
+#include "daemon.hpp"
+
+#include <boost/asio/post.hpp>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <future>
+
+#include "clock/steady_scheduler.hpp"
+
+namespace chaird {
+namespace {
+
+namespace fs = std::filesystem;
+
+void log_diagnostics(const Diagnostics& d, spdlog::level::level_enum level) {
+  for (const auto& item : d.items()) spdlog::log(level, "{}", item.to_string());
+}
+
+// A socket file that nobody answers on is left over from a crash; one that answers belongs to
+// a running chaird, which must not be taken over.
+bool socket_in_use(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+  const bool in_use = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  ::close(fd);
+  return in_use;
+}
+
+}  // namespace
+
+bool Daemon::start(const chair::v1::DaemonConfig& config) {
+  if (!load(config)) return false;
+
+  // The clock.
+  switch (config.clock().mode()) {
+    case chair::v1::VIRTUAL:
+    case chair::v1::MANUAL: {
+      auto mode = config.clock().mode() == chair::v1::MANUAL ? VirtualScheduler::Mode::kManual
+                                                             : VirtualScheduler::Mode::kFreeRunning;
+      auto scheduler = std::make_unique<VirtualScheduler>(dispatch_, mode);
+      if (mode == VirtualScheduler::Mode::kManual) manual_clock_ = scheduler.get();
+      scheduler_ = std::move(scheduler);
+      break;
+    }
+    case chair::v1::SCALED:
+      scheduler_ = std::make_unique<SteadyScheduler>(dispatch_, config.clock().time_scale());
+      break;
+    default:
+      scheduler_ = std::make_unique<SteadyScheduler>(dispatch_, 1.0);
+  }
+
+  bus_ = std::make_unique<sim::SimulatedChair>(chair_, *scheduler_);
+  if (!config.sim().trace_path().empty()) {
+    auto recorder = sim::TraceRecorder::open(config.sim().trace_path());
+    if (!recorder) {
+      spdlog::error("cannot write the trace: {}", recorder.error());
+      return false;
+    }
+    recorder_ = std::move(*recorder);
+    hub_.set_recorder(recorder_.get());
+  }
+
+  SessionManagerOptions options;
+  options.cooldown_ms = config.stop_cooldown_ms();
+  options.executor.telemetry_period_ms = config.sim().telemetry_period_ms();
+  options.executor.lookahead_ms = config.dispatch_lookahead_ms();
+  if (config.clock().mode() == chair::v1::SCALED) {
+    // Look ahead at least 40 ms of real time, so that a scheduling hiccup of the machine never
+    // makes a command late for the board.
+    options.executor.lookahead_ms = std::max<std::int64_t>(
+        options.executor.lookahead_ms, std::llround(40.0 * config.clock().time_scale()));
+  }
+  sessions_ = std::make_unique<SessionManager>(*scheduler_, *bus_, *governor_, hub_, options);
+
+  work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+      dispatch_.get_executor());
+  dispatch_thread_ = std::thread([this] { dispatch_.run(); });
+  if (!serve(config)) {
+    stop();
+    return false;
+  }
+  return true;
+}
+
+bool Daemon::load(const chair::v1::DaemonConfig& config) {
+  auto chair = ChairModel::load(config.chair_profile());
+  if (!chair) {
+    spdlog::error("cannot load the chair profile:");
+    log_diagnostics(chair.error(), spdlog::level::err);
+    return false;
+  }
+  chair_ = *chair;
+  spdlog::info("chair '{}' ({}): {} actuators, {} zones", chair_->profile().id(), chair_->profile().name(),
+               chair_->actuator_count(), chair_->zones().size());
+
+  Diagnostics refusals;
+  std::vector<std::string> dirs(config.plugin_dirs().begin(), config.plugin_dirs().end());
+  catalog_ = std::make_shared<const TechniqueCatalog>(TechniqueCatalog::load(dirs, refusals));
+  log_diagnostics(refusals, spdlog::level::warn);
+  spdlog::info("{} techniques: {}", catalog_->all().size(), fmt::join(catalog_->names(), ", "));
+
+  governor_ = std::make_unique<SafetyGovernor>(chair_, SessionLimits{config.max_session_ms()});
+
+  ProgramCheckContext context;
+  context.chair = chair_;
+  context.catalog = catalog_;
+  context.governor = governor_.get();
+  context.plugin_budget = std::chrono::milliseconds(config.plugin_call_budget_ms());
+  Diagnostics program_refusals;
+  std::vector<std::string> program_dirs(config.program_dirs().begin(), config.program_dirs().end());
+  library_ = ProgramLibrary::load(program_dirs, context, program_refusals);
+  if (!program_refusals.empty()) {
+    spdlog::warn("some programs were refused:");
+    log_diagnostics(program_refusals, spdlog::level::warn);
+  }
+  spdlog::info("{} programs ready", library_->entries().size());
+  return true;
+}
+
+bool Daemon::serve(const chair::v1::DaemonConfig& config) {
+  ProgramCheckContext context;
+  context.chair = chair_;
+  context.catalog = catalog_;
+  context.governor = governor_.get();
+  context.resolver = ProgramLibrary::resolver(library_);
+  context.plugin_budget = std::chrono::milliseconds(config.plugin_call_budget_ms());
+  control_ = std::make_unique<api::ControlService>(
+      api::ControlDependencies{dispatch_, planning_, *sessions_, hub_, library_, context});
+  bench_ = std::make_unique<api::SimBenchService>(dispatch_, manual_clock_);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  if (!config.listen_unix().empty()) {
+    socket_path_ = config.listen_unix();
+    std::error_code ec;
+    fs::create_directories(fs::path(socket_path_).parent_path(), ec);
+    if (fs::exists(socket_path_, ec)) {
+      if (socket_in_use(socket_path_)) {
+        spdlog::error("{} is in use: another chaird is running", socket_path_);
+        return false;
+      }
+      fs::remove(socket_path_, ec);
+    }
+    // Who may connect to the socket may move the chair: owner and group only.
+    builder.AddListeningPort("unix:" + socket_path_, grpc::experimental::LocalServerCredentials(UDS));
+  }
+  if (!config.listen_tcp().empty()) {
+    builder.AddListeningPort(config.listen_tcp(), grpc::experimental::LocalServerCredentials(LOCAL_TCP));
+  }
+  builder.RegisterService(control_.get());
+  builder.RegisterService(bench_.get());
+  server_ = builder.BuildAndStart();
+  if (!server_) {
+    spdlog::error("cannot listen on {}{}", socket_path_, config.listen_tcp().empty() ? "" : " / " + config.listen_tcp());
+    return false;
+  }
+  if (!socket_path_.empty()) ::chmod(socket_path_.c_str(), 0660);
+  spdlog::info("listening on unix:{}{}", socket_path_,
+               config.listen_tcp().empty() ? "" : " and " + config.listen_tcp());
+  return true;
+}
+
+void Daemon::stop() {
+  // 1. The chair first: safe state, on the dispatch thread that owns it.
+  if (sessions_ && dispatch_thread_.joinable()) {
+    std::promise<void> safe;
+    boost::asio::post(dispatch_, [this, &safe] {
+      sessions_->shutdown();
+      safe.set_value();
+    });
+    safe.get_future().wait();
+    spdlog::info("chair in its safe state");
+  }
+  // 2. The server: ends every call (watch streams finish in OnCancel).
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  planning_.join();
+  // 3. The dispatch thread.
+  work_.reset();
+  dispatch_.stop();
+  if (dispatch_thread_.joinable()) dispatch_thread_.join();
+  if (recorder_) recorder_->flush();
+  if (!socket_path_.empty()) {
+    std::error_code ec;
+    fs::remove(socket_path_, ec);
+  }
+}
+
+}  // namespace chaird

@@ -1,0 +1,59 @@
+// chaird put together: configuration, chair, plugins, programs, the simulated chair, the
+// dispatch thread, the session manager and the gRPC server, started in that order and stopped
+// in reverse, with the chair brought to its safe state before anything else goes away.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <thread>
+
+#include "api/control_service.hpp"
+#include "api/sim_bench_service.hpp"
+#include "chair/v1/config.pb.h"
+#include "clock/scheduler.hpp"
+#include "clock/virtual_scheduler.hpp"
+#include "program/program_library.hpp"
+#include "safety/safety_governor.hpp"
+#include "session/session_manager.hpp"
+#include "session/status_hub.hpp"
+#include "simulated_chair.hpp"
+#include "trace_recorder.hpp"
+
+namespace chaird {
+
+class Daemon {
+ public:
+  // Loads everything; false (with the reasons logged) when chaird cannot run.
+  bool start(const chair::v1::DaemonConfig& config);
+  // Safe state first, then the server, then the threads.
+  void stop();
+
+ private:
+  bool load(const chair::v1::DaemonConfig& config);
+  bool serve(const chair::v1::DaemonConfig& config);
+
+  std::shared_ptr<const ChairModel> chair_;
+  std::shared_ptr<const TechniqueCatalog> catalog_;
+  std::unique_ptr<SafetyGovernor> governor_;
+  std::shared_ptr<const ProgramLibrary> library_;
+
+  boost::asio::io_context dispatch_;
+  std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
+  boost::asio::thread_pool planning_{1};
+  std::unique_ptr<Scheduler> scheduler_;
+  VirtualScheduler* manual_clock_ = nullptr;
+  std::unique_ptr<sim::SimulatedChair> bus_;
+  StatusHub hub_;
+  std::unique_ptr<sim::TraceRecorder> recorder_;
+  std::unique_ptr<SessionManager> sessions_;
+  std::unique_ptr<api::ControlService> control_;
+  std::unique_ptr<api::SimBenchService> bench_;
+  std::unique_ptr<grpc::Server> server_;
+  std::thread dispatch_thread_;
+  std::string socket_path_;
+};
+
+}  // namespace chaird

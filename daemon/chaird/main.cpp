@@ -1,0 +1,79 @@
+// chaird: the massage chair controller daemon.
+#include <CLI/CLI.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cctype>
+#include <csignal>
+#include <iostream>
+
+#include "config/daemon_config.hpp"
+#include "daemon.hpp"
+
+int main(int argc, char** argv) {
+  // Signals are taken by sigwait below, never by a handler on a random thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  CLI::App app{"chaird: massage chair controller (simulated chair)"};
+  std::optional<std::string> config_path;
+  std::string socket, tcp, chair, clock, trace, log_level;
+  std::vector<std::string> plugin_dirs, program_dirs;
+  double time_scale = 0.0;
+  app.add_option("-c,--config", config_path, "configuration file (text-format chair.v1.DaemonConfig)");
+  app.add_option("--socket", socket, "Unix socket to listen on");
+  app.add_option("--tcp", tcp, "also listen on this loopback address, e.g. 127.0.0.1:50051");
+  app.add_option("--plugins", plugin_dirs, "plugin directory (repeatable; replaces the default)");
+  app.add_option("--programs", program_dirs, "program directory (repeatable; replaces the default)");
+  app.add_option("--chair", chair, "chair profile file");
+  app.add_option("--clock", clock, "steady, scaled, virtual or manual")
+      ->check(CLI::IsMember({"steady", "scaled", "virtual", "manual"}));
+  app.add_option("--time-scale", time_scale, "chair seconds per real second with --clock scaled");
+  app.add_option("--trace", trace, "write every status sample to this .csv or .jsonl file");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn or error");
+  CLI11_PARSE(app, argc, argv);
+
+  auto logger = spdlog::stderr_color_mt("chaird");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e chaird %^%l%$: %v");
+
+  const auto root = chaird::install_root();
+  auto loaded = chaird::load_config(config_path, root);
+  if (!loaded) {
+    std::cerr << loaded.error().to_string();
+    return 2;
+  }
+  chair::v1::DaemonConfig config = *loaded;
+  if (!socket.empty()) config.set_listen_unix(socket);
+  if (!tcp.empty()) config.set_listen_tcp(tcp);
+  if (!plugin_dirs.empty()) *config.mutable_plugin_dirs() = {plugin_dirs.begin(), plugin_dirs.end()};
+  if (!program_dirs.empty()) *config.mutable_program_dirs() = {program_dirs.begin(), program_dirs.end()};
+  if (!chair.empty()) config.set_chair_profile(chair);
+  if (!clock.empty()) {
+    std::string upper = clock;
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    chair::v1::ClockMode mode = chair::v1::STEADY;
+    chair::v1::ClockMode_Parse(upper, &mode);
+    config.mutable_clock()->set_mode(mode);
+  }
+  if (time_scale != 0.0) config.mutable_clock()->set_time_scale(time_scale);
+  if (!trace.empty()) config.mutable_sim()->set_trace_path(trace);
+  if (!log_level.empty()) config.set_log_level(log_level);
+  if (auto problems = chaird::check_config(config, "command line"); problems.has_errors()) {
+    std::cerr << problems.to_string();
+    return 2;
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level()));
+
+  chaird::Daemon daemon;
+  if (!daemon.start(config)) return 1;
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("{} received: bringing the chair to its safe state", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  daemon.stop();
+  spdlog::info("stopped");
+  return 0;
+}

@@ -1,0 +1,62 @@
+#include "common/diagnostic.hpp"
+
+#include <algorithm>
+#include <tuple>
+
+namespace chaird {
+
+std::string Diagnostic::to_string() const {
+  std::string out = where.file;
+  if (where.line > 0) {
+    out += ':' + std::to_string(where.line);
+    if (where.column > 0) out += ':' + std::to_string(where.column);
+  }
+  if (!out.empty()) out += ": ";
+  out += severity == Severity::kError ? "error: " : "warning: ";
+  out += message;
+  return out;
+}
+
+void Diagnostics::error(SourceLocation where, std::string message) {
+  items_.push_back({std::move(where), std::move(message), Severity::kError});
+}
+
+void Diagnostics::warning(SourceLocation where, std::string message) {
+  items_.push_back({std::move(where), std::move(message), Severity::kWarning});
+}
+
+void Diagnostics::append(const Diagnostics& other) {
+  items_.insert(items_.end(), other.items_.begin(), other.items_.end());
+}
+
+bool Diagnostics::has_errors() const { return error_count() > 0; }
+
+std::size_t Diagnostics::error_count() const {
+  return static_cast<std::size_t>(std::count_if(
+      items_.begin(), items_.end(), [](const Diagnostic& d) { return d.severity == Severity::kError; }));
+}
+
+void Diagnostics::sort() {
+  std::stable_sort(items_.begin(), items_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.where.file, a.where.line, a.where.column) <
+           std::tie(b.where.file, b.where.line, b.where.column);
+  });
+}
+
+std::string Diagnostics::to_string() const {
+  std::string out;
+  for (const auto& d : items_) {
+    out += d.to_string();
+    out += '\n';
+  }
+  return out;
+}
+
+std::string Diagnostics::first_error() const {
+  for (const auto& d : items_) {
+    if (d.severity == Severity::kError) return d.to_string();
+  }
+  return {};
+}
+
+}  // namespace chaird

@@ -1,0 +1,48 @@
+// Errors are values with a place and a reason: "program.textproto:14:5: step 'x': ...".
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace chaird {
+
+enum class Severity { kError, kWarning };
+
+struct SourceLocation {
+  std::string file;
+  int line = 0;    // 1-based; 0 when the problem has no line (a missing file, say)
+  int column = 0;  // 1-based
+};
+
+struct Diagnostic {
+  SourceLocation where;
+  std::string message;
+  Severity severity = Severity::kError;
+
+  // "file:line:col: error: message" (the form compilers and editors understand).
+  std::string to_string() const;
+};
+
+class Diagnostics {
+ public:
+  void error(SourceLocation where, std::string message);
+  void warning(SourceLocation where, std::string message);
+  void add(Diagnostic d) { items_.push_back(std::move(d)); }
+  void append(const Diagnostics& other);
+
+  bool has_errors() const;
+  std::size_t error_count() const;
+  bool empty() const { return items_.empty(); }
+  const std::vector<Diagnostic>& items() const { return items_; }
+  // Sorted by file, line, column; the order a reader fixes them in.
+  void sort();
+  // Every diagnostic on its own line.
+  std::string to_string() const;
+  // The first error, for places that can show one line only (a kiosk).
+  std::string first_error() const;
+
+ private:
+  std::vector<Diagnostic> items_;
+};
+
+}  // namespace chaird

@@ -1,0 +1,168 @@
+#include "common/text_file.hpp"
+
+#include <google/protobuf/io/tokenizer.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <system_error>
+
+namespace chaird {
+namespace {
+
+namespace fs = std::filesystem;
+using google::protobuf::Descriptor;
+using google::protobuf::FieldDescriptor;
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diagonal = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// Protobuf says 'Message type "chair.v1.Step" has no field named "durration".'; a chair maker
+// wants to know which fields exist and which one was probably meant.
+std::string explain_unknown_field(const std::string& message) {
+  static const std::regex kUnknown(R"(Message type \"([\w.]+)\" has no field named \"(\w+)\")");
+  std::smatch m;
+  if (!std::regex_search(message, m, kUnknown)) return message;
+  const std::string type = m[1];
+  const std::string name = m[2];
+  std::string out = "unknown field '" + name + "' in " + type;
+  const Descriptor* d =
+      google::protobuf::DescriptorPool::generated_pool()->FindMessageTypeByName(type);
+  if (d == nullptr) return out;
+  std::string best;
+  std::size_t best_distance = 3;  // suggest only close matches
+  std::string fields;
+  for (int i = 0; i < d->field_count(); ++i) {
+    const std::string& candidate = d->field(i)->name();
+    fields += (i == 0 ? "" : ", ") + candidate;
+    const std::size_t dist = edit_distance(name, candidate);
+    if (dist < best_distance) {
+      best_distance = dist;
+      best = candidate;
+    }
+  }
+  if (!best.empty()) return out + "; did you mean '" + best + "'?";
+  return out + "; expected one of: " + fields;
+}
+
+class CollectingErrors : public google::protobuf::io::ErrorCollector {
+ public:
+  CollectingErrors(const std::string& path, Diagnostics& out) : path_(path), out_(out) {}
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    out_.error({path_, line + 1, column + 1}, explain_unknown_field(message));
+  }
+  void AddWarning(int line, google::protobuf::io::ColumnNumber column,
+                  const std::string& message) override {
+    // Unknown fields arrive as warnings because the parser is told to go on past them, so
+    // that a file with several is reported whole. They are still errors for us.
+    out_.error({path_, line + 1, column + 1}, explain_unknown_field(message));
+  }
+
+ private:
+  const std::string& path_;
+  Diagnostics& out_;
+};
+
+}  // namespace
+
+Diagnostics parse_text(std::string_view text, const std::string& path,
+                       google::protobuf::Message& message, ParseInfoTree* tree,
+                       const TextFileLimits& limits) {
+  Diagnostics diagnostics;
+  if (text.size() > limits.max_bytes) {
+    diagnostics.error({path, 0, 0}, "text is " + std::to_string(text.size()) +
+                                        " bytes; the limit is " + std::to_string(limits.max_bytes));
+    return diagnostics;
+  }
+  CollectingErrors errors(path, diagnostics);
+  google::protobuf::TextFormat::Parser parser;
+  parser.RecordErrorsTo(&errors);
+  parser.AllowUnknownField(true);
+  parser.SetRecursionLimit(limits.max_nesting);
+  parser.WriteLocationsTo(tree);
+  const bool parsed = parser.ParseFromString(std::string(text), &message);
+  if (!parsed && !diagnostics.has_errors()) {
+    diagnostics.error({path, 0, 0}, "the file could not be parsed");
+  }
+  if (diagnostics.has_errors()) message.Clear();
+  return diagnostics;
+}
+
+Diagnostics parse_text_file(const std::string& path, google::protobuf::Message& message,
+                            ParseInfoTree* tree, const TextFileLimits& limits) {
+  Diagnostics diagnostics;
+  std::error_code ec;
+  const fs::file_status status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) {
+    diagnostics.error({path, 0, 0}, "no such file");
+    return diagnostics;
+  }
+  if (!fs::is_regular_file(status)) {
+    diagnostics.error({path, 0, 0}, "not a regular file");
+    return diagnostics;
+  }
+  const auto size = fs::file_size(path, ec);
+  if (ec) {
+    diagnostics.error({path, 0, 0}, "cannot read the file size: " + ec.message());
+    return diagnostics;
+  }
+  if (size > limits.max_bytes) {
+    diagnostics.error({path, 0, 0}, "file is " + std::to_string(size) + " bytes; the limit is " +
+                                        std::to_string(limits.max_bytes) + " bytes");
+    return diagnostics;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    diagnostics.error({path, 0, 0}, "cannot open the file");
+    return diagnostics;
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  return parse_text(buffer.str(), path, message, tree, limits);
+}
+
+Locator::Locator(const TextFileSource& source, const Descriptor* descriptor)
+    : root_(source.tree), tree_(source.tree.get()), descriptor_(descriptor),
+      self_{source.path, source.tree ? 1 : 0, source.tree ? 1 : 0} {}
+
+const FieldDescriptor* Locator::field(std::string_view name) const {
+  return descriptor_ == nullptr ? nullptr : descriptor_->FindFieldByName(std::string(name));
+}
+
+SourceLocation Locator::at(std::string_view name, int index) const {
+  const FieldDescriptor* f = field(name);
+  if (tree_ == nullptr || f == nullptr) return self_;
+  const auto loc = tree_->GetLocation(f, f->is_repeated() ? index : -1);
+  if (loc.line < 0) return self_;
+  return {self_.file, loc.line + 1, loc.column + 1};
+}
+
+Locator Locator::nested(std::string_view name, int index) const {
+  Locator child;
+  child.root_ = root_;
+  child.self_ = at(name, index);
+  const FieldDescriptor* f = field(name);
+  if (f == nullptr || f->message_type() == nullptr) {
+    child.self_ = self_;
+    return child;
+  }
+  child.descriptor_ = f->message_type();
+  child.tree_ = tree_ == nullptr ? nullptr : tree_->GetTreeForNested(f, f->is_repeated() ? index : -1);
+  return child;
+}
+
+}  // namespace chaird

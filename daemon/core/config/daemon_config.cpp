@@ -1,0 +1,106 @@
+#include "config/daemon_config.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <regex>
+
+#include "common/text_file.hpp"
+
+namespace chaird {
+
+namespace fs = std::filesystem;
+
+fs::path install_root() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (ec) return fs::current_path();
+  return exe.parent_path().parent_path();
+}
+
+std::string default_socket_path() {
+  if (::geteuid() == 0) return "/run/chaird/chaird.sock";
+  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && *runtime != '\0') {
+    return std::string(runtime) + "/chaird.sock";
+  }
+  return "/tmp/chaird-" + std::to_string(::geteuid()) + ".sock";
+}
+
+chair::v1::DaemonConfig default_config(const fs::path& root) {
+  chair::v1::DaemonConfig c;
+  c.set_listen_unix(default_socket_path());
+  c.add_plugin_dirs((root / "lib" / "chaird" / "plugins").string());
+  c.set_chair_profile((root / "share" / "chaird" / "chairs" / "generic_4d_sl.textproto").string());
+  c.add_program_dirs((root / "share" / "chaird" / "programs").string());
+  c.mutable_clock()->set_mode(chair::v1::STEADY);
+  c.mutable_clock()->set_time_scale(1.0);
+  c.set_log_level("info");
+  c.set_plugin_call_budget_ms(200);
+  c.mutable_sim()->set_telemetry_period_ms(100);
+  c.set_dispatch_lookahead_ms(200);
+  c.set_stop_cooldown_ms(3000);
+  return c;
+}
+
+namespace {
+
+// Fields the file leaves unset keep their defaults; repeated fields given in the file replace
+// the default list.
+void overlay(const chair::v1::DaemonConfig& file, chair::v1::DaemonConfig& c) {
+  if (!file.listen_unix().empty()) c.set_listen_unix(file.listen_unix());
+  if (!file.listen_tcp().empty()) c.set_listen_tcp(file.listen_tcp());
+  if (file.plugin_dirs_size() > 0) *c.mutable_plugin_dirs() = file.plugin_dirs();
+  if (!file.chair_profile().empty()) c.set_chair_profile(file.chair_profile());
+  if (file.program_dirs_size() > 0) *c.mutable_program_dirs() = file.program_dirs();
+  if (file.clock().mode() != chair::v1::CLOCK_MODE_UNSPECIFIED) c.mutable_clock()->set_mode(file.clock().mode());
+  if (file.clock().time_scale() != 0.0) c.mutable_clock()->set_time_scale(file.clock().time_scale());
+  if (!file.log_level().empty()) c.set_log_level(file.log_level());
+  if (file.plugin_call_budget_ms() != 0) c.set_plugin_call_budget_ms(file.plugin_call_budget_ms());
+  if (!file.sim().trace_path().empty()) c.mutable_sim()->set_trace_path(file.sim().trace_path());
+  if (file.sim().telemetry_period_ms() != 0) c.mutable_sim()->set_telemetry_period_ms(file.sim().telemetry_period_ms());
+  if (file.max_session_ms() != 0) c.set_max_session_ms(file.max_session_ms());
+  if (file.dispatch_lookahead_ms() != 0) c.set_dispatch_lookahead_ms(file.dispatch_lookahead_ms());
+  if (file.stop_cooldown_ms() != 0) c.set_stop_cooldown_ms(file.stop_cooldown_ms());
+}
+
+}  // namespace
+
+Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& source) {
+  Diagnostics d;
+  const SourceLocation at{source, 0, 0};
+  static const std::regex kLoopback(R"((127\.0\.0\.1|localhost|\[::1\]):[0-9]{1,5})");
+  if (c.listen_unix().empty() && c.listen_tcp().empty()) d.error(at, "no listener: set listen_unix or listen_tcp");
+  if (!c.listen_tcp().empty() && !std::regex_match(c.listen_tcp(), kLoopback)) {
+    d.error(at, "listen_tcp '" + c.listen_tcp() + "' is not a loopback address; chaird only listens on "
+                "127.0.0.1, [::1] or localhost (a chair is not controlled over the network)");
+  }
+  if (c.clock().mode() == chair::v1::SCALED && !(c.clock().time_scale() >= 1.0)) {
+    d.error(at, "clock.time_scale must be at least 1 for SCALED");
+  }
+  if (c.plugin_call_budget_ms() <= 0) d.error(at, "plugin_call_budget_ms must be positive");
+  if (c.sim().telemetry_period_ms() <= 0) d.error(at, "sim.telemetry_period_ms must be positive");
+  if (c.dispatch_lookahead_ms() <= 0) d.error(at, "dispatch_lookahead_ms must be positive");
+  if (c.stop_cooldown_ms() <= 0) d.error(at, "stop_cooldown_ms must be positive");
+  if (c.max_session_ms() < 0) d.error(at, "max_session_ms cannot be negative");
+  const auto level = c.log_level();
+  if (level != "trace" && level != "debug" && level != "info" && level != "warn" && level != "error") {
+    d.error(at, "log_level must be trace, debug, info, warn or error");
+  }
+  return d;
+}
+
+Expected<chair::v1::DaemonConfig, Diagnostics> load_config(const std::optional<std::string>& path,
+                                                           const fs::path& root) {
+  chair::v1::DaemonConfig config = default_config(root);
+  if (path) {
+    chair::v1::DaemonConfig file;
+    Diagnostics d = parse_text_file(*path, file, nullptr);
+    if (d.has_errors()) return Unexpected{std::move(d)};
+    overlay(file, config);
+  }
+  Diagnostics d = check_config(config, path.value_or("configuration"));
+  if (d.has_errors()) return Unexpected{std::move(d)};
+  return config;
+}
+
+}  // namespace chaird

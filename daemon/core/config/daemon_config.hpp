@@ -1,0 +1,31 @@
+// chaird's configuration: a text-format DaemonConfig whose every field has a default, so that
+// chaird runs with no file at all. Paths default to the layout beside the chaird executable
+// (bin/, lib/chaird/plugins/, share/chaird/), the same in the build tree and an install.
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+
+#include "chair/v1/config.pb.h"
+#include "common/diagnostic.hpp"
+#include "common/expected.hpp"
+
+namespace chaird {
+
+// The directory above the one holding the running executable.
+std::filesystem::path install_root();
+
+// /run/chaird/chaird.sock for root, else $XDG_RUNTIME_DIR/chaird.sock, else /tmp/chaird-<uid>.sock.
+std::string default_socket_path();
+
+chair::v1::DaemonConfig default_config(const std::filesystem::path& root);
+
+// Reads path (if given) over the defaults and checks the result.
+Expected<chair::v1::DaemonConfig, Diagnostics> load_config(const std::optional<std::string>& path,
+                                                           const std::filesystem::path& root);
+
+// Checks a complete configuration (after defaults and command-line overrides).
+Diagnostics check_config(const chair::v1::DaemonConfig& config, const std::string& source);
+
+}  // namespace chaird

@@ -1,0 +1,460 @@
+#include "planner/planner.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <numeric>
+
+#include "planner/motion_profile.hpp"
+
+namespace chaird {
+namespace {
+
+// Travel is planned a little slower than the limit so that ms rounding never exceeds it.
+constexpr double kTravelMargin = 1.05;
+constexpr std::int64_t kTravelGrainMs = 10;
+// Problems reported per step before the rest are summarised.
+constexpr int kMaxProblemsPerStep = 3;
+
+std::int64_t round_up(std::int64_t v, std::int64_t grain) { return (v + grain - 1) / grain * grain; }
+
+std::string format_value(double v, const std::string& unit) {
+  return fmt::format("{:.4g}{}{}", v, unit.empty() ? "" : " ", unit);
+}
+
+// Plays steps one after another (in start order) against the planned state of the chair.
+class Generator {
+ public:
+  Generator(const ChairModel& chair, const BodyModel& body, const PlannerLimits& limits,
+            CallWatch* watch, Timeline& timeline, Diagnostics& d)
+      : chair_(chair), body_(body), limits_(limits), watch_(watch), timeline_(timeline), d_(d),
+        value_(timeline.initial_values),
+        busy_until_(chair.actuator_count(), 0),
+        claimed_by_(chair.actuator_count(), -1) {}
+
+  // Applies commands already decided (a re-plan keeps the past).
+  void replay(const std::vector<TimelineCommand>& kept) {
+    for (const auto& c : kept) {
+      const auto a = static_cast<std::size_t>(c.actuator);
+      value_[a] = c.value;
+      busy_until_[a] = std::max(busy_until_[a], c.reach_ms);
+      claimed_by_[a] = c.step;
+    }
+  }
+
+  std::int64_t busy_until(ActuatorIndex a) const { return busy_until_[static_cast<std::size_t>(a)]; }
+
+  // Generates step (timeline step index) for the window [from_ms, to_ms).
+  void run(const BoundStep& step, int index, std::int64_t from_ms, std::int64_t to_ms) {
+    const std::int64_t window_ms = to_ms - from_ms;
+    sdk::StepContext ctx = context(step, window_ms);
+    auto out = call(step, ctx);
+    if (!out || !check(step, *out, ctx)) return;
+
+    std::int64_t travel_ms = travel_needed(*out);
+    if (travel_ms > 0) {
+      if (window_ms - travel_ms < limits_.min_technique_ms) {
+        d_.error(step.expanded.where.self(),
+                 fmt::format("step '{}' is too short: travelling to its start pose takes {} ms of "
+                             "its {} ms",
+                             step.expanded.name, travel_ms, window_ms));
+        return;
+      }
+      // Ask again for the time that is left; the start pose does not depend on the length.
+      ctx.duration_ms = window_ms - travel_ms;
+      out = call(step, ctx);
+      if (!out || !check(step, *out, ctx)) return;
+      const std::int64_t again = travel_needed(*out);
+      if (again > travel_ms) {
+        d_.error(step.expanded.where.self(),
+                 fmt::format("technique '{}' changed its start pose when the step was shortened "
+                             "for travel (step '{}')",
+                             step.technique->name, step.expanded.name));
+        return;
+      }
+    }
+    if (!claim(step, index, *out, from_ms, to_ms)) return;
+    emit(index, *out, from_ms, travel_ms);
+    auto& ts = timeline_.steps[static_cast<std::size_t>(index)];
+    ts.transition_ms = travel_ms;
+    ts.notes = std::move(out->notes);
+  }
+
+ private:
+  sdk::StepContext context(const BoundStep& step, std::int64_t duration_ms) const {
+    sdk::StepContext ctx;
+    ctx.step_name = step.expanded.name;
+    ctx.duration_ms = duration_ms;
+    ctx.intensity = step.intensity;
+    ctx.tempo_cpm = step.tempo_cpm;
+    ctx.zone.name = step.zone->name;
+    if (step.span) {
+      ctx.zone.on_track = true;
+      ctx.zone.from_mm = step.span->from_mm;
+      ctx.zone.to_mm = step.span->to_mm;
+    }
+    ctx.zone.airbags = step.zone->airbags;
+    ctx.zone.heaters = step.zone->heaters;
+    ctx.zone.vibration = step.zone->vibration;
+    ctx.zone.foot_rollers = step.zone->foot_rollers;
+    ctx.body = body_.landmarks();
+    ctx.actuators = chair_.plugin_view();
+    ctx.entry = value_;
+    ctx.params = step.params;
+    return ctx;
+  }
+
+  std::optional<sdk::StepOutput> call(const BoundStep& step, const sdk::StepContext& ctx) {
+    const std::string what =
+        fmt::format("technique '{}' (step '{}')", step.technique->name, step.expanded.name);
+    std::optional<sdk::StepOutput> out;
+    std::string failure;
+    if (watch_ != nullptr) watch_->enter(what);
+    try {
+      out = step.technique->technique->generate(ctx);
+    } catch (const std::exception& e) {
+      failure = fmt::format("{} failed: {}", what, e.what());
+    } catch (...) {
+      failure = fmt::format("{} threw a non-standard exception", what);
+    }
+    if (watch_ != nullptr) {
+      if (std::string overrun = watch_->leave(); !overrun.empty() && failure.empty()) failure = overrun;
+    }
+    if (!failure.empty()) {
+      d_.error(step.expanded.where.self(), failure);
+      return std::nullopt;
+    }
+    return out;
+  }
+
+  // Everything a technique returns is checked before it can reach the chair.
+  bool check(const BoundStep& step, const sdk::StepOutput& out, const sdk::StepContext& ctx) {
+    const std::string who =
+        fmt::format("technique '{}' (step '{}')", step.technique->name, step.expanded.name);
+    const SourceLocation where = step.expanded.where.self();
+    if (out.setpoints.size() > limits_.max_setpoints_per_step) {
+      d_.error(where, fmt::format("{} returned {} set points; the limit is {}", who,
+                                  out.setpoints.size(), limits_.max_setpoints_per_step));
+      return false;
+    }
+    int problems = 0;
+    auto problem = [&](std::string text) {
+      if (++problems <= kMaxProblemsPerStep) d_.error(where, fmt::format("{} {}", who, text));
+    };
+    const auto n = static_cast<int>(chair_.actuator_count());
+    std::vector<double> last(value_);
+    std::vector<bool> touched(chair_.actuator_count(), false);
+    for (const auto& sp : out.setpoints) {
+      if (sp.actuator < 0 || sp.actuator >= n) {
+        problem(fmt::format("returned a set point for actuator #{}, which this chair does not have",
+                            sp.actuator));
+        continue;
+      }
+      const ActuatorSpec& a = chair_.actuator(sp.actuator);
+      if (!step.allowed[static_cast<std::size_t>(sp.actuator)]) {
+        problem(fmt::format("drove {}, which it did not declare for zone '{}'", a.id, step.zone->name));
+        continue;
+      }
+      if (sp.at_ms < 0 || sp.at_ms > ctx.duration_ms) {
+        problem(fmt::format("set {} at {} ms, outside the step's {} ms", a.id, sp.at_ms, ctx.duration_ms));
+        continue;
+      }
+      if (!std::isfinite(sp.value)) {
+        problem(fmt::format("returned {} for {} at {} ms", sp.value, a.id, sp.at_ms));
+        continue;
+      }
+      if (sp.value < a.min || sp.value > a.max) {
+        problem(fmt::format("asked {} for {} at {} ms, outside its range {}..{}",
+                            format_value(sp.value, a.unit), a.id, sp.at_ms, a.min, a.max));
+        continue;
+      }
+      if (a.id == "roller.position" && step.span &&
+          (sp.value < step.span->from_mm - limits_.zone_margin_mm ||
+           sp.value > step.span->to_mm + limits_.zone_margin_mm)) {
+        problem(fmt::format("put the roller at {:.0f} mm at {} ms, outside zone '{}' ({:.0f}..{:.0f} mm)",
+                            sp.value, sp.at_ms, step.zone->name, step.span->from_mm, step.span->to_mm));
+        continue;
+      }
+      last[static_cast<std::size_t>(sp.actuator)] = sp.value;
+      touched[static_cast<std::size_t>(sp.actuator)] = true;
+    }
+    if (problems == 0) {
+      for (const auto& a : chair_.actuators()) {
+        const auto i = static_cast<std::size_t>(a.index);
+        if (touched[i] && a.must_rest() && last[i] != a.safe_value) {
+          problem(fmt::format("left {} at {} at the end of the step; it must end at {}", a.id,
+                              format_value(last[i], a.unit), format_value(a.safe_value, a.unit)));
+        }
+      }
+    }
+    if (problems > kMaxProblemsPerStep) {
+      d_.error(where, fmt::format("{}: {} more problems like these", who, problems - kMaxProblemsPerStep));
+    }
+    return problems == 0;
+  }
+
+  // The start pose: the last value each actuator is given at 0 ms.
+  static std::map<ActuatorIndex, double> start_pose(const sdk::StepOutput& out) {
+    std::map<ActuatorIndex, double> pose;
+    for (const auto& sp : out.setpoints) {
+      if (sp.at_ms == 0) pose[sp.actuator] = sp.value;
+    }
+    return pose;
+  }
+
+  std::int64_t travel_needed(const sdk::StepOutput& out) const {
+    std::int64_t need = 0;
+    for (const auto& [a, v] : start_pose(out)) {
+      const ActuatorSpec& spec = chair_.actuator(a);
+      const double distance = std::abs(v - value_[static_cast<std::size_t>(a)]);
+      if (distance < 1e-9 || spec.max_rate <= 0.0) continue;
+      need = std::max(need, min_travel_ms(distance, spec.max_rate / kTravelMargin,
+                                          spec.max_accel / kTravelMargin));
+    }
+    return need == 0 ? 0 : round_up(need, kTravelGrainMs);
+  }
+
+  bool claim(const BoundStep& step, int index, const sdk::StepOutput& out, std::int64_t from_ms,
+             std::int64_t to_ms) {
+    std::vector<ActuatorIndex> used;
+    for (const auto& sp : out.setpoints) used.push_back(sp.actuator);
+    std::sort(used.begin(), used.end());
+    used.erase(std::unique(used.begin(), used.end()), used.end());
+    bool ok = true;
+    for (ActuatorIndex a : used) {
+      const auto i = static_cast<std::size_t>(a);
+      if (busy_until_[i] > from_ms && claimed_by_[i] >= 0 && claimed_by_[i] != index) {
+        const auto& other = timeline_.steps[static_cast<std::size_t>(claimed_by_[i])];
+        d_.error(step.expanded.where.self(),
+                 fmt::format("step '{}' and step '{}' ({}:{}) both drive {} between {} and {} ms",
+                             step.expanded.name, other.name, other.where.file, other.where.line,
+                             chair_.actuator(a).id, from_ms, std::min(busy_until_[i], to_ms)));
+        ok = false;
+      }
+    }
+    if (!ok) return false;
+    for (ActuatorIndex a : used) {
+      const auto i = static_cast<std::size_t>(a);
+      busy_until_[i] = to_ms;
+      claimed_by_[i] = index;
+    }
+    return true;
+  }
+
+  void emit(int index, const sdk::StepOutput& out, std::int64_t from_ms, std::int64_t travel_ms) {
+    auto& commands = timeline_.commands;
+    const std::int64_t window = from_ms + travel_ms;
+    // Travel to the start pose.
+    const auto pose = start_pose(out);
+    for (const auto& [a, v] : pose) {
+      const auto i = static_cast<std::size_t>(a);
+      const ActuatorSpec& spec = chair_.actuator(a);
+      if (std::abs(v - value_[i]) < 1e-9) continue;
+      if (spec.max_rate <= 0.0 || travel_ms == 0) {
+        commands.push_back({window, window, a, index, v, CommandSource::kTransition});
+      } else {
+        std::int64_t prev = 0;
+        for (const auto& p : trapezoid_move(value_[i], v, travel_ms, spec.max_accel / kTravelMargin)) {
+          commands.push_back({from_ms + prev, from_ms + p.at_ms, a, index, p.value, CommandSource::kTransition});
+          prev = p.at_ms;
+        }
+      }
+      value_[i] = v;
+    }
+    // The technique's own ramps, each from where the previous one ended.
+    std::vector<std::int64_t> since(chair_.actuator_count(), window);
+    for (const auto& sp : out.setpoints) {
+      const auto i = static_cast<std::size_t>(sp.actuator);
+      if (sp.at_ms == 0) continue;  // part of the start pose
+      const std::int64_t at = window + sp.at_ms;
+      if (sp.value != value_[i]) {
+        commands.push_back({since[i], at, sp.actuator, index, sp.value, CommandSource::kTechnique});
+        value_[i] = sp.value;
+      }
+      since[i] = at;
+    }
+  }
+
+  const ChairModel& chair_;
+  const BodyModel& body_;
+  const PlannerLimits& limits_;
+  CallWatch* watch_;
+  Timeline& timeline_;
+  Diagnostics& d_;
+  std::vector<double> value_;
+  std::vector<std::int64_t> busy_until_;
+  std::vector<int> claimed_by_;
+};
+
+TimelineStep describe(const BoundStep& s) {
+  TimelineStep t;
+  t.name = s.expanded.name;
+  t.technique = s.technique->name;
+  t.zone = s.zone->name;
+  t.phase = s.expanded.phase;
+  t.track = s.expanded.track;
+  t.where = s.expanded.where.self();
+  t.start_ms = s.expanded.start_ms;
+  t.end_ms = s.expanded.end_ms;
+  t.intensity = s.intensity;
+  t.tempo_cpm = s.tempo_cpm;
+  return t;
+}
+
+void sort_commands(std::vector<TimelineCommand>& commands) {
+  std::stable_sort(commands.begin(), commands.end(), [](const TimelineCommand& a, const TimelineCommand& b) {
+    if (a.start_ms != b.start_ms) return a.start_ms < b.start_ms;
+    if (a.actuator != b.actuator) return a.actuator < b.actuator;
+    return a.reach_ms < b.reach_ms;
+  });
+}
+
+std::vector<double> initial_values(const ChairModel& chair, const PlanOptions& options,
+                                   Diagnostics& d) {
+  if (options.initial_values.empty()) return chair.home_values();
+  if (options.initial_values.size() != chair.actuator_count()) {
+    d.error({}, "initial chair state does not match the chair's actuators");
+    return chair.home_values();
+  }
+  std::vector<double> v = options.initial_values;
+  for (const auto& a : chair.actuators()) {
+    auto& x = v[static_cast<std::size_t>(a.index)];
+    if (!std::isfinite(x)) x = a.home;
+    x = std::clamp(x, a.min, a.max);
+  }
+  return v;
+}
+
+SessionScaling clamp_scaling(SessionScaling s) {
+  s.intensity_scale = std::clamp(std::isfinite(s.intensity_scale) ? s.intensity_scale : 1.0, 0.2, 1.5);
+  s.speed_scale = std::clamp(std::isfinite(s.speed_scale) ? s.speed_scale : 1.0, 0.5, 1.5);
+  return s;
+}
+
+}  // namespace
+
+Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
+    const ProgramRef& program, const ProgramResolver& resolver,
+    std::shared_ptr<const ChairModel> chair, std::shared_ptr<const TechniqueCatalog> catalog,
+    const PlanOptions& options, CallWatch* watch) const {
+  Diagnostics d;
+  auto plan = std::make_shared<Plan>();
+  plan->chair = chair;
+  plan->catalog = catalog;
+  plan->options = options;
+  plan->options.scaling = clamp_scaling(options.scaling);
+
+  auto body = BodyModel::resolve(*chair, options.body);
+  if (!body) {
+    d.error({}, body.error());
+    return Unexpected{std::move(d)};
+  }
+  plan->body = *body;
+
+  ExpandedProgram expanded = expand_program(program, resolver, limits_.expansion, d);
+  plan->sources = expanded.sources;
+
+  const StepBinder binder(*chair, *catalog, *plan->body);
+  std::vector<BoundStep> bound;
+  bound.reserve(expanded.steps.size());
+  for (const auto& step : expanded.steps) {
+    if (auto b = binder.bind(step, plan->options.scaling, d)) bound.push_back(std::move(*b));
+  }
+  if (d.has_errors()) return Unexpected{std::move(d)};
+
+  std::stable_sort(bound.begin(), bound.end(), [](const BoundStep& a, const BoundStep& b) {
+    return a.expanded.start_ms < b.expanded.start_ms;
+  });
+
+  Timeline& tl = plan->timeline;
+  tl.program_id = program->id();
+  tl.duration_ms = expanded.duration_ms;
+  tl.initial_values = initial_values(*chair, options, d);
+  tl.steps.reserve(bound.size());
+  for (const auto& s : bound) tl.steps.push_back(describe(s));
+
+  Generator gen(*chair, *plan->body, limits_, watch, tl, d);
+  for (std::size_t i = 0; i < bound.size(); ++i) {
+    gen.run(bound[i], static_cast<int>(i), bound[i].expanded.start_ms, bound[i].expanded.end_ms);
+  }
+  if (d.has_errors()) return Unexpected{std::move(d)};
+  sort_commands(tl.commands);
+  for (const auto& s : tl.steps) {
+    for (const auto& note : s.notes) plan->warnings.warning(s.where, fmt::format("step '{}': {}", s.name, note));
+  }
+  plan->steps = std::move(bound);
+  return std::shared_ptr<const Plan>(std::move(plan));
+}
+
+Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(const Plan& previous,
+                                                                   std::int64_t from_ms,
+                                                                   const PlanOptions& options,
+                                                                   CallWatch* watch) const {
+  Diagnostics d;
+  auto plan = std::make_shared<Plan>();
+  plan->chair = previous.chair;
+  plan->catalog = previous.catalog;
+  plan->sources = previous.sources;
+  plan->options = options;
+  plan->options.scaling = clamp_scaling(options.scaling);
+  plan->options.initial_values = previous.options.initial_values;
+  auto body = BodyModel::resolve(*plan->chair, options.body);
+  if (!body) {
+    d.error({}, body.error());
+    return Unexpected{std::move(d)};
+  }
+  plan->body = *body;
+  plan->steps = previous.steps;
+  for (auto& s : plan->steps) {
+    StepBinder::scale(s, plan->options.scaling);
+    if (s.zone->roller) s.span = plan->body->span(s.zone->name);
+  }
+
+  Timeline& tl = plan->timeline;
+  const Timeline& old = previous.timeline;
+  tl.program_id = old.program_id;
+  tl.duration_ms = old.duration_ms;
+  tl.initial_values = old.initial_values;
+  tl.steps = old.steps;
+  tl.commands.reserve(old.commands.size());
+
+  // Steps in progress at from_ms are planned again for what is left of them, after whatever
+  // ramp of theirs is still under way.
+  std::vector<std::int64_t> resume(plan->steps.size(), 0);
+  for (const auto& c : old.commands) {
+    if (c.start_ms >= from_ms) continue;
+    tl.commands.push_back(c);
+    if (c.step >= 0) {
+      auto& r = resume[static_cast<std::size_t>(c.step)];
+      r = std::max(r, c.reach_ms);
+    }
+  }
+  Generator gen(*plan->chair, *plan->body, limits_, watch, tl, d);
+  gen.replay(tl.commands);
+  for (std::size_t i = 0; i < plan->steps.size(); ++i) {
+    const auto& s = plan->steps[i];
+    if (s.expanded.end_ms <= from_ms) continue;
+    auto& ts = tl.steps[i];
+    ts.intensity = s.intensity;
+    ts.tempo_cpm = s.tempo_cpm;
+    const std::int64_t from = std::max({s.expanded.start_ms, from_ms, resume[i]});
+    if (s.expanded.start_ms < from_ms && s.expanded.end_ms - from < limits_.min_technique_ms) {
+      // Too little left to plan again: keep the rest of the step as it was.
+      std::vector<TimelineCommand> rest;
+      for (const auto& c : old.commands) {
+        if (c.start_ms >= from_ms && c.step == static_cast<int>(i)) rest.push_back(c);
+      }
+      gen.replay(rest);
+      tl.commands.insert(tl.commands.end(), rest.begin(), rest.end());
+      continue;
+    }
+    gen.run(s, static_cast<int>(i), from, s.expanded.end_ms);
+  }
+  if (d.has_errors()) return Unexpected{std::move(d)};
+  sort_commands(tl.commands);
+  return std::shared_ptr<const Plan>(std::move(plan));
+}
+
+}  // namespace chaird

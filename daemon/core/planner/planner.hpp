@@ -1,0 +1,81 @@
+// The planner: program + chair + techniques + session options -> one timeline.
+//
+// For each step, in time order, it asks the step's technique (a plugin) for setpoints, checks
+// them (declared actuators only, finite, in range, inside the step, at rest at its end, the
+// roller inside its zone), inserts the travel to the step's start pose within the chair's
+// speed and acceleration, and detects two steps driving one actuator at once. The output is
+// deterministic: the same inputs give the same timeline, byte for byte.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "common/diagnostic.hpp"
+#include "common/expected.hpp"
+#include "planner/body_model.hpp"
+#include "planner/program_expander.hpp"
+#include "planner/step_binder.hpp"
+#include "planner/timeline.hpp"
+#include "plugin_host/plugin_call_guard.hpp"
+#include "plugin_host/technique_catalog.hpp"
+#include "profile/chair_model.hpp"
+
+namespace chaird {
+
+struct PlanOptions {
+  SessionScaling scaling;
+  BodyInput body;
+  // Where the chair is when the session starts (telemetry); empty means every actuator at home.
+  std::vector<double> initial_values;
+};
+
+struct PlannerLimits {
+  ExpansionLimits expansion;
+  // A step keeps at least this long for its technique after travelling to its start pose.
+  std::int64_t min_technique_ms = 1000;
+  // More setpoints than this from one step is a misbehaving plugin.
+  std::size_t max_setpoints_per_step = 100000;
+  // How far outside its zone a technique may put the roller, mm.
+  double zone_margin_mm = 30.0;
+};
+
+struct Plan {
+  Timeline timeline;
+  Diagnostics warnings;
+  // What a re-plan needs.
+  std::vector<BoundStep> steps;  // same order as timeline.steps
+  std::vector<ProgramRef> sources;
+  std::shared_ptr<const ChairModel> chair;
+  std::shared_ptr<const TechniqueCatalog> catalog;
+  std::optional<BodyModel> body;
+  PlanOptions options;
+};
+
+class Planner {
+ public:
+  explicit Planner(PlannerLimits limits = {}) : limits_(limits) {}
+
+  // Every problem found is reported, not just the first. watch (may be null) times each
+  // plugin call.
+  Expected<std::shared_ptr<const Plan>, Diagnostics> plan(
+      const ProgramRef& program, const ProgramResolver& resolver,
+      std::shared_ptr<const ChairModel> chair, std::shared_ptr<const TechniqueCatalog> catalog,
+      const PlanOptions& options, CallWatch* watch = nullptr) const;
+
+  // Plans the rest of a running session from from_ms with new options (a live adjustment).
+  // Commands that start before from_ms are kept as they are; the step in progress is planned
+  // again for what is left of it.
+  Expected<std::shared_ptr<const Plan>, Diagnostics> replan(const Plan& previous,
+                                                            std::int64_t from_ms,
+                                                            const PlanOptions& options,
+                                                            CallWatch* watch = nullptr) const;
+
+  const PlannerLimits& limits() const { return limits_; }
+
+ private:
+  PlannerLimits limits_;
+};
+
+}  // namespace chaird

@@ -1,0 +1,235 @@
+#include "planner/step_binder.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+namespace chaird {
+namespace {
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string type_name(sdk::ParamType t) {
+  switch (t) {
+    case sdk::ParamType::kNumber: return "a number";
+    case sdk::ParamType::kInteger: return "an integer";
+    case sdk::ParamType::kBoolean: return "a flag (true or false)";
+    case sdk::ParamType::kChoice: return "a choice";
+  }
+  return "a value";
+}
+
+std::string written_as(const chair::v1::Param& p) {
+  switch (p.value_case()) {
+    case chair::v1::Param::kNumber: return "number";
+    case chair::v1::Param::kInteger: return "integer";
+    case chair::v1::Param::kFlag: return "flag";
+    case chair::v1::Param::kChoice: return "choice";
+    default: return "nothing";
+  }
+}
+
+}  // namespace
+
+std::vector<ActuatorIndex> family_in_zone(const ChairModel& chair, const ZoneSpec& zone,
+                                          std::string_view family) {
+  if (family == "airbag") return zone.airbags;
+  if (family == "heat") return zone.heaters;
+  if (family == "vibration") return zone.vibration;
+  if (family == "foot_roller") return zone.foot_rollers;
+  return chair.family(family);
+}
+
+std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const SessionScaling& scaling,
+                                          Diagnostics& d) const {
+  const auto& s = *step.step;
+  const std::string who = fmt::format("step '{}'", step.name);
+  bool ok = true;
+
+  const LoadedTechnique* technique = catalog_.find(s.technique());
+  if (s.technique().empty()) {
+    d.error(step.where.self(), who + ": needs a technique");
+    ok = false;
+  } else if (technique == nullptr) {
+    d.error(step.where.at("technique"), fmt::format("{}: unknown technique '{}' (this chaird has: {})",
+                                                    who, s.technique(), join(catalog_.names())));
+    ok = false;
+  }
+
+  const ZoneSpec* zone = chair_.zone(s.zone());
+  const auto& known = BodyModel::known_zones();
+  if (s.zone().empty()) {
+    d.error(step.where.self(), who + ": needs a zone");
+    ok = false;
+  } else if (std::find(known.begin(), known.end(), s.zone()) == known.end()) {
+    d.error(step.where.at("zone"), fmt::format("{}: unknown zone '{}' (zones are: {})", who,
+                                               s.zone(), join(known)));
+    ok = false;
+  } else if (zone == nullptr) {
+    d.error(step.where.at("zone"), fmt::format("{}: chair '{}' has no zone '{}'", who,
+                                               chair_.profile().id(), s.zone()));
+    ok = false;
+  }
+  if (!ok) return std::nullopt;
+
+  const auto& desc = technique->description;
+  if (!desc.zones.empty() && std::find(desc.zones.begin(), desc.zones.end(), s.zone()) == desc.zones.end()) {
+    d.error(step.where.at("zone"), fmt::format("{}: technique '{}' does not work on zone '{}' "
+                                               "(it works on: {})",
+                                               who, desc.name, s.zone(), join(desc.zones)));
+    return std::nullopt;
+  }
+
+  BoundStep out;
+  out.expanded = step;
+  out.technique = technique;
+  out.zone = zone;
+  if (zone->roller) out.span = body_.span(s.zone());
+
+  if (!bind_actuators(step, *technique, *zone, out.span.has_value(), out.allowed, d)) ok = false;
+
+  out.base_intensity = s.has_intensity() ? s.intensity() : 0.5;
+  out.base_tempo_cpm = s.has_tempo_cpm() ? s.tempo_cpm() : desc.tempo.default_cpm;
+  if (out.base_tempo_cpm < desc.tempo.min_cpm || out.base_tempo_cpm > desc.tempo.max_cpm) {
+    d.error(step.where.at("tempo_cpm"),
+            fmt::format("{}: tempo {} cpm is outside technique '{}''s range {}..{} cpm", who,
+                        out.base_tempo_cpm, desc.name, desc.tempo.min_cpm, desc.tempo.max_cpm));
+    ok = false;
+  }
+  if (!bind_params(step, desc, out.params, d)) ok = false;
+  if (!ok) return std::nullopt;
+  scale(out, scaling);
+  return out;
+}
+
+void StepBinder::scale(BoundStep& step, const SessionScaling& scaling) {
+  const auto& tempo = step.technique->description.tempo;
+  step.intensity = std::clamp(step.base_intensity * scaling.intensity_scale, 0.0, 1.0);
+  step.tempo_cpm = std::clamp(step.base_tempo_cpm * scaling.speed_scale, tempo.min_cpm, tempo.max_cpm);
+}
+
+bool StepBinder::bind_actuators(const ExpandedStep& step, const LoadedTechnique& technique,
+                                const ZoneSpec& zone, bool on_track, std::vector<bool>& allowed,
+                                Diagnostics& d) const {
+  allowed.assign(chair_.actuator_count(), false);
+  bool ok = true;
+  for (const auto& need : technique.description.actuators) {
+    std::vector<ActuatorIndex> found;
+    const bool is_family = need.id.size() > 2 && need.id.compare(need.id.size() - 2, 2, ".*") == 0;
+    if (is_family) {
+      found = family_in_zone(chair_, zone, std::string_view(need.id).substr(0, need.id.size() - 2));
+    } else if (auto i = chair_.find(need.id)) {
+      found.push_back(*i);
+    }
+    const bool roller = need.id.rfind("roller.", 0) == 0;
+    if (roller && !on_track) found.clear();  // the rollers do not reach this zone
+    for (ActuatorIndex i : found) allowed[static_cast<std::size_t>(i)] = true;
+    if (found.empty() && need.required) {
+      std::string why;
+      if (roller && zone.roller) {
+        why = fmt::format("zone '{}' lies beyond the end of this chair's track", zone.name);
+      } else if (roller) {
+        why = fmt::format("the rollers do not reach zone '{}' on this chair", zone.name);
+      } else if (is_family) {
+        why = fmt::format("zone '{}' has no {} on this chair", zone.name, need.id);
+      } else {
+        why = fmt::format("chair '{}' has no {}", chair_.profile().id(), need.id);
+      }
+      d.error(step.where.at("zone"), fmt::format("step '{}': technique '{}' needs {}: {}", step.name,
+                                                 technique.name, need.id, why));
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+bool StepBinder::bind_params(const ExpandedStep& step, const sdk::TechniqueDescription& desc,
+                             std::vector<sdk::ParamValue>& out, Diagnostics& d) const {
+  const auto& s = *step.step;
+  bool ok = true;
+  std::set<std::string> seen;
+  std::vector<std::string> names;
+  for (const auto& p : desc.params) names.push_back(p.name);
+  for (const auto& p : desc.params) {
+    sdk::ParamValue v;
+    v.name = p.name;
+    v.type = p.type;
+    v.number = p.default_number;
+    v.flag = p.default_flag;
+    v.choice = p.default_choice;
+    out.push_back(std::move(v));
+  }
+  for (int i = 0; i < s.params_size(); ++i) {
+    const auto& given = s.params(i);
+    const SourceLocation where = step.where.nested("params", i).self();
+    const std::string who = fmt::format("step '{}': parameter '{}'", step.name, given.name());
+    const auto it = std::find_if(desc.params.begin(), desc.params.end(),
+                                 [&](const sdk::ParamSpec& p) { return p.name == given.name(); });
+    if (it == desc.params.end()) {
+      d.error(where, fmt::format("step '{}': technique '{}' has no parameter '{}' (it has: {})",
+                                 step.name, desc.name, given.name(), names.empty() ? "none" : join(names)));
+      ok = false;
+      continue;
+    }
+    if (!seen.insert(given.name()).second) {
+      d.error(where, who + ": given twice");
+      ok = false;
+      continue;
+    }
+    sdk::ParamValue& v = out[static_cast<std::size_t>(it - desc.params.begin())];
+    const auto mismatch = [&] {
+      d.error(where, fmt::format("{}: expected {}, got a {}", who, type_name(it->type), written_as(given)));
+      ok = false;
+    };
+    switch (it->type) {
+      case sdk::ParamType::kNumber:
+      case sdk::ParamType::kInteger: {
+        double value = 0.0;
+        if (given.has_integer()) {
+          value = static_cast<double>(given.integer());
+        } else if (given.has_number() && it->type == sdk::ParamType::kNumber) {
+          value = given.number();
+        } else {
+          mismatch();
+          break;
+        }
+        if (!std::isfinite(value) || value < it->min || value > it->max) {
+          d.error(where, fmt::format("{}: {} {} is outside {}..{} {}", who, given.name(), value,
+                                     it->min, it->max, it->unit));
+          ok = false;
+          break;
+        }
+        v.number = value;
+        break;
+      }
+      case sdk::ParamType::kBoolean:
+        if (!given.has_flag()) {
+          mismatch();
+          break;
+        }
+        v.flag = given.flag();
+        break;
+      case sdk::ParamType::kChoice:
+        if (!given.has_choice()) {
+          mismatch();
+          break;
+        }
+        if (std::find(it->choices.begin(), it->choices.end(), given.choice()) == it->choices.end()) {
+          d.error(where, fmt::format("{}: '{}' is not one of: {}", who, given.choice(), join(it->choices)));
+          ok = false;
+          break;
+        }
+        v.choice = given.choice();
+        break;
+    }
+  }
+  return ok;
+}
+
+}  // namespace chaird

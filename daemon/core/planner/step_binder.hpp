@@ -1,0 +1,65 @@
+// Checks one step against the chair and its technique's own description, and resolves what
+// the technique will be told: zone geometry, intensity, tempo, typed parameters.
+#pragma once
+
+#include <chaird/plugin_sdk.hpp>
+
+#include <optional>
+#include <vector>
+
+#include "common/diagnostic.hpp"
+#include "planner/body_model.hpp"
+#include "planner/program_expander.hpp"
+#include "plugin_host/technique_catalog.hpp"
+#include "profile/chair_model.hpp"
+
+namespace chaird {
+
+struct SessionScaling {
+  double intensity_scale = 1.0;  // 0.2..1.5
+  double speed_scale = 1.0;      // 0.5..1.5
+};
+
+struct BoundStep {
+  ExpandedStep expanded;
+  const LoadedTechnique* technique = nullptr;
+  const ZoneSpec* zone = nullptr;
+  std::optional<TrackSpan> span;
+  std::vector<sdk::ParamValue> params;
+  double base_intensity = 0.5;  // as written
+  double base_tempo_cpm = 0.0;  // as written, or the technique's default
+  // What the technique is told, after session scaling.
+  double intensity = 0.5;
+  double tempo_cpm = 0.0;
+  // Actuators the step may drive: what the technique declared, resolved on this chair.
+  std::vector<bool> allowed;
+};
+
+class StepBinder {
+ public:
+  StepBinder(const ChairModel& chair, const TechniqueCatalog& catalog, const BodyModel& body)
+      : chair_(chair), catalog_(catalog), body_(body) {}
+
+  // nullopt (and diagnostics) when the step cannot run on this chair.
+  std::optional<BoundStep> bind(const ExpandedStep& step, const SessionScaling& scaling,
+                                Diagnostics& d) const;
+  // Re-applies session scaling to a bound step (a live adjustment).
+  static void scale(BoundStep& step, const SessionScaling& scaling);
+
+ private:
+  bool bind_params(const ExpandedStep& step, const sdk::TechniqueDescription& desc,
+                   std::vector<sdk::ParamValue>& out, Diagnostics& d) const;
+  bool bind_actuators(const ExpandedStep& step, const LoadedTechnique& technique,
+                      const ZoneSpec& zone, bool on_track, std::vector<bool>& allowed,
+                      Diagnostics& d) const;
+
+  const ChairModel& chair_;
+  const TechniqueCatalog& catalog_;
+  const BodyModel& body_;
+};
+
+// The actuators a family name ("airbag.*") stands for in a zone.
+std::vector<ActuatorIndex> family_in_zone(const ChairModel& chair, const ZoneSpec& zone,
+                                          std::string_view family);
+
+}  // namespace chaird

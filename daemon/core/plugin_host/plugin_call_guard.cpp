@@ -1,0 +1,77 @@
+#include "plugin_host/plugin_call_guard.hpp"
+
+#include <fmt/format.h>
+
+#include <condition_variable>
+#include <thread>
+
+namespace chaird {
+
+void CallWatch::enter(std::string what) {
+  std::lock_guard lock(mutex_);
+  current_ = std::move(what);
+  started_ = std::chrono::steady_clock::now();
+  in_call_ = true;
+}
+
+std::string CallWatch::leave() {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  in_call_ = false;
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(now - started_);
+  if (took <= budget_) return {};
+  return fmt::format("{} took {} ms; the budget per step is {} ms", current_, took.count(),
+                     budget_.count());
+}
+
+std::string CallWatch::overrunning(std::chrono::steady_clock::time_point now) const {
+  std::lock_guard lock(mutex_);
+  if (!in_call_ || now - started_ <= budget_) return {};
+  return fmt::format("{} is still running after {} ms; the budget per step is {} ms", current_,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count(),
+                     budget_.count());
+}
+
+namespace {
+
+struct GuardedJob {
+  explicit GuardedJob(std::chrono::milliseconds budget) : watch(budget) {}
+  CallWatch watch;
+  std::mutex mutex;
+  std::condition_variable done_cv;
+  bool done = false;
+};
+
+}  // namespace
+
+std::string run_guarded(std::chrono::milliseconds per_call_budget,
+                        std::function<void(CallWatch&)> job) {
+  auto state = std::make_shared<GuardedJob>(per_call_budget);
+  // The thread owns a reference to the state and the job (and whatever the job captured), so
+  // an abandoned worker never touches freed memory.
+  std::thread worker([state, job = std::move(job)]() mutable {
+    job(state->watch);
+    {
+      std::lock_guard lock(state->mutex);
+      state->done = true;
+    }
+    state->done_cv.notify_all();
+  });
+
+  // Check for an overrunning call a few times per budget.
+  const auto poll = std::max(std::chrono::milliseconds(1), per_call_budget / 4);
+  std::unique_lock lock(state->mutex);
+  while (!state->done_cv.wait_for(lock, poll, [&] { return state->done; })) {
+    std::string overrun = state->watch.overrunning(std::chrono::steady_clock::now());
+    if (!overrun.empty()) {
+      lock.unlock();
+      worker.detach();
+      return overrun;
+    }
+  }
+  lock.unlock();
+  worker.join();
+  return {};
+}
+
+}  // namespace chaird

@@ -1,0 +1,75 @@
+#include "plugin_host/technique_catalog.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+#include "plugin_host/file_permissions.hpp"
+
+namespace chaird {
+
+namespace fs = std::filesystem;
+
+TechniqueCatalog TechniqueCatalog::load(const std::vector<std::string>& dirs,
+                                        Diagnostics& refusals) {
+  std::vector<LoadedTechnique> loaded;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      refusals.error({dir, 0, 0}, "plugin directory does not exist");
+      continue;
+    }
+    if (auto reason = loose_permissions(dir)) {
+      refusals.error({dir, 0, 0}, "plugin directory refused: " + *reason);
+      continue;
+    }
+    std::vector<fs::path> files;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.path().extension() == ".so") files.push_back(entry.path());
+    }
+    std::sort(files.begin(), files.end());
+    for (const auto& file : files) {
+      auto technique = load_technique(file);
+      if (technique) {
+        loaded.push_back(std::move(*technique));
+      } else {
+        refusals.error({file.string(), 0, 0}, "plugin refused: " + technique.error());
+      }
+    }
+  }
+  return from(std::move(loaded), refusals);
+}
+
+TechniqueCatalog TechniqueCatalog::from(std::vector<LoadedTechnique> techniques,
+                                        Diagnostics& refusals) {
+  std::map<std::string, std::vector<LoadedTechnique>> by_name;
+  for (auto& t : techniques) by_name[t.name].push_back(std::move(t));
+  TechniqueCatalog catalog;
+  for (auto& [name, group] : by_name) {
+    if (group.size() == 1) {
+      catalog.techniques_.push_back(std::move(group.front()));
+      continue;
+    }
+    // Which one would win is an accident of directory order: refuse them all.
+    std::string paths;
+    for (const auto& t : group) paths += (paths.empty() ? "" : " and ") + t.path;
+    for (const auto& t : group) {
+      refusals.error({t.path, 0, 0}, "plugin refused: two plugins are named '" + name + "': " + paths);
+    }
+  }
+  return catalog;
+}
+
+const LoadedTechnique* TechniqueCatalog::find(std::string_view name) const {
+  const auto it = std::lower_bound(techniques_.begin(), techniques_.end(), name,
+                                   [](const LoadedTechnique& t, std::string_view n) { return t.name < n; });
+  return it != techniques_.end() && it->name == name ? &*it : nullptr;
+}
+
+std::vector<std::string> TechniqueCatalog::names() const {
+  std::vector<std::string> out;
+  for (const auto& t : techniques_) out.push_back(t.name);
+  return out;
+}
+
+}  // namespace chaird

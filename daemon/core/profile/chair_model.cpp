@@ -1,0 +1,221 @@
+#include "profile/chair_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+#include <set>
+
+namespace chaird {
+namespace {
+
+using chair::v1::ActuatorKind;
+
+bool valid_actuator_id(const std::string& id) {
+  static const std::regex kId(R"([a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)");
+  return std::regex_match(id, kId);
+}
+
+std::string kind_name(ActuatorKind k) { return chair::v1::ActuatorKind_Name(k); }
+
+}  // namespace
+
+bool ActuatorSpec::must_rest() const {
+  return goes_to_safe_value() &&
+         (kind == chair::v1::PRESSURE || kind == chair::v1::TEMPERATURE ||
+          kind == chair::v1::SPEED || kind == chair::v1::LEVEL);
+}
+
+Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::load(const std::string& path) {
+  chair::v1::ChairProfile profile;
+  TextFileSource source{path, std::make_shared<ParseInfoTree>()};
+  Diagnostics d = parse_text_file(path, profile, source.tree.get());
+  if (d.has_errors()) return Unexpected{std::move(d)};
+  return build(std::move(profile), source);
+}
+
+Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
+    chair::v1::ChairProfile profile, const TextFileSource& source) {
+  Diagnostics d;
+  const Locator root(source, chair::v1::ChairProfile::descriptor());
+  std::shared_ptr<ChairModel> model(new ChairModel());
+
+  if (profile.id().empty()) d.error(root.self(), "chair profile needs an id");
+  const auto& track = profile.track();
+  const Locator track_loc = root.nested("track");
+  if (!(track.length_mm() > 0.0)) {
+    d.error(track_loc.at("length_mm"), "track.length_mm must be positive");
+  } else if (!(track.seat_mm() > 0.0 && track.seat_mm() < track.length_mm())) {
+    d.error(track_loc.at("seat_mm"), "track.seat_mm must lie inside the track (0.." +
+                                         std::to_string(track.length_mm()) + " mm)");
+  }
+
+  for (int i = 0; i < profile.actuators_size(); ++i) {
+    const auto& a = profile.actuators(i);
+    const Locator loc = root.nested("actuators", i);
+    const std::string who = "actuator '" + a.id() + "'";
+    if (!valid_actuator_id(a.id())) {
+      d.error(loc.at("id"), "actuator id '" + a.id() +
+                                "' must be lowercase words joined by dots, like roller.depth");
+      continue;
+    }
+    if (model->by_id_.count(a.id()) != 0) {
+      d.error(loc.at("id"), "actuator '" + a.id() + "' is declared twice");
+      continue;
+    }
+    if (a.kind() == chair::v1::ACTUATOR_KIND_UNSPECIFIED) {
+      d.error(loc.self(), who + " needs a kind (POSITION, SPEED, PRESSURE, TEMPERATURE, LEVEL)");
+    }
+    if (!(std::isfinite(a.min()) && std::isfinite(a.max()) && a.min() < a.max())) {
+      d.error(loc.at("max"), who + ": min must be below max");
+    }
+    if (!(a.max_rate() >= 0.0) || !(a.max_accel() >= 0.0)) {
+      d.error(loc.at("max_rate"), who + ": rates cannot be negative");
+    }
+    if (a.home() < a.min() || a.home() > a.max()) {
+      d.error(loc.at("home"), who + ": home " + std::to_string(a.home()) + " is outside its range");
+    }
+    if (a.safe_action() == chair::v1::SAFE_ACTION_UNSPECIFIED) {
+      d.error(loc.self(), who + " needs a safe_action (GO_TO_SAFE_VALUE or HALT_IN_PLACE)");
+    } else if (a.safe_action() == chair::v1::GO_TO_SAFE_VALUE &&
+               (a.safe_value() < a.min() || a.safe_value() > a.max())) {
+      d.error(loc.at("safe_value"), who + ": safe_value is outside its range");
+    }
+    if ((a.kind() == chair::v1::PRESSURE || a.kind() == chair::v1::TEMPERATURE) &&
+        (!a.energised() || a.safe_action() != chair::v1::GO_TO_SAFE_VALUE)) {
+      d.error(loc.self(), who + ": " + kind_name(a.kind()) +
+                              " actuators hold energy: mark them energised with GO_TO_SAFE_VALUE");
+    }
+    ActuatorSpec spec;
+    spec.index = static_cast<ActuatorIndex>(model->actuators_.size());
+    spec.id = a.id();
+    spec.kind = a.kind();
+    spec.unit = a.unit();
+    spec.min = a.min();
+    spec.max = a.max();
+    spec.max_rate = a.max_rate();
+    spec.max_accel = a.max_accel();
+    spec.safe_action = a.safe_action();
+    spec.safe_value = a.safe_value();
+    spec.home = a.home();
+    spec.energised = a.energised();
+    spec.sim = a.sim();
+    model->by_id_.emplace(spec.id, spec.index);
+    model->actuators_.push_back(std::move(spec));
+  }
+
+  std::set<std::string> zone_names;
+  for (int i = 0; i < profile.zones_size(); ++i) {
+    const auto& z = profile.zones(i);
+    const Locator loc = root.nested("zones", i);
+    if (z.name().empty() || !zone_names.insert(z.name()).second) {
+      d.error(loc.at("name"), "zone '" + z.name() + "' needs a unique name");
+      continue;
+    }
+    ZoneSpec spec;
+    spec.name = z.name();
+    spec.roller = z.roller();
+    auto resolve = [&](const google::protobuf::RepeatedPtrField<std::string>& ids,
+                       std::string_view field, ActuatorKind kind,
+                       std::vector<ActuatorIndex>& out) {
+      for (int k = 0; k < ids.size(); ++k) {
+        const auto it = model->by_id_.find(ids[k]);
+        if (it == model->by_id_.end()) {
+          d.error(loc.at(field, k), "zone '" + z.name() + "' names unknown actuator '" + ids[k] + "'");
+        } else if (model->actuators_[static_cast<std::size_t>(it->second)].kind != kind) {
+          d.error(loc.at(field, k), "zone '" + z.name() + "': actuator '" + ids[k] + "' is not " +
+                                        kind_name(kind));
+        } else {
+          out.push_back(it->second);
+        }
+      }
+    };
+    resolve(z.airbags(), "airbags", chair::v1::PRESSURE, spec.airbags);
+    resolve(z.heaters(), "heaters", chair::v1::TEMPERATURE, spec.heaters);
+    resolve(z.vibration(), "vibration", chair::v1::LEVEL, spec.vibration);
+    resolve(z.foot_rollers(), "foot_rollers", chair::v1::SPEED, spec.foot_rollers);
+    if (spec.roller && model->by_id_.count("roller.position") == 0) {
+      d.error(loc.at("roller"), "zone '" + z.name() + "' uses the rollers but the chair has no "
+                                "roller.position actuator");
+    }
+    model->zones_.push_back(std::move(spec));
+  }
+
+  const auto& limits = profile.limits();
+  const Locator lim = root.nested("limits");
+  auto require_positive = [&](std::string_view field, double value) {
+    if (!(value > 0.0)) d.error(lim.at(field), "limits." + std::string(field) + " must be positive");
+  };
+  require_positive("max_session_ms", static_cast<double>(limits.max_session_ms()));
+  require_positive("max_airbag_kpa", limits.max_airbag_kpa());
+  require_positive("max_heat_c", limits.max_heat_c());
+  require_positive("heat_max_on_ms", static_cast<double>(limits.heat_max_on_ms()));
+  require_positive("airbag_max_hold_ms", static_cast<double>(limits.airbag_max_hold_ms()));
+  require_positive("board_lease_ms", static_cast<double>(limits.board_lease_ms()));
+  require_positive("max_tracking_error_mm", limits.max_tracking_error_mm());
+
+  const auto& body = profile.default_body();
+  const Locator body_loc = root.nested("default_body");
+  if (!(body.min_height_cm() > 0.0 && body.min_height_cm() <= body.height_cm() &&
+        body.height_cm() <= body.max_height_cm())) {
+    d.error(body_loc.self(), "default_body needs min_height_cm <= height_cm <= max_height_cm");
+  }
+  if (!(body.shoulder_mm() > 0.0 && body.shoulder_mm() < track.seat_mm())) {
+    d.error(body_loc.at("shoulder_mm"), "default_body.shoulder_mm must lie above the seat");
+  }
+
+  if (d.has_errors()) return Unexpected{std::move(d)};
+
+  // The profile's limits narrow the ranges: nothing may ask for more than the limit allows.
+  for (auto& a : model->actuators_) {
+    if (a.kind == chair::v1::PRESSURE) a.max = std::min(a.max, limits.max_airbag_kpa());
+    if (a.kind == chair::v1::TEMPERATURE) a.max = std::min(a.max, limits.max_heat_c());
+  }
+  for (const auto& a : model->actuators_) {
+    sdk::ActuatorInfo info;
+    info.index = a.index;
+    info.id = a.id;
+    info.kind = static_cast<sdk::ActuatorKind>(a.kind);
+    info.unit = a.unit;
+    info.min = a.min;
+    info.max = a.max;
+    info.max_rate = a.max_rate;
+    info.max_accel = a.max_accel;
+    info.must_rest = a.must_rest();
+    info.rest_value = a.must_rest() ? a.safe_value : a.home;
+    model->plugin_view_.push_back(std::move(info));
+  }
+  model->profile_ = std::move(profile);
+  model->source_path_ = source.path;
+  return std::shared_ptr<const ChairModel>(std::move(model));
+}
+
+std::optional<ActuatorIndex> ChairModel::find(std::string_view id) const {
+  const auto it = by_id_.find(std::string(id));
+  if (it == by_id_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<ActuatorIndex> ChairModel::family(std::string_view family) const {
+  std::vector<ActuatorIndex> out;
+  const std::string prefix = std::string(family) + ".";
+  for (const auto& a : actuators_) {
+    if (a.id.compare(0, prefix.size(), prefix) == 0) out.push_back(a.index);
+  }
+  return out;
+}
+
+const ZoneSpec* ChairModel::zone(std::string_view name) const {
+  for (const auto& z : zones_) {
+    if (z.name == name) return &z;
+  }
+  return nullptr;
+}
+
+std::vector<double> ChairModel::home_values() const {
+  std::vector<double> out;
+  out.reserve(actuators_.size());
+  for (const auto& a : actuators_) out.push_back(a.home);
+  return out;
+}
+
+}  // namespace chaird

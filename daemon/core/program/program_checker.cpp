@@ -1,0 +1,99 @@
+#include "program/program_checker.hpp"
+
+#include <fmt/format.h>
+
+#include <regex>
+
+#include "planner/body_model.hpp"
+#include "safety/health_conditions.hpp"
+
+namespace chaird {
+
+Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair) {
+  Diagnostics d;
+  const auto& m = program.program.metadata();
+  const Locator loc = program.locator().nested("metadata");
+  static const std::regex kId(R"([a-z0-9][a-z0-9_-]{0,63})");
+  if (!program.program.has_metadata()) {
+    d.error(program.locator().self(), "program needs a metadata block with id and name");
+    return d;
+  }
+  if (!std::regex_match(m.id(), kId)) {
+    d.error(loc.at("id"), fmt::format("metadata.id '{}' must be 1 to 64 lowercase letters, digits, "
+                                      "'_' or '-'",
+                                      m.id()));
+  }
+  if (m.name().empty()) d.error(loc.at("name"), "metadata.name is missing (the kiosk shows it)");
+  if (m.total_duration_ms() < 0) d.error(loc.at("total_duration_ms"), "metadata.total_duration_ms cannot be negative");
+  for (int i = 0; i < m.contraindications_size(); ++i) {
+    if (!is_known_condition(m.contraindications(i))) {
+      std::string known;
+      for (const auto& c : health_conditions()) known += (known.empty() ? "" : ", ") + std::string(c.name);
+      d.error(loc.at("contraindications", i),
+              fmt::format("unknown health condition '{}' (known: {})", m.contraindications(i), known));
+    }
+  }
+  const auto& zones = BodyModel::known_zones();
+  for (int i = 0; i < m.focus_areas_size(); ++i) {
+    if (std::find(zones.begin(), zones.end(), m.focus_areas(i)) == zones.end()) {
+      d.error(loc.at("focus_areas", i), fmt::format("focus area '{}' is not a body zone", m.focus_areas(i)));
+    }
+  }
+  for (int i = 0; i < m.required_capabilities_size(); ++i) {
+    const std::string& cap = m.required_capabilities(i);
+    const bool family = cap.size() > 2 && cap.compare(cap.size() - 2, 2, ".*") == 0;
+    const bool present = family ? !chair.family(cap.substr(0, cap.size() - 2)).empty() : chair.find(cap).has_value();
+    if (!present) {
+      d.error(loc.at("required_capabilities", i),
+              fmt::format("chair '{}' lacks required capability '{}'", chair.profile().id(), cap));
+    }
+  }
+  return d;
+}
+
+Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
+                                                    const ProgramCheckContext& context,
+                                                    const PlanOptions& options) {
+  Diagnostics d = check_metadata(*program, *context.chair);
+  // Plugins run on a guarded thread: a plugin stuck in a loop fails this plan, not chaird. An
+  // abandoned worker may outlive this call, so the job owns copies of everything it uses.
+  struct Job {
+    Expected<std::shared_ptr<const Plan>, Diagnostics> plan = Unexpected{Diagnostics{}};
+  };
+  auto job = std::make_shared<Job>();
+  const std::string overrun = run_guarded(
+      context.plugin_budget, [job, program, chair = context.chair, catalog = context.catalog,
+                              resolver = context.resolver, limits = context.limits,
+                              options](CallWatch& watch) {
+        job->plan = Planner(limits).plan(program, resolver, chair, catalog, options, &watch);
+      });
+  if (!overrun.empty()) {
+    d.error(program->locator().self(), overrun);
+    d.sort();
+    return Unexpected{std::move(d)};
+  }
+  auto& plan = job->plan;
+  if (!plan) {
+    d.append(plan.error());
+    d.sort();
+    return Unexpected{std::move(d)};
+  }
+  const auto& m = program->program.metadata();
+  const std::int64_t planned = (*plan)->timeline.duration_ms;
+  if (m.total_duration_ms() > 0 && m.total_duration_ms() != planned) {
+    d.error(program->locator().nested("metadata").at("total_duration_ms"),
+            fmt::format("metadata.total_duration_ms is {} ms but the steps add up to {} ms ({})",
+                        m.total_duration_ms(), planned, format_mmss(planned)));
+  }
+  auto governed = context.governor->review((*plan)->timeline);
+  if (!governed) d.append(governed.error());
+  if (d.has_errors()) {
+    d.sort();
+    return Unexpected{std::move(d)};
+  }
+  CheckedProgram out{*plan, *governed, (*plan)->warnings};
+  out.warnings.append(d);
+  return out;
+}
+
+}  // namespace chaird

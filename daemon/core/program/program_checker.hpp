@@ -1,0 +1,40 @@
+// One way to decide whether a program can run: used by the library at start-up, by
+// `chairctl lint` and `chairctl plan`, and by StartSession. It checks the metadata, plans the
+// program (plugins run under their time budget), passes the timeline through the safety
+// governor and reports every problem found, each at file:line:column.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "common/diagnostic.hpp"
+#include "common/expected.hpp"
+#include "planner/planner.hpp"
+#include "program/program_source.hpp"
+#include "safety/safety_governor.hpp"
+
+namespace chaird {
+
+struct CheckedProgram {
+  std::shared_ptr<const Plan> plan;
+  std::shared_ptr<const GovernedTimeline> governed;
+  Diagnostics warnings;
+};
+
+struct ProgramCheckContext {
+  std::shared_ptr<const ChairModel> chair;
+  std::shared_ptr<const TechniqueCatalog> catalog;
+  const SafetyGovernor* governor = nullptr;
+  ProgramResolver resolver;
+  PlannerLimits limits;
+  std::chrono::milliseconds plugin_budget{200};
+};
+
+// Metadata problems only (id, name, declared length, contraindication names, capabilities).
+Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair);
+
+Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
+                                                    const ProgramCheckContext& context,
+                                                    const PlanOptions& options = {});
+
+}  // namespace chaird

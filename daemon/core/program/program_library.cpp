@@ -1,0 +1,99 @@
+#include "program/program_library.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+
+namespace chaird {
+
+namespace fs = std::filesystem;
+
+std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(const std::vector<std::string>& dirs,
+                                                           const ProgramCheckContext& context,
+                                                           Diagnostics& refusals) {
+  // 1. Parse every file; refuse unreadable ones and duplicate ids.
+  std::vector<std::string> files;
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    if (!fs::is_directory(dir, ec)) {
+      refusals.error({dir, 0, 0}, "program directory does not exist");
+      continue;
+    }
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.path().extension() == ".textproto") files.push_back(entry.path().string());
+    }
+  }
+  std::sort(files.begin(), files.end());
+  std::map<std::string, std::vector<ProgramRef>> by_id;
+  for (const auto& file : files) {
+    auto program = read_program_file(file);
+    if (!program) {
+      refusals.append(program.error());
+      continue;
+    }
+    by_id[(*program)->id()].push_back(*program);
+  }
+  std::map<std::string, ProgramRef> candidates;
+  for (auto& [id, group] : by_id) {
+    if (group.size() == 1) {
+      candidates.emplace(id, group.front());
+      continue;
+    }
+    std::string paths;
+    for (const auto& p : group) paths += (paths.empty() ? "" : " and ") + p->source.path;
+    for (const auto& p : group) {
+      refusals.error(p->locator().nested("metadata").at("id"),
+                     "program refused: two programs have the id '" + id + "': " + paths);
+    }
+  }
+
+  // 2. Check each program against the others; a program whose include was refused is refused
+  // in turn, until nothing changes.
+  std::map<std::string, CheckedProgram> accepted;
+  for (bool changed = true; changed;) {
+    changed = false;
+    ProgramCheckContext ctx = context;
+    auto snapshot = std::make_shared<const std::map<std::string, ProgramRef>>(candidates);
+    ctx.resolver = [snapshot](std::string_view id) -> ProgramRef {
+      const auto it = snapshot->find(std::string(id));
+      return it == snapshot->end() ? nullptr : it->second;
+    };
+    accepted.clear();
+    for (auto it = candidates.begin(); it != candidates.end();) {
+      auto checked = check_program(it->second, ctx);
+      if (checked) {
+        accepted.emplace(it->first, std::move(*checked));
+        ++it;
+      } else {
+        refusals.append(checked.error());
+        it = candidates.erase(it);
+        changed = true;
+      }
+    }
+  }
+
+  auto library = std::make_shared<ProgramLibrary>();
+  for (const auto& [id, checked] : accepted) {
+    LibraryEntry entry;
+    entry.program = candidates.at(id);
+    entry.planned_duration_ms = checked.governed->timeline().duration_ms;
+    entry.step_count = static_cast<std::uint32_t>(checked.plan->timeline.steps.size());
+    library->entries_.push_back(std::move(entry));
+  }
+  return library;
+}
+
+const LibraryEntry* ProgramLibrary::find(std::string_view id) const {
+  const auto it = std::lower_bound(entries_.begin(), entries_.end(), id,
+                                   [](const LibraryEntry& e, std::string_view i) { return e.program->id() < i; });
+  return it != entries_.end() && it->program->id() == id ? &*it : nullptr;
+}
+
+ProgramResolver ProgramLibrary::resolver(std::shared_ptr<const ProgramLibrary> library) {
+  return [library = std::move(library)](std::string_view id) -> ProgramRef {
+    const LibraryEntry* e = library->find(id);
+    return e == nullptr ? nullptr : e->program;
+  };
+}
+
+}  // namespace chaird

@@ -1,0 +1,38 @@
+// The programs chaird offers: every *.textproto in the configured directories that checks out
+// on this chair (planned for the default body and accepted by the governor). A program with any
+// problem is refused with its diagnostics and leaves nothing behind; an immutable snapshot is
+// shared by every thread.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "program/program_checker.hpp"
+
+namespace chaird {
+
+struct LibraryEntry {
+  ProgramRef program;
+  std::int64_t planned_duration_ms = 0;
+  std::uint32_t step_count = 0;
+};
+
+class ProgramLibrary {
+ public:
+  // context.resolver is ignored: programs include each other from within the library.
+  static std::shared_ptr<const ProgramLibrary> load(const std::vector<std::string>& dirs,
+                                                    const ProgramCheckContext& context,
+                                                    Diagnostics& refusals);
+
+  const LibraryEntry* find(std::string_view id) const;
+  const std::vector<LibraryEntry>& entries() const { return entries_; }  // by id
+  // Resolves include_program against this library; keeps the library alive.
+  static ProgramResolver resolver(std::shared_ptr<const ProgramLibrary> library);
+
+ private:
+  std::vector<LibraryEntry> entries_;
+};
+
+}  // namespace chaird

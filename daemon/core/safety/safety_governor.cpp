@@ -1,0 +1,256 @@
+#include "safety/safety_governor.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "planner/motion_profile.hpp"
+#include "safety/safe_state.hpp"
+
+namespace chaird {
+namespace {
+
+// Ramps computed on a ms grid may exceed a limit by rounding; anything beyond this is real.
+constexpr double kRateTolerance = 1.02;
+constexpr double kAccelTolerance = 1.10;
+// Run-time margins over the limits before tripping (sensor noise, thermal overshoot).
+constexpr double kPressureTripFactor = 1.10;
+constexpr double kHeatTripMarginC = 3.0;
+constexpr std::int64_t kSessionOverrunGraceMs = 60'000;
+
+SourceLocation where_of(const Timeline& tl, const TimelineCommand& c) {
+  return c.step >= 0 ? tl.steps[static_cast<std::size_t>(c.step)].where : SourceLocation{};
+}
+
+std::string who_of(const Timeline& tl, const TimelineCommand& c) {
+  if (c.step < 0) return "safety";
+  const auto& s = tl.steps[static_cast<std::size_t>(c.step)];
+  return fmt::format("step '{}' ({})", s.name, s.technique);
+}
+
+}  // namespace
+
+std::string format_mmss(std::int64_t ms) {
+  const std::int64_t s = (ms + 500) / 1000;
+  return fmt::format("{}:{:02d}", s / 60, s % 60);
+}
+
+SafetyGovernor::SafetyGovernor(std::shared_ptr<const ChairModel> chair, SessionLimits limits)
+    : chair_(std::move(chair)) {
+  max_session_ms_ = chair_->limits().max_session_ms();
+  if (limits.max_session_ms > 0) max_session_ms_ = std::min(max_session_ms_, limits.max_session_ms);
+}
+
+Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> SafetyGovernor::review(
+    Timeline tl) const {
+  Diagnostics d;
+  std::vector<std::string> adaptations;
+  if (tl.initial_values.size() != chair_->actuator_count()) {
+    d.error({}, "timeline does not match this chair's actuators");
+    return Unexpected{std::move(d)};
+  }
+  check_commands(tl, d);
+  if (d.has_errors()) return Unexpected{std::move(d)};
+  end_safe(tl, adaptations);
+  if (tl.duration_ms > max_session_ms_) {
+    d.error({}, fmt::format("the session would last {}; this chair allows at most {}",
+                            format_mmss(tl.duration_ms), format_mmss(max_session_ms_)));
+    return Unexpected{std::move(d)};
+  }
+  return std::shared_ptr<const GovernedTimeline>(
+      new GovernedTimeline(std::move(tl), std::move(adaptations)));
+}
+
+void SafetyGovernor::check_commands(const Timeline& tl, Diagnostics& d) const {
+  const auto n = static_cast<ActuatorIndex>(chair_->actuator_count());
+  std::vector<std::vector<const TimelineCommand*>> by_actuator(chair_->actuator_count());
+  std::int64_t previous_start = 0;
+  for (const auto& c : tl.commands) {
+    if (c.actuator < 0 || c.actuator >= n) {
+      d.error(where_of(tl, c), fmt::format("{}: command for unknown actuator #{}", who_of(tl, c), c.actuator));
+      continue;
+    }
+    const ActuatorSpec& a = chair_->actuator(c.actuator);
+    if (c.start_ms < previous_start || c.reach_ms < c.start_ms || c.start_ms < 0 || c.reach_ms > tl.duration_ms) {
+      d.error(where_of(tl, c), fmt::format("{}: {} command at {}..{} ms is out of order or outside "
+                                           "the session's {} ms",
+                                           who_of(tl, c), a.id, c.start_ms, c.reach_ms, tl.duration_ms));
+      continue;
+    }
+    previous_start = c.start_ms;
+    if (!std::isfinite(c.value) || c.value < a.min || c.value > a.max) {
+      d.error(where_of(tl, c), fmt::format("{}: {} {} {} is outside the allowed {}..{} {}", who_of(tl, c),
+                                           a.id, c.value, a.unit, a.min, a.max, a.unit));
+      continue;
+    }
+    by_actuator[static_cast<std::size_t>(c.actuator)].push_back(&c);
+  }
+  for (ActuatorIndex a = 0; a < n; ++a) {
+    check_motion(tl, a, by_actuator[static_cast<std::size_t>(a)], d);
+    check_energy(tl, a, by_actuator[static_cast<std::size_t>(a)], d);
+  }
+}
+
+void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
+                                  const std::vector<const TimelineCommand*>& cmds, Diagnostics& d) const {
+  const ActuatorSpec& a = chair_->actuator(index);
+  double value = tl.initial_values[static_cast<std::size_t>(index)];
+  std::int64_t end = 0;
+  double last_slope = 0.0;
+  double last_seconds = 0.0;
+  auto accel_ok = [&](double slope, double seconds) {
+    if (a.max_accel <= 0.0) return true;
+    const double change = std::abs(slope - last_slope);
+    return change <= a.max_accel * std::max(seconds, last_seconds) * kAccelTolerance + 1e-9;
+  };
+  for (const TimelineCommand* c : cmds) {
+    if (c->start_ms < end) {
+      d.error(where_of(tl, *c), fmt::format("{}: {} gets a new ramp at {} ms while the previous one "
+                                            "runs until {} ms",
+                                            who_of(tl, *c), a.id, c->start_ms, end));
+      return;
+    }
+    if (c->start_ms > end) {  // holding still in between
+      const double hold_s = static_cast<double>(c->start_ms - end) / 1000.0;
+      if (!accel_ok(0.0, hold_s)) {
+        d.error(where_of(tl, *c), fmt::format("{}: {} stops from {:.3g} {}/s at {} ms faster than "
+                                              "its {} {}/s² allow",
+                                              who_of(tl, *c), a.id, std::abs(last_slope), a.unit, end,
+                                              a.max_accel, a.unit));
+        return;
+      }
+      last_slope = 0.0;
+      last_seconds = hold_s;
+    }
+    const double change = c->value - value;
+    const double seconds = static_cast<double>(c->reach_ms - c->start_ms) / 1000.0;
+    if (std::abs(change) > 1e-9 && a.max_rate > 0.0) {
+      const double rate = seconds > 0.0 ? std::abs(change) / seconds : INFINITY;
+      if (rate > a.max_rate * kRateTolerance) {
+        d.error(where_of(tl, *c),
+                fmt::format("{}: {} moves {:.3g} {} in {} ms ({:.3g} {}/s); its limit is {} {}/s",
+                            who_of(tl, *c), a.id, std::abs(change), a.unit, c->reach_ms - c->start_ms,
+                            rate, a.unit, a.max_rate, a.unit));
+        return;
+      }
+    }
+    if (seconds > 0.0) {
+      const double slope = change / seconds;
+      if (!accel_ok(slope, seconds)) {
+        d.error(where_of(tl, *c), fmt::format("{}: {} changes speed by {:.3g} {}/s at {} ms, more "
+                                              "than its {} {}/s² allow",
+                                              who_of(tl, *c), a.id, std::abs(slope - last_slope), a.unit,
+                                              c->start_ms, a.max_accel, a.unit));
+        return;
+      }
+      last_slope = slope;
+      last_seconds = seconds;
+    }
+    value = c->value;
+    end = c->reach_ms;
+  }
+}
+
+void SafetyGovernor::check_energy(const Timeline& tl, ActuatorIndex index,
+                                  const std::vector<const TimelineCommand*>& cmds, Diagnostics& d) const {
+  const ActuatorSpec& a = chair_->actuator(index);
+  const auto& limits = chair_->limits();
+  double threshold = 0.0;
+  std::int64_t max_ms = 0;
+  const char* what = "";
+  if (a.kind == chair::v1::TEMPERATURE) {
+    threshold = 0.0;  // any target switches the heater on
+    max_ms = limits.heat_max_on_ms();
+    what = "heats";
+  } else if (a.kind == chair::v1::PRESSURE) {
+    threshold = limits.max_airbag_kpa() / 2.0;
+    max_ms = limits.airbag_max_hold_ms();
+    what = "stays inflated";
+  } else {
+    return;
+  }
+  // The longest stretch with the target above the threshold, and the command that began it.
+  bool above = tl.initial_values[static_cast<std::size_t>(index)] > threshold;
+  std::int64_t since = 0;
+  const TimelineCommand* began = nullptr;
+  std::int64_t longest = 0;
+  const TimelineCommand* culprit = nullptr;
+  auto close = [&](std::int64_t until) {
+    if (until - since > longest) {
+      longest = until - since;
+      culprit = began;
+    }
+  };
+  for (const TimelineCommand* c : cmds) {
+    const bool now_above = c->value > threshold;
+    if (now_above && !above) {
+      since = c->start_ms;
+      began = c;
+    } else if (!now_above && above) {
+      close(c->reach_ms);
+    }
+    above = now_above;
+  }
+  if (above) close(tl.duration_ms);
+  if (longest <= max_ms) return;
+  const TimelineCommand none{};
+  const TimelineCommand& at = culprit != nullptr ? *culprit : none;
+  d.error(where_of(tl, at), fmt::format("{}: {} {} for {} without a break; the limit is {}",
+                                        who_of(tl, at), a.id, what, format_mmss(longest),
+                                        format_mmss(max_ms)));
+}
+
+void SafetyGovernor::end_safe(Timeline& tl, std::vector<std::string>& adaptations) const {
+  const std::vector<double> final = tl.targets_at(tl.duration_ms);
+  std::int64_t end = tl.duration_ms;
+  for (const auto& a : chair_->actuators()) {
+    const double v = final[static_cast<std::size_t>(a.index)];
+    if (!a.goes_to_safe_value() || std::abs(v - a.safe_value) < 1e-9) continue;
+    std::int64_t ramp_ms = min_travel_ms(v - a.safe_value, a.max_rate, a.max_accel);
+    ramp_ms = std::max<std::int64_t>(10, (ramp_ms + 9) / 10 * 10);
+    std::int64_t prev = 0;
+    for (const auto& p : trapezoid_move(v, a.safe_value, ramp_ms, a.max_accel)) {
+      tl.commands.push_back({tl.duration_ms + prev, tl.duration_ms + p.at_ms, a.index, -1, p.value,
+                             CommandSource::kSafety});
+      prev = p.at_ms;
+    }
+    end = std::max(end, tl.duration_ms + ramp_ms);
+    adaptations.push_back(fmt::format("the program leaves {} at {:.3g} {} at its end; the governor "
+                                      "returns it to {:.3g} {}",
+                                      a.id, v, a.unit, a.safe_value, a.unit));
+  }
+  tl.duration_ms = end;
+}
+
+std::string SafetyGovernor::watch(const Telemetry& t, std::int64_t session_ms) const {
+  if (t.faults != kFaultNone) {
+    return t.fault_text.empty() ? "the chair's board reported a fault" : t.fault_text;
+  }
+  const auto& limits = chair_->limits();
+  for (const auto& a : chair_->actuators()) {
+    const auto i = static_cast<std::size_t>(a.index);
+    if (i >= t.measured.size()) break;
+    const double m = t.measured[i];
+    if (a.kind == chair::v1::PRESSURE && m > limits.max_airbag_kpa() * kPressureTripFactor) {
+      return fmt::format("{} measured {:.1f} kPa, over the {:.0f} kPa limit", a.id, m, limits.max_airbag_kpa());
+    }
+    if (a.kind == chair::v1::TEMPERATURE && m > limits.max_heat_c() + kHeatTripMarginC) {
+      return fmt::format("{} measured {:.1f} °C, over the {:.0f} °C limit", a.id, m, limits.max_heat_c());
+    }
+    if (a.kind == chair::v1::POSITION && i < t.commanded.size()) {
+      const double allowed = a.unit == "mm" ? limits.max_tracking_error_mm() : 0.1 * (a.max - a.min);
+      const double error = std::abs(t.commanded[i] - m);
+      if (error > allowed) {
+        return fmt::format("{} is {:.0f} {} from where it should be: stalled or obstructed", a.id,
+                           error, a.unit);
+      }
+    }
+  }
+  if (session_ms > max_session_ms_ + kSessionOverrunGraceMs) {
+    return fmt::format("the session ran past its {} maximum", format_mmss(max_session_ms_));
+  }
+  return {};
+}
+
+}  // namespace chaird

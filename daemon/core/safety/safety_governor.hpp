@@ -1,0 +1,68 @@
+// The safety governor. Every timeline passes it before it can reach the executor: the first
+// plan, every re-plan and every stop's cool-down. It refuses with reasons placed at the
+// offending step, or accepts, possibly adapted, saying what it changed and why. At run time it
+// watches telemetry and names the reason to trip a safe stop.
+//
+// It cannot be bypassed: the executor plays only a GovernedTimeline, and only the governor
+// can make one.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/diagnostic.hpp"
+#include "common/expected.hpp"
+#include "execution/actuator_bus.hpp"
+#include "planner/timeline.hpp"
+#include "profile/chair_model.hpp"
+
+namespace chaird {
+
+class GovernedTimeline {
+ public:
+  const Timeline& timeline() const { return timeline_; }
+  const std::vector<std::string>& adaptations() const { return adaptations_; }
+
+ private:
+  friend class SafetyGovernor;
+  GovernedTimeline(Timeline timeline, std::vector<std::string> adaptations)
+      : timeline_(std::move(timeline)), adaptations_(std::move(adaptations)) {}
+
+  Timeline timeline_;
+  std::vector<std::string> adaptations_;
+};
+
+struct SessionLimits {
+  // Tightens the chair's max_session_ms; 0 keeps the chair's.
+  std::int64_t max_session_ms = 0;
+};
+
+class SafetyGovernor {
+ public:
+  SafetyGovernor(std::shared_ptr<const ChairModel> chair, SessionLimits limits);
+
+  Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> review(Timeline timeline) const;
+
+  // A reason to trip a safe stop now, or empty. session_ms < 0 when no session runs.
+  std::string watch(const Telemetry& sample, std::int64_t session_ms) const;
+
+  std::int64_t max_session_ms() const { return max_session_ms_; }
+  const ChairModel& chair() const { return *chair_; }
+
+ private:
+  void check_commands(const Timeline& tl, Diagnostics& d) const;
+  void check_motion(const Timeline& tl, ActuatorIndex a, const std::vector<const TimelineCommand*>& cmds,
+                    Diagnostics& d) const;
+  void check_energy(const Timeline& tl, ActuatorIndex a, const std::vector<const TimelineCommand*>& cmds,
+                    Diagnostics& d) const;
+  void end_safe(Timeline& tl, std::vector<std::string>& adaptations) const;
+
+  std::shared_ptr<const ChairModel> chair_;
+  std::int64_t max_session_ms_ = 0;
+};
+
+// "12:30" for durations a sitter reads.
+std::string format_mmss(std::int64_t ms);
+
+}  // namespace chaird

@@ -1,0 +1,217 @@
+#include "session/session_manager.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+
+#include "safety/safe_state.hpp"
+
+namespace chaird {
+namespace {
+
+// Working now: a heater switched on, air in a bag, a motor spinning, a travel motor moving.
+bool is_active(const ActuatorSpec& a, double commanded, double measured, double previous_commanded) {
+  const double tolerance = 0.01 * (a.max - a.min);
+  if (a.kind == chair::v1::TEMPERATURE) return commanded > 0.0;  // the surface cools slowly after
+  if (a.goes_to_safe_value()) {
+    return std::abs(measured - a.safe_value) > tolerance || std::abs(commanded - a.safe_value) > tolerance;
+  }
+  return std::abs(commanded - measured) > tolerance || commanded != previous_commanded;
+}
+
+}  // namespace
+
+SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus, const SafetyGovernor& governor,
+                               StatusHub& hub, SessionManagerOptions options)
+    : scheduler_(scheduler), bus_(bus), governor_(governor), chair_(governor.chair()), hub_(hub),
+      options_(options), executor_(scheduler, bus, options.executor, *this) {
+  const Telemetry& t = executor_.sample_now();
+  chair_state_.store(std::make_shared<const std::vector<double>>(t.commanded));
+  previous_commanded_ = t.commanded;
+}
+
+std::optional<Refusal> SessionManager::start_refusal() const {
+  switch (state_.load()) {
+    case chair::v1::RUNNING:
+    case chair::v1::STOPPING:
+      return Refusal{Refusal::Kind::kFailedPrecondition,
+                     "a session is already running; stop it before starting another"};
+    case chair::v1::EMERGENCY_STOPPED:
+      return Refusal{Refusal::Kind::kFailedPrecondition,
+                     "the chair was emergency-stopped; a person must check the sitter and reset it "
+                     "(ResetSafety) first"};
+    case chair::v1::FAULTED:
+      return Refusal{Refusal::Kind::kFailedPrecondition,
+                     "the chair stopped on a fault; a person must check the chair and reset it "
+                     "(ResetSafety) first"};
+    default:
+      return std::nullopt;
+  }
+}
+
+Expected<std::string, Refusal> SessionManager::start(PreparedSession session) {
+  if (auto refusal = start_refusal()) return Unexpected{*refusal};
+  const Telemetry& t = executor_.sample_now();
+  if (t.faults != kFaultNone) {
+    return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition,
+                              "the chair reports a fault: " + t.fault_text}};
+  }
+  session_id_ = fmt::format("session-{}", ++session_counter_);
+  program_id_ = session.program_id;
+  program_name_ = session.program_name;
+  plan_ = std::move(session.plan);
+  program_timeline_ = session.timeline;
+  reason_.clear();
+  state_.store(chair::v1::RUNNING);
+  spdlog::info("{}: starting program '{}' ({} steps, {})", session_id_, program_id_,
+               program_timeline_->timeline().steps.size(),
+               format_mmss(program_timeline_->timeline().duration_ms));
+  executor_.play(std::move(session.timeline));
+  publish(t);  // watchers learn the new session id at once
+  return session_id_;
+}
+
+SessionState SessionManager::stop() {
+  if (state_.load() != chair::v1::RUNNING) return state_.load();
+  // Cool down from where the chair really is, through the governor like any timeline.
+  executor_.abandon();
+  const Telemetry& t = executor_.sample_now();
+  auto cooldown = governor_.review(cooldown_timeline(chair_, t.measured, options_.cooldown_ms));
+  if (!cooldown) {
+    spdlog::error("{}: cool-down refused ({}); going to the safe state at once", session_id_,
+                  cooldown.error().first_error());
+    halt(chair::v1::STOPPED, "stopped");
+    return state_.load();
+  }
+  spdlog::info("{}: stopping with a {} ms cool-down", session_id_, cooldown.value()->timeline().duration_ms);
+  set_state(chair::v1::STOPPING, "stopped on request");
+  executor_.play(std::move(cooldown.value()));
+  return state_.load();
+}
+
+SessionState SessionManager::emergency_stop(const std::string& reason) {
+  spdlog::warn("emergency stop{}{}", reason.empty() ? "" : ": ", reason);
+  halt(chair::v1::EMERGENCY_STOPPED, reason.empty() ? "emergency stop" : "emergency stop: " + reason);
+  return state_.load();
+}
+
+Expected<SessionState, Refusal> SessionManager::reset() {
+  const SessionState s = state_.load();
+  if (s != chair::v1::EMERGENCY_STOPPED && s != chair::v1::FAULTED) return s;
+  bus_.clear_faults();
+  const Telemetry& t = executor_.sample_now();
+  if (t.faults != kFaultNone) {
+    return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition,
+                              "the fault is still present: " + t.fault_text}};
+  }
+  spdlog::info("safety reset by request after: {}", reason_);
+  set_state(chair::v1::IDLE);
+  publish(t);
+  return state_.load();
+}
+
+void SessionManager::shutdown() {
+  halt(state_.load() == chair::v1::RUNNING || state_.load() == chair::v1::STOPPING ? chair::v1::STOPPED
+                                                                                     : state_.load(),
+       "chaird is shutting down");
+}
+
+void SessionManager::halt(SessionState s, const std::string& reason) {
+  // Safe state first; bookkeeping after.
+  bus_.enter_safe_state();
+  executor_.abandon();
+  set_state(s, reason);
+  publish(executor_.sample_now());
+}
+
+void SessionManager::set_state(SessionState s, std::string reason) {
+  state_.store(s);
+  reason_ = std::move(reason);
+}
+
+void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_ms) {
+  const SessionState s = state_.load();
+  if (s == chair::v1::RUNNING || s == chair::v1::STOPPING) {
+    std::string trip = governor_.watch(sample, session_ms);
+    if (!trip.empty()) {
+      spdlog::error("{}: safety trip: {}", session_id_, trip);
+      halt(chair::v1::FAULTED, trip);
+      return;
+    }
+  } else if (s != chair::v1::FAULTED && s != chair::v1::EMERGENCY_STOPPED && sample.faults != kFaultNone) {
+    // A fault while nothing runs (a lease lost during settling, say) still latches.
+    halt(chair::v1::FAULTED, sample.fault_text);
+    return;
+  }
+  publish(sample);
+}
+
+void SessionManager::on_timeline_end() {
+  const SessionState s = state_.load();
+  if (s == chair::v1::RUNNING) {
+    spdlog::info("{}: program '{}' completed", session_id_, program_id_);
+    bus_.enter_safe_state();
+    set_state(chair::v1::COMPLETED, "the program ran to its end");
+  } else if (s == chair::v1::STOPPING) {
+    spdlog::info("{}: stopped", session_id_);
+    bus_.enter_safe_state();
+    set_state(chair::v1::STOPPED, "stopped on request");
+  }
+  publish(executor_.sample_now());
+}
+
+void SessionManager::publish(const Telemetry& sample) {
+  chair_state_.store(std::make_shared<const std::vector<double>>(sample.commanded));
+  auto status = std::make_shared<chair::v1::SessionStatus>();
+  const SessionState s = state_.load();
+  status->set_sequence(++sequence_);
+  status->set_session_id(session_id_);
+  status->set_program_id(program_id_);
+  status->set_program_name(program_name_);
+  status->set_state(s);
+  status->set_reason(reason_);
+  status->set_chair_time_ms(to_ms(sample.at));
+  if (program_timeline_) {
+    const Timeline& tl = program_timeline_->timeline();
+    const std::int64_t total = tl.duration_ms;
+    std::int64_t elapsed = total;
+    if (s == chair::v1::RUNNING) elapsed = std::clamp<std::int64_t>(executor_.session_ms(), 0, total);
+    status->set_total_ms(total);
+    status->set_elapsed_ms(elapsed);
+    status->set_remaining_ms(s == chair::v1::RUNNING ? total - elapsed : 0);
+    status->set_step_count(static_cast<std::uint32_t>(tl.steps.size()));
+    std::uint32_t started = 0;
+    for (const auto& step : tl.steps) {
+      if (step.start_ms > elapsed) break;
+      ++started;
+      if (s == chair::v1::RUNNING && elapsed < step.end_ms) {
+        auto* a = status->add_active_steps();
+        a->set_name(step.name);
+        a->set_technique(step.technique);
+        a->set_zone(step.zone);
+        a->set_phase(step.phase);
+        a->set_track(step.track);
+        a->set_remaining_ms(step.end_ms - elapsed);
+      }
+    }
+    status->set_step_index(started);
+    for (const auto& note : program_timeline_->adaptations()) status->add_adaptations(note);
+  }
+  const auto& actuators = chair_.actuators();
+  for (const auto& a : actuators) {
+    const auto i = static_cast<std::size_t>(a.index);
+    if (i >= sample.measured.size()) break;
+    auto* v = status->add_actuators();
+    v->set_id(a.id);
+    v->set_unit(a.unit);
+    v->set_target(sample.commanded[i]);
+    v->set_measured(sample.measured[i]);
+    v->set_active(is_active(a, sample.commanded[i], sample.measured[i],
+                            i < previous_commanded_.size() ? previous_commanded_[i] : sample.commanded[i]));
+  }
+  previous_commanded_ = sample.commanded;
+  hub_.publish(std::move(status));
+}
+
+}  // namespace chaird

@@ -1,0 +1,89 @@
+// The session's state machine. Lives on the dispatch thread: gRPC handlers plan off-thread and
+// post the result here. Every way a session ends reaches the safe state:
+//   completed     the timeline itself ends safe (the governor sees to it)
+//   stop          a cool-down timeline (governed too), then the safe state
+//   emergency     the board's safe state at once; latched until a person resets it
+//   fault         the governor's run-time watch or the board tripped; latched likewise
+//   shutdown      the safe state at once
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chair/v1/control.pb.h"
+#include "common/expected.hpp"
+#include "common/refusal.hpp"
+#include "execution/executor.hpp"
+#include "planner/planner.hpp"
+#include "safety/safety_governor.hpp"
+#include "session/status_hub.hpp"
+
+namespace chaird {
+
+using chair::v1::SessionState;
+
+struct PreparedSession {
+  std::string program_id;
+  std::string program_name;
+  std::shared_ptr<const Plan> plan;
+  std::shared_ptr<const GovernedTimeline> timeline;
+};
+
+struct SessionManagerOptions {
+  ExecutorOptions executor;
+  std::int64_t cooldown_ms = 3000;
+};
+
+class SessionManager final : private ExecutorListener {
+ public:
+  SessionManager(Scheduler& scheduler, ActuatorBus& bus, const SafetyGovernor& governor,
+                 StatusHub& hub, SessionManagerOptions options);
+
+  // --- dispatch thread ---
+  Expected<std::string, Refusal> start(PreparedSession session);
+  SessionState stop();
+  SessionState emergency_stop(const std::string& reason);
+  Expected<SessionState, Refusal> reset();
+  // The daemon is going away: safe state now, and say so to the watchers.
+  void shutdown();
+
+  // --- any thread ---
+  SessionState state() const { return state_.load(); }
+  // Refuses early (before planning) when a session could not start now.
+  std::optional<Refusal> start_refusal() const;
+  // What the board is steering each actuator to now: the state a new plan starts from.
+  std::vector<double> chair_state() const { return *chair_state_.load(); }
+
+ private:
+  void on_telemetry(const Telemetry& sample, std::int64_t session_ms) override;
+  void on_timeline_end() override;
+
+  void set_state(SessionState s, std::string reason = {});
+  void halt(SessionState s, const std::string& reason);
+  void publish(const Telemetry& sample);
+
+  Scheduler& scheduler_;
+  ActuatorBus& bus_;
+  const SafetyGovernor& governor_;
+  const ChairModel& chair_;
+  StatusHub& hub_;
+  SessionManagerOptions options_;
+  Executor executor_;
+
+  std::atomic<SessionState> state_{chair::v1::IDLE};
+  std::atomic<std::shared_ptr<const std::vector<double>>> chair_state_;
+  std::string reason_;  // shown while latched
+  std::uint64_t session_counter_ = 0;
+  std::uint64_t sequence_ = 0;
+  std::string session_id_;
+  std::string program_id_;
+  std::string program_name_;
+  std::shared_ptr<const Plan> plan_;
+  std::shared_ptr<const GovernedTimeline> program_timeline_;
+  std::vector<double> previous_commanded_;
+};
+
+}  // namespace chaird

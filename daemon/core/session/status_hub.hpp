@@ -1,0 +1,52 @@
+// Live session status, fanned out to any number of watchers without ever making the dispatch
+// thread wait: it stores the latest status and pokes each watcher, which writes the latest
+// status whenever its previous write is done. A slow watcher sees fewer, newer statuses.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "chair/v1/control.pb.h"
+
+namespace chaird {
+
+class StatusWatcher {
+ public:
+  virtual ~StatusWatcher() = default;
+  // Called on the dispatch thread: must return at once (start a write or note that one is due).
+  virtual void on_status() = 0;
+};
+
+// Gets every status, in order (a trace). Called on the dispatch thread: must only queue.
+class StatusRecorder {
+ public:
+  virtual ~StatusRecorder() = default;
+  virtual void record(std::shared_ptr<const chair::v1::SessionStatus> status) = 0;
+};
+
+class StatusHub {
+ public:
+  using StatusPtr = std::shared_ptr<const chair::v1::SessionStatus>;
+
+  StatusHub();
+  // Dispatch thread.
+  void publish(StatusPtr status);
+  // Any thread.
+  StatusPtr latest() const { return latest_.load(); }
+  void add(std::shared_ptr<StatusWatcher> watcher);
+  void remove(const StatusWatcher* watcher);
+  std::size_t watcher_count() const { return watchers_.load()->size(); }
+  // Before the dispatch thread starts.
+  void set_recorder(StatusRecorder* recorder) { recorder_ = recorder; }
+
+ private:
+  using List = std::vector<std::shared_ptr<StatusWatcher>>;
+  std::atomic<StatusPtr> latest_;
+  std::atomic<std::shared_ptr<const List>> watchers_;
+  std::mutex edit_;  // serialises add and remove; the dispatch thread never takes it
+  StatusRecorder* recorder_ = nullptr;
+};
+
+}  // namespace chaird

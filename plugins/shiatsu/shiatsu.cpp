@@ -1,0 +1,92 @@
+// Shiatsu: the rollers press at points along the zone, one after another. Each press sinks in,
+// holds, and releases before the rollers move on at light contact.
+#include <chaird/plugin_sdk.hpp>
+
+#include <algorithm>
+#include <cmath>
+
+namespace {
+
+using namespace chaird::sdk;
+
+class Shiatsu final : public Technique {
+ public:
+  TechniqueDescription describe() const override {
+    TechniqueDescription d;
+    d.name = "shiatsu";
+    d.version = "1.0.0";
+    d.summary = "Roller presses at points along the zone: sink in, hold, release, move on.";
+    d.params = {
+        ParamSpec::integer("points", "", 2, 12, 5, "pressure points spread along the zone"),
+        ParamSpec::number("hold_fraction", "", 0.2, 0.6, 0.4, "part of each cycle spent holding the press"),
+        ParamSpec::choice("width", {"narrow", "medium", "wide"}, "narrow", "distance between the rollers"),
+        ParamSpec::choice("direction", {"down", "up", "alternate"}, "down", "order of the points"),
+    };
+    d.actuators = {
+        {"roller.position", true, "moves from point to point"},
+        {"roller.depth", true, "the press"},
+        {"roller.width", false, "narrow thumbs or wide palms"},
+    };
+    d.tempo = {4.0, 30.0, 12.0};  // presses per minute
+    return d;
+  }
+
+  StepOutput generate(const StepContext& ctx) const override {
+    const ActuatorInfo& position = ctx.require("roller.position");
+    const ActuatorInfo& depth = ctx.require("roller.depth");
+    const ActuatorInfo* width = ctx.find("roller.width");
+    SetpointWriter out(ctx);
+
+    const double light = level(depth, 0.05);
+    const double press = level(depth, 0.15 + 0.85 * ctx.intensity);
+    const auto points = static_cast<int>(ctx.integer("points"));
+    const double margin = 0.1 * (ctx.zone.to_mm - ctx.zone.from_mm);
+    const double top = ctx.zone.from_mm + margin;
+    const double bottom = ctx.zone.to_mm - margin;
+    auto point = [&](int k) {
+      int i = k % points;
+      const std::string& dir = ctx.choice("direction");
+      if (dir == "up") i = points - 1 - i;
+      if (dir == "alternate" && (k / points) % 2 == 1) i = points - 1 - i;
+      return top + (bottom - top) * i / (points - 1);
+    };
+
+    // Start pose: first point, light contact, chosen width.
+    out.reach(position, 0, point(0));
+    out.reach(depth, 0, light);
+    if (width != nullptr) {
+      const std::string& w = ctx.choice("width");
+      out.reach(*width, 0, level(*width, w == "narrow" ? 0.0 : w == "medium" ? 0.5 : 1.0));
+    } else if (ctx.choice("width") != "narrow") {
+      out.note("this chair cannot change the roller width; width is ignored");
+    }
+
+    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t sink = min_ramp_ms(depth, light, press);
+    const std::int64_t cycles = std::max<std::int64_t>(1, ctx.duration_ms / period);
+    for (std::int64_t k = 0; k < cycles; ++k) {
+      const std::int64_t t0 = k * period;
+      const std::int64_t t_end = std::min(t0 + period, ctx.duration_ms);
+      // Move to the point at light contact (the first cycle starts there).
+      std::int64_t t = t0;
+      if (k > 0) t = out.ramp(position, t0, point(static_cast<int>(k)));
+      // Sink in, hold, release within what is left of the cycle.
+      const std::int64_t left = t_end - t;
+      const std::int64_t press_ms = std::max(sink, left / 5);
+      const std::int64_t hold_ms =
+          std::min(static_cast<std::int64_t>(std::llround(period * ctx.number("hold_fraction"))),
+                   left - 2 * press_ms);
+      if (hold_ms <= 0) break;  // a step too short for another press
+      t = out.ramp(depth, t, press, press_ms);
+      out.hold(depth, t + hold_ms);
+      out.ramp(depth, t + hold_ms, light, press_ms);
+    }
+    out.ramp(depth, std::max(out.last_at(depth), ctx.duration_ms - min_ramp_ms(depth, light, depth.min)), depth.min);
+    out.hold(position, ctx.duration_ms);
+    return out.finish();
+  }
+};
+
+}  // namespace
+
+CHAIRD_TECHNIQUE_PLUGIN(Shiatsu, "shiatsu", "1.0.0")

@@ -1,0 +1,259 @@
+#include "simulated_chair.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace chaird::sim {
+namespace {
+
+// Integration step; events (due commands) split steps so that timing is exact.
+constexpr ChairDuration kStep = std::chrono::milliseconds(5);
+// Motors are a little stronger than the planning limits so that they can keep up with a plan
+// that uses the limits fully.
+constexpr double kMotorSpeedMargin = 1.25;
+constexpr double kMotorAccelMargin = 1.5;
+// Position control: how quickly a travel motor closes the gap to its commanded value.
+constexpr double kPositionGainPerS = 20.0;
+constexpr double kDefaultLagMs = 200.0;
+constexpr double kThermostatHysteresisC = 0.3;
+// The board's own protections, independent of the host's governor.
+constexpr double kBoardOverPressureFactor = 1.25;
+constexpr double kBoardOverTemperatureMarginC = 6.0;
+
+double seconds(ChairDuration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+SimulatedChair::SimulatedChair(std::shared_ptr<const ChairModel> chair, const Clock& clock)
+    : chair_(std::move(chair)), clock_(clock) {
+  now_ = clock_.now();
+  last_lease_ = now_;
+  axes_.resize(chair_->actuator_count());
+  for (const auto& a : chair_->actuators()) {
+    Axis& axis = axes_[static_cast<std::size_t>(a.index)];
+    axis.target = a.home;
+    axis.measured = a.kind == chair::v1::TEMPERATURE ? a.sim.ambient_c() : a.home;
+  }
+}
+
+double SimulatedChair::commanded(const Axis& axis, ChairTime t) const {
+  if (!axis.ramping || t >= axis.ramp_end) return axis.target;
+  if (t <= axis.ramp_start) return axis.ramp_from;
+  const double f = seconds(t - axis.ramp_start) / seconds(axis.ramp_end - axis.ramp_start);
+  return axis.ramp_from + (axis.target - axis.ramp_from) * f;
+}
+
+void SimulatedChair::submit(std::span<const BusCommand> commands) {
+  const ChairTime now = clock_.now();
+  advance_to(now);
+  for (const auto& c : commands) {
+    if (c.actuator < 0 || static_cast<std::size_t>(c.actuator) >= axes_.size()) {
+      fault(kFaultInvalidCommand, fmt::format("command for unknown actuator #{}", c.actuator));
+      return;
+    }
+    const ActuatorSpec& a = chair_->actuator(c.actuator);
+    if (!std::isfinite(c.value) || c.value < a.min || c.value > a.max || c.reach_by < c.due) {
+      fault(kFaultInvalidCommand, fmt::format("invalid command for {}: {} by {} ms", a.id, c.value, to_ms(c.reach_by)));
+      return;
+    }
+    if (c.due < now) {
+      // Never play a command late (Klipper's "timer too close"): stop instead.
+      fault(kFaultLateCommand,
+            fmt::format("command for {} due at {} ms arrived {} ms late", a.id, to_ms(c.due), to_ms(now - c.due)));
+      return;
+    }
+    axes_[static_cast<std::size_t>(c.actuator)].pending.push_back(c);
+  }
+}
+
+void SimulatedChair::refresh_lease(ChairTime now) {
+  advance_to(clock_.now());
+  last_lease_ = std::max(last_lease_, now);
+}
+
+void SimulatedChair::cancel_pending() {
+  const ChairTime now = clock_.now();
+  advance_to(now);
+  for (auto& axis : axes_) {
+    axis.pending.clear();
+    axis.target = commanded(axis, now);
+    axis.ramping = false;
+  }
+}
+
+void SimulatedChair::enter_safe_state() {
+  advance_to(clock_.now());
+  go_safe();
+}
+
+void SimulatedChair::go_safe() {
+  for (const auto& a : chair_->actuators()) {
+    Axis& axis = axes_[static_cast<std::size_t>(a.index)];
+    axis.pending.clear();
+    axis.ramping = false;
+    // Vent, switch off, spin down, retract; travel motors halt where they are.
+    axis.target = a.goes_to_safe_value() ? a.safe_value : axis.measured;
+    if (a.kind == chair::v1::TEMPERATURE) axis.heater_on = false;
+  }
+}
+
+void SimulatedChair::fault(std::uint32_t bit, std::string text) {
+  if (faults_ == kFaultNone) fault_text_ = std::move(text);
+  faults_ |= bit;
+  go_safe();
+}
+
+void SimulatedChair::clear_faults() {
+  advance_to(clock_.now());
+  faults_ = kFaultNone;
+  fault_text_.clear();
+  last_lease_ = now_;
+}
+
+void SimulatedChair::obstruct(ActuatorIndex actuator, double at) {
+  advance_to(clock_.now());
+  Axis& axis = axes_[static_cast<std::size_t>(actuator)];
+  axis.obstruction = at;
+  axis.obstruction_blocks_increase = axis.measured <= at;
+}
+
+void SimulatedChair::clear_obstructions() {
+  for (auto& axis : axes_) axis.obstruction.reset();
+}
+
+Telemetry SimulatedChair::read_telemetry() {
+  advance_to(clock_.now());
+  Telemetry t;
+  t.at = now_;
+  t.measured.reserve(axes_.size());
+  t.commanded.reserve(axes_.size());
+  for (const auto& axis : axes_) {
+    t.measured.push_back(axis.measured);
+    t.commanded.push_back(commanded(axis, now_));
+  }
+  t.faults = faults_;
+  t.fault_text = fault_text_;
+  return t;
+}
+
+bool SimulatedChair::energised_active() const {
+  for (const auto& a : chair_->actuators()) {
+    if (!a.energised) continue;
+    const Axis& axis = axes_[static_cast<std::size_t>(a.index)];
+    if (axis.target != a.safe_value || axis.ramping) return true;
+  }
+  return false;
+}
+
+void SimulatedChair::activate_due(ChairTime t) {
+  for (auto& axis : axes_) {
+    while (!axis.pending.empty() && axis.pending.front().due <= t) {
+      const BusCommand c = axis.pending.front();
+      axis.pending.pop_front();
+      axis.ramp_from = commanded(axis, t);
+      axis.ramp_start = c.due;
+      axis.ramp_end = c.reach_by;
+      axis.target = c.value;
+      axis.ramping = c.reach_by > c.due;
+    }
+  }
+}
+
+void SimulatedChair::advance_to(ChairTime t) {
+  while (now_ < t) {
+    activate_due(now_);
+    ChairTime next = std::min(t, now_ + kStep);
+    for (const auto& axis : axes_) {
+      if (!axis.pending.empty()) next = std::min(next, std::max(axis.pending.front().due, now_ + std::chrono::microseconds(1)));
+    }
+    const double dt = seconds(next - now_);
+    now_ = next;
+    step_physics(now_, dt);
+    if (energised_active() && now_ - last_lease_ > std::chrono::milliseconds(chair_->limits().board_lease_ms())) {
+      fault(kFaultLeaseExpired,
+            fmt::format("the host did not refresh the board for {} ms; air and heat went safe",
+                        to_ms(now_ - last_lease_)));
+    }
+    check_board_limits(now_);
+  }
+  activate_due(now_);
+}
+
+void SimulatedChair::step_physics(ChairTime t, double dt) {
+  for (const auto& a : chair_->actuators()) {
+    Axis& axis = axes_[static_cast<std::size_t>(a.index)];
+    if (axis.ramping && t >= axis.ramp_end) axis.ramping = false;
+    const double c = commanded(axis, t);
+    switch (a.kind) {
+      case chair::v1::POSITION: {
+        if (a.max_rate <= 0.0) {
+          axis.measured = c;
+          break;
+        }
+        const double vmax = a.max_rate * kMotorSpeedMargin;
+        const double amax = a.max_accel > 0.0 ? a.max_accel * kMotorAccelMargin : 1e9;
+        const double wanted = std::clamp((c - axis.measured) * kPositionGainPerS, -vmax, vmax);
+        axis.velocity += std::clamp(wanted - axis.velocity, -amax * dt, amax * dt);
+        double next = axis.measured + axis.velocity * dt;
+        if (axis.obstruction) {
+          const double b = *axis.obstruction;
+          if (axis.obstruction_blocks_increase ? next > b : next < b) {
+            next = b;
+            axis.velocity = 0.0;
+          }
+        }
+        axis.measured = std::clamp(next, a.min, a.max);
+        break;
+      }
+      case chair::v1::SPEED:
+      case chair::v1::LEVEL: {
+        const double tau = a.sim.time_constant_ms() > 0.0 ? a.sim.time_constant_ms() : kDefaultLagMs;
+        axis.measured += (c - axis.measured) * (1.0 - std::exp(-dt * 1000.0 / tau));
+        break;
+      }
+      case chair::v1::PRESSURE: {
+        const double fill = a.sim.fill_rate() > 0.0 ? a.sim.fill_rate() : a.max_rate;
+        const double vent = a.sim.vent_rate() > 0.0 ? a.sim.vent_rate() : a.max_rate;
+        if (c > axis.measured) {
+          axis.measured = std::min(c, axis.measured + fill * dt);
+        } else {
+          axis.measured = std::max(c, axis.measured - vent * dt);
+        }
+        break;
+      }
+      case chair::v1::TEMPERATURE: {
+        const double ambient = a.sim.ambient_c();
+        if (c <= ambient) {
+          axis.heater_on = false;
+        } else if (axis.measured < c - kThermostatHysteresisC) {
+          axis.heater_on = true;
+        } else if (axis.measured > c) {
+          axis.heater_on = false;
+        }
+        const double equilibrium = axis.heater_on ? a.sim.heater_max_c() : ambient;
+        const double tau = a.sim.time_constant_ms() > 0.0 ? a.sim.time_constant_ms() : 60000.0;
+        axis.measured += (equilibrium - axis.measured) * (1.0 - std::exp(-dt * 1000.0 / tau));
+        break;
+      }
+      default:
+        axis.measured = c;
+    }
+  }
+}
+
+void SimulatedChair::check_board_limits(ChairTime) {
+  const auto& limits = chair_->limits();
+  for (const auto& a : chair_->actuators()) {
+    const double m = axes_[static_cast<std::size_t>(a.index)].measured;
+    if (a.kind == chair::v1::PRESSURE && m > limits.max_airbag_kpa() * kBoardOverPressureFactor) {
+      fault(kFaultOverPressure, fmt::format("{} over-pressure: {:.1f} kPa", a.id, m));
+    }
+    if (a.kind == chair::v1::TEMPERATURE && m > limits.max_heat_c() + kBoardOverTemperatureMarginC) {
+      fault(kFaultOverTemperature, fmt::format("{} over-temperature: {:.1f} °C", a.id, m));
+    }
+  }
+}
+
+}  // namespace chaird::sim

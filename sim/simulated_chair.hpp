@@ -1,0 +1,80 @@
+// The simulated chair: an in-process board that implements ActuatorBus with simple physics, so
+// that tests, demos and the replay bench run the same code as a real chair.
+//
+// Board behaviour (as a real controller board must behave):
+//   - a command starts at its due time and ramps the commanded value to its target by reach_by;
+//   - a command that arrives after its due time is refused: the board faults and goes safe;
+//   - energised outputs (air, heat) go safe by themselves when the host stops refreshing the
+//     lease; the fault is latched;
+//   - independent limits: over-pressure and over-temperature trip the board itself.
+// Physics: travel motors follow at finite speed and acceleration, motors spin up with a lag,
+// a pump fills and a valve vents airbags at set rates, heaters are first-order thermal systems
+// with a thermostat. Time comes from the injected Clock, so virtual time replays exactly.
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "clock/chair_time.hpp"
+#include "execution/actuator_bus.hpp"
+#include "profile/chair_model.hpp"
+
+namespace chaird::sim {
+
+class SimulatedChair final : public ActuatorBus {
+ public:
+  SimulatedChair(std::shared_ptr<const ChairModel> chair, const Clock& clock);
+
+  void submit(std::span<const BusCommand> commands) override;
+  void refresh_lease(ChairTime now) override;
+  void cancel_pending() override;
+  void enter_safe_state() override;
+  Telemetry read_telemetry() override;
+  void clear_faults() override;
+
+  // --- fault injection (the engineer's bench and the tests) ---
+  // Something blocks a travel motor: from where it is now, it cannot pass `at` (a limb in the
+  // leg mechanism, say).
+  void obstruct(ActuatorIndex actuator, double at);
+  void clear_obstructions();
+
+  const ChairModel& chair() const { return *chair_; }
+
+ private:
+  struct Axis {
+    std::deque<BusCommand> pending;
+    bool ramping = false;
+    ChairTime ramp_start{};
+    ChairTime ramp_end{};
+    double ramp_from = 0.0;
+    double target = 0.0;    // where the commanded value is headed (or rests)
+    double measured = 0.0;
+    double velocity = 0.0;  // travel motors
+    bool heater_on = false;
+    // A travel motor cannot pass this value in the direction it was approaching it from.
+    std::optional<double> obstruction;
+    bool obstruction_blocks_increase = true;
+  };
+
+  double commanded(const Axis& axis, ChairTime t) const;
+  void advance_to(ChairTime t);
+  void activate_due(ChairTime t);
+  void step_physics(ChairTime t, double dt_s);
+  void check_board_limits(ChairTime t);
+  void go_safe();
+  void fault(std::uint32_t bit, std::string text);
+  bool energised_active() const;
+
+  std::shared_ptr<const ChairModel> chair_;
+  const Clock& clock_;
+  std::vector<Axis> axes_;
+  ChairTime now_{};
+  ChairTime last_lease_{};
+  std::uint32_t faults_ = kFaultNone;
+  std::string fault_text_;
+};
+
+}  // namespace chaird::sim

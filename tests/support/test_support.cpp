@@ -1,0 +1,77 @@
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <atomic>
+#include <filesystem>
+#include <mutex>
+
+namespace chaird::test {
+
+std::string source_dir() { return CHAIRD_SOURCE_DIR; }
+std::string plugin_dir() { return CHAIRD_PLUGIN_DIR; }
+std::string fixture_dir() { return CHAIRD_FIXTURE_DIR; }
+std::string chaird_binary() { return CHAIRD_BINARY; }
+std::string chairctl_binary() { return CHAIRCTL_BINARY; }
+std::string reference_chair_path() { return source_dir() + "/sequences/chairs/generic_4d_sl.textproto"; }
+
+std::shared_ptr<const ChairModel> reference_chair() {
+  auto chair = ChairModel::load(reference_chair_path());
+  if (!chair) ADD_FAILURE() << chair.error().to_string();
+  return chair ? *chair : nullptr;
+}
+
+std::shared_ptr<const TechniqueCatalog> shipped_techniques() {
+  static std::mutex mutex;
+  static std::shared_ptr<const TechniqueCatalog> catalog;
+  std::lock_guard lock(mutex);
+  if (!catalog) {
+    Diagnostics refusals;
+    catalog = std::make_shared<const TechniqueCatalog>(TechniqueCatalog::load({plugin_dir()}, refusals));
+    if (!refusals.empty()) ADD_FAILURE() << refusals.to_string();
+  }
+  return catalog;
+}
+
+Expected<PlannedProgram, Diagnostics> plan_text(const std::string& text, const PlanOptions& options,
+                                                const ProgramResolver& resolver) {
+  auto program = parse_program_text(text, "test.textproto");
+  if (!program) return Unexpected{program.error()};
+  auto chair = reference_chair();
+  auto plan = Planner().plan(*program, resolver, chair, shipped_techniques(), options);
+  if (!plan) return Unexpected{plan.error()};
+  SafetyGovernor governor(chair, {});
+  auto governed = governor.review((*plan)->timeline);
+  if (!governed) return Unexpected{governed.error()};
+  return PlannedProgram{*plan, *governed};
+}
+
+std::string single_step_program(const std::string& technique, const std::string& zone,
+                                std::int64_t duration_ms, const std::string& extra) {
+  return "metadata { id: \"t\" name: \"test\" }\n"
+         "phases { kind: MAIN tracks { kind: BACK_ROLLERS items { step {\n"
+         "  name: \"s\" technique: \"" + technique + "\" zone: \"" + zone + "\"\n"
+         "  duration_ms: " + std::to_string(duration_ms) + "\n" + extra + "\n} } } }\n";
+}
+
+double value_at(const Timeline& tl, const ChairModel& chair, const std::string& actuator, std::int64_t t_ms) {
+  const auto index = chair.find(actuator);
+  if (!index) {
+    ADD_FAILURE() << "no actuator " << actuator;
+    return 0.0;
+  }
+  return tl.targets_at(t_ms)[static_cast<std::size_t>(*index)];
+}
+
+std::string make_temp_dir(const std::string& name) {
+  static std::atomic<int> counter{0};
+  const auto base = std::filesystem::path(::testing::TempDir()) /
+                    ("chaird-" + std::to_string(::getpid()) + "-" + name + "-" + std::to_string(counter++));
+  std::filesystem::remove_all(base);
+  std::filesystem::create_directories(base);
+  ::chmod(base.c_str(), 0700);
+  return base.string();
+}
+
+}  // namespace chaird::test

@@ -1,0 +1,42 @@
+#include "control_client.hpp"
+
+#include <fmt/format.h>
+
+namespace chairctl {
+
+ControlClient::ControlClient(const Endpoint& endpoint) {
+  if (!endpoint.tcp.empty()) {
+    target_ = endpoint.tcp;
+    channel_ = grpc::CreateChannel(target_, grpc::experimental::LocalCredentials(LOCAL_TCP));
+  } else {
+    target_ = "unix:" + endpoint.socket;
+    channel_ = grpc::CreateChannel(target_, grpc::experimental::LocalCredentials(UDS));
+  }
+  control_ = chair::v1::ChairControl::NewStub(channel_);
+  bench_ = chair::v1::SimBench::NewStub(channel_);
+}
+
+bool ControlClient::wait_ready(std::chrono::seconds timeout) {
+  return channel_->WaitForConnected(std::chrono::system_clock::now() + timeout);
+}
+
+std::unique_ptr<grpc::ClientContext> ControlClient::call_context(std::chrono::seconds deadline) {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + deadline);
+  return context;
+}
+
+std::string describe(const grpc::Status& status) {
+  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
+                                 "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  const auto code = static_cast<int>(status.error_code());
+  const char* name = code >= 0 && code < 17 ? kNames[code] : "?";
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    return fmt::format("chaird is not reachable ({}): {}", name, status.error_message());
+  }
+  return fmt::format("chaird refused ({}): {}", name, status.error_message());
+}
+
+}  // namespace chairctl

@@ -1,0 +1,43 @@
+// chairctl's side of the control API: one channel to chaird (Unix socket or loopback TCP).
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "chair/v1/control.grpc.pb.h"
+
+namespace chairctl {
+
+struct Endpoint {
+  std::string socket;  // Unix socket path
+  std::string tcp;     // or a loopback host:port
+};
+
+class ControlClient {
+ public:
+  explicit ControlClient(const Endpoint& endpoint);
+
+  // Waits until chaird answers (it may still be starting); false after the timeout.
+  bool wait_ready(std::chrono::seconds timeout);
+
+  chair::v1::ChairControl::Stub& control() { return *control_; }
+  chair::v1::SimBench::Stub& bench() { return *bench_; }
+  // A context with a deadline, for unary calls.
+  static std::unique_ptr<grpc::ClientContext> call_context(std::chrono::seconds deadline = std::chrono::seconds(30));
+  const std::string& target() const { return target_; }
+
+ private:
+  std::string target_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<chair::v1::ChairControl::Stub> control_;
+  std::unique_ptr<chair::v1::SimBench::Stub> bench_;
+};
+
+// "chaird refused: NOT_FOUND: no program 'x' ..." for people.
+std::string describe(const grpc::Status& status);
+
+}  // namespace chairctl

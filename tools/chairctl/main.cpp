@@ -1,0 +1,219 @@
+// chairctl: the command-line client of chaird, and the offline program tools.
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <iostream>
+
+#include "config/daemon_config.hpp"
+#include "control_client.hpp"
+#include "offline_tools.hpp"
+#include "progress_printer.hpp"
+
+namespace {
+
+using namespace chairctl;
+
+constexpr int kExitOk = 0;
+constexpr int kExitRefused = 1;
+constexpr int kExitUnreachable = 2;
+constexpr int kExitSessionFailed = 3;
+
+int report(const grpc::Status& status) {
+  std::cerr << describe(status) << '\n';
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
+}
+
+// Prints the session's progress until it ends; the exit code says how it ended.
+int watch(ControlClient& client, const std::string& session_id) {
+  grpc::ClientContext context;
+  chair::v1::WatchSessionRequest request;
+  request.set_session_id(session_id);
+  auto reader = client.control().WatchSession(&context, request);
+  chair::v1::SessionStatus status;
+  chair::v1::SessionStatus last;
+  ProgressPrinter printer;
+  while (reader->Read(&status)) {
+    if (auto line = printer.update(status); !line.empty()) std::cout << line << std::endl;
+    last = status;
+  }
+  const grpc::Status done = reader->Finish();
+  if (!done.ok()) return report(done);
+  if (last.state() == chair::v1::COMPLETED || last.state() == chair::v1::STOPPED) return kExitOk;
+  if (!session_id.empty()) {
+    std::cerr << "session " << session_id << " ended " << chair::v1::SessionState_Name(last.state())
+              << (last.reason().empty() ? "" : ": " + last.reason()) << '\n';
+    return kExitSessionFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"chairctl: control a chaird massage chair, and check programs offline"};
+  app.require_subcommand(1);
+  Endpoint endpoint{chaird::default_socket_path(), ""};
+  int wait_s = 0;
+  app.add_option("--socket", endpoint.socket, "chaird's Unix socket")->capture_default_str();
+  app.add_option("--tcp", endpoint.tcp, "connect over loopback TCP instead, e.g. 127.0.0.1:50051");
+  app.add_option("--wait", wait_s, "wait up to this many seconds for chaird to answer");
+
+  auto* programs = app.add_subcommand("programs", "list the programs this chair offers");
+  auto* techniques = app.add_subcommand("techniques", "list the techniques and their parameters");
+
+  auto* start = app.add_subcommand("start", "start a program");
+  std::string program_id;
+  chair::v1::StartSessionRequest start_request;
+  double intensity = 0, speed = 0, shoulder_mm = 0, height_cm = 0, shoulder_offset = 0;
+  std::vector<std::string> conditions;
+  bool start_watch = false;
+  start->add_option("program", program_id, "program id (see `chairctl programs`)")->required();
+  start->add_option("--intensity", intensity, "scale every step's intensity (0.2..1.5)");
+  start->add_option("--speed", speed, "scale every step's tempo (0.5..1.5)");
+  start->add_option("--shoulder-mm", shoulder_mm, "body scan: shoulder line, mm from the top of the track");
+  start->add_option("--height-cm", height_cm, "body scan: the sitter's height");
+  start->add_option("--shoulder-offset", shoulder_offset, "manual shoulder correction, mm (+ = lower)");
+  start->add_option("--condition", conditions, "a health condition the sitter reported (repeatable)");
+  start->add_flag("--watch", start_watch, "print progress until the session ends");
+
+  auto* watch_cmd = app.add_subcommand("watch", "print live progress");
+  std::string watch_session;
+  watch_cmd->add_option("--session", watch_session, "stop watching when this session ends");
+
+  auto* stop = app.add_subcommand("stop", "stop the session after a short cool-down");
+  auto* estop = app.add_subcommand("estop", "emergency stop: safe state at once, latched");
+  std::string estop_reason;
+  estop->add_option("--reason", estop_reason, "why (logged)");
+  auto* reset = app.add_subcommand("reset", "acknowledge an emergency stop or a fault");
+  auto* advance = app.add_subcommand("advance", "simulator with a manual clock: move time forward");
+  std::int64_t advance_ms = 0;
+  advance->add_option("ms", advance_ms, "milliseconds of chair time")->required();
+
+  const auto root = chaird::install_root();
+  OfflineSetup setup;
+  setup.chair_path = (root / "share/chaird/chairs/generic_4d_sl.textproto").string();
+  setup.plugin_dirs = {(root / "lib/chaird/plugins").string()};
+  setup.library_dirs = {(root / "share/chaird/programs").string()};
+  auto add_offline_options = [&](CLI::App* cmd) {
+    cmd->add_option("--chair", setup.chair_path, "chair profile")->capture_default_str();
+    cmd->add_option("--plugins", setup.plugin_dirs, "plugin directories")->capture_default_str();
+    cmd->add_option("--library", setup.library_dirs, "directories include_program looks in")->capture_default_str();
+  };
+  auto* lint = app.add_subcommand("lint", "check program files and report every problem");
+  std::vector<std::string> lint_files;
+  lint->add_option("files", lint_files, "program files")->required()->check(CLI::ExistingFile);
+  add_offline_options(lint);
+  auto* plan = app.add_subcommand("plan", "print the timeline a program file becomes");
+  std::string plan_file;
+  bool plan_json = false;
+  plan->add_option("file", plan_file, "program file")->required()->check(CLI::ExistingFile);
+  plan->add_flag("--json", plan_json, "JSON instead of a table");
+  plan->add_option("--intensity", intensity, "scale every step's intensity (0.2..1.5)");
+  plan->add_option("--speed", speed, "scale every step's tempo (0.5..1.5)");
+  add_offline_options(plan);
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (lint->parsed()) return run_lint(setup, lint_files, std::cout, std::cerr);
+  if (plan->parsed()) {
+    chaird::PlanOptions options;
+    if (intensity != 0) options.scaling.intensity_scale = intensity;
+    if (speed != 0) options.scaling.speed_scale = speed;
+    return run_plan(setup, plan_file, plan_json ? PlanFormat::kJson : PlanFormat::kTable, options, std::cout,
+                    std::cerr);
+  }
+
+  ControlClient client(endpoint);
+  if (wait_s > 0 && !client.wait_ready(std::chrono::seconds(wait_s))) {
+    std::cerr << "chaird did not answer on " << client.target() << " within " << wait_s << " s\n";
+    return kExitUnreachable;
+  }
+
+  if (programs->parsed()) {
+    chair::v1::ListProgramsResponse response;
+    auto status = client.control().ListPrograms(ControlClient::call_context().get(), {}, &response);
+    if (!status.ok()) return report(status);
+    for (const auto& p : response.programs()) {
+      const auto& m = p.metadata();
+      std::string focus;
+      for (const auto& f : m.focus_areas()) focus += (focus.empty() ? "" : ",") + f;
+      std::cout << fmt::format("{:<26} {:>5}  {:<9} {:<34} {}\n", m.id(), mmss(p.planned_duration_ms()),
+                               chair::v1::IntensityClass_Name(m.intensity_class()), m.name(), focus);
+    }
+    return kExitOk;
+  }
+  if (techniques->parsed()) {
+    chair::v1::ListTechniquesResponse response;
+    auto status = client.control().ListTechniques(ControlClient::call_context().get(), {}, &response);
+    if (!status.ok()) return report(status);
+    for (const auto& t : response.techniques()) {
+      std::cout << fmt::format("{} {}  ({:.0f}..{:.0f} cpm, default {:.0f}): {}\n", t.name(), t.version(),
+                               t.tempo().min_cpm(), t.tempo().max_cpm(), t.tempo().default_cpm(), t.summary());
+      for (const auto& p : t.params()) {
+        std::string range;
+        if (p.type() == chair::v1::NUMBER || p.type() == chair::v1::INTEGER) {
+          range = fmt::format("{}..{} {} (default {})", p.min(), p.max(), p.unit(), p.default_number());
+        } else if (p.type() == chair::v1::CHOICE) {
+          range = fmt::format("{} (default {})", fmt::join(p.choices(), "|"), p.default_choice());
+        } else {
+          range = fmt::format("true|false (default {})", p.default_flag());
+        }
+        std::cout << fmt::format("    {:<16} {:<8} {}  {}\n", p.name(), chair::v1::ParamType_Name(p.type()), range,
+                                 p.summary());
+      }
+    }
+    return kExitOk;
+  }
+  if (start->parsed()) {
+    start_request.set_program_id(program_id);
+    start_request.set_intensity_scale(intensity);
+    start_request.set_speed_scale(speed);
+    if (shoulder_mm != 0) start_request.mutable_body_scan()->set_shoulder_mm(shoulder_mm);
+    if (height_cm != 0) start_request.mutable_body_scan()->set_height_cm(height_cm);
+    start_request.set_shoulder_offset_mm(shoulder_offset);
+    for (const auto& c : conditions) start_request.add_health_conditions(c);
+    chair::v1::StartSessionResponse response;
+    auto status = client.control().StartSession(ControlClient::call_context().get(), start_request, &response);
+    if (!status.ok()) return report(status);
+    std::cout << "started " << response.session_id() << " (" << program_id << ", "
+              << mmss(response.planned_duration_ms()) << ")" << std::endl;
+    for (const auto& a : response.adaptations()) std::cout << "  governor: " << a << std::endl;
+    return start_watch ? watch(client, response.session_id()) : kExitOk;
+  }
+  if (watch_cmd->parsed()) return watch(client, watch_session);
+  if (stop->parsed()) {
+    chair::v1::StopSessionResponse response;
+    auto status = client.control().StopSession(ControlClient::call_context().get(), {}, &response);
+    if (!status.ok()) return report(status);
+    std::cout << chair::v1::SessionState_Name(response.state()) << std::endl;
+    return kExitOk;
+  }
+  if (estop->parsed()) {
+    chair::v1::EmergencyStopRequest request;
+    request.set_reason(estop_reason);
+    chair::v1::EmergencyStopResponse response;
+    auto status = client.control().EmergencyStop(ControlClient::call_context().get(), request, &response);
+    if (!status.ok()) return report(status);
+    std::cout << chair::v1::SessionState_Name(response.state()) << std::endl;
+    return kExitOk;
+  }
+  if (reset->parsed()) {
+    chair::v1::ResetSafetyResponse response;
+    auto status = client.control().ResetSafety(ControlClient::call_context().get(), {}, &response);
+    if (!status.ok()) return report(status);
+    std::cout << chair::v1::SessionState_Name(response.state()) << std::endl;
+    return kExitOk;
+  }
+  if (advance->parsed()) {
+    chair::v1::AdvanceClockRequest request;
+    request.set_duration_ms(advance_ms);
+    chair::v1::AdvanceClockResponse response;
+    auto status = client.bench().AdvanceClock(ControlClient::call_context(std::chrono::seconds(300)).get(), request,
+                                              &response);
+    if (!status.ok()) return report(status);
+    std::cout << "chair time " << response.chair_time_ms() << " ms" << std::endl;
+    return kExitOk;
+  }
+  return kExitOk;
+}

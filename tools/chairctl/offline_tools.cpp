@@ -1,0 +1,106 @@
+#include "offline_tools.hpp"
+
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <set>
+
+#include "planner/timeline_format.hpp"
+#include "program/program_checker.hpp"
+
+namespace chairctl {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace chaird;
+
+struct Loaded {
+  std::shared_ptr<const ChairModel> chair;
+  std::shared_ptr<const TechniqueCatalog> catalog;
+  std::unique_ptr<SafetyGovernor> governor;
+  ProgramCheckContext context;
+};
+
+bool load(const OfflineSetup& setup, const std::vector<std::string>& files, Loaded& l, std::ostream& err) {
+  auto chair = ChairModel::load(setup.chair_path);
+  if (!chair) {
+    err << chair.error().to_string();
+    return false;
+  }
+  l.chair = *chair;
+  Diagnostics refusals;
+  l.catalog = std::make_shared<const TechniqueCatalog>(TechniqueCatalog::load(setup.plugin_dirs, refusals));
+  for (const auto& d : refusals.items()) err << "note: " << d.to_string() << '\n';
+  l.governor = std::make_unique<SafetyGovernor>(l.chair, SessionLimits{});
+
+  // Programs that include_program may name: every program in the library directories and in
+  // the directories of the files being checked.
+  std::set<std::string> dirs(setup.library_dirs.begin(), setup.library_dirs.end());
+  for (const auto& f : files) dirs.insert(fs::path(f).parent_path().empty() ? "." : fs::path(f).parent_path().string());
+  auto programs = std::make_shared<std::map<std::string, ProgramRef>>();
+  for (const auto& dir : dirs) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      if (entry.path().extension() != ".textproto") continue;
+      if (auto p = read_program_file(entry.path().string())) programs->emplace((*p)->id(), *p);
+    }
+  }
+  l.context.chair = l.chair;
+  l.context.catalog = l.catalog;
+  l.context.governor = l.governor.get();
+  l.context.plugin_budget = std::chrono::milliseconds(setup.plugin_budget_ms);
+  l.context.resolver = [programs](std::string_view id) -> ProgramRef {
+    const auto it = programs->find(std::string(id));
+    return it == programs->end() ? nullptr : it->second;
+  };
+  return true;
+}
+
+}  // namespace
+
+int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+  Loaded l;
+  if (!load(setup, files, l, err)) return 2;
+  std::size_t errors = 0;
+  std::size_t warnings = 0;
+  std::size_t bad_files = 0;
+  for (const auto& file : files) {
+    Diagnostics d;
+    auto program = read_program_file(file);
+    if (!program) {
+      d = program.error();
+    } else {
+      auto checked = check_program(*program, l.context);
+      d = checked ? checked->warnings : checked.error();
+    }
+    d.sort();
+    for (const auto& item : d.items()) out << item.to_string() << '\n';
+    errors += d.error_count();
+    warnings += d.items().size() - d.error_count();
+    if (d.has_errors()) ++bad_files;
+  }
+  err << "lint: " << files.size() << " file(s), " << errors << " error(s), " << warnings << " warning(s)\n";
+  return bad_files > 0 ? 1 : 0;
+}
+
+int run_plan(const OfflineSetup& setup, const std::string& file, PlanFormat format, const PlanOptions& options,
+             std::ostream& out, std::ostream& err) {
+  Loaded l;
+  if (!load(setup, {file}, l, err)) return 2;
+  auto program = read_program_file(file);
+  if (!program) {
+    err << program.error().to_string();
+    return 1;
+  }
+  auto checked = check_program(*program, l.context, options);
+  if (!checked) {
+    err << checked.error().to_string();
+    return 1;
+  }
+  for (const auto& a : checked->governed->adaptations()) err << "governor: " << a << '\n';
+  const Timeline& tl = checked->governed->timeline();
+  out << (format == PlanFormat::kJson ? format_timeline_json(tl, *l.chair) : format_timeline_table(tl, *l.chair));
+  return 0;
+}
+
+}  // namespace chairctl

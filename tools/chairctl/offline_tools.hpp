@@ -1,0 +1,30 @@
+// `chairctl lint` and `chairctl plan`: the program checks chaird runs, on files, without a
+// daemon. They load the same chair profile and the same plugins as chaird would.
+#pragma once
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "planner/planner.hpp"
+
+namespace chairctl {
+
+struct OfflineSetup {
+  std::string chair_path;
+  std::vector<std::string> plugin_dirs;
+  // Where include_program finds other programs (the files' own directories are added).
+  std::vector<std::string> library_dirs;
+  std::int64_t plugin_budget_ms = 200;
+};
+
+// Prints every problem as file:line:column: message; returns 1 when any file has errors.
+int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, std::ostream& out,
+             std::ostream& err);
+
+enum class PlanFormat { kTable, kJson };
+// Prints the governed timeline of one program; returns 1 (and the problems) when it cannot run.
+int run_plan(const OfflineSetup& setup, const std::string& file, PlanFormat format,
+             const chaird::PlanOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace chairctl
