@@ -1,8 +1,7 @@
 // Shiatsu: the rollers press at points along the zone, one after another. Each press sinks in,
 // holds, and releases before the rollers move on at light contact.
-#include <chaird/plugin_sdk.hpp>
-
 #include <algorithm>
+#include <chaird/plugin_sdk.hpp>
 #include <cmath>
 
 namespace {
@@ -18,8 +17,10 @@ class Shiatsu final : public Technique {
     d.summary = "Roller presses at points along the zone: sink in, hold, release, move on.";
     d.params = {
         ParamSpec::integer("points", "", 2, 12, 5, "pressure points spread along the zone"),
-        ParamSpec::number("hold_fraction", "", 0.2, 0.6, 0.4, "part of each cycle spent holding the press"),
-        ParamSpec::choice("width", {"narrow", "medium", "wide"}, "narrow", "distance between the rollers"),
+        ParamSpec::number("hold_fraction", "", 0.2, 0.6, 0.4,
+                          "part of each cycle spent holding the press"),
+        ParamSpec::choice("width", {"narrow", "medium", "wide"}, "narrow",
+                          "distance between the rollers"),
         ParamSpec::choice("direction", {"down", "up", "alternate"}, "down", "order of the points"),
     };
     d.actuators = {
@@ -63,10 +64,19 @@ class Shiatsu final : public Technique {
 
     const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
     const std::int64_t sink = min_ramp_ms(depth, light, press);
-    const std::int64_t cycles = std::max<std::int64_t>(1, ctx.duration_ms / period);
-    for (std::int64_t k = 0; k < cycles; ++k) {
-      const std::int64_t t0 = k * period;
-      const std::int64_t t_end = std::min(t0 + period, ctx.duration_ms);
+    // Room at the end to lift the rollers off before the step is over.
+    const std::int64_t end_work = ctx.duration_ms - min_ramp_ms(depth, light, depth.min);
+    std::int64_t t_next = 0;
+    for (std::int64_t k = 0;; ++k) {
+      // On the tempo's grid, unless a long move (back to the first point) delayed this press.
+      const std::int64_t t0 = std::max(k * period, t_next);
+      const std::int64_t move =
+          k > 0 ? min_ramp_ms(position, point(static_cast<int>(k - 1)), point(static_cast<int>(k)))
+                : 0;
+      // Such a move stretches its cycle rather than leaving no time to press.
+      const std::int64_t t_end =
+          std::min(std::max(t0 + period, t0 + move + 2 * sink + period / 4), end_work);
+      if (t0 + move + 2 * sink >= t_end) break;  // a step too short for another press
       // Move to the point at light contact (the first cycle starts there).
       std::int64_t t = t0;
       if (k > 0) t = out.ramp(position, t0, point(static_cast<int>(k)));
@@ -80,8 +90,9 @@ class Shiatsu final : public Technique {
       t = out.ramp(depth, t, press, press_ms);
       out.hold(depth, t + hold_ms);
       out.ramp(depth, t + hold_ms, light, press_ms);
+      t_next = t_end;
     }
-    out.ramp(depth, std::max(out.last_at(depth), ctx.duration_ms - min_ramp_ms(depth, light, depth.min)), depth.min);
+    out.ramp(depth, std::max(out.last_at(depth), end_work), depth.min);
     out.hold(position, ctx.duration_ms);
     return out.finish();
   }

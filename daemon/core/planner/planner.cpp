@@ -18,7 +18,9 @@ constexpr std::int64_t kTravelGrainMs = 10;
 // Problems reported per step before the rest are summarised.
 constexpr int kMaxProblemsPerStep = 3;
 
-std::int64_t round_up(std::int64_t v, std::int64_t grain) { return (v + grain - 1) / grain * grain; }
+std::int64_t round_up(std::int64_t v, std::int64_t grain) {
+  return (v + grain - 1) / grain * grain;
+}
 
 std::string format_value(double v, const std::string& unit) {
   return fmt::format("{:.4g}{}{}", v, unit.empty() ? "" : " ", unit);
@@ -29,7 +31,12 @@ class Generator {
  public:
   Generator(const ChairModel& chair, const BodyModel& body, const PlannerLimits& limits,
             CallWatch* watch, Timeline& timeline, Diagnostics& d)
-      : chair_(chair), body_(body), limits_(limits), watch_(watch), timeline_(timeline), d_(d),
+      : chair_(chair),
+        body_(body),
+        limits_(limits),
+        watch_(watch),
+        timeline_(timeline),
+        d_(d),
         value_(timeline.initial_values),
         busy_until_(chair.actuator_count(), 0),
         claimed_by_(chair.actuator_count(), -1) {}
@@ -44,42 +51,58 @@ class Generator {
     }
   }
 
-  std::int64_t busy_until(ActuatorIndex a) const { return busy_until_[static_cast<std::size_t>(a)]; }
+  std::int64_t busy_until(ActuatorIndex a) const {
+    return busy_until_[static_cast<std::size_t>(a)];
+  }
 
-  // Generates step (timeline step index) for the window [from_ms, to_ms).
-  void run(const BoundStep& step, int index, std::int64_t from_ms, std::int64_t to_ms) {
+  enum class Result { kPlanned, kTooShort, kFailed };
+
+  // Generates step (timeline step index) for the window [from_ms, to_ms). A re-plan passes the
+  // actuators the step drove before from_ms as carried: those it no longer drives are brought
+  // to rest as part of its start pose. A window too short for the travel to the start pose is
+  // an error, except in a re-plan (carried given), where the caller keeps the step as it was.
+  Result run(const BoundStep& step, int index, std::int64_t from_ms, std::int64_t to_ms,
+             const std::vector<ActuatorIndex>* carried = nullptr) {
     const std::int64_t window_ms = to_ms - from_ms;
     sdk::StepContext ctx = context(step, window_ms);
-    auto out = call(step, ctx);
-    if (!out || !check(step, *out, ctx)) return;
+    auto generate = [&]() -> std::optional<sdk::StepOutput> {
+      auto out = call(step, ctx);
+      if (!out || !check(step, *out, ctx)) return std::nullopt;
+      if (carried != nullptr) rest_carried(*carried, *out);
+      return out;
+    };
+    auto out = generate();
+    if (!out) return Result::kFailed;
 
     std::int64_t travel_ms = travel_needed(*out);
     if (travel_ms > 0) {
       if (window_ms - travel_ms < limits_.min_technique_ms) {
+        if (carried != nullptr) return Result::kTooShort;
         d_.error(step.expanded.where.self(),
                  fmt::format("step '{}' is too short: travelling to its start pose takes {} ms of "
                              "its {} ms",
                              step.expanded.name, travel_ms, window_ms));
-        return;
+        return Result::kFailed;
       }
       // Ask again for the time that is left; the start pose does not depend on the length.
       ctx.duration_ms = window_ms - travel_ms;
-      out = call(step, ctx);
-      if (!out || !check(step, *out, ctx)) return;
+      out = generate();
+      if (!out) return Result::kFailed;
       const std::int64_t again = travel_needed(*out);
       if (again > travel_ms) {
         d_.error(step.expanded.where.self(),
                  fmt::format("technique '{}' changed its start pose when the step was shortened "
                              "for travel (step '{}')",
                              step.technique->name, step.expanded.name));
-        return;
+        return Result::kFailed;
       }
     }
-    if (!claim(step, index, *out, from_ms, to_ms)) return;
+    if (!claim(step, index, *out, from_ms, to_ms)) return Result::kFailed;
     emit(index, *out, from_ms, travel_ms);
     auto& ts = timeline_.steps[static_cast<std::size_t>(index)];
     ts.transition_ms = travel_ms;
     ts.notes = std::move(out->notes);
+    return Result::kPlanned;
   }
 
  private:
@@ -101,6 +124,7 @@ class Generator {
     ctx.zone.foot_rollers = step.zone->foot_rollers;
     ctx.body = body_.landmarks();
     ctx.actuators = chair_.plugin_view();
+    ctx.usable = step.allowed;
     ctx.entry = value_;
     ctx.params = step.params;
     return ctx;
@@ -120,7 +144,8 @@ class Generator {
       failure = fmt::format("{} threw a non-standard exception", what);
     }
     if (watch_ != nullptr) {
-      if (std::string overrun = watch_->leave(); !overrun.empty() && failure.empty()) failure = overrun;
+      if (std::string overrun = watch_->leave(); !overrun.empty() && failure.empty())
+        failure = overrun;
     }
     if (!failure.empty()) {
       d_.error(step.expanded.where.self(), failure);
@@ -153,12 +178,14 @@ class Generator {
         continue;
       }
       const ActuatorSpec& a = chair_.actuator(sp.actuator);
-      if (!step.allowed[static_cast<std::size_t>(sp.actuator)]) {
-        problem(fmt::format("drove {}, which it did not declare for zone '{}'", a.id, step.zone->name));
+      if (step.allowed[static_cast<std::size_t>(sp.actuator)] == 0) {
+        problem(
+            fmt::format("drove {}, which it did not declare for zone '{}'", a.id, step.zone->name));
         continue;
       }
       if (sp.at_ms < 0 || sp.at_ms > ctx.duration_ms) {
-        problem(fmt::format("set {} at {} ms, outside the step's {} ms", a.id, sp.at_ms, ctx.duration_ms));
+        problem(fmt::format("set {} at {} ms, outside the step's {} ms", a.id, sp.at_ms,
+                            ctx.duration_ms));
         continue;
       }
       if (!std::isfinite(sp.value)) {
@@ -173,8 +200,9 @@ class Generator {
       if (a.id == "roller.position" && step.span &&
           (sp.value < step.span->from_mm - limits_.zone_margin_mm ||
            sp.value > step.span->to_mm + limits_.zone_margin_mm)) {
-        problem(fmt::format("put the roller at {:.0f} mm at {} ms, outside zone '{}' ({:.0f}..{:.0f} mm)",
-                            sp.value, sp.at_ms, step.zone->name, step.span->from_mm, step.span->to_mm));
+        problem(fmt::format(
+            "put the roller at {:.0f} mm at {} ms, outside zone '{}' ({:.0f}..{:.0f} mm)", sp.value,
+            sp.at_ms, step.zone->name, step.span->from_mm, step.span->to_mm));
         continue;
       }
       last[static_cast<std::size_t>(sp.actuator)] = sp.value;
@@ -190,9 +218,23 @@ class Generator {
       }
     }
     if (problems > kMaxProblemsPerStep) {
-      d_.error(where, fmt::format("{}: {} more problems like these", who, problems - kMaxProblemsPerStep));
+      d_.error(where,
+               fmt::format("{}: {} more problems like these", who, problems - kMaxProblemsPerStep));
     }
     return problems == 0;
+  }
+
+  // A re-planned step may drop an actuator it drove before (a bag still full, a motor still
+  // spinning): its start pose returns it to rest.
+  void rest_carried(const std::vector<ActuatorIndex>& carried, sdk::StepOutput& out) const {
+    for (ActuatorIndex a : carried) {
+      const ActuatorSpec& spec = chair_.actuator(a);
+      const bool driven = std::any_of(out.setpoints.begin(), out.setpoints.end(),
+                                      [a](const sdk::Setpoint& sp) { return sp.actuator == a; });
+      if (!driven && spec.must_rest() && value_[static_cast<std::size_t>(a)] != spec.safe_value) {
+        out.setpoints.push_back({a, 0, spec.safe_value});
+      }
+    }
   }
 
   // The start pose: the last value each actuator is given at 0 ms.
@@ -256,8 +298,10 @@ class Generator {
         commands.push_back({window, window, a, index, v, CommandSource::kTransition});
       } else {
         std::int64_t prev = 0;
-        for (const auto& p : trapezoid_move(value_[i], v, travel_ms, spec.max_accel / kTravelMargin)) {
-          commands.push_back({from_ms + prev, from_ms + p.at_ms, a, index, p.value, CommandSource::kTransition});
+        for (const auto& p :
+             trapezoid_move(value_[i], v, travel_ms, spec.max_accel / kTravelMargin)) {
+          commands.push_back(
+              {from_ms + prev, from_ms + p.at_ms, a, index, p.value, CommandSource::kTransition});
           prev = p.at_ms;
         }
       }
@@ -304,11 +348,12 @@ TimelineStep describe(const BoundStep& s) {
 }
 
 void sort_commands(std::vector<TimelineCommand>& commands) {
-  std::stable_sort(commands.begin(), commands.end(), [](const TimelineCommand& a, const TimelineCommand& b) {
-    if (a.start_ms != b.start_ms) return a.start_ms < b.start_ms;
-    if (a.actuator != b.actuator) return a.actuator < b.actuator;
-    return a.reach_ms < b.reach_ms;
-  });
+  std::stable_sort(commands.begin(), commands.end(),
+                   [](const TimelineCommand& a, const TimelineCommand& b) {
+                     if (a.start_ms != b.start_ms) return a.start_ms < b.start_ms;
+                     if (a.actuator != b.actuator) return a.actuator < b.actuator;
+                     return a.reach_ms < b.reach_ms;
+                   });
 }
 
 std::vector<double> initial_values(const ChairModel& chair, const PlanOptions& options,
@@ -328,7 +373,8 @@ std::vector<double> initial_values(const ChairModel& chair, const PlanOptions& o
 }
 
 SessionScaling clamp_scaling(SessionScaling s) {
-  s.intensity_scale = std::clamp(std::isfinite(s.intensity_scale) ? s.intensity_scale : 1.0, 0.2, 1.5);
+  s.intensity_scale =
+      std::clamp(std::isfinite(s.intensity_scale) ? s.intensity_scale : 1.0, 0.2, 1.5);
   s.speed_scale = std::clamp(std::isfinite(s.speed_scale) ? s.speed_scale : 1.0, 0.5, 1.5);
   return s;
 }
@@ -377,12 +423,14 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
 
   Generator gen(*chair, *plan->body, limits_, watch, tl, d);
   for (std::size_t i = 0; i < bound.size(); ++i) {
-    gen.run(bound[i], static_cast<int>(i), bound[i].expanded.start_ms, bound[i].expanded.end_ms);
+    (void)gen.run(bound[i], static_cast<int>(i), bound[i].expanded.start_ms,
+                  bound[i].expanded.end_ms);
   }
   if (d.has_errors()) return Unexpected{std::move(d)};
   sort_commands(tl.commands);
   for (const auto& s : tl.steps) {
-    for (const auto& note : s.notes) plan->warnings.warning(s.where, fmt::format("step '{}': {}", s.name, note));
+    for (const auto& note : s.notes)
+      plan->warnings.warning(s.where, fmt::format("step '{}': {}", s.name, note));
   }
   plan->steps = std::move(bound);
   return std::shared_ptr<const Plan>(std::move(plan));
@@ -423,12 +471,16 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(const Plan& p
   // Steps in progress at from_ms are planned again for what is left of them, after whatever
   // ramp of theirs is still under way.
   std::vector<std::int64_t> resume(plan->steps.size(), 0);
+  std::vector<std::vector<ActuatorIndex>> carried(plan->steps.size());
   for (const auto& c : old.commands) {
     if (c.start_ms >= from_ms) continue;
     tl.commands.push_back(c);
     if (c.step >= 0) {
-      auto& r = resume[static_cast<std::size_t>(c.step)];
-      r = std::max(r, c.reach_ms);
+      const auto k = static_cast<std::size_t>(c.step);
+      resume[k] = std::max(resume[k], c.reach_ms);
+      if (std::find(carried[k].begin(), carried[k].end(), c.actuator) == carried[k].end()) {
+        carried[k].push_back(c.actuator);
+      }
     }
   }
   Generator gen(*plan->chair, *plan->body, limits_, watch, tl, d);
@@ -437,20 +489,27 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(const Plan& p
     const auto& s = plan->steps[i];
     if (s.expanded.end_ms <= from_ms) continue;
     auto& ts = tl.steps[i];
-    ts.intensity = s.intensity;
-    ts.tempo_cpm = s.tempo_cpm;
+    const bool in_progress = s.expanded.start_ms < from_ms;
     const std::int64_t from = std::max({s.expanded.start_ms, from_ms, resume[i]});
-    if (s.expanded.start_ms < from_ms && s.expanded.end_ms - from < limits_.min_technique_ms) {
-      // Too little left to plan again: keep the rest of the step as it was.
+    bool keep = in_progress && s.expanded.end_ms - from < limits_.min_technique_ms;
+    if (!keep) {
+      const auto result = gen.run(s, static_cast<int>(i), from, s.expanded.end_ms,
+                                  in_progress ? &carried[i] : nullptr);
+      keep = result == Generator::Result::kTooShort;
+      if (result == Generator::Result::kPlanned) {
+        ts.intensity = s.intensity;
+        ts.tempo_cpm = s.tempo_cpm;
+      }
+    }
+    if (keep) {
+      // Too little left to plan again: the rest of the step plays as it was planned.
       std::vector<TimelineCommand> rest;
       for (const auto& c : old.commands) {
         if (c.start_ms >= from_ms && c.step == static_cast<int>(i)) rest.push_back(c);
       }
       gen.replay(rest);
       tl.commands.insert(tl.commands.end(), rest.begin(), rest.end());
-      continue;
     }
-    gen.run(s, static_cast<int>(i), from, s.expanded.end_ms);
   }
   if (d.has_errors()) return Unexpected{std::move(d)};
   sort_commands(tl.commands);

@@ -17,21 +17,31 @@ std::string join(const std::vector<std::string>& items) {
 
 std::string type_name(sdk::ParamType t) {
   switch (t) {
-    case sdk::ParamType::kNumber: return "a number";
-    case sdk::ParamType::kInteger: return "an integer";
-    case sdk::ParamType::kBoolean: return "a flag (true or false)";
-    case sdk::ParamType::kChoice: return "a choice";
+    case sdk::ParamType::kNumber:
+      return "a number";
+    case sdk::ParamType::kInteger:
+      return "an integer";
+    case sdk::ParamType::kBoolean:
+      return "a flag (true or false)";
+    case sdk::ParamType::kChoice:
+      return "a choice";
   }
   return "a value";
 }
 
+// With its article, so that the message reads "got an integer" and "got no value".
 std::string written_as(const chair::v1::Param& p) {
   switch (p.value_case()) {
-    case chair::v1::Param::kNumber: return "number";
-    case chair::v1::Param::kInteger: return "integer";
-    case chair::v1::Param::kFlag: return "flag";
-    case chair::v1::Param::kChoice: return "choice";
-    default: return "nothing";
+    case chair::v1::Param::kNumber:
+      return "a number";
+    case chair::v1::Param::kInteger:
+      return "an integer";
+    case chair::v1::Param::kFlag:
+      return "a flag";
+    case chair::v1::Param::kChoice:
+      return "a choice";
+    default:
+      return "no value";
   }
 }
 
@@ -57,8 +67,9 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
     d.error(step.where.self(), who + ": needs a technique");
     ok = false;
   } else if (technique == nullptr) {
-    d.error(step.where.at("technique"), fmt::format("{}: unknown technique '{}' (this chaird has: {})",
-                                                    who, s.technique(), join(catalog_.names())));
+    d.error(step.where.at("technique"),
+            fmt::format("{}: unknown technique '{}' (this chaird has: {})", who, s.technique(),
+                        join(catalog_.names())));
     ok = false;
   }
 
@@ -68,18 +79,19 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
     d.error(step.where.self(), who + ": needs a zone");
     ok = false;
   } else if (std::find(known.begin(), known.end(), s.zone()) == known.end()) {
-    d.error(step.where.at("zone"), fmt::format("{}: unknown zone '{}' (zones are: {})", who,
-                                               s.zone(), join(known)));
+    d.error(step.where.at("zone"),
+            fmt::format("{}: unknown zone '{}' (zones are: {})", who, s.zone(), join(known)));
     ok = false;
   } else if (zone == nullptr) {
-    d.error(step.where.at("zone"), fmt::format("{}: chair '{}' has no zone '{}'", who,
-                                               chair_.profile().id(), s.zone()));
+    d.error(step.where.at("zone"),
+            fmt::format("{}: chair '{}' has no zone '{}'", who, chair_.profile().id(), s.zone()));
     ok = false;
   }
   if (!ok) return std::nullopt;
 
   const auto& desc = technique->description;
-  if (!desc.zones.empty() && std::find(desc.zones.begin(), desc.zones.end(), s.zone()) == desc.zones.end()) {
+  if (!desc.zones.empty() &&
+      std::find(desc.zones.begin(), desc.zones.end(), s.zone()) == desc.zones.end()) {
     d.error(step.where.at("zone"), fmt::format("{}: technique '{}' does not work on zone '{}' "
                                                "(it works on: {})",
                                                who, desc.name, s.zone(), join(desc.zones)));
@@ -96,7 +108,11 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
 
   out.base_intensity = s.has_intensity() ? s.intensity() : 0.5;
   out.base_tempo_cpm = s.has_tempo_cpm() ? s.tempo_cpm() : desc.tempo.default_cpm;
-  if (out.base_tempo_cpm < desc.tempo.min_cpm || out.base_tempo_cpm > desc.tempo.max_cpm) {
+  if (desc.tempo.max_cpm == 0.0 && s.has_tempo_cpm()) {
+    d.error(step.where.at("tempo_cpm"),
+            fmt::format("{}: technique '{}' has no rhythm; leave tempo_cpm out", who, desc.name));
+    ok = false;
+  } else if (out.base_tempo_cpm < desc.tempo.min_cpm || out.base_tempo_cpm > desc.tempo.max_cpm) {
     d.error(step.where.at("tempo_cpm"),
             fmt::format("{}: tempo {} cpm is outside technique '{}''s range {}..{} cpm", who,
                         out.base_tempo_cpm, desc.name, desc.tempo.min_cpm, desc.tempo.max_cpm));
@@ -111,13 +127,14 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
 void StepBinder::scale(BoundStep& step, const SessionScaling& scaling) {
   const auto& tempo = step.technique->description.tempo;
   step.intensity = std::clamp(step.base_intensity * scaling.intensity_scale, 0.0, 1.0);
-  step.tempo_cpm = std::clamp(step.base_tempo_cpm * scaling.speed_scale, tempo.min_cpm, tempo.max_cpm);
+  step.tempo_cpm =
+      std::clamp(step.base_tempo_cpm * scaling.speed_scale, tempo.min_cpm, tempo.max_cpm);
 }
 
 bool StepBinder::bind_actuators(const ExpandedStep& step, const LoadedTechnique& technique,
-                                const ZoneSpec& zone, bool on_track, std::vector<bool>& allowed,
-                                Diagnostics& d) const {
-  allowed.assign(chair_.actuator_count(), false);
+                                const ZoneSpec& zone, bool on_track,
+                                std::vector<std::uint8_t>& allowed, Diagnostics& d) const {
+  allowed.assign(chair_.actuator_count(), 0);
   bool ok = true;
   for (const auto& need : technique.description.actuators) {
     std::vector<ActuatorIndex> found;
@@ -129,7 +146,7 @@ bool StepBinder::bind_actuators(const ExpandedStep& step, const LoadedTechnique&
     }
     const bool roller = need.id.rfind("roller.", 0) == 0;
     if (roller && !on_track) found.clear();  // the rollers do not reach this zone
-    for (ActuatorIndex i : found) allowed[static_cast<std::size_t>(i)] = true;
+    for (ActuatorIndex i : found) allowed[static_cast<std::size_t>(i)] = 1;
     if (found.empty() && need.required) {
       std::string why;
       if (roller && zone.roller) {
@@ -141,8 +158,8 @@ bool StepBinder::bind_actuators(const ExpandedStep& step, const LoadedTechnique&
       } else {
         why = fmt::format("chair '{}' has no {}", chair_.profile().id(), need.id);
       }
-      d.error(step.where.at("zone"), fmt::format("step '{}': technique '{}' needs {}: {}", step.name,
-                                                 technique.name, need.id, why));
+      d.error(step.where.at("zone"), fmt::format("step '{}': technique '{}' needs {}: {}",
+                                                 step.name, technique.name, need.id, why));
       ok = false;
     }
   }
@@ -172,8 +189,9 @@ bool StepBinder::bind_params(const ExpandedStep& step, const sdk::TechniqueDescr
     const auto it = std::find_if(desc.params.begin(), desc.params.end(),
                                  [&](const sdk::ParamSpec& p) { return p.name == given.name(); });
     if (it == desc.params.end()) {
-      d.error(where, fmt::format("step '{}': technique '{}' has no parameter '{}' (it has: {})",
-                                 step.name, desc.name, given.name(), names.empty() ? "none" : join(names)));
+      d.error(where,
+              fmt::format("step '{}': technique '{}' has no parameter '{}' (it has: {})", step.name,
+                          desc.name, given.name(), names.empty() ? "none" : join(names)));
       ok = false;
       continue;
     }
@@ -184,7 +202,8 @@ bool StepBinder::bind_params(const ExpandedStep& step, const sdk::TechniqueDescr
     }
     sdk::ParamValue& v = out[static_cast<std::size_t>(it - desc.params.begin())];
     const auto mismatch = [&] {
-      d.error(where, fmt::format("{}: expected {}, got a {}", who, type_name(it->type), written_as(given)));
+      d.error(where,
+              fmt::format("{}: expected {}, got {}", who, type_name(it->type), written_as(given)));
       ok = false;
     };
     switch (it->type) {
@@ -220,8 +239,10 @@ bool StepBinder::bind_params(const ExpandedStep& step, const sdk::TechniqueDescr
           mismatch();
           break;
         }
-        if (std::find(it->choices.begin(), it->choices.end(), given.choice()) == it->choices.end()) {
-          d.error(where, fmt::format("{}: '{}' is not one of: {}", who, given.choice(), join(it->choices)));
+        if (std::find(it->choices.begin(), it->choices.end(), given.choice()) ==
+            it->choices.end()) {
+          d.error(where, fmt::format("{}: '{}' is not one of: {}", who, given.choice(),
+                                     join(it->choices)));
           ok = false;
           break;
         }

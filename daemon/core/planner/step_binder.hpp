@@ -3,7 +3,6 @@
 #pragma once
 
 #include <chaird/plugin_sdk.hpp>
-
 #include <optional>
 #include <vector>
 
@@ -31,8 +30,9 @@ struct BoundStep {
   // What the technique is told, after session scaling.
   double intensity = 0.5;
   double tempo_cpm = 0.0;
-  // Actuators the step may drive: what the technique declared, resolved on this chair.
-  std::vector<bool> allowed;
+  // Actuators the step may drive (by index, 1 = yes): what the technique declared, resolved on
+  // this chair and this zone. Plugins see it as StepContext::usable.
+  std::vector<std::uint8_t> allowed;
 };
 
 class StepBinder {
@@ -50,7 +50,7 @@ class StepBinder {
   bool bind_params(const ExpandedStep& step, const sdk::TechniqueDescription& desc,
                    std::vector<sdk::ParamValue>& out, Diagnostics& d) const;
   bool bind_actuators(const ExpandedStep& step, const LoadedTechnique& technique,
-                      const ZoneSpec& zone, bool on_track, std::vector<bool>& allowed,
+                      const ZoneSpec& zone, bool on_track, std::vector<std::uint8_t>& allowed,
                       Diagnostics& d) const;
 
   const ChairModel& chair_;

@@ -17,9 +17,10 @@ std::optional<std::string> loose_permissions(const std::filesystem::path& path) 
   const unsigned mode = st.st_mode & 07777u;
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
     const char* who = (st.st_mode & S_IWOTH) != 0 ? "others" : "its group";
-    return fmt::format("{} is writable by {} (mode {:04o}); chaird refuses plugins that anyone "
-                       "but their owner can replace (fix: chmod go-w {})",
-                       path.string(), who, mode, path.string());
+    return fmt::format(
+        "{} is writable by {} (mode {:04o}); chaird refuses plugins that anyone "
+        "but their owner can replace (fix: chmod go-w {})",
+        path.string(), who, mode, path.string());
   }
   if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
     return fmt::format("{} is owned by uid {}, neither root nor chaird's user (uid {})",

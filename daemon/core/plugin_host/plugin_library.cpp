@@ -1,10 +1,10 @@
 #include "plugin_host/plugin_library.hpp"
 
-#include <boost/dll/library_info.hpp>
-#include <boost/dll/shared_library.hpp>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/dll/library_info.hpp>
+#include <boost/dll/shared_library.hpp>
 #include <cmath>
 #include <regex>
 #include <set>
@@ -18,7 +18,9 @@ bool contains(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-std::string safe_string(const char* s) { return s == nullptr ? std::string() : std::string(s); }
+std::string safe_string(const char* s) {
+  return s == nullptr ? std::string() : std::string(s);
+}
 
 }  // namespace
 
@@ -30,7 +32,8 @@ Expected<PluginDiscovery, std::string> discover_plugin(const std::filesystem::pa
     out.aliases = info.symbols("boostdll");
     out.has_record = contains(info.symbols(), sdk::kRecordSymbol);
   } catch (const std::exception& e) {
-    return Unexpected{fmt::format("{}: not a loadable shared library ({})", path.string(), e.what())};
+    return Unexpected{
+        fmt::format("{}: not a loadable shared library ({})", path.string(), e.what())};
   }
   return out;
 }
@@ -38,11 +41,14 @@ Expected<PluginDiscovery, std::string> discover_plugin(const std::filesystem::pa
 std::string check_description(const sdk::TechniqueDescription& d) {
   static const std::regex kName(R"([a-z][a-z0-9_]*)");
   static const std::regex kActuator(R"([a-z][a-z0-9_]*(\.([a-z][a-z0-9_]*|\*))*)");
-  if (!std::regex_match(d.name, kName)) return fmt::format("technique name '{}' is not a lowercase identifier", d.name);
+  if (!std::regex_match(d.name, kName))
+    return fmt::format("technique name '{}' is not a lowercase identifier", d.name);
   std::set<std::string> names;
   for (const auto& p : d.params) {
-    if (!std::regex_match(p.name, kName)) return fmt::format("parameter name '{}' is not a lowercase identifier", p.name);
-    if (!names.insert(p.name).second) return fmt::format("parameter '{}' is described twice", p.name);
+    if (!std::regex_match(p.name, kName))
+      return fmt::format("parameter name '{}' is not a lowercase identifier", p.name);
+    if (!names.insert(p.name).second)
+      return fmt::format("parameter '{}' is described twice", p.name);
     switch (p.type) {
       case sdk::ParamType::kNumber:
       case sdk::ParamType::kInteger:
@@ -62,13 +68,16 @@ std::string check_description(const sdk::TechniqueDescription& d) {
         return fmt::format("parameter '{}' has an unknown type", p.name);
     }
   }
-  if (!(d.tempo.min_cpm > 0.0 && d.tempo.min_cpm <= d.tempo.default_cpm &&
-        d.tempo.default_cpm <= d.tempo.max_cpm && std::isfinite(d.tempo.max_cpm))) {
-    return "tempo needs 0 < min_cpm <= default_cpm <= max_cpm";
+  const bool no_rhythm =
+      d.tempo.min_cpm == 0.0 && d.tempo.default_cpm == 0.0 && d.tempo.max_cpm == 0.0;
+  if (!no_rhythm && !(d.tempo.min_cpm > 0.0 && d.tempo.min_cpm <= d.tempo.default_cpm &&
+                      d.tempo.default_cpm <= d.tempo.max_cpm && std::isfinite(d.tempo.max_cpm))) {
+    return "tempo needs 0 < min_cpm <= default_cpm <= max_cpm (or all three 0: no rhythm)";
   }
   if (d.actuators.empty()) return "the technique declares no actuators";
   for (const auto& a : d.actuators) {
-    if (!std::regex_match(a.id, kActuator)) return fmt::format("actuator '{}' is not an id or a family like airbag.*", a.id);
+    if (!std::regex_match(a.id, kActuator))
+      return fmt::format("actuator '{}' is not an id or a family like airbag.*", a.id);
   }
   return {};
 }
@@ -80,8 +89,10 @@ Expected<LoadedTechnique, std::string> load_technique(const std::filesystem::pat
   auto discovery = discover_plugin(path);
   if (!discovery) return Unexpected{discovery.error()};
   if (!discovery->has_record) {
-    return Unexpected{fmt::format("{}: exports no '{}' record; not a chaird plugin (build it with "
-                                  "CHAIRD_TECHNIQUE_PLUGIN)", where, sdk::kRecordSymbol)};
+    return Unexpected{
+        fmt::format("{}: exports no '{}' record; not a chaird plugin (build it with "
+                    "CHAIRD_TECHNIQUE_PLUGIN)",
+                    where, sdk::kRecordSymbol)};
   }
   if (!contains(discovery->aliases, sdk::kFactoryAlias)) {
     return Unexpected{fmt::format("{}: exports no '{}' factory alias", where, sdk::kFactoryAlias)};
@@ -101,14 +112,16 @@ Expected<LoadedTechnique, std::string> load_technique(const std::filesystem::pat
     const auto& record = library->get<const chaird_plugin_record>(sdk::kRecordSymbol);
     out.abi_version = record.abi_version;
     if (record.abi_version != sdk::kAbiVersion) {
-      return Unexpected{fmt::format("{}: built for plugin ABI {}, but this chaird speaks ABI {}; "
-                                    "rebuild it against this chaird's SDK",
-                                    where, record.abi_version, sdk::kAbiVersion)};
+      return Unexpected{
+          fmt::format("{}: built for plugin ABI {}, but this chaird speaks ABI {}; "
+                      "rebuild it against this chaird's SDK",
+                      where, record.abi_version, sdk::kAbiVersion)};
     }
     if (record.cxx11_abi != sdk::kCxx11Abi) {
-      return Unexpected{fmt::format("{}: built with a different C++ standard library ABI "
-                                    "(_GLIBCXX_USE_CXX11_ABI={}, chaird has {})",
-                                    where, record.cxx11_abi, sdk::kCxx11Abi)};
+      return Unexpected{
+          fmt::format("{}: built with a different C++ standard library ABI "
+                      "(_GLIBCXX_USE_CXX11_ABI={}, chaird has {})",
+                      where, record.cxx11_abi, sdk::kCxx11Abi)};
     }
     out.name = safe_string(record.name);
     out.version = safe_string(record.version);

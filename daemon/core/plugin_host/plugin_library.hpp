@@ -6,7 +6,6 @@
 #pragma once
 
 #include <chaird/plugin_sdk.hpp>
-
 #include <filesystem>
 #include <memory>
 #include <string>

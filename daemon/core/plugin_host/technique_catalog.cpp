@@ -54,15 +54,17 @@ TechniqueCatalog TechniqueCatalog::from(std::vector<LoadedTechnique> techniques,
     std::string paths;
     for (const auto& t : group) paths += (paths.empty() ? "" : " and ") + t.path;
     for (const auto& t : group) {
-      refusals.error({t.path, 0, 0}, "plugin refused: two plugins are named '" + name + "': " + paths);
+      refusals.error({t.path, 0, 0},
+                     "plugin refused: two plugins are named '" + name + "': " + paths);
     }
   }
   return catalog;
 }
 
 const LoadedTechnique* TechniqueCatalog::find(std::string_view name) const {
-  const auto it = std::lower_bound(techniques_.begin(), techniques_.end(), name,
-                                   [](const LoadedTechnique& t, std::string_view n) { return t.name < n; });
+  const auto it =
+      std::lower_bound(techniques_.begin(), techniques_.end(), name,
+                       [](const LoadedTechnique& t, std::string_view n) { return t.name < n; });
   return it != techniques_.end() && it->name == name ? &*it : nullptr;
 }
 

@@ -10,5 +10,9 @@ function(chaird_add_technique_plugin name)
     CXX_VISIBILITY_PRESET hidden
     VISIBILITY_INLINES_HIDDEN ON)
   target_link_options(${name} PRIVATE "LINKER:--no-undefined")
+  # Static locals of inline library code (std::to_string has one) would otherwise be
+  # STB_GNU_UNIQUE symbols, which make glibc keep the library mapped forever. Plugins are loaded
+  # RTLD_LOCAL and share nothing, so each keeps its own copy and can be unloaded.
+  target_compile_options(${name} PRIVATE -fno-gnu-unique)
   add_custom_command(TARGET ${name} POST_BUILD COMMAND chmod go-w "$<TARGET_FILE:${name}>" VERBATIM)
 endfunction()

@@ -11,12 +11,12 @@
 // CHAIRD_TECHNIQUE_PLUGIN at the bottom exports exactly what the host looks for.
 #pragma once
 
+#include <algorithm>
 #include <boost/config.hpp>
 #include <boost/dll/alias.hpp>
-
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <stdexcept>
@@ -82,9 +82,9 @@ struct ParamSpec {
   }
   static ParamSpec integer(std::string name, std::string unit, std::int64_t min, std::int64_t max,
                            std::int64_t default_value, std::string summary) {
-    ParamSpec p = number(std::move(name), std::move(unit), static_cast<double>(min),
-                         static_cast<double>(max), static_cast<double>(default_value),
-                         std::move(summary));
+    ParamSpec p =
+        number(std::move(name), std::move(unit), static_cast<double>(min), static_cast<double>(max),
+               static_cast<double>(default_value), std::move(summary));
     p.type = ParamType::kInteger;
     return p;
   }
@@ -118,6 +118,8 @@ struct ActuatorRequirement {
 };
 
 // Cycles per minute the technique can keep. A step without a tempo gets default_cpm.
+// A technique without a rhythm (steady warmth) leaves all three at 0: steps may not give it a
+// tempo, and its StepContext::tempo_cpm is 0.
 struct TempoRange {
   double min_cpm = 1.0;
   double max_cpm = 60.0;
@@ -158,13 +160,13 @@ struct ActuatorInfo {
 // Positions of the sitter's body along the roller track, in mm from the top of the track,
 // from the body scan (or the chair's default body). Larger values are lower on the body.
 struct BodyLandmarks {
-  double neck_top_mm = 0.0;       // base of the skull
-  double shoulder_mm = 0.0;       // shoulder line (C7/T1)
-  double scapula_low_mm = 0.0;    // lower tips of the shoulder blades (T7)
-  double waist_mm = 0.0;          // lumbar centre (L3)
-  double sacrum_top_mm = 0.0;     // L5/S1
-  double seat_mm = 0.0;           // where the back meets the seat
-  double thigh_mid_mm = 0.0;      // under the seat on an L-track
+  double neck_top_mm = 0.0;     // base of the skull
+  double shoulder_mm = 0.0;     // shoulder line (C7/T1)
+  double scapula_low_mm = 0.0;  // lower tips of the shoulder blades (T7)
+  double waist_mm = 0.0;        // lumbar centre (L3)
+  double sacrum_top_mm = 0.0;   // L5/S1
+  double seat_mm = 0.0;         // where the back meets the seat
+  double thigh_mid_mm = 0.0;    // under the seat on an L-track
   double height_cm = 0.0;
 };
 
@@ -203,20 +205,28 @@ struct StepContext {
   BodyLandmarks body;
   // Every actuator the chair has, indexed by ActuatorInfo::index.
   std::span<const ActuatorInfo> actuators;
+  // Which of them this step may drive (declared by the technique, present on the chair, and
+  // reaching the step's zone), same indexing; empty means all of them.
+  std::span<const std::uint8_t> usable;
   // Planned value of each actuator at the start of the step, same indexing.
   std::span<const double> entry;
   // Validated against the description, defaults filled in, in description order.
   std::vector<ParamValue> params;
 
+  // An actuator this step may drive, or nullptr (the chair lacks it, the technique did not
+  // declare it, or it does not reach the step's zone, as the rollers do not reach the calves).
   const ActuatorInfo* find(std::string_view id) const {
     for (const auto& a : actuators) {
-      if (a.id == id) return &a;
+      if (a.id != id) continue;
+      const auto i = static_cast<std::size_t>(a.index);
+      return usable.empty() || (i < usable.size() && usable[i] != 0) ? &a : nullptr;
     }
     return nullptr;
   }
   const ActuatorInfo& require(std::string_view id) const {
     const ActuatorInfo* a = find(id);
-    if (a == nullptr) throw PluginError("chair has no actuator '" + std::string(id) + "'");
+    if (a == nullptr)
+      throw PluginError("actuator '" + std::string(id) + "' is not available for this step");
     return *a;
   }
   double entry_value(const ActuatorInfo& a) const {
@@ -288,6 +298,16 @@ inline std::int64_t min_ramp_ms(const ActuatorInfo& a, double from, double to) {
   return static_cast<std::int64_t>(std::ceil(seconds * 1000.0 - 1e-9));
 }
 
+// The longest distance one linear ramp of duration_ms may cover (min_ramp_ms inverted), so
+// that a stroke can be sized to a tempo instead of the tempo to the stroke.
+inline double max_travel(const ActuatorInfo& a, std::int64_t duration_ms) {
+  const double seconds = static_cast<double>(duration_ms) / 1000.0;
+  double d = std::numeric_limits<double>::infinity();
+  if (a.max_rate > 0.0) d = a.max_rate * seconds;
+  if (a.max_accel > 0.0) d = std::min(d, 0.5 * a.max_accel * seconds * seconds);
+  return d;
+}
+
 // Collects setpoints and remembers each actuator's last value, so techniques can ask for
 // "ramp to v over at least this long" without tracking state themselves.
 class SetpointWriter {
@@ -298,9 +318,13 @@ class SetpointWriter {
     touched_.assign(last_.size(), false);
   }
 
-  // Reach value by at_ms (clamped into the step).
+  // Reach value by at_ms. A time outside the step is a bug in the technique: it throws rather
+  // than quietly turning a ramp into a jump.
   void reach(const ActuatorInfo& a, std::int64_t at_ms, double value) {
-    at_ms = std::clamp<std::int64_t>(at_ms, 0, context_.duration_ms);
+    if (at_ms < 0 || at_ms > context_.duration_ms) {
+      throw PluginError(a.id + " set at " + std::to_string(at_ms) + " ms, outside the step's " +
+                        std::to_string(context_.duration_ms) + " ms");
+    }
     const auto i = static_cast<std::size_t>(a.index);
     output_.setpoints.push_back({a.index, at_ms, value});
     last_[i] = value;
@@ -318,7 +342,7 @@ class SetpointWriter {
     const std::int64_t start = last_at(a);
     const std::int64_t end = start + std::max(min_duration_ms, min_ramp_ms(a, last(a), value));
     reach(a, end, value);
-    return std::min(end, context_.duration_ms);
+    return end;
   }
   // Keep the current value until at_ms.
   void hold(const ActuatorInfo& a, std::int64_t at_ms) {
@@ -331,11 +355,18 @@ class SetpointWriter {
   void note(std::string text) { output_.notes.push_back(std::move(text)); }
 
   // Brings every actuator the step touched that must rest back to rest by the end of the step,
-  // as late as its rate allows, and returns the setpoints in time order.
+  // as late as its rate allows, and returns the setpoints in time order. Throws when the
+  // technique left too little time for that.
   StepOutput finish() {
     for (const ActuatorInfo* a : used_) {
       if (!a->must_rest || last(*a) == a->rest_value) continue;
       const std::int64_t ramp_ms = min_ramp_ms(*a, last(*a), a->rest_value);
+      if (last_at(*a) + ramp_ms > context_.duration_ms) {
+        throw PluginError(
+            a->id + " cannot be back at rest by the end of the step: its last ramp ends at " +
+            std::to_string(last_at(*a)) + " ms and resting takes " + std::to_string(ramp_ms) +
+            " ms of the step's " + std::to_string(context_.duration_ms) + " ms");
+      }
       hold(*a, context_.duration_ms - ramp_ms);
       reach(*a, context_.duration_ms, a->rest_value);
     }
@@ -358,7 +389,7 @@ class SetpointWriter {
 // Exports the record and the factory of a technique plugin. Use once, in one source file:
 //   CHAIRD_TECHNIQUE_PLUGIN(my_vendor::Percussion, "percussion", "1.2.0")
 // The name must equal describe().name.
-#define CHAIRD_TECHNIQUE_PLUGIN(TechniqueClass, name_literal, version_literal)              \
+#define CHAIRD_TECHNIQUE_PLUGIN(TechniqueClass, name_literal, version_literal)             \
   extern "C" BOOST_SYMBOL_EXPORT const ::chaird_plugin_record chaird_plugin_info{          \
       CHAIRD_PLUGIN_ABI_VERSION, ::chaird::sdk::kCxx11Abi, name_literal, version_literal}; \
   namespace chaird_plugin_detail {                                                         \
