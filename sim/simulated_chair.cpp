@@ -22,7 +22,9 @@ constexpr double kThermostatHysteresisC = 0.3;
 constexpr double kBoardOverPressureFactor = 1.25;
 constexpr double kBoardOverTemperatureMarginC = 6.0;
 
-double seconds(ChairDuration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(ChairDuration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 }  // namespace
 
@@ -55,13 +57,14 @@ void SimulatedChair::submit(std::span<const BusCommand> commands) {
     }
     const ActuatorSpec& a = chair_->actuator(c.actuator);
     if (!std::isfinite(c.value) || c.value < a.min || c.value > a.max || c.reach_by < c.due) {
-      fault(kFaultInvalidCommand, fmt::format("invalid command for {}: {} by {} ms", a.id, c.value, to_ms(c.reach_by)));
+      fault(kFaultInvalidCommand,
+            fmt::format("invalid command for {}: {} by {} ms", a.id, c.value, to_ms(c.reach_by)));
       return;
     }
     if (c.due < now) {
       // Never play a command late (Klipper's "timer too close"): stop instead.
-      fault(kFaultLateCommand,
-            fmt::format("command for {} due at {} ms arrived {} ms late", a.id, to_ms(c.due), to_ms(now - c.due)));
+      fault(kFaultLateCommand, fmt::format("command for {} due at {} ms arrived {} ms late", a.id,
+                                           to_ms(c.due), to_ms(now - c.due)));
       return;
     }
     axes_[static_cast<std::size_t>(c.actuator)].pending.push_back(c);
@@ -166,12 +169,15 @@ void SimulatedChair::advance_to(ChairTime t) {
     activate_due(now_);
     ChairTime next = std::min(t, now_ + kStep);
     for (const auto& axis : axes_) {
-      if (!axis.pending.empty()) next = std::min(next, std::max(axis.pending.front().due, now_ + std::chrono::microseconds(1)));
+      if (!axis.pending.empty())
+        next =
+            std::min(next, std::max(axis.pending.front().due, now_ + std::chrono::microseconds(1)));
     }
     const double dt = seconds(next - now_);
     now_ = next;
     step_physics(now_, dt);
-    if (energised_active() && now_ - last_lease_ > std::chrono::milliseconds(chair_->limits().board_lease_ms())) {
+    if (energised_active() &&
+        now_ - last_lease_ > std::chrono::milliseconds(chair_->limits().board_lease_ms())) {
       fault(kFaultLeaseExpired,
             fmt::format("the host did not refresh the board for {} ms; air and heat went safe",
                         to_ms(now_ - last_lease_)));
@@ -209,7 +215,8 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
       }
       case chair::v1::SPEED:
       case chair::v1::LEVEL: {
-        const double tau = a.sim.time_constant_ms() > 0.0 ? a.sim.time_constant_ms() : kDefaultLagMs;
+        const double tau =
+            a.sim.time_constant_ms() > 0.0 ? a.sim.time_constant_ms() : kDefaultLagMs;
         axis.measured += (c - axis.measured) * (1.0 - std::exp(-dt * 1000.0 / tau));
         break;
       }
@@ -250,7 +257,8 @@ void SimulatedChair::check_board_limits(ChairTime) {
     if (a.kind == chair::v1::PRESSURE && m > limits.max_airbag_kpa() * kBoardOverPressureFactor) {
       fault(kFaultOverPressure, fmt::format("{} over-pressure: {:.1f} kPa", a.id, m));
     }
-    if (a.kind == chair::v1::TEMPERATURE && m > limits.max_heat_c() + kBoardOverTemperatureMarginC) {
+    if (a.kind == chair::v1::TEMPERATURE &&
+        m > limits.max_heat_c() + kBoardOverTemperatureMarginC) {
       fault(kFaultOverTemperature, fmt::format("{} over-temperature: {:.1f} °C", a.id, m));
     }
   }

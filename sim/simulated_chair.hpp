@@ -50,7 +50,7 @@ class SimulatedChair final : public ActuatorBus {
     ChairTime ramp_start{};
     ChairTime ramp_end{};
     double ramp_from = 0.0;
-    double target = 0.0;    // where the commanded value is headed (or rests)
+    double target = 0.0;  // where the commanded value is headed (or rests)
     double measured = 0.0;
     double velocity = 0.0;  // travel motors
     bool heater_on = false;

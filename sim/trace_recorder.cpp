@@ -70,13 +70,14 @@ void TraceRecorder::write(const chair::v1::SessionStatus& s) {
   }
   if (!header_written_) {
     std::fputs("chair_time_ms,session_id,state,elapsed_ms,step_index", file_);
-    for (const auto& a : s.actuators()) std::fprintf(file_, ",%s,%s.target", a.id().c_str(), a.id().c_str());
+    for (const auto& a : s.actuators())
+      std::fprintf(file_, ",%s,%s.target", a.id().c_str(), a.id().c_str());
     std::fputs(",reason\n", file_);
     header_written_ = true;
   }
-  std::fprintf(file_, "%lld,%s,%s,%lld,%u", static_cast<long long>(s.chair_time_ms()), s.session_id().c_str(),
-               chair::v1::SessionState_Name(s.state()).c_str(), static_cast<long long>(s.elapsed_ms()),
-               s.step_index());
+  std::fprintf(file_, "%lld,%s,%s,%lld,%u", static_cast<long long>(s.chair_time_ms()),
+               s.session_id().c_str(), chair::v1::SessionState_Name(s.state()).c_str(),
+               static_cast<long long>(s.elapsed_ms()), s.step_index());
   for (const auto& a : s.actuators()) std::fprintf(file_, ",%.3f,%.3f", a.measured(), a.target());
   // The reason is free text: quote it for CSV.
   std::string reason;

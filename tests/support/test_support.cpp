@@ -9,12 +9,24 @@
 
 namespace chaird::test {
 
-std::string source_dir() { return CHAIRD_SOURCE_DIR; }
-std::string plugin_dir() { return CHAIRD_PLUGIN_DIR; }
-std::string fixture_dir() { return CHAIRD_FIXTURE_DIR; }
-std::string chaird_binary() { return CHAIRD_BINARY; }
-std::string chairctl_binary() { return CHAIRCTL_BINARY; }
-std::string reference_chair_path() { return source_dir() + "/sequences/chairs/generic_4d_sl.textproto"; }
+std::string source_dir() {
+  return CHAIRD_SOURCE_DIR;
+}
+std::string plugin_dir() {
+  return CHAIRD_PLUGIN_DIR;
+}
+std::string fixture_dir() {
+  return CHAIRD_FIXTURE_DIR;
+}
+std::string chaird_binary() {
+  return CHAIRD_BINARY;
+}
+std::string chairctl_binary() {
+  return CHAIRCTL_BINARY;
+}
+std::string reference_chair_path() {
+  return source_dir() + "/sequences/chairs/generic_4d_sl.textproto";
+}
 
 std::shared_ptr<const ChairModel> reference_chair() {
   auto chair = ChairModel::load(reference_chair_path());
@@ -28,7 +40,8 @@ std::shared_ptr<const TechniqueCatalog> shipped_techniques() {
   std::lock_guard lock(mutex);
   if (!catalog) {
     Diagnostics refusals;
-    catalog = std::make_shared<const TechniqueCatalog>(TechniqueCatalog::load({plugin_dir()}, refusals));
+    catalog =
+        std::make_shared<const TechniqueCatalog>(TechniqueCatalog::load({plugin_dir()}, refusals));
     if (!refusals.empty()) ADD_FAILURE() << refusals.to_string();
   }
   return catalog;
@@ -51,11 +64,15 @@ std::string single_step_program(const std::string& technique, const std::string&
                                 std::int64_t duration_ms, const std::string& extra) {
   return "metadata { id: \"t\" name: \"test\" }\n"
          "phases { kind: MAIN tracks { kind: BACK_ROLLERS items { step {\n"
-         "  name: \"s\" technique: \"" + technique + "\" zone: \"" + zone + "\"\n"
-         "  duration_ms: " + std::to_string(duration_ms) + "\n" + extra + "\n} } } }\n";
+         "  name: \"s\" technique: \"" +
+         technique + "\" zone: \"" + zone +
+         "\"\n"
+         "  duration_ms: " +
+         std::to_string(duration_ms) + "\n" + extra + "\n} } } }\n";
 }
 
-double value_at(const Timeline& tl, const ChairModel& chair, const std::string& actuator, std::int64_t t_ms) {
+double value_at(const Timeline& tl, const ChairModel& chair, const std::string& actuator,
+                std::int64_t t_ms) {
   const auto index = chair.find(actuator);
   if (!index) {
     ADD_FAILURE() << "no actuator " << actuator;
@@ -66,8 +83,9 @@ double value_at(const Timeline& tl, const ChairModel& chair, const std::string& 
 
 std::string make_temp_dir(const std::string& name) {
   static std::atomic<int> counter{0};
-  const auto base = std::filesystem::path(::testing::TempDir()) /
-                    ("chaird-" + std::to_string(::getpid()) + "-" + name + "-" + std::to_string(counter++));
+  const auto base =
+      std::filesystem::path(::testing::TempDir()) /
+      ("chaird-" + std::to_string(::getpid()) + "-" + name + "-" + std::to_string(counter++));
   std::filesystem::remove_all(base);
   std::filesystem::create_directories(base);
   ::chmod(base.c_str(), 0700);

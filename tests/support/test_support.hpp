@@ -32,7 +32,8 @@ struct PlannedProgram {
 
 // Parses program text, plans it against the reference chair and shipped techniques, and
 // passes it through the governor. Diagnostics from any stage on failure.
-Expected<PlannedProgram, Diagnostics> plan_text(const std::string& text, const PlanOptions& options = {},
+Expected<PlannedProgram, Diagnostics> plan_text(const std::string& text,
+                                                const PlanOptions& options = {},
                                                 const ProgramResolver& resolver = {});
 
 // A one-step program: technique on zone for duration_ms, with extra text inside the step
@@ -41,7 +42,8 @@ std::string single_step_program(const std::string& technique, const std::string&
                                 std::int64_t duration_ms, const std::string& extra = "");
 
 // Value of one actuator along a governed timeline at session time t_ms.
-double value_at(const Timeline& tl, const ChairModel& chair, const std::string& actuator, std::int64_t t_ms);
+double value_at(const Timeline& tl, const ChairModel& chair, const std::string& actuator,
+                std::int64_t t_ms);
 
 // A fresh private directory under the test temp dir (mode 0700).
 std::string make_temp_dir(const std::string& name);

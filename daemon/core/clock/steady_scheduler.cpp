@@ -27,7 +27,9 @@ Scheduler::TimerId SteadyScheduler::call_at(ChairTime t, std::function<void()> f
   return id;
 }
 
-void SteadyScheduler::cancel(TimerId id) { queue_.cancel(id); }
+void SteadyScheduler::cancel(TimerId id) {
+  queue_.cancel(id);
+}
 
 void SteadyScheduler::arm() {
   if (queue_.empty()) {

@@ -16,7 +16,9 @@ Scheduler::TimerId VirtualScheduler::call_at(ChairTime t, std::function<void()> 
   return id;
 }
 
-void VirtualScheduler::cancel(TimerId id) { queue_.cancel(id); }
+void VirtualScheduler::cancel(TimerId id) {
+  queue_.cancel(id);
+}
 
 void VirtualScheduler::schedule_pump() {
   if (pump_posted_) return;

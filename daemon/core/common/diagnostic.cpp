@@ -29,11 +29,14 @@ void Diagnostics::append(const Diagnostics& other) {
   items_.insert(items_.end(), other.items_.begin(), other.items_.end());
 }
 
-bool Diagnostics::has_errors() const { return error_count() > 0; }
+bool Diagnostics::has_errors() const {
+  return error_count() > 0;
+}
 
 std::size_t Diagnostics::error_count() const {
-  return static_cast<std::size_t>(std::count_if(
-      items_.begin(), items_.end(), [](const Diagnostic& d) { return d.severity == Severity::kError; }));
+  return static_cast<std::size_t>(
+      std::count_if(items_.begin(), items_.end(),
+                    [](const Diagnostic& d) { return d.severity == Severity::kError; }));
 }
 
 void Diagnostics::sort() {

@@ -16,7 +16,7 @@ Unexpected(E) -> Unexpected<E>;
 template <typename T, typename E>
 class Expected {
  public:
-  Expected(T value) : state_(std::in_place_index<0>, std::move(value)) {}  // NOLINT
+  Expected(T value) : state_(std::in_place_index<0>, std::move(value)) {}            // NOLINT
   Expected(Unexpected<E> u) : state_(std::in_place_index<1>, std::move(u.error)) {}  // NOLINT
 
   bool has_value() const { return state_.index() == 0; }

@@ -2,11 +2,14 @@
 
 #include <google/protobuf/io/tokenizer.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <regex>
 #include <sstream>
 #include <system_error>
+#include <utility>
 
 namespace chaird {
 namespace {
@@ -33,6 +36,10 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 // Protobuf says 'Message type "chair.v1.Step" has no field named "durration".'; a chair maker
 // wants to know which fields exist and which one was probably meant.
 std::string explain_unknown_field(const std::string& message) {
+  // At the end of the text protobuf says "Expected identifier, got: " (nothing).
+  if (message.size() >= 5 && message.compare(message.size() - 5, 5, "got: ") == 0) {
+    return message.substr(0, message.size() - 7) + " before the end of the file: is a '}' missing?";
+  }
   static const std::regex kUnknown(R"(Message type \"([\w.]+)\" has no field named \"(\w+)\")");
   std::smatch m;
   if (!std::regex_search(message, m, kUnknown)) return message;
@@ -48,7 +55,11 @@ std::string explain_unknown_field(const std::string& message) {
   for (int i = 0; i < d->field_count(); ++i) {
     const std::string& candidate = d->field(i)->name();
     fields += (i == 0 ? "" : ", ") + candidate;
-    const std::size_t dist = edit_distance(name, candidate);
+    // The name without its unit suffix ("duration" for "duration_ms") is as close as a typo.
+    const bool unit_left_out =
+        candidate.size() > name.size() + 1 && candidate.compare(0, name.size(), name) == 0 &&
+        candidate[name.size()] == '_' && candidate.find('_', name.size() + 1) == std::string::npos;
+    const std::size_t dist = unit_left_out ? 1 : edit_distance(name, candidate);
     if (dist < best_distance) {
       best_distance = dist;
       best = candidate;
@@ -58,22 +69,78 @@ std::string explain_unknown_field(const std::string& message) {
   return out + "; expected one of: " + fields;
 }
 
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.';
+}
+
+// Protobuf's tokenizer counts a tab as reaching the next multiple of 8 columns.
+int advance_column(int column, char c) {
+  return c == '\t' ? (column / 8 + 1) * 8 : column + 1;
+}
+
+// Protobuf reports a misspelt field name or enum value after reading it, at the token that
+// follows: the ':' after a field name, or the next line after an enum value. A chair maker
+// needs the place of the name itself, so look for it backwards from there. Locations are
+// 0-based here, as protobuf gives them.
+std::pair<int, int> place_of_name(std::string_view text, int line, int column,
+                                  const std::string& message) {
+  static const std::regex kNamed(
+      R"((?:has no field named|Unknown enumeration value of|Non-repeated field|^Field))"
+      R"( \"([^\"]+)\")");
+  std::smatch m;
+  if (!std::regex_search(message, m, kNamed)) return {line, column};
+  const std::string name = m[1];
+  std::size_t offset = 0;
+  for (int l = 0; l < line; ++l) {
+    offset = text.find('\n', offset);
+    if (offset == std::string_view::npos) return {line, column};
+    ++offset;
+  }
+  for (int c = 0; offset < text.size() && c < column && text[offset] != '\n'; ++offset) {
+    c = advance_column(c, text[offset]);
+  }
+  if (offset < name.size()) return {line, column};
+  std::size_t at = text.rfind(name, offset - name.size());
+  while (at != std::string_view::npos &&
+         ((at > 0 && is_name_char(text[at - 1])) ||
+          (at + name.size() < text.size() && is_name_char(text[at + name.size()])))) {
+    at = at == 0 ? std::string_view::npos : text.rfind(name, at - 1);
+  }
+  if (at == std::string_view::npos) return {line, column};
+  const std::size_t newline = text.rfind('\n', at);
+  const std::size_t line_start = newline == std::string_view::npos ? 0 : newline + 1;
+  int found_column = 0;
+  for (std::size_t i = line_start; i < at; ++i) {
+    found_column = advance_column(found_column, text[i]);
+  }
+  const auto found_line = static_cast<int>(
+      std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  return {found_line, found_column};
+}
+
 class CollectingErrors : public google::protobuf::io::ErrorCollector {
  public:
-  CollectingErrors(const std::string& path, Diagnostics& out) : path_(path), out_(out) {}
+  CollectingErrors(const std::string& path, std::string_view text, Diagnostics& out)
+      : path_(path), text_(text), out_(out) {}
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
-    out_.error({path_, line + 1, column + 1}, explain_unknown_field(message));
+    add(line, column, message);
   }
   void AddWarning(int line, google::protobuf::io::ColumnNumber column,
                   const std::string& message) override {
     // Unknown fields arrive as warnings because the parser is told to go on past them, so
     // that a file with several is reported whole. They are still errors for us.
-    out_.error({path_, line + 1, column + 1}, explain_unknown_field(message));
+    add(line, column, message);
   }
 
  private:
+  void add(int line, int column, const std::string& message) {
+    const auto [l, c] = place_of_name(text_, line, column, message);
+    out_.error({path_, l + 1, c + 1}, explain_unknown_field(message));
+  }
+
   const std::string& path_;
+  std::string_view text_;
   Diagnostics& out_;
 };
 
@@ -88,7 +155,7 @@ Diagnostics parse_text(std::string_view text, const std::string& path,
                                         " bytes; the limit is " + std::to_string(limits.max_bytes));
     return diagnostics;
   }
-  CollectingErrors errors(path, diagnostics);
+  CollectingErrors errors(path, text, diagnostics);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
   parser.AllowUnknownField(true);
@@ -136,7 +203,9 @@ Diagnostics parse_text_file(const std::string& path, google::protobuf::Message& 
 }
 
 Locator::Locator(const TextFileSource& source, const Descriptor* descriptor)
-    : root_(source.tree), tree_(source.tree.get()), descriptor_(descriptor),
+    : root_(source.tree),
+      tree_(source.tree.get()),
+      descriptor_(descriptor),
       self_{source.path, source.tree ? 1 : 0, source.tree ? 1 : 0} {}
 
 const FieldDescriptor* Locator::field(std::string_view name) const {
@@ -161,7 +230,8 @@ Locator Locator::nested(std::string_view name, int index) const {
     return child;
   }
   child.descriptor_ = f->message_type();
-  child.tree_ = tree_ == nullptr ? nullptr : tree_->GetTreeForNested(f, f->is_repeated() ? index : -1);
+  child.tree_ =
+      tree_ == nullptr ? nullptr : tree_->GetTreeForNested(f, f->is_repeated() ? index : -1);
   return child;
 }
 

@@ -20,7 +20,8 @@ fs::path install_root() {
 
 std::string default_socket_path() {
   if (::geteuid() == 0) return "/run/chaird/chaird.sock";
-  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR"); runtime != nullptr && *runtime != '\0') {
+  if (const char* runtime = std::getenv("XDG_RUNTIME_DIR");
+      runtime != nullptr && *runtime != '\0') {
     return std::string(runtime) + "/chaird.sock";
   }
   return "/tmp/chaird-" + std::to_string(::geteuid()) + ".sock";
@@ -52,12 +53,15 @@ void overlay(const chair::v1::DaemonConfig& file, chair::v1::DaemonConfig& c) {
   if (file.plugin_dirs_size() > 0) *c.mutable_plugin_dirs() = file.plugin_dirs();
   if (!file.chair_profile().empty()) c.set_chair_profile(file.chair_profile());
   if (file.program_dirs_size() > 0) *c.mutable_program_dirs() = file.program_dirs();
-  if (file.clock().mode() != chair::v1::CLOCK_MODE_UNSPECIFIED) c.mutable_clock()->set_mode(file.clock().mode());
-  if (file.clock().time_scale() != 0.0) c.mutable_clock()->set_time_scale(file.clock().time_scale());
+  if (file.clock().mode() != chair::v1::CLOCK_MODE_UNSPECIFIED)
+    c.mutable_clock()->set_mode(file.clock().mode());
+  if (file.clock().time_scale() != 0.0)
+    c.mutable_clock()->set_time_scale(file.clock().time_scale());
   if (!file.log_level().empty()) c.set_log_level(file.log_level());
   if (file.plugin_call_budget_ms() != 0) c.set_plugin_call_budget_ms(file.plugin_call_budget_ms());
   if (!file.sim().trace_path().empty()) c.mutable_sim()->set_trace_path(file.sim().trace_path());
-  if (file.sim().telemetry_period_ms() != 0) c.mutable_sim()->set_telemetry_period_ms(file.sim().telemetry_period_ms());
+  if (file.sim().telemetry_period_ms() != 0)
+    c.mutable_sim()->set_telemetry_period_ms(file.sim().telemetry_period_ms());
   if (file.max_session_ms() != 0) c.set_max_session_ms(file.max_session_ms());
   if (file.dispatch_lookahead_ms() != 0) c.set_dispatch_lookahead_ms(file.dispatch_lookahead_ms());
   if (file.stop_cooldown_ms() != 0) c.set_stop_cooldown_ms(file.stop_cooldown_ms());
@@ -68,11 +72,17 @@ void overlay(const chair::v1::DaemonConfig& file, chair::v1::DaemonConfig& c) {
 Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& source) {
   Diagnostics d;
   const SourceLocation at{source, 0, 0};
-  static const std::regex kLoopback(R"((127\.0\.0\.1|localhost|\[::1\]):[0-9]{1,5})");
-  if (c.listen_unix().empty() && c.listen_tcp().empty()) d.error(at, "no listener: set listen_unix or listen_tcp");
-  if (!c.listen_tcp().empty() && !std::regex_match(c.listen_tcp(), kLoopback)) {
-    d.error(at, "listen_tcp '" + c.listen_tcp() + "' is not a loopback address; chaird only listens on "
-                "127.0.0.1, [::1] or localhost (a chair is not controlled over the network)");
+  static const std::regex kLoopback(R"((127\.0\.0\.1|localhost|\[::1\]):([0-9]{1,5}))");
+  if (c.listen_unix().empty() && c.listen_tcp().empty())
+    d.error(at, "no listener: set listen_unix or listen_tcp");
+  std::smatch tcp;
+  if (!c.listen_tcp().empty() && !std::regex_match(c.listen_tcp(), tcp, kLoopback)) {
+    d.error(at, "listen_tcp '" + c.listen_tcp() +
+                    "' is not a loopback address; chaird only listens on "
+                    "127.0.0.1, [::1] or localhost (a chair is not controlled over the network)");
+  } else if (!c.listen_tcp().empty() && (std::stoi(tcp[2]) < 1 || std::stoi(tcp[2]) > 65535)) {
+    // The pattern allows five digits; a port beyond 65535 would only fail later, at bind.
+    d.error(at, "listen_tcp '" + c.listen_tcp() + "': the port must be 1 to 65535");
   }
   if (c.clock().mode() == chair::v1::SCALED && !(c.clock().time_scale() >= 1.0)) {
     d.error(at, "clock.time_scale must be at least 1 for SCALED");
@@ -83,7 +93,8 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
   if (c.stop_cooldown_ms() <= 0) d.error(at, "stop_cooldown_ms must be positive");
   if (c.max_session_ms() < 0) d.error(at, "max_session_ms cannot be negative");
   const auto level = c.log_level();
-  if (level != "trace" && level != "debug" && level != "info" && level != "warn" && level != "error") {
+  if (level != "trace" && level != "debug" && level != "info" && level != "warn" &&
+      level != "error") {
     d.error(at, "log_level must be trace, debug, info, warn or error");
   }
   return d;

@@ -24,9 +24,9 @@ struct BusCommand {
 
 enum BoardFault : std::uint32_t {
   kFaultNone = 0,
-  kFaultLateCommand = 1u << 0,    // a command arrived after its due time
-  kFaultLeaseExpired = 1u << 1,   // the host stopped refreshing; outputs went safe
-  kFaultObstruction = 1u << 2,    // a travel motor could not follow (pinch, obstruction)
+  kFaultLateCommand = 1u << 0,   // a command arrived after its due time
+  kFaultLeaseExpired = 1u << 1,  // the host stopped refreshing; outputs went safe
+  kFaultObstruction = 1u << 2,   // a travel motor could not follow (pinch, obstruction)
   kFaultOverTemperature = 1u << 3,
   kFaultOverPressure = 1u << 4,
   kFaultInvalidCommand = 1u << 5,
@@ -35,8 +35,8 @@ enum BoardFault : std::uint32_t {
 
 struct Telemetry {
   ChairTime at;
-  std::vector<double> measured;   // by actuator index
-  std::vector<double> commanded;  // where the board is steering each actuator now
+  std::vector<double> measured;       // by actuator index
+  std::vector<double> commanded;      // where the board is steering each actuator now
   std::uint32_t faults = kFaultNone;  // latched until clear_faults
   std::string fault_text;
 };

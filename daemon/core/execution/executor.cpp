@@ -6,7 +6,9 @@
 namespace chaird {
 namespace {
 
-ChairDuration ms(std::int64_t v) { return std::chrono::milliseconds(v); }
+ChairDuration ms(std::int64_t v) {
+  return std::chrono::milliseconds(v);
+}
 
 }  // namespace
 
@@ -31,16 +33,20 @@ void Executor::play(std::shared_ptr<const GovernedTimeline> timeline) {
   wake_at(now);
 }
 
-bool Executor::replace_from(std::shared_ptr<const GovernedTimeline> timeline, std::int64_t from_ms) {
+bool Executor::replace_from(std::shared_ptr<const GovernedTimeline> timeline,
+                            std::int64_t from_ms) {
   if (!timeline_ || dispatched_to_ms_ >= from_ms) return false;
   ++generation_;
   timeline_ = std::move(timeline);
   const auto& cmds = timeline_->timeline().commands;
-  // Commands before from_ms were sent from the previous timeline and are identical here.
-  cursor_ = static_cast<std::size_t>(
+  // Commands before from_ms are identical here and in the previous timeline, in the same
+  // order. The first cursor_ of them were sent; those between what was sent and from_ms were
+  // not, and still must be: the cursor stays (it never lies past from_ms, see the check above).
+  const auto first_new = static_cast<std::size_t>(
       std::lower_bound(cmds.begin(), cmds.end(), from_ms,
                        [](const TimelineCommand& c, std::int64_t t) { return c.start_ms < t; }) -
       cmds.begin());
+  cursor_ = std::min(cursor_, first_new);
   ended_ = false;
   wake_at(scheduler_.now());
   return true;

@@ -1,8 +1,9 @@
 #include "planner/body_model.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 namespace chaird {
 namespace {
@@ -23,11 +24,16 @@ struct ZoneRule {
   double (*to)(const sdk::BodyLandmarks&);
 };
 
-double torso(const sdk::BodyLandmarks& b) { return b.seat_mm - b.shoulder_mm; }
-double thigh(const sdk::BodyLandmarks& b) { return b.height_cm * kThighPerHeightMmPerCm; }
+double torso(const sdk::BodyLandmarks& b) {
+  return b.seat_mm - b.shoulder_mm;
+}
+double thigh(const sdk::BodyLandmarks& b) {
+  return b.height_cm * kThighPerHeightMmPerCm;
+}
 
 const ZoneRule kZones[] = {
-    {"neck", [](const auto& b) { return b.neck_top_mm; }, [](const auto& b) { return b.shoulder_mm; }},
+    {"neck", [](const auto& b) { return b.neck_top_mm; },
+     [](const auto& b) { return b.shoulder_mm; }},
     {"shoulders", [](const auto& b) { return b.shoulder_mm - 0.06 * torso(b); },
      [](const auto& b) { return b.shoulder_mm + 0.12 * torso(b); }},
     {"scapula", [](const auto& b) { return b.shoulder_mm + 0.05 * torso(b); },
@@ -45,8 +51,10 @@ const ZoneRule kZones[] = {
     // Groups.
     {"upper_back", [](const auto& b) { return b.shoulder_mm - 0.06 * torso(b); },
      [](const auto& b) { return b.scapula_low_mm; }},
-    {"back", [](const auto& b) { return b.shoulder_mm; }, [](const auto& b) { return b.sacrum_top_mm; }},
-    {"full_back", [](const auto& b) { return b.neck_top_mm; }, [](const auto& b) { return b.seat_mm; }},
+    {"back", [](const auto& b) { return b.shoulder_mm; },
+     [](const auto& b) { return b.sacrum_top_mm; }},
+    {"full_back", [](const auto& b) { return b.neck_top_mm; },
+     [](const auto& b) { return b.seat_mm; }},
     {"hips", [](const auto& b) { return b.sacrum_top_mm; },
      [](const auto& b) { return b.seat_mm + 0.30 * thigh(b); }},
     {"legs", [](const auto& b) { return b.seat_mm + 0.25 * thigh(b); },
@@ -63,8 +71,8 @@ Expected<BodyModel, std::string> BodyModel::resolve(const ChairModel& chair,
   const auto& track = chair.track();
   if (!std::isfinite(input.shoulder_offset_mm) ||
       std::abs(input.shoulder_offset_mm) > kMaxShoulderOffsetMm) {
-    return Unexpected{fmt::format("shoulder offset must be within ±{:.0f} mm",
-                                  kMaxShoulderOffsetMm)};
+    return Unexpected{
+        fmt::format("shoulder offset must be within ±{:.0f} mm", kMaxShoulderOffsetMm)};
   }
   double height = defaults.height_cm();
   if (input.height_cm) {
@@ -77,7 +85,8 @@ Expected<BodyModel, std::string> BodyModel::resolve(const ChairModel& chair,
   }
   double shoulder = input.scanned_shoulder_mm.value_or(defaults.shoulder_mm());
   if (!std::isfinite(shoulder) || shoulder < 0.0 || shoulder > track.length_mm()) {
-    return Unexpected{fmt::format("body scan: shoulder position {:.0f} mm is off the track", shoulder)};
+    return Unexpected{
+        fmt::format("body scan: shoulder position {:.0f} mm is off the track", shoulder)};
   }
   shoulder += input.shoulder_offset_mm;
   if (shoulder < 0.0 || track.seat_mm() - shoulder < kMinTorsoMm) {
@@ -104,7 +113,8 @@ Expected<BodyModel, std::string> BodyModel::resolve(const ChairModel& chair,
 std::optional<TrackSpan> BodyModel::span(std::string_view zone) const {
   for (const auto& rule : kZones) {
     if (zone != rule.name) continue;
-    TrackSpan s{std::max(0.0, rule.from(landmarks_)), std::min(track_length_mm_, rule.to(landmarks_))};
+    TrackSpan s{std::max(0.0, rule.from(landmarks_)),
+                std::min(track_length_mm_, rule.to(landmarks_))};
     // A zone that keeps less than a few centimetres on this track is out of reach.
     if (s.to_mm - s.from_mm < 30.0) return std::nullopt;
     return s;

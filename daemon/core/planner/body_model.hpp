@@ -6,7 +6,6 @@
 #pragma once
 
 #include <chaird/plugin_sdk.hpp>
-
 #include <optional>
 #include <string>
 #include <string_view>

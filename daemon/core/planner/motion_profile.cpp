@@ -60,7 +60,8 @@ std::vector<RampPoint> trapezoid_move(double from, double to, std::int64_t durat
   };
   std::vector<double> times;
   for (int i = 1; i <= kPiecesPerRamp; ++i) times.push_back(ramp_s * i / kPiecesPerRamp);
-  for (int i = kPiecesPerRamp - 1; i >= 0; --i) times.push_back(total_s - ramp_s * i / kPiecesPerRamp);
+  for (int i = kPiecesPerRamp - 1; i >= 0; --i)
+    times.push_back(total_s - ramp_s * i / kPiecesPerRamp);
   std::int64_t last_ms = 0;
   for (double t : times) {
     const auto ms = std::clamp<std::int64_t>(std::llround(t * 1000.0), 0, duration_ms);

@@ -170,7 +170,8 @@ class Expander {
   }
 
   void add_step(const chair::v1::Step& step, const Locator& loc, Context& ctx) {
-    const std::string base = step.name().empty() ? step.technique() + "@" + step.zone() : step.name();
+    const std::string base =
+        step.name().empty() ? step.technique() + "@" + step.zone() : step.name();
     const std::string who = fmt::format("step '{}'", base);
     bool ok = true;
     if (step.duration_ms() <= 0) {
@@ -184,19 +185,21 @@ class Expander {
     }
     if (step.has_intensity() &&
         !(std::isfinite(step.intensity()) && step.intensity() >= 0.0 && step.intensity() <= 1.0)) {
-      d_.error(loc.at("intensity"),
-               fmt::format("{}: intensity must be a number from 0 to 1, got {}", who, step.intensity()));
+      d_.error(
+          loc.at("intensity"),
+          fmt::format("{}: intensity must be a number from 0 to 1, got {}", who, step.intensity()));
       ok = false;
     }
     if (step.has_tempo_cpm() && !(std::isfinite(step.tempo_cpm()) && step.tempo_cpm() > 0.0)) {
-      d_.error(loc.at("tempo_cpm"),
-               fmt::format("{}: tempo_cpm must be a positive number, got {}", who, step.tempo_cpm()));
+      d_.error(loc.at("tempo_cpm"), fmt::format("{}: tempo_cpm must be a positive number, got {}",
+                                                who, step.tempo_cpm()));
       ok = false;
     }
     std::int64_t start = ctx.cursor;
     if (step.has_start_ms()) {
       if (ctx.repeat_depth > 0) {
-        d_.error(loc.at("start_ms"), fmt::format("{}: start_ms cannot be used inside a repeat", who));
+        d_.error(loc.at("start_ms"),
+                 fmt::format("{}: start_ms cannot be used inside a repeat", who));
         ok = false;
       } else if (step.start_ms() < 0) {
         d_.error(loc.at("start_ms"), fmt::format("{}: start_ms cannot be negative", who));
@@ -241,22 +244,32 @@ class Expander {
 std::string phase_label(const chair::v1::Phase& phase) {
   if (!phase.name().empty()) return phase.name();
   switch (phase.kind()) {
-    case chair::v1::WARM_UP: return "warm-up";
-    case chair::v1::MAIN: return "main";
-    case chair::v1::COOL_DOWN: return "cool-down";
-    default: return "phase";
+    case chair::v1::WARM_UP:
+      return "warm-up";
+    case chair::v1::MAIN:
+      return "main";
+    case chair::v1::COOL_DOWN:
+      return "cool-down";
+    default:
+      return "phase";
   }
 }
 
 std::string track_label(const chair::v1::Track& track) {
   if (!track.name().empty()) return track.name();
   switch (track.kind()) {
-    case chair::v1::BACK_ROLLERS: return "back rollers";
-    case chair::v1::AIR: return "air";
-    case chair::v1::HEAT: return "heat";
-    case chair::v1::RECLINE: return "recline";
-    case chair::v1::FEET: return "feet";
-    default: return "track";
+    case chair::v1::BACK_ROLLERS:
+      return "back rollers";
+    case chair::v1::AIR:
+      return "air";
+    case chair::v1::HEAT:
+      return "heat";
+    case chair::v1::RECLINE:
+      return "recline";
+    case chair::v1::FEET:
+      return "feet";
+    default:
+      return "track";
   }
 }
 

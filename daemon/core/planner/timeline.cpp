@@ -11,8 +11,8 @@ std::vector<double> Timeline::targets_at(std::int64_t t_ms) const {
       values[i] = c.value;
     } else {
       // Commands on one actuator never overlap, so values[i] is where this ramp began.
-      const double f = static_cast<double>(t_ms - c.start_ms) /
-                       static_cast<double>(c.reach_ms - c.start_ms);
+      const double f =
+          static_cast<double>(t_ms - c.start_ms) / static_cast<double>(c.reach_ms - c.start_ms);
       values[i] += (c.value - values[i]) * f;
     }
   }

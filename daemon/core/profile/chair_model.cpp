@@ -15,14 +15,15 @@ bool valid_actuator_id(const std::string& id) {
   return std::regex_match(id, kId);
 }
 
-std::string kind_name(ActuatorKind k) { return chair::v1::ActuatorKind_Name(k); }
+std::string kind_name(ActuatorKind k) {
+  return chair::v1::ActuatorKind_Name(k);
+}
 
 }  // namespace
 
 bool ActuatorSpec::must_rest() const {
-  return goes_to_safe_value() &&
-         (kind == chair::v1::PRESSURE || kind == chair::v1::TEMPERATURE ||
-          kind == chair::v1::SPEED || kind == chair::v1::LEVEL);
+  return goes_to_safe_value() && (kind == chair::v1::PRESSURE || kind == chair::v1::TEMPERATURE ||
+                                  kind == chair::v1::SPEED || kind == chair::v1::LEVEL);
 }
 
 Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::load(const std::string& path) {
@@ -115,15 +116,15 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
     spec.name = z.name();
     spec.roller = z.roller();
     auto resolve = [&](const google::protobuf::RepeatedPtrField<std::string>& ids,
-                       std::string_view field, ActuatorKind kind,
-                       std::vector<ActuatorIndex>& out) {
+                       std::string_view field, ActuatorKind kind, std::vector<ActuatorIndex>& out) {
       for (int k = 0; k < ids.size(); ++k) {
         const auto it = model->by_id_.find(ids[k]);
         if (it == model->by_id_.end()) {
-          d.error(loc.at(field, k), "zone '" + z.name() + "' names unknown actuator '" + ids[k] + "'");
+          d.error(loc.at(field, k),
+                  "zone '" + z.name() + "' names unknown actuator '" + ids[k] + "'");
         } else if (model->actuators_[static_cast<std::size_t>(it->second)].kind != kind) {
-          d.error(loc.at(field, k), "zone '" + z.name() + "': actuator '" + ids[k] + "' is not " +
-                                        kind_name(kind));
+          d.error(loc.at(field, k),
+                  "zone '" + z.name() + "': actuator '" + ids[k] + "' is not " + kind_name(kind));
         } else {
           out.push_back(it->second);
         }
@@ -134,8 +135,9 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
     resolve(z.vibration(), "vibration", chair::v1::LEVEL, spec.vibration);
     resolve(z.foot_rollers(), "foot_rollers", chair::v1::SPEED, spec.foot_rollers);
     if (spec.roller && model->by_id_.count("roller.position") == 0) {
-      d.error(loc.at("roller"), "zone '" + z.name() + "' uses the rollers but the chair has no "
-                                "roller.position actuator");
+      d.error(loc.at("roller"), "zone '" + z.name() +
+                                    "' uses the rollers but the chair has no "
+                                    "roller.position actuator");
     }
     model->zones_.push_back(std::move(spec));
   }
@@ -143,7 +145,8 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
   const auto& limits = profile.limits();
   const Locator lim = root.nested("limits");
   auto require_positive = [&](std::string_view field, double value) {
-    if (!(value > 0.0)) d.error(lim.at(field), "limits." + std::string(field) + " must be positive");
+    if (!(value > 0.0))
+      d.error(lim.at(field), "limits." + std::string(field) + " must be positive");
   };
   require_positive("max_session_ms", static_cast<double>(limits.max_session_ms()));
   require_positive("max_airbag_kpa", limits.max_airbag_kpa());

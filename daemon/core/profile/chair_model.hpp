@@ -3,7 +3,6 @@
 #pragma once
 
 #include <chaird/plugin_sdk.hpp>
-
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,7 +58,9 @@ class ChairModel {
   const chair::v1::ChairProfile& profile() const { return profile_; }
   const std::string& source_path() const { return source_path_; }
   const std::vector<ActuatorSpec>& actuators() const { return actuators_; }
-  const ActuatorSpec& actuator(ActuatorIndex i) const { return actuators_[static_cast<std::size_t>(i)]; }
+  const ActuatorSpec& actuator(ActuatorIndex i) const {
+    return actuators_[static_cast<std::size_t>(i)];
+  }
   std::size_t actuator_count() const { return actuators_.size(); }
   std::optional<ActuatorIndex> find(std::string_view id) const;
   // Actuators whose id starts with "family." (for "airbag.*" and the like).

@@ -24,25 +24,30 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
                                       m.id()));
   }
   if (m.name().empty()) d.error(loc.at("name"), "metadata.name is missing (the kiosk shows it)");
-  if (m.total_duration_ms() < 0) d.error(loc.at("total_duration_ms"), "metadata.total_duration_ms cannot be negative");
+  if (m.total_duration_ms() < 0)
+    d.error(loc.at("total_duration_ms"), "metadata.total_duration_ms cannot be negative");
   for (int i = 0; i < m.contraindications_size(); ++i) {
     if (!is_known_condition(m.contraindications(i))) {
       std::string known;
-      for (const auto& c : health_conditions()) known += (known.empty() ? "" : ", ") + std::string(c.name);
-      d.error(loc.at("contraindications", i),
-              fmt::format("unknown health condition '{}' (known: {})", m.contraindications(i), known));
+      for (const auto& c : health_conditions())
+        known += (known.empty() ? "" : ", ") + std::string(c.name);
+      d.error(
+          loc.at("contraindications", i),
+          fmt::format("unknown health condition '{}' (known: {})", m.contraindications(i), known));
     }
   }
   const auto& zones = BodyModel::known_zones();
   for (int i = 0; i < m.focus_areas_size(); ++i) {
     if (std::find(zones.begin(), zones.end(), m.focus_areas(i)) == zones.end()) {
-      d.error(loc.at("focus_areas", i), fmt::format("focus area '{}' is not a body zone", m.focus_areas(i)));
+      d.error(loc.at("focus_areas", i),
+              fmt::format("focus area '{}' is not a body zone", m.focus_areas(i)));
     }
   }
   for (int i = 0; i < m.required_capabilities_size(); ++i) {
     const std::string& cap = m.required_capabilities(i);
     const bool family = cap.size() > 2 && cap.compare(cap.size() - 2, 2, ".*") == 0;
-    const bool present = family ? !chair.family(cap.substr(0, cap.size() - 2)).empty() : chair.find(cap).has_value();
+    const bool present =
+        family ? !chair.family(cap.substr(0, cap.size() - 2)).empty() : chair.find(cap).has_value();
     if (!present) {
       d.error(loc.at("required_capabilities", i),
               fmt::format("chair '{}' lacks required capability '{}'", chair.profile().id(), cap));
@@ -61,10 +66,10 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
     Expected<std::shared_ptr<const Plan>, Diagnostics> plan = Unexpected{Diagnostics{}};
   };
   auto job = std::make_shared<Job>();
-  const std::string overrun = run_guarded(
-      context.plugin_budget, [job, program, chair = context.chair, catalog = context.catalog,
-                              resolver = context.resolver, limits = context.limits,
-                              options](CallWatch& watch) {
+  const std::string overrun =
+      run_guarded(context.plugin_budget, [job, program, chair = context.chair,
+                                          catalog = context.catalog, resolver = context.resolver,
+                                          limits = context.limits, options](CallWatch& watch) {
         job->plan = Planner(limits).plan(program, resolver, chair, catalog, options, &watch);
       });
   if (!overrun.empty()) {

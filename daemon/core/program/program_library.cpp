@@ -8,6 +8,53 @@ namespace chaird {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+// Where a program includes others: its first include_program, else the program itself.
+SourceLocation include_site(const ProgramSource& program) {
+  const Locator root = program.locator();
+  for (int i = 0; i < program.program.phases_size(); ++i) {
+    if (!program.program.phases(i).include_program().empty()) {
+      return root.nested("phases", i).at("include_program");
+    }
+  }
+  return root.self();
+}
+
+bool same(const Diagnostic& a, const Diagnostic& b) {
+  return a.severity == b.severity && a.message == b.message && a.where.file == b.where.file &&
+         a.where.line == b.where.line && a.where.column == b.where.column;
+}
+
+// Adds the reasons a program was refused. When every problem lies in the programs it includes,
+// it also says so in its own file, or the chair maker would never learn that this file was
+// refused; a problem already reported (by the included program's own refusal) is not repeated.
+void refuse(const ProgramSource& program, const Diagnostics& problems, Diagnostics& refusals) {
+  bool own = false;
+  std::string elsewhere;
+  for (const auto& d : problems.items()) {
+    if (d.severity != Severity::kError) continue;
+    if (d.where.file.empty() || d.where.file == program.source.path) {
+      own = true;
+    } else if (elsewhere.find(d.where.file) == std::string::npos) {
+      elsewhere += (elsewhere.empty() ? "" : ", ") + d.where.file;
+    }
+  }
+  if (!own && !elsewhere.empty()) {
+    refusals.error(include_site(program), "program '" + program.id() +
+                                              "' refused: a program it includes has problems (" +
+                                              elsewhere + ")");
+  }
+  for (const auto& d : problems.items()) {
+    const auto& known = refusals.items();
+    if (std::none_of(known.begin(), known.end(), [&](const Diagnostic& r) { return same(r, d); })) {
+      refusals.add(d);
+    }
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(const std::vector<std::string>& dirs,
                                                            const ProgramCheckContext& context,
                                                            Diagnostics& refusals) {
@@ -65,7 +112,7 @@ std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(const std::vector<std
         accepted.emplace(it->first, std::move(*checked));
         ++it;
       } else {
-        refusals.append(checked.error());
+        refuse(*it->second, checked.error(), refusals);
         it = candidates.erase(it);
         changed = true;
       }
@@ -84,8 +131,9 @@ std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(const std::vector<std
 }
 
 const LibraryEntry* ProgramLibrary::find(std::string_view id) const {
-  const auto it = std::lower_bound(entries_.begin(), entries_.end(), id,
-                                   [](const LibraryEntry& e, std::string_view i) { return e.program->id() < i; });
+  const auto it = std::lower_bound(
+      entries_.begin(), entries_.end(), id,
+      [](const LibraryEntry& e, std::string_view i) { return e.program->id() < i; });
   return it != entries_.end() && it->program->id() == id ? &*it : nullptr;
 }
 

@@ -27,7 +27,8 @@ const std::vector<HealthCondition>& health_conditions() {
 
 bool is_known_condition(std::string_view name) {
   const auto& all = health_conditions();
-  return std::any_of(all.begin(), all.end(), [&](const HealthCondition& c) { return name == c.name; });
+  return std::any_of(all.begin(), all.end(),
+                     [&](const HealthCondition& c) { return name == c.name; });
 }
 
 std::vector<std::string> screen(const std::vector<std::string>& program_contraindications,

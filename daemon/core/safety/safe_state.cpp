@@ -19,7 +19,8 @@ bool is_safe(const ChairModel& chair, std::span<const double> values) {
   for (const auto& a : chair.actuators()) {
     if (!a.goes_to_safe_value()) continue;
     const double tolerance = 0.01 * (a.max - a.min);
-    if (std::abs(values[static_cast<std::size_t>(a.index)] - a.safe_value) > tolerance) return false;
+    if (std::abs(values[static_cast<std::size_t>(a.index)] - a.safe_value) > tolerance)
+      return false;
   }
   return true;
 }

@@ -68,20 +68,24 @@ void SafetyGovernor::check_commands(const Timeline& tl, Diagnostics& d) const {
   std::int64_t previous_start = 0;
   for (const auto& c : tl.commands) {
     if (c.actuator < 0 || c.actuator >= n) {
-      d.error(where_of(tl, c), fmt::format("{}: command for unknown actuator #{}", who_of(tl, c), c.actuator));
+      d.error(where_of(tl, c),
+              fmt::format("{}: command for unknown actuator #{}", who_of(tl, c), c.actuator));
       continue;
     }
     const ActuatorSpec& a = chair_->actuator(c.actuator);
-    if (c.start_ms < previous_start || c.reach_ms < c.start_ms || c.start_ms < 0 || c.reach_ms > tl.duration_ms) {
-      d.error(where_of(tl, c), fmt::format("{}: {} command at {}..{} ms is out of order or outside "
-                                           "the session's {} ms",
-                                           who_of(tl, c), a.id, c.start_ms, c.reach_ms, tl.duration_ms));
+    if (c.start_ms < previous_start || c.reach_ms < c.start_ms || c.start_ms < 0 ||
+        c.reach_ms > tl.duration_ms) {
+      d.error(where_of(tl, c),
+              fmt::format("{}: {} command at {}..{} ms is out of order or outside "
+                          "the session's {} ms",
+                          who_of(tl, c), a.id, c.start_ms, c.reach_ms, tl.duration_ms));
       continue;
     }
     previous_start = c.start_ms;
     if (!std::isfinite(c.value) || c.value < a.min || c.value > a.max) {
-      d.error(where_of(tl, c), fmt::format("{}: {} {} {} is outside the allowed {}..{} {}", who_of(tl, c),
-                                           a.id, c.value, a.unit, a.min, a.max, a.unit));
+      d.error(where_of(tl, c),
+              fmt::format("{}: {} {} {} is outside the allowed {}..{} {}", who_of(tl, c), a.id,
+                          c.value, a.unit, a.min, a.max, a.unit));
       continue;
     }
     by_actuator[static_cast<std::size_t>(c.actuator)].push_back(&c);
@@ -93,7 +97,8 @@ void SafetyGovernor::check_commands(const Timeline& tl, Diagnostics& d) const {
 }
 
 void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
-                                  const std::vector<const TimelineCommand*>& cmds, Diagnostics& d) const {
+                                  const std::vector<const TimelineCommand*>& cmds,
+                                  Diagnostics& d) const {
   const ActuatorSpec& a = chair_->actuator(index);
   double value = tl.initial_values[static_cast<std::size_t>(index)];
   std::int64_t end = 0;
@@ -106,9 +111,10 @@ void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
   };
   for (const TimelineCommand* c : cmds) {
     if (c->start_ms < end) {
-      d.error(where_of(tl, *c), fmt::format("{}: {} gets a new ramp at {} ms while the previous one "
-                                            "runs until {} ms",
-                                            who_of(tl, *c), a.id, c->start_ms, end));
+      d.error(where_of(tl, *c),
+              fmt::format("{}: {} gets a new ramp at {} ms while the previous one "
+                          "runs until {} ms",
+                          who_of(tl, *c), a.id, c->start_ms, end));
       return;
     }
     if (c->start_ms > end) {  // holding still in between
@@ -116,8 +122,8 @@ void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
       if (!accel_ok(0.0, hold_s)) {
         d.error(where_of(tl, *c), fmt::format("{}: {} stops from {:.3g} {}/s at {} ms faster than "
                                               "its {} {}/s² allow",
-                                              who_of(tl, *c), a.id, std::abs(last_slope), a.unit, end,
-                                              a.max_accel, a.unit));
+                                              who_of(tl, *c), a.id, std::abs(last_slope), a.unit,
+                                              end, a.max_accel, a.unit));
         return;
       }
       last_slope = 0.0;
@@ -130,8 +136,8 @@ void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
       if (rate > a.max_rate * kRateTolerance) {
         d.error(where_of(tl, *c),
                 fmt::format("{}: {} moves {:.3g} {} in {} ms ({:.3g} {}/s); its limit is {} {}/s",
-                            who_of(tl, *c), a.id, std::abs(change), a.unit, c->reach_ms - c->start_ms,
-                            rate, a.unit, a.max_rate, a.unit));
+                            who_of(tl, *c), a.id, std::abs(change), a.unit,
+                            c->reach_ms - c->start_ms, rate, a.unit, a.max_rate, a.unit));
         return;
       }
     }
@@ -140,8 +146,8 @@ void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
       if (!accel_ok(slope, seconds)) {
         d.error(where_of(tl, *c), fmt::format("{}: {} changes speed by {:.3g} {}/s at {} ms, more "
                                               "than its {} {}/s² allow",
-                                              who_of(tl, *c), a.id, std::abs(slope - last_slope), a.unit,
-                                              c->start_ms, a.max_accel, a.unit));
+                                              who_of(tl, *c), a.id, std::abs(slope - last_slope),
+                                              a.unit, c->start_ms, a.max_accel, a.unit));
         return;
       }
       last_slope = slope;
@@ -153,7 +159,8 @@ void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
 }
 
 void SafetyGovernor::check_energy(const Timeline& tl, ActuatorIndex index,
-                                  const std::vector<const TimelineCommand*>& cmds, Diagnostics& d) const {
+                                  const std::vector<const TimelineCommand*>& cmds,
+                                  Diagnostics& d) const {
   const ActuatorSpec& a = chair_->actuator(index);
   const auto& limits = chair_->limits();
   double threshold = 0.0;
@@ -196,13 +203,14 @@ void SafetyGovernor::check_energy(const Timeline& tl, ActuatorIndex index,
   if (longest <= max_ms) return;
   const TimelineCommand none{};
   const TimelineCommand& at = culprit != nullptr ? *culprit : none;
-  d.error(where_of(tl, at), fmt::format("{}: {} {} for {} without a break; the limit is {}",
-                                        who_of(tl, at), a.id, what, format_mmss(longest),
-                                        format_mmss(max_ms)));
+  d.error(where_of(tl, at),
+          fmt::format("{}: {} {} for {} without a break; the limit is {}", who_of(tl, at), a.id,
+                      what, format_mmss(longest), format_mmss(max_ms)));
 }
 
 void SafetyGovernor::end_safe(Timeline& tl, std::vector<std::string>& adaptations) const {
   const std::vector<double> final = tl.targets_at(tl.duration_ms);
+  const std::size_t program_commands = tl.commands.size();
   std::int64_t end = tl.duration_ms;
   for (const auto& a : chair_->actuators()) {
     const double v = final[static_cast<std::size_t>(a.index)];
@@ -216,10 +224,18 @@ void SafetyGovernor::end_safe(Timeline& tl, std::vector<std::string>& adaptation
       prev = p.at_ms;
     }
     end = std::max(end, tl.duration_ms + ramp_ms);
-    adaptations.push_back(fmt::format("the program leaves {} at {:.3g} {} at its end; the governor "
-                                      "returns it to {:.3g} {}",
-                                      a.id, v, a.unit, a.safe_value, a.unit));
+    adaptations.push_back(
+        fmt::format("the program leaves {} at {:.3g} {} at its end; the governor "
+                    "returns it to {:.3g} {}",
+                    a.id, v, a.unit, a.safe_value, a.unit));
   }
+  // Each actuator's return was appended whole; the executor plays commands in start order,
+  // so interleave them (a later one would otherwise reach the board after its due time).
+  std::stable_sort(tl.commands.begin() + static_cast<std::ptrdiff_t>(program_commands),
+                   tl.commands.end(), [](const TimelineCommand& x, const TimelineCommand& y) {
+                     return x.start_ms != y.start_ms ? x.start_ms < y.start_ms
+                                                     : x.actuator < y.actuator;
+                   });
   tl.duration_ms = end;
 }
 
@@ -233,13 +249,19 @@ std::string SafetyGovernor::watch(const Telemetry& t, std::int64_t session_ms) c
     if (i >= t.measured.size()) break;
     const double m = t.measured[i];
     if (a.kind == chair::v1::PRESSURE && m > limits.max_airbag_kpa() * kPressureTripFactor) {
-      return fmt::format("{} measured {:.1f} kPa, over the {:.0f} kPa limit", a.id, m, limits.max_airbag_kpa());
+      return fmt::format("{} measured {:.1f} kPa, over the {:.0f} kPa limit", a.id, m,
+                         limits.max_airbag_kpa());
     }
     if (a.kind == chair::v1::TEMPERATURE && m > limits.max_heat_c() + kHeatTripMarginC) {
-      return fmt::format("{} measured {:.1f} °C, over the {:.0f} °C limit", a.id, m, limits.max_heat_c());
+      return fmt::format("{} measured {:.1f} °C, over the {:.0f} °C limit", a.id, m,
+                         limits.max_heat_c());
     }
     if (a.kind == chair::v1::POSITION && i < t.commanded.size()) {
-      const double allowed = a.unit == "mm" ? limits.max_tracking_error_mm() : 0.1 * (a.max - a.min);
+      // The profile's figure suits long travel; a short axis (roller depth, 12 mm) stalls
+      // within a fraction of its range.
+      const double range = a.max - a.min;
+      const double allowed =
+          a.unit == "mm" ? std::min(limits.max_tracking_error_mm(), 0.25 * range) : 0.1 * range;
       const double error = std::abs(t.commanded[i] - m);
       if (error > allowed) {
         return fmt::format("{} is {:.0f} {} from where it should be: stalled or obstructed", a.id,

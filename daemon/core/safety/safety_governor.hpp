@@ -52,10 +52,10 @@ class SafetyGovernor {
 
  private:
   void check_commands(const Timeline& tl, Diagnostics& d) const;
-  void check_motion(const Timeline& tl, ActuatorIndex a, const std::vector<const TimelineCommand*>& cmds,
-                    Diagnostics& d) const;
-  void check_energy(const Timeline& tl, ActuatorIndex a, const std::vector<const TimelineCommand*>& cmds,
-                    Diagnostics& d) const;
+  void check_motion(const Timeline& tl, ActuatorIndex a,
+                    const std::vector<const TimelineCommand*>& cmds, Diagnostics& d) const;
+  void check_energy(const Timeline& tl, ActuatorIndex a,
+                    const std::vector<const TimelineCommand*>& cmds, Diagnostics& d) const;
   void end_safe(Timeline& tl, std::vector<std::string>& adaptations) const;
 
   std::shared_ptr<const ChairModel> chair_;

@@ -11,24 +11,31 @@ namespace chaird {
 namespace {
 
 // Working now: a heater switched on, air in a bag, a motor spinning, a travel motor moving.
-bool is_active(const ActuatorSpec& a, double commanded, double measured, double previous_commanded) {
+bool is_active(const ActuatorSpec& a, double commanded, double measured,
+               double previous_commanded) {
   const double tolerance = 0.01 * (a.max - a.min);
   if (a.kind == chair::v1::TEMPERATURE) return commanded > 0.0;  // the surface cools slowly after
   if (a.goes_to_safe_value()) {
-    return std::abs(measured - a.safe_value) > tolerance || std::abs(commanded - a.safe_value) > tolerance;
+    return std::abs(measured - a.safe_value) > tolerance ||
+           std::abs(commanded - a.safe_value) > tolerance;
   }
   return std::abs(commanded - measured) > tolerance || commanded != previous_commanded;
 }
 
 }  // namespace
 
-SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus, const SafetyGovernor& governor,
-                               StatusHub& hub, SessionManagerOptions options)
-    : scheduler_(scheduler), bus_(bus), governor_(governor), chair_(governor.chair()), hub_(hub),
-      options_(options), executor_(scheduler, bus, options.executor, *this) {
-  const Telemetry& t = executor_.sample_now();
-  chair_state_.store(std::make_shared<const std::vector<double>>(t.commanded));
-  previous_commanded_ = t.commanded;
+SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus,
+                               const SafetyGovernor& governor, StatusHub& hub,
+                               SessionManagerOptions options)
+    : scheduler_(scheduler),
+      bus_(bus),
+      governor_(governor),
+      chair_(governor.chair()),
+      hub_(hub),
+      options_(options),
+      executor_(scheduler, bus, options.executor, *this) {
+  previous_commanded_ = executor_.sample_now().commanded;
+  publish(executor_.last_telemetry());  // watchers see the chair from the start
 }
 
 std::optional<Refusal> SessionManager::start_refusal() const {
@@ -54,8 +61,21 @@ Expected<std::string, Refusal> SessionManager::start(PreparedSession session) {
   if (auto refusal = start_refusal()) return Unexpected{*refusal};
   const Telemetry& t = executor_.sample_now();
   if (t.faults != kFaultNone) {
-    return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition,
-                              "the chair reports a fault: " + t.fault_text}};
+    return Unexpected{
+        Refusal{Refusal::Kind::kFailedPrecondition, "the chair reports a fault: " + t.fault_text}};
+  }
+  // The governor checked the plan's moves from where the plan starts; the chair must be there.
+  const auto& initial = session.timeline->timeline().initial_values;
+  for (const auto& a : chair_.actuators()) {
+    const auto i = static_cast<std::size_t>(a.index);
+    if (i < initial.size() && i < t.commanded.size() &&
+        std::abs(initial[i] - t.commanded[i]) > 0.01 * (a.max - a.min)) {
+      return Unexpected{
+          Refusal{Refusal::Kind::kUnavailable,
+                  fmt::format("the chair moved while the session was being prepared ({} is at "
+                              "{:.1f} {}, the plan expected {:.1f}); please try again",
+                              a.id, t.commanded[i], a.unit, initial[i])}};
+    }
   }
   session_id_ = fmt::format("session-{}", ++session_counter_);
   program_id_ = session.program_id;
@@ -84,15 +104,18 @@ SessionState SessionManager::stop() {
     halt(chair::v1::STOPPED, "stopped");
     return state_.load();
   }
-  spdlog::info("{}: stopping with a {} ms cool-down", session_id_, cooldown.value()->timeline().duration_ms);
+  spdlog::info("{}: stopping with a {} ms cool-down", session_id_,
+               cooldown.value()->timeline().duration_ms);
   set_state(chair::v1::STOPPING, "stopped on request");
   executor_.play(std::move(cooldown.value()));
+  publish(t);  // watchers learn of the stop at once, not at the next telemetry sample
   return state_.load();
 }
 
 SessionState SessionManager::emergency_stop(const std::string& reason) {
   spdlog::warn("emergency stop{}{}", reason.empty() ? "" : ": ", reason);
-  halt(chair::v1::EMERGENCY_STOPPED, reason.empty() ? "emergency stop" : "emergency stop: " + reason);
+  halt(chair::v1::EMERGENCY_STOPPED,
+       reason.empty() ? "emergency stop" : "emergency stop: " + reason);
   return state_.load();
 }
 
@@ -102,8 +125,8 @@ Expected<SessionState, Refusal> SessionManager::reset() {
   bus_.clear_faults();
   const Telemetry& t = executor_.sample_now();
   if (t.faults != kFaultNone) {
-    return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition,
-                              "the fault is still present: " + t.fault_text}};
+    return Unexpected{
+        Refusal{Refusal::Kind::kFailedPrecondition, "the fault is still present: " + t.fault_text}};
   }
   spdlog::info("safety reset by request after: {}", reason_);
   set_state(chair::v1::IDLE);
@@ -112,8 +135,9 @@ Expected<SessionState, Refusal> SessionManager::reset() {
 }
 
 void SessionManager::shutdown() {
-  halt(state_.load() == chair::v1::RUNNING || state_.load() == chair::v1::STOPPING ? chair::v1::STOPPED
-                                                                                     : state_.load(),
+  halt(state_.load() == chair::v1::RUNNING || state_.load() == chair::v1::STOPPING
+           ? chair::v1::STOPPED
+           : state_.load(),
        "chaird is shutting down");
 }
 
@@ -139,7 +163,8 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
       halt(chair::v1::FAULTED, trip);
       return;
     }
-  } else if (s != chair::v1::FAULTED && s != chair::v1::EMERGENCY_STOPPED && sample.faults != kFaultNone) {
+  } else if (s != chair::v1::FAULTED && s != chair::v1::EMERGENCY_STOPPED &&
+             sample.faults != kFaultNone) {
     // A fault while nothing runs (a lease lost during settling, say) still latches.
     halt(chair::v1::FAULTED, sample.fault_text);
     return;
@@ -176,7 +201,8 @@ void SessionManager::publish(const Telemetry& sample) {
     const Timeline& tl = program_timeline_->timeline();
     const std::int64_t total = tl.duration_ms;
     std::int64_t elapsed = total;
-    if (s == chair::v1::RUNNING) elapsed = std::clamp<std::int64_t>(executor_.session_ms(), 0, total);
+    if (s == chair::v1::RUNNING)
+      elapsed = std::clamp<std::int64_t>(executor_.session_ms(), 0, total);
     status->set_total_ms(total);
     status->set_elapsed_ms(elapsed);
     status->set_remaining_ms(s == chair::v1::RUNNING ? total - elapsed : 0);
@@ -207,8 +233,9 @@ void SessionManager::publish(const Telemetry& sample) {
     v->set_unit(a.unit);
     v->set_target(sample.commanded[i]);
     v->set_measured(sample.measured[i]);
-    v->set_active(is_active(a, sample.commanded[i], sample.measured[i],
-                            i < previous_commanded_.size() ? previous_commanded_[i] : sample.commanded[i]));
+    v->set_active(
+        is_active(a, sample.commanded[i], sample.measured[i],
+                  i < previous_commanded_.size() ? previous_commanded_[i] : sample.commanded[i]));
   }
   previous_commanded_ = sample.commanded;
   hub_.publish(std::move(status));

@@ -28,9 +28,9 @@ void StatusHub::add(std::shared_ptr<StatusWatcher> watcher) {
 void StatusHub::remove(const StatusWatcher* watcher) {
   std::lock_guard lock(edit_);
   auto next = std::make_shared<List>(*watchers_.load());
-  next->erase(std::remove_if(next->begin(), next->end(),
-                             [&](const auto& w) { return w.get() == watcher; }),
-              next->end());
+  next->erase(
+      std::remove_if(next->begin(), next->end(), [&](const auto& w) { return w.get() == watcher; }),
+      next->end());
   watchers_.store(std::move(next));
 }
 

@@ -1,0 +1,232 @@
+// profile/chair_model: the reference profile, refusals with located reasons, narrowed ranges and
+// the plugins' view of the actuators.
+#include "profile/chair_model.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "unit_fixtures.hpp"
+
+namespace chaird {
+namespace {
+
+using unit::ErrorAt;
+using unit::HasError;
+using unit::line_of;
+using unit::load_chair_text;
+using unit::reference_profile_text;
+using unit::replace_once;
+
+TEST(ChairModel, ReferenceProfileLoads) {
+  auto loaded = ChairModel::load(test::reference_chair_path());
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  const ChairModel& c = **loaded;
+  EXPECT_EQ(c.profile().id(), "generic_4d_sl");
+  EXPECT_EQ(c.source_path(), test::reference_chair_path());
+  EXPECT_EQ(c.actuator_count(), 20u);
+  EXPECT_EQ(c.zones().size(), 18u);
+  EXPECT_DOUBLE_EQ(c.track().length_mm(), 1350.0);
+  EXPECT_DOUBLE_EQ(c.track().seat_mm(), 760.0);
+  EXPECT_EQ(c.limits().max_session_ms(), 1800000);
+  EXPECT_DOUBLE_EQ(c.limits().max_airbag_kpa(), 35.0);
+  EXPECT_DOUBLE_EQ(c.limits().max_heat_c(), 42.0);
+  EXPECT_EQ(c.limits().board_lease_ms(), 1000);
+
+  for (std::size_t i = 0; i < c.actuator_count(); ++i) {
+    EXPECT_EQ(c.actuators()[i].index, static_cast<ActuatorIndex>(i));
+    EXPECT_EQ(c.find(c.actuators()[i].id), static_cast<ActuatorIndex>(i));
+  }
+  EXPECT_EQ(c.actuator(*c.find("roller.position")).kind, chair::v1::POSITION);
+  EXPECT_EQ(c.actuator(*c.find("roller.position")).safe_action, chair::v1::HALT_IN_PLACE);
+  EXPECT_FALSE(c.find("roller.nonexistent").has_value());
+  EXPECT_EQ(c.family("airbag").size(), 8u);
+  EXPECT_EQ(c.family("heat").size(), 2u);
+  EXPECT_TRUE(c.family("air").empty());  // a family is a whole first word
+
+  const ZoneSpec* lumbar = c.zone("lumbar");
+  ASSERT_NE(lumbar, nullptr);
+  EXPECT_TRUE(lumbar->roller);
+  ASSERT_EQ(lumbar->airbags.size(), 1u);
+  EXPECT_EQ(c.actuator(lumbar->airbags[0]).id, "airbag.waist");
+  ASSERT_EQ(lumbar->heaters.size(), 1u);
+  EXPECT_EQ(c.actuator(lumbar->heaters[0]).id, "heat.lumbar");
+  const ZoneSpec* calves = c.zone("calves");
+  ASSERT_NE(calves, nullptr);
+  EXPECT_FALSE(calves->roller);
+  EXPECT_EQ(c.zone("elbows"), nullptr);
+  EXPECT_EQ(c.zone("full_body")->airbags.size(), 8u);
+
+  const auto home = c.home_values();
+  ASSERT_EQ(home.size(), 20u);
+  EXPECT_DOUBLE_EQ(home[static_cast<std::size_t>(*c.find("roller.position"))], 100.0);
+  EXPECT_DOUBLE_EQ(home[static_cast<std::size_t>(*c.find("recline"))], 110.0);
+}
+
+TEST(ChairModel, AirAndHeatRangesAreNarrowedToTheLimits) {
+  const auto c = unit::chair();
+  for (const auto& a : c->actuators()) {
+    if (a.kind == chair::v1::PRESSURE) {
+      EXPECT_DOUBLE_EQ(a.max, 35.0) << a.id << " (the profile says 40)";
+    }
+    if (a.kind == chair::v1::TEMPERATURE) {
+      EXPECT_DOUBLE_EQ(a.max, 42.0) << a.id << " (the profile says 45)";
+    }
+    EXPECT_DOUBLE_EQ(c->plugin_view()[static_cast<std::size_t>(a.index)].max, a.max) << a.id;
+  }
+  EXPECT_DOUBLE_EQ(c->actuator(unit::idx("roller.depth")).max, 12.0);
+  EXPECT_DOUBLE_EQ(c->actuator(unit::idx("roller.knead")).min, -50.0);
+
+  // A limit above the actuator's own range does not widen it.
+  auto loose = unit::chair_variant({{"max_airbag_kpa: 35", "max_airbag_kpa: 80"}});
+  ASSERT_NE(loose, nullptr);
+  EXPECT_DOUBLE_EQ(loose->actuator(unit::idx(*loose, "airbag.calf")).max, 40.0);
+}
+
+TEST(ChairModel, PluginViewSaysWhatMustRestAndWhere) {
+  const auto c = unit::chair();
+  const auto& view = c->plugin_view();
+  ASSERT_EQ(view.size(), c->actuator_count());
+  auto info = [&](const char* id) { return view[static_cast<std::size_t>(unit::idx(id))]; };
+
+  EXPECT_TRUE(info("roller.knead").must_rest);
+  EXPECT_DOUBLE_EQ(info("roller.knead").rest_value, 0.0);
+  EXPECT_EQ(info("roller.knead").kind, sdk::ActuatorKind::kSpeed);
+  EXPECT_TRUE(info("airbag.calf").must_rest);
+  EXPECT_EQ(info("airbag.calf").kind, sdk::ActuatorKind::kPressure);
+  EXPECT_TRUE(info("heat.lumbar").must_rest);
+  EXPECT_TRUE(info("vibration.seat").must_rest);
+  EXPECT_TRUE(info("foot_roller").must_rest);
+  // Travel motors may stay where a step leaves them; their rest value is home.
+  EXPECT_FALSE(info("roller.position").must_rest);
+  EXPECT_DOUBLE_EQ(info("roller.position").rest_value, 100.0);
+  EXPECT_FALSE(info("recline").must_rest);
+  EXPECT_DOUBLE_EQ(info("recline").rest_value, 110.0);
+  // The depth goes to a safe value but is a position: techniques retract it themselves.
+  EXPECT_FALSE(info("roller.depth").must_rest);
+  EXPECT_DOUBLE_EQ(info("roller.depth").max_rate, 15.0);
+  EXPECT_DOUBLE_EQ(info("roller.depth").max_accel, 120.0);
+  EXPECT_EQ(info("roller.depth").unit, "mm");
+}
+
+TEST(ChairModel, DuplicateActuatorIdIsRefusedAtTheSecondDeclaration) {
+  const std::string original = reference_profile_text();
+  const std::string text =
+      replace_once(original, "id: \"roller.width\"", "id: \"roller.position\"");
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  EXPECT_TRUE(ErrorAt(loaded.error(), "actuator 'roller.position' is declared twice", path,
+                      line_of(original, "id: \"roller.width\""), 3));
+}
+
+TEST(ChairModel, MinNotBelowMaxIsRefusedAtMax) {
+  const std::string original = reference_profile_text();
+  const std::string text = replace_once(original, "unit: \"Hz\"\n  min: 0\n  max: 10",
+                                        "unit: \"Hz\"\n  min: 10\n  max: 10");
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  EXPECT_TRUE(ErrorAt(loaded.error(), "actuator 'roller.tap': min must be below max", path,
+                      line_of(original, "unit: \"Hz\"") + 2));
+}
+
+TEST(ChairModel, ZoneNamingAnUnknownActuatorIsRefusedAtTheName) {
+  const std::string original = reference_profile_text();
+  const std::string text =
+      replace_once(original, "name: \"scapula\"\n  roller: true\n",
+                   "name: \"scapula\"\n  roller: true\n  airbags: \"airbag.back\"\n");
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  EXPECT_TRUE(ErrorAt(loaded.error(), "zone 'scapula' names unknown actuator 'airbag.back'", path,
+                      line_of(original, "name: \"scapula\"") + 2, 3));
+}
+
+TEST(ChairModel, ZoneNamingAnActuatorOfTheWrongKindIsRefused) {
+  const std::string original = reference_profile_text();
+  const std::string text =
+      replace_once(original, "heaters: \"heat.calf\"\n}", "heaters: \"airbag.calf\"\n}");
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  EXPECT_TRUE(ErrorAt(loaded.error(), "zone 'calves': actuator 'airbag.calf' is not TEMPERATURE",
+                      path, line_of(original, "heaters: \"heat.calf\"\n}")));
+}
+
+TEST(ChairModel, MissingLimitsAreAllReported) {
+  const std::string original = reference_profile_text();
+  const auto from = original.find("limits {");
+  const auto to = original.find("}\n", from) + 2;
+  ASSERT_NE(from, std::string::npos);
+  std::string text = original;
+  text.erase(from, to - from);
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  const Diagnostics& d = loaded.error();
+  for (const char* field : {"max_session_ms", "max_airbag_kpa", "max_heat_c", "heat_max_on_ms",
+                            "airbag_max_hold_ms", "board_lease_ms", "max_tracking_error_mm"}) {
+    EXPECT_TRUE(HasError(d, std::string("limits.") + field + " must be positive"));
+  }
+  EXPECT_EQ(d.error_count(), 7u) << d.to_string();
+  for (const auto& e : d.items()) EXPECT_EQ(e.where.file, path);
+
+  // One limit missing is placed in the limits block... or at least in the file.
+  const std::string one = replace_once(original, "  board_lease_ms: 1000", "");
+  auto partial = load_chair_text(one, &path);
+  ASSERT_FALSE(partial);
+  EXPECT_EQ(partial.error().error_count(), 1u) << partial.error().to_string();
+  EXPECT_TRUE(ErrorAt(partial.error(), "limits.board_lease_ms must be positive", path,
+                      line_of(original, "limits {")));
+}
+
+TEST(ChairModel, PressureThatIsNotEnergisedIsRefused) {
+  const std::string original = reference_profile_text();
+  // The first energised output of the file is airbag.neck.
+  const std::string text = replace_once(original, "  energised: true\n", "");
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  EXPECT_TRUE(ErrorAt(loaded.error(), "actuator 'airbag.neck': PRESSURE actuators hold energy",
+                      path, line_of(original, "id: \"airbag.neck\"") - 1, 1));
+
+  // Heat that halts in place instead of switching off is refused the same way.
+  const std::string halting =
+      replace_once(original, "unit: \"°C\"\n  min: 0\n  max: 45\n  safe_action: GO_TO_SAFE_VALUE",
+                   "unit: \"°C\"\n  min: 0\n  max: 45\n  safe_action: HALT_IN_PLACE");
+  auto heat = load_chair_text(halting, &path);
+  ASSERT_FALSE(heat);
+  EXPECT_TRUE(HasError(heat.error(), "actuator 'heat.lumbar': TEMPERATURE actuators hold energy"));
+}
+
+TEST(ChairModel, SeveralMistakesAreReportedTogether) {
+  std::string text = reference_profile_text();
+  text = replace_once(text, "id: \"roller.width\"", "id: \"Roller Width\"");
+  text = replace_once(text, "home: 110", "home: 200");
+  text = replace_once(text, "shoulder_mm: 230", "shoulder_mm: 900");
+  text = replace_once(text, "seat_mm: 760", "seat_mm: 1400");
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  const Diagnostics& d = loaded.error();
+  EXPECT_TRUE(HasError(d, "actuator id 'Roller Width' must be lowercase words joined by dots"));
+  EXPECT_TRUE(HasError(d, "actuator 'recline': home 200"));
+  EXPECT_TRUE(HasError(d, "track.seat_mm must lie inside the track"));
+  EXPECT_GE(d.error_count(), 3u);
+}
+
+TEST(ChairModel, SyntaxErrorsInAProfileAreLocated) {
+  const std::string original = reference_profile_text();
+  const std::string text = replace_once(original, "kind: SPEED", "kind: SPEEDY");
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  EXPECT_EQ(loaded.error().items().front().where.file, path);
+  EXPECT_EQ(loaded.error().items().front().where.line, line_of(original, "kind: SPEED"));
+  EXPECT_EQ(loaded.error().items().front().where.column, unit::column_of(original, "SPEED"));
+  EXPECT_TRUE(HasError(loaded.error(), "SPEEDY"));
+}
+
+}  // namespace
+}  // namespace chaird

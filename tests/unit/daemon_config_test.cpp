@@ -1,0 +1,164 @@
+// config/daemon_config: defaults without a file, a file over the defaults, and the checks.
+#include "config/daemon_config.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <string>
+
+#include "unit_fixtures.hpp"
+
+namespace chaird {
+namespace {
+
+using unit::Contains;
+using unit::ErrorAt;
+using unit::HasError;
+
+const std::filesystem::path kRoot = "/opt/chaird";
+
+Expected<chair::v1::DaemonConfig, Diagnostics> load_text(const std::string& text,
+                                                         std::string* path_out = nullptr) {
+  const std::string path =
+      unit::write_file(test::make_temp_dir("config"), "chaird.textproto", text);
+  if (path_out != nullptr) *path_out = path;
+  return load_config(path, kRoot);
+}
+
+TEST(DaemonConfig, DefaultsWithoutAFile) {
+  auto loaded = load_config(std::nullopt, kRoot);
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  const auto& c = *loaded;
+  EXPECT_EQ(c.listen_unix(), default_socket_path());
+  EXPECT_EQ(c.listen_tcp(), "");
+  ASSERT_EQ(c.plugin_dirs_size(), 1);
+  EXPECT_EQ(c.plugin_dirs(0), "/opt/chaird/lib/chaird/plugins");
+  EXPECT_EQ(c.chair_profile(), "/opt/chaird/share/chaird/chairs/generic_4d_sl.textproto");
+  ASSERT_EQ(c.program_dirs_size(), 1);
+  EXPECT_EQ(c.program_dirs(0), "/opt/chaird/share/chaird/programs");
+  EXPECT_EQ(c.clock().mode(), chair::v1::STEADY);
+  EXPECT_DOUBLE_EQ(c.clock().time_scale(), 1.0);
+  EXPECT_EQ(c.log_level(), "info");
+  EXPECT_EQ(c.plugin_call_budget_ms(), 200);
+  EXPECT_EQ(c.sim().telemetry_period_ms(), 100);
+  EXPECT_EQ(c.sim().trace_path(), "");
+  EXPECT_EQ(c.dispatch_lookahead_ms(), 200);
+  EXPECT_EQ(c.stop_cooldown_ms(), 3000);
+  EXPECT_EQ(c.max_session_ms(), 0);
+  EXPECT_TRUE(check_config(c, "defaults").empty());
+}
+
+TEST(DaemonConfig, PathsDefaultBesideTheExecutable) {
+  // The test binary lives in <build>/bin, as chaird does.
+  const auto root = install_root();
+  EXPECT_TRUE(std::filesystem::exists(root / "bin" / "chaird_unit_tests")) << root;
+  if (::geteuid() == 0) {
+    EXPECT_EQ(default_socket_path(), "/run/chaird/chaird.sock");
+  } else {
+    EXPECT_TRUE(Contains(default_socket_path(), "chaird"));
+  }
+}
+
+TEST(DaemonConfig, AFileOverridesOnlyWhatItSets) {
+  auto loaded = load_text(
+      "log_level: \"debug\"\n"
+      "stop_cooldown_ms: 5000\n"
+      "plugin_dirs: \"/a\"\n"
+      "plugin_dirs: \"/b\"\n"
+      "clock { time_scale: 4 }\n"
+      "sim { trace_path: \"/tmp/trace.csv\" }\n"
+      "listen_tcp: \"127.0.0.1:50051\"\n");
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  const auto& c = *loaded;
+  EXPECT_EQ(c.log_level(), "debug");
+  EXPECT_EQ(c.stop_cooldown_ms(), 5000);
+  ASSERT_EQ(c.plugin_dirs_size(), 2);  // a list given replaces the default list
+  EXPECT_EQ(c.plugin_dirs(0), "/a");
+  EXPECT_EQ(c.plugin_dirs(1), "/b");
+  EXPECT_DOUBLE_EQ(c.clock().time_scale(), 4.0);
+  EXPECT_EQ(c.clock().mode(), chair::v1::STEADY);  // not set: default
+  EXPECT_EQ(c.sim().trace_path(), "/tmp/trace.csv");
+  EXPECT_EQ(c.sim().telemetry_period_ms(), 100);  // the other field of sim stays
+  EXPECT_EQ(c.listen_tcp(), "127.0.0.1:50051");
+  EXPECT_EQ(c.listen_unix(), default_socket_path());
+  EXPECT_EQ(c.dispatch_lookahead_ms(), 200);
+  EXPECT_EQ(c.plugin_call_budget_ms(), 200);
+  ASSERT_EQ(c.program_dirs_size(), 1);
+  EXPECT_EQ(c.program_dirs(0), "/opt/chaird/share/chaird/programs");
+
+  // An empty file is all defaults.
+  auto empty = load_text("");
+  ASSERT_TRUE(empty);
+  EXPECT_EQ(empty->log_level(), "info");
+}
+
+TEST(DaemonConfig, OnlyLoopbackTcpListenersAreAccepted) {
+  for (const char* ok : {"127.0.0.1:50051", "[::1]:50051", "localhost:7000"}) {
+    auto loaded = load_text(std::string("listen_tcp: \"") + ok + "\"\n");
+    EXPECT_TRUE(loaded) << ok << ": " << (loaded ? "" : loaded.error().to_string());
+  }
+  for (const char* bad : {"0.0.0.0:50051", "192.168.1.20:50051", "[::]:50051", "example.com:50051",
+                          "127.0.0.1", "127.0.0.1:50051.evil.com:1", "localhost:"}) {
+    std::string path;
+    auto loaded = load_text(std::string("listen_tcp: \"") + bad + "\"\n", &path);
+    ASSERT_FALSE(loaded) << bad;
+    EXPECT_TRUE(HasError(loaded.error(), "is not a loopback address")) << bad;
+    EXPECT_EQ(loaded.error().items().front().where.file, path);
+  }
+}
+
+TEST(DaemonConfig, TheTcpPortMustBeARealPort) {
+  for (const char* bad : {"127.0.0.1:0", "127.0.0.1:65536", "localhost:99999"}) {
+    auto loaded = load_text(std::string("listen_tcp: \"") + bad + "\"\n");
+    ASSERT_FALSE(loaded) << bad;
+    EXPECT_TRUE(HasError(loaded.error(), "the port must be 1 to 65535")) << bad;
+  }
+  EXPECT_TRUE(load_text("listen_tcp: \"127.0.0.1:65535\"\n"));
+  EXPECT_TRUE(load_text("listen_tcp: \"[::1]:1\"\n"));
+}
+
+TEST(DaemonConfig, BadValuesAreRefused) {
+  EXPECT_TRUE(HasError(load_text("log_level: \"verbose\"\n").error(),
+                       "log_level must be trace, debug, info, warn or error"));
+  EXPECT_TRUE(HasError(load_text("dispatch_lookahead_ms: -5\n").error(),
+                       "dispatch_lookahead_ms must be positive"));
+  EXPECT_TRUE(
+      HasError(load_text("stop_cooldown_ms: -1\n").error(), "stop_cooldown_ms must be positive"));
+  EXPECT_TRUE(
+      HasError(load_text("max_session_ms: -1\n").error(), "max_session_ms cannot be negative"));
+  EXPECT_TRUE(HasError(load_text("clock { mode: SCALED time_scale: 0.5 }\n").error(),
+                       "clock.time_scale must be at least 1 for SCALED"));
+  EXPECT_TRUE(load_text("clock { mode: SCALED time_scale: 10 }\n"));
+  for (const char* level : {"trace", "debug", "info", "warn", "error"}) {
+    EXPECT_TRUE(load_text(std::string("log_level: \"") + level + "\"\n")) << level;
+  }
+  // Several problems at once.
+  auto many =
+      load_text("log_level: \"loud\"\nlisten_tcp: \"10.0.0.1:1\"\nplugin_call_budget_ms: -3\n");
+  ASSERT_FALSE(many);
+  EXPECT_EQ(many.error().error_count(), 3u) << many.error().to_string();
+
+  chair::v1::DaemonConfig none = default_config(kRoot);
+  none.clear_listen_unix();
+  EXPECT_TRUE(HasError(check_config(none, "cli"), "no listener"));
+}
+
+TEST(DaemonConfig, ParseErrorsAreLocated) {
+  std::string path;
+  auto unquoted = load_text("stop_cooldown_ms: 4000\nlog_level: debug\n", &path);
+  ASSERT_FALSE(unquoted);
+  EXPECT_TRUE(ErrorAt(unquoted.error(), "Expected string", path, 2, 12));
+
+  auto misspelt = load_text("stop_cooldown: 4000\n", &path);
+  ASSERT_FALSE(misspelt);
+  EXPECT_TRUE(ErrorAt(misspelt.error(), "did you mean 'stop_cooldown_ms'?", path, 1, 1));
+
+  const std::string missing = test::make_temp_dir("config") + "/absent.textproto";
+  auto absent = load_config(missing, kRoot);
+  ASSERT_FALSE(absent);
+  EXPECT_TRUE(ErrorAt(absent.error(), "no such file", missing, 0));
+}
+
+}  // namespace
+}  // namespace chaird

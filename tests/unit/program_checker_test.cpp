@@ -1,0 +1,154 @@
+// program/program_checker: one verdict per program: metadata, plan (plugins under their budget)
+// and governor, every problem located.
+#include "program/program_checker.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "unit_fixtures.hpp"
+
+namespace chaird {
+namespace {
+
+using unit::column_of;
+using unit::ErrorAt;
+using unit::HasError;
+using unit::line_of;
+
+ProgramRef parse(const std::string& text, const std::string& path = "prog.textproto") {
+  auto program = parse_program_text(text, path);
+  if (!program) ADD_FAILURE() << program.error().to_string();
+  return program ? *program : nullptr;
+}
+
+std::string program_with(const std::string& metadata, const std::string& steps = "") {
+  return "metadata {\n" + metadata + "}\nphases { tracks {\n" +
+         (steps.empty() ? unit::step_item("s", "lumbar", 20000) : steps) + "} }\n";
+}
+
+class ProgramCheckerTest : public ::testing::Test {
+ protected:
+  ProgramCheckContext context() const {
+    ProgramCheckContext c;
+    c.chair = chair_;
+    c.catalog = test::shipped_techniques();
+    c.governor = &governor_;
+    // Generous: these tests are about verdicts, not about a loaded machine's speed.
+    c.plugin_budget = std::chrono::milliseconds(10000);
+    return c;
+  }
+  std::shared_ptr<const ChairModel> chair_ = unit::chair();
+  SafetyGovernor governor_{chair_, {}};
+};
+
+TEST_F(ProgramCheckerTest, GoodMetadataPasses) {
+  const std::string text = program_with(
+      "  id: \"neck-relief_2\" name: \"Neck relief\"\n"
+      "  contraindications: \"osteoporosis\" contraindications: \"fracture\"\n"
+      "  focus_areas: \"neck\" focus_areas: \"calves\" focus_areas: \"full_back\"\n"
+      "  required_capabilities: \"roller.depth\" required_capabilities: \"airbag.*\"\n");
+  const ProgramRef p = parse(text);
+  const Diagnostics d = check_metadata(*p, *chair_);
+  EXPECT_TRUE(d.empty()) << d.to_string();
+}
+
+TEST_F(ProgramCheckerTest, MetadataProblemsAreEachLocated) {
+  const std::string text = program_with(
+      "  id: \"Neck Relief!\"\n"
+      "  contraindications: \"osteoporosis\"\n"
+      "  contraindications: \"flu\"\n"
+      "  focus_areas: \"elbows\"\n"
+      "  required_capabilities: \"roller.depth\"\n"
+      "  required_capabilities: \"water.jet\"\n"
+      "  required_capabilities: \"hydro.*\"\n"
+      "  total_duration_ms: -5\n");
+  const ProgramRef p = parse(text);
+  const Diagnostics d = check_metadata(*p, *chair_);
+  const std::string f = "prog.textproto";
+  EXPECT_TRUE(ErrorAt(d, "metadata.id 'Neck Relief!' must be 1 to 64 lowercase letters", f, 2, 3));
+  EXPECT_TRUE(ErrorAt(d, "metadata.name is missing", f, 1));
+  EXPECT_TRUE(ErrorAt(d, "unknown health condition 'flu' (known: thrombosis, osteoporosis", f, 4,
+                      column_of(text, "contraindications: \"flu\"")));
+  EXPECT_TRUE(ErrorAt(d, "focus area 'elbows' is not a body zone", f, 5));
+  EXPECT_TRUE(ErrorAt(d, "chair 'generic_4d_sl' lacks required capability 'water.jet'", f, 7));
+  EXPECT_TRUE(ErrorAt(d, "lacks required capability 'hydro.*'", f, 8));
+  EXPECT_TRUE(ErrorAt(d, "metadata.total_duration_ms cannot be negative", f, 9));
+  EXPECT_EQ(d.error_count(), 7u) << d.to_string();
+
+  // Ids: lowercase, digits, '_' and '-', at most 64.
+  for (const char* bad : {"", "-lead", "UPPER", "sp ace", "dot.ted"}) {
+    const Diagnostics e = check_metadata(
+        *parse(program_with(std::string("  id: \"") + bad + "\" name: \"n\"\n")), *chair_);
+    EXPECT_TRUE(HasError(e, "metadata.id")) << bad;
+  }
+  const Diagnostics long_id = check_metadata(
+      *parse(program_with("  id: \"" + std::string(65, 'a') + "\" name: \"n\"\n")), *chair_);
+  EXPECT_TRUE(HasError(long_id, "metadata.id"));
+  const Diagnostics longest = check_metadata(
+      *parse(program_with("  id: \"" + std::string(64, 'a') + "\" name: \"n\"\n")), *chair_);
+  EXPECT_TRUE(longest.empty()) << longest.to_string();
+}
+
+TEST_F(ProgramCheckerTest, AProgramWithoutMetadataIsRefused) {
+  const ProgramRef p =
+      parse("phases { tracks { " + unit::step_item("s", "lumbar", 20000) + " } }\n");
+  EXPECT_TRUE(
+      HasError(check_metadata(*p, *chair_), "program needs a metadata block with id and name"));
+}
+
+TEST_F(ProgramCheckerTest, AGoodProgramIsPlannedAndGoverned) {
+  const ProgramRef p = parse(program_with(
+      "  id: \"good\" name: \"Good\" total_duration_ms: 40000\n",
+      unit::step_item("a", "shoulders", 20000) + unit::step_item("b", "lumbar", 20000)));
+  auto checked = check_program(p, context());
+  ASSERT_TRUE(checked) << checked.error().to_string();
+  EXPECT_EQ(checked->plan->timeline.duration_ms, 40000);
+  EXPECT_EQ(checked->plan->timeline.steps.size(), 2u);
+  EXPECT_GE(checked->governed->timeline().duration_ms, 40000);
+  EXPECT_FALSE(checked->warnings.has_errors());
+}
+
+TEST_F(ProgramCheckerTest, ADeclaredLengthThatDiffersFromTheStepsIsRefused) {
+  const std::string text =
+      program_with("  id: \"long\" name: \"Long\"\n  total_duration_ms: 30000\n");
+  auto checked = check_program(parse(text), context());
+  ASSERT_FALSE(checked);
+  EXPECT_TRUE(
+      ErrorAt(checked.error(),
+              "metadata.total_duration_ms is 30000 ms but the steps add up to 20000 ms (0:20)",
+              "prog.textproto", line_of(text, "total_duration_ms"), 3));
+}
+
+TEST_F(ProgramCheckerTest, EveryKindOfProblemIsReportedTogetherInFileOrder) {
+  const std::string text =
+      program_with("  id: \"mixed\" name: \"Mixed\" contraindications: \"flu\"\n",
+                   unit::step_item("a", "lumbar", 20000, "tempo_cpm: 99") +
+                       unit::step_item("b", "elbows", 20000));
+  auto checked = check_program(parse(text), context());
+  ASSERT_FALSE(checked);
+  const Diagnostics& d = checked.error();
+  EXPECT_TRUE(HasError(d, "unknown health condition 'flu'"));
+  EXPECT_TRUE(HasError(d, "tempo 99 cpm"));
+  EXPECT_TRUE(HasError(d, "unknown zone 'elbows'"));
+  EXPECT_EQ(d.error_count(), 3u) << d.to_string();
+  for (std::size_t i = 1; i < d.items().size(); ++i) {
+    EXPECT_LE(d.items()[i - 1].where.line, d.items()[i].where.line) << d.to_string();
+  }
+}
+
+TEST_F(ProgramCheckerTest, TheGovernorsVerdictCounts) {
+  // Longer than this chair allows: planned fine, refused by the governor.
+  const SafetyGovernor short_sessions(chair_, SessionLimits{30000});
+  ProgramCheckContext c = context();
+  c.governor = &short_sessions;
+  auto checked = check_program(
+      parse(program_with("  id: \"g\" name: \"G\"\n", unit::step_item("a", "lumbar", 20000) +
+                                                          unit::step_item("b", "lumbar", 20000))),
+      c);
+  ASSERT_FALSE(checked);
+  EXPECT_TRUE(HasError(checked.error(), "this chair allows at most 0:30"));
+}
+
+}  // namespace
+}  // namespace chaird

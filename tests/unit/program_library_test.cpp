@@ -1,0 +1,190 @@
+// program/program_library: a directory of programs on disk: the good ones are offered, each bad
+// one is refused with its reasons at file:line:col, and refusals spread to what includes them.
+#include "program/program_library.hpp"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "unit_fixtures.hpp"
+
+namespace chaird {
+namespace {
+
+using unit::Contains;
+using unit::ErrorAt;
+using unit::HasError;
+using unit::line_of;
+using unit::step_item;
+
+std::string program(const std::string& id, const std::string& steps,
+                    const std::string& extra_phases = "") {
+  return "metadata { id: \"" + id + "\" name: \"" + id + "\" }\n" + extra_phases +
+         "phases { tracks {\n" + steps + "} }\n";
+}
+
+std::string includer(const std::string& id, const std::string& included) {
+  return "metadata { id: \"" + id + "\" name: \"" + id +
+         "\" }\n"
+         "phases { tracks {\n" +
+         step_item("warm", "shoulders", 15000) +
+         "} }\n"
+         "phases { include_program: \"" +
+         included + "\" }\n";
+}
+
+class ProgramLibraryTest : public ::testing::Test {
+ protected:
+  ProgramCheckContext context() const {
+    ProgramCheckContext c;
+    c.chair = chair_;
+    c.catalog = test::shipped_techniques();
+    c.governor = &governor_;
+    c.plugin_budget = std::chrono::milliseconds(10000);
+    return c;
+  }
+  std::string add(const std::string& name, const std::string& text) {
+    texts_[name] = text;
+    return unit::write_file(dir_, name, text);
+  }
+  std::string path(const std::string& name) const { return dir_ + "/" + name; }
+  // Every diagnostic located in one file.
+  std::vector<Diagnostic> in_file(const Diagnostics& d, const std::string& name) const {
+    std::vector<Diagnostic> out;
+    for (const auto& item : d.items()) {
+      if (item.where.file == path(name)) out.push_back(item);
+    }
+    return out;
+  }
+
+  std::shared_ptr<const ChairModel> chair_ = unit::chair();
+  SafetyGovernor governor_{chair_, {}};
+  std::string dir_ = test::make_temp_dir("library");
+  std::map<std::string, std::string> texts_;
+};
+
+TEST_F(ProgramLibraryTest, LoadsTheGoodAndRefusesEachBadOneWithItsPlace) {
+  add("good.textproto", program("good", step_item("a", "lumbar", 20000)));
+  add("also_good.textproto", includer("also_good", "good"));
+  add("syntax.textproto",
+      "metadata { id: \"syntax\" name: \"s\" }\nphases { tracks { items { step {\n"
+      "  duration_ms: twenty } } } }\n");
+  add("bad_technique.textproto", program("bad_tech", step_item("a", "lumbar", 20000, "", "reiki")));
+  add("bad_tempo.textproto",
+      program("bad_tempo", step_item("a", "lumbar", 20000, "tempo_cpm: 90")));
+  add("notes.txt", "not a program");  // other files are ignored
+  Diagnostics refusals;
+  const auto library = ProgramLibrary::load({dir_}, context(), refusals);
+  ASSERT_NE(library, nullptr);
+
+  ASSERT_EQ(library->entries().size(), 2u) << refusals.to_string();
+  EXPECT_EQ(library->entries()[0].program->id(), "also_good");  // by id
+  EXPECT_EQ(library->entries()[1].program->id(), "good");
+  const LibraryEntry* good = library->find("good");
+  ASSERT_NE(good, nullptr);
+  EXPECT_EQ(good->program->source.path, path("good.textproto"));
+  EXPECT_EQ(good->step_count, 1u);
+  EXPECT_GE(good->planned_duration_ms, 20000);
+  EXPECT_EQ(library->find("also_good")->step_count, 2u);
+  EXPECT_EQ(library->find("bad_tech"), nullptr);
+  EXPECT_EQ(library->find("syntax"), nullptr);
+  EXPECT_EQ(library->find("goo"), nullptr);
+
+  EXPECT_TRUE(ErrorAt(refusals, "Expected integer", path("syntax.textproto"), 3,
+                      unit::column_of(texts_["syntax.textproto"], "twenty")));
+  const std::string& tech = texts_["bad_technique.textproto"];
+  EXPECT_TRUE(ErrorAt(refusals, "unknown technique 'reiki'", path("bad_technique.textproto"),
+                      line_of(tech, "technique: \"reiki\""),
+                      unit::column_of(tech, "technique: \"reiki\"")));
+  EXPECT_TRUE(ErrorAt(refusals, "tempo 90 cpm", path("bad_tempo.textproto"),
+                      line_of(texts_["bad_tempo.textproto"], "tempo_cpm")));
+  for (const auto& d : refusals.items()) {
+    EXPECT_EQ(d.severity, Severity::kError);
+    EXPECT_GT(d.where.line, 0) << d.to_string();
+    EXPECT_GT(d.where.column, 0) << d.to_string();
+  }
+  EXPECT_TRUE(in_file(refusals, "notes.txt").empty());
+
+  // The resolver finds library programs for includes, and keeps the library alive.
+  const ProgramResolver resolve = ProgramLibrary::resolver(library);
+  ASSERT_NE(resolve("good"), nullptr);
+  EXPECT_EQ(resolve("good")->id(), "good");
+  EXPECT_EQ(resolve("bad_tech"), nullptr);
+}
+
+TEST_F(ProgramLibraryTest, TwoProgramsWithOneIdAreBothRefused) {
+  add("twin_a.textproto", program("twin", step_item("a", "lumbar", 20000)));
+  add("twin_b.textproto", program("twin", step_item("b", "neck", 20000)));
+  add("single.textproto", program("single", step_item("c", "lumbar", 20000)));
+  Diagnostics refusals;
+  const auto library = ProgramLibrary::load({dir_}, context(), refusals);
+  ASSERT_EQ(library->entries().size(), 1u);
+  EXPECT_EQ(library->entries()[0].program->id(), "single");
+  EXPECT_EQ(library->find("twin"), nullptr);
+  ASSERT_EQ(refusals.error_count(), 2u) << refusals.to_string();
+  for (const char* name : {"twin_a.textproto", "twin_b.textproto"}) {
+    const auto mine = in_file(refusals, name);
+    ASSERT_EQ(mine.size(), 1u) << name;
+    EXPECT_EQ(mine[0].where.line, 1);
+    EXPECT_EQ(mine[0].where.column, unit::column_of(texts_[name], "id:"));
+    EXPECT_TRUE(Contains(mine[0].message, "two programs have the id 'twin'"));
+    EXPECT_TRUE(Contains(mine[0].message, path("twin_a.textproto")));
+    EXPECT_TRUE(Contains(mine[0].message, path("twin_b.textproto")));
+  }
+}
+
+TEST_F(ProgramLibraryTest, AProgramIncludingARefusedProgramIsRefusedToo) {
+  add("bad.textproto", program("bad", step_item("a", "lumbar", 20000, "", "reiki")));
+  add("includer.textproto", includer("includer", "bad"));
+  add("chain.textproto", includer("chain", "includer"));
+  add("twin_a.textproto", program("twin", step_item("a", "lumbar", 20000)));
+  add("twin_b.textproto", program("twin", step_item("a", "lumbar", 20000)));
+  add("of_twin.textproto", includer("of_twin", "twin"));
+  add("fine.textproto", includer("fine", "base"));
+  add("base.textproto", program("base", step_item("a", "lumbar", 20000)));
+  Diagnostics refusals;
+  const auto library = ProgramLibrary::load({dir_}, context(), refusals);
+  ASSERT_EQ(library->entries().size(), 2u) << refusals.to_string();
+  EXPECT_NE(library->find("fine"), nullptr);
+  EXPECT_NE(library->find("base"), nullptr);
+
+  // Each refused file is named in the refusals, at the place that explains it.
+  for (const char* name :
+       {"bad.textproto", "includer.textproto", "chain.textproto", "of_twin.textproto"}) {
+    const auto mine = in_file(refusals, name);
+    ASSERT_FALSE(mine.empty()) << name << " is refused without a word about it:\n"
+                               << refusals.to_string();
+    EXPECT_GT(mine[0].where.line, 0);
+  }
+  for (const char* name : {"includer.textproto", "chain.textproto", "of_twin.textproto"}) {
+    const auto mine = in_file(refusals, name);
+    ASSERT_FALSE(mine.empty());
+    EXPECT_EQ(mine[0].where.line, line_of(texts_[name], "include_program")) << mine[0].to_string();
+  }
+  EXPECT_TRUE(ErrorAt(refusals,
+                      "program 'includer' refused: a program it includes has problems (" +
+                          path("bad.textproto") + ")",
+                      path("includer.textproto"),
+                      line_of(texts_["includer.textproto"], "include_program")));
+  // The bad step is reported once, not once per program that includes it.
+  EXPECT_EQ(std::count_if(
+                refusals.items().begin(), refusals.items().end(),
+                [](const Diagnostic& d) { return d.message.find("'reiki'") != std::string::npos; }),
+            1)
+      << refusals.to_string();
+  EXPECT_TRUE(ErrorAt(refusals, "no program 'twin' in the library", path("of_twin.textproto"),
+                      line_of(texts_["of_twin.textproto"], "include_program")));
+}
+
+TEST_F(ProgramLibraryTest, AMissingDirectoryIsReported) {
+  add("good.textproto", program("good", step_item("a", "lumbar", 20000)));
+  Diagnostics refusals;
+  const std::string missing = dir_ + "/nope";
+  const auto library = ProgramLibrary::load({missing, dir_}, context(), refusals);
+  EXPECT_EQ(library->entries().size(), 1u);
+  EXPECT_TRUE(ErrorAt(refusals, "program directory does not exist", missing, 0));
+}
+
+}  // namespace
+}  // namespace chaird

@@ -1,0 +1,333 @@
+// safety/safety_governor: reviewing hand-built timelines against the chair's limits, adapting
+// unsafe endings, and the run-time watch over telemetry.
+#include "safety/safety_governor.hpp"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+#include <string>
+
+#include "safety/safe_state.hpp"
+#include "unit_fixtures.hpp"
+
+namespace chaird {
+namespace {
+
+using unit::add_command;
+using unit::blank_timeline;
+using unit::Contains;
+using unit::HasError;
+using unit::idx;
+
+class SafetyGovernorTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<const ChairModel> chair_ = unit::chair();
+  SafetyGovernor governor_{chair_, {}};
+
+  Timeline timeline(std::int64_t duration_ms) const { return blank_timeline(*chair_, duration_ms); }
+  void add(Timeline& tl, std::int64_t start, std::int64_t reach, const char* id,
+           double value) const {
+    add_command(tl, *chair_, start, reach, id, value);
+  }
+  Diagnostics refusal(Timeline tl) const {
+    auto governed = governor_.review(std::move(tl));
+    if (governed) {
+      ADD_FAILURE() << "the timeline was accepted";
+      return {};
+    }
+    return governed.error();
+  }
+  // A good session: the roller moves down and back at its limits, a bag fills and vents.
+  Timeline good() const {
+    Timeline tl = timeline(20000);
+    add(tl, 0, 1000, "roller.position", 220);     // 120 mm/s from rest: 120 mm/s^2 over 1 s
+    add(tl, 1000, 3000, "airbag.waist", 16);      // 8 kPa/s
+    add(tl, 2000, 3000, "roller.position", 100);  // back at 120 mm/s after a second's hold
+    add(tl, 5000, 7000, "airbag.waist", 0);
+    add(tl, 8000, 10000, "roller.depth", 6);  // 3 mm/s
+    add(tl, 12000, 14000, "roller.depth", 0);
+    unit::sort_commands(tl);
+    return tl;
+  }
+  Telemetry normal_sample() const {
+    Telemetry t;
+    t.at = chair_time_from_ms(1000);
+    t.commanded = chair_->home_values();
+    t.measured = chair_->home_values();
+    t.measured[static_cast<std::size_t>(idx("heat.lumbar"))] = 22.0;  // room temperature
+    t.measured[static_cast<std::size_t>(idx("heat.calf"))] = 22.0;
+    return t;
+  }
+};
+
+TEST_F(SafetyGovernorTest, AcceptsAGoodTimelineUnchanged) {
+  const Timeline tl = good();
+  auto governed = governor_.review(tl);
+  ASSERT_TRUE(governed) << governed.error().to_string();
+  EXPECT_TRUE((*governed)->adaptations().empty());
+  EXPECT_EQ((*governed)->timeline().duration_ms, 20000);
+  EXPECT_EQ((*governed)->timeline().commands.size(), tl.commands.size());
+  EXPECT_EQ(governor_.max_session_ms(), 1800000);
+}
+
+TEST_F(SafetyGovernorTest, RefusesValuesOutsideTheRange) {
+  Timeline tl = timeline(20000);
+  add(tl, 0, 5000, "airbag.neck", 38);  // the bag goes to 40, the chair's limit is 35
+  const Diagnostics d = refusal(tl);
+  EXPECT_TRUE(HasError(d, "airbag.neck 38 kPa is outside the allowed 0..35 kPa"));
+
+  Timeline nan = timeline(20000);
+  add(nan, 0, 5000, "roller.depth", std::numeric_limits<double>::quiet_NaN());
+  EXPECT_TRUE(HasError(refusal(nan), "roller.depth nan mm is outside"));
+
+  Timeline negative = timeline(20000);
+  add(negative, 0, 5000, "roller.tap", -1);
+  EXPECT_TRUE(HasError(refusal(negative), "roller.tap -1 Hz is outside the allowed 0..10 Hz"));
+
+  Timeline unknown = timeline(20000);
+  unknown.commands.push_back({0, 0, 99, -1, 0.0, CommandSource::kTechnique});
+  EXPECT_TRUE(HasError(refusal(unknown), "command for unknown actuator #99"));
+
+  Timeline late = timeline(20000);
+  add(late, 19000, 21000, "roller.depth", 1);
+  EXPECT_TRUE(HasError(refusal(late), "outside the session's 20000 ms"));
+
+  Timeline wrong_size = timeline(20000);
+  wrong_size.initial_values.pop_back();
+  EXPECT_TRUE(HasError(refusal(wrong_size), "does not match this chair's actuators"));
+}
+
+TEST_F(SafetyGovernorTest, RefusesRampsFasterThanTheActuatorsRate) {
+  Timeline tl = timeline(20000);
+  add(tl, 0, 1000, "roller.position", 700);  // 600 mm/s; the limit is 120
+  const Diagnostics d = refusal(tl);
+  EXPECT_TRUE(
+      HasError(d, "roller.position moves 600 mm in 1000 ms (600 mm/s); its limit is 120 mm/s"));
+  // A jump (no ramp at all) is infinitely fast.
+  Timeline jump = timeline(20000);
+  add(jump, 1000, 1000, "airbag.calf", 10);
+  EXPECT_TRUE(HasError(refusal(jump), "airbag.calf moves 10 kPa in 0 ms"));
+  // Just within the tolerance for ms rounding is fine; beyond it is not.
+  Timeline edge = timeline(20000);
+  add(edge, 0, 2500, "airbag.calf", 20.3);  // 8.12 kPa/s, 1.5 % over
+  EXPECT_TRUE(governor_.review(edge));
+  Timeline over = timeline(20000);
+  add(over, 0, 2500, "airbag.calf", 21);  // 8.4 kPa/s, 5 % over
+  EXPECT_TRUE(HasError(refusal(over), "its limit is 8 kPa/s"));
+}
+
+TEST_F(SafetyGovernorTest, RefusesOverlappingRampsOnOneActuator) {
+  Timeline tl = timeline(20000);
+  add(tl, 0, 2000, "roller.depth", 6);
+  add(tl, 1000, 3000, "roller.depth", 2);
+  const Diagnostics d = refusal(tl);
+  EXPECT_TRUE(HasError(
+      d, "roller.depth gets a new ramp at 1000 ms while the previous one runs until 2000 ms"));
+  // Commands out of time order are refused too.
+  Timeline unordered = timeline(20000);
+  add(unordered, 5000, 6000, "roller.depth", 6);
+  add(unordered, 1000, 2000, "roller.knead", 10);
+  EXPECT_TRUE(HasError(refusal(unordered), "out of order"));
+}
+
+TEST_F(SafetyGovernorTest, RefusesAccelerationBeyondTheLimit) {
+  // 12 mm in 100 ms from rest: 120 mm/s reached at once (400 mm/s^2 allows 40 in 0.1 s).
+  Timeline start = timeline(20000);
+  add(start, 0, 100, "roller.position", 112);
+  EXPECT_TRUE(HasError(refusal(start), "roller.position changes speed by 120 mm/s at 0 ms"));
+  // The change of speed is judged over the longer of two neighbouring ramps (the SDK's rule),
+  // so these cruise at 120 mm/s in a 100 ms piece before doing something abrupt.
+  // A reversal with no pause: +120 then -120 mm/s.
+  Timeline reverse = timeline(20000);
+  add(reverse, 0, 1000, "roller.position", 220);
+  add(reverse, 1000, 1100, "roller.position", 232);
+  add(reverse, 1100, 1200, "roller.position", 220);
+  EXPECT_TRUE(HasError(refusal(reverse), "changes speed by 240 mm/s at 1100 ms"));
+  // Stopping dead, with only a short hold before the next ramp.
+  Timeline stop = timeline(20000);
+  add(stop, 0, 1000, "roller.position", 220);
+  add(stop, 1000, 1100, "roller.position", 232);
+  add(stop, 1150, 2150, "roller.position", 352);
+  EXPECT_TRUE(HasError(refusal(stop), "stops from 120 mm/s at 1100 ms faster than"));
+  // The same moves with room to brake are fine.
+  Timeline smooth = timeline(20000);
+  add(smooth, 0, 1000, "roller.position", 220);
+  add(smooth, 1000, 1100, "roller.position", 232);
+  add(smooth, 1100, 1400, "roller.position", 250);  // 60 mm/s: 60 over 0.3 s is 200 mm/s^2
+  add(smooth, 2400, 3400, "roller.position", 150);
+  EXPECT_TRUE(governor_.review(smooth));
+  // Actuators without an acceleration limit are not checked.
+  Timeline speed = timeline(20000);
+  add(speed, 0, 100, "roller.knead", 10);
+  add(speed, 100, 200, "roller.knead", 0);
+  EXPECT_TRUE(governor_.review(speed));
+}
+
+TEST_F(SafetyGovernorTest, RefusesHeatLeftOnPastTheCutOff) {
+  // A chair with a 10-minute heat cut-off, so that the session limit stays out of the way.
+  auto chair = unit::chair_variant({{"heat_max_on_ms: 1800000", "heat_max_on_ms: 600000"}});
+  ASSERT_NE(chair, nullptr);
+  const SafetyGovernor governor(chair, {});
+  Timeline on = blank_timeline(*chair, 900000);
+  add_command(on, *chair, 1000, 1000, "heat.lumbar", 40);
+  add_command(on, *chair, 700000, 700000, "heat.lumbar", 0);
+  auto refused = governor.review(on);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(
+      HasError(refused.error(), "heat.lumbar heats for 11:39 without a break; the limit is 10:00"));
+
+  // The same with a break in the middle is fine.
+  Timeline breaks = blank_timeline(*chair, 900000);
+  add_command(breaks, *chair, 1000, 1000, "heat.lumbar", 40);
+  add_command(breaks, *chair, 500000, 500000, "heat.lumbar", 0);
+  add_command(breaks, *chair, 560000, 560000, "heat.lumbar", 38);
+  add_command(breaks, *chair, 800000, 800000, "heat.lumbar", 0);
+  EXPECT_TRUE(governor.review(breaks));
+
+  // Heat still on at the end counts until the end.
+  Timeline end = blank_timeline(*chair, 700000);
+  add_command(end, *chair, 0, 0, "heat.calf", 40);
+  EXPECT_TRUE(HasError(governor.review(end).error(), "heat.calf heats for 11:40"));
+}
+
+TEST_F(SafetyGovernorTest, RefusesAnAirbagHeldFirmForTooLong) {
+  // Above half of 35 kPa for longer than a minute.
+  Timeline tl = timeline(120000);
+  add(tl, 0, 2500, "airbag.thigh", 20);
+  add(tl, 70000, 72500, "airbag.thigh", 0);
+  EXPECT_TRUE(HasError(refusal(tl),
+                       "airbag.thigh stays inflated for 1:13 without a break; the limit is 1:00"));
+
+  // Soft (below half) for as long as it likes.
+  Timeline soft = timeline(120000);
+  add(soft, 0, 2000, "airbag.thigh", 16);
+  add(soft, 100000, 102000, "airbag.thigh", 0);
+  EXPECT_TRUE(governor_.review(soft));
+  // Firm, but vented in time.
+  Timeline brief = timeline(120000);
+  add(brief, 0, 2500, "airbag.thigh", 20);
+  add(brief, 50000, 52500, "airbag.thigh", 0);
+  EXPECT_TRUE(governor_.review(brief));
+}
+
+TEST_F(SafetyGovernorTest, RefusesSessionsLongerThanTheChairOrTheSessionAllows) {
+  auto too_long = governor_.review(timeline(1800001));
+  ASSERT_FALSE(too_long);
+  EXPECT_TRUE(HasError(too_long.error(), "this chair allows at most 30:00"));
+  EXPECT_TRUE(governor_.review(timeline(1800000)));
+
+  const SafetyGovernor tight(chair_, SessionLimits{60000});
+  EXPECT_EQ(tight.max_session_ms(), 60000);
+  auto refused = tight.review(timeline(90000));
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(
+      HasError(refused.error(), "the session would last 1:30; this chair allows at most 1:00"));
+  EXPECT_TRUE(tight.review(timeline(60000)));
+
+  // Session limits only tighten.
+  const SafetyGovernor loose(chair_, SessionLimits{3600000});
+  EXPECT_EQ(loose.max_session_ms(), 1800000);
+  EXPECT_FALSE(loose.review(timeline(2000000)));
+}
+
+TEST_F(SafetyGovernorTest, AdaptsATimelineThatEndsUnsafe) {
+  Timeline tl = timeline(10000);
+  add(tl, 0, 1000, "roller.depth", 6);
+  add(tl, 0, 1000, "roller.knead", 30);
+  add(tl, 0, 2500, "airbag.waist", 20);
+  add(tl, 0, 0, "heat.lumbar", 40);
+  unit::sort_commands(tl);
+  auto governed = governor_.review(tl);
+  ASSERT_TRUE(governed) << governed.error().to_string();
+  const Timeline& out = (*governed)->timeline();
+  const auto& notes = (*governed)->adaptations();
+  ASSERT_EQ(notes.size(), 4u);
+  EXPECT_TRUE(Contains(
+      notes[0],
+      "the program leaves roller.depth at 6 mm at its end; the governor returns it to 0 mm"));
+  EXPECT_TRUE(Contains(notes[1], "roller.knead at 30 rpm"));
+  EXPECT_TRUE(Contains(notes[2], "airbag.waist at 20 kPa"));
+  EXPECT_TRUE(Contains(notes[3], "heat.lumbar at 40"));
+  // The added commands are the governor's, after the program's end, within the rates.
+  EXPECT_GT(out.duration_ms, 10000);
+  EXPECT_LE(out.duration_ms, 10000 + 2500 + 10);  // the bag vents at 8 kPa/s: 2.5 s
+  for (std::size_t i = tl.commands.size(); i < out.commands.size(); ++i) {
+    EXPECT_EQ(out.commands[i].source, CommandSource::kSafety);
+    EXPECT_EQ(out.commands[i].step, -1);
+    EXPECT_GE(out.commands[i].start_ms, 10000);
+  }
+  EXPECT_TRUE(is_safe(*chair_, out.targets_at(out.duration_ms)));
+  // The adapted timeline passes the governor as it is.
+  auto again = governor_.review(out);
+  ASSERT_TRUE(again) << again.error().to_string();
+  EXPECT_TRUE((*again)->adaptations().empty());
+}
+
+TEST_F(SafetyGovernorTest, WatchIsSilentOnANormalSample) {
+  EXPECT_EQ(governor_.watch(normal_sample(), 5000), "");
+  EXPECT_EQ(governor_.watch(normal_sample(), -1), "");
+  // Following a little behind a moving target is normal.
+  Telemetry moving = normal_sample();
+  moving.commanded[static_cast<std::size_t>(idx("roller.position"))] = 400;
+  moving.measured[static_cast<std::size_t>(idx("roller.position"))] = 390;
+  EXPECT_EQ(governor_.watch(moving, 5000), "");
+}
+
+TEST_F(SafetyGovernorTest, WatchTripsOnBoardFaults) {
+  Telemetry t = normal_sample();
+  t.faults = kFaultLeaseExpired;
+  t.fault_text = "the host did not refresh the board";
+  EXPECT_EQ(governor_.watch(t, 5000), "the host did not refresh the board");
+  t.fault_text.clear();
+  EXPECT_EQ(governor_.watch(t, 5000), "the chair's board reported a fault");
+}
+
+TEST_F(SafetyGovernorTest, WatchTripsOnOverPressureAndOverTemperature) {
+  Telemetry pressure = normal_sample();
+  pressure.measured[static_cast<std::size_t>(idx("airbag.calf"))] = 39.0;
+  EXPECT_TRUE(Contains(governor_.watch(pressure, 5000),
+                       "airbag.calf measured 39.0 kPa, over the 35 kPa limit"));
+  pressure.measured[static_cast<std::size_t>(idx("airbag.calf"))] =
+      36.0;  // within the sensor margin
+  EXPECT_EQ(governor_.watch(pressure, 5000), "");
+
+  Telemetry heat = normal_sample();
+  heat.measured[static_cast<std::size_t>(idx("heat.calf"))] = 46.0;
+  EXPECT_TRUE(
+      Contains(governor_.watch(heat, 5000), "heat.calf measured 46.0 °C, over the 42 °C limit"));
+  heat.measured[static_cast<std::size_t>(idx("heat.calf"))] = 44.0;
+  EXPECT_EQ(governor_.watch(heat, 5000), "");
+}
+
+TEST_F(SafetyGovernorTest, WatchTripsOnAStall) {
+  Telemetry t = normal_sample();
+  t.commanded[static_cast<std::size_t>(idx("roller.position"))] = 500;
+  t.measured[static_cast<std::size_t>(idx("roller.position"))] = 420;
+  EXPECT_TRUE(Contains(governor_.watch(t, 5000),
+                       "roller.position is 80 mm from where it should be: stalled or obstructed"));
+  // In degrees: a tenth of the range.
+  Telemetry recline = normal_sample();
+  recline.commanded[static_cast<std::size_t>(idx("recline"))] = 140;
+  recline.measured[static_cast<std::size_t>(idx("recline"))] = 130;
+  EXPECT_TRUE(
+      Contains(governor_.watch(recline, 5000), "recline is 10 deg from where it should be"));
+}
+
+TEST_F(SafetyGovernorTest, WatchTripsOnSessionOverrun) {
+  EXPECT_EQ(governor_.watch(normal_sample(), 1800000 + 60000), "");
+  EXPECT_TRUE(Contains(governor_.watch(normal_sample(), 1800000 + 60001),
+                       "the session ran past its 30:00 maximum"));
+  const SafetyGovernor tight(chair_, SessionLimits{60000});
+  EXPECT_TRUE(Contains(tight.watch(normal_sample(), 130000), "ran past its 1:00 maximum"));
+}
+
+TEST(FormatMmss, RoundsToTheSecond) {
+  EXPECT_EQ(format_mmss(0), "0:00");
+  EXPECT_EQ(format_mmss(1499), "0:01");
+  EXPECT_EQ(format_mmss(1500), "0:02");
+  EXPECT_EQ(format_mmss(90000), "1:30");
+  EXPECT_EQ(format_mmss(1800000), "30:00");
+}
+
+}  // namespace
+}  // namespace chaird

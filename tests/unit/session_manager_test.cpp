@@ -1,0 +1,354 @@
+// session/session_manager: the session state machine on manual virtual time with the simulated
+// chair: completion, stop, emergency stop from every state, faults, latching and the statuses.
+#include "session/session_manager.hpp"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+#include "safety/safe_state.hpp"
+#include "unit_fixtures.hpp"
+
+namespace chaird {
+namespace {
+
+using chair::v1::SessionState;
+using unit::Contains;
+
+class ListRecorder final : public StatusRecorder {
+ public:
+  void record(StatusHub::StatusPtr s) override { statuses.push_back(std::move(s)); }
+  std::vector<StatusHub::StatusPtr> statuses;
+};
+
+class SessionManagerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    hub_.set_recorder(&recorder_);
+    manager_ = std::make_unique<SessionManager>(rig_.clock, rig_.board, governor_, hub_, options_);
+  }
+
+  // Works every kind of output and moves the roller; the governor completes its safe ending.
+  PreparedSession busy() {
+    const auto& m = *rig_.model;
+    Timeline tl = unit::blank_timeline(m, 20000);
+    unit::add_command(tl, m, 0, 3000, "roller.position", 400);  // 100 mm/s
+    unit::add_command(tl, m, 0, 1000, "roller.depth", 6);
+    unit::add_command(tl, m, 0, 1000, "roller.knead", 30);
+    unit::add_command(tl, m, 0, 2500, "airbag.waist", 16);
+    unit::add_command(tl, m, 0, 0, "heat.lumbar", 40);
+    unit::add_command(tl, m, 1000, 3000, "vibration.seat", 0.8);
+    unit::sort_commands(tl);
+    auto governed = governor_.review(tl);
+    if (!governed) ADD_FAILURE() << governed.error().to_string();
+    return PreparedSession{"busy", "Busy", nullptr, governed ? *governed : nullptr};
+  }
+
+  // Planned from where the chair is now, as the API does.
+  PreparedSession shiatsu(std::shared_ptr<const Plan>* plan = nullptr) {
+    PlanOptions options;
+    options.initial_values = manager_->chair_state();
+    auto planned = test::plan_text(unit::program_text({unit::step_item("one", "shoulders", 12000) +
+                                                       unit::step_item("two", "lumbar", 12000) +
+                                                       unit::step_item("three", "neck", 12000)}),
+                                   options);
+    if (!planned) {
+      ADD_FAILURE() << planned.error().to_string();
+      return {};
+    }
+    if (plan != nullptr) *plan = planned->plan;
+    return PreparedSession{"t", "test", planned->plan, planned->governed};
+  }
+
+  void start(PreparedSession session) {
+    auto id = manager_->start(std::move(session));
+    ASSERT_TRUE(id) << id.error().message;
+  }
+
+  // Advances in telemetry-sized steps until the state is reached (or the time is up).
+  bool advance_until(SessionState s, std::int64_t limit_ms) {
+    for (std::int64_t t = 0; t < limit_ms && manager_->state() != s; t += 100) rig_.advance_ms(100);
+    return manager_->state() == s;
+  }
+
+  void expect_targets_safe(const char* when) {
+    const Telemetry t = rig_.telemetry();
+    EXPECT_TRUE(is_safe(*rig_.model, t.commanded)) << when;
+    for (const char* id :
+         {"airbag.waist", "heat.lumbar", "roller.depth", "roller.knead", "vibration.seat"}) {
+      EXPECT_EQ(t.commanded[static_cast<std::size_t>(rig_.a(id))], 0.0) << id << " " << when;
+    }
+  }
+
+  void bring_to(SessionState s) {
+    switch (s) {
+      case chair::v1::IDLE:
+        break;
+      case chair::v1::RUNNING:
+        start(busy());
+        rig_.advance_ms(3000);
+        break;
+      case chair::v1::STOPPING:
+        start(busy());
+        rig_.advance_ms(3000);
+        manager_->stop();
+        rig_.advance_ms(500);
+        break;
+      case chair::v1::STOPPED:
+        start(busy());
+        rig_.advance_ms(3000);
+        manager_->stop();
+        rig_.advance_ms(6000);
+        break;
+      case chair::v1::COMPLETED:
+        start(busy());
+        rig_.advance_ms(25000);
+        break;
+      case chair::v1::EMERGENCY_STOPPED:
+        start(busy());
+        rig_.advance_ms(1000);
+        manager_->emergency_stop("a first time");
+        break;
+      case chair::v1::FAULTED:
+        start(busy());
+        rig_.board.obstruct(rig_.a("roller.position"), 150);
+        advance_until(chair::v1::FAULTED, 5000);
+        rig_.board.clear_obstructions();
+        break;
+      default:
+        FAIL() << "no way to reach " << chair::v1::SessionState_Name(s);
+    }
+    ASSERT_EQ(manager_->state(), s) << chair::v1::SessionState_Name(manager_->state());
+  }
+
+  unit::SimRig rig_;
+  SafetyGovernor governor_{rig_.model, {}};
+  StatusHub hub_;
+  ListRecorder recorder_;
+  SessionManagerOptions options_;
+  std::unique_ptr<SessionManager> manager_;
+};
+
+TEST_F(SessionManagerTest, ARunningProgramCompletesAndLeavesTheChairSafe) {
+  EXPECT_EQ(manager_->state(), chair::v1::IDLE);
+  auto id = manager_->start(busy());
+  ASSERT_TRUE(id) << id.error().message;
+  EXPECT_EQ(*id, "session-1");
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
+  rig_.advance_ms(5000);
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
+  EXPECT_GT(rig_.measured("airbag.waist"), 10.0);
+  EXPECT_GT(rig_.measured("heat.lumbar"), 22.0);
+  EXPECT_NEAR(rig_.measured("roller.depth"), 6.0, 0.1);
+
+  ASSERT_TRUE(advance_until(chair::v1::COMPLETED, 30000));
+  EXPECT_EQ(hub_.latest()->state(), chair::v1::COMPLETED);
+  EXPECT_EQ(hub_.latest()->reason(), "the program ran to its end");
+  EXPECT_EQ(hub_.latest()->adaptations_size(), 5);  // depth, knead, bag, heat, vibration
+  expect_targets_safe("at completion");
+  rig_.advance_ms(5000);
+  EXPECT_NEAR(rig_.measured("airbag.waist"), 0.0, 0.01);
+  EXPECT_NEAR(rig_.measured("roller.depth"), 0.0, 0.01);
+  EXPECT_NEAR(rig_.measured("roller.knead"), 0.0, 0.1);
+  EXPECT_FALSE(manager_->start_refusal().has_value());
+  EXPECT_EQ(manager_->chair_state(), rig_.telemetry().commanded);
+  EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
+
+  // And again: completed is not latched.
+  auto second = manager_->start(shiatsu());
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(*second, "session-2");
+  ASSERT_TRUE(advance_until(chair::v1::COMPLETED, 60000));
+  expect_targets_safe("at the second completion");
+  rig_.advance_ms(1000);
+  EXPECT_NEAR(rig_.measured("roller.depth"), 0.0, 0.05);
+  EXPECT_EQ(rig_.telemetry().faults, kFaultNone) << rig_.telemetry().fault_text;
+}
+
+TEST_F(SessionManagerTest, StartWhileRunningIsRefused) {
+  start(busy());
+  rig_.advance_ms(1000);
+  const auto refusal = manager_->start_refusal();
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(refusal->kind, Refusal::Kind::kFailedPrecondition);
+  EXPECT_TRUE(Contains(refusal->message, "a session is already running"));
+  auto second = manager_->start(shiatsu());
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().message, refusal->message);
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
+  EXPECT_EQ(hub_.latest()->session_id(), "session-1");
+  // While stopping too.
+  manager_->stop();
+  EXPECT_TRUE(manager_->start_refusal().has_value());
+  EXPECT_FALSE(manager_->start(shiatsu()));
+}
+
+TEST_F(SessionManagerTest, StopCoolsDownThenStops) {
+  start(busy());
+  rig_.advance_ms(4000);
+  const double position = rig_.measured("roller.position");
+  EXPECT_EQ(manager_->stop(), chair::v1::STOPPING);
+  EXPECT_EQ(manager_->state(), chair::v1::STOPPING);
+  EXPECT_EQ(hub_.latest()->state(), chair::v1::STOPPING);
+  // A cool-down, not a cut: a moment later the bag is still venting.
+  rig_.advance_ms(1000);
+  EXPECT_EQ(manager_->state(), chair::v1::STOPPING);
+  EXPECT_GT(rig_.measured("airbag.waist"), 1.0);
+  EXPECT_EQ(manager_->stop(), chair::v1::STOPPING);  // stopping twice changes nothing
+
+  ASSERT_TRUE(advance_until(chair::v1::STOPPED, 10000));
+  EXPECT_EQ(hub_.latest()->reason(), "stopped on request");
+  expect_targets_safe("after the stop");
+  EXPECT_NEAR(rig_.measured("airbag.waist"), 0.0, 0.01);
+  EXPECT_NEAR(rig_.measured("roller.depth"), 0.0, 0.05);
+  EXPECT_NEAR(rig_.measured("roller.position"), position, 5.0) << "the roller halts where it was";
+  EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
+  EXPECT_FALSE(manager_->start_refusal().has_value());
+  // Stop outside a session does nothing.
+  EXPECT_EQ(manager_->stop(), chair::v1::STOPPED);
+}
+
+class EmergencyStopTest : public SessionManagerTest,
+                          public ::testing::WithParamInterface<SessionState> {};
+
+TEST_P(EmergencyStopTest, IsImmediateInEveryStateAndLatchesUntilReset) {
+  bring_to(GetParam());
+  if (HasFatalFailure()) return;
+  EXPECT_EQ(manager_->emergency_stop("sitter pressed the button"), chair::v1::EMERGENCY_STOPPED);
+  EXPECT_EQ(manager_->state(), chair::v1::EMERGENCY_STOPPED);
+  expect_targets_safe("at the emergency stop, before any time passes");
+  EXPECT_EQ(hub_.latest()->state(), chair::v1::EMERGENCY_STOPPED);
+  EXPECT_TRUE(Contains(hub_.latest()->reason(), "sitter pressed the button"));
+
+  // Latched: nothing starts, however long we wait.
+  rig_.advance_ms(60000);
+  EXPECT_EQ(manager_->state(), chair::v1::EMERGENCY_STOPPED);
+  const auto refusal = manager_->start_refusal();
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_TRUE(Contains(refusal->message, "emergency-stopped"));
+  auto refused = manager_->start(shiatsu());
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().message, refusal->message);
+  EXPECT_EQ(manager_->stop(), chair::v1::EMERGENCY_STOPPED);
+  expect_targets_safe("a minute later");
+
+  auto reset = manager_->reset();
+  ASSERT_TRUE(reset) << reset.error().message;
+  EXPECT_EQ(*reset, chair::v1::IDLE);
+  EXPECT_EQ(hub_.latest()->state(), chair::v1::IDLE);
+  auto again = manager_->start(shiatsu());
+  ASSERT_TRUE(again) << again.error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
+}
+
+INSTANTIATE_TEST_SUITE_P(States, EmergencyStopTest,
+                         ::testing::Values(chair::v1::IDLE, chair::v1::RUNNING, chair::v1::STOPPING,
+                                           chair::v1::STOPPED, chair::v1::COMPLETED,
+                                           chair::v1::EMERGENCY_STOPPED, chair::v1::FAULTED),
+                         [](const ::testing::TestParamInfo<SessionState>& state) {
+                           return chair::v1::SessionState_Name(state.param);
+                         });
+
+TEST_F(SessionManagerTest, AStallFaultsAndLatchesUntilReset) {
+  start(busy());
+  rig_.advance_ms(500);
+  // Something blocks the roller on its way down the back.
+  rig_.board.obstruct(rig_.a("roller.position"), 150);
+  ASSERT_TRUE(advance_until(chair::v1::FAULTED, 5000));
+  const std::string reason = hub_.latest()->reason();
+  EXPECT_TRUE(Contains(reason, "roller.position"));
+  EXPECT_TRUE(Contains(reason, "stalled or obstructed"));
+  EXPECT_EQ(hub_.latest()->state(), chair::v1::FAULTED);
+  expect_targets_safe("at the fault");
+  EXPECT_LE(rig_.measured("roller.position"), 150.0);
+
+  rig_.board.clear_obstructions();
+  rig_.advance_ms(60000);
+  EXPECT_EQ(manager_->state(), chair::v1::FAULTED) << "a fault never clears by itself";
+  const auto refusal = manager_->start_refusal();
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_TRUE(Contains(refusal->message, "stopped on a fault"));
+  EXPECT_FALSE(manager_->start(shiatsu()));
+  EXPECT_EQ(hub_.latest()->reason(), reason) << "the reason stays on show while latched";
+
+  auto reset = manager_->reset();
+  ASSERT_TRUE(reset) << reset.error().message;
+  EXPECT_EQ(*reset, chair::v1::IDLE);
+  start(shiatsu());
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
+}
+
+TEST_F(SessionManagerTest, ABoardFaultWhileRunningFaultsTheSession) {
+  start(busy());
+  rig_.advance_ms(2000);
+  // A command the board refuses (late): the board goes safe on its own and says why.
+  const BusCommand late{rig_.a("roller.depth"), chair_time_from_ms(100), chair_time_from_ms(200),
+                        1.0};
+  rig_.board.submit(std::span<const BusCommand>(&late, 1));
+  ASSERT_TRUE(advance_until(chair::v1::FAULTED, 1000));
+  EXPECT_TRUE(Contains(hub_.latest()->reason(), "late"));
+  // Reset clears the board's latched fault too.
+  auto reset = manager_->reset();
+  ASSERT_TRUE(reset) << reset.error().message;
+  EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
+}
+
+TEST_F(SessionManagerTest, StatusesTellTheStoryInOrder) {
+  std::shared_ptr<const Plan> plan;
+  start(shiatsu(&plan));
+  ASSERT_NE(plan, nullptr);
+  ASSERT_TRUE(advance_until(chair::v1::COMPLETED, 60000));
+  const auto& steps = plan->timeline.steps;
+  ASSERT_EQ(steps.size(), 3u);
+
+  // The manager shows the idle chair from the start, then the session.
+  ASSERT_FALSE(recorder_.statuses.empty());
+  EXPECT_EQ(recorder_.statuses.front()->state(), chair::v1::IDLE);
+  EXPECT_EQ(recorder_.statuses.front()->session_id(), "");
+  const std::vector<StatusHub::StatusPtr> all(recorder_.statuses.begin() + 1,
+                                              recorder_.statuses.end());
+  ASSERT_GT(all.size(), 300u);  // one every 100 ms for 36 s
+  EXPECT_EQ(all.front()->sequence(), recorder_.statuses.front()->sequence() + 1);
+  EXPECT_EQ(hub_.latest(), all.back());
+  std::uint32_t last_index = 0;
+  std::int64_t last_elapsed = 0;
+  bool saw_each_step[3] = {false, false, false};
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& s = *all[i];
+    if (i > 0) {
+      EXPECT_EQ(s.sequence(), all[i - 1]->sequence() + 1) << i;
+    }
+    EXPECT_EQ(s.session_id(), "session-1");
+    EXPECT_EQ(s.program_id(), "t");
+    EXPECT_EQ(s.step_count(), 3u);
+    if (s.state() != chair::v1::RUNNING) continue;
+    EXPECT_GE(s.step_index(), last_index) << i;
+    EXPECT_GE(s.elapsed_ms(), last_elapsed) << i;
+    EXPECT_EQ(s.elapsed_ms() + s.remaining_ms(), s.total_ms());
+    last_index = s.step_index();
+    last_elapsed = s.elapsed_ms();
+    // The step under way is the one whose window holds the elapsed time.
+    ASSERT_EQ(s.active_steps_size(), s.elapsed_ms() < s.total_ms() ? 1 : 0) << i;
+    if (s.active_steps_size() == 1) {
+      const std::size_t k = static_cast<std::size_t>(s.elapsed_ms() / 12000);
+      EXPECT_EQ(s.step_index(), k + 1);
+      EXPECT_EQ(s.active_steps(0).name(), steps[k].name);
+      EXPECT_EQ(s.active_steps(0).zone(), steps[k].zone);
+      EXPECT_EQ(s.active_steps(0).technique(), "shiatsu");
+      EXPECT_EQ(s.active_steps(0).remaining_ms(), steps[k].end_ms - s.elapsed_ms());
+      saw_each_step[k] = true;
+    }
+    EXPECT_EQ(s.actuators_size(), 20);
+  }
+  EXPECT_TRUE(saw_each_step[0] && saw_each_step[1] && saw_each_step[2]);
+  EXPECT_EQ(all.front()->state(), chair::v1::RUNNING);
+  EXPECT_EQ(all.back()->state(), chair::v1::COMPLETED);
+  EXPECT_EQ(all.back()->step_index(), 3u);
+  EXPECT_EQ(all.back()->total_ms(), plan->timeline.duration_ms);
+  // The chair time of the statuses moves forward with the telemetry.
+  EXPECT_GT(all.back()->chair_time_ms(), all.front()->chair_time_ms());
+}
+
+}  // namespace
+}  // namespace chaird

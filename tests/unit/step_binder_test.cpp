@@ -1,0 +1,200 @@
+// planner/step_binder: each step checked against the chair and its technique's description
+// (through chaird::Planner, with the real shiatsu plugin and the reference chair).
+#include "planner/step_binder.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "unit_fixtures.hpp"
+
+namespace chaird {
+namespace {
+
+using unit::column_of;
+using unit::Contains;
+using unit::ErrorAt;
+using unit::HasError;
+using unit::line_of;
+using unit::plan_errors;
+using unit::program_text;
+using unit::step_item;
+
+TEST(StepBinder, UnknownTechniqueListsTheKnownOnes) {
+  const std::string text = program_text({step_item("s", "lumbar", 20000, "", "reiki")});
+  const Diagnostics d = plan_errors(text);
+  EXPECT_TRUE(ErrorAt(d, "step 's': unknown technique 'reiki' (this chaird has: ", "test.textproto",
+                      line_of(text, "technique: \"reiki\""),
+                      column_of(text, "technique: \"reiki\"")));
+  EXPECT_TRUE(Contains(unit::find_error(d, "reiki")->message, "shiatsu"));
+}
+
+TEST(StepBinder, UnknownZoneListsTheZones) {
+  const std::string text = program_text({step_item("s", "elbows", 20000)});
+  const Diagnostics d = plan_errors(text);
+  EXPECT_TRUE(ErrorAt(d, "step 's': unknown zone 'elbows' (zones are: neck, shoulders",
+                      "test.textproto", line_of(text, "zone: \"elbows\""),
+                      column_of(text, "zone: \"elbows\"")));
+}
+
+TEST(StepBinder, ZoneTheChairLacks) {
+  // A chair without arm airbags and without the arms zone.
+  auto armless =
+      unit::chair_variant({{"zones {\n  name: \"arms\"\n  airbags: \"airbag.arm\"\n}\n", ""}});
+  ASSERT_NE(armless, nullptr);
+  const std::string text = program_text({step_item("s", "arms", 20000)});
+  auto plan = unit::plan_on(armless, text);
+  ASSERT_FALSE(plan);
+  EXPECT_TRUE(ErrorAt(plan.error(), "step 's': chair 'generic_4d_sl' has no zone 'arms'",
+                      "test.textproto", line_of(text, "zone: \"arms\"")));
+}
+
+TEST(StepBinder, RollerTechniqueOnAZoneTheRollersDoNotReach) {
+  const std::string calves = program_text({step_item("s", "calves", 20000)});
+  EXPECT_TRUE(
+      ErrorAt(plan_errors(calves),
+              "step 's': technique 'shiatsu' needs roller.position: the rollers do not reach zone "
+              "'calves' on this chair",
+              "test.textproto", line_of(calves, "zone: \"calves\"")));
+
+  // On an S-track chair the thighs lie beyond the end of the track.
+  auto s_track =
+      unit::chair_variant({{"length_mm: 1350", "length_mm: 765"}, {"max: 1350", "max: 765"}});
+  ASSERT_NE(s_track, nullptr);
+  auto plan = unit::plan_on(s_track, program_text({step_item("s", "thighs", 20000)}));
+  ASSERT_FALSE(plan);
+  EXPECT_TRUE(HasError(plan.error(), "zone 'thighs' lies beyond the end of this chair's track"));
+  // The lumbar is still within reach.
+  EXPECT_TRUE(unit::plan_on(s_track, program_text({step_item("s", "lumbar", 20000)})));
+}
+
+TEST(StepBinder, ParameterOutOfRange) {
+  const std::string text = program_text(
+      {step_item("s", "lumbar", 20000, "\n      params { name: \"points\" integer: 20 }")});
+  EXPECT_TRUE(ErrorAt(plan_errors(text), "step 's': parameter 'points': points 20 is outside 2..12",
+                      "test.textproto", line_of(text, "params"), column_of(text, "params")));
+  const std::string low = program_text(
+      {step_item("s", "lumbar", 20000, "params { name: \"hold_fraction\" number: 0.1 }")});
+  EXPECT_TRUE(HasError(plan_errors(low),
+                       "parameter 'hold_fraction': hold_fraction 0.1 is outside 0.2..0.6"));
+  const std::string nan = program_text(
+      {step_item("s", "lumbar", 20000, "params { name: \"hold_fraction\" number: nan }")});
+  EXPECT_TRUE(HasError(plan_errors(nan), "parameter 'hold_fraction'"));
+}
+
+TEST(StepBinder, ParameterOfTheWrongType) {
+  const std::string choice = program_text(
+      {step_item("s", "lumbar", 20000, "params { name: \"points\" choice: \"many\" }")});
+  EXPECT_TRUE(HasError(plan_errors(choice),
+                       "step 's': parameter 'points': expected an integer, got a choice"));
+  const std::string number =
+      program_text({step_item("s", "lumbar", 20000, "params { name: \"points\" number: 4.5 }")});
+  EXPECT_TRUE(
+      HasError(plan_errors(number), "parameter 'points': expected an integer, got a number"));
+  const std::string flag =
+      program_text({step_item("s", "lumbar", 20000, "params { name: \"width\" flag: true }")});
+  EXPECT_TRUE(HasError(plan_errors(flag), "parameter 'width': expected a choice, got a flag"));
+  const std::string empty =
+      program_text({step_item("s", "lumbar", 20000, "params { name: \"width\" }")});
+  EXPECT_TRUE(HasError(plan_errors(empty), "parameter 'width': expected a choice, got no value"));
+  const std::string integer =
+      program_text({step_item("s", "lumbar", 20000, "params { name: \"width\" integer: 2 }")});
+  EXPECT_TRUE(
+      HasError(plan_errors(integer), "parameter 'width': expected a choice, got an integer"));
+  const std::string wrong = program_text(
+      {step_item("s", "lumbar", 20000, "params { name: \"width\" choice: \"huge\" }")});
+  EXPECT_TRUE(HasError(plan_errors(wrong),
+                       "parameter 'width': 'huge' is not one of: narrow, medium, wide"));
+  // An integer is a fine number.
+  const std::string whole =
+      program_text({step_item("s", "lumbar", 20000, "params { name: \"points\" integer: 3 }")});
+  EXPECT_TRUE(test::plan_text(whole));
+}
+
+TEST(StepBinder, UnknownAndDuplicateParameters) {
+  const std::string unknown =
+      program_text({step_item("s", "lumbar", 20000, "params { name: \"pressure\" number: 1 }")});
+  EXPECT_TRUE(HasError(plan_errors(unknown),
+                       "step 's': technique 'shiatsu' has no parameter 'pressure' (it has: "
+                       "points, hold_fraction, width, direction)"));
+  const std::string twice = program_text({step_item(
+      "s", "lumbar", 20000,
+      "params { name: \"points\" integer: 3 }\n      params { name: \"points\" integer: 4 }")});
+  const Diagnostics d = plan_errors(twice);
+  const Diagnostic* e = unit::find_error(d, "step 's': parameter 'points': given twice");
+  ASSERT_NE(e, nullptr) << d.to_string();
+  EXPECT_EQ(e->where.line, line_of(twice, "integer: 4"));  // the second one
+}
+
+TEST(StepBinder, TempoOutsideTheTechniquesRange) {
+  const std::string fast = program_text({step_item("s", "lumbar", 20000, "tempo_cpm: 50")});
+  EXPECT_TRUE(ErrorAt(plan_errors(fast),
+                      "step 's': tempo 50 cpm is outside technique 'shiatsu''s range 4..30 cpm",
+                      "test.textproto", line_of(fast, "tempo_cpm"), column_of(fast, "tempo_cpm")));
+  const std::string slow = program_text({step_item("s", "lumbar", 20000, "tempo_cpm: 2")});
+  EXPECT_TRUE(HasError(plan_errors(slow), "tempo 2 cpm is outside"));
+}
+
+TEST(StepBinder, EveryProblemOfAFileIsReportedAtOnce) {
+  const std::string text =
+      program_text({step_item("a", "lumbar", 20000, "", "reiki") + step_item("b", "elbows", 20000) +
+                        step_item("c", "lumbar", 20000, "tempo_cpm: 99") +
+                        step_item("d", "lumbar", 20000, "params { name: \"points\" integer: 1 }"),
+                    step_item("e", "calves", 20000)});
+  const Diagnostics d = plan_errors(text);
+  // Step e lacks two actuators it requires (the roller position and depth): six in all.
+  EXPECT_EQ(d.error_count(), 6u) << d.to_string();
+  for (const char* who : {"step 'a'", "step 'b'", "step 'c'", "step 'd'", "step 'e'"}) {
+    EXPECT_TRUE(HasError(d, who));
+  }
+}
+
+TEST(StepBinder, DefaultsAndSessionScaling) {
+  const std::string text =
+      program_text({step_item("plain", "lumbar", 20000) +
+                    step_item("strong", "lumbar", 20000, "intensity: 0.8 tempo_cpm: 28")});
+  auto plain = test::plan_text(text);
+  ASSERT_TRUE(plain) << plain.error().to_string();
+  const auto& steps = plain->plan->timeline.steps;
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_DOUBLE_EQ(steps[0].intensity, 0.5);
+  EXPECT_DOUBLE_EQ(steps[0].tempo_cpm, 12.0);  // shiatsu's default
+  EXPECT_DOUBLE_EQ(steps[1].intensity, 0.8);
+  EXPECT_DOUBLE_EQ(steps[1].tempo_cpm, 28.0);
+
+  PlanOptions scaled;
+  scaled.scaling.intensity_scale = 1.5;
+  scaled.scaling.speed_scale = 1.5;
+  auto more = test::plan_text(text, scaled);
+  ASSERT_TRUE(more) << more.error().to_string();
+  const auto& s = more->plan->timeline.steps;
+  EXPECT_DOUBLE_EQ(s[0].intensity, 0.75);
+  EXPECT_DOUBLE_EQ(s[0].tempo_cpm, 18.0);
+  EXPECT_DOUBLE_EQ(s[1].intensity, 1.0);   // clamped to 1
+  EXPECT_DOUBLE_EQ(s[1].tempo_cpm, 30.0);  // clamped to the technique's range
+
+  // The session's scales are clamped to their documented ranges.
+  PlanOptions wild;
+  wild.scaling.intensity_scale = 10.0;
+  wild.scaling.speed_scale = 0.01;
+  auto clamped = test::plan_text(text, wild);
+  ASSERT_TRUE(clamped) << clamped.error().to_string();
+  EXPECT_DOUBLE_EQ(clamped->plan->options.scaling.intensity_scale, 1.5);
+  EXPECT_DOUBLE_EQ(clamped->plan->options.scaling.speed_scale, 0.5);
+  EXPECT_DOUBLE_EQ(clamped->plan->timeline.steps[0].tempo_cpm, 6.0);
+}
+
+TEST(StepBinder, FamilyInZone) {
+  const auto c = unit::chair();
+  const ZoneSpec* legs = c->zone("legs");
+  ASSERT_NE(legs, nullptr);
+  EXPECT_EQ(family_in_zone(*c, *legs, "airbag").size(), 3u);
+  EXPECT_EQ(family_in_zone(*c, *legs, "heat").size(), 1u);
+  EXPECT_EQ(family_in_zone(*c, *legs, "foot_roller").size(), 1u);
+  EXPECT_TRUE(family_in_zone(*c, *legs, "vibration").empty());
+  // Families the zones do not list come from the whole chair.
+  EXPECT_EQ(family_in_zone(*c, *legs, "roller").size(), 5u);
+}
+
+}  // namespace
+}  // namespace chaird

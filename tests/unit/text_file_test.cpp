@@ -1,0 +1,269 @@
+// common/text_file: parsing text-format files with located errors, and locating fields after.
+#include "common/text_file.hpp"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <string>
+
+#include "chair/v1/program.pb.h"
+#include "unit_fixtures.hpp"
+
+namespace chaird {
+namespace {
+
+using unit::column_of;
+using unit::Contains;
+using unit::HasError;
+using unit::line_of;
+
+std::string deep_repeats(int levels) {
+  std::string text = "phases { tracks { ";
+  for (int i = 0; i < levels; ++i) text += "items { repeat { count: 1 ";
+  text += "items { step { name: \"deep\" } }";
+  for (int i = 0; i < levels; ++i) text += " } }";
+  text += " } }\n";
+  return text;
+}
+
+TEST(TextFile, SyntaxErrorIsPlacedAtOneBasedLineAndColumnWithWhatWasExpected) {
+  const std::string text =
+      "metadata {\n"
+      "  id: \"x\"\n"
+      "  total_duration_ms: abc\n"
+      "}\n";
+  chair::v1::Program program;
+  const Diagnostics d = parse_text(text, "prog.textproto", program, nullptr);
+  ASSERT_EQ(d.error_count(), 1u) << d.to_string();
+  const Diagnostic& e = d.items().front();
+  EXPECT_EQ(e.where.file, "prog.textproto");
+  EXPECT_EQ(e.where.line, 3);
+  EXPECT_EQ(e.where.column, column_of(text, "abc"));
+  EXPECT_TRUE(Contains(e.message, "Expected integer")) << e.message;
+  EXPECT_TRUE(Contains(e.to_string(),
+                       "prog.textproto:3:" + std::to_string(column_of(text, "abc")) + ": error: "));
+}
+
+TEST(TextFile, MissingClosingBraceIsReportedAtTheEndOfTheText) {
+  const std::string text = "metadata {\n  id: \"x\"\n";
+  chair::v1::Program program;
+  const Diagnostics d = parse_text(text, "p", program, nullptr);
+  ASSERT_TRUE(d.has_errors());
+  // The parser only notices at the end of the input: line 3 (after the last newline).
+  EXPECT_EQ(d.items().front().where.line, 3) << d.to_string();
+  EXPECT_EQ(d.items().front().where.column, 1) << d.to_string();
+  EXPECT_TRUE(Contains(d.items().front().message, "Expected")) << d.to_string();
+}
+
+TEST(TextFile, MisspeltNamesArePlacedAtTheNameNotAtTheTokenAfterIt) {
+  // Protobuf notices an unknown enum value only once it reads the next token, here on the
+  // next line; the diagnostic must still point at the value.
+  const std::string text =
+      "phases {\n"
+      "  kind: MIAN\n"
+      "  name: \"x\"\n"
+      "}\n"
+      "metadata { id: \"a\"\n"
+      "\tid: \"b\" }\n";
+  chair::v1::Program program;
+  const Diagnostics d = parse_text(text, "p", program, nullptr);
+  const Diagnostic* kind = unit::find_error(d, "MIAN");
+  ASSERT_NE(kind, nullptr) << d.to_string();
+  EXPECT_EQ(kind->where.line, 2) << kind->to_string();
+  EXPECT_EQ(kind->where.column, column_of(text, "MIAN")) << kind->to_string();
+  // A field given twice is placed at the second one (after a tab: protobuf's 8-column stops).
+  const std::string twice = "metadata { id: \"a\"\n\tid: \"b\" }\n";
+  const Diagnostics d2 = parse_text(twice, "p", program, nullptr);
+  ASSERT_TRUE(d2.has_errors());
+  EXPECT_EQ(d2.items().front().where.line, 2) << d2.to_string();
+  EXPECT_EQ(d2.items().front().where.column, 9) << d2.to_string();
+  // Two members of one oneof: placed at the second.
+  const std::string both =
+      "phases { tracks { items { step { params { name: \"p\"\n  number: 1\n  integer: 2 } } } } "
+      "}\n";
+  const Diagnostics d3 = parse_text(both, "p", program, nullptr);
+  ASSERT_TRUE(d3.has_errors());
+  EXPECT_EQ(d3.items().front().where.line, 3) << d3.to_string();
+  EXPECT_EQ(d3.items().front().where.column, 3) << d3.to_string();
+}
+
+TEST(TextFile, EveryUnknownFieldIsReportedInOnePassWithASuggestion) {
+  const std::string text =
+      "metadata { id: \"x\" nmae: \"y\" }\n"
+      "phases {\n"
+      "  tracks { items { step { technique: \"shiatsu\" durration_ms: 5 } } }\n"
+      "}\n"
+      "frobnicate_everything: 3\n";
+  chair::v1::Program program;
+  const Diagnostics d = parse_text(text, "p.textproto", program, nullptr);
+  EXPECT_EQ(d.error_count(), 3u) << d.to_string();
+
+  const Diagnostic* name = unit::find_error(d, "'nmae'");
+  ASSERT_NE(name, nullptr) << d.to_string();
+  EXPECT_TRUE(Contains(name->message, "chair.v1.ProgramMetadata"));
+  EXPECT_TRUE(Contains(name->message, "did you mean 'name'?"));
+  EXPECT_EQ(name->where.line, 1);
+  EXPECT_EQ(name->where.column, column_of(text, "nmae")) << name->to_string();
+
+  const Diagnostic* duration = unit::find_error(d, "'durration_ms'");
+  ASSERT_NE(duration, nullptr) << d.to_string();
+  EXPECT_TRUE(Contains(duration->message, "did you mean 'duration_ms'?"));
+  EXPECT_EQ(duration->where.line, 3);
+  EXPECT_EQ(duration->where.column, column_of(text, "durration_ms")) << duration->to_string();
+
+  // A name without its unit suffix is suggested the full name.
+  const Diagnostics unit_left_out =
+      parse_text("phases { tracks { items { step { duration: 5 } } } }", "p", program, nullptr);
+  EXPECT_TRUE(HasError(unit_left_out,
+                       "unknown field 'duration' in chair.v1.Step; did you mean 'duration_ms'?"));
+
+  // Nothing close: the fields that exist are listed instead.
+  const Diagnostic* far = unit::find_error(d, "'frobnicate_everything'");
+  ASSERT_NE(far, nullptr) << d.to_string();
+  EXPECT_EQ(far->where.line, 5);
+  EXPECT_TRUE(Contains(far->message, "expected one of: metadata, phases"));
+}
+
+TEST(TextFile, AFailedParseLeavesTheMessageCleared) {
+  chair::v1::Program program;
+  program.mutable_metadata()->set_name("left over");
+  const std::string text = "metadata { id: \"x\" name: \"y\" }\nphases { kind: NOT_A_KIND }\n";
+  const Diagnostics d = parse_text(text, "p", program, nullptr);
+  ASSERT_TRUE(d.has_errors());
+  EXPECT_EQ(d.items().front().where.line, 2);
+  EXPECT_FALSE(program.has_metadata());
+  EXPECT_EQ(program.phases_size(), 0);
+
+  // Unknown fields let the parser run to the end, but the result is still discarded.
+  chair::v1::Program other;
+  const Diagnostics d2 = parse_text("metadata { id: \"x\" } bogus: 1\n", "p", other, nullptr);
+  ASSERT_TRUE(d2.has_errors());
+  EXPECT_FALSE(other.has_metadata());
+}
+
+TEST(TextFile, AGoodParseFillsTheMessage) {
+  chair::v1::Program program;
+  const Diagnostics d = parse_text("metadata { id: \"x\" name: \"y\" }\n", "p", program, nullptr);
+  EXPECT_TRUE(d.empty()) << d.to_string();
+  EXPECT_EQ(program.metadata().id(), "x");
+  EXPECT_EQ(program.metadata().name(), "y");
+}
+
+TEST(TextFile, OversizeTextIsRefusedWithTheLimit) {
+  chair::v1::Program program;
+  TextFileLimits limits;
+  limits.max_bytes = 16;
+  const Diagnostics d =
+      parse_text("metadata { id: \"abcdefghij\" }", "p", program, nullptr, limits);
+  ASSERT_EQ(d.error_count(), 1u);
+  EXPECT_TRUE(Contains(d.items().front().message, "the limit is 16"));
+  EXPECT_FALSE(program.has_metadata());
+}
+
+TEST(TextFile, OversizeFileIsRefusedBeforeItIsRead) {
+  const std::string dir = test::make_temp_dir("oversize");
+  const std::string path = dir + "/huge.textproto";
+  unit::write_file(dir, "huge.textproto", "");
+  // 3 GiB, sparse: reading it would take seconds and gigabytes; the size check must come first.
+  std::filesystem::resize_file(path, 3ull << 30);
+  chair::v1::Program program;
+  const Diagnostics d = parse_text_file(path, program, nullptr);
+  ASSERT_EQ(d.error_count(), 1u) << d.to_string();
+  const Diagnostic& e = d.items().front();
+  EXPECT_EQ(e.where.file, path);
+  EXPECT_TRUE(Contains(e.message, std::to_string(3ull << 30) + " bytes"));
+  EXPECT_TRUE(
+      Contains(e.message, "the limit is " + std::to_string(TextFileLimits{}.max_bytes) + " bytes"));
+  std::filesystem::remove(path);  // sparse, but no one needs to find a 3 GiB file later
+
+  // At the limit exactly, the file is read.
+  TextFileLimits limits;
+  const std::string small = unit::write_file(dir, "small.textproto", "metadata { id: \"x\" }\n");
+  limits.max_bytes = std::filesystem::file_size(small);
+  EXPECT_TRUE(parse_text_file(small, program, nullptr, limits).empty());
+  EXPECT_EQ(program.metadata().id(), "x");
+  limits.max_bytes -= 1;
+  EXPECT_TRUE(HasError(parse_text_file(small, program, nullptr, limits), "the limit is"));
+}
+
+TEST(TextFile, MissingFileAndDirectoryAreRefused) {
+  const std::string dir = test::make_temp_dir("notfile");
+  chair::v1::Program program;
+  const Diagnostics missing = parse_text_file(dir + "/absent.textproto", program, nullptr);
+  ASSERT_EQ(missing.error_count(), 1u);
+  EXPECT_EQ(missing.items().front().where.file, dir + "/absent.textproto");
+  EXPECT_EQ(missing.items().front().where.line, 0);
+  EXPECT_TRUE(HasError(missing, "no such file"));
+
+  const Diagnostics directory = parse_text_file(dir, program, nullptr);
+  ASSERT_EQ(directory.error_count(), 1u);
+  EXPECT_TRUE(HasError(directory, "not a regular file"));
+}
+
+TEST(TextFile, NestingBeyondTheLimitIsRefusedNotACrash) {
+  chair::v1::Program program;
+  // Ten thousand levels: without the limit the recursive parser would exhaust the stack.
+  const Diagnostics d = parse_text(deep_repeats(10000), "deep.textproto", program, nullptr);
+  ASSERT_TRUE(d.has_errors());
+  EXPECT_EQ(d.items().front().where.file, "deep.textproto");
+  EXPECT_GE(d.items().front().where.line, 1);
+  EXPECT_EQ(program.phases_size(), 0);
+
+  // The limit is the one configured: 2 levels per repeat, plus phases, tracks and the step.
+  TextFileLimits limits;
+  limits.max_nesting = 24;
+  EXPECT_TRUE(parse_text(deep_repeats(9), "ok", program, nullptr, limits).empty());
+  EXPECT_EQ(program.phases_size(), 1);
+  EXPECT_TRUE(parse_text(deep_repeats(12), "too-deep", program, nullptr, limits).has_errors());
+  limits.max_nesting = 40;
+  EXPECT_TRUE(parse_text(deep_repeats(12), "ok", program, nullptr, limits).empty());
+}
+
+TEST(TextFile, LocatorPlacesNestedRepeatedFields) {
+  const std::string text =
+      "metadata { id: \"loc\" }\n"              // 1
+      "phases { name: \"first\" }\n"            // 2
+      "phases {\n"                              // 3
+      "  tracks { name: \"a\" }\n"              // 4
+      "  tracks {\n"                            // 5
+      "    items { step { name: \"one\" } }\n"  // 6
+      "    items {\n"                           // 7
+      "      step { name: \"two\"\n"            // 8
+      "             duration_ms: 5000 }\n"      // 9
+      "    }\n"                                 // 10
+      "  }\n"                                   // 11
+      "}\n";                                    // 12
+  chair::v1::Program program;
+  TextFileSource source{"loc.textproto", std::make_shared<ParseInfoTree>()};
+  ASSERT_TRUE(parse_text(text, source.path, program, source.tree.get()).empty());
+
+  const Locator root(source, chair::v1::Program::descriptor());
+  EXPECT_EQ(root.self().file, "loc.textproto");
+  const Locator phase = root.nested("phases", 1);
+  EXPECT_EQ(phase.self().line, 3);
+  EXPECT_EQ(phase.self().column, 1);
+  const Locator track = phase.nested("tracks", 1);
+  EXPECT_EQ(track.self().line, 5);
+  EXPECT_EQ(track.self().column, 3);
+  const Locator step = track.nested("items", 1).nested("step");
+  EXPECT_EQ(step.self().line, 8);
+  EXPECT_EQ(step.self().column, 7);
+  const SourceLocation duration = step.at("duration_ms");
+  EXPECT_EQ(duration.file, "loc.textproto");
+  EXPECT_EQ(duration.line, 9);
+  EXPECT_EQ(duration.column, column_of(text, "duration_ms"));
+  EXPECT_EQ(track.nested("items", 0).nested("step").at("name").line, 6);
+
+  // A field that was not written falls back to its message's own place.
+  const SourceLocation absent = step.at("start_ms");
+  EXPECT_EQ(absent.line, 8);
+  EXPECT_EQ(absent.column, 7);
+  // A locator without a tree (an API payload) names the file only.
+  const Locator bare(TextFileSource{"upload", nullptr}, chair::v1::Program::descriptor());
+  EXPECT_EQ(bare.nested("phases", 1).at("name").file, "upload");
+  EXPECT_EQ(bare.nested("phases", 1).at("name").line, 0);
+  EXPECT_EQ(line_of(text, "duration_ms"), 9);
+}
+
+}  // namespace
+}  // namespace chaird
