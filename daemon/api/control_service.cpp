@@ -1,9 +1,9 @@
 #include "control_service.hpp"
 
-#include <boost/asio/post.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <boost/asio/post.hpp>
 #include <cmath>
 
 #include "proto_conversions.hpp"
@@ -26,10 +26,15 @@ bool in_range_or_zero(double v, double lo, double hi) {
 }  // namespace
 
 std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest& r) {
-  auto invalid = [](std::string m) { return Refusal{Refusal::Kind::kInvalidArgument, std::move(m)}; };
-  if (r.program_id().empty()) return invalid("program_id is empty: choose a program from ListPrograms");
-  if (!in_range_or_zero(r.intensity_scale(), 0.2, 1.5)) return invalid("intensity_scale must be between 0.2 and 1.5");
-  if (!in_range_or_zero(r.speed_scale(), 0.5, 1.5)) return invalid("speed_scale must be between 0.5 and 1.5");
+  auto invalid = [](std::string m) {
+    return Refusal{Refusal::Kind::kInvalidArgument, std::move(m)};
+  };
+  if (r.program_id().empty())
+    return invalid("program_id is empty: choose a program from ListPrograms");
+  if (!in_range_or_zero(r.intensity_scale(), 0.2, 1.5))
+    return invalid("intensity_scale must be between 0.2 and 1.5");
+  if (!in_range_or_zero(r.speed_scale(), 0.5, 1.5))
+    return invalid("speed_scale must be between 0.5 and 1.5");
   if (!std::isfinite(r.shoulder_offset_mm()) || !std::isfinite(r.body_scan().shoulder_mm()) ||
       !std::isfinite(r.body_scan().height_cm())) {
     return invalid("body scan values must be numbers");
@@ -37,7 +42,8 @@ std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest&
   for (const auto& c : r.health_conditions()) {
     if (!is_known_condition(c)) {
       std::string known;
-      for (const auto& k : health_conditions()) known += (known.empty() ? "" : ", ") + std::string(k.name);
+      for (const auto& k : health_conditions())
+        known += (known.empty() ? "" : ", ") + std::string(k.name);
       return invalid(fmt::format("unknown health condition '{}' (known: {})", c, known));
     }
   }
@@ -53,39 +59,45 @@ grpc::ServerUnaryReactor* ControlService::ListPrograms(grpc::CallbackServerConte
   return finish_now(context, grpc::Status::OK);
 }
 
-grpc::ServerUnaryReactor* ControlService::ListTechniques(grpc::CallbackServerContext* context,
-                                                         const chair::v1::ListTechniquesRequest*,
-                                                         chair::v1::ListTechniquesResponse* response) {
+grpc::ServerUnaryReactor* ControlService::ListTechniques(
+    grpc::CallbackServerContext* context, const chair::v1::ListTechniquesRequest*,
+    chair::v1::ListTechniquesResponse* response) {
   for (const auto& t : deps_.check.catalog->all()) *response->add_techniques() = to_proto(t);
   return finish_now(context, grpc::Status::OK);
 }
 
-grpc::ServerUnaryReactor* ControlService::StartSession(grpc::CallbackServerContext* context,
-                                                       const chair::v1::StartSessionRequest* request,
-                                                       chair::v1::StartSessionResponse* response) {
+grpc::ServerUnaryReactor* ControlService::StartSession(
+    grpc::CallbackServerContext* context, const chair::v1::StartSessionRequest* request,
+    chair::v1::StartSessionResponse* response) {
   if (auto refusal = check_start_request(*request)) return finish_now(context, to_status(*refusal));
   const LibraryEntry* entry = deps_.library->find(request->program_id());
   if (entry == nullptr) {
-    return finish_now(context, {grpc::StatusCode::NOT_FOUND,
-                                fmt::format("no program '{}' on this chair; ListPrograms shows what it offers",
-                                            request->program_id())});
+    return finish_now(
+        context, {grpc::StatusCode::NOT_FOUND,
+                  fmt::format("no program '{}' on this chair; ListPrograms shows what it offers",
+                              request->program_id())});
   }
   // Refuse early what would be refused anyway, before spending time on a plan.
-  if (auto refusal = deps_.sessions.start_refusal()) return finish_now(context, to_status(*refusal));
-  std::vector<std::string> conditions(request->health_conditions().begin(), request->health_conditions().end());
+  if (auto refusal = deps_.sessions.start_refusal())
+    return finish_now(context, to_status(*refusal));
+  std::vector<std::string> conditions(request->health_conditions().begin(),
+                                      request->health_conditions().end());
   const auto& meta = entry->program->program.metadata();
-  std::vector<std::string> contraindications(meta.contraindications().begin(), meta.contraindications().end());
+  std::vector<std::string> contraindications(meta.contraindications().begin(),
+                                             meta.contraindications().end());
   if (auto unsuitable = screen(contraindications, conditions); !unsuitable.empty()) {
     std::string list;
     for (const auto& c : unsuitable) list += (list.empty() ? "" : ", ") + c;
-    return finish_now(context, {grpc::StatusCode::FAILED_PRECONDITION,
-                                fmt::format("'{}' is not suitable for people with: {}. Please choose "
-                                            "another program or ask staff.",
-                                            meta.name(), list)});
+    return finish_now(context,
+                      {grpc::StatusCode::FAILED_PRECONDITION,
+                       fmt::format("'{}' is not suitable for people with: {}. Please choose "
+                                   "another program or ask staff.",
+                                   meta.name(), list)});
   }
 
   PlanOptions options;
-  options.scaling.intensity_scale = request->intensity_scale() == 0.0 ? 1.0 : request->intensity_scale();
+  options.scaling.intensity_scale =
+      request->intensity_scale() == 0.0 ? 1.0 : request->intensity_scale();
   options.scaling.speed_scale = request->speed_scale() == 0.0 ? 1.0 : request->speed_scale();
   if (request->has_body_scan() && request->body_scan().shoulder_mm() != 0.0) {
     options.body.scanned_shoulder_mm = request->body_scan().shoulder_mm();
@@ -106,23 +118,25 @@ grpc::ServerUnaryReactor* ControlService::StartSession(grpc::CallbackServerConte
     auto checked = check_program(program, deps_.check, options);
     if (!checked) {
       spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
-      reactor->Finish({grpc::StatusCode::FAILED_PRECONDITION,
-                       fmt::format("'{}' cannot run now: {}", name, checked.error().first_error())});
+      reactor->Finish(
+          {grpc::StatusCode::FAILED_PRECONDITION,
+           fmt::format("'{}' cannot run now: {}", name, checked.error().first_error())});
       return;
     }
     PreparedSession prepared{program->id(), name, checked->plan, checked->governed};
-    boost::asio::post(deps_.dispatch, [this, reactor, response, prepared = std::move(prepared)]() mutable {
-      const auto governed = prepared.timeline;
-      auto started = deps_.sessions.start(std::move(prepared));
-      if (!started) {
-        reactor->Finish(to_status(started.error()));
-        return;
-      }
-      response->set_session_id(*started);
-      response->set_planned_duration_ms(governed->timeline().duration_ms);
-      for (const auto& a : governed->adaptations()) response->add_adaptations(a);
-      reactor->Finish(grpc::Status::OK);
-    });
+    boost::asio::post(deps_.dispatch,
+                      [this, reactor, response, prepared = std::move(prepared)]() mutable {
+                        const auto governed = prepared.timeline;
+                        auto started = deps_.sessions.start(std::move(prepared));
+                        if (!started) {
+                          reactor->Finish(to_status(started.error()));
+                          return;
+                        }
+                        response->set_session_id(*started);
+                        response->set_planned_duration_ms(governed->timeline().duration_ms);
+                        for (const auto& a : governed->adaptations()) response->add_adaptations(a);
+                        reactor->Finish(grpc::Status::OK);
+                      });
   });
   return reactor;
 }
@@ -138,9 +152,9 @@ grpc::ServerUnaryReactor* ControlService::StopSession(grpc::CallbackServerContex
   return reactor;
 }
 
-grpc::ServerUnaryReactor* ControlService::EmergencyStop(grpc::CallbackServerContext* context,
-                                                        const chair::v1::EmergencyStopRequest* request,
-                                                        chair::v1::EmergencyStopResponse* response) {
+grpc::ServerUnaryReactor* ControlService::EmergencyStop(
+    grpc::CallbackServerContext* context, const chair::v1::EmergencyStopRequest* request,
+    chair::v1::EmergencyStopResponse* response) {
   auto* reactor = context->DefaultReactor();
   // Accepted in every state, with any reason text (it is only logged and shown).
   std::string reason = request->reason().substr(0, 200);
@@ -170,8 +184,9 @@ grpc::ServerUnaryReactor* ControlService::ResetSafety(grpc::CallbackServerContex
 grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession(
     grpc::CallbackServerContext*, const chair::v1::WatchSessionRequest* request) {
   if (!request->session_id().empty() && deps_.hub.latest()->session_id() != request->session_id()) {
-    return new RefusedWatch({grpc::StatusCode::NOT_FOUND,
-                             fmt::format("session '{}' is not the current session", request->session_id())});
+    return new RefusedWatch(
+        {grpc::StatusCode::NOT_FOUND,
+         fmt::format("session '{}' is not the current session", request->session_id())});
   }
   return new WatchReactor(deps_.hub, request->session_id());
 }

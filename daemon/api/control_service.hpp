@@ -5,7 +5,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
-
 #include <memory>
 
 #include "chair/v1/control.grpc.pb.h"
@@ -16,12 +15,12 @@
 namespace chaird::api {
 
 struct ControlDependencies {
-  boost::asio::io_context& dispatch;     // the session manager's thread
-  boost::asio::thread_pool& planning;    // plans off the gRPC threads
+  boost::asio::io_context& dispatch;   // the session manager's thread
+  boost::asio::thread_pool& planning;  // plans off the gRPC threads
   SessionManager& sessions;
   StatusHub& hub;
   std::shared_ptr<const ProgramLibrary> library;
-  ProgramCheckContext check;             // chair, techniques, governor, budget
+  ProgramCheckContext check;  // chair, techniques, governor, budget
 };
 
 class ControlService final : public chair::v1::ChairControl::CallbackService {

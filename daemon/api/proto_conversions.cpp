@@ -47,11 +47,16 @@ chair::v1::ProgramSummary to_proto(const LibraryEntry& entry) {
 
 grpc::Status to_status(const Refusal& r) {
   switch (r.kind) {
-    case Refusal::Kind::kInvalidArgument: return {grpc::StatusCode::INVALID_ARGUMENT, r.message};
-    case Refusal::Kind::kNotFound: return {grpc::StatusCode::NOT_FOUND, r.message};
-    case Refusal::Kind::kFailedPrecondition: return {grpc::StatusCode::FAILED_PRECONDITION, r.message};
-    case Refusal::Kind::kUnavailable: return {grpc::StatusCode::UNAVAILABLE, r.message};
-    case Refusal::Kind::kInternal: return {grpc::StatusCode::INTERNAL, r.message};
+    case Refusal::Kind::kInvalidArgument:
+      return {grpc::StatusCode::INVALID_ARGUMENT, r.message};
+    case Refusal::Kind::kNotFound:
+      return {grpc::StatusCode::NOT_FOUND, r.message};
+    case Refusal::Kind::kFailedPrecondition:
+      return {grpc::StatusCode::FAILED_PRECONDITION, r.message};
+    case Refusal::Kind::kUnavailable:
+      return {grpc::StatusCode::UNAVAILABLE, r.message};
+    case Refusal::Kind::kInternal:
+      return {grpc::StatusCode::INTERNAL, r.message};
   }
   return {grpc::StatusCode::UNKNOWN, r.message};
 }

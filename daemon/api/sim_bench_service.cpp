@@ -11,9 +11,9 @@ constexpr std::int64_t kMaxAdvanceMs = 24LL * 3600 * 1000;
 SimBenchService::SimBenchService(boost::asio::io_context& dispatch, VirtualScheduler* manual_clock)
     : dispatch_(dispatch), manual_clock_(manual_clock) {}
 
-grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(grpc::CallbackServerContext* context,
-                                                        const chair::v1::AdvanceClockRequest* request,
-                                                        chair::v1::AdvanceClockResponse* response) {
+grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(
+    grpc::CallbackServerContext* context, const chair::v1::AdvanceClockRequest* request,
+    chair::v1::AdvanceClockResponse* response) {
   auto* reactor = context->DefaultReactor();
   if (manual_clock_ == nullptr) {
     reactor->Finish({grpc::StatusCode::FAILED_PRECONDITION,
@@ -21,7 +21,8 @@ grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(grpc::CallbackServerCont
     return reactor;
   }
   if (request->duration_ms() <= 0 || request->duration_ms() > kMaxAdvanceMs) {
-    reactor->Finish({grpc::StatusCode::INVALID_ARGUMENT, "duration_ms must be between 1 ms and 24 h"});
+    reactor->Finish(
+        {grpc::StatusCode::INVALID_ARGUMENT, "duration_ms must be between 1 ms and 24 h"});
     return reactor;
   }
   const std::int64_t by = request->duration_ms();

@@ -38,7 +38,8 @@ void WatchReactor::write_latest_locked() {
     return;
   }
   StatusHub::StatusPtr latest = hub_.latest();
-  if (!latest || latest->sequence() == written_sequence_) return;
+  if (!latest || (wrote_any_ && latest->sequence() == written_sequence_)) return;
+  wrote_any_ = true;
   current_ = std::move(latest);
   written_sequence_ = current_->sequence();
   final_written_ = !session_id_.empty() &&

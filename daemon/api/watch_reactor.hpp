@@ -48,6 +48,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<chair::v1::SessionSta
   std::shared_ptr<Mailbox> mailbox_;
   StatusHub::StatusPtr current_;  // the message being written
   std::uint64_t written_sequence_ = 0;
+  bool wrote_any_ = false;
   bool in_flight_ = false;
   bool final_written_ = false;
   bool finished_ = false;

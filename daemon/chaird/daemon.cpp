@@ -1,6 +1,5 @@
 #include "daemon.hpp"
 
-#include <boost/asio/post.hpp>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <boost/asio/post.hpp>
 #include <cmath>
 #include <filesystem>
 #include <future>
@@ -83,8 +83,9 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
   }
   sessions_ = std::make_unique<SessionManager>(*scheduler_, *bus_, *governor_, hub_, options);
 
-  work_ = std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-      dispatch_.get_executor());
+  work_ =
+      std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
+          dispatch_.get_executor());
   dispatch_thread_ = std::thread([this] { dispatch_.run(); });
   if (!serve(config)) {
     stop();
@@ -101,8 +102,8 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
     return false;
   }
   chair_ = *chair;
-  spdlog::info("chair '{}' ({}): {} actuators, {} zones", chair_->profile().id(), chair_->profile().name(),
-               chair_->actuator_count(), chair_->zones().size());
+  spdlog::info("chair '{}' ({}): {} actuators, {} zones", chair_->profile().id(),
+               chair_->profile().name(), chair_->actuator_count(), chair_->zones().size());
 
   Diagnostics refusals;
   std::vector<std::string> dirs(config.plugin_dirs().begin(), config.plugin_dirs().end());
@@ -154,16 +155,19 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
       fs::remove(socket_path_, ec);
     }
     // Who may connect to the socket may move the chair: owner and group only.
-    builder.AddListeningPort("unix:" + socket_path_, grpc::experimental::LocalServerCredentials(UDS));
+    builder.AddListeningPort("unix:" + socket_path_,
+                             grpc::experimental::LocalServerCredentials(UDS));
   }
   if (!config.listen_tcp().empty()) {
-    builder.AddListeningPort(config.listen_tcp(), grpc::experimental::LocalServerCredentials(LOCAL_TCP));
+    builder.AddListeningPort(config.listen_tcp(),
+                             grpc::experimental::LocalServerCredentials(LOCAL_TCP));
   }
   builder.RegisterService(control_.get());
   builder.RegisterService(bench_.get());
   server_ = builder.BuildAndStart();
   if (!server_) {
-    spdlog::error("cannot listen on {}{}", socket_path_, config.listen_tcp().empty() ? "" : " / " + config.listen_tcp());
+    spdlog::error("cannot listen on {}{}", socket_path_,
+                  config.listen_tcp().empty() ? "" : " / " + config.listen_tcp());
     return false;
   }
   if (!socket_path_.empty()) ::chmod(socket_path_.c_str(), 0660);
@@ -183,8 +187,9 @@ void Daemon::stop() {
     safe.get_future().wait();
     spdlog::info("chair in its safe state");
   }
-  // 2. The server: ends every call (watch streams finish in OnCancel).
-  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  // 2. The server: ends every call (watch streams finish in OnCancel). Clients that keep an idle
+  // connection open hold Shutdown until the deadline; the chair is safe already, so keep it short.
+  if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
   planning_.join();
   // 3. The dispatch thread.
   work_.reset();

@@ -1,8 +1,8 @@
 // chaird: the massage chair controller daemon.
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <cctype>
 #include <csignal>
 #include <iostream>
@@ -23,11 +23,13 @@ int main(int argc, char** argv) {
   std::string socket, tcp, chair, clock, trace, log_level;
   std::vector<std::string> plugin_dirs, program_dirs;
   double time_scale = 0.0;
-  app.add_option("-c,--config", config_path, "configuration file (text-format chair.v1.DaemonConfig)");
+  app.add_option("-c,--config", config_path,
+                 "configuration file (text-format chair.v1.DaemonConfig)");
   app.add_option("--socket", socket, "Unix socket to listen on");
   app.add_option("--tcp", tcp, "also listen on this loopback address, e.g. 127.0.0.1:50051");
   app.add_option("--plugins", plugin_dirs, "plugin directory (repeatable; replaces the default)");
-  app.add_option("--programs", program_dirs, "program directory (repeatable; replaces the default)");
+  app.add_option("--programs", program_dirs,
+                 "program directory (repeatable; replaces the default)");
   app.add_option("--chair", chair, "chair profile file");
   app.add_option("--clock", clock, "steady, scaled, virtual or manual")
       ->check(CLI::IsMember({"steady", "scaled", "virtual", "manual"}));
@@ -49,8 +51,10 @@ int main(int argc, char** argv) {
   chair::v1::DaemonConfig config = *loaded;
   if (!socket.empty()) config.set_listen_unix(socket);
   if (!tcp.empty()) config.set_listen_tcp(tcp);
-  if (!plugin_dirs.empty()) *config.mutable_plugin_dirs() = {plugin_dirs.begin(), plugin_dirs.end()};
-  if (!program_dirs.empty()) *config.mutable_program_dirs() = {program_dirs.begin(), program_dirs.end()};
+  if (!plugin_dirs.empty())
+    *config.mutable_plugin_dirs() = {plugin_dirs.begin(), plugin_dirs.end()};
+  if (!program_dirs.empty())
+    *config.mutable_program_dirs() = {program_dirs.begin(), program_dirs.end()};
   if (!chair.empty()) config.set_chair_profile(chair);
   if (!clock.empty()) {
     std::string upper = clock;
@@ -72,7 +76,8 @@ int main(int argc, char** argv) {
   if (!daemon.start(config)) return 1;
   int signal = 0;
   sigwait(&signals, &signal);
-  spdlog::info("{} received: bringing the chair to its safe state", signal == SIGINT ? "SIGINT" : "SIGTERM");
+  spdlog::info("{} received: bringing the chair to its safe state",
+               signal == SIGINT ? "SIGINT" : "SIGTERM");
   daemon.stop();
   spdlog::info("stopped");
   return 0;

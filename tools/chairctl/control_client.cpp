@@ -5,12 +5,19 @@
 namespace chairctl {
 
 ControlClient::ControlClient(const Endpoint& endpoint) {
+  // chaird is local: when it is still starting, try again soon rather than after gRPC's
+  // default back-off of a second or more.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 50);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
   if (!endpoint.tcp.empty()) {
     target_ = endpoint.tcp;
-    channel_ = grpc::CreateChannel(target_, grpc::experimental::LocalCredentials(LOCAL_TCP));
+    channel_ =
+        grpc::CreateCustomChannel(target_, grpc::experimental::LocalCredentials(LOCAL_TCP), args);
   } else {
     target_ = "unix:" + endpoint.socket;
-    channel_ = grpc::CreateChannel(target_, grpc::experimental::LocalCredentials(UDS));
+    channel_ = grpc::CreateCustomChannel(target_, grpc::experimental::LocalCredentials(UDS), args);
   }
   control_ = chair::v1::ChairControl::NewStub(channel_);
   bench_ = chair::v1::SimBench::NewStub(channel_);
@@ -27,10 +34,23 @@ std::unique_ptr<grpc::ClientContext> ControlClient::call_context(std::chrono::se
 }
 
 std::string describe(const grpc::Status& status) {
-  static const char* kNames[] = {"OK", "CANCELLED", "UNKNOWN", "INVALID_ARGUMENT", "DEADLINE_EXCEEDED",
-                                 "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
-                                 "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE", "UNIMPLEMENTED",
-                                 "INTERNAL", "UNAVAILABLE", "DATA_LOSS", "UNAUTHENTICATED"};
+  static const char* kNames[] = {"OK",
+                                 "CANCELLED",
+                                 "UNKNOWN",
+                                 "INVALID_ARGUMENT",
+                                 "DEADLINE_EXCEEDED",
+                                 "NOT_FOUND",
+                                 "ALREADY_EXISTS",
+                                 "PERMISSION_DENIED",
+                                 "RESOURCE_EXHAUSTED",
+                                 "FAILED_PRECONDITION",
+                                 "ABORTED",
+                                 "OUT_OF_RANGE",
+                                 "UNIMPLEMENTED",
+                                 "INTERNAL",
+                                 "UNAVAILABLE",
+                                 "DATA_LOSS",
+                                 "UNAUTHENTICATED"};
   const auto code = static_cast<int>(status.error_code());
   const char* name = code >= 0 && code < 17 ? kNames[code] : "?";
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {

@@ -27,7 +27,8 @@ class ControlClient {
   chair::v1::ChairControl::Stub& control() { return *control_; }
   chair::v1::SimBench::Stub& bench() { return *bench_; }
   // A context with a deadline, for unary calls.
-  static std::unique_ptr<grpc::ClientContext> call_context(std::chrono::seconds deadline = std::chrono::seconds(30));
+  static std::unique_ptr<grpc::ClientContext> call_context(
+      std::chrono::seconds deadline = std::chrono::seconds(30));
   const std::string& target() const { return target_; }
 
  private:

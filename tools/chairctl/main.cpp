@@ -1,8 +1,8 @@
 // chairctl: the command-line client of chaird, and the offline program tools.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "config/daemon_config.hpp"
@@ -71,10 +71,13 @@ int main(int argc, char** argv) {
   start->add_option("program", program_id, "program id (see `chairctl programs`)")->required();
   start->add_option("--intensity", intensity, "scale every step's intensity (0.2..1.5)");
   start->add_option("--speed", speed, "scale every step's tempo (0.5..1.5)");
-  start->add_option("--shoulder-mm", shoulder_mm, "body scan: shoulder line, mm from the top of the track");
+  start->add_option("--shoulder-mm", shoulder_mm,
+                    "body scan: shoulder line, mm from the top of the track");
   start->add_option("--height-cm", height_cm, "body scan: the sitter's height");
-  start->add_option("--shoulder-offset", shoulder_offset, "manual shoulder correction, mm (+ = lower)");
-  start->add_option("--condition", conditions, "a health condition the sitter reported (repeatable)");
+  start->add_option("--shoulder-offset", shoulder_offset,
+                    "manual shoulder correction, mm (+ = lower)");
+  start->add_option("--condition", conditions,
+                    "a health condition the sitter reported (repeatable)");
   start->add_flag("--watch", start_watch, "print progress until the session ends");
 
   auto* watch_cmd = app.add_subcommand("watch", "print live progress");
@@ -98,7 +101,8 @@ int main(int argc, char** argv) {
   auto add_offline_options = [&](CLI::App* cmd) {
     cmd->add_option("--chair", setup.chair_path, "chair profile")->capture_default_str();
     cmd->add_option("--plugins", setup.plugin_dirs, "plugin directories")->capture_default_str();
-    cmd->add_option("--library", setup.library_dirs, "directories include_program looks in")->capture_default_str();
+    cmd->add_option("--library", setup.library_dirs, "directories include_program looks in")
+        ->capture_default_str();
   };
   auto* lint = app.add_subcommand("lint", "check program files and report every problem");
   std::vector<std::string> lint_files;
@@ -120,8 +124,8 @@ int main(int argc, char** argv) {
     chaird::PlanOptions options;
     if (intensity != 0) options.scaling.intensity_scale = intensity;
     if (speed != 0) options.scaling.speed_scale = speed;
-    return run_plan(setup, plan_file, plan_json ? PlanFormat::kJson : PlanFormat::kTable, options, std::cout,
-                    std::cerr);
+    return run_plan(setup, plan_file, plan_json ? PlanFormat::kJson : PlanFormat::kTable, options,
+                    std::cout, std::cerr);
   }
 
   ControlClient client(endpoint);
@@ -138,29 +142,33 @@ int main(int argc, char** argv) {
       const auto& m = p.metadata();
       std::string focus;
       for (const auto& f : m.focus_areas()) focus += (focus.empty() ? "" : ",") + f;
-      std::cout << fmt::format("{:<26} {:>5}  {:<9} {:<34} {}\n", m.id(), mmss(p.planned_duration_ms()),
-                               chair::v1::IntensityClass_Name(m.intensity_class()), m.name(), focus);
+      std::cout << fmt::format(
+          "{:<26} {:>5}  {:<9} {:<34} {}\n", m.id(), mmss(p.planned_duration_ms()),
+          chair::v1::IntensityClass_Name(m.intensity_class()), m.name(), focus);
     }
     return kExitOk;
   }
   if (techniques->parsed()) {
     chair::v1::ListTechniquesResponse response;
-    auto status = client.control().ListTechniques(ControlClient::call_context().get(), {}, &response);
+    auto status =
+        client.control().ListTechniques(ControlClient::call_context().get(), {}, &response);
     if (!status.ok()) return report(status);
     for (const auto& t : response.techniques()) {
-      std::cout << fmt::format("{} {}  ({:.0f}..{:.0f} cpm, default {:.0f}): {}\n", t.name(), t.version(),
-                               t.tempo().min_cpm(), t.tempo().max_cpm(), t.tempo().default_cpm(), t.summary());
+      std::cout << fmt::format("{} {}  ({:.0f}..{:.0f} cpm, default {:.0f}): {}\n", t.name(),
+                               t.version(), t.tempo().min_cpm(), t.tempo().max_cpm(),
+                               t.tempo().default_cpm(), t.summary());
       for (const auto& p : t.params()) {
         std::string range;
         if (p.type() == chair::v1::NUMBER || p.type() == chair::v1::INTEGER) {
-          range = fmt::format("{}..{} {} (default {})", p.min(), p.max(), p.unit(), p.default_number());
+          range =
+              fmt::format("{}..{} {} (default {})", p.min(), p.max(), p.unit(), p.default_number());
         } else if (p.type() == chair::v1::CHOICE) {
           range = fmt::format("{} (default {})", fmt::join(p.choices(), "|"), p.default_choice());
         } else {
           range = fmt::format("true|false (default {})", p.default_flag());
         }
-        std::cout << fmt::format("    {:<16} {:<8} {}  {}\n", p.name(), chair::v1::ParamType_Name(p.type()), range,
-                                 p.summary());
+        std::cout << fmt::format("    {:<16} {:<8} {}  {}\n", p.name(),
+                                 chair::v1::ParamType_Name(p.type()), range, p.summary());
       }
     }
     return kExitOk;
@@ -174,7 +182,8 @@ int main(int argc, char** argv) {
     start_request.set_shoulder_offset_mm(shoulder_offset);
     for (const auto& c : conditions) start_request.add_health_conditions(c);
     chair::v1::StartSessionResponse response;
-    auto status = client.control().StartSession(ControlClient::call_context().get(), start_request, &response);
+    auto status = client.control().StartSession(ControlClient::call_context().get(), start_request,
+                                                &response);
     if (!status.ok()) return report(status);
     std::cout << "started " << response.session_id() << " (" << program_id << ", "
               << mmss(response.planned_duration_ms()) << ")" << std::endl;
@@ -193,7 +202,8 @@ int main(int argc, char** argv) {
     chair::v1::EmergencyStopRequest request;
     request.set_reason(estop_reason);
     chair::v1::EmergencyStopResponse response;
-    auto status = client.control().EmergencyStop(ControlClient::call_context().get(), request, &response);
+    auto status =
+        client.control().EmergencyStop(ControlClient::call_context().get(), request, &response);
     if (!status.ok()) return report(status);
     std::cout << chair::v1::SessionState_Name(response.state()) << std::endl;
     return kExitOk;
@@ -209,8 +219,8 @@ int main(int argc, char** argv) {
     chair::v1::AdvanceClockRequest request;
     request.set_duration_ms(advance_ms);
     chair::v1::AdvanceClockResponse response;
-    auto status = client.bench().AdvanceClock(ControlClient::call_context(std::chrono::seconds(300)).get(), request,
-                                              &response);
+    auto status = client.bench().AdvanceClock(
+        ControlClient::call_context(std::chrono::seconds(300)).get(), request, &response);
     if (!status.ok()) return report(status);
     std::cout << "chair time " << response.chair_time_ms() << " ms" << std::endl;
     return kExitOk;

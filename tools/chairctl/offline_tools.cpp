@@ -21,7 +21,8 @@ struct Loaded {
   ProgramCheckContext context;
 };
 
-bool load(const OfflineSetup& setup, const std::vector<std::string>& files, Loaded& l, std::ostream& err) {
+bool load(const OfflineSetup& setup, const std::vector<std::string>& files, Loaded& l,
+          std::ostream& err) {
   auto chair = ChairModel::load(setup.chair_path);
   if (!chair) {
     err << chair.error().to_string();
@@ -29,14 +30,16 @@ bool load(const OfflineSetup& setup, const std::vector<std::string>& files, Load
   }
   l.chair = *chair;
   Diagnostics refusals;
-  l.catalog = std::make_shared<const TechniqueCatalog>(TechniqueCatalog::load(setup.plugin_dirs, refusals));
+  l.catalog =
+      std::make_shared<const TechniqueCatalog>(TechniqueCatalog::load(setup.plugin_dirs, refusals));
   for (const auto& d : refusals.items()) err << "note: " << d.to_string() << '\n';
   l.governor = std::make_unique<SafetyGovernor>(l.chair, SessionLimits{});
 
   // Programs that include_program may name: every program in the library directories and in
   // the directories of the files being checked.
   std::set<std::string> dirs(setup.library_dirs.begin(), setup.library_dirs.end());
-  for (const auto& f : files) dirs.insert(fs::path(f).parent_path().empty() ? "." : fs::path(f).parent_path().string());
+  for (const auto& f : files)
+    dirs.insert(fs::path(f).parent_path().empty() ? "." : fs::path(f).parent_path().string());
   auto programs = std::make_shared<std::map<std::string, ProgramRef>>();
   for (const auto& dir : dirs) {
     std::error_code ec;
@@ -58,7 +61,8 @@ bool load(const OfflineSetup& setup, const std::vector<std::string>& files, Load
 
 }  // namespace
 
-int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, std::ostream& out,
+             std::ostream& err) {
   Loaded l;
   if (!load(setup, files, l, err)) return 2;
   std::size_t errors = 0;
@@ -79,12 +83,13 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
     warnings += d.items().size() - d.error_count();
     if (d.has_errors()) ++bad_files;
   }
-  err << "lint: " << files.size() << " file(s), " << errors << " error(s), " << warnings << " warning(s)\n";
+  err << "lint: " << files.size() << " file(s), " << errors << " error(s), " << warnings
+      << " warning(s)\n";
   return bad_files > 0 ? 1 : 0;
 }
 
-int run_plan(const OfflineSetup& setup, const std::string& file, PlanFormat format, const PlanOptions& options,
-             std::ostream& out, std::ostream& err) {
+int run_plan(const OfflineSetup& setup, const std::string& file, PlanFormat format,
+             const PlanOptions& options, std::ostream& out, std::ostream& err) {
   Loaded l;
   if (!load(setup, {file}, l, err)) return 2;
   auto program = read_program_file(file);
@@ -99,7 +104,8 @@ int run_plan(const OfflineSetup& setup, const std::string& file, PlanFormat form
   }
   for (const auto& a : checked->governed->adaptations()) err << "governor: " << a << '\n';
   const Timeline& tl = checked->governed->timeline();
-  out << (format == PlanFormat::kJson ? format_timeline_json(tl, *l.chair) : format_timeline_table(tl, *l.chair));
+  out << (format == PlanFormat::kJson ? format_timeline_json(tl, *l.chair)
+                                      : format_timeline_table(tl, *l.chair));
   return 0;
 }
 

@@ -1,0 +1,207 @@
+// The control API's answers to bad and awkward requests: the right gRPC status, a message a
+// kiosk can show, and no actuator moving.
+#include <gmock/gmock.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "daemon_process.hpp"
+#include "test_support.hpp"
+
+namespace chaird::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string fixture_programs() {
+  return source_dir() + "/tests/integration/programs";
+}
+
+// True when no actuator target in the trace ever left its value in the first row.
+bool nothing_moved(const Trace& trace) {
+  for (const auto& column : trace.columns_starting("")) {
+    if (column.find('.') == std::string::npos && column.rfind("recline", 0) != 0 &&
+        column.rfind("foot_roller", 0) != 0) {
+      continue;  // not an actuator column
+    }
+    const std::string target = column + ".target";
+    if (!trace.has(target)) continue;
+    for (std::size_t r = 1; r < trace.size(); ++r) {
+      if (trace.number(r, target) != trace.number(0, target)) return false;
+    }
+  }
+  return true;
+}
+
+TEST(Api, ListsProgramsAndTechniques) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  grpc::ClientContext c1;
+  chair::v1::ListProgramsResponse programs;
+  ASSERT_TRUE(daemon.control().ListPrograms(&c1, {}, &programs).ok());
+  ASSERT_EQ(programs.programs_size(), 1);
+  EXPECT_EQ(programs.programs(0).metadata().id(), "e2e_full");
+  EXPECT_EQ(programs.programs(0).planned_duration_ms(), 180000);
+  EXPECT_GT(programs.programs(0).step_count(), 0u);
+
+  grpc::ClientContext c2;
+  chair::v1::ListTechniquesResponse techniques;
+  ASSERT_TRUE(daemon.control().ListTechniques(&c2, {}, &techniques).ok());
+  bool has_shiatsu = false;
+  for (const auto& t : techniques.techniques()) {
+    EXPECT_FALSE(t.summary().empty()) << t.name();
+    EXPECT_FALSE(t.actuators().empty()) << t.name();
+    EXPECT_GT(t.tempo().max_cpm(), 0.0) << t.name();
+    if (t.name() == "shiatsu") {
+      has_shiatsu = true;
+      EXPECT_FALSE(t.params().empty());
+      EXPECT_NE(t.library_path().find("shiatsu.so"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(has_shiatsu);
+}
+
+TEST(Api, RefusalsGetTheRightStatusAndMoveNothing) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+
+  auto unknown = daemon.start("no_such_program");
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_THAT(unknown.error_message(), HasSubstr("no_such_program"));
+
+  chair::v1::StartSessionRequest bad;
+  bad.set_intensity_scale(3.0);
+  EXPECT_EQ(daemon.start("e2e_full", nullptr, &bad).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  bad.Clear();
+  bad.add_health_conditions("broken_heart");
+  auto condition = daemon.start("e2e_full", nullptr, &bad);
+  EXPECT_EQ(condition.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(condition.error_message(), HasSubstr("unknown health condition 'broken_heart'"));
+  bad.Clear();
+  bad.mutable_body_scan()->set_shoulder_mm(5000);
+  EXPECT_EQ(daemon.start("e2e_full", nullptr, &bad).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  bad.Clear();
+  bad.mutable_body_scan()->set_height_cm(120);
+  auto short_sitter = daemon.start("e2e_full", nullptr, &bad);
+  EXPECT_EQ(short_sitter.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(short_sitter.error_message(), HasSubstr("fits sitters from 150 to 195 cm"));
+  EXPECT_EQ(daemon.start("").error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+
+  // Health screening: the program lists thrombosis among its contraindications.
+  bad.Clear();
+  bad.add_health_conditions("thrombosis");
+  auto screened = daemon.start("e2e_full", nullptr, &bad);
+  EXPECT_EQ(screened.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(screened.error_message(), HasSubstr("not suitable for people with: thrombosis"));
+
+  daemon.advance(5000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  EXPECT_EQ(daemon.terminate(), 0);
+  EXPECT_TRUE(nothing_moved(Trace::read(daemon.trace_path())));
+}
+
+TEST(Api, ASecondStartWhileASessionRunsFailsItsPrecondition) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionResponse first;
+  ASSERT_TRUE(daemon.start("e2e_full", &first).ok());
+  daemon.advance(2000);
+  auto second = daemon.start("e2e_full");
+  EXPECT_EQ(second.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(second.error_message(), HasSubstr("already running"));
+  const auto status = daemon.status();
+  EXPECT_EQ(status.state(), chair::v1::RUNNING);
+  EXPECT_EQ(status.session_id(), first.session_id());  // the first session goes on
+}
+
+TEST(Api, WatchingAnUnknownSessionIsNotFound) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  grpc::ClientContext context;
+  chair::v1::WatchSessionRequest request;
+  request.set_session_id("session-42");
+  auto reader = daemon.control().WatchSession(&context, request);
+  chair::v1::SessionStatus s;
+  EXPECT_FALSE(reader->Read(&s));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(Api, AdvanceClockNeedsAManualClock) {
+  DaemonProcess daemon(with_programs({fixture_programs()}, "virtual"));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::AdvanceClockRequest request;
+  request.set_duration_ms(1000);
+  chair::v1::AdvanceClockResponse response;
+  grpc::ClientContext context;
+  EXPECT_EQ(daemon.bench().AdvanceClock(&context, request, &response).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+}
+
+TEST(Api, ServesTheStandardHealthService) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  // grpc.health.v1.Health/Check with an empty request; SERVING is field 1 = 1 (bytes 08 01).
+  grpc::GenericStub stub(daemon.channel());
+  grpc::ClientContext context;
+  grpc::CompletionQueue cq;
+  grpc::ByteBuffer request;
+  grpc::ByteBuffer response;
+  grpc::Slice empty;
+  request = grpc::ByteBuffer(&empty, 1);
+  auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, &cq);
+  call->StartCall();
+  grpc::Status status;
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  ASSERT_TRUE(cq.Next(&tag, &ok));
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+TEST(Api, RefusedProgramFilesAndPluginsLeaveTheRestWorking) {
+  const std::string programs = make_temp_dir("programs");
+  std::filesystem::copy_file(fixture_programs() + "/e2e_full.textproto",
+                             programs + "/e2e_full.textproto");
+  std::ofstream(programs + "/broken.textproto")
+      << "metadata { id: \"broken\" name: \"Broken\" }\nphases {\n  kind: MAIN\n  tracks { items { "
+         "step { technique: \"shiatsu\" zone: \"lumbar\" duration_ms: -5 } } }\n}\n";
+  std::ofstream(programs + "/syntax.textproto") << "metadata { id: \"syntax\" \n phases { kind: \n";
+  const std::string plugins = make_temp_dir("plugins");
+  ::chmod(plugins.c_str(), 0755);
+  for (const char* name : {"shiatsu", "acupressure", "heat", "thai_stretch"}) {
+    const auto to = plugins + "/" + name + ".so";
+    std::filesystem::copy_file(plugin_dir() + "/" + name + ".so", to);
+    ::chmod(to.c_str(), 0755);
+  }
+  std::ofstream(plugins + "/junk.so") << "junk";
+  ::chmod((plugins + "/junk.so").c_str(), 0644);
+
+  DaemonOptions options = with_programs({programs});
+  options.plugin_dirs = {plugins};
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const std::string log = daemon.log();
+  EXPECT_THAT(log, HasSubstr("broken.textproto:4:"));
+  EXPECT_THAT(log, HasSubstr("duration_ms must be positive"));
+  EXPECT_THAT(log, HasSubstr("syntax.textproto:"));
+  EXPECT_THAT(log, HasSubstr("junk.so"));
+  grpc::ClientContext context;
+  chair::v1::ListProgramsResponse listed;
+  ASSERT_TRUE(daemon.control().ListPrograms(&context, {}, &listed).ok());
+  ASSERT_EQ(listed.programs_size(), 1);
+  EXPECT_EQ(listed.programs(0).metadata().id(), "e2e_full");
+  EXPECT_TRUE(daemon.start("e2e_full").ok());
+}
+
+}  // namespace
+}  // namespace chaird::test

@@ -1,0 +1,128 @@
+// chairctl as a user runs it: offline lint and plan on files, and commands against chaird.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <fstream>
+
+#include "daemon_process.hpp"
+#include "test_support.hpp"
+
+namespace chaird::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+CliRun chairctl(const std::string& args) {
+  const std::string command = chairctl_binary() + " " + args + " 2>&1";
+  CliRun run;
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return run;
+  std::array<char, 4096> buffer{};
+  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe))
+    run.output.append(buffer.data(), n);
+  const int status = pclose(pipe);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return run;
+}
+
+std::string offline_flags() {
+  return " --chair " + reference_chair_path() + " --plugins " + plugin_dir() + " --library " +
+         source_dir() + "/tests/integration/programs";
+}
+
+TEST(Chairctl, LintReportsEveryProblemAtFileLineColumnAndFails) {
+  const std::string dir = make_temp_dir("lint");
+  const std::string file = dir + "/bad.textproto";
+  std::ofstream(file)
+      << "metadata { id: \"bad\" name: \"Bad\" contraindications: \"hiccups\" }\n"
+         "phases {\n"
+         "  kind: MAIN\n"
+         "  tracks {\n"
+         "    items { step { technique: \"tickle\" zone: \"lumbar\" duration_ms: 1000 } }\n"
+         "    items { step { technique: \"shiatsu\" zone: \"tail\" duration_ms: 1000 } }\n"
+         "    items { step { technique: \"shiatsu\" zone: \"calves\" duration_ms: 0 } }\n"
+         "    items { step { technique: \"shiatsu\" zone: \"lumbar\" duration_ms: 9000\n"
+         "                   params { name: \"points\" integer: 99 } } }\n"
+         "  }\n"
+         "}\n";
+  const CliRun run = chairctl("lint " + file + offline_flags());
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr(file + ":1:"));
+  EXPECT_THAT(run.output, HasSubstr("unknown health condition 'hiccups'"));
+  EXPECT_THAT(run.output, HasSubstr(file + ":5:"));
+  EXPECT_THAT(run.output, HasSubstr("unknown technique 'tickle'"));
+  EXPECT_THAT(run.output, HasSubstr(file + ":6:"));
+  EXPECT_THAT(run.output, HasSubstr("unknown zone 'tail'"));
+  EXPECT_THAT(run.output, HasSubstr(file + ":7:"));
+  EXPECT_THAT(run.output, HasSubstr("duration_ms must be positive"));
+  EXPECT_THAT(run.output, HasSubstr(file + ":9:"));
+  EXPECT_THAT(run.output, HasSubstr("points 99 is outside 2..12"));
+}
+
+TEST(Chairctl, LintPointsAtASyntaxError) {
+  const std::string dir = make_temp_dir("syntax");
+  const std::string file = dir + "/syntax.textproto";
+  std::ofstream(file) << "metadata {\n  id: \"x\"\n  name: \"X\"\n  total_duration_ms: soon\n}\n";
+  const CliRun run = chairctl("lint " + file + offline_flags());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr(file + ":4:22: error:"));
+  EXPECT_THAT(run.output, HasSubstr("integer"));
+}
+
+TEST(Chairctl, LintAcceptsAGoodProgram) {
+  const CliRun run = chairctl("lint " + source_dir() +
+                              "/tests/integration/programs/e2e_full.textproto" + offline_flags());
+  EXPECT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("0 error(s)"));
+}
+
+TEST(Chairctl, PlanPrintsTheTimelineAsATableOrJson) {
+  const std::string file = source_dir() + "/tests/integration/programs/e2e_full.textproto";
+  const CliRun table = chairctl("plan " + file + offline_flags());
+  EXPECT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_THAT(table.output, HasSubstr("program e2e_full"));
+  EXPECT_THAT(table.output, HasSubstr("roller.position"));
+  EXPECT_THAT(table.output, HasSubstr("e2e_full.textproto:"));
+  const CliRun json = chairctl("plan --json " + file + offline_flags());
+  EXPECT_EQ(json.exit_code, 0) << json.output;
+  EXPECT_THAT(json.output, HasSubstr("\"program_id\":\"e2e_full\""));
+  EXPECT_THAT(json.output, HasSubstr("\"commands\":[{"));
+}
+
+TEST(Chairctl, TalksToChaird) {
+  DaemonProcess daemon(with_programs({source_dir() + "/tests/integration/programs"}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const std::string socket = " --socket " + daemon.socket() + " ";
+  const CliRun programs = chairctl(socket + "programs");
+  EXPECT_EQ(programs.exit_code, 0) << programs.output;
+  EXPECT_THAT(programs.output, HasSubstr("e2e_full"));
+  EXPECT_THAT(programs.output, HasSubstr("03:00"));
+  const CliRun techniques = chairctl(socket + "techniques");
+  EXPECT_THAT(techniques.output, HasSubstr("shiatsu"));
+  const CliRun unknown = chairctl(socket + "start nothing_like_it");
+  EXPECT_EQ(unknown.exit_code, 1);
+  EXPECT_THAT(unknown.output, HasSubstr("NOT_FOUND"));
+  const CliRun started = chairctl(socket + "start e2e_full");
+  EXPECT_EQ(started.exit_code, 0) << started.output;
+  EXPECT_THAT(started.output, HasSubstr("started session-1"));
+  EXPECT_EQ(chairctl(socket + "advance 30000").exit_code, 0);
+  const CliRun estop = chairctl(socket + "estop --reason test");
+  EXPECT_THAT(estop.output, HasSubstr("EMERGENCY_STOPPED"));
+  const CliRun reset = chairctl(socket + "reset");
+  EXPECT_THAT(reset.output, HasSubstr("IDLE"));
+  EXPECT_EQ(daemon.terminate(), 0);
+  const CliRun gone = chairctl(socket + "programs");
+  EXPECT_EQ(gone.exit_code, 2);
+  EXPECT_THAT(gone.output, HasSubstr("not reachable"));
+}
+
+}  // namespace
+}  // namespace chaird::test

@@ -1,0 +1,200 @@
+#include "daemon_process.hpp"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+
+#include "test_support.hpp"
+
+extern char** environ;
+
+namespace chaird::test {
+
+DaemonProcess::DaemonProcess(DaemonOptions options) {
+  dir_ = make_temp_dir("daemon");
+  socket_ = dir_ + "/chaird.sock";
+  trace_ = dir_ + "/trace.csv";
+  log_path_ = dir_ + "/chaird.log";
+  std::vector<std::string> argv_strings = {chaird_binary(), "--socket",    socket_,
+                                           "--clock",       options.clock, "--trace",
+                                           trace_,          "--chair",     reference_chair_path()};
+  if (options.program_dirs.empty()) options.program_dirs = {source_dir() + "/sequences/programs"};
+  for (const auto& d : options.program_dirs)
+    argv_strings.insert(argv_strings.end(), {"--programs", d});
+  if (options.plugin_dirs.empty()) options.plugin_dirs = {plugin_dir()};
+  for (const auto& d : options.plugin_dirs)
+    argv_strings.insert(argv_strings.end(), {"--plugins", d});
+  argv_strings.insert(argv_strings.end(), options.extra_args.begin(), options.extra_args.end());
+
+  std::vector<char*> argv;
+  for (auto& a : argv_strings) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path_.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) {
+    ADD_FAILURE() << "cannot start " << argv[0] << ": " << rc;
+    pid_ = -1;
+    return;
+  }
+
+  // chaird may not have created its socket yet: retry quickly instead of gRPC's default 1 s+.
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
+  channel_ =
+      grpc::CreateCustomChannel("unix:" + socket_, grpc::experimental::LocalCredentials(UDS), args);
+  control_ = chair::v1::ChairControl::NewStub(channel_);
+  bench_ = chair::v1::SimBench::NewStub(channel_);
+  // Wait until it answers, giving up at once if it exits (a refused configuration, say).
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < give_up && running()) {
+    if (channel_->WaitForConnected(std::chrono::system_clock::now() +
+                                   std::chrono::milliseconds(250))) {
+      ready_ = true;
+      break;
+    }
+  }
+}
+
+DaemonProcess::~DaemonProcess() {
+  if (pid_ > 0) terminate();
+}
+
+bool DaemonProcess::running() const {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  return waitpid(pid_, &status, WNOHANG) == 0;
+}
+
+int DaemonProcess::terminate() {
+  if (pid_ <= 0) return -1;
+  kill(pid_, SIGTERM);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string DaemonProcess::log() const {
+  std::ifstream in(log_path_);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+grpc::Status DaemonProcess::start(const std::string& program_id,
+                                  chair::v1::StartSessionResponse* response,
+                                  const chair::v1::StartSessionRequest* base) {
+  chair::v1::StartSessionRequest request;
+  if (base != nullptr) request = *base;
+  request.set_program_id(program_id);
+  chair::v1::StartSessionResponse ignored;
+  grpc::ClientContext context;
+  return control_->StartSession(&context, request, response != nullptr ? response : &ignored);
+}
+
+void DaemonProcess::advance(std::int64_t ms) {
+  chair::v1::AdvanceClockRequest request;
+  request.set_duration_ms(ms);
+  chair::v1::AdvanceClockResponse response;
+  grpc::ClientContext context;
+  const auto status = bench_->AdvanceClock(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
+chair::v1::SessionStatus DaemonProcess::status() {
+  grpc::ClientContext context;
+  auto reader = control_->WatchSession(&context, {});
+  chair::v1::SessionStatus s;
+  EXPECT_TRUE(reader->Read(&s));
+  context.TryCancel();
+  (void)reader->Finish();
+  return s;
+}
+
+namespace {
+
+std::vector<std::string> split_csv(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cell;
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cell += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cell += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      out.push_back(cell);
+      cell.clear();
+    } else {
+      cell += c;
+    }
+  }
+  out.push_back(cell);
+  return out;
+}
+
+}  // namespace
+
+Trace Trace::read(const std::string& path) {
+  Trace t;
+  std::ifstream in(path);
+  std::string line;
+  if (std::getline(in, line)) t.header_ = split_csv(line);
+  while (std::getline(in, line)) t.rows_.push_back(split_csv(line));
+  return t;
+}
+
+bool Trace::has(const std::string& column) const {
+  return std::find(header_.begin(), header_.end(), column) != header_.end();
+}
+
+const std::string& Trace::text(std::size_t row, const std::string& column) const {
+  const auto it = std::find(header_.begin(), header_.end(), column);
+  if (it == header_.end()) throw std::out_of_range("no column " + column);
+  return rows_.at(row).at(static_cast<std::size_t>(it - header_.begin()));
+}
+
+double Trace::number(std::size_t row, const std::string& column) const {
+  return std::stod(text(row, column));
+}
+
+std::vector<std::string> Trace::columns_starting(const std::string& prefix) const {
+  std::vector<std::string> out;
+  for (const auto& h : header_) {
+    if (h.rfind(prefix, 0) == 0 && h.find(".target") == std::string::npos) out.push_back(h);
+  }
+  return out;
+}
+
+std::size_t Trace::row_at(const std::string& session_id, std::int64_t elapsed_ms) const {
+  for (std::size_t r = 0; r < rows_.size(); ++r) {
+    if (text(r, "session_id") == session_id && text(r, "state") == "RUNNING" &&
+        number(r, "elapsed_ms") >= static_cast<double>(elapsed_ms)) {
+      return r;
+    }
+  }
+  return rows_.size();
+}
+
+}  // namespace chaird::test

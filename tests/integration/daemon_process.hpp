@@ -1,0 +1,90 @@
+// The real chaird binary, started as its own process on the simulated chair, and the gRPC
+// stubs to talk to it over its Unix socket. The clock is MANUAL unless a test says otherwise,
+// so time moves only when the test advances it: no sleeps, no races with real time.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+#include <sys/types.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "chair/v1/control.grpc.pb.h"
+
+namespace chaird::test {
+
+struct DaemonOptions {
+  std::string clock = "manual";
+  std::vector<std::string> program_dirs;  // empty: the shipped programs
+  std::vector<std::string> plugin_dirs;   // empty: the shipped plugins
+  std::vector<std::string> extra_args;
+};
+
+// The options for a daemon on the given program directories (and clock).
+inline DaemonOptions with_programs(std::vector<std::string> dirs, std::string clock = "manual") {
+  DaemonOptions options;
+  options.clock = std::move(clock);
+  options.program_dirs = std::move(dirs);
+  return options;
+}
+
+class DaemonProcess {
+ public:
+  explicit DaemonProcess(DaemonOptions options = {});
+  ~DaemonProcess();
+  DaemonProcess(const DaemonProcess&) = delete;
+  DaemonProcess& operator=(const DaemonProcess&) = delete;
+
+  // True once chaird answers on its socket; false if it exited or never answered.
+  bool ready() const { return ready_; }
+  // SIGTERM, then waits; returns the exit status (-1 if it was killed by a signal).
+  int terminate();
+  bool running() const;
+
+  const std::string& dir() const { return dir_; }
+  const std::string& socket() const { return socket_; }
+  const std::string& trace_path() const { return trace_; }
+  std::string log() const;
+
+  chair::v1::ChairControl::Stub& control() { return *control_; }
+  chair::v1::SimBench::Stub& bench() { return *bench_; }
+  std::shared_ptr<grpc::Channel> channel() { return channel_; }
+
+  // Helpers for the common calls; they fail the test on a transport error.
+  grpc::Status start(const std::string& program_id,
+                     chair::v1::StartSessionResponse* response = nullptr,
+                     const chair::v1::StartSessionRequest* base = nullptr);
+  void advance(std::int64_t ms);
+  chair::v1::SessionStatus status();  // the current status (first message of a watch)
+
+ private:
+  std::string dir_;
+  std::string socket_;
+  std::string trace_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  bool ready_ = false;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<chair::v1::ChairControl::Stub> control_;
+  std::unique_ptr<chair::v1::SimBench::Stub> bench_;
+};
+
+// A simulated chair's CSV trace.
+class Trace {
+ public:
+  static Trace read(const std::string& path);
+  std::size_t size() const { return rows_.size(); }
+  bool has(const std::string& column) const;
+  double number(std::size_t row, const std::string& column) const;
+  const std::string& text(std::size_t row, const std::string& column) const;
+  std::vector<std::string> columns_starting(const std::string& prefix) const;
+  // The first row at or after chair time t_ms in session session_id.
+  std::size_t row_at(const std::string& session_id, std::int64_t elapsed_ms) const;
+
+ private:
+  std::vector<std::string> header_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+}  // namespace chaird::test
