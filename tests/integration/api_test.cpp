@@ -1,9 +1,13 @@
 // The control API's answers to bad and awkward requests: the right gRPC status, a message a
 // kiosk can show, and no actuator moving.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -166,6 +170,84 @@ TEST(Api, ServesTheStandardHealthService) {
   std::string bytes;
   for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+// One generic call on a raw gRPC method: request bytes in, response bytes out.
+std::string generic_bidi_once(std::shared_ptr<grpc::Channel> channel, const std::string& method,
+                              const std::string& request_bytes, grpc::Status& status) {
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  grpc::CompletionQueue cq;
+  void* tag = nullptr;
+  bool ok = false;
+  auto call = stub.PrepareCall(&context, method, &cq);
+  call->StartCall(reinterpret_cast<void*>(1));
+  cq.Next(&tag, &ok);
+  grpc::Slice slice(request_bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  call->Write(request, reinterpret_cast<void*>(2));
+  cq.Next(&tag, &ok);
+  call->WritesDone(reinterpret_cast<void*>(3));
+  cq.Next(&tag, &ok);
+  grpc::ByteBuffer response;
+  call->Read(&response, reinterpret_cast<void*>(4));
+  cq.Next(&tag, &ok);
+  call->Finish(&status, reinterpret_cast<void*>(5));
+  cq.Next(&tag, &ok);
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (response.Dump(&slices).ok()) {
+    for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  return bytes;
+}
+
+TEST(Api, ServesReflectionSoGenericToolsCanListTheServices) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  // ServerReflectionRequest { list_services: "" } is field 7, an empty string: bytes 3a 00.
+  grpc::Status status;
+  const std::string reply = generic_bidi_once(
+      daemon.channel(), "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+      std::string("\x3a\x00", 2), status);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_NE(reply.find("chair.v1.ChairControl"), std::string::npos);
+  EXPECT_NE(reply.find("chair.v1.SimBench"), std::string::npos);
+  EXPECT_NE(reply.find("grpc.health.v1.Health"), std::string::npos);
+}
+
+int free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST(Api, ListensOnLoopbackTcpWhenAskedAndRefusesOtherAddresses) {
+  const std::string address = "127.0.0.1:" + std::to_string(free_loopback_port());
+  DaemonOptions options = with_programs({fixture_programs()});
+  options.extra_args = {"--tcp", address};
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  auto tcp = grpc::CreateChannel(address, grpc::experimental::LocalCredentials(LOCAL_TCP));
+  auto stub = chair::v1::ChairControl::NewStub(tcp);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  chair::v1::ListProgramsResponse programs;
+  ASSERT_TRUE(stub->ListPrograms(&context, {}, &programs).ok());
+  EXPECT_EQ(programs.programs_size(), 1);
+
+  DaemonOptions open = with_programs({fixture_programs()});
+  open.extra_args = {"--tcp", "0.0.0.0:50999"};
+  DaemonProcess refused(open);
+  EXPECT_FALSE(refused.ready());
+  EXPECT_EQ(refused.terminate(), 2);
+  EXPECT_THAT(refused.log(), HasSubstr("not a loopback address"));
 }
 
 TEST(Api, RefusedProgramFilesAndPluginsLeaveTheRestWorking) {

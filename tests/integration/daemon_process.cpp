@@ -72,19 +72,24 @@ DaemonProcess::~DaemonProcess() {
   if (pid_ > 0) terminate();
 }
 
-bool DaemonProcess::running() const {
+bool DaemonProcess::running() {
   if (pid_ <= 0) return false;
   int status = 0;
-  return waitpid(pid_, &status, WNOHANG) == 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return true;
+  // It exited on its own (a refused configuration, say): keep how.
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  pid_ = -1;
+  return false;
 }
 
 int DaemonProcess::terminate() {
-  if (pid_ <= 0) return -1;
+  if (pid_ <= 0) return exit_code_;
   kill(pid_, SIGTERM);
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return exit_code_;
 }
 
 std::string DaemonProcess::log() const {

@@ -38,9 +38,10 @@ class DaemonProcess {
 
   // True once chaird answers on its socket; false if it exited or never answered.
   bool ready() const { return ready_; }
-  // SIGTERM, then waits; returns the exit status (-1 if it was killed by a signal).
+  // SIGTERM, then waits; returns the exit code (-1 if it died of a signal). For a daemon that
+  // already exited on its own, returns how it exited.
   int terminate();
-  bool running() const;
+  bool running();
 
   const std::string& dir() const { return dir_; }
   const std::string& socket() const { return socket_; }
@@ -64,6 +65,7 @@ class DaemonProcess {
   std::string trace_;
   std::string log_path_;
   pid_t pid_ = -1;
+  int exit_code_ = -1;
   bool ready_ = false;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<chair::v1::ChairControl::Stub> control_;

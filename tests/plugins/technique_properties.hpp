@@ -25,6 +25,7 @@
 #include "chair/v1/chair_profile.pb.h"
 #include "planner/body_model.hpp"
 #include "plugin_host/plugin_library.hpp"
+#include "planner/step_context.hpp"
 #include "test_support.hpp"
 
 namespace chaird::test {
@@ -429,45 +430,36 @@ inline bool has_note(const StepPlan& s, std::string_view words) {
 
 class DirectCall {
  public:
-  DirectCall(const LoadedTechnique& t, const std::string& zone)
-      : technique_(t), chair_(reference_chair()) {
+  DirectCall(const LoadedTechnique& t, const std::string& zone) : chair_(reference_chair()) {
     auto body = BodyModel::resolve(*chair_, {});
     if (!body) throw std::runtime_error(body.error());
     body_ = *body;
     entry_ = chair_->home_values();
-    const ZoneSpec* z = chair_->zone(zone);
-    if (z == nullptr) throw std::runtime_error("no zone " + zone);
-    ctx_.zone.name = zone;
-    if (auto span = body_.span(zone); span && z->roller) {
-      ctx_.zone.on_track = true;
-      ctx_.zone.from_mm = span->from_mm;
-      ctx_.zone.to_mm = span->to_mm;
-    }
-    ctx_.zone.airbags = z->airbags;
-    ctx_.zone.heaters = z->heaters;
-    ctx_.zone.vibration = z->vibration;
-    ctx_.zone.foot_rollers = z->foot_rollers;
-    ctx_.body = body_.landmarks();
-    ctx_.actuators = chair_->plugin_view();
-    ctx_.entry = entry_;
-    ctx_.tempo_cpm = t.description.tempo.default_cpm;
-    for (const auto& p : t.description.params) {
-      ctx_.params.push_back({p.name, p.type, p.default_number, p.default_flag, p.default_choice});
-    }
+    Diagnostics d;
+    catalog_ = TechniqueCatalog::from({t}, d);
+    step_.set_technique(t.name);
+    step_.set_zone(zone);
+    step_.set_duration_ms(1000);
+    ExpandedStep expanded;
+    expanded.step = &step_;
+    expanded.name = "direct";
+    auto bound = StepBinder(*chair_, catalog_, body_).bind(expanded, {}, d);
+    if (!bound) throw std::runtime_error(d.to_string());
+    bound_ = std::move(*bound);
   }
 
   sdk::StepOutput generate(std::int64_t duration_ms, double intensity = 0.5) {
-    ctx_.duration_ms = duration_ms;
-    ctx_.intensity = intensity;
-    return technique_.technique->generate(ctx_);
+    bound_.intensity = intensity;
+    return bound_.technique->technique->generate(step_context(bound_, *chair_, body_, entry_, duration_ms));
   }
 
  private:
-  const LoadedTechnique& technique_;
   std::shared_ptr<const ChairModel> chair_;
   BodyModel body_;
   std::vector<double> entry_;
-  sdk::StepContext ctx_;
+  TechniqueCatalog catalog_;
+  chair::v1::Step step_;
+  BoundStep bound_;
 };
 
 // The start pose (what is set at 0 ms) does not depend on the step's length, the technique is

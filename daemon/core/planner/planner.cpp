@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "planner/motion_profile.hpp"
+#include "planner/step_context.hpp"
 
 namespace chaird {
 namespace {
@@ -64,7 +65,7 @@ class Generator {
   Result run(const BoundStep& step, int index, std::int64_t from_ms, std::int64_t to_ms,
              const std::vector<ActuatorIndex>* carried = nullptr) {
     const std::int64_t window_ms = to_ms - from_ms;
-    sdk::StepContext ctx = context(step, window_ms);
+    sdk::StepContext ctx = step_context(step, chair_, body_, value_, window_ms);
     auto generate = [&]() -> std::optional<sdk::StepOutput> {
       auto out = call(step, ctx);
       if (!out || !check(step, *out, ctx)) return std::nullopt;
@@ -106,42 +107,17 @@ class Generator {
   }
 
  private:
-  sdk::StepContext context(const BoundStep& step, std::int64_t duration_ms) const {
-    sdk::StepContext ctx;
-    ctx.step_name = step.expanded.name;
-    ctx.duration_ms = duration_ms;
-    ctx.intensity = step.intensity;
-    ctx.tempo_cpm = step.tempo_cpm;
-    ctx.zone.name = step.zone->name;
-    if (step.span) {
-      ctx.zone.on_track = true;
-      ctx.zone.from_mm = step.span->from_mm;
-      ctx.zone.to_mm = step.span->to_mm;
-    }
-    ctx.zone.airbags = step.zone->airbags;
-    ctx.zone.heaters = step.zone->heaters;
-    ctx.zone.vibration = step.zone->vibration;
-    ctx.zone.foot_rollers = step.zone->foot_rollers;
-    ctx.body = body_.landmarks();
-    ctx.actuators = chair_.plugin_view();
-    ctx.usable = step.allowed;
-    ctx.entry = value_;
-    ctx.params = step.params;
-    return ctx;
-  }
-
   std::optional<sdk::StepOutput> call(const BoundStep& step, const sdk::StepContext& ctx) {
-    const std::string what =
-        fmt::format("technique '{}' (step '{}')", step.technique->name, step.expanded.name);
+    auto what = [&] { return fmt::format("technique '{}' (step '{}')", step.technique->name, step.expanded.name); };
     std::optional<sdk::StepOutput> out;
     std::string failure;
-    if (watch_ != nullptr) watch_->enter(what);
+    if (watch_ != nullptr) watch_->enter(step.technique->name, step.expanded.name);
     try {
       out = step.technique->technique->generate(ctx);
     } catch (const std::exception& e) {
-      failure = fmt::format("{} failed: {}", what, e.what());
+      failure = fmt::format("{} failed: {}", what(), e.what());
     } catch (...) {
-      failure = fmt::format("{} threw a non-standard exception", what);
+      failure = fmt::format("{} threw a non-standard exception", what());
     }
     if (watch_ != nullptr) {
       if (std::string overrun = watch_->leave(); !overrun.empty() && failure.empty())
@@ -156,21 +132,23 @@ class Generator {
 
   // Everything a technique returns is checked before it can reach the chair.
   bool check(const BoundStep& step, const sdk::StepOutput& out, const sdk::StepContext& ctx) {
-    const std::string who =
-        fmt::format("technique '{}' (step '{}')", step.technique->name, step.expanded.name);
-    const SourceLocation where = step.expanded.where.self();
+    // Messages are built only for problems: this runs for every plugin call.
+    auto who = [&] { return fmt::format("technique '{}' (step '{}')", step.technique->name, step.expanded.name); };
+    auto where = [&] { return step.expanded.where.self(); };
     if (out.setpoints.size() > limits_.max_setpoints_per_step) {
-      d_.error(where, fmt::format("{} returned {} set points; the limit is {}", who,
-                                  out.setpoints.size(), limits_.max_setpoints_per_step));
+      d_.error(where(), fmt::format("{} returned {} set points; the limit is {}", who(),
+                                    out.setpoints.size(), limits_.max_setpoints_per_step));
       return false;
     }
     int problems = 0;
     auto problem = [&](std::string text) {
-      if (++problems <= kMaxProblemsPerStep) d_.error(where, fmt::format("{} {}", who, text));
+      if (++problems <= kMaxProblemsPerStep) d_.error(where(), fmt::format("{} {}", who(), text));
     };
     const auto n = static_cast<int>(chair_.actuator_count());
-    std::vector<double> last(value_);
-    std::vector<bool> touched(chair_.actuator_count(), false);
+    std::vector<double>& last = scratch_last_;
+    last = value_;
+    std::vector<std::uint8_t>& touched = scratch_touched_;
+    touched.assign(chair_.actuator_count(), 0);
     for (const auto& sp : out.setpoints) {
       if (sp.actuator < 0 || sp.actuator >= n) {
         problem(fmt::format("returned a set point for actuator #{}, which this chair does not have",
@@ -206,20 +184,20 @@ class Generator {
         continue;
       }
       last[static_cast<std::size_t>(sp.actuator)] = sp.value;
-      touched[static_cast<std::size_t>(sp.actuator)] = true;
+      touched[static_cast<std::size_t>(sp.actuator)] = 1;
     }
     if (problems == 0) {
       for (const auto& a : chair_.actuators()) {
         const auto i = static_cast<std::size_t>(a.index);
-        if (touched[i] && a.must_rest() && last[i] != a.safe_value) {
+        if (touched[i] != 0 && a.must_rest() && last[i] != a.safe_value) {
           problem(fmt::format("left {} at {} at the end of the step; it must end at {}", a.id,
                               format_value(last[i], a.unit), format_value(a.safe_value, a.unit)));
         }
       }
     }
     if (problems > kMaxProblemsPerStep) {
-      d_.error(where,
-               fmt::format("{}: {} more problems like these", who, problems - kMaxProblemsPerStep));
+      d_.error(where(),
+               fmt::format("{}: {} more problems like these", who(), problems - kMaxProblemsPerStep));
     }
     return problems == 0;
   }
@@ -330,6 +308,9 @@ class Generator {
   std::vector<double> value_;
   std::vector<std::int64_t> busy_until_;
   std::vector<int> claimed_by_;
+  // Reused by check() for every plugin call.
+  std::vector<double> scratch_last_;
+  std::vector<std::uint8_t> scratch_touched_;
 };
 
 TimelineStep describe(const BoundStep& s) {

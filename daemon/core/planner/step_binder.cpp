@@ -171,8 +171,11 @@ bool StepBinder::bind_params(const ExpandedStep& step, const sdk::TechniqueDescr
   const auto& s = *step.step;
   bool ok = true;
   std::set<std::string> seen;
-  std::vector<std::string> names;
-  for (const auto& p : desc.params) names.push_back(p.name);
+  auto names = [&] {
+    std::vector<std::string> out_names;
+    for (const auto& p : desc.params) out_names.push_back(p.name);
+    return out_names;
+  };
   for (const auto& p : desc.params) {
     sdk::ParamValue v;
     v.name = p.name;
@@ -191,7 +194,7 @@ bool StepBinder::bind_params(const ExpandedStep& step, const sdk::TechniqueDescr
     if (it == desc.params.end()) {
       d.error(where,
               fmt::format("step '{}': technique '{}' has no parameter '{}' (it has: {})", step.name,
-                          desc.name, given.name(), names.empty() ? "none" : join(names)));
+                          desc.name, given.name(), desc.params.empty() ? "none" : join(names())));
       ok = false;
       continue;
     }

@@ -7,9 +7,10 @@
 
 namespace chaird {
 
-void CallWatch::enter(std::string what) {
+void CallWatch::enter(std::string_view technique, std::string_view step) {
   std::lock_guard lock(mutex_);
-  current_ = std::move(what);
+  technique_.assign(technique);
+  step_.assign(step);
   started_ = std::chrono::steady_clock::now();
   in_call_ = true;
 }
@@ -20,16 +21,20 @@ std::string CallWatch::leave() {
   in_call_ = false;
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(now - started_);
   if (took <= budget_) return {};
-  return fmt::format("{} took {} ms; the budget per step is {} ms", current_, took.count(),
+  return fmt::format("{} took {} ms; the budget per step is {} ms", describe_locked(), took.count(),
                      budget_.count());
 }
 
 std::string CallWatch::overrunning(std::chrono::steady_clock::time_point now) const {
   std::lock_guard lock(mutex_);
   if (!in_call_ || now - started_ <= budget_) return {};
-  return fmt::format("{} is still running after {} ms; the budget per step is {} ms", current_,
+  return fmt::format("{} is still running after {} ms; the budget per step is {} ms", describe_locked(),
                      std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count(),
                      budget_.count());
+}
+
+std::string CallWatch::describe_locked() const {
+  return fmt::format("technique '{}' (step '{}')", technique_, step_);
 }
 
 namespace {

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace chaird {
 
@@ -19,8 +20,9 @@ class CallWatch {
  public:
   explicit CallWatch(std::chrono::milliseconds budget) : budget_(budget) {}
 
-  // Marks the start of a plugin call (what: "technique 'x', step 'y'").
-  void enter(std::string what);
+  // Marks the start of a plugin call. The names are only turned into a message on an overrun,
+  // so that the common case costs two string assignments.
+  void enter(std::string_view technique, std::string_view step);
   // Marks its end; returns the overrun message if the call took longer than the budget.
   std::string leave();
 
@@ -31,7 +33,10 @@ class CallWatch {
  private:
   const std::chrono::milliseconds budget_;
   mutable std::mutex mutex_;  // between the worker and the one waiting caller only
-  std::string current_;
+  std::string describe_locked() const;
+
+  std::string technique_;
+  std::string step_;
   std::chrono::steady_clock::time_point started_{};
   bool in_call_ = false;
 };

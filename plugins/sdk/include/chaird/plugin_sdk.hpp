@@ -177,10 +177,10 @@ struct ZoneInfo {
   double from_mm = 0.0;
   double to_mm = 0.0;
   // Actuator indices serving the zone.
-  std::vector<int> airbags;
-  std::vector<int> heaters;
-  std::vector<int> vibration;
-  std::vector<int> foot_rollers;
+  std::span<const int> airbags;
+  std::span<const int> heaters;
+  std::span<const int> vibration;
+  std::span<const int> foot_rollers;
 };
 
 struct ParamValue {
@@ -211,7 +211,7 @@ struct StepContext {
   // Planned value of each actuator at the start of the step, same indexing.
   std::span<const double> entry;
   // Validated against the description, defaults filled in, in description order.
-  std::vector<ParamValue> params;
+  std::span<const ParamValue> params;
 
   // An actuator this step may drive, or nullptr (the chair lacks it, the technique did not
   // declare it, or it does not reach the step's zone, as the rollers do not reach the calves).

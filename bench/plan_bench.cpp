@@ -1,0 +1,125 @@
+// How fast a program becomes a governed timeline, and how fast a running session is re-planned
+// (what a live adjustment needs). Figures, not pass/fail: bench/run.sh prints the table.
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <stdexcept>
+
+#include "plugin_host/technique_catalog.hpp"
+#include "program/program_checker.hpp"
+#include "program_generator.hpp"
+
+namespace chaird::bench {
+namespace {
+
+struct Setup {
+  std::shared_ptr<const ChairModel> chair;
+  std::shared_ptr<const TechniqueCatalog> catalog;
+  std::unique_ptr<SafetyGovernor> governor;
+  ProgramCheckContext context;
+  std::string text;
+
+  static const Setup& get() {
+    static const Setup setup = [] {
+      Setup s;
+      auto chair = ChairModel::load(CHAIRD_SOURCE_DIR "/sequences/chairs/generic_4d_sl.textproto");
+      if (!chair) throw std::runtime_error(chair.error().to_string());
+      s.chair = *chair;
+      Diagnostics refusals;
+      s.catalog = std::make_shared<const TechniqueCatalog>(
+          TechniqueCatalog::load({CHAIRD_PLUGIN_DIR}, refusals));
+      if (refusals.has_errors()) throw std::runtime_error(refusals.to_string());
+      s.governor = std::make_unique<SafetyGovernor>(s.chair, SessionLimits{});
+      s.context.chair = s.chair;
+      s.context.catalog = s.catalog;
+      s.context.governor = s.governor.get();
+      s.text = thirty_minute_program();
+      return s;
+    }();
+    return setup;
+  }
+};
+
+void report_peak_rss(benchmark::State& state) {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  state.counters["peak_rss_MiB"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+// The production path of StartSession and `chairctl lint`: parse, check metadata, plan on the
+// guarded plugin thread, govern.
+void BM_ParsePlanGovern_30min_200steps(benchmark::State& state) {
+  const Setup& s = Setup::get();
+  std::size_t commands = 0;
+  for (auto _ : state) {
+    auto program = parse_program_text(s.text, "bench.textproto");
+    auto checked = check_program(*program, s.context);
+    if (!checked) throw std::runtime_error(checked.error().to_string());
+    commands = checked->governed->timeline().commands.size();
+    benchmark::DoNotOptimize(checked);
+  }
+  state.counters["steps"] = 200;
+  state.counters["commands"] = static_cast<double>(commands);
+  report_peak_rss(state);
+}
+BENCHMARK(BM_ParsePlanGovern_30min_200steps)->Unit(benchmark::kMillisecond);
+
+// A live adjustment 15 minutes in: the remaining half planned again at a new intensity, then
+// governed (every re-plan passes the governor).
+void BM_Replan_Remaining_15of30min(benchmark::State& state) {
+  const Setup& s = Setup::get();
+  auto program = parse_program_text(s.text, "bench.textproto");
+  auto checked = check_program(*program, s.context);
+  if (!checked) throw std::runtime_error(checked.error().to_string());
+  const Planner planner;
+  PlanOptions options = checked->plan->options;
+  bool softer = true;
+  for (auto _ : state) {
+    options.scaling.intensity_scale = softer ? 0.7 : 1.2;
+    softer = !softer;
+    auto replanned = planner.replan(*checked->plan, 15 * 60 * 1000, options);
+    if (!replanned) throw std::runtime_error(replanned.error().to_string());
+    auto governed = s.governor->review((*replanned)->timeline);
+    if (!governed) throw std::runtime_error(governed.error().to_string());
+    benchmark::DoNotOptimize(governed);
+  }
+  report_peak_rss(state);
+}
+BENCHMARK(BM_Replan_Remaining_15of30min)->Unit(benchmark::kMillisecond);
+
+// Bad input is refused in bounded time: a 10 MB file (refused by size before parsing) and a
+// repeat that would expand to a million steps (refused before expanding).
+void BM_Refuse_10MB_File(benchmark::State& state) {
+  const Setup& s = Setup::get();
+  const std::string big(10u << 20, '#');
+  for (auto _ : state) {
+    auto program = parse_program_text(big, "big.textproto");
+    if (program) throw std::runtime_error("a 10 MB program was accepted");
+    benchmark::DoNotOptimize(program);
+  }
+  (void)s;
+}
+BENCHMARK(BM_Refuse_10MB_File)->Unit(benchmark::kMicrosecond);
+
+void BM_Refuse_MillionStepRepeat(benchmark::State& state) {
+  const Setup& s = Setup::get();
+  const std::string text =
+      "metadata { id: \"m\" name: \"M\" }\nphases { kind: MAIN tracks { items { repeat { count: "
+      "1000 "
+      "items { repeat { count: 1000 items { step { technique: \"shiatsu\" zone: \"lumbar\" "
+      "duration_ms: 1000 "
+      "} } } } } } } }\n";
+  for (auto _ : state) {
+    auto program = parse_program_text(text, "million.textproto");
+    auto checked = check_program(*program, s.context);
+    if (checked) throw std::runtime_error("a million-step program was accepted");
+    benchmark::DoNotOptimize(checked);
+  }
+  report_peak_rss(state);
+}
+BENCHMARK(BM_Refuse_MillionStepRepeat)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace chaird::bench
+
+BENCHMARK_MAIN();
