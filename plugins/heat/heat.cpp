@@ -31,7 +31,7 @@ class Heat final : public Technique {
                           "switch off this long before the step ends, at most half the step"),
     };
     d.actuators = {{"heat.*", true, "the zone's heaters"}};
-    d.tempo = {1.0, 1.0, 1.0};  // no rhythm: warmth is steady
+    d.tempo = {0.0, 0.0, 0.0};  // no rhythm: warmth is steady
     return d;
   }
 

@@ -77,6 +77,22 @@ TEST(Chairctl, LintPointsAtASyntaxError) {
   EXPECT_THAT(run.output, HasSubstr("integer"));
 }
 
+TEST(Chairctl, LintRefusesTwoFilesWithOneIdAndWarnsOfAMisnamedFile) {
+  const std::string dir = make_temp_dir("ids");
+  const std::string program =
+      "metadata { id: \"twin\" name: \"Twin\" contraindications: \"fever\" }\n"
+      "phases { tracks { items { step { technique: \"shiatsu\" zone: \"lumbar\" "
+      "duration_ms: 20000 } } } }\n";
+  std::ofstream(dir + "/twin.textproto") << program;
+  std::ofstream(dir + "/copy.textproto") << program;
+  const CliRun run =
+      chairctl("lint " + dir + "/twin.textproto " + dir + "/copy.textproto" + offline_flags());
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("id 'twin' is also used by " + dir + "/copy.textproto"));
+  EXPECT_THAT(run.output,
+              HasSubstr(dir + "/copy.textproto:1:12: warning: the file is named 'copy.textproto'"));
+}
+
 TEST(Chairctl, LintAcceptsAGoodProgram) {
   const CliRun run = chairctl("lint " + source_dir() +
                               "/tests/integration/programs/e2e_full.textproto" + offline_flags());

@@ -77,6 +77,12 @@ TEST(PluginHost, RefusesAWrongAbiVersionBeforeImportingTheFactory) {
   EXPECT_THAT(error, HasSubstr("ABI " + std::to_string(sdk::kAbiVersion)));
 }
 
+TEST(PluginHost, RefusesAPluginBuiltAgainstAnotherVersionOfTheSdkHeader) {
+  const std::string dir = plugin_dir_with({"stale_layout"}, "layout");
+  EXPECT_THAT(load_error(dir + "/stale_layout.so"),
+              HasSubstr("built against a different plugin_sdk.hpp"));
+}
+
 TEST(PluginHost, RefusesLibrariesWithoutARecordOrAFactory) {
   const std::string dir = plugin_dir_with({"no_record", "no_factory"}, "incomplete");
   EXPECT_THAT(load_error(dir + "/no_record.so"), HasSubstr("chaird_plugin_info"));

@@ -16,7 +16,7 @@ TEST(TestLoadHeat, LoadsAndDescribesItself) {
   expect_number(d, "preheat_s", sdk::ParamType::kNumber, "s", 0.0, 180.0, 90.0);
   expect_number(d, "off_before_end_s", sdk::ParamType::kNumber, "s", 0.0, 600.0, 0.0);
   expect_requirement(d, "heat.*", true);
-  expect_tempo_range(d, 1.0, 1.0, 1.0);
+  expect_tempo_range(d, 0.0, 0.0, 0.0);  // no rhythm
 }
 
 TEST(TestLoadHeat, WarmsHoldsAndSwitchesOffByTheEnd) {
@@ -62,7 +62,8 @@ TEST(TestLoadHeat, WarmsEveryHeaterOfTheZone) {
 
 TEST(TestLoadHeat, RefusesZonesWithoutHeatersAndARhythm) {
   EXPECT_NE(refusal("heat", "neck", 60000).find("has no heat.*"), std::string::npos);
-  EXPECT_NE(refusal("heat", "lumbar", 60000, tempo(2.0)).find("outside"), std::string::npos);
+  EXPECT_NE(refusal("heat", "lumbar", 60000, tempo(2.0)).find("has no rhythm; leave tempo_cpm out"),
+            std::string::npos);
 }
 
 TEST(TestLoadHeat, AChairWithALowerLimitStaysBelowIt) {

@@ -148,6 +148,29 @@ TEST_F(ProgramCheckerTest, TheGovernorsVerdictCounts) {
       c);
   ASSERT_FALSE(checked);
   EXPECT_TRUE(HasError(checked.error(), "this chair allows at most 0:30"));
+  // A verdict about the whole session points at the program's file, for lint over many files.
+  for (const auto& d : checked.error().items())
+    EXPECT_EQ(d.where.file, "prog.textproto") << d.to_string();
+}
+
+TEST_F(ProgramCheckerTest, AProgramMustCarryTheContraindicationsOfWhatItIncludes) {
+  const ProgramRef warmup =
+      parse(program_with("  id: \"warmup\" name: \"W\"\n"
+                         "  contraindications: \"fever\" contraindications: \"fracture\"\n"),
+            "warmup.textproto");
+  ProgramCheckContext c = context();
+  c.resolver = [warmup](std::string_view id) { return id == "warmup" ? warmup : nullptr; };
+  auto text = [](const std::string& contraindications) {
+    return "metadata { id: \"main\" name: \"Main\" " + contraindications +
+           " }\n"
+           "phases { include_program: \"warmup\" }\nphases { tracks {\n" +
+           unit::step_item("s", "lumbar", 20000) + "} }\n";
+  };
+  auto missing = check_program(parse(text("contraindications: \"fracture\"")), c);
+  ASSERT_FALSE(missing);
+  EXPECT_TRUE(HasError(missing.error(), "includes 'warmup', which is not for people with: fever"));
+  EXPECT_TRUE(check_program(
+      parse(text("contraindications: \"fracture\" contraindications: \"fever\"")), c));
 }
 
 }  // namespace

@@ -195,8 +195,9 @@ TEST_F(SafetyGovernorTest, RefusesAnAirbagHeldFirmForTooLong) {
   Timeline tl = timeline(120000);
   add(tl, 0, 2500, "airbag.thigh", 20);
   add(tl, 70000, 72500, "airbag.thigh", 0);
+  // Measured between the moments the ramps cross 17.5 kPa: 2.19 s to 70.31 s.
   EXPECT_TRUE(HasError(refusal(tl),
-                       "airbag.thigh stays inflated for 1:13 without a break; the limit is 1:00"));
+                       "airbag.thigh stays inflated for 1:08 without a break; the limit is 1:00"));
 
   // Soft (below half) for as long as it likes.
   Timeline soft = timeline(120000);
@@ -208,6 +209,38 @@ TEST_F(SafetyGovernorTest, RefusesAnAirbagHeldFirmForTooLong) {
   add(brief, 0, 2500, "airbag.thigh", 20);
   add(brief, 50000, 52500, "airbag.thigh", 0);
   EXPECT_TRUE(governor_.review(brief));
+}
+
+TEST_F(SafetyGovernorTest, AMomentaryBreakDoesNotResetTheAirbagOrHeatClock) {
+  // Vented for only a second between two 40 s holds: one hold of about 80 s.
+  Timeline bag = timeline(120000);
+  add(bag, 0, 2500, "airbag.thigh", 20);
+  add(bag, 40000, 40300, "airbag.thigh", 0);
+  add(bag, 41000, 41300, "airbag.thigh", 20);
+  add(bag, 81000, 83500, "airbag.thigh", 0);
+  EXPECT_TRUE(HasError(refusal(bag), "airbag.thigh stays inflated for 1:19"));
+  // A real break (the bag empties for several seconds) does reset it.
+  Timeline rested = timeline(120000);
+  add(rested, 0, 2500, "airbag.thigh", 20);
+  add(rested, 40000, 42500, "airbag.thigh", 0);
+  add(rested, 50000, 52500, "airbag.thigh", 20);
+  add(rested, 90000, 92500, "airbag.thigh", 0);
+  EXPECT_TRUE(governor_.review(rested));
+
+  // Heat split into steps with no pause is one stretch of heating against the 30-minute cut-off.
+  Timeline heat = timeline(1800000);
+  add(heat, 0, 0, "heat.lumbar", 40);
+  add(heat, 900000, 900000, "heat.lumbar", 0);
+  add(heat, 900000, 900000, "heat.lumbar", 40);  // same instant: switched off and on again
+  add(heat, 1799000, 1799000, "heat.lumbar", 0);
+  EXPECT_TRUE(governor_.review(heat));  // 29:59 in all: within the cut-off
+  SafetyGovernor strict(
+      unit::chair_variant({{"heat_max_on_ms: 1800000", "heat_max_on_ms: 600000"}}),
+      SessionLimits{});
+  auto refused = strict.review(heat);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(
+      HasError(refused.error(), "heat.lumbar heats for 29:59 without a break; the limit is 10:00"));
 }
 
 TEST_F(SafetyGovernorTest, RefusesSessionsLongerThanTheChairOrTheSessionAllows) {

@@ -68,6 +68,11 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
   std::size_t errors = 0;
   std::size_t warnings = 0;
   std::size_t bad_files = 0;
+  // chaird refuses both of two programs with one id, and looks programs up by id.
+  std::map<std::string, std::vector<ProgramRef>> by_id;
+  for (const auto& file : files) {
+    if (auto program = read_program_file(file)) by_id[(*program)->id()].push_back(*program);
+  }
   for (const auto& file : files) {
     Diagnostics d;
     auto program = read_program_file(file);
@@ -76,6 +81,20 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
     } else {
       auto checked = check_program(*program, l.context);
       d = checked ? checked->warnings : checked.error();
+      const auto& id = (*program)->id();
+      const SourceLocation id_at = (*program)->locator().nested("metadata").at("id");
+      if (by_id[id].size() > 1) {
+        std::string others;
+        for (const auto& p : by_id[id]) {
+          if (p->source.path != file) others += (others.empty() ? "" : ", ") + p->source.path;
+        }
+        d.error(id_at, "id '" + id + "' is also used by " + others + "; chaird would refuse both");
+      }
+      if (!id.empty() && fs::path(file).stem().string() != id) {
+        d.warning(id_at, "the file is named '" + fs::path(file).filename().string() +
+                             "'; name it '" + id +
+                             ".textproto' so that people find a program by its id");
+      }
     }
     d.sort();
     for (const auto& item : d.items()) out << item.to_string() << '\n';

@@ -28,7 +28,8 @@ std::string CallWatch::leave() {
 std::string CallWatch::overrunning(std::chrono::steady_clock::time_point now) const {
   std::lock_guard lock(mutex_);
   if (!in_call_ || now - started_ <= budget_) return {};
-  return fmt::format("{} is still running after {} ms; the budget per step is {} ms", describe_locked(),
+  return fmt::format("{} is still running after {} ms; the budget per step is {} ms",
+                     describe_locked(),
                      std::chrono::duration_cast<std::chrono::milliseconds>(now - started_).count(),
                      budget_.count());
 }

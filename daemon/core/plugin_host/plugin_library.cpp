@@ -123,6 +123,12 @@ Expected<LoadedTechnique, std::string> load_technique(const std::filesystem::pat
                       "(_GLIBCXX_USE_CXX11_ABI={}, chaird has {})",
                       where, record.cxx11_abi, sdk::kCxx11Abi)};
     }
+    if (record.layout != sdk::kLayoutSignature) {
+      return Unexpected{
+          fmt::format("{}: built against a different plugin_sdk.hpp (layout {:08x}, "
+                      "chaird has {:08x}); rebuild it against this chaird's SDK",
+                      where, record.layout, sdk::kLayoutSignature)};
+    }
     out.name = safe_string(record.name);
     out.version = safe_string(record.version);
   } catch (const std::exception& e) {

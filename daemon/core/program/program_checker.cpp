@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <regex>
 
 #include "planner/body_model.hpp"
@@ -90,8 +91,32 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
             fmt::format("metadata.total_duration_ms is {} ms but the steps add up to {} ms ({})",
                         m.total_duration_ms(), planned, format_mmss(planned)));
   }
+  // A program runs the phases it includes, so it must not be offered to anyone they are not for.
+  const Locator contraindications = program->locator().nested("metadata");
+  for (const auto& source : (*plan)->sources) {
+    if (source.get() == program.get()) continue;
+    std::string missing;
+    for (const auto& c : source->program.metadata().contraindications()) {
+      const auto& own = m.contraindications();
+      if (std::find(own.begin(), own.end(), c) == own.end())
+        missing += (missing.empty() ? "" : ", ") + c;
+    }
+    if (!missing.empty()) {
+      d.error(
+          contraindications.at("contraindications", 0),
+          fmt::format("the program includes '{}', which is not for people with: {}; list them in "
+                      "contraindications too",
+                      source->id(), missing));
+    }
+  }
   auto governed = context.governor->review((*plan)->timeline);
-  if (!governed) d.append(governed.error());
+  if (!governed) {
+    // The governor judges the whole timeline; what has no step to point at belongs to the file.
+    for (auto item : governed.error().items()) {
+      if (item.where.file.empty()) item.where = program->locator().self();
+      d.add(std::move(item));
+    }
+  }
   if (d.has_errors()) {
     d.sort();
     return Unexpected{std::move(d)};

@@ -18,6 +18,9 @@ constexpr double kAccelTolerance = 1.10;
 constexpr double kPressureTripFactor = 1.10;
 constexpr double kHeatTripMarginC = 3.0;
 constexpr std::int64_t kSessionOverrunGraceMs = 60'000;
+// Pauses that count as a break for the heat cut-off and for an airbag's hold.
+constexpr std::int64_t kMinHeatBreakMs = 60'000;
+constexpr std::int64_t kMinAirbagBreakMs = 2'000;
 
 SourceLocation where_of(const Timeline& tl, const TimelineCommand& c) {
   return c.step >= 0 ? tl.steps[static_cast<std::size_t>(c.step)].where : SourceLocation{};
@@ -177,29 +180,48 @@ void SafetyGovernor::check_energy(const Timeline& tl, ActuatorIndex index,
   } else {
     return;
   }
+  // A break shorter than this does not count: switching a heater off and on again at once, or
+  // dipping a bag for a moment, must not reset the clock.
+  const std::int64_t min_break_ms =
+      a.kind == chair::v1::TEMPERATURE ? kMinHeatBreakMs : kMinAirbagBreakMs;
   // The longest stretch with the target above the threshold, and the command that began it.
-  bool above = tl.initial_values[static_cast<std::size_t>(index)] > threshold;
+  // Times are where each ramp crosses the threshold, so that a bag venting and refilling at once
+  // still shows the seconds it spends below it.
+  double value = tl.initial_values[static_cast<std::size_t>(index)];
+  bool above = value > threshold;
   std::int64_t since = 0;
+  std::int64_t ended = -1;  // when the last stretch ended, while its break is too short to count
   const TimelineCommand* began = nullptr;
   std::int64_t longest = 0;
   const TimelineCommand* culprit = nullptr;
-  auto close = [&](std::int64_t until) {
-    if (until - since > longest) {
-      longest = until - since;
-      culprit = began;
-    }
+  auto crossing = [&](const TimelineCommand& c) {
+    if (c.reach_ms == c.start_ms || c.value == value) return c.start_ms;
+    const double f = std::clamp((threshold - value) / (c.value - value), 0.0, 1.0);
+    return c.start_ms + static_cast<std::int64_t>(
+                            std::llround(f * static_cast<double>(c.reach_ms - c.start_ms)));
   };
   for (const TimelineCommand* c : cmds) {
     const bool now_above = c->value > threshold;
     if (now_above && !above) {
-      since = c->start_ms;
-      began = c;
+      const std::int64_t t = crossing(*c);
+      if (ended < 0 || t - ended >= min_break_ms) {
+        since = t;
+        began = c;
+      }
     } else if (!now_above && above) {
-      close(c->reach_ms);
+      ended = crossing(*c);
+      if (ended - since > longest) {
+        longest = ended - since;
+        culprit = began;
+      }
     }
     above = now_above;
+    value = c->value;
   }
-  if (above) close(tl.duration_ms);
+  if (above && tl.duration_ms - since > longest) {
+    longest = tl.duration_ms - since;
+    culprit = began;
+  }
   if (longest <= max_ms) return;
   const TimelineCommand none{};
   const TimelineCommand& at = culprit != nullptr ? *culprit : none;

@@ -35,6 +35,7 @@ extern "C" {
 struct chaird_plugin_record {
   std::uint32_t abi_version;
   std::uint32_t cxx11_abi;  // _GLIBCXX_USE_CXX11_ABI of the plugin's build
+  std::uint32_t layout;     // chaird::sdk::kLayoutSignature of the header the plugin was built with
   const char* name;
   const char* version;
 };
@@ -278,6 +279,20 @@ class BOOST_SYMBOL_VISIBLE Technique {
 
 using TechniqueFactory = std::unique_ptr<Technique>();
 
+// The sizes of the types host and plugin share. A header changed without an ABI bump (during
+// development, say) gives another signature, and the host refuses the plugin instead of letting
+// it read the wrong fields.
+inline constexpr std::uint32_t kLayoutSignature = [] {
+  std::uint32_t h = 17;
+  for (std::size_t size :
+       {sizeof(ParamSpec), sizeof(ActuatorRequirement), sizeof(TempoRange),
+        sizeof(TechniqueDescription), sizeof(ActuatorInfo), sizeof(BodyLandmarks), sizeof(ZoneInfo),
+        sizeof(ParamValue), sizeof(StepContext), sizeof(Setpoint), sizeof(StepOutput)}) {
+    h = h * 31u + static_cast<std::uint32_t>(size);
+  }
+  return h;
+}();
+
 // ---------------------------------------------------------------------------------------------
 // Helpers that keep output physically plausible.
 
@@ -389,12 +404,13 @@ class SetpointWriter {
 // Exports the record and the factory of a technique plugin. Use once, in one source file:
 //   CHAIRD_TECHNIQUE_PLUGIN(my_vendor::Percussion, "percussion", "1.2.0")
 // The name must equal describe().name.
-#define CHAIRD_TECHNIQUE_PLUGIN(TechniqueClass, name_literal, version_literal)             \
-  extern "C" BOOST_SYMBOL_EXPORT const ::chaird_plugin_record chaird_plugin_info{          \
-      CHAIRD_PLUGIN_ABI_VERSION, ::chaird::sdk::kCxx11Abi, name_literal, version_literal}; \
-  namespace chaird_plugin_detail {                                                         \
-  std::unique_ptr<::chaird::sdk::Technique> create_technique() {                           \
-    return std::make_unique<TechniqueClass>();                                             \
-  }                                                                                        \
-  }                                                                                        \
+#define CHAIRD_TECHNIQUE_PLUGIN(TechniqueClass, name_literal, version_literal)              \
+  extern "C" BOOST_SYMBOL_EXPORT const ::chaird_plugin_record chaird_plugin_info{           \
+      CHAIRD_PLUGIN_ABI_VERSION, ::chaird::sdk::kCxx11Abi, ::chaird::sdk::kLayoutSignature, \
+      name_literal, version_literal};                                                       \
+  namespace chaird_plugin_detail {                                                          \
+  std::unique_ptr<::chaird::sdk::Technique> create_technique() {                            \
+    return std::make_unique<TechniqueClass>();                                              \
+  }                                                                                         \
+  }                                                                                         \
   BOOST_DLL_ALIAS(chaird_plugin_detail::create_technique, chaird_create_technique)
