@@ -121,9 +121,10 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
   Diagnostics program_refusals;
   std::vector<std::string> program_dirs(config.program_dirs().begin(), config.program_dirs().end());
   library_ = ProgramLibrary::load(program_dirs, context, program_refusals);
-  if (!program_refusals.empty()) {
-    spdlog::warn("some programs were refused:");
-    log_diagnostics(program_refusals, spdlog::level::warn);
+  if (program_refusals.has_errors()) spdlog::warn("some programs were refused:");
+  for (const auto& item : program_refusals.items()) {
+    spdlog::log(item.severity == Severity::kError ? spdlog::level::warn : spdlog::level::info, "{}",
+                item.to_string());
   }
   spdlog::info("{} programs ready", library_->entries().size());
   return true;

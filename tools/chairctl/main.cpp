@@ -95,9 +95,9 @@ int main(int argc, char** argv) {
 
   const auto root = chaird::install_root();
   OfflineSetup setup;
-  setup.chair_path = (root / "share/chaird/chairs/generic_4d_sl.textproto").string();
-  setup.plugin_dirs = {(root / "lib/chaird/plugins").string()};
-  setup.library_dirs = {(root / "share/chaird/programs").string()};
+  setup.chair_path = (chaird::default_data_dir(root) / "chairs/generic_4d_sl.textproto").string();
+  setup.plugin_dirs = {chaird::default_plugin_dir(root).string()};
+  setup.library_dirs = {(chaird::default_data_dir(root) / "programs").string()};
   auto add_offline_options = [&](CLI::App* cmd) {
     cmd->add_option("--chair", setup.chair_path, "chair profile")->capture_default_str();
     cmd->add_option("--plugins", setup.plugin_dirs, "plugin directories")->capture_default_str();

@@ -121,6 +121,7 @@ int run_plan(const OfflineSetup& setup, const std::string& file, PlanFormat form
     err << checked.error().to_string();
     return 1;
   }
+  for (const auto& note : checked->warnings.items()) err << note.to_string() << '\n';
   for (const auto& a : checked->governed->adaptations()) err << "governor: " << a << '\n';
   const Timeline& tl = checked->governed->timeline();
   out << (format == PlanFormat::kJson ? format_timeline_json(tl, *l.chair)

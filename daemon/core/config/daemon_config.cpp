@@ -27,12 +27,19 @@ std::string default_socket_path() {
   return "/tmp/chaird-" + std::to_string(::geteuid()) + ".sock";
 }
 
+fs::path default_plugin_dir(const fs::path& root) {
+  return root / CHAIRD_PLUGIN_SUBDIR;
+}
+fs::path default_data_dir(const fs::path& root) {
+  return root / CHAIRD_DATA_SUBDIR;
+}
+
 chair::v1::DaemonConfig default_config(const fs::path& root) {
   chair::v1::DaemonConfig c;
   c.set_listen_unix(default_socket_path());
-  c.add_plugin_dirs((root / "lib" / "chaird" / "plugins").string());
-  c.set_chair_profile((root / "share" / "chaird" / "chairs" / "generic_4d_sl.textproto").string());
-  c.add_program_dirs((root / "share" / "chaird" / "programs").string());
+  c.add_plugin_dirs(default_plugin_dir(root).string());
+  c.set_chair_profile((default_data_dir(root) / "chairs" / "generic_4d_sl.textproto").string());
+  c.add_program_dirs((default_data_dir(root) / "programs").string());
   c.mutable_clock()->set_mode(chair::v1::STEADY);
   c.mutable_clock()->set_time_scale(1.0);
   c.set_log_level("info");

@@ -19,6 +19,11 @@ std::filesystem::path install_root();
 // /run/chaird/chaird.sock for root, else $XDG_RUNTIME_DIR/chaird.sock, else /tmp/chaird-<uid>.sock.
 std::string default_socket_path();
 
+// root/lib/chaird/plugins and root/share/chaird, with the library directory the build was
+// configured with (lib/x86_64-linux-gnu on a Debian /usr install).
+std::filesystem::path default_plugin_dir(const std::filesystem::path& root);
+std::filesystem::path default_data_dir(const std::filesystem::path& root);
+
 chair::v1::DaemonConfig default_config(const std::filesystem::path& root);
 
 // Reads path (if given) over the defaults and checks the result.

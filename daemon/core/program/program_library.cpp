@@ -121,6 +121,8 @@ std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(const std::vector<std
 
   auto library = std::make_shared<ProgramLibrary>();
   for (const auto& [id, checked] : accepted) {
+    // What techniques adapted for this chair (warnings): worth a line in the log.
+    refusals.append(checked.warnings);
     LibraryEntry entry;
     entry.program = candidates.at(id);
     entry.planned_duration_ms = checked.governed->timeline().duration_ms;

@@ -22,6 +22,8 @@ struct LibraryEntry {
 class ProgramLibrary {
  public:
   // context.resolver is ignored: programs include each other from within the library.
+  // refusals gets an error for every problem of a refused program, and a warning for every
+  // note of an accepted one (what a technique left out on this chair).
   static std::shared_ptr<const ProgramLibrary> load(const std::vector<std::string>& dirs,
                                                     const ProgramCheckContext& context,
                                                     Diagnostics& refusals);
