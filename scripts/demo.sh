@@ -4,7 +4,7 @@
 #   scripts/demo.sh [program-id]        (CHAIRD_DEMO_SCALE=20 by default: 20 chair seconds per second)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh
+scripts/build.sh chaird_runtime
 
 program=${1:-quick_relief}
 scale=${CHAIRD_DEMO_SCALE:-20}
