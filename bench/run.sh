@@ -3,32 +3,25 @@
 #   bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh >/dev/null
-out=$(mktemp)
-build/default/bin/chaird_plan_bench --benchmark_repetitions=15 --benchmark_report_aggregates_only=true \
-  --benchmark_format=json >"$out"
-python3 - "$out" <<'PY'
-import json, sys
-data = json.load(open(sys.argv[1]))
-targets = {
-    "BM_ParsePlanGovern_30min_200steps": ("parse, plan and govern a 30-min, 200-step program", 2.0),
-    "BM_Replan_Remaining_15of30min": ("re-plan the remaining 15 min of a running session", 1.0),
-    "BM_Refuse_10MB_File": ("refuse a 10 MB program file", None),
-    "BM_Refuse_MillionStepRepeat": ("refuse a repeat expanding to a million steps", None),
-}
-ctx = data["context"]
-print(f"chaird benchmarks on {ctx.get('host_name','?')}: {ctx['num_cpus']} CPUs, {ctx.get('library_build_type','?')} benchmark library")
-print(f"{'what':<52} {'median':>10} {'target':>8} {'peak RSS':>9}")
-for b in data["benchmarks"]:
-    if b.get("aggregate_name") != "median":
-        continue
-    name = b["run_name"]
-    label, target = targets.get(name, (name, None))
-    unit = b["time_unit"]
-    t = b["real_time"]
-    ms = t / 1000.0 if unit == "us" else t
-    rss = b.get("peak_rss_MiB")
-    print(f"{label:<52} {ms:>7.3f} ms {(f'<= {target:g} ms' if target else ''):>8} "
-          f"{(f'{rss:.0f} MiB' if rss else ''):>9}")
-PY
-rm -f "$out"
+scripts/build.sh chaird_plan_bench >/dev/null
+csv=$(build/default/bin/chaird_plan_bench --benchmark_repetitions=15 --benchmark_report_aggregates_only=true \
+  --benchmark_format=csv 2>/dev/null)
+echo "chaird benchmarks: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1 /proc/loadavg)"
+printf '%-52s %12s %10s %10s\n' "what" "median" "target" "peak RSS"
+# CSV columns: name,iterations,real_time,cpu_time,time_unit,...,then the user counters by name.
+echo "$csv" | awk -F, '
+  NR == 1 { for (i = 1; i <= NF; i++) { h = $i; gsub(/"/, "", h); col[h] = i }; next }
+  $1 !~ /_median"?$/ { next }
+  {
+    name = $1; gsub(/"/, "", name); sub(/_median$/, "", name)
+    t = $col["real_time"]; unit = $col["time_unit"]; gsub(/"/, "", unit)
+    ms = (unit == "us") ? t / 1000 : (unit == "ns") ? t / 1e6 : t
+    rss = ("peak_rss_MiB" in col && $col["peak_rss_MiB"] != "") ? sprintf("%.0f MiB", $col["peak_rss_MiB"]) : ""
+    label = name; target = ""
+    if (name == "BM_ParsePlanGovern_30min_200steps") { label = "parse, plan and govern a 30-min, 200-step program"; target = "<= 2 ms" }
+    if (name == "BM_Replan_Remaining_15of30min") { label = "re-plan the remaining 15 min of a session"; target = "<= 1 ms" }
+    if (name == "BM_Refuse_10MB_File") label = "refuse a 10 MB program file"
+    if (name == "BM_Refuse_MillionStepRepeat") label = "refuse a repeat expanding to a million steps"
+    shown = (ms < 0.1) ? sprintf("%9.1f us", ms * 1000) : sprintf("%9.3f ms", ms)
+    printf "%-52s %12s %10s %10s\n", label, shown, target, rss
+  }'
