@@ -10,6 +10,7 @@ namespace {
 
 // Integration step; events (due commands) split steps so that timing is exact.
 constexpr ChairDuration kStep = std::chrono::milliseconds(5);
+constexpr ChairDuration kIdleStep = std::chrono::seconds(1);
 // Motors are a little stronger than the planning limits so that they can keep up with a plan
 // that uses the limits fully.
 constexpr double kMotorSpeedMargin = 1.25;
@@ -50,6 +51,8 @@ double SimulatedChair::commanded(const Axis& axis, ChairTime t) const {
 void SimulatedChair::submit(std::span<const BusCommand> commands) {
   const ChairTime now = clock_.now();
   advance_to(now);
+  // A latched fault holds the chair safe: nothing moves again until a person clears it.
+  if (faults_ != kFaultNone) return;
   for (const auto& c : commands) {
     if (c.actuator < 0 || static_cast<std::size_t>(c.actuator) >= axes_.size()) {
       fault(kFaultInvalidCommand, fmt::format("command for unknown actuator #{}", c.actuator));
@@ -79,9 +82,13 @@ void SimulatedChair::refresh_lease(ChairTime now) {
 void SimulatedChair::cancel_pending() {
   const ChairTime now = clock_.now();
   advance_to(now);
-  for (auto& axis : axes_) {
+  for (const auto& a : chair_->actuators()) {
+    Axis& axis = axes_[static_cast<std::size_t>(a.index)];
     axis.pending.clear();
-    axis.target = commanded(axis, now);
+    // Ramps under way stop where they are (a moving motor where it can brake to). A target
+    // already reached, the safe state's above all, stays as it is.
+    if (!axis.ramping) continue;
+    axis.target = halt_point(a, axis, commanded(axis, now));
     axis.ramping = false;
   }
 }
@@ -97,7 +104,7 @@ void SimulatedChair::go_safe() {
     axis.pending.clear();
     axis.ramping = false;
     // Vent, switch off, spin down, retract; travel motors halt where they are.
-    axis.target = a.goes_to_safe_value() ? a.safe_value : axis.measured;
+    axis.target = a.goes_to_safe_value() ? a.safe_value : halt_point(a, axis, axis.measured);
     if (a.kind == chair::v1::TEMPERATURE) axis.heater_on = false;
   }
 }
@@ -113,6 +120,8 @@ void SimulatedChair::clear_faults() {
   faults_ = kFaultNone;
   fault_text_.clear();
   last_lease_ = now_;
+  // A limit still exceeded (a bag still over-pressure) faults again at once.
+  check_board_limits(now_);
 }
 
 void SimulatedChair::obstruct(ActuatorIndex actuator, double at) {
@@ -164,10 +173,31 @@ void SimulatedChair::activate_due(ChairTime t) {
   }
 }
 
+double SimulatedChair::halt_point(const ActuatorSpec& a, const Axis& axis, double point) const {
+  // A moving travel motor halts where braking at full deceleration brings it, never back.
+  if (a.kind != chair::v1::POSITION || axis.velocity == 0.0 || a.max_accel <= 0.0) return point;
+  const double amax = a.max_accel * kMotorAccelMargin;
+  const double stop_at = axis.measured + axis.velocity * std::abs(axis.velocity) / (2.0 * amax);
+  const double ahead = axis.velocity > 0.0 ? std::max(point, stop_at) : std::min(point, stop_at);
+  return std::clamp(ahead, a.min, a.max);
+}
+
+bool SimulatedChair::at_rest() const {
+  for (const auto& a : chair_->actuators()) {
+    const Axis& axis = axes_[static_cast<std::size_t>(a.index)];
+    if (!axis.pending.empty() || axis.ramping) return false;
+    if (a.kind == chair::v1::POSITION && (axis.velocity != 0.0 || axis.measured != axis.target))
+      return false;
+  }
+  return true;
+}
+
 void SimulatedChair::advance_to(ChairTime t) {
   while (now_ < t) {
     activate_due(now_);
-    ChairTime next = std::min(t, now_ + kStep);
+    // While nothing moves or is commanded, only lags and heaters decay, which integrate exactly
+    // in larger steps: an idle night is caught up in milliseconds, not seconds.
+    ChairTime next = std::min(t, now_ + (at_rest() ? kIdleStep : kStep));
     for (const auto& axis : axes_) {
       if (!axis.pending.empty())
         next =
@@ -200,7 +230,11 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         }
         const double vmax = a.max_rate * kMotorSpeedMargin;
         const double amax = a.max_accel > 0.0 ? a.max_accel * kMotorAccelMargin : 1e9;
-        const double wanted = std::clamp((c - axis.measured) * kPositionGainPerS, -vmax, vmax);
+        // Close the gap, but never faster than braking in time allows (no overshoot).
+        const double gap = c - axis.measured;
+        const double braking = std::sqrt(2.0 * amax * std::abs(gap));
+        const double wanted =
+            std::clamp(gap * kPositionGainPerS, -std::min(vmax, braking), std::min(vmax, braking));
         axis.velocity += std::clamp(wanted - axis.velocity, -amax * dt, amax * dt);
         double next = axis.measured + axis.velocity * dt;
         if (axis.obstruction) {

@@ -67,6 +67,10 @@ class SimulatedChair final : public ActuatorBus {
   void go_safe();
   void fault(std::uint32_t bit, std::string text);
   bool energised_active() const;
+  // Where a travel motor asked to stop at point actually comes to rest.
+  double halt_point(const ActuatorSpec& a, const Axis& axis, double point) const;
+  // Nothing queued, ramping or travelling: only first-order decays are left.
+  bool at_rest() const;
 
   std::shared_ptr<const ChairModel> chair_;
   const Clock& clock_;

@@ -5,6 +5,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <atomic>
 #include <memory>
 
 #include "chair/v1/control.grpc.pb.h"
@@ -50,6 +51,7 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
 
  private:
   ControlDependencies deps_;
+  std::atomic<bool> starts_in_flight_{false};
 };
 
 // Checks a start request's own fields (ranges, names); the refusal when they are wrong.

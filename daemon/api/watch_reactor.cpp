@@ -3,9 +3,10 @@
 namespace chaird::api {
 namespace {
 
+// The watched session is over once it is neither running nor cooling down: coalescing may skip
+// its final state (a fault reset at once shows IDLE next), so any other state ends the stream.
 bool is_final(chair::v1::SessionState s) {
-  return s == chair::v1::COMPLETED || s == chair::v1::STOPPED || s == chair::v1::FAULTED ||
-         s == chair::v1::EMERGENCY_STOPPED;
+  return s != chair::v1::RUNNING && s != chair::v1::STOPPING;
 }
 
 }  // namespace

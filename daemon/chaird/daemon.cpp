@@ -8,6 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <filesystem>
@@ -73,6 +74,9 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
 
   SessionManagerOptions options;
   options.cooldown_ms = config.stop_cooldown_ms();
+  // Refresh the board well within its lease, whatever the profile sets it to.
+  options.executor.lease_refresh_ms = std::clamp<std::int64_t>(
+      chair_->limits().board_lease_ms() / 4, 1, options.executor.lease_refresh_ms);
   options.executor.telemetry_period_ms = config.sim().telemetry_period_ms();
   options.executor.lookahead_ms = config.dispatch_lookahead_ms();
   if (config.clock().mode() == chair::v1::SCALED) {
@@ -155,7 +159,6 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
       }
       fs::remove(socket_path_, ec);
     }
-    // Who may connect to the socket may move the chair: owner and group only.
     builder.AddListeningPort("unix:" + socket_path_,
                              grpc::experimental::LocalServerCredentials(UDS));
   }
@@ -165,13 +168,16 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   }
   builder.RegisterService(control_.get());
   builder.RegisterService(bench_.get());
+  // Who may connect to the socket may move the chair: owner and group only, from the moment
+  // the socket exists (not after a chmod).
+  const mode_t previous_umask = ::umask(0117);
   server_ = builder.BuildAndStart();
+  ::umask(previous_umask);
   if (!server_) {
     spdlog::error("cannot listen on {}{}", socket_path_,
                   config.listen_tcp().empty() ? "" : " / " + config.listen_tcp());
     return false;
   }
-  if (!socket_path_.empty()) ::chmod(socket_path_.c_str(), 0660);
   spdlog::info("listening on unix:{}{}", socket_path_,
                config.listen_tcp().empty() ? "" : " and " + config.listen_tcp());
   return true;
@@ -190,8 +196,18 @@ void Daemon::stop() {
   }
   // 2. The server: ends every call (watch streams finish in OnCancel). Clients that keep an idle
   // connection open hold Shutdown until the deadline; the chair is safe already, so keep it short.
+  // A start that was being planned is refused by the session manager's shutdown latch.
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
   planning_.join();
+  // Whatever the last calls posted has run by now; make sure the chair is still safe.
+  if (sessions_ && dispatch_thread_.joinable()) {
+    std::promise<void> again;
+    boost::asio::post(dispatch_, [this, &again] {
+      sessions_->shutdown();
+      again.set_value();
+    });
+    again.get_future().wait();
+  }
   // 3. The dispatch thread.
   work_.reset();
   dispatch_.stop();

@@ -128,7 +128,7 @@ TEST(DaemonConfig, BadValuesAreRefused) {
   EXPECT_TRUE(
       HasError(load_text("max_session_ms: -1\n").error(), "max_session_ms cannot be negative"));
   EXPECT_TRUE(HasError(load_text("clock { mode: SCALED time_scale: 0.5 }\n").error(),
-                       "clock.time_scale must be at least 1 for SCALED"));
+                       "clock.time_scale must be from 1 to 100 for SCALED"));
   EXPECT_TRUE(load_text("clock { mode: SCALED time_scale: 10 }\n"));
   for (const char* level : {"trace", "debug", "info", "warn", "error"}) {
     EXPECT_TRUE(load_text(std::string("log_level: \"") + level + "\"\n")) << level;

@@ -184,6 +184,38 @@ TEST_F(SessionManagerTest, StartWhileRunningIsRefused) {
   EXPECT_FALSE(manager_->start(shiatsu()));
 }
 
+TEST_F(SessionManagerTest, NothingStartsAfterShutdown) {
+  // SIGTERM arrives while a start is being planned off-thread: it lands after the safe state.
+  PreparedSession late = busy();
+  manager_->shutdown();
+  auto refused = manager_->start(std::move(late));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, Refusal::Kind::kUnavailable);
+  EXPECT_TRUE(Contains(refused.error().message, "shutting down"));
+  EXPECT_TRUE(manager_->start_refusal().has_value());
+  rig_.advance_ms(2000);
+  expect_targets_safe("after a start refused at shutdown");
+  EXPECT_EQ(rig_.commanded("roller.knead"), 0.0);
+  // Not even a reset lifts it.
+  (void)manager_->reset();
+  EXPECT_TRUE(manager_->start_refusal().has_value());
+}
+
+TEST_F(SessionManagerTest, AStopHaltsAMovingRollerWithoutSendingItBack) {
+  start(busy());  // the roller travels from 100 mm to 400 mm over 3 s
+  rig_.advance_ms(1500);
+  manager_->stop();
+  double previous = rig_.measured("roller.position");
+  for (int i = 0; i < 60; ++i) {
+    rig_.advance_ms(50);
+    const double now = rig_.measured("roller.position");
+    // Braking may overshoot by a fraction of a millimetre and settle back; never more.
+    EXPECT_GE(now, previous - 0.5) << "the roller reversed " << i * 50 << " ms into the stop";
+    previous = now;
+  }
+  EXPECT_LT(previous, 400.0);  // it stopped on the way, not at the end of the ramp
+}
+
 TEST_F(SessionManagerTest, StopCoolsDownThenStops) {
   start(busy());
   rig_.advance_ms(4000);

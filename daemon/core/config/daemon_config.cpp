@@ -91,8 +91,11 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
     // The pattern allows five digits; a port beyond 65535 would only fail later, at bind.
     d.error(at, "listen_tcp '" + c.listen_tcp() + "': the port must be 1 to 65535");
   }
-  if (c.clock().mode() == chair::v1::SCALED && !(c.clock().time_scale() >= 1.0)) {
-    d.error(at, "clock.time_scale must be at least 1 for SCALED");
+  // Faster than 100x the board's lease (1 s of chair time) lasts less than 10 ms of real time,
+  // which a busy machine cannot keep; replay faster with the virtual clock.
+  if (c.clock().mode() == chair::v1::SCALED &&
+      !(c.clock().time_scale() >= 1.0 && c.clock().time_scale() <= 100.0)) {
+    d.error(at, "clock.time_scale must be from 1 to 100 for SCALED (use VIRTUAL to replay faster)");
   }
   if (c.plugin_call_budget_ms() <= 0) d.error(at, "plugin_call_budget_ms must be positive");
   if (c.sim().telemetry_period_ms() <= 0) d.error(at, "sim.telemetry_period_ms must be positive");

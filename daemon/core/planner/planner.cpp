@@ -108,10 +108,20 @@ class Generator {
 
  private:
   std::optional<sdk::StepOutput> call(const BoundStep& step, const sdk::StepContext& ctx) {
-    auto what = [&] { return fmt::format("technique '{}' (step '{}')", step.technique->name, step.expanded.name); };
+    auto what = [&] {
+      return fmt::format("technique '{}' (step '{}')", step.technique->name, step.expanded.name);
+    };
     std::optional<sdk::StepOutput> out;
     std::string failure;
-    if (watch_ != nullptr) watch_->enter(step.technique->name, step.expanded.name);
+    if (step.technique->hung->load()) {
+      d_.error(
+          step.expanded.where.self(),
+          fmt::format("{} is disabled: a call into it hung earlier; restart chaird to use it again",
+                      what()));
+      return std::nullopt;
+    }
+    if (watch_ != nullptr)
+      watch_->enter(step.technique->name, step.expanded.name, step.technique->hung);
     try {
       out = step.technique->technique->generate(ctx);
     } catch (const std::exception& e) {
@@ -133,7 +143,9 @@ class Generator {
   // Everything a technique returns is checked before it can reach the chair.
   bool check(const BoundStep& step, const sdk::StepOutput& out, const sdk::StepContext& ctx) {
     // Messages are built only for problems: this runs for every plugin call.
-    auto who = [&] { return fmt::format("technique '{}' (step '{}')", step.technique->name, step.expanded.name); };
+    auto who = [&] {
+      return fmt::format("technique '{}' (step '{}')", step.technique->name, step.expanded.name);
+    };
     auto where = [&] { return step.expanded.where.self(); };
     if (out.setpoints.size() > limits_.max_setpoints_per_step) {
       d_.error(where(), fmt::format("{} returned {} set points; the limit is {}", who(),
@@ -196,8 +208,8 @@ class Generator {
       }
     }
     if (problems > kMaxProblemsPerStep) {
-      d_.error(where(),
-               fmt::format("{}: {} more problems like these", who(), problems - kMaxProblemsPerStep));
+      d_.error(where(), fmt::format("{}: {} more problems like these", who(),
+                                    problems - kMaxProblemsPerStep));
     }
     return problems == 0;
   }

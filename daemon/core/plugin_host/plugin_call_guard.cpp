@@ -3,14 +3,17 @@
 #include <fmt/format.h>
 
 #include <condition_variable>
+#include <system_error>
 #include <thread>
 
 namespace chaird {
 
-void CallWatch::enter(std::string_view technique, std::string_view step) {
+void CallWatch::enter(std::string_view technique, std::string_view step,
+                      std::shared_ptr<std::atomic<bool>> hung) {
   std::lock_guard lock(mutex_);
   technique_.assign(technique);
   step_.assign(step);
+  hung_ = std::move(hung);
   started_ = std::chrono::steady_clock::now();
   in_call_ = true;
 }
@@ -34,6 +37,11 @@ std::string CallWatch::overrunning(std::chrono::steady_clock::time_point now) co
                      budget_.count());
 }
 
+void CallWatch::abandon() {
+  std::lock_guard lock(mutex_);
+  if (in_call_ && hung_) hung_->store(true);
+}
+
 std::string CallWatch::describe_locked() const {
   return fmt::format("technique '{}' (step '{}')", technique_, step_);
 }
@@ -55,14 +63,19 @@ std::string run_guarded(std::chrono::milliseconds per_call_budget,
   auto state = std::make_shared<GuardedJob>(per_call_budget);
   // The thread owns a reference to the state and the job (and whatever the job captured), so
   // an abandoned worker never touches freed memory.
-  std::thread worker([state, job = std::move(job)]() mutable {
-    job(state->watch);
-    {
-      std::lock_guard lock(state->mutex);
-      state->done = true;
-    }
-    state->done_cv.notify_all();
-  });
+  std::thread worker;
+  try {
+    worker = std::thread([state, job = std::move(job)]() mutable {
+      job(state->watch);
+      {
+        std::lock_guard lock(state->mutex);
+        state->done = true;
+      }
+      state->done_cv.notify_all();
+    });
+  } catch (const std::system_error& e) {
+    return fmt::format("cannot start a planning thread: {}", e.what());
+  }
 
   // Check for an overrunning call a few times per budget.
   const auto poll = std::max(std::chrono::milliseconds(1), per_call_budget / 4);
@@ -71,8 +84,9 @@ std::string run_guarded(std::chrono::milliseconds per_call_budget,
     std::string overrun = state->watch.overrunning(std::chrono::steady_clock::now());
     if (!overrun.empty()) {
       lock.unlock();
+      state->watch.abandon();
       worker.detach();
-      return overrun;
+      return overrun + "; the technique is disabled until chaird restarts";
     }
   }
   lock.unlock();

@@ -21,8 +21,12 @@ class CallWatch {
   explicit CallWatch(std::chrono::milliseconds budget) : budget_(budget) {}
 
   // Marks the start of a plugin call. The names are only turned into a message on an overrun,
-  // so that the common case costs two string assignments.
-  void enter(std::string_view technique, std::string_view step);
+  // so that the common case costs two string assignments. hung (may be null) is set if the
+  // call is abandoned.
+  void enter(std::string_view technique, std::string_view step,
+             std::shared_ptr<std::atomic<bool>> hung = nullptr);
+  // The guard gave up on the running call: mark its technique as hung.
+  void abandon();
   // Marks its end; returns the overrun message if the call took longer than the budget.
   std::string leave();
 
@@ -37,12 +41,14 @@ class CallWatch {
 
   std::string technique_;
   std::string step_;
+  std::shared_ptr<std::atomic<bool>> hung_;
   std::chrono::steady_clock::time_point started_{};
   bool in_call_ = false;
 };
 
 // Runs job(watch) on its own thread. Returns an empty string when the job finished, or the
-// overrun message when a plugin call ran past its budget and the job was abandoned.
+// overrun message when a plugin call ran past its budget and the job was abandoned (the
+// technique is then marked hung), or when no thread could be started.
 std::string run_guarded(std::chrono::milliseconds per_call_budget,
                         std::function<void(CallWatch&)> job);
 

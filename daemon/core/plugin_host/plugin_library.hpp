@@ -5,6 +5,7 @@
 // crash later), then the extern "C" record (ABI version), and only then the factory.
 #pragma once
 
+#include <atomic>
 #include <chaird/plugin_sdk.hpp>
 #include <filesystem>
 #include <memory>
@@ -33,6 +34,9 @@ struct LoadedTechnique {
   sdk::TechniqueDescription description;
   // The library stays loaded for as long as this object (or any copy of the pointer) lives.
   std::shared_ptr<const sdk::Technique> technique;
+  // Set when a call into the technique hung and was abandoned: its thread may still be stuck in
+  // it, so it is not called again until chaird restarts. Shared by every copy.
+  std::shared_ptr<std::atomic<bool>> hung = std::make_shared<std::atomic<bool>>(false);
 };
 
 // Loads, checks and instantiates the technique; the error names the path and the reason.

@@ -19,7 +19,7 @@ std::vector<double> safe_values(const ChairModel& chair, std::span<const double>
 // True when every actuator that has a safe value is within tolerance of it.
 bool is_safe(const ChairModel& chair, std::span<const double> values);
 
-// A normal stop's cool-down: from the chair's current state (measured values), spin motors
+// A normal stop's cool-down: from the chair's current state (what the board steers to), spin motors
 // down, vent, switch heat off and retract the roller within the actuators' rates, and halt
 // travel motors where they are. Takes at least cooldown_ms so that nothing is abrupt, and as
 // long as the slowest actuator needs.

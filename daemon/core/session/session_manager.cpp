@@ -39,6 +39,10 @@ SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus,
 }
 
 std::optional<Refusal> SessionManager::start_refusal() const {
+  if (shutting_down_.load()) {
+    return Refusal{Refusal::Kind::kUnavailable,
+                   "chaird is shutting down; the chair is in its safe state"};
+  }
   switch (state_.load()) {
     case chair::v1::RUNNING:
     case chair::v1::STOPPING:
@@ -94,10 +98,13 @@ Expected<std::string, Refusal> SessionManager::start(PreparedSession session) {
 
 SessionState SessionManager::stop() {
   if (state_.load() != chair::v1::RUNNING) return state_.load();
-  // Cool down from where the chair really is, through the governor like any timeline.
+  // Cool down from where the board now steers each actuator (its ramps stopped where they were
+  // when the queue was cancelled), through the governor like any timeline. Travel motors halt
+  // at that point: holding the measured position instead would, a look-ahead later, send a
+  // moving roller back to where it was when stop was pressed.
   executor_.abandon();
   const Telemetry& t = executor_.sample_now();
-  auto cooldown = governor_.review(cooldown_timeline(chair_, t.measured, options_.cooldown_ms));
+  auto cooldown = governor_.review(cooldown_timeline(chair_, t.commanded, options_.cooldown_ms));
   if (!cooldown) {
     spdlog::error("{}: cool-down refused ({}); going to the safe state at once", session_id_,
                   cooldown.error().first_error());
@@ -135,6 +142,7 @@ Expected<SessionState, Refusal> SessionManager::reset() {
 }
 
 void SessionManager::shutdown() {
+  shutting_down_.store(true);
   halt(state_.load() == chair::v1::RUNNING || state_.load() == chair::v1::STOPPING
            ? chair::v1::STOPPED
            : state_.load(),

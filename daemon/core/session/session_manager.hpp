@@ -47,7 +47,8 @@ class SessionManager final : private ExecutorListener {
   SessionState stop();
   SessionState emergency_stop(const std::string& reason);
   Expected<SessionState, Refusal> reset();
-  // The daemon is going away: safe state now, and say so to the watchers.
+  // The daemon is going away: safe state now, say so to the watchers, and refuse every later
+  // start (one may still be on its way from a gRPC handler).
   void shutdown();
 
   // --- any thread ---
@@ -74,6 +75,8 @@ class SessionManager final : private ExecutorListener {
   Executor executor_;
 
   std::atomic<SessionState> state_{chair::v1::IDLE};
+  // Set by shutdown() and never cleared: nothing starts once chaird is going away.
+  std::atomic<bool> shutting_down_{false};
   std::atomic<std::shared_ptr<const std::vector<double>>> chair_state_;
   std::string reason_;  // shown while latched
   std::uint64_t session_counter_ = 0;
