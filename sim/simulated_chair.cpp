@@ -266,12 +266,12 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
       }
       case chair::v1::TEMPERATURE: {
         const double ambient = a.sim.ambient_c();
-        if (c <= ambient) {
+        // A thermostat with hysteresis: off above the target (or when switched off), on again
+        // once the surface has cooled a little below it.
+        if (c <= ambient || axis.measured > c) {
           axis.heater_on = false;
         } else if (axis.measured < c - kThermostatHysteresisC) {
           axis.heater_on = true;
-        } else if (axis.measured > c) {
-          axis.heater_on = false;
         }
         const double equilibrium = axis.heater_on ? a.sim.heater_max_c() : ambient;
         const double tau = a.sim.time_constant_ms() > 0.0 ? a.sim.time_constant_ms() : 60000.0;

@@ -102,7 +102,7 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
   if (c.dispatch_lookahead_ms() <= 0) d.error(at, "dispatch_lookahead_ms must be positive");
   if (c.stop_cooldown_ms() <= 0) d.error(at, "stop_cooldown_ms must be positive");
   if (c.max_session_ms() < 0) d.error(at, "max_session_ms cannot be negative");
-  const auto level = c.log_level();
+  const auto& level = c.log_level();
   if (level != "trace" && level != "debug" && level != "info" && level != "warn" &&
       level != "error") {
     d.error(at, "log_level must be trace, debug, info, warn or error");

@@ -376,8 +376,9 @@ SessionScaling clamp_scaling(SessionScaling s) {
 
 Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
     const ProgramRef& program, const ProgramResolver& resolver,
-    std::shared_ptr<const ChairModel> chair, std::shared_ptr<const TechniqueCatalog> catalog,
-    const PlanOptions& options, CallWatch* watch) const {
+    const std::shared_ptr<const ChairModel>& chair,
+    const std::shared_ptr<const TechniqueCatalog>& catalog, const PlanOptions& options,
+    CallWatch* watch) const {
   Diagnostics d;
   auto plan = std::make_shared<Plan>();
   plan->chair = chair;

@@ -61,8 +61,9 @@ class Planner {
   // plugin call.
   Expected<std::shared_ptr<const Plan>, Diagnostics> plan(
       const ProgramRef& program, const ProgramResolver& resolver,
-      std::shared_ptr<const ChairModel> chair, std::shared_ptr<const TechniqueCatalog> catalog,
-      const PlanOptions& options, CallWatch* watch = nullptr) const;
+      const std::shared_ptr<const ChairModel>& chair,
+      const std::shared_ptr<const TechniqueCatalog>& catalog, const PlanOptions& options,
+      CallWatch* watch = nullptr) const;
 
   // Plans the rest of a running session from from_ms with new options (a live adjustment).
   // Commands that start before from_ms are kept as they are; the step in progress is planned

@@ -17,7 +17,7 @@ struct ExpansionLimits {
   std::uint32_t max_repeat_count = 1000;
   std::size_t max_steps = 5000;
   int max_include_depth = 4;
-  std::int64_t max_step_ms = 30 * 60 * 1000;
+  std::int64_t max_step_ms = std::int64_t{30} * 60 * 1000;
 };
 
 struct ExpandedStep {
