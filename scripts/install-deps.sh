@@ -12,6 +12,8 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
+  # the Python kiosk example and its test
+  python3 python3-grpcio python3-protobuf
 )
 
 missing=()

@@ -66,6 +66,17 @@ grpc::ServerUnaryReactor* ControlService::ListTechniques(
   return finish_now(context, grpc::Status::OK);
 }
 
+grpc::ServerUnaryReactor* ControlService::ListHealthConditions(
+    grpc::CallbackServerContext* context, const chair::v1::ListHealthConditionsRequest*,
+    chair::v1::ListHealthConditionsResponse* response) {
+  for (const auto& c : health_conditions()) {
+    auto* q = response->add_questions();
+    q->set_condition(c.name);
+    q->set_question(c.question);
+  }
+  return finish_now(context, grpc::Status::OK);
+}
+
 grpc::ServerUnaryReactor* ControlService::StartSession(
     grpc::CallbackServerContext* context, const chair::v1::StartSessionRequest* request,
     chair::v1::StartSessionResponse* response) {

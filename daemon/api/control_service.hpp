@@ -3,9 +3,9 @@
 // finished from wherever its work completes.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <atomic>
 #include <memory>
 
 #include "chair/v1/control.grpc.pb.h"
@@ -34,6 +34,9 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   grpc::ServerUnaryReactor* ListTechniques(grpc::CallbackServerContext* context,
                                            const chair::v1::ListTechniquesRequest* request,
                                            chair::v1::ListTechniquesResponse* response) override;
+  grpc::ServerUnaryReactor* ListHealthConditions(
+      grpc::CallbackServerContext* context, const chair::v1::ListHealthConditionsRequest* request,
+      chair::v1::ListHealthConditionsResponse* response) override;
   grpc::ServerUnaryReactor* StartSession(grpc::CallbackServerContext* context,
                                          const chair::v1::StartSessionRequest* request,
                                          chair::v1::StartSessionResponse* response) override;

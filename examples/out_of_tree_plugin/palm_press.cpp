@@ -45,36 +45,6 @@ std::string seconds(std::int64_t ms) {
   return std::to_string(std::lround(static_cast<double>(ms) / 1000.0)) + " s";
 }
 
-// Placements from the top to the bottom of the zone, evenly spaced, no further apart than
-// spacing; a fixed press uses the middle of the zone only.
-std::vector<double> placements(const ZoneInfo& zone, bool walk, double spacing) {
-  const double margin = 0.1 * (zone.to_mm - zone.from_mm);
-  const double top = zone.from_mm + margin;
-  const double bottom = zone.to_mm - margin;
-  if (!walk) return {0.5 * (top + bottom)};
-  const auto gaps = std::max(1, static_cast<int>(std::ceil((bottom - top) / spacing)));
-  std::vector<double> out;
-  for (int i = 0; i <= gaps; ++i) out.push_back(top + (bottom - top) * i / gaps);
-  return out;
-}
-
-// The placement nearest to where the rollers are: a live change carries on from there.
-std::int64_t nearest(const std::vector<double>& p, double at) {
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < p.size(); ++i) {
-    if (std::abs(p[i] - at) < std::abs(p[best] - at)) best = i;
-  }
-  return static_cast<std::int64_t>(best);
-}
-
-// The k-th placement of a walk that goes down the zone and back up, never jumping.
-double placement(const std::vector<double>& p, std::int64_t k) {
-  const auto n = static_cast<std::int64_t>(p.size());
-  if (n == 1) return p[0];
-  const std::int64_t r = k % (2 * (n - 1));
-  return p[static_cast<std::size_t>(r < n ? r : 2 * (n - 1) - r)];
-}
-
 class PalmPress final : public Technique {
  public:
   TechniqueDescription describe() const override {
@@ -135,12 +105,12 @@ class PalmPress final : public Technique {
                " between presses; spacing " + mm(spacing) + " is reduced");
       spacing = reach;
     }
-    const std::vector<double> p = placements(ctx.zone, walk, spacing);
-    const std::int64_t first = nearest(p, ctx.entry_value(position));
+    const ZoneWalk p(ctx.zone, walk, spacing);  // the SDK spaces and orders the placements
+    const std::int64_t first = p.nearest(ctx.entry_value(position));
 
     // Start pose: the nearest placement, light contact, rollers at their widest, bags vented.
     const double light = level(depth, kLightContact);
-    out.reach(position, 0, placement(p, first));
+    out.reach(position, 0, p.at(first));
     out.reach(depth, 0, light);
     if (width != nullptr) {
       out.reach(*width, 0, level(*width, 1.0));
@@ -199,7 +169,7 @@ class PalmPress final : public Technique {
 
     for (std::int64_t k = 0; k < cycles; ++k) {
       const std::int64_t t0 = k * cycle;
-      const double at = placement(p, first + k / ctx.integer("presses"));
+      const double at = p.at(first + k / ctx.integer("presses"));
       // Walk on at light contact (the first press starts at its placement).
       if (at != out.last(position)) out.ramp(position, t0, at, share(kWalkEnd));
       // Sink in slowly, the bags bracing alongside.

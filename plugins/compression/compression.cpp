@@ -74,12 +74,7 @@ class Compression final : public Technique {
 
     // A re-plan can begin with bags still full: they vent first, so that no bag stays firm
     // across the two plans for longer than the chair allows.
-    std::int64_t settled = 0;
-    for (const ActuatorInfo* b : bags) {
-      if (out.last(*b) != b->rest_value) {
-        settled = std::max(settled, out.ramp(*b, 0, b->rest_value));
-      }
-    }
+    const std::int64_t settled = out.settle(bags);
 
     const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
     const auto wanted_hold = static_cast<std::int64_t>(std::llround(1000.0 * ctx.number("hold_s")));

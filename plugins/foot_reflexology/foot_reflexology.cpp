@@ -71,12 +71,7 @@ class FootReflexology final : public Technique {
 
     // A re-plan can begin with the feet still pressed: let go first, so that no bag stays firm
     // across the two plans for longer than the chair allows.
-    std::int64_t settled = 0;
-    for (const ActuatorInfo* b : bags) {
-      if (out.last(*b) != b->rest_value) {
-        settled = std::max(settled, out.ramp(*b, 0, b->rest_value));
-      }
-    }
+    const std::int64_t settled = out.settle(bags);
     // Room at the end to stop the rollers, which may still turn from before a re-plan.
     std::int64_t stop = 0;
     for (const ActuatorInfo* r : rollers) {

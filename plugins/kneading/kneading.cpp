@@ -21,36 +21,6 @@ constexpr double kMaxSpacingMm = 40.0;
 // A cycle shorter than the fastest tempo cannot hold the speed changes the motor needs.
 constexpr std::int64_t kMinCycleMs = 2500;
 
-// Spots from top to bottom of the zone, evenly spaced, visited back and forth so that the
-// rollers never jump from one end to the other.
-std::vector<double> spots(const ZoneInfo& zone, bool walk, double max_spacing) {
-  const double margin = 0.1 * (zone.to_mm - zone.from_mm);
-  const double top = zone.from_mm + margin;
-  const double bottom = zone.to_mm - margin;
-  if (!walk) return {0.5 * (top + bottom)};
-  const auto gaps = std::max(1, static_cast<int>(std::ceil((bottom - top) / max_spacing)));
-  std::vector<double> out;
-  for (int i = 0; i <= gaps; ++i) out.push_back(top + (bottom - top) * i / gaps);
-  return out;
-}
-
-// The spot nearest to where the rollers are: a re-plan carries on from there.
-std::int64_t nearest(const std::vector<double>& s, double at) {
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < s.size(); ++i) {
-    if (std::abs(s[i] - at) < std::abs(s[best] - at)) best = i;
-  }
-  return static_cast<std::int64_t>(best);
-}
-
-// The k-th spot of a walk that goes down and back up the zone.
-double spot(const std::vector<double>& s, std::int64_t k) {
-  const auto n = static_cast<std::int64_t>(s.size());
-  if (n == 1) return s[0];
-  const std::int64_t r = k % (2 * (n - 1));
-  return s[static_cast<std::size_t>(r < n ? r : 2 * (n - 1) - r)];
-}
-
 class Kneading final : public Technique {
  public:
   TechniqueDescription describe() const override {
@@ -109,15 +79,15 @@ class Kneading final : public Technique {
     // Between swells a one-way kneading keeps circling slowly; alternating stops to reverse.
     const double slow = alternate ? 0.0 : 0.3 * steady;
 
-    const std::vector<double> s = spots(
+    const ZoneWalk s(
         ctx.zone, ctx.choice("travel") == "walk",
         std::min(kMaxSpacingMm, 0.98 * max_travel(position, std::llround(kWalkEnd * period))));
 
-    const std::int64_t first = nearest(s, ctx.entry_value(position));
+    const std::int64_t first = s.nearest(ctx.entry_value(position));
 
     // Start pose: the nearest spot, light contact, chosen width.
     const double light = depth != nullptr ? level(*depth, 0.05) : 0.0;
-    out.reach(position, 0, spot(s, first));
+    out.reach(position, 0, s.at(first));
     if (depth != nullptr) out.reach(*depth, 0, light);
     if (width != nullptr) {
       const std::string& w = ctx.choice("width");
@@ -150,7 +120,7 @@ class Kneading final : public Technique {
       auto at = [&](double share) { return t0 + std::llround(share * static_cast<double>(cycle)); };
       const double peak = alternate && k % 2 == 1 ? outward : steady;
       out.ramp(knead, t0, slow);
-      out.ramp(position, t0, spot(s, first + k), at(kWalkEnd) - t0);
+      out.ramp(position, t0, s.at(first + k), at(kWalkEnd) - t0);
       out.ramp(knead, at(kWalkEnd), peak, at(kRiseEnd) - at(kWalkEnd));
       out.ramp(knead, at(kFallStart), slow, at(kFallEnd) - at(kFallStart));
     }

@@ -142,12 +142,7 @@ class Stretch final : public Technique {
     }
     // A re-plan can begin with the body still held: let go first, so that no bag stays firm
     // across the two plans for longer than the chair allows.
-    std::int64_t settled = 0;
-    for (const ActuatorInfo* bag : bags) {
-      if (out.last(*bag) != bag->rest_value) {
-        settled = std::max(settled, out.ramp(*bag, 0, bag->rest_value));
-      }
-    }
+    const std::int64_t settled = out.settle(bags);
     std::int64_t cycles = (ctx.duration_ms - settled) / period;
     std::int64_t cycle = period;
     if (cycles == 0 && ctx.duration_ms - settled - fixed >= kMinHoldMs) {

@@ -17,35 +17,6 @@ constexpr double kMaxSpacingMm = 40.0;
 // The fastest tempo's cycle: shorter ones cannot hold the tapping motor's speed changes.
 constexpr std::int64_t kMinCycleMs = 1500;
 
-// Evenly spaced spots along the zone, visited back and forth (never a jump end to end).
-std::vector<double> spots(const ZoneInfo& zone, bool walk, double max_spacing) {
-  const double margin = 0.1 * (zone.to_mm - zone.from_mm);
-  const double top = zone.from_mm + margin;
-  const double bottom = zone.to_mm - margin;
-  if (!walk) return {0.5 * (top + bottom)};
-  const auto gaps = std::max(1, static_cast<int>(std::ceil((bottom - top) / max_spacing)));
-  std::vector<double> out;
-  for (int i = 0; i <= gaps; ++i) out.push_back(top + (bottom - top) * i / gaps);
-  return out;
-}
-
-// The spot nearest to where the rollers are: a re-plan carries on from there.
-std::int64_t nearest(const std::vector<double>& s, double at) {
-  std::size_t best = 0;
-  for (std::size_t i = 1; i < s.size(); ++i) {
-    if (std::abs(s[i] - at) < std::abs(s[best] - at)) best = i;
-  }
-  return static_cast<std::int64_t>(best);
-}
-
-// The k-th spot of a walk that goes down and back up the zone.
-double spot(const std::vector<double>& s, std::int64_t k) {
-  const auto n = static_cast<std::int64_t>(s.size());
-  if (n == 1) return s[0];
-  const std::int64_t r = k % (2 * (n - 1));
-  return s[static_cast<std::size_t>(r < n ? r : 2 * (n - 1) - r)];
-}
-
 class Tapping final : public Technique {
  public:
   TechniqueDescription describe() const override {
@@ -90,14 +61,14 @@ class Tapping final : public Technique {
     if (depth == nullptr) {
       out.note("this chair has no roller.depth: intensity sets the tapping frequency only");
     }
-    const std::vector<double> s = spots(
+    const ZoneWalk s(
         ctx.zone, ctx.choice("travel") == "walk",
         std::min(kMaxSpacingMm, 0.98 * max_travel(position, std::llround(kWalkShare * period))));
 
-    const std::int64_t first = nearest(s, ctx.entry_value(position));
+    const std::int64_t first = s.nearest(ctx.entry_value(position));
 
     // Start pose: the nearest spot, light contact, chosen width.
-    out.reach(position, 0, spot(s, first));
+    out.reach(position, 0, s.at(first));
     if (depth != nullptr) out.reach(*depth, 0, level(*depth, 0.05));
     if (width != nullptr) {
       const std::string& w = ctx.choice("width");
@@ -126,7 +97,7 @@ class Tapping final : public Technique {
     for (std::int64_t k = 0; k < cycles; ++k) {
       const std::int64_t t0 = k * cycle;
       auto at = [&](double share) { return t0 + std::llround(share * static_cast<double>(cycle)); };
-      out.ramp(position, t0, spot(s, first + k), at(kWalkShare) - t0);
+      out.ramp(position, t0, s.at(first + k), at(kWalkShare) - t0);
       if (pattern == "pulse") {
         // A burst over the first half, silence over the second.
         out.ramp(tap, t0, beat, at(0.2) - t0);

@@ -98,12 +98,7 @@ class ThaiStretch final : public Technique {
     }
     // A re-plan can begin with the legs still gripped: let go first, so that no bag stays firm
     // across the two plans for longer than the chair allows.
-    std::int64_t settled = 0;
-    for (const ActuatorInfo* b : grip) {
-      if (out.last(*b) != b->rest_value) {
-        settled = std::max(settled, out.ramp(*b, 0, b->rest_value));
-      }
-    }
+    const std::int64_t settled = out.settle(grip);
     std::int64_t cycles = (ctx.duration_ms - settled) / period;
     std::int64_t cycle = period;
     if (cycles == 0 && ctx.duration_ms - settled - fixed >= kMinHoldMs) {

@@ -68,6 +68,27 @@ TEST(Api, ListsProgramsAndTechniques) {
   EXPECT_TRUE(has_shiatsu);
 }
 
+TEST(Api, ListsTheHealthQuestionsAKioskAsks) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  grpc::ClientContext context;
+  chair::v1::ListHealthConditionsResponse response;
+  ASSERT_TRUE(daemon.control().ListHealthConditions(&context, {}, &response).ok());
+  ASSERT_GE(response.questions_size(), 10);
+  bool thrombosis = false;
+  for (const auto& q : response.questions()) {
+    EXPECT_FALSE(q.question().empty()) << q.condition();
+    EXPECT_EQ(q.question().back(), '?') << q.condition();
+    if (q.condition() == "thrombosis") thrombosis = true;
+  }
+  EXPECT_TRUE(thrombosis);
+  // Every name it lists is one StartSession accepts as an answer.
+  chair::v1::StartSessionRequest request;
+  for (const auto& q : response.questions()) request.add_health_conditions(q.condition());
+  EXPECT_NE(daemon.start("e2e_full", nullptr, &request).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
 TEST(Api, RefusalsGetTheRightStatusAndMoveNothing) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();

@@ -61,6 +61,8 @@ int main(int argc, char** argv) {
 
   auto* programs = app.add_subcommand("programs", "list the programs this chair offers");
   auto* techniques = app.add_subcommand("techniques", "list the techniques and their parameters");
+  auto* conditions_cmd =
+      app.add_subcommand("conditions", "list the health questions and condition names");
 
   auto* start = app.add_subcommand("start", "start a program");
   std::string program_id;
@@ -171,6 +173,15 @@ int main(int argc, char** argv) {
                                  chair::v1::ParamType_Name(p.type()), range, p.summary());
       }
     }
+    return kExitOk;
+  }
+  if (conditions_cmd->parsed()) {
+    chair::v1::ListHealthConditionsResponse response;
+    auto status =
+        client.control().ListHealthConditions(ControlClient::call_context().get(), {}, &response);
+    if (!status.ok()) return report(status);
+    for (const auto& q : response.questions())
+      std::cout << fmt::format("{:<20} {}\n", q.condition(), q.question());
     return kExitOk;
   }
   if (start->parsed()) {

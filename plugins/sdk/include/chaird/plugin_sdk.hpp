@@ -323,6 +323,44 @@ inline double max_travel(const ActuatorInfo& a, std::int64_t duration_ms) {
   return d;
 }
 
+// Evenly spaced spots along a zone (10 % in from each end, no further apart than max_spacing_mm)
+// for techniques that work spot by spot, walked down the zone and back up so that the rollers
+// never jump from one end to the other. Without walk, the middle of the zone only.
+class ZoneWalk {
+ public:
+  ZoneWalk(const ZoneInfo& zone, bool walk, double max_spacing_mm) {
+    const double margin = 0.1 * (zone.to_mm - zone.from_mm);
+    const double top = zone.from_mm + margin;
+    const double bottom = zone.to_mm - margin;
+    if (!walk) {
+      spots_.push_back(0.5 * (top + bottom));
+      return;
+    }
+    const auto gaps = std::max(1, static_cast<int>(std::ceil((bottom - top) / max_spacing_mm)));
+    for (int i = 0; i <= gaps; ++i) spots_.push_back(top + (bottom - top) * i / gaps);
+  }
+  std::size_t size() const { return spots_.size(); }
+  const std::vector<double>& spots() const { return spots_; }
+  // The k-th spot of the walk down and back up.
+  double at(std::int64_t k) const {
+    const auto n = static_cast<std::int64_t>(spots_.size());
+    if (n == 1) return spots_[0];
+    const std::int64_t r = k % (2 * (n - 1));
+    return spots_[static_cast<std::size_t>(r < n ? r : 2 * (n - 1) - r)];
+  }
+  // The index of the spot nearest to where the rollers are: a re-plan carries on from there.
+  std::int64_t nearest(double position_mm) const {
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < spots_.size(); ++i) {
+      if (std::abs(spots_[i] - position_mm) < std::abs(spots_[best] - position_mm)) best = i;
+    }
+    return static_cast<std::int64_t>(best);
+  }
+
+ private:
+  std::vector<double> spots_;
+};
+
 // Collects setpoints and remembers each actuator's last value, so techniques can ask for
 // "ramp to v over at least this long" without tracking state themselves.
 class SetpointWriter {
@@ -362,6 +400,17 @@ class SetpointWriter {
   // Keep the current value until at_ms.
   void hold(const ActuatorInfo& a, std::int64_t at_ms) {
     if (at_ms > last_at(a)) reach(a, at_ms, last(a));
+  }
+  // A re-plan can begin with a bag still full or a motor still turning: bring these to rest
+  // first, each as fast as it may, so that nothing stays on across the two plans for longer than
+  // the chair allows. Returns when the last of them is at rest (0 when all already were).
+  std::int64_t settle(std::span<const ActuatorInfo* const> actuators) {
+    std::int64_t settled = 0;
+    for (const ActuatorInfo* a : actuators) {
+      if (a != nullptr && last(*a) != a->rest_value)
+        settled = std::max(settled, ramp(*a, 0, a->rest_value));
+    }
+    return settled;
   }
   double last(const ActuatorInfo& a) const { return last_[static_cast<std::size_t>(a.index)]; }
   std::int64_t last_at(const ActuatorInfo& a) const {

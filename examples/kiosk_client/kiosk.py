@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""A minimal kiosk front-end for chaird: the flow a kiosk or app goes through, in plain Python.
+
+    kiosk.py programs                          what this chair offers
+    kiosk.py questions                         the health questions to ask the sitter
+    kiosk.py run PROGRAM [--answer CONDITION]  start it, show progress, stop on Ctrl-C
+
+It talks to chaird over its Unix socket with gRPC local credentials, using stubs generated from
+protos/chair/v1 (see README.md). Every refusal is shown as chaird words it: a sentence for the
+sitter.
+"""
+import argparse
+import os
+import signal
+import sys
+
+
+def load_stubs(stubs_dir):
+    if stubs_dir:
+        sys.path.insert(0, stubs_dir)
+    from chair.v1 import control_pb2, control_pb2_grpc  # noqa: E402  (after the path is set)
+    return control_pb2, control_pb2_grpc
+
+
+def default_socket():
+    if os.geteuid() == 0:
+        return "/run/chaird/chaird.sock"
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    return f"{runtime}/chaird.sock" if runtime else f"/tmp/chaird-{os.geteuid()}.sock"
+
+
+def mmss(ms):
+    s = max(0, (ms + 500) // 1000)
+    return f"{s // 60:02d}:{s % 60:02d}"
+
+
+class Kiosk:
+    def __init__(self, socket_path, stubs_dir):
+        import grpc
+
+        self.grpc = grpc
+        self.pb, pb_grpc = load_stubs(stubs_dir)
+        # chaird accepts only local connections; on a Unix socket that is UDS local credentials.
+        credentials = grpc.local_channel_credentials(grpc.LocalConnectionType.UDS)
+        self.channel = grpc.secure_channel(f"unix://{socket_path}", credentials)
+        self.chair = pb_grpc.ChairControlStub(self.channel)
+
+    def programs(self):
+        for p in self.chair.ListPrograms(self.pb.ListProgramsRequest(), timeout=10).programs:
+            m = p.metadata
+            print(f"{m.id:<24} {mmss(p.planned_duration_ms):>5}  {m.name}: {m.summary}")
+            if m.contraindications:
+                print(f"{'':<31}not for: {', '.join(m.contraindications)}")
+
+    def questions(self):
+        for q in self.chair.ListHealthConditions(self.pb.ListHealthConditionsRequest(), timeout=10).questions:
+            print(f"[{q.condition}] {q.question}")
+
+    def run(self, program, answers, intensity):
+        request = self.pb.StartSessionRequest(program_id=program, health_conditions=answers,
+                                              intensity_scale=intensity)
+        try:
+            started = self.chair.StartSession(request, timeout=30)
+        except self.grpc.RpcError as e:
+            print(f"Sorry, this program cannot start: {e.details()}")
+            return 1
+        print(f"Starting {program} ({mmss(started.planned_duration_ms)}).")
+        for note in started.adaptations:
+            print(f"  adjusted: {note}")
+
+        # Ctrl-C is the sitter asking to stop: a normal stop with its short cool-down. (A kiosk's
+        # big red button would call EmergencyStop instead.)
+        def stop(_signum, _frame):
+            print("Stopping...")
+            self.chair.StopSession(self.pb.StopSessionRequest(), timeout=10)
+
+        signal.signal(signal.SIGINT, stop)
+        last_steps = None
+        final = None
+        for status in self.chair.WatchSession(self.pb.WatchSessionRequest(session_id=started.session_id)):
+            steps = ", ".join(f"{a.technique} on {a.zone}" for a in status.active_steps)
+            if steps != last_steps:
+                print(f"[{mmss(status.elapsed_ms)} / {mmss(status.total_ms)}] {steps or '...'}")
+                last_steps = steps
+            final = status
+        state = self.pb.SessionState.Name(final.state) if final else "UNKNOWN"
+        print(f"Session {state.lower()}: {final.reason if final else ''}")
+        return 0 if state in ("COMPLETED", "STOPPED") else 3
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--socket", default=default_socket(), help="chaird's Unix socket")
+    parser.add_argument("--stubs", default=os.environ.get("CHAIRD_PYTHON_STUBS"),
+                        help="directory holding the generated chair/v1 Python stubs")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("programs")
+    commands.add_parser("questions")
+    run = commands.add_parser("run")
+    run.add_argument("program")
+    run.add_argument("--answer", action="append", default=[], help="a condition the sitter reported")
+    run.add_argument("--intensity", type=float, default=0.0, help="0.2..1.5 (0: as written)")
+    args = parser.parse_args()
+
+    kiosk = Kiosk(args.socket, args.stubs)
+    try:
+        if args.command == "programs":
+            kiosk.programs()
+            return 0
+        if args.command == "questions":
+            kiosk.questions()
+            return 0
+        return kiosk.run(args.program, args.answer, args.intensity)
+    except kiosk.grpc.RpcError as e:
+        print(f"chaird is not available: {e.details()}")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# The Python kiosk example (examples/kiosk_client/kiosk.py) against the real chaird on the
+# simulated chair: it lists, asks, runs a program to its end, and shows refusals as chaird words
+# them.   kiosk_client_test.sh PYTHON SOURCE_DIR STUBS_DIR CHAIRD CHAIRCTL PLUGIN_DIR
+set -euo pipefail
+python=$1 source_dir=$2 stubs=$3 chaird=$4 chairctl=$5 plugins=$6
+kiosk="$source_dir/examples/kiosk_client/kiosk.py"
+work=$(mktemp -d "${TMPDIR:-/tmp}/chaird-kiosk.XXXXXX")
+socket="$work/chaird.sock"
+
+"$chaird" --socket "$socket" --clock virtual --plugins "$plugins" \
+  --chair "$source_dir/sequences/chairs/generic_4d_sl.textproto" \
+  --programs "$source_dir/tests/integration/programs" 2>"$work/chaird.log" &
+pid=$!
+cleanup() {
+  kill -TERM "$pid" 2>/dev/null && wait "$pid" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+fail() {
+  echo "FAIL: $*" >&2
+  echo "--- chaird log ---" >&2
+  cat "$work/chaird.log" >&2
+  exit 1
+}
+"$chairctl" --socket "$socket" --wait 30 programs >/dev/null || fail "chaird did not start"
+
+run() {  # run EXPECTED_EXIT PATTERN ARGS...: the kiosk's exit code and a line of its output
+  local expected=$1 pattern=$2
+  shift 2
+  local out code=0
+  out=$(CHAIRD_PYTHON_STUBS="$stubs" "$python" "$kiosk" --socket "$socket" "$@" 2>&1) || code=$?
+  [[ $code -eq $expected ]] || fail "kiosk.py $* exited $code, not $expected:"$'\n'"$out"
+  grep -qF -- "$pattern" <<<"$out" || fail "kiosk.py $* did not say '$pattern':"$'\n'"$out"
+  echo "ok: kiosk.py $*"
+}
+
+run 0 "e2e_full" programs
+run 0 "not for: thrombosis, pregnancy" programs
+run 0 "[thrombosis] Do you have, or have you recently had, a blood clot" questions
+run 0 "Session completed: the program ran to its end" run e2e_full --answer varicose_veins
+run 1 "is not suitable for people with: thrombosis" run e2e_full --answer thrombosis
+run 1 "no program 'massage_of_the_day'" run massage_of_the_day
