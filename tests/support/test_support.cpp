@@ -81,6 +81,43 @@ double value_at(const Timeline& tl, const ChairModel& chair, const std::string& 
   return tl.targets_at(t_ms)[static_cast<std::size_t>(*index)];
 }
 
+namespace {
+
+// Removes the test binary's temporary directories when its tests are done (kept when a test
+// failed, so that its daemon log and trace can be read).
+class TempDirs : public ::testing::Environment {
+ public:
+  static TempDirs& instance() {
+    static TempDirs* dirs = [] {
+      auto* d = new TempDirs();
+      ::testing::AddGlobalTestEnvironment(d);  // gtest owns it from here
+      return d;
+    }();
+    return *dirs;
+  }
+  void add(const std::string& dir) {
+    std::lock_guard lock(mutex_);
+    dirs_.push_back(dir);
+  }
+  void TearDown() override {
+    if (::testing::UnitTest::GetInstance()->failed_test_count() > 0) return;
+    std::lock_guard lock(mutex_);
+    for (const auto& d : dirs_) {
+      std::error_code ec;
+      std::filesystem::remove_all(d, ec);
+    }
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::string> dirs_;
+};
+
+// Registered before main runs the tests, as gtest asks of environments.
+const bool kTempDirsRegistered = (TempDirs::instance(), true);
+
+}  // namespace
+
 std::string make_temp_dir(const std::string& name) {
   static std::atomic<int> counter{0};
   const auto base =
@@ -89,6 +126,7 @@ std::string make_temp_dir(const std::string& name) {
   std::filesystem::remove_all(base);
   std::filesystem::create_directories(base);
   ::chmod(base.c_str(), 0700);
+  TempDirs::instance().add(base.string());
   return base.string();
 }
 
