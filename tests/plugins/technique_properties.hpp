@@ -24,8 +24,8 @@
 
 #include "chair/v1/chair_profile.pb.h"
 #include "planner/body_model.hpp"
-#include "plugin_host/plugin_library.hpp"
 #include "planner/step_context.hpp"
+#include "plugin_host/plugin_library.hpp"
 #include "test_support.hpp"
 
 namespace chaird::test {
@@ -194,24 +194,20 @@ struct StepPlan {
 };
 
 // nullopt (and a test failure with chaird's diagnostics) when the plan or the governor refuses.
-inline std::optional<StepPlan> plan_step(const std::string& technique, const std::string& zone,
-                                         std::int64_t duration_ms, const std::string& extra = "",
-                                         std::shared_ptr<const ChairModel> chair = nullptr) {
-  const std::string text = single_step_program(technique, zone, duration_ms, extra);
-  if (!chair) {
-    auto planned = plan_text(text);
-    if (!planned) {
-      ADD_FAILURE() << planned.error().to_string();
-      return std::nullopt;
-    }
-    return StepPlan{planned->plan->chair, std::move(*planned)};
-  }
-  auto program = parse_program_text(text, "test.textproto");
+// The reference chair and the shipped techniques unless others are given.
+inline std::optional<StepPlan> plan_step(
+    const std::string& technique, const std::string& zone, std::int64_t duration_ms,
+    const std::string& extra = "", std::shared_ptr<const ChairModel> chair = nullptr,
+    std::shared_ptr<const TechniqueCatalog> catalog = nullptr) {
+  if (!chair) chair = reference_chair();
+  if (!catalog) catalog = shipped_techniques();
+  auto program = parse_program_text(single_step_program(technique, zone, duration_ms, extra),
+                                    "test.textproto");
   if (!program) {
     ADD_FAILURE() << program.error().to_string();
     return std::nullopt;
   }
-  auto plan = Planner().plan(*program, {}, chair, shipped_techniques(), {});
+  auto plan = Planner().plan(*program, {}, chair, catalog, {});
   if (!plan) {
     ADD_FAILURE() << plan.error().to_string();
     return std::nullopt;
@@ -226,10 +222,12 @@ inline std::optional<StepPlan> plan_step(const std::string& technique, const std
 
 // The planner's refusal of a step, or "" when it plans.
 inline std::string refusal(const std::string& technique, const std::string& zone,
-                           std::int64_t duration_ms, const std::string& extra = "") {
+                           std::int64_t duration_ms, const std::string& extra = "",
+                           std::shared_ptr<const TechniqueCatalog> catalog = nullptr) {
+  if (!catalog) catalog = shipped_techniques();
   auto program = parse_program_text(single_step_program(technique, zone, duration_ms, extra), "t");
   if (!program) return program.error().to_string();
-  auto plan = Planner().plan(*program, {}, reference_chair(), shipped_techniques(), {});
+  auto plan = Planner().plan(*program, {}, reference_chair(), catalog, {});
   return plan ? "" : plan.error().to_string();
 }
 
@@ -296,6 +294,15 @@ inline std::vector<std::int64_t> crossing_times(const std::vector<Corner>& path,
 
 inline int crossings(const std::vector<Corner>& path, double threshold, bool both_ways = false) {
   return static_cast<int>(crossing_times(path, threshold, both_ways).size());
+}
+
+// For recline stretches: halfway between the most upright and the most reclined, and how many
+// times the back tilts past it.
+inline double half_tilt(const StepPlan& s) {
+  return 0.5 * (lowest_of(s, "recline") + peak_of(s, "recline"));
+}
+inline int stretches(const StepPlan& s) {
+  return crossings(path_of(s, "recline"), half_tilt(s));
 }
 
 // Commands the step itself asked for (travel and technique), not the governor's.
@@ -450,7 +457,8 @@ class DirectCall {
 
   sdk::StepOutput generate(std::int64_t duration_ms, double intensity = 0.5) {
     bound_.intensity = intensity;
-    return bound_.technique->technique->generate(step_context(bound_, *chair_, body_, entry_, duration_ms));
+    return bound_.technique->technique->generate(
+        step_context(bound_, *chair_, body_, entry_, duration_ms));
   }
 
  private:

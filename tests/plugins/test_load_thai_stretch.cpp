@@ -7,14 +7,6 @@
 namespace chaird::test {
 namespace {
 
-double half_tilt(const StepPlan& s) {
-  return 0.5 * (lowest_of(s, "recline") + peak_of(s, "recline"));
-}
-
-int stretches(const StepPlan& s) {
-  return crossings(path_of(s, "recline"), half_tilt(s));
-}
-
 TEST(TestLoadThaiStretch, LoadsAndDescribesItself) {
   auto t = load_shipped("thai_stretch");
   ASSERT_TRUE(t.has_value());

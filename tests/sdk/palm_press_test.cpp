@@ -33,31 +33,12 @@ std::shared_ptr<const TechniqueCatalog> catalog() {
 std::optional<StepPlan> plan(const std::string& zone, std::int64_t duration_ms,
                              const std::string& extra = "",
                              std::shared_ptr<const ChairModel> chair = nullptr) {
-  if (!chair) chair = reference_chair();
-  auto program = parse_program_text(single_step_program(kName, zone, duration_ms, extra), "t");
-  if (!program) {
-    ADD_FAILURE() << program.error().to_string();
-    return std::nullopt;
-  }
-  auto planned = Planner().plan(*program, {}, chair, catalog(), {});
-  if (!planned) {
-    ADD_FAILURE() << planned.error().to_string();
-    return std::nullopt;
-  }
-  auto governed = SafetyGovernor(chair, {}).review((*planned)->timeline);
-  if (!governed) {
-    ADD_FAILURE() << governed.error().to_string();
-    return std::nullopt;
-  }
-  return StepPlan{chair, PlannedProgram{*planned, *governed}};
+  return plan_step(kName, zone, duration_ms, extra, std::move(chair), catalog());
 }
 
 std::string refusal_of(const std::string& zone, std::int64_t duration_ms,
                        const std::string& extra = "") {
-  auto program = parse_program_text(single_step_program(kName, zone, duration_ms, extra), "t");
-  if (!program) return program.error().to_string();
-  auto planned = Planner().plan(*program, {}, reference_chair(), catalog(), {});
-  return planned ? "" : planned.error().to_string();
+  return refusal(kName, zone, duration_ms, extra, catalog());
 }
 
 std::optional<LoadedTechnique> load_example() {
