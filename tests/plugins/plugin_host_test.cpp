@@ -185,12 +185,12 @@ class Misbehaving : public ::testing::Test {
     context_.chair = chair_;
     context_.catalog = catalog_;
     context_.governor = governor_.get();
-    context_.plugin_budget = std::chrono::milliseconds(50);
+    context_.plugin_budget = std::chrono::milliseconds(100);
   }
 
   // The diagnostics of planning one step in the given mode (empty when it plans).
   std::string plan(const std::string& mode, const std::string& zone = "lumbar",
-                   std::int64_t slow_ms = 150) {
+                   std::int64_t slow_ms = 500) {
     auto program =
         parse_program_text(test::single_step_program("misbehaving", zone, 10000,
                                                      "params { name: \"mode\" choice: \"" + mode +
@@ -233,7 +233,7 @@ TEST_F(Misbehaving, NaNOutOfRangeUndeclaredAndLateSetpointsFailThePlan) {
 TEST_F(Misbehaving, ASlowPluginOverrunsItsBudget) {
   const std::string d = plan("slow");
   EXPECT_THAT(d, HasSubstr("technique 'misbehaving' (step 's')"));
-  EXPECT_THAT(d, HasSubstr("the budget per step is 50 ms"));
+  EXPECT_THAT(d, HasSubstr("the budget per step is 100 ms"));
 }
 
 TEST_F(Misbehaving, AHungPluginIsAbandonedAndThePlanFails) {
