@@ -91,7 +91,7 @@ class PalmPress final : public Technique {
     }
     SetpointWriter out(ctx);
 
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     const bool walk = ctx.choice("travel") == "walk";
 
     // The placements depend on the tempo, never on the step's length, so that the start pose
@@ -196,9 +196,6 @@ class PalmPress final : public Technique {
 
     // Lift off after the last press; the rollers wait at their placement to the end.
     out.ramp(depth, std::max(out.last_at(depth), cycles * cycle), depth.min);
-    out.hold(position, ctx.duration_ms);
-    out.hold(depth, ctx.duration_ms);
-    if (width != nullptr) out.hold(*width, ctx.duration_ms);
     return out.finish();
   }
 };

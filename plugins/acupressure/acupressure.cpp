@@ -130,7 +130,7 @@ class Acupressure final : public Technique {
       out.note("this chair cannot change the roller width; width is ignored");
     }
 
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     const std::int64_t end_work = ctx.duration_ms - min_ramp_ms(depth, light, depth.min);
     const std::int64_t min_sink = min_ramp_ms(depth, light, press);
     const auto wanted_sink = static_cast<std::int64_t>(std::llround(1000.0 * ctx.number("sink_s")));
@@ -159,8 +159,6 @@ class Acupressure final : public Technique {
     }
     if (pressed == 0) out.note("the step is too short for a sustained press");
     out.ramp(depth, std::max(out.last_at(depth), end_work), depth.min);
-    out.hold(position, ctx.duration_ms);
-    out.hold(depth, ctx.duration_ms);
     return out.finish();
   }
 };

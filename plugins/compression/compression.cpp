@@ -76,14 +76,10 @@ class Compression final : public Technique {
     // across the two plans for longer than the chair allows.
     const std::int64_t settled = out.settle(bags);
 
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     const auto wanted_hold = static_cast<std::int64_t>(std::llround(1000.0 * ctx.number("hold_s")));
-    std::int64_t cycles = (ctx.duration_ms - settled) / period;
-    std::int64_t cycle = period;
-    if (cycles == 0) {
-      cycles = 1;  // a short step gets one squeezed wave, if it fits at all
-      cycle = ctx.duration_ms - settled;
-    }
+    // A short step gets one squeezed wave; the loop below decides whether it fits at all.
+    const auto [cycles, cycle] = fit_cycles(settled, ctx.duration_ms, period, 0);
     const auto n = static_cast<std::int64_t>(bags.size());
     std::int64_t waves = 0;
     for (std::int64_t k = 0; k < cycles; ++k) {
@@ -107,7 +103,6 @@ class Compression final : public Technique {
       ++waves;
     }
     if (waves == 0) out.note("the step is too short for a compression wave");
-    for (const ActuatorInfo* b : bags) out.hold(*b, ctx.duration_ms);
     return out.finish();
   }
 };

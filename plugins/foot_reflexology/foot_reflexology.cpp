@@ -81,13 +81,8 @@ class FootReflexology final : public Technique {
       stop = std::max(stop, min_ramp_ms(*r, fastest, r->rest_value));
     }
     const std::int64_t end_work = ctx.duration_ms - stop;
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
-    std::int64_t cycles = (end_work - settled) / period;
-    std::int64_t cycle = period;
-    if (cycles == 0 && end_work - settled >= kMinCycleMs) {
-      cycles = 1;
-      cycle = end_work - settled;
-    }
+    const std::int64_t period = ctx.period_ms();
+    const auto [cycles, cycle] = fit_cycles(settled, end_work, period, kMinCycleMs);
     if (cycles == 0) out.note("the step is too short for a reflexology press");
     for (std::int64_t k = 0; k < cycles; ++k) {
       const std::int64_t t0 = settled + k * cycle;
@@ -106,10 +101,6 @@ class FootReflexology final : public Technique {
         out.ramp(*r, t0, run, at(kSqueezeEnd / 2) - t0);
         out.ramp(*r, at(kReleaseStart), idle, at(kReleaseEnd) - at(kReleaseStart));
       }
-    }
-    for (const ActuatorInfo* b : bags) out.hold(*b, ctx.duration_ms);
-    for (const ActuatorInfo* r : rollers) {
-      if (out.last(*r) == r->rest_value) out.hold(*r, ctx.duration_ms);
     }
     return out.finish();
   }

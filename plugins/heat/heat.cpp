@@ -65,7 +65,6 @@ class Heat final : public Technique {
       }
       out.hold(heater, off_at);
       out.reach(heater, off_at, heater.rest_value);
-      out.hold(heater, ctx.duration_ms);
     }
     if (limited) out.note("this chair's heat limit keeps the zone cooler than 42 °C");
     return out.finish();

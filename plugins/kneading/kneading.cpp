@@ -57,7 +57,7 @@ class Kneading final : public Technique {
     const ActuatorInfo* width = ctx.find("roller.width");
     SetpointWriter out(ctx);
 
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     std::string direction = ctx.choice("direction");
     if (knead.min >= 0.0 && direction != "inward") {
       out.note("this chair kneads in one direction only; direction is ignored");
@@ -127,8 +127,6 @@ class Kneading final : public Technique {
     // Stop after the last whole cycle and lift off; the rollers wait at the spot to the end.
     const std::int64_t stopped = out.ramp(knead, out.last_at(knead), knead.rest_value);
     if (depth != nullptr) out.ramp(*depth, std::max(out.last_at(*depth), stopped), depth->min);
-    out.hold(position, ctx.duration_ms);
-    if (depth != nullptr) out.hold(*depth, ctx.duration_ms);
     return out.finish();
   }
 };

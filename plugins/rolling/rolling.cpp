@@ -46,7 +46,7 @@ class Rolling final : public Technique {
     const ActuatorInfo* width = ctx.find("roller.width");
     SetpointWriter out(ctx);
 
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     const auto leg_ms = static_cast<std::int64_t>(std::llround(kLegShare * period));
     // A fast tempo on a long zone gets shorter strokes rather than a faster motor.
     const double span = ctx.zone.to_mm - ctx.zone.from_mm;
@@ -106,8 +106,6 @@ class Rolling final : public Technique {
       out.ramp(position, t1, start, leg);
     }
     if (depth != nullptr) out.ramp(*depth, std::max(out.last_at(*depth), end_work), depth->min);
-    out.hold(position, ctx.duration_ms);
-    if (depth != nullptr) out.hold(*depth, ctx.duration_ms);
     return out.finish();
   }
 };

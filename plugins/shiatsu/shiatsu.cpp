@@ -62,7 +62,7 @@ class Shiatsu final : public Technique {
       out.note("this chair cannot change the roller width; width is ignored");
     }
 
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     const std::int64_t sink = min_ramp_ms(depth, light, press);
     // Room at the end to lift the rollers off before the step is over.
     const std::int64_t end_work = ctx.duration_ms - min_ramp_ms(depth, light, depth.min);
@@ -93,7 +93,6 @@ class Shiatsu final : public Technique {
       t_next = t_end;
     }
     out.ramp(depth, std::max(out.last_at(depth), end_work), depth.min);
-    out.hold(position, ctx.duration_ms);
     return out.finish();
   }
 };

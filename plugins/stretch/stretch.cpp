@@ -134,7 +134,7 @@ class Stretch final : public Technique {
     }
     const std::int64_t fixed = move_between + 2 * prep + 2 * go + kRestMs;
 
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     if (period - fixed < kMinHoldMs) {
       throw PluginError(
           "this chair's motors need " + std::to_string((fixed + kMinHoldMs + 999) / 1000) +
@@ -143,12 +143,8 @@ class Stretch final : public Technique {
     // A re-plan can begin with the body still held: let go first, so that no bag stays firm
     // across the two plans for longer than the chair allows.
     const std::int64_t settled = out.settle(bags);
-    std::int64_t cycles = (ctx.duration_ms - settled) / period;
-    std::int64_t cycle = period;
-    if (cycles == 0 && ctx.duration_ms - settled - fixed >= kMinHoldMs) {
-      cycles = 1;  // a short step gets one shorter stretch
-      cycle = ctx.duration_ms - settled;
-    }
+    // A short step gets one shorter stretch, if it leaves time to hold.
+    const auto [cycles, cycle] = fit_cycles(settled, ctx.duration_ms, period, fixed + kMinHoldMs);
     if (cycles == 0) out.note("the step is too short for a stretch");
     const auto wanted_hold = static_cast<std::int64_t>(std::llround(1000.0 * ctx.number("hold_s")));
     for (std::int64_t k = 0; k < cycles; ++k) {
@@ -183,11 +179,6 @@ class Stretch final : public Technique {
           std::max(out.last_at(*depth), ctx.duration_ms - min_ramp_ms(*depth, light, depth->min)),
           depth->min);
     }
-    out.hold(recline, ctx.duration_ms);
-    if (legrest != nullptr) out.hold(*legrest, ctx.duration_ms);
-    if (position != nullptr) out.hold(*position, ctx.duration_ms);
-    if (depth != nullptr) out.hold(*depth, ctx.duration_ms);
-    for (const ActuatorInfo* bag : bags) out.hold(*bag, ctx.duration_ms);
     return out.finish();
   }
 };

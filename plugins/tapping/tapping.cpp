@@ -52,7 +52,7 @@ class Tapping final : public Technique {
     const ActuatorInfo* width = ctx.find("roller.width");
     SetpointWriter out(ctx);
 
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     const std::string& pattern = ctx.choice("pattern");
     // Never below a third of the motor's range: slower taps feel like a fault, not a rhythm.
     const double beat = level(tap, 0.35 + 0.65 * ctx.intensity);
@@ -113,8 +113,6 @@ class Tapping final : public Technique {
     // Stop after the last whole beat and lift off; the rollers wait at the spot to the end.
     const std::int64_t stopped = out.ramp(tap, out.last_at(tap), tap.rest_value);
     if (depth != nullptr) out.ramp(*depth, std::max(out.last_at(*depth), stopped), depth->min);
-    out.hold(position, ctx.duration_ms);
-    if (depth != nullptr) out.hold(*depth, ctx.duration_ms);
     return out.finish();
   }
 };

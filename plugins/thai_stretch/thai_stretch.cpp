@@ -90,7 +90,7 @@ class ThaiStretch final : public Technique {
     }
     const std::int64_t fixed = grip_ms + 2 * move_ms + vent_ms + kRestMs;
 
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     if (period - fixed < kMinHoldMs) {
       throw PluginError(
           "this chair's motors need " + std::to_string((fixed + kMinHoldMs + 999) / 1000) +
@@ -99,12 +99,8 @@ class ThaiStretch final : public Technique {
     // A re-plan can begin with the legs still gripped: let go first, so that no bag stays firm
     // across the two plans for longer than the chair allows.
     const std::int64_t settled = out.settle(grip);
-    std::int64_t cycles = (ctx.duration_ms - settled) / period;
-    std::int64_t cycle = period;
-    if (cycles == 0 && ctx.duration_ms - settled - fixed >= kMinHoldMs) {
-      cycles = 1;  // a short step gets one shorter stretch
-      cycle = ctx.duration_ms - settled;
-    }
+    // A short step gets one shorter stretch, if it leaves time to hold.
+    const auto [cycles, cycle] = fit_cycles(settled, ctx.duration_ms, period, fixed + kMinHoldMs);
     if (cycles == 0) out.note("the step is too short for a stretch");
     const auto wanted_hold = static_cast<std::int64_t>(std::llround(1000.0 * ctx.number("hold_s")));
     for (std::int64_t k = 0; k < cycles; ++k) {
@@ -123,10 +119,6 @@ class ThaiStretch final : public Technique {
       // Let go only once the legs are back.
       for (const ActuatorInfo* b : grip) out.ramp(*b, back, b->rest_value, vent_ms);
     }
-    out.hold(recline, ctx.duration_ms);
-    out.hold(legrest, ctx.duration_ms);
-    if (extension != nullptr) out.hold(*extension, ctx.duration_ms);
-    for (const ActuatorInfo* b : grip) out.hold(*b, ctx.duration_ms);
     return out.finish();
   }
 };

@@ -68,7 +68,7 @@ class TriggerPoint final : public Technique {
       out.note("this chair cannot narrow the rollers; the press is as wide as they are");
     }
 
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     const std::int64_t end_work = ctx.duration_ms - min_ramp_ms(depth, light, depth.min);
     const std::int64_t min_press = min_ramp_ms(depth, light, press);
     const auto wanted = static_cast<std::int64_t>(std::llround(1000.0 * ctx.number("press_s")));
@@ -106,8 +106,6 @@ class TriggerPoint final : public Technique {
     }
     if (presses == 0) out.note("the step is too short for a sustained press");
     out.ramp(depth, std::max(out.last_at(depth), end_work), depth.min);
-    out.hold(position, ctx.duration_ms);
-    out.hold(depth, ctx.duration_ms);
     return out.finish();
   }
 };

@@ -35,7 +35,7 @@ class Vibration final : public Technique {
     }
     SetpointWriter out(ctx);
     const std::string& pattern = ctx.choice("pattern");
-    const auto period = static_cast<std::int64_t>(std::llround(60000.0 / ctx.tempo_cpm));
+    const std::int64_t period = ctx.period_ms();
     for (int i : ctx.zone.vibration) {
       const ActuatorInfo& motor = ctx.at(i);
       // A motor may still run from before a re-plan; finish() winds it down if nothing else.
@@ -69,8 +69,6 @@ class Vibration final : public Technique {
           }
         }
       }
-      // A motor already at rest stays so to the end; finish() winds down one still running.
-      if (out.last(motor) == motor.rest_value) out.hold(motor, ctx.duration_ms);
     }
     return out.finish();
   }

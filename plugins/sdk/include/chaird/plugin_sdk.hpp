@@ -247,6 +247,10 @@ struct StepContext {
   bool flag(std::string_view name) const { return param(name).flag; }
   const std::string& choice(std::string_view name) const { return param(name).choice; }
   const ActuatorInfo& at(int index) const { return actuators[static_cast<std::size_t>(index)]; }
+  // One cycle at the step's tempo, ms (for techniques with a rhythm: tempo_cpm > 0).
+  std::int64_t period_ms() const {
+    return static_cast<std::int64_t>(std::llround(60000.0 / tempo_cpm));
+  }
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -321,6 +325,21 @@ inline double max_travel(const ActuatorInfo& a, std::int64_t duration_ms) {
   if (a.max_rate > 0.0) d = a.max_rate * seconds;
   if (a.max_accel > 0.0) d = std::min(d, 0.5 * a.max_accel * seconds * seconds);
   return d;
+}
+
+// How the time from from_ms to until_ms divides into cycles of period_ms: as many whole cycles
+// as fit; a span too short for one gets a single shorter cycle of the whole span if that still
+// lasts min_cycle_ms, and none otherwise.
+struct Cycles {
+  std::int64_t count = 0;
+  std::int64_t length_ms = 0;
+};
+inline Cycles fit_cycles(std::int64_t from_ms, std::int64_t until_ms, std::int64_t period_ms,
+                         std::int64_t min_cycle_ms) {
+  const std::int64_t span = until_ms - from_ms;
+  if (span >= period_ms) return {span / period_ms, period_ms};
+  if (span >= min_cycle_ms) return {1, span};
+  return {0, period_ms};
 }
 
 // Evenly spaced spots along a zone (10 % in from each end, no further apart than max_spacing_mm)
@@ -419,11 +438,14 @@ class SetpointWriter {
   void note(std::string text) { output_.notes.push_back(std::move(text)); }
 
   // Brings every actuator the step touched that must rest back to rest by the end of the step,
-  // as late as its rate allows, and returns the setpoints in time order. Throws when the
-  // technique left too little time for that.
+  // as late as its rate allows, holds the others where they are until the end, and returns the
+  // setpoints in time order. Throws when the technique left too little time to rest.
   StepOutput finish() {
     for (const ActuatorInfo* a : used_) {
-      if (!a->must_rest || last(*a) == a->rest_value) continue;
+      if (!a->must_rest || last(*a) == a->rest_value) {
+        hold(*a, context_.duration_ms);
+        continue;
+      }
       const std::int64_t ramp_ms = min_ramp_ms(*a, last(*a), a->rest_value);
       if (last_at(*a) + ramp_ms > context_.duration_ms) {
         throw PluginError(
