@@ -134,7 +134,7 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
            fmt::format("'{}' cannot run now: {}", name, checked.error().first_error())});
       return;
     }
-    PreparedSession prepared{program->id(), name, checked->plan, checked->governed};
+    PreparedSession prepared{program->id(), name, checked->governed};
     boost::asio::post(deps_.dispatch,
                       [this, reactor, response, prepared = std::move(prepared)]() mutable {
                         const auto governed = prepared.timeline;

@@ -200,24 +200,13 @@ inline std::optional<StepPlan> plan_step(
     const std::string& extra = "", std::shared_ptr<const ChairModel> chair = nullptr,
     std::shared_ptr<const TechniqueCatalog> catalog = nullptr) {
   if (!chair) chair = reference_chair();
-  if (!catalog) catalog = shipped_techniques();
-  auto program = parse_program_text(single_step_program(technique, zone, duration_ms, extra),
-                                    "test.textproto");
-  if (!program) {
-    ADD_FAILURE() << program.error().to_string();
+  auto planned = plan_text(single_step_program(technique, zone, duration_ms, extra), {}, {}, chair,
+                           std::move(catalog));
+  if (!planned) {
+    ADD_FAILURE() << planned.error().to_string();
     return std::nullopt;
   }
-  auto plan = Planner().plan(*program, {}, chair, catalog, {});
-  if (!plan) {
-    ADD_FAILURE() << plan.error().to_string();
-    return std::nullopt;
-  }
-  auto governed = SafetyGovernor(chair, {}).review((*plan)->timeline);
-  if (!governed) {
-    ADD_FAILURE() << governed.error().to_string();
-    return std::nullopt;
-  }
-  return StepPlan{chair, PlannedProgram{*plan, *governed}};
+  return StepPlan{chair, std::move(*planned)};
 }
 
 // The planner's refusal of a step, or "" when it plans.

@@ -48,11 +48,14 @@ std::shared_ptr<const TechniqueCatalog> shipped_techniques() {
 }
 
 Expected<PlannedProgram, Diagnostics> plan_text(const std::string& text, const PlanOptions& options,
-                                                const ProgramResolver& resolver) {
+                                                const ProgramResolver& resolver,
+                                                std::shared_ptr<const ChairModel> chair,
+                                                std::shared_ptr<const TechniqueCatalog> catalog) {
   auto program = parse_program_text(text, "test.textproto");
   if (!program) return Unexpected{program.error()};
-  auto chair = reference_chair();
-  auto plan = Planner().plan(*program, resolver, chair, shipped_techniques(), options);
+  if (!chair) chair = reference_chair();
+  if (!catalog) catalog = shipped_techniques();
+  auto plan = Planner().plan(*program, resolver, chair, catalog, options);
   if (!plan) return Unexpected{plan.error()};
   SafetyGovernor governor(chair, {});
   auto governed = governor.review((*plan)->timeline);

@@ -30,11 +30,12 @@ struct PlannedProgram {
   std::shared_ptr<const GovernedTimeline> governed;
 };
 
-// Parses program text, plans it against the reference chair and shipped techniques, and
-// passes it through the governor. Diagnostics from any stage on failure.
-Expected<PlannedProgram, Diagnostics> plan_text(const std::string& text,
-                                                const PlanOptions& options = {},
-                                                const ProgramResolver& resolver = {});
+// Parses program text, plans it (against the reference chair and the shipped techniques unless
+// others are given) and passes it through the governor. Diagnostics from any stage on failure.
+Expected<PlannedProgram, Diagnostics> plan_text(
+    const std::string& text, const PlanOptions& options = {}, const ProgramResolver& resolver = {},
+    std::shared_ptr<const ChairModel> chair = nullptr,
+    std::shared_ptr<const TechniqueCatalog> catalog = nullptr);
 
 // A one-step program: technique on zone for duration_ms, with extra text inside the step
 // (intensity, tempo_cpm, params).

@@ -42,7 +42,7 @@ class SessionManagerTest : public ::testing::Test {
     unit::sort_commands(tl);
     auto governed = governor_.review(tl);
     if (!governed) ADD_FAILURE() << governed.error().to_string();
-    return PreparedSession{"busy", "Busy", nullptr, governed ? *governed : nullptr};
+    return PreparedSession{"busy", "Busy", governed ? *governed : nullptr};
   }
 
   // Planned from where the chair is now, as the API does.
@@ -58,7 +58,7 @@ class SessionManagerTest : public ::testing::Test {
       return {};
     }
     if (plan != nullptr) *plan = planned->plan;
-    return PreparedSession{"t", "test", planned->plan, planned->governed};
+    return PreparedSession{"t", "test", planned->governed};
   }
 
   void start(PreparedSession session) {

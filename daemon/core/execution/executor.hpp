@@ -58,7 +58,6 @@ class Executor {
   const Telemetry& last_telemetry() const { return last_; }
   // Reads telemetry now (on the scheduler thread).
   const Telemetry& sample_now();
-  const ExecutorOptions& options() const { return options_; }
 
  private:
   void wake_at(ChairTime t);

@@ -84,7 +84,6 @@ Expected<std::string, Refusal> SessionManager::start(PreparedSession session) {
   session_id_ = fmt::format("session-{}", ++session_counter_);
   program_id_ = session.program_id;
   program_name_ = session.program_name;
-  plan_ = std::move(session.plan);
   program_timeline_ = session.timeline;
   reason_.clear();
   state_.store(chair::v1::RUNNING);

@@ -17,7 +17,6 @@
 #include "common/expected.hpp"
 #include "common/refusal.hpp"
 #include "execution/executor.hpp"
-#include "planner/planner.hpp"
 #include "safety/safety_governor.hpp"
 #include "session/status_hub.hpp"
 
@@ -28,7 +27,6 @@ using chair::v1::SessionState;
 struct PreparedSession {
   std::string program_id;
   std::string program_name;
-  std::shared_ptr<const Plan> plan;
   std::shared_ptr<const GovernedTimeline> timeline;
 };
 
@@ -84,7 +82,6 @@ class SessionManager final : private ExecutorListener {
   std::string session_id_;
   std::string program_id_;
   std::string program_name_;
-  std::shared_ptr<const Plan> plan_;
   std::shared_ptr<const GovernedTimeline> program_timeline_;
   std::vector<double> previous_commanded_;
 };
