@@ -52,26 +52,15 @@ chair::v1::DaemonConfig default_config(const fs::path& root) {
 
 namespace {
 
-// Fields the file leaves unset keep their defaults; repeated fields given in the file replace
-// the default list.
+// Fields the file leaves unset keep their defaults (a proto3 merge skips unset values, so a
+// field added to DaemonConfig later works in files at once); lists the file gives replace the
+// default lists instead of adding to them.
 void overlay(const chair::v1::DaemonConfig& file, chair::v1::DaemonConfig& c) {
-  if (!file.listen_unix().empty()) c.set_listen_unix(file.listen_unix());
-  if (!file.listen_tcp().empty()) c.set_listen_tcp(file.listen_tcp());
-  if (file.plugin_dirs_size() > 0) *c.mutable_plugin_dirs() = file.plugin_dirs();
-  if (!file.chair_profile().empty()) c.set_chair_profile(file.chair_profile());
-  if (file.program_dirs_size() > 0) *c.mutable_program_dirs() = file.program_dirs();
-  if (file.clock().mode() != chair::v1::CLOCK_MODE_UNSPECIFIED)
-    c.mutable_clock()->set_mode(file.clock().mode());
-  if (file.clock().time_scale() != 0.0)
-    c.mutable_clock()->set_time_scale(file.clock().time_scale());
-  if (!file.log_level().empty()) c.set_log_level(file.log_level());
-  if (file.plugin_call_budget_ms() != 0) c.set_plugin_call_budget_ms(file.plugin_call_budget_ms());
-  if (!file.sim().trace_path().empty()) c.mutable_sim()->set_trace_path(file.sim().trace_path());
-  if (file.sim().telemetry_period_ms() != 0)
-    c.mutable_sim()->set_telemetry_period_ms(file.sim().telemetry_period_ms());
-  if (file.max_session_ms() != 0) c.set_max_session_ms(file.max_session_ms());
-  if (file.dispatch_lookahead_ms() != 0) c.set_dispatch_lookahead_ms(file.dispatch_lookahead_ms());
-  if (file.stop_cooldown_ms() != 0) c.set_stop_cooldown_ms(file.stop_cooldown_ms());
+  const auto plugin_dirs = file.plugin_dirs_size() > 0 ? file.plugin_dirs() : c.plugin_dirs();
+  const auto program_dirs = file.program_dirs_size() > 0 ? file.program_dirs() : c.program_dirs();
+  c.MergeFrom(file);
+  *c.mutable_plugin_dirs() = plugin_dirs;
+  *c.mutable_program_dirs() = program_dirs;
 }
 
 }  // namespace
