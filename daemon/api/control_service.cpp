@@ -19,6 +19,20 @@ grpc::ServerUnaryReactor* finish_now(grpc::CallbackServerContext* context, grpc:
   return reactor;
 }
 
+// StartSession's reactor: as gRPC's default one, and it tells the bench's hold when the client
+// cancels, so that a test can wait for chaird to have seen it.
+class StartReactor final : public grpc::ServerUnaryReactor {
+ public:
+  explicit StartReactor(StartHold* hold) : hold_(hold) {}
+  void OnCancel() override {
+    if (hold_ != nullptr) hold_->note_call_cancelled();
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  StartHold* hold_;
+};
+
 bool in_range_or_zero(double v, double lo, double hi) {
   return std::isfinite(v) && (v == 0.0 || (v >= lo && v <= hi));
 }
@@ -88,6 +102,11 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
                   fmt::format("no program '{}' on this chair; ListPrograms shows what it offers",
                               request->program_id())});
   }
+  // One start at a time; the claim is held until this start has begun or been refused, and
+  // any stop that arrives meanwhile cancels it.
+  auto claimed = deps_.sessions.claim_start();
+  if (!claimed) return finish_now(context, to_status(claimed.error()));
+  StartGate::ClaimPtr claim = std::move(*claimed);
   // Refuse early what would be refused anyway, before spending time on a plan.
   if (auto refusal = deps_.sessions.start_refusal())
     return finish_now(context, to_status(*refusal));
@@ -122,10 +141,15 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
   }
   options.initial_values = deps_.sessions.chair_state();
 
-  auto* reactor = context->DefaultReactor();
+  auto* reactor = new StartReactor(deps_.start_hold);
   ProgramRef program = entry->program;
   const std::string name = meta.name();
-  boost::asio::post(deps_.planning, [this, reactor, response, program, name, options] {
+  boost::asio::post(deps_.planning, [this, context, reactor, response, program, name, options,
+                                     claim = std::move(claim)]() mutable {
+    if (auto gone = why_not_begin(context, *claim)) {
+      reactor->Finish(*gone);
+      return;
+    }
     auto checked = check_program(program, deps_.check, options);
     if (!checked) {
       spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
@@ -134,27 +158,49 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
            fmt::format("'{}' cannot run now: {}", name, checked.error().first_error())});
       return;
     }
+    if (deps_.start_hold != nullptr) deps_.start_hold->pass();
     PreparedSession prepared{program->id(), name, checked->governed};
-    boost::asio::post(deps_.dispatch,
-                      [this, reactor, response, prepared = std::move(prepared)]() mutable {
-                        const auto governed = prepared.timeline;
-                        auto started = deps_.sessions.start(std::move(prepared));
-                        if (!started) {
-                          reactor->Finish(to_status(started.error()));
-                          return;
-                        }
-                        response->set_session_id(*started);
-                        response->set_planned_duration_ms(governed->timeline().duration_ms);
-                        for (const auto& a : governed->adaptations()) response->add_adaptations(a);
-                        reactor->Finish(grpc::Status::OK);
-                      });
+    boost::asio::post(deps_.dispatch, [this, context, reactor, response, claim = std::move(claim),
+                                       prepared = std::move(prepared)]() mutable {
+      // The last moment before the chair moves: a stop, a cancelled call or a passed deadline
+      // that came first wins.
+      if (auto gone = why_not_begin(context, *claim)) {
+        reactor->Finish(*gone);
+        return;
+      }
+      const auto governed = prepared.timeline;
+      auto started = deps_.sessions.start(*claim, std::move(prepared));
+      if (!started) {
+        reactor->Finish(to_status(started.error()));
+        return;
+      }
+      response->set_session_id(*started);
+      response->set_planned_duration_ms(governed->timeline().duration_ms);
+      for (const auto& a : governed->adaptations()) response->add_adaptations(a);
+      reactor->Finish(grpc::Status::OK);
+    });
   });
   return reactor;
+}
+
+std::optional<grpc::Status> ControlService::why_not_begin(grpc::CallbackServerContext* context,
+                                                          const StartGate::Claim& claim) const {
+  if (auto cancelled = deps_.sessions.starts_cancelled(claim)) return to_status(*cancelled);
+  if (context->IsCancelled()) {
+    return grpc::Status(grpc::StatusCode::CANCELLED,
+                        "the app gave up on the start before it began; nothing moved");
+  }
+  if (context->deadline() <= std::chrono::system_clock::now()) {
+    return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
+                        "the start's deadline passed before it began; nothing moved");
+  }
+  return std::nullopt;
 }
 
 grpc::ServerUnaryReactor* ControlService::StopSession(grpc::CallbackServerContext* context,
                                                       const chair::v1::StopSessionRequest*,
                                                       chair::v1::StopSessionResponse* response) {
+  deps_.sessions.cancel_starts("a stop was requested");  // before anything else can begin
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response] {
     response->set_state(deps_.sessions.stop());
@@ -166,6 +212,7 @@ grpc::ServerUnaryReactor* ControlService::StopSession(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ControlService::EmergencyStop(
     grpc::CallbackServerContext* context, const chair::v1::EmergencyStopRequest* request,
     chair::v1::EmergencyStopResponse* response) {
+  deps_.sessions.cancel_starts("an emergency stop was pressed");
   auto* reactor = context->DefaultReactor();
   // Accepted in every state, with any reason text (it is only logged and shown).
   std::string reason = request->reason().substr(0, 200);
@@ -179,6 +226,7 @@ grpc::ServerUnaryReactor* ControlService::EmergencyStop(
 grpc::ServerUnaryReactor* ControlService::ResetSafety(grpc::CallbackServerContext* context,
                                                       const chair::v1::ResetSafetyRequest*,
                                                       chair::v1::ResetSafetyResponse* response) {
+  deps_.sessions.cancel_starts("a reset was requested");
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response] {
     auto state = deps_.sessions.reset();

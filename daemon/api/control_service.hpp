@@ -11,6 +11,7 @@
 #include "chair/v1/control.grpc.pb.h"
 #include "program/program_library.hpp"
 #include "session/session_manager.hpp"
+#include "session/start_hold.hpp"
 #include "session/status_hub.hpp"
 
 namespace chaird::api {
@@ -22,6 +23,8 @@ struct ControlDependencies {
   StatusHub& hub;
   std::shared_ptr<const ProgramLibrary> library;
   ProgramCheckContext check;  // chair, techniques, governor, budget
+  // The bench's hook that holds starts once planned (tests); null when there is none.
+  StartHold* start_hold = nullptr;
 };
 
 class ControlService final : public chair::v1::ChairControl::CallbackService {
@@ -53,8 +56,12 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
       grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) override;
 
  private:
+  // Why a start being prepared must not begin now (a stop came first, the app gave up, its
+  // deadline passed), or nothing.
+  std::optional<grpc::Status> why_not_begin(grpc::CallbackServerContext* context,
+                                            const StartGate::Claim& claim) const;
+
   ControlDependencies deps_;
-  std::atomic<bool> starts_in_flight_{false};
 };
 
 // Checks a start request's own fields (ranges, names); the refusal when they are wrong.

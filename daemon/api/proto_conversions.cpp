@@ -53,6 +53,8 @@ grpc::Status to_status(const Refusal& r) {
       return {grpc::StatusCode::NOT_FOUND, r.message};
     case Refusal::Kind::kFailedPrecondition:
       return {grpc::StatusCode::FAILED_PRECONDITION, r.message};
+    case Refusal::Kind::kAborted:
+      return {grpc::StatusCode::ABORTED, r.message};
     case Refusal::Kind::kUnavailable:
       return {grpc::StatusCode::UNAVAILABLE, r.message};
     case Refusal::Kind::kInternal:

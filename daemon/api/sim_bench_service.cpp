@@ -1,35 +1,101 @@
 #include "sim_bench_service.hpp"
 
+#include <atomic>
 #include <boost/asio/post.hpp>
+#include <memory>
 
 namespace chaird::api {
 
 namespace {
 constexpr std::int64_t kMaxAdvanceMs = 24LL * 3600 * 1000;
-}
 
-SimBenchService::SimBenchService(boost::asio::io_context& dispatch, VirtualScheduler* manual_clock)
-    : dispatch_(dispatch), manual_clock_(manual_clock) {}
+// AwaitHeldStart: answers when a start reaches the hold, or ends when the client gives up
+// (its deadline), whichever comes first; it finishes exactly once either way.
+class AwaitHeldReactor final : public grpc::ServerUnaryReactor {
+ public:
+  AwaitHeldReactor(StartHold& hold, bool until_call_cancelled)
+      : done_(std::make_shared<std::atomic<bool>>(false)) {
+    // The hold may call back after this reactor is gone: the flag, not the reactor, decides.
+    auto then = [this, done = done_] {
+      if (!done->exchange(true)) Finish(grpc::Status::OK);
+    };
+    if (until_call_cancelled) {
+      hold.when_waiting_call_cancelled(std::move(then));
+    } else {
+      hold.when_waiting(std::move(then));
+    }
+  }
+  void OnCancel() override {
+    if (!done_->exchange(true)) Finish(grpc::Status::CANCELLED);
+  }
+  void OnDone() override { delete this; }
+
+ private:
+  std::shared_ptr<std::atomic<bool>> done_;
+};
+
+}  // namespace
+
+SimBenchService::SimBenchService(SimBenchDependencies deps) : deps_(deps) {}
+
+grpc::ServerUnaryReactor* SimBenchService::refuse_without_manual_clock(
+    grpc::CallbackServerContext* context) {
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish({grpc::StatusCode::FAILED_PRECONDITION,
+                   "the clock is not manual; start chaird with --clock manual to use the bench"});
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(
     grpc::CallbackServerContext* context, const chair::v1::AdvanceClockRequest* request,
     chair::v1::AdvanceClockResponse* response) {
+  if (deps_.manual_clock == nullptr) return refuse_without_manual_clock(context);
   auto* reactor = context->DefaultReactor();
-  if (manual_clock_ == nullptr) {
-    reactor->Finish({grpc::StatusCode::FAILED_PRECONDITION,
-                     "the clock is not manual; start chaird with --clock manual to step it"});
-    return reactor;
-  }
   if (request->duration_ms() <= 0 || request->duration_ms() > kMaxAdvanceMs) {
     reactor->Finish(
         {grpc::StatusCode::INVALID_ARGUMENT, "duration_ms must be between 1 ms and 24 h"});
     return reactor;
   }
   const std::int64_t by = request->duration_ms();
-  boost::asio::post(dispatch_, [this, reactor, response, by] {
-    manual_clock_->advance(std::chrono::milliseconds(by));
-    response->set_chair_time_ms(to_ms(manual_clock_->now()));
+  boost::asio::post(deps_.dispatch, [this, reactor, response, by] {
+    deps_.manual_clock->advance(std::chrono::milliseconds(by));
+    response->set_chair_time_ms(to_ms(deps_.manual_clock->now()));
     reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SimBenchService::HoldStarts(grpc::CallbackServerContext* context,
+                                                      const chair::v1::HoldStartsRequest*,
+                                                      chair::v1::HoldStartsResponse*) {
+  if (deps_.manual_clock == nullptr || deps_.start_hold == nullptr)
+    return refuse_without_manual_clock(context);
+  deps_.start_hold->hold();
+  auto* reactor = context->DefaultReactor();
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SimBenchService::AwaitHeldStart(
+    grpc::CallbackServerContext* context, const chair::v1::AwaitHeldStartRequest* request,
+    chair::v1::AwaitHeldStartResponse*) {
+  if (deps_.manual_clock == nullptr || deps_.start_hold == nullptr)
+    return refuse_without_manual_clock(context);
+  return new AwaitHeldReactor(*deps_.start_hold, request->until_call_cancelled());
+}
+
+grpc::ServerUnaryReactor* SimBenchService::ReleaseStarts(grpc::CallbackServerContext* context,
+                                                         const chair::v1::ReleaseStartsRequest*,
+                                                         chair::v1::ReleaseStartsResponse*) {
+  if (deps_.manual_clock == nullptr || deps_.start_hold == nullptr)
+    return refuse_without_manual_clock(context);
+  deps_.start_hold->release();
+  // A released start hands its plan to the dispatch thread before the planning thread takes its
+  // next task; once a task behind it has gone through both, every released start has begun or
+  // been refused.
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.planning, [this, reactor] {
+    boost::asio::post(deps_.dispatch, [reactor] { reactor->Finish(grpc::Status::OK); });
   });
   return reactor;
 }

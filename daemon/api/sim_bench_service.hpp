@@ -2,24 +2,44 @@
 #pragma once
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include "chair/v1/control.grpc.pb.h"
 #include "clock/virtual_scheduler.hpp"
+#include "session/start_hold.hpp"
 
 namespace chaird::api {
 
+struct SimBenchDependencies {
+  boost::asio::io_context& dispatch;
+  boost::asio::thread_pool& planning;
+  // Null unless the clock mode is MANUAL: the bench steps time and holds starts only then.
+  VirtualScheduler* manual_clock = nullptr;
+  StartHold* start_hold = nullptr;
+};
+
 class SimBenchService final : public chair::v1::SimBench::CallbackService {
  public:
-  // manual_clock is null unless the clock mode is MANUAL.
-  SimBenchService(boost::asio::io_context& dispatch, VirtualScheduler* manual_clock);
+  explicit SimBenchService(SimBenchDependencies deps);
 
   grpc::ServerUnaryReactor* AdvanceClock(grpc::CallbackServerContext* context,
                                          const chair::v1::AdvanceClockRequest* request,
                                          chair::v1::AdvanceClockResponse* response) override;
+  grpc::ServerUnaryReactor* HoldStarts(grpc::CallbackServerContext* context,
+                                       const chair::v1::HoldStartsRequest* request,
+                                       chair::v1::HoldStartsResponse* response) override;
+  grpc::ServerUnaryReactor* AwaitHeldStart(grpc::CallbackServerContext* context,
+                                           const chair::v1::AwaitHeldStartRequest* request,
+                                           chair::v1::AwaitHeldStartResponse* response) override;
+  grpc::ServerUnaryReactor* ReleaseStarts(grpc::CallbackServerContext* context,
+                                          const chair::v1::ReleaseStartsRequest* request,
+                                          chair::v1::ReleaseStartsResponse* response) override;
 
  private:
-  boost::asio::io_context& dispatch_;
-  VirtualScheduler* manual_clock_;
+  // The refusal when the bench's hooks are off (the clock is not manual).
+  grpc::ServerUnaryReactor* refuse_without_manual_clock(grpc::CallbackServerContext* context);
+
+  SimBenchDependencies deps_;
 };
 
 }  // namespace chaird::api

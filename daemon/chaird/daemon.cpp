@@ -141,9 +141,10 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   context.governor = governor_.get();
   context.resolver = ProgramLibrary::resolver(library_);
   context.plugin_budget = std::chrono::milliseconds(config.plugin_call_budget_ms());
-  control_ = std::make_unique<api::ControlService>(
-      api::ControlDependencies{dispatch_, planning_, *sessions_, hub_, library_, context});
-  bench_ = std::make_unique<api::SimBenchService>(dispatch_, manual_clock_);
+  control_ = std::make_unique<api::ControlService>(api::ControlDependencies{
+      dispatch_, planning_, *sessions_, hub_, library_, context, &start_hold_});
+  bench_ = std::make_unique<api::SimBenchService>(
+      api::SimBenchDependencies{dispatch_, planning_, manual_clock_, &start_hold_});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -184,7 +185,9 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
 }
 
 void Daemon::stop() {
-  // 1. The chair first: safe state, on the dispatch thread that owns it.
+  // 1. The chair first: safe state, on the dispatch thread that owns it. A start being prepared
+  // is cancelled before anything else, so that it cannot begin while this is under way.
+  if (sessions_) sessions_->cancel_starts("chaird is shutting down");
   if (sessions_ && dispatch_thread_.joinable()) {
     std::promise<void> safe;
     boost::asio::post(dispatch_, [this, &safe] {
@@ -194,6 +197,8 @@ void Daemon::stop() {
     safe.get_future().wait();
     spdlog::info("chair in its safe state");
   }
+  // A start held by the bench's hook must not keep chaird from exiting.
+  start_hold_.close();
   // 2. The server: ends every call (watch streams finish in OnCancel). Clients that keep an idle
   // connection open hold Shutdown until the deadline; the chair is safe already, so keep it short.
   // A start that was being planned is refused by the session manager's shutdown latch.

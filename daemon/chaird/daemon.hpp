@@ -49,6 +49,7 @@ class Daemon {
   StatusHub hub_;
   std::unique_ptr<sim::TraceRecorder> recorder_;
   std::unique_ptr<SessionManager> sessions_;
+  StartHold start_hold_;
   std::unique_ptr<api::ControlService> control_;
   std::unique_ptr<api::SimBenchService> bench_;
   std::unique_ptr<grpc::Server> server_;

@@ -107,6 +107,8 @@ grpc::Status DaemonProcess::start(const std::string& program_id,
   request.set_program_id(program_id);
   chair::v1::StartSessionResponse ignored;
   grpc::ClientContext context;
+  // A start that never answers fails the test instead of hanging it.
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return control_->StartSession(&context, request, response != nullptr ? response : &ignored);
 }
 
@@ -127,6 +129,30 @@ chair::v1::SessionStatus DaemonProcess::status() {
   context.TryCancel();
   (void)reader->Finish();
   return s;
+}
+
+void DaemonProcess::hold_starts() {
+  grpc::ClientContext context;
+  chair::v1::HoldStartsResponse response;
+  const auto status = bench_->HoldStarts(&context, {}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
+void DaemonProcess::await_held_start(bool until_call_cancelled) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  chair::v1::AwaitHeldStartRequest request;
+  request.set_until_call_cancelled(until_call_cancelled);
+  chair::v1::AwaitHeldStartResponse response;
+  const auto status = bench_->AwaitHeldStart(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << "no start reached the hold: " << status.error_message();
+}
+
+void DaemonProcess::release_starts() {
+  grpc::ClientContext context;
+  chair::v1::ReleaseStartsResponse response;
+  const auto status = bench_->ReleaseStarts(&context, {}, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
 }
 
 namespace {

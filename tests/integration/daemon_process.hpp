@@ -58,6 +58,12 @@ class DaemonProcess {
                      const chair::v1::StartSessionRequest* base = nullptr);
   void advance(std::int64_t ms);
   chair::v1::SessionStatus status();  // the current status (first message of a watch)
+  // The bench's start hold (see SimBench.HoldStarts): deterministic interleavings.
+  void hold_starts();
+  // Fails the test if no start arrives within 30 s. until_call_cancelled: and chaird has seen
+  // its client cancel the call.
+  void await_held_start(bool until_call_cancelled = false);
+  void release_starts();
 
  private:
   std::string dir_;

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -61,8 +62,15 @@ class SessionManagerTest : public ::testing::Test {
     return PreparedSession{"t", "test", planned->governed};
   }
 
+  // Claims a start and begins it, as the API does.
+  Expected<std::string, Refusal> begin(PreparedSession session) {
+    auto claim = manager_->claim_start();
+    if (!claim) return Unexpected{claim.error()};
+    return manager_->start(**claim, std::move(session));
+  }
+
   void start(PreparedSession session) {
-    auto id = manager_->start(std::move(session));
+    auto id = begin(std::move(session));
     ASSERT_TRUE(id) << id.error().message;
   }
 
@@ -132,7 +140,7 @@ class SessionManagerTest : public ::testing::Test {
 
 TEST_F(SessionManagerTest, ARunningProgramCompletesAndLeavesTheChairSafe) {
   EXPECT_EQ(manager_->state(), chair::v1::IDLE);
-  auto id = manager_->start(busy());
+  auto id = begin(busy());
   ASSERT_TRUE(id) << id.error().message;
   EXPECT_EQ(*id, "session-1");
   EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
@@ -156,7 +164,7 @@ TEST_F(SessionManagerTest, ARunningProgramCompletesAndLeavesTheChairSafe) {
   EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
 
   // And again: completed is not latched.
-  auto second = manager_->start(shiatsu());
+  auto second = begin(shiatsu());
   ASSERT_TRUE(second) << second.error().message;
   EXPECT_EQ(*second, "session-2");
   ASSERT_TRUE(advance_until(chair::v1::COMPLETED, 60000));
@@ -173,7 +181,7 @@ TEST_F(SessionManagerTest, StartWhileRunningIsRefused) {
   ASSERT_TRUE(refusal.has_value());
   EXPECT_EQ(refusal->kind, Refusal::Kind::kFailedPrecondition);
   EXPECT_TRUE(Contains(refusal->message, "a session is already running"));
-  auto second = manager_->start(shiatsu());
+  auto second = begin(shiatsu());
   ASSERT_FALSE(second);
   EXPECT_EQ(second.error().message, refusal->message);
   EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
@@ -181,14 +189,45 @@ TEST_F(SessionManagerTest, StartWhileRunningIsRefused) {
   // While stopping too.
   manager_->stop();
   EXPECT_TRUE(manager_->start_refusal().has_value());
-  EXPECT_FALSE(manager_->start(shiatsu()));
+  EXPECT_FALSE(begin(shiatsu()));
+}
+
+TEST_F(SessionManagerTest, EveryStopCancelsAStartClaimedBeforeIt) {
+  // Each way a stop can arrive while a start is being planned, on the dispatch thread.
+  const std::vector<std::pair<const char*, std::function<void()>>> stops = {
+      {"a stop was requested", [&] { manager_->stop(); }},
+      {"an emergency stop was pressed",
+       [&] {
+         manager_->emergency_stop("kiosk");
+         ASSERT_TRUE(manager_->reset());
+       }},
+      {"a reset was requested", [&] { ASSERT_TRUE(manager_->reset()); }},
+  };
+  for (const auto& [why, stop] : stops) {
+    auto claim = manager_->claim_start();
+    ASSERT_TRUE(claim) << why;
+    PreparedSession prepared = shiatsu();
+    stop();
+    const Telemetry before = rig_.telemetry();
+    auto refused = manager_->start(**claim, std::move(prepared));
+    ASSERT_FALSE(refused) << why;
+    EXPECT_EQ(refused.error().kind, Refusal::Kind::kAborted) << why;
+    EXPECT_TRUE(Contains(refused.error().message, why)) << refused.error().message;
+    EXPECT_EQ(manager_->state(), chair::v1::IDLE) << why;
+    rig_.advance_ms(1000);
+    EXPECT_EQ(rig_.telemetry().commanded, before.commanded) << why << ": the chair moved";
+  }
+  // A claim made after the stop begins.
+  auto claim = manager_->claim_start();
+  ASSERT_TRUE(claim);
+  EXPECT_TRUE(manager_->start(**claim, shiatsu()));
 }
 
 TEST_F(SessionManagerTest, NothingStartsAfterShutdown) {
   // SIGTERM arrives while a start is being planned off-thread: it lands after the safe state.
   PreparedSession late = busy();
   manager_->shutdown();
-  auto refused = manager_->start(std::move(late));
+  auto refused = begin(std::move(late));
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().kind, Refusal::Kind::kUnavailable);
   EXPECT_TRUE(Contains(refused.error().message, "shutting down"));
@@ -259,7 +298,7 @@ TEST_P(EmergencyStopTest, IsImmediateInEveryStateAndLatchesUntilReset) {
   const auto refusal = manager_->start_refusal();
   ASSERT_TRUE(refusal.has_value());
   EXPECT_TRUE(Contains(refusal->message, "emergency-stopped"));
-  auto refused = manager_->start(shiatsu());
+  auto refused = begin(shiatsu());
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().message, refusal->message);
   EXPECT_EQ(manager_->stop(), chair::v1::EMERGENCY_STOPPED);
@@ -269,7 +308,7 @@ TEST_P(EmergencyStopTest, IsImmediateInEveryStateAndLatchesUntilReset) {
   ASSERT_TRUE(reset) << reset.error().message;
   EXPECT_EQ(*reset, chair::v1::IDLE);
   EXPECT_EQ(hub_.latest()->state(), chair::v1::IDLE);
-  auto again = manager_->start(shiatsu());
+  auto again = begin(shiatsu());
   ASSERT_TRUE(again) << again.error().message;
   EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
 }
@@ -301,7 +340,7 @@ TEST_F(SessionManagerTest, AStallFaultsAndLatchesUntilReset) {
   const auto refusal = manager_->start_refusal();
   ASSERT_TRUE(refusal.has_value());
   EXPECT_TRUE(Contains(refusal->message, "stopped on a fault"));
-  EXPECT_FALSE(manager_->start(shiatsu()));
+  EXPECT_FALSE(begin(shiatsu()));
   EXPECT_EQ(hub_.latest()->reason(), reason) << "the reason stays on show while latched";
 
   auto reset = manager_->reset();

@@ -7,7 +7,14 @@
 namespace chaird {
 
 struct Refusal {
-  enum class Kind { kInvalidArgument, kNotFound, kFailedPrecondition, kUnavailable, kInternal };
+  enum class Kind {
+    kInvalidArgument,
+    kNotFound,
+    kFailedPrecondition,
+    kAborted,  // overtaken by another call (a stop cancelled a start being prepared)
+    kUnavailable,
+    kInternal
+  };
   Kind kind = Kind::kFailedPrecondition;
   std::string message;
 };

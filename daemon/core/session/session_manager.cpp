@@ -61,7 +61,9 @@ std::optional<Refusal> SessionManager::start_refusal() const {
   }
 }
 
-Expected<std::string, Refusal> SessionManager::start(PreparedSession session) {
+Expected<std::string, Refusal> SessionManager::start(const StartGate::Claim& claim,
+                                                     PreparedSession session) {
+  if (auto cancelled = starts_.cancelled(claim)) return Unexpected{*cancelled};
   if (auto refusal = start_refusal()) return Unexpected{*refusal};
   const Telemetry& t = executor_.sample_now();
   if (t.faults != kFaultNone) {
@@ -96,6 +98,7 @@ Expected<std::string, Refusal> SessionManager::start(PreparedSession session) {
 }
 
 SessionState SessionManager::stop() {
+  starts_.cancel_all("a stop was requested");
   if (state_.load() != chair::v1::RUNNING) return state_.load();
   // Cool down from where the board now steers each actuator (its ramps stopped where they were
   // when the queue was cancelled), through the governor like any timeline. Travel motors halt
@@ -119,6 +122,7 @@ SessionState SessionManager::stop() {
 }
 
 SessionState SessionManager::emergency_stop(const std::string& reason) {
+  starts_.cancel_all("an emergency stop was pressed");
   spdlog::warn("emergency stop{}{}", reason.empty() ? "" : ": ", reason);
   halt(chair::v1::EMERGENCY_STOPPED,
        reason.empty() ? "emergency stop" : "emergency stop: " + reason);
@@ -126,6 +130,7 @@ SessionState SessionManager::emergency_stop(const std::string& reason) {
 }
 
 Expected<SessionState, Refusal> SessionManager::reset() {
+  starts_.cancel_all("a reset was requested");
   const SessionState s = state_.load();
   if (s != chair::v1::EMERGENCY_STOPPED && s != chair::v1::FAULTED) return s;
   bus_.clear_faults();
@@ -142,6 +147,7 @@ Expected<SessionState, Refusal> SessionManager::reset() {
 
 void SessionManager::shutdown() {
   shutting_down_.store(true);
+  starts_.cancel_all("chaird is shutting down");
   halt(state_.load() == chair::v1::RUNNING || state_.load() == chair::v1::STOPPING
            ? chair::v1::STOPPED
            : state_.load(),

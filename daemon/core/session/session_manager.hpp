@@ -18,6 +18,7 @@
 #include "common/refusal.hpp"
 #include "execution/executor.hpp"
 #include "safety/safety_governor.hpp"
+#include "session/start_gate.hpp"
 #include "session/status_hub.hpp"
 
 namespace chaird {
@@ -40,8 +41,20 @@ class SessionManager final : private ExecutorListener {
   SessionManager(Scheduler& scheduler, ActuatorBus& bus, const SafetyGovernor& governor,
                  StatusHub& hub, SessionManagerOptions options);
 
+  // --- any thread ---
+  // A start claims the gate before it is planned (one at a time) and begins with the claim.
+  [[nodiscard]] Expected<StartGate::ClaimPtr, Refusal> claim_start() { return starts_.claim(); }
+  // Every start being prepared will not begin. The API calls this the moment a stop, an
+  // emergency stop or a reset arrives, before the call reaches the dispatch thread; the
+  // dispatch-thread calls below do it too.
+  void cancel_starts(const std::string& why) { starts_.cancel_all(why); }
+  [[nodiscard]] std::optional<Refusal> starts_cancelled(const StartGate::Claim& claim) const {
+    return starts_.cancelled(claim);
+  }
+
   // --- dispatch thread ---
-  Expected<std::string, Refusal> start(PreparedSession session);
+  // Refused (changing nothing) when the claim was cancelled or the chair cannot start now.
+  Expected<std::string, Refusal> start(const StartGate::Claim& claim, PreparedSession session);
   SessionState stop();
   SessionState emergency_stop(const std::string& reason);
   Expected<SessionState, Refusal> reset();
@@ -72,6 +85,7 @@ class SessionManager final : private ExecutorListener {
   SessionManagerOptions options_;
   Executor executor_;
 
+  StartGate starts_;
   std::atomic<SessionState> state_{chair::v1::IDLE};
   // Set by shutdown() and never cleared: nothing starts once chaird is going away.
   std::atomic<bool> shutting_down_{false};

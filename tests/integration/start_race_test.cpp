@@ -1,0 +1,217 @@
+// A stop always wins: every call that can meet a StartSession while its plan is being prepared,
+// against the real chaird over gRPC. The bench's start hold keeps the start between "planned"
+// and "begun" until the test has made the other call, so each interleaving happens every time,
+// without sleeps.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "daemon_process.hpp"
+#include "test_support.hpp"
+
+namespace chaird::test {
+namespace {
+
+std::string fixture_programs() {
+  return source_dir() + "/tests/integration/programs";
+}
+
+// A StartSession on its own thread, so that the test can act while it is held.
+class PendingStart {
+ public:
+  explicit PendingStart(DaemonProcess& daemon,
+                        std::chrono::milliseconds deadline = std::chrono::seconds(60))
+      : thread_([this, &daemon, deadline] {
+          chair::v1::StartSessionRequest request;
+          request.set_program_id("e2e_full");
+          context_.set_deadline(std::chrono::system_clock::now() + deadline);
+          status_ = daemon.control().StartSession(&context_, request, &response_);
+        }) {}
+  ~PendingStart() {
+    if (thread_.joinable()) thread_.join();
+  }
+  void cancel() { context_.TryCancel(); }
+  grpc::Status result() {
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+ private:
+  grpc::ClientContext context_;
+  chair::v1::StartSessionResponse response_;
+  grpc::Status status_;
+  std::thread thread_;
+};
+
+grpc::Status stop(DaemonProcess& daemon, chair::v1::SessionState* state = nullptr) {
+  grpc::ClientContext context;
+  chair::v1::StopSessionResponse response;
+  auto status = daemon.control().StopSession(&context, {}, &response);
+  if (state != nullptr) *state = response.state();
+  return status;
+}
+
+grpc::Status emergency_stop(DaemonProcess& daemon) {
+  grpc::ClientContext context;
+  chair::v1::EmergencyStopRequest request;
+  request.set_reason("kiosk button");
+  chair::v1::EmergencyStopResponse response;
+  return daemon.control().EmergencyStop(&context, request, &response);
+}
+
+grpc::Status reset(DaemonProcess& daemon) {
+  grpc::ClientContext context;
+  chair::v1::ResetSafetyResponse response;
+  return daemon.control().ResetSafety(&context, {}, &response);
+}
+
+// A start that was cancelled says so in words a kiosk can show.
+void expect_cancelled_start(const grpc::Status& status, const std::string& cause) {
+  EXPECT_TRUE(status.error_code() == grpc::StatusCode::ABORTED ||
+              status.error_code() == grpc::StatusCode::CANCELLED)
+      << status.error_code() << ": " << status.error_message();
+  EXPECT_NE(status.error_message().find(cause), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("nothing moved"), std::string::npos)
+      << status.error_message();
+}
+
+// From the chair's own trace: no session ran, and no actuator was ever steered anywhere but
+// where it was at power-on.
+void expect_nothing_moved(DaemonProcess& daemon) {
+  ASSERT_EQ(daemon.terminate(), 0) << daemon.log();
+  EXPECT_EQ(daemon.log().find("starting program"), std::string::npos) << daemon.log();
+  const Trace trace = Trace::read(daemon.trace_path());
+  ASSERT_GT(trace.size(), 0u);
+  std::vector<std::string> targets;
+  for (const auto& id : trace.columns_starting("")) {
+    if (trace.has(id + ".target")) targets.push_back(id + ".target");
+  }
+  ASSERT_FALSE(targets.empty());
+  for (std::size_t row = 0; row < trace.size(); ++row) {
+    ASSERT_NE(trace.text(row, "state"), "RUNNING") << "row " << row;
+    for (const auto& t : targets) {
+      ASSERT_EQ(trace.number(row, t), trace.number(0, t)) << t << " moved at row " << row;
+    }
+  }
+}
+
+TEST(StartRace, AStopWhileAStartIsPreparedCancelsTheStart) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  PendingStart start(daemon);
+  daemon.await_held_start();
+
+  chair::v1::SessionState state{};
+  ASSERT_TRUE(stop(daemon, &state).ok());
+  EXPECT_EQ(state, chair::v1::IDLE);
+  daemon.release_starts();
+  expect_cancelled_start(start.result(), "stop");
+  daemon.advance(2000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  expect_nothing_moved(daemon);
+}
+
+TEST(StartRace, AnEmergencyStopAndResetWhileAStartIsPreparedCancelTheStart) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  PendingStart start(daemon);
+  daemon.await_held_start();
+
+  ASSERT_TRUE(emergency_stop(daemon).ok());
+  ASSERT_TRUE(reset(daemon).ok());  // a person acknowledged it at once: still no start
+  daemon.release_starts();
+  expect_cancelled_start(start.result(), "emergency stop");
+  daemon.advance(2000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  expect_nothing_moved(daemon);
+}
+
+TEST(StartRace, AResetAloneWhileAStartIsPreparedCancelsTheStart) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  PendingStart start(daemon);
+  daemon.await_held_start();
+
+  ASSERT_TRUE(reset(daemon).ok());
+  daemon.release_starts();
+  expect_cancelled_start(start.result(), "reset");
+  expect_nothing_moved(daemon);
+}
+
+TEST(StartRace, AStartWhoseDeadlinePassedWhilePreparedDoesNotBegin) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  PendingStart start(daemon, std::chrono::milliseconds(300));
+  daemon.await_held_start();
+  // The kiosk gives up: its call ends with DEADLINE_EXCEEDED while the start is still held.
+  EXPECT_EQ(start.result().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  daemon.release_starts();
+  daemon.advance(2000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  expect_nothing_moved(daemon);
+}
+
+TEST(StartRace, AStartCancelledByItsClientWhilePreparedDoesNotBegin) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  PendingStart start(daemon);
+  daemon.await_held_start();
+  start.cancel();
+  EXPECT_EQ(start.result().error_code(), grpc::StatusCode::CANCELLED);
+  daemon.await_held_start(/*until_call_cancelled=*/true);  // chaird has seen the cancel
+  daemon.release_starts();
+  daemon.advance(2000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  expect_nothing_moved(daemon);
+}
+
+TEST(StartRace, OnlyOneStartIsPreparedAtATime) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  PendingStart first(daemon);
+  daemon.await_held_start();
+
+  const auto second = daemon.start("e2e_full");
+  EXPECT_EQ(second.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(second.error_message().find("another start is being prepared"), std::string::npos)
+      << second.error_message();
+  daemon.release_starts();
+  EXPECT_TRUE(first.result().ok()) << first.result().error_message();
+  EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+  // Once that start is over, the next one is judged on the chair's state alone.
+  const auto third = daemon.start("e2e_full");
+  EXPECT_EQ(third.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(third.error_message().find("already running"), std::string::npos)
+      << third.error_message();
+}
+
+TEST(StartRace, SigtermWhileAStartIsPreparedCancelsTheStart) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  PendingStart start(daemon);
+  daemon.await_held_start();
+  // terminate() releases nothing: chaird's own shutdown must let the held start go, refuse it,
+  // and exit.
+  expect_nothing_moved(daemon);
+  EXPECT_FALSE(start.result().ok());
+}
+
+TEST(StartRace, AStopBeforeAStartDoesNotCancelIt) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  ASSERT_TRUE(stop(daemon).ok());
+  ASSERT_TRUE(emergency_stop(daemon).ok());
+  ASSERT_TRUE(reset(daemon).ok());
+  EXPECT_TRUE(daemon.start("e2e_full").ok());
+  EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+}
+
+}  // namespace
+}  // namespace chaird::test

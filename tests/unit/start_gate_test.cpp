@@ -1,0 +1,66 @@
+// session/start_gate: one start at a time, and every stop cancels the starts claimed before it
+// (not those claimed after).
+#include "session/start_gate.hpp"
+
+#include <gtest/gtest.h>
+
+namespace chaird {
+namespace {
+
+TEST(StartGate, OneStartAtATimeUntilTheClaimIsLetGo) {
+  StartGate gate;
+  auto first = gate.claim();
+  ASSERT_TRUE(first);
+  auto second = gate.claim();
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().kind, Refusal::Kind::kFailedPrecondition);
+  EXPECT_NE(second.error().message.find("another start is being prepared"), std::string::npos);
+  first->reset();  // the start began or was refused
+  EXPECT_TRUE(gate.claim());
+}
+
+TEST(StartGate, ACancelStopsEveryClaimMadeBeforeItAndSaysWhy) {
+  StartGate gate;
+  auto claim = gate.claim();
+  ASSERT_TRUE(claim);
+  EXPECT_FALSE(gate.cancelled(**claim));
+  gate.cancel_all("an emergency stop was pressed");
+  const auto why = gate.cancelled(**claim);
+  ASSERT_TRUE(why);
+  EXPECT_EQ(why->kind, Refusal::Kind::kAborted);
+  EXPECT_NE(why->message.find("an emergency stop was pressed"), std::string::npos);
+  EXPECT_NE(why->message.find("nothing moved"), std::string::npos);
+}
+
+TEST(StartGate, TheCancelThatCaughtTheClaimNamesTheCause) {
+  StartGate gate;
+  auto claim = gate.claim();
+  ASSERT_TRUE(claim);
+  gate.cancel_all("an emergency stop was pressed");
+  gate.cancel_all("a reset was requested");  // nothing left to cancel
+  const auto why = gate.cancelled(**claim);
+  ASSERT_TRUE(why);
+  EXPECT_NE(why->message.find("an emergency stop was pressed"), std::string::npos) << why->message;
+}
+
+TEST(StartGate, AClaimMadeAfterACancelMayBegin) {
+  StartGate gate;
+  gate.cancel_all("a stop was requested");
+  auto claim = gate.claim();
+  ASSERT_TRUE(claim);
+  EXPECT_FALSE(gate.cancelled(**claim));
+}
+
+TEST(StartGate, AClaimOutlivingItsGateIsSafeToLetGo) {
+  StartGate::ClaimPtr kept;
+  {
+    StartGate gate;
+    auto claim = gate.claim();
+    ASSERT_TRUE(claim);
+    kept = *claim;
+  }
+  kept.reset();  // a start's lambda destroyed after the daemon's gate: no use after free
+}
+
+}  // namespace
+}  // namespace chaird
