@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <cmath>
 
+#include "common/utf8_text.hpp"
 #include "proto_conversions.hpp"
 #include "safety/health_conditions.hpp"
 #include "watch_reactor.hpp"
@@ -58,7 +59,7 @@ std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest&
       std::string known;
       for (const auto& k : health_conditions())
         known += (known.empty() ? "" : ", ") + std::string(k.name);
-      return invalid(fmt::format("unknown health condition '{}' (known: {})", c, known));
+      return invalid(fmt::format("unknown health condition {} (known: {})", excerpt(c), known));
     }
   }
   return std::nullopt;
@@ -97,10 +98,10 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
   if (auto refusal = check_start_request(*request)) return finish_now(context, to_status(*refusal));
   const LibraryEntry* entry = deps_.library->find(request->program_id());
   if (entry == nullptr) {
-    return finish_now(
-        context, {grpc::StatusCode::NOT_FOUND,
-                  fmt::format("no program '{}' on this chair; ListPrograms shows what it offers",
-                              request->program_id())});
+    return finish_now(context,
+                      {grpc::StatusCode::NOT_FOUND,
+                       fmt::format("no program {} on this chair; ListPrograms shows what it offers",
+                                   excerpt(request->program_id()))});
   }
   // One start at a time; the claim is held until this start has begun or been refused, and
   // any stop that arrives meanwhile cancels it.
@@ -214,8 +215,8 @@ grpc::ServerUnaryReactor* ControlService::EmergencyStop(
     chair::v1::EmergencyStopResponse* response) {
   deps_.sessions.cancel_starts("an emergency stop was pressed");
   auto* reactor = context->DefaultReactor();
-  // Accepted in every state, with any reason text (it is only logged and shown).
-  std::string reason = request->reason().substr(0, 200);
+  // Accepted in every state, with any reason text: shown and logged as one line of valid UTF-8.
+  std::string reason = one_line(request->reason(), 200);
   boost::asio::post(deps_.dispatch, [this, reactor, response, reason = std::move(reason)] {
     response->set_state(deps_.sessions.emergency_stop(reason));
     reactor->Finish(grpc::Status::OK);
@@ -245,7 +246,7 @@ grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession
   if (!request->session_id().empty() && deps_.hub.latest()->session_id() != request->session_id()) {
     return new RefusedWatch(
         {grpc::StatusCode::NOT_FOUND,
-         fmt::format("session '{}' is not the current session", request->session_id())});
+         fmt::format("session {} is not the current session", excerpt(request->session_id()))});
   }
   return new WatchReactor(deps_.hub, request->session_id());
 }

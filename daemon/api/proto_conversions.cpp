@@ -1,37 +1,44 @@
 #include "proto_conversions.hpp"
 
+#include "common/utf8_text.hpp"
+
 namespace chaird::api {
+namespace {
+
+constexpr std::size_t kMaxStatusMessageBytes = 1000;
+
+}  // namespace
 
 chair::v1::TechniqueDescription to_proto(const LoadedTechnique& t) {
   chair::v1::TechniqueDescription out;
   const auto& d = t.description;
-  out.set_name(d.name);
-  out.set_version(d.version);
-  out.set_summary(d.summary);
+  out.set_name(valid_utf8(d.name));
+  out.set_version(valid_utf8(d.version));
+  out.set_summary(valid_utf8(d.summary));
   for (const auto& p : d.params) {
     auto* q = out.add_params();
-    q->set_name(p.name);
+    q->set_name(valid_utf8(p.name));
     q->set_type(static_cast<chair::v1::ParamType>(p.type));
-    q->set_unit(p.unit);
-    q->set_summary(p.summary);
+    q->set_unit(valid_utf8(p.unit));
+    q->set_summary(valid_utf8(p.summary));
     q->set_min(p.min);
     q->set_max(p.max);
     q->set_default_number(p.default_number);
     q->set_default_flag(p.default_flag);
-    for (const auto& c : p.choices) q->add_choices(c);
-    q->set_default_choice(p.default_choice);
+    for (const auto& c : p.choices) q->add_choices(valid_utf8(c));
+    q->set_default_choice(valid_utf8(p.default_choice));
   }
   for (const auto& a : d.actuators) {
     auto* r = out.add_actuators();
-    r->set_id(a.id);
+    r->set_id(valid_utf8(a.id));
     r->set_required(a.required);
-    r->set_purpose(a.purpose);
+    r->set_purpose(valid_utf8(a.purpose));
   }
   out.mutable_tempo()->set_min_cpm(d.tempo.min_cpm);
   out.mutable_tempo()->set_max_cpm(d.tempo.max_cpm);
   out.mutable_tempo()->set_default_cpm(d.tempo.default_cpm);
-  for (const auto& z : d.zones) out.add_zones(z);
-  out.set_library_path(t.path);
+  for (const auto& z : d.zones) out.add_zones(valid_utf8(z));
+  out.set_library_path(valid_utf8(t.path));
   out.set_abi_version(t.abi_version);
   return out;
 }
@@ -45,7 +52,10 @@ chair::v1::ProgramSummary to_proto(const LibraryEntry& entry) {
   return out;
 }
 
-grpc::Status to_status(const Refusal& r) {
+grpc::Status to_status(const Refusal& refusal) {
+  // The message travels in a header (percent-encoded, within the client's metadata limit) and
+  // must be valid UTF-8 whatever it quotes.
+  Refusal r{refusal.kind, cut_utf8(refusal.message, kMaxStatusMessageBytes)};
   switch (r.kind) {
     case Refusal::Kind::kInvalidArgument:
       return {grpc::StatusCode::INVALID_ARGUMENT, r.message};

@@ -124,6 +124,37 @@ TEST(TextFile, EveryUnknownFieldIsReportedInOnePassWithASuggestion) {
   EXPECT_TRUE(Contains(far->message, "expected one of: metadata, phases"));
 }
 
+TEST(TextFile, InvalidUtf8IsRefusedAtItsLineAndColumn) {
+  const std::string text =
+      "metadata {\n"
+      "  id: \"x\"\n"
+      "  name: \"Quick \xe6\x80 relief\"\n"
+      "}\n";
+  chair::v1::Program program;
+  const Diagnostics d = parse_text(text, "prog.textproto", program, nullptr);
+  ASSERT_EQ(d.error_count(), 1u) << d.to_string();
+  const Diagnostic& e = d.items().front();
+  EXPECT_EQ(e.where.line, 3);
+  EXPECT_EQ(e.where.column, column_of(text, "\xe6"));
+  EXPECT_TRUE(Contains(e.message, "not valid UTF-8")) << e.message;
+  EXPECT_FALSE(program.has_metadata());
+}
+
+TEST(TextFile, AnEscapeThatMakesInvalidUtf8IsRefusedAtTheField) {
+  const std::string text =
+      "metadata {\n"
+      "  id: \"x\"\n"
+      "  name: \"Quick \\xff relief\"\n"
+      "}\n";
+  chair::v1::Program program;
+  auto tree = std::make_shared<ParseInfoTree>();
+  const Diagnostics d = parse_text(text, "prog.textproto", program, tree.get());
+  ASSERT_EQ(d.error_count(), 1u) << d.to_string();
+  EXPECT_EQ(d.items().front().where.line, 3) << d.to_string();
+  EXPECT_TRUE(Contains(d.items().front().message, "'name' is not valid UTF-8")) << d.to_string();
+  EXPECT_FALSE(program.has_metadata());
+}
+
 TEST(TextFile, AFailedParseLeavesTheMessageCleared) {
   chair::v1::Program program;
   program.mutable_metadata()->set_name("left over");

@@ -1,5 +1,6 @@
 #include "common/text_file.hpp"
 
+#include <fmt/format.h>
 #include <google/protobuf/io/tokenizer.h>
 
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include <sstream>
 #include <system_error>
 #include <utility>
+
+#include "common/utf8_text.hpp"
 
 namespace chaird {
 namespace {
@@ -144,6 +147,53 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   Diagnostics& out_;
 };
 
+// 1-based line and column (as protobuf counts them) of a byte offset.
+SourceLocation location_of(const std::string& path, std::string_view text, std::size_t offset) {
+  const std::size_t newline = text.rfind('\n', offset == 0 ? 0 : offset - 1);
+  const std::size_t line_start =
+      newline == std::string_view::npos || newline >= offset ? 0 : newline + 1;
+  int column = 0;
+  for (std::size_t i = line_start; i < offset; ++i) column = advance_column(column, text[i]);
+  const auto line = static_cast<int>(
+      std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  return {path, line + 1, column + 1};
+}
+
+// Escapes such as "\xff" in a string literal make bytes the file itself does not contain: every
+// text field must still be valid UTF-8, or it would break every status and listing it reaches.
+void check_strings(const google::protobuf::Message& message, const ParseInfoTree* tree,
+                   const std::string& path, Diagnostics& out) {
+  const auto* reflection = message.GetReflection();
+  std::vector<const FieldDescriptor*> fields;
+  reflection->ListFields(message, &fields);
+  for (const FieldDescriptor* field : fields) {
+    const int count = field->is_repeated() ? reflection->FieldSize(message, field) : 1;
+    for (int i = 0; i < count; ++i) {
+      const int index = field->is_repeated() ? i : -1;
+      if (field->type() == FieldDescriptor::TYPE_STRING) {
+        std::string scratch;
+        const std::string& value =
+            field->is_repeated()
+                ? reflection->GetRepeatedStringReference(message, field, i, &scratch)
+                : reflection->GetStringReference(message, field, &scratch);
+        if (first_invalid_utf8(value) == std::string::npos) continue;
+        const auto where = tree != nullptr ? tree->GetLocation(field, index)
+                                           : google::protobuf::TextFormat::ParseLocation{};
+        out.error({path, where.line + 1, where.column + 1},
+                  "the text of '" + field->name() +
+                      "' is not valid UTF-8 (an escape such as \\xff makes bytes that are not "
+                      "characters); write the characters themselves");
+      } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+        const auto& nested = field->is_repeated()
+                                 ? reflection->GetRepeatedMessage(message, field, i)
+                                 : reflection->GetMessage(message, field);
+        check_strings(nested, tree != nullptr ? tree->GetTreeForNested(field, index) : nullptr,
+                      path, out);
+      }
+    }
+  }
+}
+
 }  // namespace
 
 Diagnostics parse_text(std::string_view text, const std::string& path,
@@ -153,6 +203,12 @@ Diagnostics parse_text(std::string_view text, const std::string& path,
   if (text.size() > limits.max_bytes) {
     diagnostics.error({path, 0, 0}, "text is " + std::to_string(text.size()) +
                                         " bytes; the limit is " + std::to_string(limits.max_bytes));
+    return diagnostics;
+  }
+  if (const std::size_t bad = first_invalid_utf8(text); bad != std::string_view::npos) {
+    diagnostics.error(location_of(path, text, bad),
+                      fmt::format("byte 0x{:02X} is not valid UTF-8: save the file as UTF-8",
+                                  static_cast<unsigned char>(text[bad])));
     return diagnostics;
   }
   CollectingErrors errors(path, text, diagnostics);
@@ -165,6 +221,7 @@ Diagnostics parse_text(std::string_view text, const std::string& path,
   if (!parsed && !diagnostics.has_errors()) {
     diagnostics.error({path, 0, 0}, "the file could not be parsed");
   }
+  if (!diagnostics.has_errors()) check_strings(message, tree, path, diagnostics);
   if (diagnostics.has_errors()) message.Clear();
   return diagnostics;
 }

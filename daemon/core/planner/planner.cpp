@@ -7,6 +7,7 @@
 #include <map>
 #include <numeric>
 
+#include "common/utf8_text.hpp"
 #include "planner/motion_profile.hpp"
 #include "planner/step_context.hpp"
 
@@ -102,7 +103,8 @@ class Generator {
     emit(index, *out, from_ms, travel_ms);
     auto& ts = timeline_.steps[static_cast<std::size_t>(index)];
     ts.transition_ms = travel_ms;
-    ts.notes = std::move(out->notes);
+    // A plugin's notes reach statuses and responses: valid UTF-8 only.
+    for (auto& note : out->notes) ts.notes.push_back(valid_utf8(note));
     return Result::kPlanned;
   }
 

@@ -5,10 +5,13 @@
 
 #include <cmath>
 
+#include "common/utf8_text.hpp"
 #include "safety/safe_state.hpp"
 
 namespace chaird {
 namespace {
+
+constexpr std::size_t kMaxReasonBytes = 500;
 
 // Working now: a heater switched on, air in a bag, a motor spinning, a travel motor moving.
 bool is_active(const ActuatorSpec& a, double commanded, double measured,
@@ -164,7 +167,8 @@ void SessionManager::halt(SessionState s, const std::string& reason) {
 
 void SessionManager::set_state(SessionState s, std::string reason) {
   state_.store(s);
-  reason_ = std::move(reason);
+  // Reasons quote the board and the client: a status must stay valid UTF-8 and short.
+  reason_ = cut_utf8(reason, kMaxReasonBytes);
 }
 
 void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_ms) {
