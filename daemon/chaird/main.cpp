@@ -1,12 +1,13 @@
 // chaird: the massage chair controller daemon.
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <cctype>
 #include <csignal>
 #include <iostream>
 
+#include "common/async_log.hpp"
 #include "config/daemon_config.hpp"
 #include "daemon.hpp"
 
@@ -38,9 +39,10 @@ int main(int argc, char** argv) {
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error");
   CLI11_PARSE(app, argc, argv);
 
-  auto logger = spdlog::stderr_color_mt("chaird");
-  spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e chaird %^%l%$: %v");
+  // No thread that logs may wait for stderr's reader: the stop paths log after they act,
+  // through this asynchronous, dropping logger.
+  const auto log_drops = chaird::install_async_log(STDERR_FILENO);
+  std::size_t drops_reported = 0;
 
   const auto root = chaird::install_root();
   auto loaded = chaird::load_config(config_path, root);
@@ -74,11 +76,17 @@ int main(int argc, char** argv) {
 
   chaird::Daemon daemon;
   if (!daemon.start(config)) return 1;
-  int signal = 0;
-  sigwait(&signals, &signal);
+  int signal = -1;
+  const timespec report_every{10, 0};
+  while (signal < 0) {
+    signal = sigtimedwait(&signals, nullptr, &report_every);
+    chaird::report_log_drops(*log_drops, drops_reported);
+  }
   spdlog::info("{} received: bringing the chair to its safe state",
                signal == SIGINT ? "SIGINT" : "SIGTERM");
   daemon.stop();
+  chaird::report_log_drops(*log_drops, drops_reported);
   spdlog::info("stopped");
+  spdlog::shutdown();
   return 0;
 }

@@ -37,9 +37,21 @@ DaemonProcess::DaemonProcess(DaemonOptions options) {
   argv.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path_.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0600);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  if (options.log_to_pipe) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+      ADD_FAILURE() << "pipe: " << errno;
+      return;
+    }
+    log_pipe_read_ = fds[0];
+    log_pipe_write_ = fds[1];
+    posix_spawn_file_actions_adddup2(&actions, log_pipe_write_, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, log_pipe_write_, STDERR_FILENO);
+  } else {
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_path_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+  }
   const int rc = posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
@@ -69,7 +81,40 @@ DaemonProcess::DaemonProcess(DaemonOptions options) {
 }
 
 DaemonProcess::~DaemonProcess() {
+  if (log_pipe_read_ >= 0 && !log_drain_.joinable()) drain_log_pipe();
   if (pid_ > 0) terminate();
+  if (log_drain_.joinable()) log_drain_.join();
+  if (log_pipe_read_ >= 0) close(log_pipe_read_);
+}
+
+void DaemonProcess::fill_log_pipe() {
+  ASSERT_GE(log_pipe_write_, 0) << "start the daemon with log_to_pipe";
+  // A file description of its own, non-blocking, so that chaird's stays blocking.
+  const std::string path = "/proc/self/fd/" + std::to_string(log_pipe_write_);
+  const int fd = open(path.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+  ASSERT_GE(fd, 0) << "open " << path << ": " << errno;
+  const std::string filler(4096, '#');
+  while (write(fd, filler.data(), filler.size()) > 0) {
+  }
+  const std::string tail(1, '#');
+  while (write(fd, tail.data(), 1) > 0) {
+  }
+  close(fd);
+}
+
+void DaemonProcess::drain_log_pipe() {
+  ASSERT_GE(log_pipe_read_, 0) << "start the daemon with log_to_pipe";
+  if (log_drain_.joinable()) return;
+  // The pipe stays open for writing only in chaird once the test's own end is gone.
+  close(log_pipe_write_);
+  log_pipe_write_ = -1;
+  drained_ = std::make_shared<std::string>();
+  log_drain_ = std::thread([fd = log_pipe_read_, out = drained_] {
+    char buffer[4096];
+    ssize_t n = 0;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0)
+      out->append(buffer, static_cast<std::size_t>(n));
+  });
 }
 
 bool DaemonProcess::running() {
@@ -89,10 +134,15 @@ int DaemonProcess::terminate() {
   waitpid(pid_, &status, 0);
   pid_ = -1;
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (log_drain_.joinable()) log_drain_.join();  // chaird's end of the pipe is closed now
   return exit_code_;
 }
 
 std::string DaemonProcess::log() const {
+  if (log_pipe_read_ >= 0) {
+    // Complete once chaird has exited (terminate() first).
+    return drained_ != nullptr && !log_drain_.joinable() ? *drained_ : std::string();
+  }
   std::ifstream in(log_path_);
   std::stringstream s;
   s << in.rdbuf();
@@ -117,12 +167,14 @@ void DaemonProcess::advance(std::int64_t ms) {
   request.set_duration_ms(ms);
   chair::v1::AdvanceClockResponse response;
   grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   const auto status = bench_->AdvanceClock(&context, request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
 }
 
 chair::v1::SessionStatus DaemonProcess::status() {
   grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   auto reader = control_->WatchSession(&context, {});
   chair::v1::SessionStatus s;
   EXPECT_TRUE(reader->Read(&s));

@@ -8,6 +8,7 @@
 
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "chair/v1/control.grpc.pb.h"
@@ -19,6 +20,9 @@ struct DaemonOptions {
   std::vector<std::string> program_dirs;  // empty: the shipped programs
   std::vector<std::string> plugin_dirs;   // empty: the shipped plugins
   std::vector<std::string> extra_args;
+  // chaird's stdout and stderr go to a pipe the test reads only when it says so (a stalled
+  // journal, a paused terminal), instead of to a file.
+  bool log_to_pipe = false;
 };
 
 // The options for a daemon on the given program directories (and clock).
@@ -64,12 +68,20 @@ class DaemonProcess {
   // its client cancel the call.
   void await_held_start(bool until_call_cancelled = false);
   void release_starts();
+  // With log_to_pipe: fills the pipe, so that chaird's next write to it would block.
+  void fill_log_pipe();
+  // With log_to_pipe: reads the pipe from now on (log() then returns what came through).
+  void drain_log_pipe();
 
  private:
   std::string dir_;
   std::string socket_;
   std::string trace_;
   std::string log_path_;
+  int log_pipe_read_ = -1;   // with log_to_pipe
+  int log_pipe_write_ = -1;  // kept open so that the test can fill the pipe
+  std::thread log_drain_;
+  std::shared_ptr<std::string> drained_;
   pid_t pid_ = -1;
   int exit_code_ = -1;
   bool ready_ = false;

@@ -126,9 +126,9 @@ SessionState SessionManager::stop() {
 
 SessionState SessionManager::emergency_stop(const std::string& reason) {
   starts_.cancel_all("an emergency stop was pressed");
-  spdlog::warn("emergency stop{}{}", reason.empty() ? "" : ": ", reason);
   halt(chair::v1::EMERGENCY_STOPPED,
        reason.empty() ? "emergency stop" : "emergency stop: " + reason);
+  spdlog::warn("emergency stop{}{}", reason.empty() ? "" : ": ", reason);  // act first, log after
   return state_.load();
 }
 
@@ -176,8 +176,8 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
   if (s == chair::v1::RUNNING || s == chair::v1::STOPPING) {
     std::string trip = governor_.watch(sample, session_ms);
     if (!trip.empty()) {
-      spdlog::error("{}: safety trip: {}", session_id_, trip);
       halt(chair::v1::FAULTED, trip);
+      spdlog::error("{}: safety trip: {}", session_id_, trip);  // act first, log after
       return;
     }
   } else if (s != chair::v1::FAULTED && s != chair::v1::EMERGENCY_STOPPED &&
