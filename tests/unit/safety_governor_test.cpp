@@ -296,62 +296,75 @@ TEST_F(SafetyGovernorTest, AdaptsATimelineThatEndsUnsafe) {
   EXPECT_TRUE((*again)->adaptations().empty());
 }
 
+// The trip's reason, or "" when the sample does not trip.
+std::string reason_of(const std::optional<SafetyTrip>& trip) {
+  return trip ? trip->reason : std::string();
+}
+
 TEST_F(SafetyGovernorTest, WatchIsSilentOnANormalSample) {
-  EXPECT_EQ(governor_.watch(normal_sample(), 5000), "");
-  EXPECT_EQ(governor_.watch(normal_sample(), -1), "");
+  EXPECT_EQ(reason_of(governor_.watch(normal_sample(), 5000)), "");
+  EXPECT_EQ(reason_of(governor_.watch(normal_sample(), -1)), "");
   // Following a little behind a moving target is normal.
   Telemetry moving = normal_sample();
   moving.commanded[static_cast<std::size_t>(idx("roller.position"))] = 400;
   moving.measured[static_cast<std::size_t>(idx("roller.position"))] = 390;
-  EXPECT_EQ(governor_.watch(moving, 5000), "");
+  EXPECT_EQ(reason_of(governor_.watch(moving, 5000)), "");
 }
 
 TEST_F(SafetyGovernorTest, WatchTripsOnBoardFaults) {
   Telemetry t = normal_sample();
   t.faults = kFaultLeaseExpired;
   t.fault_text = "the host did not refresh the board";
-  EXPECT_EQ(governor_.watch(t, 5000), "the host did not refresh the board");
+  EXPECT_EQ(reason_of(governor_.watch(t, 5000)), "the host did not refresh the board");
+  EXPECT_EQ(governor_.watch(t, 5000)->code, chair::v1::LEASE_EXPIRED);
   t.fault_text.clear();
-  EXPECT_EQ(governor_.watch(t, 5000), "the chair's board reported a fault");
+  EXPECT_EQ(reason_of(governor_.watch(t, 5000)), "the chair's board reported a fault");
+  t.faults = kFaultObstruction | kFaultLeaseExpired;
+  EXPECT_EQ(governor_.watch(t, 5000)->code, chair::v1::OBSTRUCTION);
 }
 
 TEST_F(SafetyGovernorTest, WatchTripsOnOverPressureAndOverTemperature) {
   Telemetry pressure = normal_sample();
   pressure.measured[static_cast<std::size_t>(idx("airbag.calf"))] = 39.0;
-  EXPECT_TRUE(Contains(governor_.watch(pressure, 5000),
+  EXPECT_EQ(governor_.watch(pressure, 5000)->code, chair::v1::OVER_PRESSURE);
+  EXPECT_TRUE(Contains(reason_of(governor_.watch(pressure, 5000)),
                        "airbag.calf measured 39.0 kPa, over the 35 kPa limit"));
   pressure.measured[static_cast<std::size_t>(idx("airbag.calf"))] =
       36.0;  // within the sensor margin
-  EXPECT_EQ(governor_.watch(pressure, 5000), "");
+  EXPECT_EQ(reason_of(governor_.watch(pressure, 5000)), "");
 
   Telemetry heat = normal_sample();
   heat.measured[static_cast<std::size_t>(idx("heat.calf"))] = 46.0;
-  EXPECT_TRUE(
-      Contains(governor_.watch(heat, 5000), "heat.calf measured 46.0 °C, over the 42 °C limit"));
+  EXPECT_EQ(governor_.watch(heat, 5000)->code, chair::v1::OVER_TEMPERATURE);
+  EXPECT_TRUE(Contains(reason_of(governor_.watch(heat, 5000)),
+                       "heat.calf measured 46.0 °C, over the 42 °C limit"));
   heat.measured[static_cast<std::size_t>(idx("heat.calf"))] = 44.0;
-  EXPECT_EQ(governor_.watch(heat, 5000), "");
+  EXPECT_EQ(reason_of(governor_.watch(heat, 5000)), "");
 }
 
 TEST_F(SafetyGovernorTest, WatchTripsOnAStall) {
   Telemetry t = normal_sample();
   t.commanded[static_cast<std::size_t>(idx("roller.position"))] = 500;
   t.measured[static_cast<std::size_t>(idx("roller.position"))] = 420;
-  EXPECT_TRUE(Contains(governor_.watch(t, 5000),
+  EXPECT_EQ(governor_.watch(t, 5000)->code, chair::v1::OBSTRUCTION);
+  EXPECT_TRUE(Contains(reason_of(governor_.watch(t, 5000)),
                        "roller.position is 80 mm from where it should be: stalled or obstructed"));
   // In degrees: a tenth of the range.
   Telemetry recline = normal_sample();
   recline.commanded[static_cast<std::size_t>(idx("recline"))] = 140;
   recline.measured[static_cast<std::size_t>(idx("recline"))] = 130;
-  EXPECT_TRUE(
-      Contains(governor_.watch(recline, 5000), "recline is 10 deg from where it should be"));
+  EXPECT_TRUE(Contains(reason_of(governor_.watch(recline, 5000)),
+                       "recline is 10 deg from where it should be"));
 }
 
 TEST_F(SafetyGovernorTest, WatchTripsOnSessionOverrun) {
-  EXPECT_EQ(governor_.watch(normal_sample(), 1800000 + 60000), "");
-  EXPECT_TRUE(Contains(governor_.watch(normal_sample(), 1800000 + 60001),
+  EXPECT_EQ(reason_of(governor_.watch(normal_sample(), 1800000 + 60000)), "");
+  EXPECT_TRUE(Contains(reason_of(governor_.watch(normal_sample(), 1800000 + 60001)),
                        "the session ran past its 30:00 maximum"));
+  EXPECT_EQ(governor_.watch(normal_sample(), 1800000 + 60001)->code, chair::v1::SESSION_OVERRUN);
   const SafetyGovernor tight(chair_, SessionLimits{60000});
-  EXPECT_TRUE(Contains(tight.watch(normal_sample(), 130000), "ran past its 1:00 maximum"));
+  EXPECT_TRUE(
+      Contains(reason_of(tight.watch(normal_sample(), 130000)), "ran past its 1:00 maximum"));
 }
 
 TEST(FormatMmss, RoundsToTheSecond) {

@@ -14,7 +14,7 @@ template <typename E>
 Unexpected(E) -> Unexpected<E>;
 
 template <typename T, typename E>
-class Expected {
+class [[nodiscard]] Expected {
  public:
   Expected(T value) : state_(std::in_place_index<0>, std::move(value)) {}            // NOLINT
   Expected(Unexpected<E> u) : state_(std::in_place_index<1>, std::move(u.error)) {}  // NOLINT

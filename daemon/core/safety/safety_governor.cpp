@@ -261,9 +261,11 @@ void SafetyGovernor::end_safe(Timeline& tl, std::vector<std::string>& adaptation
   tl.duration_ms = end;
 }
 
-std::string SafetyGovernor::watch(const Telemetry& t, std::int64_t session_ms) const {
+std::optional<SafetyTrip> SafetyGovernor::watch(const Telemetry& t, std::int64_t session_ms) const {
   if (t.faults != kFaultNone) {
-    return t.fault_text.empty() ? "the chair's board reported a fault" : t.fault_text;
+    return SafetyTrip{fault_code_of_board(t.faults),
+                      t.fault_text.empty() ? "the chair's board reported a fault" : t.fault_text,
+                      t.at};
   }
   const auto& limits = chair_->limits();
   for (const auto& a : chair_->actuators()) {
@@ -271,12 +273,16 @@ std::string SafetyGovernor::watch(const Telemetry& t, std::int64_t session_ms) c
     if (i >= t.measured.size()) break;
     const double m = t.measured[i];
     if (a.kind == chair::v1::PRESSURE && m > limits.max_airbag_kpa() * kPressureTripFactor) {
-      return fmt::format("{} measured {:.1f} kPa, over the {:.0f} kPa limit", a.id, m,
-                         limits.max_airbag_kpa());
+      return SafetyTrip{chair::v1::OVER_PRESSURE,
+                        fmt::format("{} measured {:.1f} kPa, over the {:.0f} kPa limit", a.id, m,
+                                    limits.max_airbag_kpa()),
+                        t.at};
     }
     if (a.kind == chair::v1::TEMPERATURE && m > limits.max_heat_c() + kHeatTripMarginC) {
-      return fmt::format("{} measured {:.1f} °C, over the {:.0f} °C limit", a.id, m,
-                         limits.max_heat_c());
+      return SafetyTrip{chair::v1::OVER_TEMPERATURE,
+                        fmt::format("{} measured {:.1f} °C, over the {:.0f} °C limit", a.id, m,
+                                    limits.max_heat_c()),
+                        t.at};
     }
     if (a.kind == chair::v1::POSITION && i < t.commanded.size()) {
       // The profile's figure suits long travel; a short axis (roller depth, 12 mm) stalls
@@ -286,15 +292,20 @@ std::string SafetyGovernor::watch(const Telemetry& t, std::int64_t session_ms) c
           a.unit == "mm" ? std::min(limits.max_tracking_error_mm(), 0.25 * range) : 0.1 * range;
       const double error = std::abs(t.commanded[i] - m);
       if (error > allowed) {
-        return fmt::format("{} is {:.0f} {} from where it should be: stalled or obstructed", a.id,
-                           error, a.unit);
+        return SafetyTrip{chair::v1::OBSTRUCTION,
+                          fmt::format("{} is {:.0f} {} from where it should be: stalled or "
+                                      "obstructed",
+                                      a.id, error, a.unit),
+                          t.at};
       }
     }
   }
   if (session_ms > max_session_ms_ + kSessionOverrunGraceMs) {
-    return fmt::format("the session ran past its {} maximum", format_mmss(max_session_ms_));
+    return SafetyTrip{
+        chair::v1::SESSION_OVERRUN,
+        fmt::format("the session ran past its {} maximum", format_mmss(max_session_ms_)), t.at};
   }
-  return {};
+  return std::nullopt;
 }
 
 }  // namespace chaird

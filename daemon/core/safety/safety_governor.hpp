@@ -8,6 +8,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@
 #include "execution/actuator_bus.hpp"
 #include "planner/timeline.hpp"
 #include "profile/chair_model.hpp"
+#include "safety/safety_trip.hpp"
 
 namespace chaird {
 
@@ -42,10 +44,12 @@ class SafetyGovernor {
  public:
   SafetyGovernor(std::shared_ptr<const ChairModel> chair, SessionLimits limits);
 
-  Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> review(Timeline timeline) const;
+  [[nodiscard]] Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> review(
+      Timeline timeline) const;
 
-  // A reason to trip a safe stop now, or empty. session_ms < 0 when no session runs.
-  std::string watch(const Telemetry& sample, std::int64_t session_ms) const;
+  // A reason to trip a safe stop now, or nothing. session_ms < 0 when no session runs.
+  [[nodiscard]] std::optional<SafetyTrip> watch(const Telemetry& sample,
+                                                std::int64_t session_ms) const;
 
   std::int64_t max_session_ms() const { return max_session_ms_; }
   const ChairModel& chair() const { return *chair_; }

@@ -174,10 +174,9 @@ void SessionManager::set_state(SessionState s, std::string reason) {
 void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_ms) {
   const SessionState s = state_.load();
   if (s == chair::v1::RUNNING || s == chair::v1::STOPPING) {
-    std::string trip = governor_.watch(sample, session_ms);
-    if (!trip.empty()) {
-      halt(chair::v1::FAULTED, trip);
-      spdlog::error("{}: safety trip: {}", session_id_, trip);  // act first, log after
+    if (auto trip = governor_.watch(sample, session_ms)) {
+      halt(chair::v1::FAULTED, trip->reason);
+      spdlog::error("{}: safety trip: {}", session_id_, trip->reason);  // act first, log after
       return;
     }
   } else if (s != chair::v1::FAULTED && s != chair::v1::EMERGENCY_STOPPED &&

@@ -1,0 +1,18 @@
+#include "safety/safety_trip.hpp"
+
+#include "execution/actuator_bus.hpp"
+
+namespace chaird {
+
+chair::v1::FaultCode fault_code_of_board(std::uint32_t bits) {
+  if ((bits & kFaultObstruction) != 0) return chair::v1::OBSTRUCTION;
+  if ((bits & kFaultOverTemperature) != 0) return chair::v1::OVER_TEMPERATURE;
+  if ((bits & kFaultOverPressure) != 0) return chair::v1::OVER_PRESSURE;
+  if ((bits & kFaultLateCommand) != 0) return chair::v1::LATE_COMMAND;
+  if ((bits & kFaultLeaseExpired) != 0) return chair::v1::LEASE_EXPIRED;
+  if ((bits & kFaultInvalidCommand) != 0) return chair::v1::INVALID_COMMAND;
+  if ((bits & kFaultLinkLost) != 0) return chair::v1::LINK_LOST;
+  return chair::v1::BOARD_FAULT;
+}
+
+}  // namespace chaird
