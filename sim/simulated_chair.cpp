@@ -120,8 +120,9 @@ void SimulatedChair::clear_faults() {
   faults_ = kFaultNone;
   fault_text_.clear();
   last_lease_ = now_;
-  // A limit still exceeded (a bag still over-pressure) faults again at once.
+  // A limit still exceeded (a bag still over-pressure), or a cause still there, faults again.
   check_board_limits(now_);
+  if (persistent_fault_ != kFaultNone) fault(persistent_fault_, persistent_fault_text_);
 }
 
 void SimulatedChair::obstruct(ActuatorIndex actuator, double at) {
@@ -133,6 +134,20 @@ void SimulatedChair::obstruct(ActuatorIndex actuator, double at) {
 
 void SimulatedChair::clear_obstructions() {
   for (auto& axis : axes_) axis.obstruction.reset();
+}
+
+void SimulatedChair::inject_fault(std::uint32_t bit, std::string text, bool persists) {
+  advance_to(clock_.now());
+  if (persists) {
+    persistent_fault_ = bit;
+    persistent_fault_text_ = text;
+  }
+  fault(bit, std::move(text));
+}
+
+void SimulatedChair::end_injected_fault() {
+  persistent_fault_ = kFaultNone;
+  persistent_fault_text_.clear();
 }
 
 Telemetry SimulatedChair::read_telemetry() {

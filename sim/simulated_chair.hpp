@@ -40,6 +40,11 @@ class SimulatedChair final : public ActuatorBus {
   // leg mechanism, say).
   void obstruct(ActuatorIndex actuator, double at);
   void clear_obstructions();
+  // The board reports a fault of its own (a sensor, a driver, its own limit), latched and safe
+  // like any board fault. persists: the cause stays, so that clearing the faults latches it
+  // again, until end_injected_fault().
+  void inject_fault(std::uint32_t bit, std::string text, bool persists = false);
+  void end_injected_fault();
 
   const ChairModel& chair() const { return *chair_; }
 
@@ -79,6 +84,8 @@ class SimulatedChair final : public ActuatorBus {
   ChairTime last_lease_{};
   std::uint32_t faults_ = kFaultNone;
   std::string fault_text_;
+  std::uint32_t persistent_fault_ = kFaultNone;  // an injected cause that is still there
+  std::string persistent_fault_text_;
 };
 
 }  // namespace chaird::sim

@@ -115,6 +115,31 @@ TEST(Session, StopEndsInTheSafeStateAfterACoolDown) {
   expect_safe_row(trace, trace.size() - 1);
 }
 
+TEST(Session, AStoppedSessionShowsWhereItStoppedNotItsPlannedEnd) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("e2e_full", &started).ok());
+  daemon.advance(60000);  // 1:00 into a 3:00 program
+  grpc::ClientContext context;
+  chair::v1::StopSessionResponse stopped;
+  ASSERT_TRUE(daemon.control().StopSession(&context, {}, &stopped).ok());
+  daemon.advance(20000);
+  const auto status = daemon.status();
+  EXPECT_EQ(status.state(), chair::v1::STOPPED);
+  EXPECT_EQ(status.total_ms(), 180000);
+  EXPECT_NEAR(static_cast<double>(status.elapsed_ms()), 60000.0, 500.0);
+  EXPECT_EQ(status.remaining_ms(), 0);
+  EXPECT_EQ(status.active_steps_size(), 0);
+  for (const auto& a : status.actuators()) EXPECT_FALSE(a.active()) << a.id();
+  EXPECT_EQ(daemon.terminate(), 0);
+  // The trace keeps the real length too.
+  const Trace trace = Trace::read(daemon.trace_path());
+  const std::size_t last = trace.size() - 1;
+  EXPECT_EQ(trace.text(last, "state"), "STOPPED");
+  EXPECT_NEAR(trace.number(last, "elapsed_ms"), 60000.0, 500.0);
+}
+
 TEST(Session, EmergencyStopIsAcceptedInEveryStateGoesSafeAtOnceAndLatches) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();

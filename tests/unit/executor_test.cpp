@@ -157,6 +157,38 @@ TEST_F(ExecutorTest, DeliversTelemetryEveryPeriodAndTheEndOnce) {
   }
 }
 
+TEST_F(ExecutorTest, WatchingTheIdleChairGoesOnSlowlyForeverAfterTheSettling) {
+  const auto timeline = two_steps();
+  ASSERT_NE(timeline, nullptr);
+  options_.settle_ms = 2000;
+  options_.idle_telemetry_period_ms = 1000;
+  Executor executor(rig_.clock, bus_, options_, recorder_);
+  executor.watch_idle();
+  rig_.advance_ms(5000);  // idle before any session: watched too
+  EXPECT_GE(recorder_.samples.size(), 5u);
+  executor.play(timeline);
+  rig_.advance_ms(timeline->timeline().duration_ms + 5000);
+  const std::size_t count = recorder_.samples.size();
+  rig_.advance_ms(60000);
+  // One sample a second, long after the session.
+  EXPECT_GE(recorder_.samples.size(), count + 59);
+  EXPECT_LE(recorder_.samples.size(), count + 61);
+  EXPECT_EQ(recorder_.samples.back().at - recorder_.samples[recorder_.samples.size() - 2].at,
+            ms(1000));
+}
+
+TEST(ExecutorIdle, FreeRunningVirtualTimeIsNotDrivenOnByTheIdleWatch) {
+  boost::asio::io_context io;
+  VirtualScheduler clock(io, VirtualScheduler::Mode::kFreeRunning);
+  sim::SimulatedChair board(unit::chair(), clock);
+  Recorder recorder;
+  recorder.clock = &clock;
+  Executor executor(clock, board, {}, recorder);
+  executor.watch_idle();
+  io.run();  // returns: nothing is left to do, time does not run away
+  EXPECT_TRUE(clock.idle());
+}
+
 TEST_F(ExecutorTest, ATimelineThatTheGovernorCompletedPlaysWithoutALateCommand) {
   // A program that leaves several actuators unsafe: the governor appends their return to safe.
   const auto model = rig_.model;

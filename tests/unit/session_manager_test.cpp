@@ -286,22 +286,34 @@ class EmergencyStopTest : public SessionManagerTest,
 TEST_P(EmergencyStopTest, IsImmediateInEveryStateAndLatchesUntilReset) {
   bring_to(GetParam());
   if (HasFatalFailure()) return;
-  EXPECT_EQ(manager_->emergency_stop("sitter pressed the button"), chair::v1::EMERGENCY_STOPPED);
-  EXPECT_EQ(manager_->state(), chair::v1::EMERGENCY_STOPPED);
+  // Already latched on another cause: that cause stays first; the emergency stop joins it.
+  const bool latched = GetParam() == chair::v1::FAULTED;
+  const SessionState expected = latched ? chair::v1::FAULTED : chair::v1::EMERGENCY_STOPPED;
+  const std::string first_reason = hub_.latest()->reason();
+  EXPECT_EQ(manager_->emergency_stop("sitter pressed the button"), expected);
+  EXPECT_EQ(manager_->state(), expected);
   expect_targets_safe("at the emergency stop, before any time passes");
-  EXPECT_EQ(hub_.latest()->state(), chair::v1::EMERGENCY_STOPPED);
-  EXPECT_TRUE(Contains(hub_.latest()->reason(), "sitter pressed the button"));
+  EXPECT_EQ(hub_.latest()->state(), expected);
+  if (latched) {
+    EXPECT_EQ(hub_.latest()->reason(), first_reason);
+  } else if (GetParam() != chair::v1::EMERGENCY_STOPPED) {
+    EXPECT_TRUE(Contains(hub_.latest()->reason(), "sitter pressed the button"));
+  }
+  ASSERT_GE(hub_.latest()->faults_size(), 1);
+  const auto& last = hub_.latest()->faults(hub_.latest()->faults_size() - 1);
+  EXPECT_EQ(last.code(), chair::v1::EMERGENCY_STOP);
+  EXPECT_TRUE(Contains(last.reason(), "sitter pressed the button"));
 
   // Latched: nothing starts, however long we wait.
   rig_.advance_ms(60000);
-  EXPECT_EQ(manager_->state(), chair::v1::EMERGENCY_STOPPED);
+  EXPECT_EQ(manager_->state(), expected);
   const auto refusal = manager_->start_refusal();
   ASSERT_TRUE(refusal.has_value());
-  EXPECT_TRUE(Contains(refusal->message, "emergency-stopped"));
+  EXPECT_TRUE(Contains(refusal->message, latched ? "stopped on a fault" : "emergency-stopped"));
   auto refused = begin(shiatsu());
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().message, refusal->message);
-  EXPECT_EQ(manager_->stop(), chair::v1::EMERGENCY_STOPPED);
+  EXPECT_EQ(manager_->stop(), expected);
   expect_targets_safe("a minute later");
 
   auto reset = manager_->reset();
@@ -363,6 +375,93 @@ TEST_F(SessionManagerTest, ABoardFaultWhileRunningFaultsTheSession) {
   auto reset = manager_->reset();
   ASSERT_TRUE(reset) << reset.error().message;
   EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
+}
+
+TEST_F(SessionManagerTest, ALaterStopAddsToTheLatchedCauseInsteadOfReplacingIt) {
+  start(busy());
+  rig_.advance_ms(500);
+  rig_.board.obstruct(rig_.a("roller.position"), 150);
+  ASSERT_TRUE(advance_until(chair::v1::FAULTED, 5000));
+  const std::string cause = hub_.latest()->reason();
+  ASSERT_TRUE(Contains(cause, "stalled or obstructed")) << cause;
+
+  EXPECT_EQ(manager_->emergency_stop("kiosk button"), chair::v1::FAULTED);
+  const auto& s = *hub_.latest();
+  EXPECT_EQ(s.state(), chair::v1::FAULTED);
+  EXPECT_EQ(s.reason(), cause) << "the first cause stays on show";
+  ASSERT_EQ(s.faults_size(), 2);
+  EXPECT_EQ(s.faults(0).code(), chair::v1::OBSTRUCTION);
+  EXPECT_EQ(s.faults(0).reason(), cause);
+  EXPECT_EQ(s.faults(1).code(), chair::v1::EMERGENCY_STOP);
+  EXPECT_TRUE(Contains(s.faults(1).reason(), "kiosk button"));
+  EXPECT_LE(s.faults(0).chair_time_ms(), s.faults(1).chair_time_ms());
+  expect_targets_safe("after both");
+
+  rig_.board.clear_obstructions();
+  ASSERT_TRUE(manager_->reset());
+  EXPECT_EQ(hub_.latest()->faults_size(), 0);
+
+  // The other way round: an emergency stop first, a board fault after it.
+  manager_->emergency_stop("first");
+  const BusCommand late{rig_.a("roller.depth"), chair_time_from_ms(100), chair_time_from_ms(200),
+                        1.0};
+  rig_.board.submit(std::span<const BusCommand>(&late, 1));
+  rig_.advance_ms(1000);
+  EXPECT_EQ(manager_->state(), chair::v1::EMERGENCY_STOPPED);
+  EXPECT_TRUE(Contains(hub_.latest()->reason(), "emergency stop: first"));
+  ASSERT_GE(hub_.latest()->faults_size(), 1);
+  EXPECT_EQ(hub_.latest()->faults(0).code(), chair::v1::EMERGENCY_STOP);
+}
+
+TEST_F(SessionManagerTest, ASessionThatEndsEarlyShowsWhereItEnded) {
+  const auto where_it_ended = [&](const char* how, const std::function<void()>& end) {
+    ASSERT_TRUE(manager_->reset());
+    start(shiatsu());        // three 12 s steps
+    rig_.advance_ms(15000);  // into the second step
+    end();
+    rig_.advance_ms(20000);  // the cool-down is over
+    const auto& s = *hub_.latest();
+    EXPECT_NE(s.state(), chair::v1::RUNNING) << how;
+    EXPECT_GE(s.elapsed_ms(), 14500) << how;
+    EXPECT_LE(s.elapsed_ms(), 15200) << how;
+    EXPECT_EQ(s.remaining_ms(), 0) << how;
+    EXPECT_EQ(s.step_index(), 2u) << how;
+    EXPECT_EQ(s.active_steps_size(), 0) << how;
+    for (const auto& a : s.actuators()) EXPECT_FALSE(a.active()) << how << ": " << a.id();
+  };
+  where_it_ended("stop", [&] { manager_->stop(); });
+  where_it_ended("emergency stop", [&] { manager_->emergency_stop("test"); });
+  where_it_ended("fault", [&] {
+    rig_.board.inject_fault(kFaultObstruction, "something caught under the legrest");
+    ASSERT_TRUE(advance_until(chair::v1::FAULTED, 1000));
+  });
+}
+
+TEST_F(SessionManagerTest, ABoardFaultLongAfterASessionStillLatches) {
+  start(shiatsu());
+  ASSERT_TRUE(advance_until(chair::v1::COMPLETED, 60000));
+  rig_.advance_ms(60000);  // long past the settling after the session
+  rig_.board.inject_fault(kFaultOverTemperature, "heat.lumbar over-temperature: 52.0 °C",
+                          /*persists=*/true);
+  rig_.advance_ms(2000);
+  EXPECT_EQ(manager_->state(), chair::v1::FAULTED);
+  EXPECT_TRUE(Contains(hub_.latest()->reason(), "over-temperature"));
+  ASSERT_EQ(hub_.latest()->faults_size(), 1);
+  EXPECT_EQ(hub_.latest()->faults(0).code(), chair::v1::OVER_TEMPERATURE);
+  EXPECT_FALSE(begin(shiatsu()));
+
+  // A reset while the cause is still there is refused, with the reason.
+  auto refused = manager_->reset();
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(Contains(refused.error().message, "still present")) << refused.error().message;
+  EXPECT_TRUE(Contains(refused.error().message, "over-temperature")) << refused.error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::FAULTED);
+
+  rig_.board.end_injected_fault();
+  auto reset = manager_->reset();
+  ASSERT_TRUE(reset) << reset.error().message;
+  EXPECT_EQ(*reset, chair::v1::IDLE);
+  EXPECT_TRUE(begin(shiatsu()));
 }
 
 TEST_F(SessionManagerTest, StatusesTellTheStoryInOrder) {

@@ -22,6 +22,9 @@ class Scheduler : public Clock {
   // Forgets a timer that has not fired. Call on the io_context thread.
   virtual void cancel(TimerId id) = 0;
   virtual boost::asio::io_context& context() = 0;
+  // True when time jumps straight to the next timer (free-running virtual time): there a timer
+  // set only to keep watching an idle chair would drive time forward forever.
+  virtual bool jumps_to_next_timer() const { return false; }
 };
 
 // Timers ordered by due time, then by the order they were set, so that replay is deterministic.

@@ -20,6 +20,7 @@ class VirtualScheduler final : public Scheduler {
   TimerId call_at(ChairTime t, std::function<void()> fn) override;
   void cancel(TimerId id) override;
   boost::asio::io_context& context() override { return io_; }
+  bool jumps_to_next_timer() const override { return mode_ == Mode::kFreeRunning; }
 
   // Manual mode: runs every timer due within the next `by`, in order, then sets the clock to
   // now + by. Call on the io_context thread. Timers set by callbacks are honoured too.

@@ -66,6 +66,13 @@ void Executor::settle() {
   wake_at(now);
 }
 
+void Executor::watch_idle() {
+  watch_idle_ = !scheduler_.jumps_to_next_timer() && options_.idle_telemetry_period_ms > 0;
+  if (!watch_idle_) return;
+  next_sample_ = std::min(next_sample_, scheduler_.now());
+  wake_at(scheduler_.now());
+}
+
 std::int64_t Executor::session_ms() const {
   if (!timeline_) return -1;
   return to_ms(scheduler_.now() - start_);
@@ -112,9 +119,12 @@ void Executor::tick() {
     bus_.refresh_lease(now);
     next_lease_ = now + ms(options_.lease_refresh_ms);
   }
-  if (active && now >= next_sample_) {
+  const bool watching = active || watch_idle_;
+  if (watching && now >= next_sample_) {
     last_ = bus_.read_telemetry();
-    next_sample_ = std::max(next_sample_ + ms(options_.telemetry_period_ms), now);
+    next_sample_ = std::max(next_sample_ + ms(active ? options_.telemetry_period_ms
+                                                     : options_.idle_telemetry_period_ms),
+                            now);
     listener_.on_telemetry(last_, session_ms());
     if (generation != generation_) return;  // the listener stopped or replaced the timeline
   }
@@ -137,6 +147,8 @@ void Executor::tick() {
   }
   if (timeline_ != nullptr || now < quiet_after_) {
     next = std::min({next, next_lease_, next_sample_});
+  } else if (watch_idle_) {
+    next = std::min(next, next_sample_);
   }
   if (next != ChairTime::max()) wake_at(std::max(next, now));
 }

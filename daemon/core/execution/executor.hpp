@@ -18,9 +18,13 @@ struct ExecutorOptions {
   std::int64_t lookahead_ms = 200;
   std::int64_t lease_refresh_ms = 250;
   std::int64_t telemetry_period_ms = 100;
-  // After a timeline ends or the chair is stopped, keep watching this long (the airbags vent,
-  // the motors spin down) before going quiet.
+  // After a timeline ends or the chair is stopped, keep watching closely this long (the
+  // airbags vent, the motors spin down, the lease is refreshed)...
   std::int64_t settle_ms = 10'000;
+  // ...and then keep watching at this slower period, in every state, so that a board fault
+  // while idle latches too (not with free-running virtual time, where nothing happens between
+  // timers).
+  std::int64_t idle_telemetry_period_ms = 1000;
 };
 
 class ExecutorListener {
@@ -47,8 +51,10 @@ class Executor {
   bool replace_from(std::shared_ptr<const GovernedTimeline> timeline, std::int64_t from_ms);
   // Stops playing: drops what has not been sent and cancels what the board has queued.
   void abandon();
-  // Keeps sampling telemetry for the settle time (after an end or a stop).
+  // Keeps sampling telemetry closely for the settle time (after an end or a stop).
   void settle();
+  // Starts watching the idle chair (call once, after construction, on the scheduler thread).
+  void watch_idle();
 
   bool playing() const { return timeline_ != nullptr; }
   std::int64_t session_ms() const;
@@ -76,6 +82,7 @@ class Executor {
   ChairTime quiet_after_{};  // stop ticking after this when nothing plays
   ChairTime next_lease_{};
   ChairTime next_sample_{};
+  bool watch_idle_ = false;
   Scheduler::TimerId timer_ = 0;
   ChairTime timer_at_{};
   std::uint64_t generation_ = 0;  // bumped whenever a callback changes what plays

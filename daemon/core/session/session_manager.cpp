@@ -14,15 +14,21 @@ namespace {
 constexpr std::size_t kMaxReasonBytes = 500;
 
 // Working now: a heater switched on, air in a bag, a motor spinning, a travel motor moving.
-bool is_active(const ActuatorSpec& a, double commanded, double measured,
-               double previous_commanded) {
+bool is_active(const ActuatorSpec& a, double commanded, double measured, double previous_measured) {
   const double tolerance = 0.01 * (a.max - a.min);
   if (a.kind == chair::v1::TEMPERATURE) return commanded > 0.0;  // the surface cools slowly after
   if (a.goes_to_safe_value()) {
     return std::abs(measured - a.safe_value) > tolerance ||
            std::abs(commanded - a.safe_value) > tolerance;
   }
-  return std::abs(commanded - measured) > tolerance || commanded != previous_commanded;
+  // A travel motor works while it moves, or still has ground to cover; one that has halted is
+  // at rest, whatever its plan was.
+  return std::abs(measured - previous_measured) > 0.001 * (a.max - a.min) ||
+         std::abs(commanded - measured) > tolerance;
+}
+
+bool is_latched(SessionState s) {
+  return s == chair::v1::EMERGENCY_STOPPED || s == chair::v1::FAULTED;
 }
 
 }  // namespace
@@ -37,8 +43,10 @@ SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus,
       hub_(hub),
       options_(options),
       executor_(scheduler, bus, options.executor, *this) {
-  previous_commanded_ = executor_.sample_now().commanded;
-  publish(executor_.last_telemetry());  // watchers see the chair from the start
+  previous_measured_ = executor_.sample_now().measured;
+  publish(executor_.last_telemetry());
+  executor_.watch_idle();  // a board fault latches in every state, not only during a session  //
+                           // watchers see the chair from the start
 }
 
 std::optional<Refusal> SessionManager::start_refusal() const {
@@ -90,6 +98,7 @@ Expected<std::string, Refusal> SessionManager::start(const StartGate::Claim& cla
   program_id_ = session.program_id;
   program_name_ = session.program_name;
   program_timeline_ = session.timeline;
+  ended_at_ms_ = 0;
   reason_.clear();
   state_.store(chair::v1::RUNNING);
   spdlog::info("{}: starting program '{}' ({} steps, {})", session_id_, program_id_,
@@ -107,6 +116,7 @@ SessionState SessionManager::stop() {
   // when the queue was cancelled), through the governor like any timeline. Travel motors halt
   // at that point: holding the measured position instead would, a look-ahead later, send a
   // moving roller back to where it was when stop was pressed.
+  note_end_of_program();
   executor_.abandon();
   const Telemetry& t = executor_.sample_now();
   auto cooldown = governor_.review(cooldown_timeline(chair_, t.commanded, options_.cooldown_ms));
@@ -126,8 +136,10 @@ SessionState SessionManager::stop() {
 
 SessionState SessionManager::emergency_stop(const std::string& reason) {
   starts_.cancel_all("an emergency stop was pressed");
-  halt(chair::v1::EMERGENCY_STOPPED,
-       reason.empty() ? "emergency stop" : "emergency stop: " + reason);
+  latch(chair::v1::EMERGENCY_STOPPED,
+        SafetyTrip{chair::v1::EMERGENCY_STOP,
+                   reason.empty() ? "emergency stop" : "emergency stop: " + reason,
+                   scheduler_.now()});
   spdlog::warn("emergency stop{}{}", reason.empty() ? "" : ": ", reason);  // act first, log after
   return state_.load();
 }
@@ -143,6 +155,8 @@ Expected<SessionState, Refusal> SessionManager::reset() {
         Refusal{Refusal::Kind::kFailedPrecondition, "the fault is still present: " + t.fault_text}};
   }
   spdlog::info("safety reset by request after: {}", reason_);
+  latched_.clear();
+  latched_board_faults_ = kFaultNone;
   set_state(chair::v1::IDLE);
   publish(t);
   return state_.load();
@@ -151,18 +165,50 @@ Expected<SessionState, Refusal> SessionManager::reset() {
 void SessionManager::shutdown() {
   shutting_down_.store(true);
   starts_.cancel_all("chaird is shutting down");
-  halt(state_.load() == chair::v1::RUNNING || state_.load() == chair::v1::STOPPING
-           ? chair::v1::STOPPED
-           : state_.load(),
+  const SessionState s = state_.load();
+  if (is_latched(s)) {
+    // Safe again, and the latched causes stay on show to the end.
+    bus_.enter_safe_state();
+    executor_.abandon();
+    publish(executor_.sample_now());
+    return;
+  }
+  halt(s == chair::v1::RUNNING || s == chair::v1::STOPPING ? chair::v1::STOPPED : s,
        "chaird is shutting down");
 }
 
 void SessionManager::halt(SessionState s, const std::string& reason) {
   // Safe state first; bookkeeping after.
   bus_.enter_safe_state();
+  note_end_of_program();
   executor_.abandon();
   set_state(s, reason);
   publish(executor_.sample_now());
+}
+
+void SessionManager::latch(SessionState s, SafetyTrip cause) {
+  // Safe state first, also when already latched (a second cause is no reason to trust the
+  // first safe state less).
+  bus_.enter_safe_state();
+  if (!is_latched(state_.load())) {
+    note_end_of_program();
+    executor_.abandon();
+    set_state(s, cause.reason);
+  }
+  // The first cause stays the one on show; later ones are added to the list.
+  chair::v1::Fault fault;
+  fault.set_code(cause.code);
+  fault.set_reason(cut_utf8(cause.reason, kMaxReasonBytes));
+  fault.set_chair_time_ms(to_ms(cause.at));
+  latched_.push_back(std::move(fault));
+  publish(executor_.sample_now());
+}
+
+void SessionManager::note_end_of_program() {
+  if (state_.load() == chair::v1::RUNNING && program_timeline_) {
+    ended_at_ms_ = std::clamp<std::int64_t>(executor_.session_ms(), 0,
+                                            program_timeline_->timeline().duration_ms);
+  }
 }
 
 void SessionManager::set_state(SessionState s, std::string reason) {
@@ -175,14 +221,21 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
   const SessionState s = state_.load();
   if (s == chair::v1::RUNNING || s == chair::v1::STOPPING) {
     if (auto trip = governor_.watch(sample, session_ms)) {
-      halt(chair::v1::FAULTED, trip->reason);
+      latched_board_faults_ = sample.faults;
+      latch(chair::v1::FAULTED, *trip);
       spdlog::error("{}: safety trip: {}", session_id_, trip->reason);  // act first, log after
       return;
     }
-  } else if (s != chair::v1::FAULTED && s != chair::v1::EMERGENCY_STOPPED &&
-             sample.faults != kFaultNone) {
-    // A fault while nothing runs (a lease lost during settling, say) still latches.
-    halt(chair::v1::FAULTED, sample.fault_text);
+  } else if ((sample.faults & ~latched_board_faults_) != 0) {
+    // A board fault in any other state latches too (a sensor while idle, a lease lost while
+    // settling), or joins the causes already latched.
+    latched_board_faults_ |= sample.faults;
+    latch(chair::v1::FAULTED,
+          SafetyTrip{
+              fault_code_of_board(sample.faults),
+              sample.fault_text.empty() ? "the chair's board reported a fault" : sample.fault_text,
+              sample.at});
+    spdlog::error("the chair's board reported a fault: {}", sample.fault_text);
     return;
   }
   publish(sample);
@@ -191,13 +244,14 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
 void SessionManager::on_timeline_end() {
   const SessionState s = state_.load();
   if (s == chair::v1::RUNNING) {
-    spdlog::info("{}: program '{}' completed", session_id_, program_id_);
     bus_.enter_safe_state();
+    ended_at_ms_ = program_timeline_->timeline().duration_ms;
     set_state(chair::v1::COMPLETED, "the program ran to its end");
+    spdlog::info("{}: program '{}' completed", session_id_, program_id_);
   } else if (s == chair::v1::STOPPING) {
-    spdlog::info("{}: stopped", session_id_);
     bus_.enter_safe_state();
     set_state(chair::v1::STOPPED, "stopped on request");
+    spdlog::info("{}: stopped", session_id_);
   }
   publish(executor_.sample_now());
 }
@@ -216,9 +270,10 @@ void SessionManager::publish(const Telemetry& sample) {
   if (program_timeline_) {
     const Timeline& tl = program_timeline_->timeline();
     const std::int64_t total = tl.duration_ms;
-    std::int64_t elapsed = total;
-    if (s == chair::v1::RUNNING)
-      elapsed = std::clamp<std::int64_t>(executor_.session_ms(), 0, total);
+    // Where the program is, or where it ended (a stop at 1:00 shows 1:00, not the total).
+    const std::int64_t elapsed = s == chair::v1::RUNNING
+                                     ? std::clamp<std::int64_t>(executor_.session_ms(), 0, total)
+                                     : ended_at_ms_;
     status->set_total_ms(total);
     status->set_elapsed_ms(elapsed);
     status->set_remaining_ms(s == chair::v1::RUNNING ? total - elapsed : 0);
@@ -240,6 +295,7 @@ void SessionManager::publish(const Telemetry& sample) {
     status->set_step_index(started);
     for (const auto& note : program_timeline_->adaptations()) status->add_adaptations(note);
   }
+  for (const auto& fault : latched_) *status->add_faults() = fault;
   const auto& actuators = chair_.actuators();
   for (const auto& a : actuators) {
     const auto i = static_cast<std::size_t>(a.index);
@@ -251,9 +307,9 @@ void SessionManager::publish(const Telemetry& sample) {
     v->set_measured(sample.measured[i]);
     v->set_active(
         is_active(a, sample.commanded[i], sample.measured[i],
-                  i < previous_commanded_.size() ? previous_commanded_[i] : sample.commanded[i]));
+                  i < previous_measured_.size() ? previous_measured_[i] : sample.measured[i]));
   }
-  previous_commanded_ = sample.commanded;
+  previous_measured_ = sample.measured;
   hub_.publish(std::move(status));
 }
 

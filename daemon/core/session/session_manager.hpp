@@ -74,7 +74,12 @@ class SessionManager final : private ExecutorListener {
   void on_timeline_end() override;
 
   void set_state(SessionState s, std::string reason = {});
+  // The safe state at once, ending in s (not latched: shutdown, a refused cool-down).
   void halt(SessionState s, const std::string& reason);
+  // The safe state at once, latched in s until a reset; a second cause joins the first.
+  void latch(SessionState s, SafetyTrip cause);
+  // Leaving RUNNING early: keep where the program got to, for the statuses.
+  void note_end_of_program();
   void publish(const Telemetry& sample);
 
   Scheduler& scheduler_;
@@ -97,7 +102,10 @@ class SessionManager final : private ExecutorListener {
   std::string program_id_;
   std::string program_name_;
   std::shared_ptr<const GovernedTimeline> program_timeline_;
-  std::vector<double> previous_commanded_;
+  std::int64_t ended_at_ms_ = 0;           // where the program ended, once it is not RUNNING
+  std::vector<chair::v1::Fault> latched_;  // every latched cause, the first first
+  std::uint32_t latched_board_faults_ = kFaultNone;
+  std::vector<double> previous_measured_;
 };
 
 }  // namespace chaird
