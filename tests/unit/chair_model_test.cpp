@@ -131,6 +131,45 @@ TEST(ChairModel, MinNotBelowMaxIsRefusedAtMax) {
                       line_of(original, "unit: \"Hz\"") + 2));
 }
 
+// Without a rate the governor has nothing to check a ramp against, and the motor would move
+// at once: every motion actuator must say how fast it may go.
+TEST(ChairModel, AnActuatorWithoutItsRateLimitsIsRefusedAtItsDeclaration) {
+  const std::string original = reference_profile_text();
+  struct Case {
+    const char* id;
+    const char* remove;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"roller.position", "  max_rate: 120\n", "actuator 'roller.position' needs max_rate"},
+      {"roller.position", "  max_accel: 400\n", "actuator 'roller.position' needs max_accel"},
+      {"recline", "  max_accel: 10\n", "actuator 'recline' needs max_accel"},
+      {"foot_roller", "  max_rate: 40\n", "actuator 'foot_roller' needs max_rate"},
+      {"airbag.neck", "  max_rate: 8\n", "actuator 'airbag.neck' needs max_rate"},
+      {"vibration.seat", "  max_rate: 2\n", "actuator 'vibration.seat' needs max_rate"},
+  };
+  for (const auto& c : cases) {
+    const std::string id_line = std::string("id: \"") + c.id + "\"";
+    const auto at = original.find(id_line);
+    ASSERT_NE(at, std::string::npos) << c.id;
+    std::string text = original;
+    const auto field = text.find(c.remove, at);
+    ASSERT_NE(field, std::string::npos) << c.id << " " << c.remove;
+    text.erase(field, std::string(c.remove).size());
+    std::string path;
+    auto loaded = load_chair_text(text, &path);
+    ASSERT_FALSE(loaded) << c.expected;
+    // At the actuator's block ("actuators {", the line above its id).
+    EXPECT_TRUE(ErrorAt(loaded.error(), c.expected, path, line_of(original, id_line) - 1))
+        << c.remove;
+  }
+  // Written as 0, it is refused the same way.
+  const std::string zero = replace_once(original, "max_rate: 120", "max_rate: 0");
+  auto loaded = load_chair_text(zero);
+  ASSERT_FALSE(loaded);
+  EXPECT_TRUE(HasError(loaded.error(), "actuator 'roller.position' needs max_rate"));
+}
+
 TEST(ChairModel, ZoneNamingAnUnknownActuatorIsRefusedAtTheName) {
   const std::string original = reference_profile_text();
   const std::string text =

@@ -71,6 +71,20 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
     }
     if (!(a.max_rate() >= 0.0) || !(a.max_accel() >= 0.0)) {
       d.error(loc.at("max_rate"), who + ": rates cannot be negative");
+    } else {
+      // Left out, a rate reads as 0: nothing would limit how fast the motor moves or the bag
+      // fills, and the governor would have nothing to check a ramp against.
+      const bool moves = a.kind() == chair::v1::POSITION || a.kind() == chair::v1::SPEED ||
+                         a.kind() == chair::v1::PRESSURE || a.kind() == chair::v1::LEVEL;
+      if (moves && a.max_rate() == 0.0) {
+        d.error(loc.self(), who + " needs max_rate (the most its value may change per second, " +
+                                a.unit() + "/s): without it nothing limits how fast it moves");
+      }
+      if (a.kind() == chair::v1::POSITION && a.max_accel() == 0.0) {
+        d.error(loc.self(), who + " needs max_accel (the most its speed may change per second, " +
+                                a.unit() + "/s²): without it nothing limits how hard it starts " +
+                                "and stops");
+      }
     }
     if (a.home() < a.min() || a.home() > a.max()) {
       d.error(loc.at("home"), who + ": home " + std::to_string(a.home()) + " is outside its range");
