@@ -34,8 +34,8 @@ class StartReactor final : public grpc::ServerUnaryReactor {
   StartHold* hold_;
 };
 
-bool in_range_or_zero(double v, double lo, double hi) {
-  return std::isfinite(v) && (v == 0.0 || (v >= lo && v <= hi));
+bool in_range(double v, double lo, double hi) {
+  return std::isfinite(v) && v >= lo && v <= hi;
 }
 
 }  // namespace
@@ -46,13 +46,24 @@ std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest&
   };
   if (r.program_id().empty())
     return invalid("program_id is empty: choose a program from ListPrograms");
-  if (!in_range_or_zero(r.intensity_scale(), 0.2, 1.5))
-    return invalid("intensity_scale must be between 0.2 and 1.5");
-  if (!in_range_or_zero(r.speed_scale(), 0.5, 1.5))
-    return invalid("speed_scale must be between 0.5 and 1.5");
-  if (!std::isfinite(r.shoulder_offset_mm()) || !std::isfinite(r.body_scan().shoulder_mm()) ||
-      !std::isfinite(r.body_scan().height_cm())) {
-    return invalid("body scan values must be numbers");
+  // A field that is present is checked, 0 included: only an unset field takes the default.
+  if (r.has_intensity_scale() && !in_range(r.intensity_scale(), 0.2, 1.5))
+    return invalid("intensity_scale must be between 0.2 and 1.5 (leave it unset for 1.0)");
+  if (r.has_speed_scale() && !in_range(r.speed_scale(), 0.5, 1.5))
+    return invalid("speed_scale must be between 0.5 and 1.5 (leave it unset for 1.0)");
+  if (r.has_shoulder_offset_mm() && !in_range(r.shoulder_offset_mm(), -100.0, 100.0))
+    return invalid("shoulder_offset_mm must be between -100 and 100 mm");
+  if (r.body_scan().has_shoulder_mm() &&
+      !(std::isfinite(r.body_scan().shoulder_mm()) && r.body_scan().shoulder_mm() > 0.0)) {
+    return invalid(
+        "body_scan.shoulder_mm must be a positive distance from the top of the track "
+        "(leave it unset for the default body)");
+  }
+  if (r.body_scan().has_height_cm() &&
+      !(std::isfinite(r.body_scan().height_cm()) && r.body_scan().height_cm() > 0.0)) {
+    return invalid(
+        "body_scan.height_cm must be a positive height (leave it unset for the "
+        "default body)");
   }
   for (const auto& c : r.health_conditions()) {
     if (!is_known_condition(c)) {
@@ -127,16 +138,15 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
   }
 
   PlanOptions options;
-  options.scaling.intensity_scale =
-      request->intensity_scale() == 0.0 ? 1.0 : request->intensity_scale();
-  options.scaling.speed_scale = request->speed_scale() == 0.0 ? 1.0 : request->speed_scale();
-  if (request->has_body_scan() && request->body_scan().shoulder_mm() != 0.0) {
+  if (request->has_intensity_scale()) options.scaling.intensity_scale = request->intensity_scale();
+  if (request->has_speed_scale()) options.scaling.speed_scale = request->speed_scale();
+  if (request->body_scan().has_shoulder_mm()) {
     options.body.scanned_shoulder_mm = request->body_scan().shoulder_mm();
   }
-  if (request->has_body_scan() && request->body_scan().height_cm() != 0.0) {
+  if (request->body_scan().has_height_cm())
     options.body.height_cm = request->body_scan().height_cm();
-  }
-  options.body.shoulder_offset_mm = request->shoulder_offset_mm();
+  if (request->has_shoulder_offset_mm())
+    options.body.shoulder_offset_mm = request->shoulder_offset_mm();
   if (auto body = BodyModel::resolve(*deps_.check.chair, options.body); !body) {
     return finish_now(context, {grpc::StatusCode::INVALID_ARGUMENT, body.error()});
   }

@@ -57,8 +57,9 @@ class Kiosk:
             print(f"[{q.condition}] {q.question}")
 
     def run(self, program, answers, intensity):
-        request = self.pb.StartSessionRequest(program_id=program, health_conditions=answers,
-                                              intensity_scale=intensity)
+        request = self.pb.StartSessionRequest(program_id=program, health_conditions=answers)
+        if intensity is not None:  # left out, the program runs as written
+            request.intensity_scale = intensity
         try:
             started = self.chair.StartSession(request, timeout=30)
         except self.grpc.RpcError as e:
@@ -99,7 +100,8 @@ def main():
     run = commands.add_parser("run")
     run.add_argument("program")
     run.add_argument("--answer", action="append", default=[], help="a condition the sitter reported")
-    run.add_argument("--intensity", type=float, default=0.0, help="0.2..1.5 (0: as written)")
+    run.add_argument("--intensity", type=float, default=None,
+                     help="0.2..1.5 (left out: as written)")
     args = parser.parse_args()
 
     kiosk = Kiosk(args.socket, args.stubs)

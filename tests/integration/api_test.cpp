@@ -9,8 +9,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <limits>
 
 #include "daemon_process.hpp"
 #include "test_support.hpp"
@@ -128,6 +131,37 @@ TEST(Api, RefusalsGetTheRightStatusAndMoveNothing) {
   EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
   EXPECT_EQ(daemon.terminate(), 0);
   EXPECT_TRUE(nothing_moved(Trace::read(daemon.trace_path())));
+}
+
+// A kiosk slider at its bottom sends 0: that must never mean "full strength". Unset fields get
+// the documented defaults; a value that is there is checked, 0 included.
+TEST(Api, ZeroIsNeverTakenAsTheDefaultOfAScaleOrABodyValue) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto refused = [&](const std::function<void(chair::v1::StartSessionRequest&)>& set,
+                           const std::string& field) {
+    chair::v1::StartSessionRequest request;
+    set(request);
+    const auto status = daemon.start("e2e_full", nullptr, &request);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << field << ": " << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr(field));
+  };
+  refused([](auto& r) { r.set_intensity_scale(0.0); }, "intensity_scale");
+  refused([](auto& r) { r.set_speed_scale(0.0); }, "speed_scale");
+  refused([](auto& r) { r.set_intensity_scale(std::nan("")); }, "intensity_scale");
+  refused([](auto& r) { r.set_speed_scale(-1.0); }, "speed_scale");
+  refused([](auto& r) { r.mutable_body_scan()->set_shoulder_mm(0.0); }, "shoulder_mm");
+  refused([](auto& r) { r.mutable_body_scan()->set_height_cm(0.0); }, "height_cm");
+  refused([](auto& r) { r.set_shoulder_offset_mm(std::numeric_limits<double>::infinity()); },
+          "shoulder_offset_mm");
+  daemon.advance(1000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+
+  // Left out, each takes its default: the program runs at its written strength.
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("e2e_full", &started).ok());
+  EXPECT_EQ(started.planned_duration_ms(), 180000);
 }
 
 TEST(Api, ASecondStartWhileASessionRunsFailsItsPrecondition) {

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 
 #include "config/daemon_config.hpp"
 #include "control_client.hpp"
@@ -67,7 +68,8 @@ int main(int argc, char** argv) {
   auto* start = app.add_subcommand("start", "start a program");
   std::string program_id;
   chair::v1::StartSessionRequest start_request;
-  double intensity = 0, speed = 0, shoulder_mm = 0, height_cm = 0, shoulder_offset = 0;
+  // Left out, chaird applies its defaults; given, each is sent as it is (0 included) and checked.
+  std::optional<double> intensity, speed, shoulder_mm, height_cm, shoulder_offset;
   std::vector<std::string> conditions;
   bool start_watch = false;
   start->add_option("program", program_id, "program id (see `chairctl programs`)")->required();
@@ -124,8 +126,8 @@ int main(int argc, char** argv) {
   if (lint->parsed()) return run_lint(setup, lint_files, std::cout, std::cerr);
   if (plan->parsed()) {
     chaird::PlanOptions options;
-    if (intensity != 0) options.scaling.intensity_scale = intensity;
-    if (speed != 0) options.scaling.speed_scale = speed;
+    if (intensity) options.scaling.intensity_scale = *intensity;
+    if (speed) options.scaling.speed_scale = *speed;
     return run_plan(setup, plan_file, plan_json ? PlanFormat::kJson : PlanFormat::kTable, options,
                     std::cout, std::cerr);
   }
@@ -186,11 +188,11 @@ int main(int argc, char** argv) {
   }
   if (start->parsed()) {
     start_request.set_program_id(program_id);
-    start_request.set_intensity_scale(intensity);
-    start_request.set_speed_scale(speed);
-    if (shoulder_mm != 0) start_request.mutable_body_scan()->set_shoulder_mm(shoulder_mm);
-    if (height_cm != 0) start_request.mutable_body_scan()->set_height_cm(height_cm);
-    start_request.set_shoulder_offset_mm(shoulder_offset);
+    if (intensity) start_request.set_intensity_scale(*intensity);
+    if (speed) start_request.set_speed_scale(*speed);
+    if (shoulder_mm) start_request.mutable_body_scan()->set_shoulder_mm(*shoulder_mm);
+    if (height_cm) start_request.mutable_body_scan()->set_height_cm(*height_cm);
+    if (shoulder_offset) start_request.set_shoulder_offset_mm(*shoulder_offset);
     for (const auto& c : conditions) start_request.add_health_conditions(c);
     chair::v1::StartSessionResponse response;
     auto status = client.control().StartSession(ControlClient::call_context().get(), start_request,
