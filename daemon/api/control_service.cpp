@@ -151,17 +151,19 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
     return finish_now(context, {grpc::StatusCode::INVALID_ARGUMENT, body.error()});
   }
   options.initial_values = deps_.sessions.chair_state();
+  std::shared_ptr<const EnergyHistory> energy = deps_.sessions.energy_history();
 
   auto* reactor = new StartReactor(deps_.start_hold);
   ProgramRef program = entry->program;
   const std::string name = meta.name();
   boost::asio::post(deps_.planning, [this, context, reactor, response, program, name, options,
+                                     energy = std::move(energy),
                                      claim = std::move(claim)]() mutable {
     if (auto gone = why_not_begin(context, *claim)) {
       reactor->Finish(*gone);
       return;
     }
-    auto checked = check_program(program, deps_.check, options);
+    auto checked = check_program(program, deps_.check, options, *energy);
     if (!checked) {
       spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
       reactor->Finish(

@@ -21,9 +21,16 @@ DaemonProcess::DaemonProcess(DaemonOptions options) {
   socket_ = dir_ + "/chaird.sock";
   trace_ = dir_ + "/trace.csv";
   log_path_ = dir_ + "/chaird.log";
-  std::vector<std::string> argv_strings = {chaird_binary(), "--socket",    socket_,
-                                           "--clock",       options.clock, "--trace",
-                                           trace_,          "--chair",     reference_chair_path()};
+  std::vector<std::string> argv_strings = {
+      chaird_binary(),
+      "--socket",
+      socket_,
+      "--clock",
+      options.clock,
+      "--trace",
+      trace_,
+      "--chair",
+      options.chair_profile.empty() ? reference_chair_path() : options.chair_profile};
   if (options.program_dirs.empty()) options.program_dirs = {source_dir() + "/sequences/programs"};
   for (const auto& d : options.program_dirs)
     argv_strings.insert(argv_strings.end(), {"--programs", d});

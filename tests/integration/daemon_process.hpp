@@ -19,6 +19,7 @@ struct DaemonOptions {
   std::string clock = "manual";
   std::vector<std::string> program_dirs;  // empty: the shipped programs
   std::vector<std::string> plugin_dirs;   // empty: the shipped plugins
+  std::string chair_profile;              // empty: the reference chair
   std::vector<std::string> extra_args;
   // chaird's stdout and stderr go to a pipe the test reads only when it says so (a stalled
   // journal, a paused terminal), instead of to a file.

@@ -2,6 +2,8 @@
 // socket, with the chair's trace checked afterwards.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "daemon_process.hpp"
@@ -138,6 +140,35 @@ TEST(Session, AStoppedSessionShowsWhereItStoppedNotItsPlannedEnd) {
   const std::size_t last = trace.size() - 1;
   EXPECT_EQ(trace.text(last, "state"), "STOPPED");
   EXPECT_NEAR(trace.number(last, "elapsed_ms"), 60000.0, 500.0);
+}
+
+// Back-to-back sessions cannot dodge the heat cut-off: on a chair allowing 3:20 of heat in any
+// hour, a second run of a program with 2:00 of lumbar heat right after the first is refused;
+// an hour later it runs.
+TEST(Session, BackToBackSessionsCannotHeatPastTheCutOff) {
+  std::ifstream in(reference_chair_path());
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string profile = text.str();
+  const std::string from = "heat_max_on_ms: 1800000";
+  ASSERT_NE(profile.find(from), std::string::npos);
+  profile.replace(profile.find(from), from.size(), "heat_max_on_ms: 200000");
+  const std::string dir = make_temp_dir("chair");
+  DaemonOptions options = with_programs({fixture_programs()});
+  options.chair_profile = dir + "/short_heat.textproto";
+  std::ofstream(options.chair_profile) << profile;
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+
+  ASSERT_TRUE(daemon.start("e2e_full").ok()) << daemon.log();
+  daemon.advance(200000);
+  ASSERT_EQ(daemon.status().state(), chair::v1::COMPLETED);
+  const auto again = daemon.start("e2e_full");
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << again.error_message();
+  EXPECT_NE(again.error_message().find("in earlier sessions"), std::string::npos)
+      << again.error_message();
+  daemon.advance(3600000);
+  EXPECT_TRUE(daemon.start("e2e_full").ok());
 }
 
 TEST(Session, EmergencyStopIsAcceptedInEveryStateGoesSafeAtOnceAndLatches) {

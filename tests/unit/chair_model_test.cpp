@@ -204,11 +204,12 @@ TEST(ChairModel, MissingLimitsAreAllReported) {
   auto loaded = load_chair_text(text, &path);
   ASSERT_FALSE(loaded);
   const Diagnostics& d = loaded.error();
-  for (const char* field : {"max_session_ms", "max_airbag_kpa", "max_heat_c", "heat_max_on_ms",
-                            "airbag_max_hold_ms", "board_lease_ms", "max_tracking_error_mm"}) {
+  for (const char* field :
+       {"max_session_ms", "max_airbag_kpa", "max_heat_c", "heat_max_on_ms", "heat_window_ms",
+        "airbag_max_hold_ms", "board_lease_ms", "max_tracking_error_mm"}) {
     EXPECT_TRUE(HasError(d, std::string("limits.") + field + " must be positive"));
   }
-  EXPECT_EQ(d.error_count(), 7u) << d.to_string();
+  EXPECT_EQ(d.error_count(), 8u) << d.to_string();
   for (const auto& e : d.items()) EXPECT_EQ(e.where.file, path);
 
   // One limit missing is placed in the limits block... or at least in the file.

@@ -163,8 +163,9 @@ TEST_F(SafetyGovernorTest, RefusesAccelerationBeyondTheLimit) {
   EXPECT_TRUE(governor_.review(speed));
 }
 
-TEST_F(SafetyGovernorTest, RefusesHeatLeftOnPastTheCutOff) {
-  // A chair with a 10-minute heat cut-off, so that the session limit stays out of the way.
+TEST_F(SafetyGovernorTest, RefusesHeatBeyondTheCutOffWithinItsWindow) {
+  // A chair with a 10-minute heat cut-off (in any hour), so that the session limit stays out of
+  // the way.
   auto chair = unit::chair_variant({{"heat_max_on_ms: 1800000", "heat_max_on_ms: 600000"}});
   ASSERT_NE(chair, nullptr);
   const SafetyGovernor governor(chair, {});
@@ -173,21 +174,91 @@ TEST_F(SafetyGovernorTest, RefusesHeatLeftOnPastTheCutOff) {
   add_command(on, *chair, 700000, 700000, "heat.lumbar", 0);
   auto refused = governor.review(on);
   ASSERT_FALSE(refused);
-  EXPECT_TRUE(
-      HasError(refused.error(), "heat.lumbar heats for 11:39 without a break; the limit is 10:00"));
+  EXPECT_TRUE(HasError(refused.error(),
+                       "heat.lumbar heats for 11:39 within 60:00; the limit is 10:00 in any 60:00"))
+      << refused.error().to_string();
 
-  // The same with a break in the middle is fine.
+  // A break does not reset the count: what counts is the heat within the window.
   Timeline breaks = blank_timeline(*chair, 900000);
   add_command(breaks, *chair, 1000, 1000, "heat.lumbar", 40);
   add_command(breaks, *chair, 500000, 500000, "heat.lumbar", 0);
   add_command(breaks, *chair, 560000, 560000, "heat.lumbar", 38);
   add_command(breaks, *chair, 800000, 800000, "heat.lumbar", 0);
-  EXPECT_TRUE(governor.review(breaks));
+  EXPECT_TRUE(HasError(governor.review(breaks).error(), "heat.lumbar heats for 12:19 within"));
+
+  // Heat that has left the window no longer counts: with a 20-minute window, 8 minutes on, 12
+  // off and 8 on again is never more than 8 minutes in any 20.
+  auto short_window = unit::chair_variant({{"heat_max_on_ms: 1800000", "heat_max_on_ms: 600000"},
+                                           {"heat_window_ms: 3600000", "heat_window_ms: 1200000"}});
+  ASSERT_NE(short_window, nullptr);
+  Timeline spaced = blank_timeline(*short_window, 1800000);
+  add_command(spaced, *short_window, 0, 0, "heat.lumbar", 40);
+  add_command(spaced, *short_window, 480000, 480000, "heat.lumbar", 0);
+  add_command(spaced, *short_window, 1200000, 1200000, "heat.lumbar", 40);
+  add_command(spaced, *short_window, 1680000, 1680000, "heat.lumbar", 0);
+  auto accepted = SafetyGovernor(short_window, {}).review(spaced);
+  EXPECT_TRUE(accepted) << accepted.error().to_string();
 
   // Heat still on at the end counts until the end.
   Timeline end = blank_timeline(*chair, 700000);
   add_command(end, *chair, 0, 0, "heat.calf", 40);
   EXPECT_TRUE(HasError(governor.review(end).error(), "heat.calf heats for 11:40"));
+}
+
+// Back to back: heat from an earlier session counts, so starting again right after one does
+// not give another full dose.
+TEST_F(SafetyGovernorTest, HeatFromEarlierSessionsCountsAgainstTheCutOff) {
+  const auto lumbar = static_cast<std::size_t>(idx("heat.lumbar"));
+  Timeline twenty = timeline(1200000);  // 20 minutes of lumbar heat
+  add(twenty, 0, 0, "heat.lumbar", 40);
+  add(twenty, 1200000, 1200000, "heat.lumbar", 0);
+  EXPECT_TRUE(governor_.review(twenty));  // alone: within the 30-minute cut-off
+
+  EnergyHistory history;
+  history.at = chair_time_from_ms(10'000'000);
+  history.heat_on.resize(chair_->actuator_count());
+  history.heat_on[lumbar] = {{chair_time_from_ms(10'000'000 - 1'260'000),
+                              chair_time_from_ms(10'000'000 - 60'000)}};  // 20 min, ended 1 min ago
+  auto refused = governor_.review(twenty, history);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(HasError(refused.error(),
+                       "heat.lumbar heats for 40:00 within 60:00, 20:00 of it in earlier sessions"))
+      << refused.error().to_string();
+  EXPECT_TRUE(HasError(refused.error(), "the limit is 30:00 in any 60:00"));
+
+  // An hour later, that heat has left the window.
+  history.at = chair_time_from_ms(10'000'000 + 3'600'000);
+  EXPECT_TRUE(governor_.review(twenty, history));
+  // Another heater's history does not count against this one.
+  history.at = chair_time_from_ms(10'000'000);
+  std::swap(history.heat_on[lumbar], history.heat_on[static_cast<std::size_t>(idx("heat.calf"))]);
+  EXPECT_TRUE(governor_.review(twenty, history));
+}
+
+// The hold clock runs on from one timeline to the next (a cool-down, a re-plan): a bag already
+// held for 58 s may not be held for 5 s more.
+TEST_F(SafetyGovernorTest, AnAirbagsHoldCarriesOverFromTheTimelineBefore) {
+  const auto thigh = static_cast<std::size_t>(idx("airbag.thigh"));
+  Timeline tl = timeline(20000);
+  tl.initial_values[thigh] = 20;
+  add(tl, 5000, 7500, "airbag.thigh", 0);
+  EXPECT_TRUE(governor_.review(tl));  // on its own: 5.3 s
+
+  EnergyHistory history;
+  history.at = chair_time_from_ms(100000);
+  history.held_since.resize(chair_->actuator_count());
+  history.held_since[thigh] = chair_time_from_ms(100000 - 58000);
+  auto refused = governor_.review(tl, history);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(HasError(refused.error(),
+                       "airbag.thigh stays inflated for 1:03 without a break "
+                       "(0:58 of it before this plan); the limit is 1:00"))
+      << refused.error().to_string();
+  // Vented at once, it passes.
+  Timeline vent = timeline(20000);
+  vent.initial_values[thigh] = 20;
+  add(vent, 0, 2500, "airbag.thigh", 0);
+  EXPECT_TRUE(governor_.review(vent, history));
 }
 
 TEST_F(SafetyGovernorTest, RefusesAnAirbagHeldFirmForTooLong) {
@@ -239,8 +310,9 @@ TEST_F(SafetyGovernorTest, AMomentaryBreakDoesNotResetTheAirbagOrHeatClock) {
       SessionLimits{});
   auto refused = strict.review(heat);
   ASSERT_FALSE(refused);
-  EXPECT_TRUE(
-      HasError(refused.error(), "heat.lumbar heats for 29:59 without a break; the limit is 10:00"));
+  EXPECT_TRUE(HasError(refused.error(),
+                       "heat.lumbar heats for 29:59 within 60:00; the limit is "
+                       "10:00 in any 60:00"));
 }
 
 TEST_F(SafetyGovernorTest, RefusesSessionsLongerThanTheChairOrTheSessionAllows) {

@@ -166,6 +166,12 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
   require_positive("max_airbag_kpa", limits.max_airbag_kpa());
   require_positive("max_heat_c", limits.max_heat_c());
   require_positive("heat_max_on_ms", static_cast<double>(limits.heat_max_on_ms()));
+  require_positive("heat_window_ms", static_cast<double>(limits.heat_window_ms()));
+  if (limits.heat_window_ms() > 0 && limits.heat_window_ms() <= limits.heat_max_on_ms()) {
+    d.error(lim.at("heat_window_ms"),
+            "limits.heat_window_ms must be longer than heat_max_on_ms (with a window no longer "
+            "than the cut-off, heat could stay on for ever)");
+  }
   require_positive("airbag_max_hold_ms", static_cast<double>(limits.airbag_max_hold_ms()));
   require_positive("board_lease_ms", static_cast<double>(limits.board_lease_ms()));
   require_positive("max_tracking_error_mm", limits.max_tracking_error_mm());

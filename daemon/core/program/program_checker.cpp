@@ -59,7 +59,8 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
 
 Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
                                                     const ProgramCheckContext& context,
-                                                    const PlanOptions& options) {
+                                                    const PlanOptions& options,
+                                                    const EnergyHistory& energy) {
   Diagnostics d = check_metadata(*program, *context.chair);
   // Plugins run on a guarded thread: a plugin stuck in a loop fails this plan, not chaird. An
   // abandoned worker may outlive this call, so the job owns copies of everything it uses.
@@ -109,7 +110,7 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
                       source->id(), missing));
     }
   }
-  auto governed = context.governor->review((*plan)->timeline);
+  auto governed = context.governor->review((*plan)->timeline, energy);
   if (!governed) {
     // The governor judges the whole timeline; what has no step to point at belongs to the file.
     for (auto item : governed.error().items()) {

@@ -33,8 +33,11 @@ struct ProgramCheckContext {
 // Metadata problems only (id, name, declared length, contraindication names, capabilities).
 Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair);
 
+// energy: what the chair's heaters and airbags did lately (StartSession), so that the governor
+// counts it against the limits; empty for a program judged on its own (lint, the library).
 Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
                                                     const ProgramCheckContext& context,
-                                                    const PlanOptions& options = {});
+                                                    const PlanOptions& options = {},
+                                                    const EnergyHistory& energy = {});
 
 }  // namespace chaird

@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "planner/motion_profile.hpp"
+#include "safety/energy_ledger.hpp"
 #include "safety/safe_state.hpp"
 
 namespace chaird {
@@ -18,9 +19,8 @@ constexpr double kAccelTolerance = 1.10;
 constexpr double kPressureTripFactor = 1.10;
 constexpr double kHeatTripMarginC = 3.0;
 constexpr std::int64_t kSessionOverrunGraceMs = 60'000;
-// Pauses that count as a break for the heat cut-off and for an airbag's hold.
+// A pause in heating shorter than this does not end a stretch of it.
 constexpr std::int64_t kMinHeatBreakMs = 60'000;
-constexpr std::int64_t kMinAirbagBreakMs = 2'000;
 
 SourceLocation where_of(const Timeline& tl, const TimelineCommand& c) {
   return c.step >= 0 ? tl.steps[static_cast<std::size_t>(c.step)].where : SourceLocation{};
@@ -46,14 +46,14 @@ SafetyGovernor::SafetyGovernor(std::shared_ptr<const ChairModel> chair, SessionL
 }
 
 Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> SafetyGovernor::review(
-    Timeline tl) const {
+    Timeline tl, const EnergyHistory& history) const {
   Diagnostics d;
   std::vector<std::string> adaptations;
   if (tl.initial_values.size() != chair_->actuator_count()) {
     d.error({}, "timeline does not match this chair's actuators");
     return Unexpected{std::move(d)};
   }
-  check_commands(tl, d);
+  check_commands(tl, history, d);
   if (d.has_errors()) return Unexpected{std::move(d)};
   end_safe(tl, adaptations);
   if (tl.duration_ms > max_session_ms_) {
@@ -65,7 +65,8 @@ Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> SafetyGovernor::r
       new GovernedTimeline(std::move(tl), std::move(adaptations)));
 }
 
-void SafetyGovernor::check_commands(const Timeline& tl, Diagnostics& d) const {
+void SafetyGovernor::check_commands(const Timeline& tl, const EnergyHistory& history,
+                                    Diagnostics& d) const {
   const auto n = static_cast<ActuatorIndex>(chair_->actuator_count());
   std::vector<std::vector<const TimelineCommand*>> by_actuator(chair_->actuator_count());
   std::int64_t previous_start = 0;
@@ -95,7 +96,7 @@ void SafetyGovernor::check_commands(const Timeline& tl, Diagnostics& d) const {
   }
   for (ActuatorIndex a = 0; a < n; ++a) {
     check_motion(tl, a, by_actuator[static_cast<std::size_t>(a)], d);
-    check_energy(tl, a, by_actuator[static_cast<std::size_t>(a)], d);
+    check_energy(tl, a, by_actuator[static_cast<std::size_t>(a)], history, d);
   }
 }
 
@@ -161,39 +162,29 @@ void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
   }
 }
 
-void SafetyGovernor::check_energy(const Timeline& tl, ActuatorIndex index,
-                                  const std::vector<const TimelineCommand*>& cmds,
-                                  Diagnostics& d) const {
-  const ActuatorSpec& a = chair_->actuator(index);
-  const auto& limits = chair_->limits();
-  double threshold = 0.0;
-  std::int64_t max_ms = 0;
-  const char* what = "";
-  if (a.kind == chair::v1::TEMPERATURE) {
-    threshold = 0.0;  // any target switches the heater on
-    max_ms = limits.heat_max_on_ms();
-    what = "heats";
-  } else if (a.kind == chair::v1::PRESSURE) {
-    threshold = limits.max_airbag_kpa() / 2.0;
-    max_ms = limits.airbag_max_hold_ms();
-    what = "stays inflated";
-  } else {
-    return;
-  }
-  // A break shorter than this does not count: switching a heater off and on again at once, or
-  // dipping a bag for a moment, must not reset the clock.
-  const std::int64_t min_break_ms =
-      a.kind == chair::v1::TEMPERATURE ? kMinHeatBreakMs : kMinAirbagBreakMs;
-  // The longest stretch with the target above the threshold, and the command that began it.
-  // Times are where each ramp crosses the threshold, so that a bag venting and refilling at once
-  // still shows the seconds it spends below it.
+namespace {
+
+// A stretch during which an output counts as on, in ms of the timeline (history before 0), and
+// the command that began it (null when it began before this timeline).
+struct OnStretch {
+  std::int64_t from_ms = 0;
+  std::int64_t to_ms = 0;
+  const TimelineCommand* began = nullptr;
+};
+
+// The stretches where an actuator's target is above threshold, measured where each ramp crosses
+// it (so that a bag venting and refilling at once still shows the seconds it spends below). A
+// break shorter than min_break_ms does not end a stretch: switching a heater off and on again
+// at once, or dipping a bag for a moment, must not reset a clock. on_since_ms: the output was
+// already on when the timeline began, since then (negative: before it).
+std::vector<OnStretch> on_stretches(const Timeline& tl, ActuatorIndex index,
+                                    const std::vector<const TimelineCommand*>& cmds,
+                                    double threshold, std::int64_t min_break_ms,
+                                    std::optional<std::int64_t> on_since_ms) {
+  std::vector<OnStretch> out;
   double value = tl.initial_values[static_cast<std::size_t>(index)];
   bool above = value > threshold;
-  std::int64_t since = 0;
-  std::int64_t ended = -1;  // when the last stretch ended, while its break is too short to count
-  const TimelineCommand* began = nullptr;
-  std::int64_t longest = 0;
-  const TimelineCommand* culprit = nullptr;
+  if (above) out.push_back({on_since_ms.value_or(0), tl.duration_ms, nullptr});
   auto crossing = [&](const TimelineCommand& c) {
     if (c.reach_ms == c.start_ms || c.value == value) return c.start_ms;
     const double f = std::clamp((threshold - value) / (c.value - value), 0.0, 1.0);
@@ -204,30 +195,97 @@ void SafetyGovernor::check_energy(const Timeline& tl, ActuatorIndex index,
     const bool now_above = c->value > threshold;
     if (now_above && !above) {
       const std::int64_t t = crossing(*c);
-      if (ended < 0 || t - ended >= min_break_ms) {
-        since = t;
-        began = c;
+      if (!out.empty() && t - out.back().to_ms < min_break_ms) {
+        out.back().to_ms = tl.duration_ms;  // the break was too short: the stretch goes on
+      } else {
+        out.push_back({t, tl.duration_ms, c});
       }
     } else if (!now_above && above) {
-      ended = crossing(*c);
-      if (ended - since > longest) {
-        longest = ended - since;
-        culprit = began;
-      }
+      out.back().to_ms = crossing(*c);
     }
     above = now_above;
     value = c->value;
   }
-  if (above && tl.duration_ms - since > longest) {
-    longest = tl.duration_ms - since;
-    culprit = began;
+  return out;
+}
+
+}  // namespace
+
+void SafetyGovernor::check_energy(const Timeline& tl, ActuatorIndex index,
+                                  const std::vector<const TimelineCommand*>& cmds,
+                                  const EnergyHistory& history, Diagnostics& d) const {
+  const ActuatorSpec& a = chair_->actuator(index);
+  const auto i = static_cast<std::size_t>(index);
+  const auto relative_ms = [&](ChairTime t) { return to_ms(t - history.at); };
+  if (a.kind == chair::v1::PRESSURE) {
+    // The hold clock runs on across timelines: a cool-down or a re-plan continues it.
+    std::optional<std::int64_t> held_since;
+    if (i < history.held_since.size() && history.held_since[i]) {
+      held_since = std::min<std::int64_t>(0, relative_ms(*history.held_since[i]));
+    }
+    const std::int64_t max_ms = chair_->limits().airbag_max_hold_ms();
+    for (const auto& stretch : on_stretches(tl, index, cmds, airbag_hold_threshold_kpa(*chair_),
+                                            kMinAirbagBreakMs, held_since)) {
+      const std::int64_t held = stretch.to_ms - stretch.from_ms;
+      if (held <= max_ms) continue;
+      const TimelineCommand none{};
+      const TimelineCommand& at = stretch.began != nullptr ? *stretch.began : none;
+      d.error(where_of(tl, at),
+              fmt::format("{}: {} stays inflated for {} without a break{}; the limit is {}",
+                          who_of(tl, at), a.id, format_mmss(held),
+                          stretch.from_ms < 0 ? fmt::format(" ({} of it before this plan)",
+                                                            format_mmss(-stretch.from_ms))
+                                              : "",
+                          format_mmss(max_ms)));
+      return;
+    }
+    return;
   }
-  if (longest <= max_ms) return;
-  const TimelineCommand none{};
-  const TimelineCommand& at = culprit != nullptr ? *culprit : none;
-  d.error(where_of(tl, at),
-          fmt::format("{}: {} {} for {} without a break; the limit is {}", who_of(tl, at), a.id,
-                      what, format_mmss(longest), format_mmss(max_ms)));
+  if (a.kind != chair::v1::TEMPERATURE) return;
+
+  // Heat: at most heat_max_on_ms within any heat_window_ms, this timeline and the chair's recent
+  // past together, so that starting again does not give another full dose of heat.
+  const auto& limits = chair_->limits();
+  const std::int64_t window = limits.heat_window_ms();
+  const std::int64_t max_ms = limits.heat_max_on_ms();
+  std::vector<OnStretch> stretches;
+  if (i < history.heat_on.size()) {
+    for (const auto& [from, to] : history.heat_on[i])
+      stretches.push_back({relative_ms(from), std::min<std::int64_t>(0, relative_ms(to)), nullptr});
+  }
+  const std::size_t planned_from = stretches.size();
+  for (const auto& s : on_stretches(tl, index, cmds, 0.0, kMinHeatBreakMs, std::nullopt))
+    stretches.push_back(s);
+  const auto on_within = [&](std::int64_t end) {
+    std::int64_t total = 0;
+    for (const auto& s : stretches)
+      total +=
+          std::max<std::int64_t>(0, std::min(s.to_ms, end) - std::max(s.from_ms, end - window));
+    return total;
+  };
+  for (std::size_t k = planned_from; k < stretches.size(); ++k) {
+    // The most heat a window holds is found with its end at the end of a stretch, or its start
+    // at the start of one.
+    for (const std::int64_t end : {stretches[k].to_ms, stretches[k].from_ms + window}) {
+      const std::int64_t total = on_within(end);
+      if (total <= max_ms) continue;
+      std::int64_t before = 0;
+      for (std::size_t h = 0; h < planned_from; ++h)
+        before += std::max<std::int64_t>(
+            0, std::min(stretches[h].to_ms, end) - std::max(stretches[h].from_ms, end - window));
+      const TimelineCommand none{};
+      const TimelineCommand& at = stretches[k].began != nullptr ? *stretches[k].began : none;
+      d.error(where_of(tl, at),
+              fmt::format("{}: {} heats for {} within {}{}; the limit is {} in any {}",
+                          who_of(tl, at), a.id, format_mmss(total), format_mmss(window),
+                          before > 0 ? fmt::format(", {} of it in earlier sessions: let the "
+                                                   "chair rest before heating again",
+                                                   format_mmss(before))
+                                     : "",
+                          format_mmss(max_ms), format_mmss(window)));
+      return;
+    }
+  }
 }
 
 void SafetyGovernor::end_safe(Timeline& tl, std::vector<std::string>& adaptations) const {

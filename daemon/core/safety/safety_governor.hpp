@@ -17,6 +17,7 @@
 #include "execution/actuator_bus.hpp"
 #include "planner/timeline.hpp"
 #include "profile/chair_model.hpp"
+#include "safety/energy_ledger.hpp"
 #include "safety/safety_trip.hpp"
 
 namespace chaird {
@@ -44,8 +45,10 @@ class SafetyGovernor {
  public:
   SafetyGovernor(std::shared_ptr<const ChairModel> chair, SessionLimits limits);
 
+  // history: what the chair's heaters and airbags did before this timeline (its t = 0 is
+  // history.at), so that energy limits count across sessions and timelines.
   [[nodiscard]] Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> review(
-      Timeline timeline) const;
+      Timeline timeline, const EnergyHistory& history = {}) const;
 
   // A reason to trip a safe stop now, or nothing. session_ms < 0 when no session runs.
   [[nodiscard]] std::optional<SafetyTrip> watch(const Telemetry& sample,
@@ -55,11 +58,12 @@ class SafetyGovernor {
   const ChairModel& chair() const { return *chair_; }
 
  private:
-  void check_commands(const Timeline& tl, Diagnostics& d) const;
+  void check_commands(const Timeline& tl, const EnergyHistory& history, Diagnostics& d) const;
   void check_motion(const Timeline& tl, ActuatorIndex a,
                     const std::vector<const TimelineCommand*>& cmds, Diagnostics& d) const;
   void check_energy(const Timeline& tl, ActuatorIndex a,
-                    const std::vector<const TimelineCommand*>& cmds, Diagnostics& d) const;
+                    const std::vector<const TimelineCommand*>& cmds, const EnergyHistory& history,
+                    Diagnostics& d) const;
   void end_safe(Timeline& tl, std::vector<std::string>& adaptations) const;
 
   std::shared_ptr<const ChairModel> chair_;

@@ -42,8 +42,11 @@ SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus,
       chair_(governor.chair()),
       hub_(hub),
       options_(options),
-      executor_(scheduler, bus, options.executor, *this) {
-  previous_measured_ = executor_.sample_now().measured;
+      executor_(scheduler, bus, options.executor, *this),
+      ledger_(chair_) {
+  ledger_.record(executor_.sample_now());
+  energy_.store(std::make_shared<const EnergyHistory>(ledger_.history()));
+  previous_measured_ = executor_.last_telemetry().measured;
   publish(executor_.last_telemetry());
   executor_.watch_idle();  // a board fault latches in every state, not only during a session  //
                            // watchers see the chair from the start
@@ -119,7 +122,9 @@ SessionState SessionManager::stop() {
   note_end_of_program();
   executor_.abandon();
   const Telemetry& t = executor_.sample_now();
-  auto cooldown = governor_.review(cooldown_timeline(chair_, t.commanded, options_.cooldown_ms));
+  ledger_.record(t);
+  auto cooldown = governor_.review(cooldown_timeline(chair_, t.commanded, options_.cooldown_ms),
+                                   ledger_.history());
   if (!cooldown) {
     spdlog::error("{}: cool-down refused ({}); going to the safe state at once", session_id_,
                   cooldown.error().first_error());
@@ -218,6 +223,8 @@ void SessionManager::set_state(SessionState s, std::string reason) {
 }
 
 void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_ms) {
+  ledger_.record(sample);
+  energy_.store(std::make_shared<const EnergyHistory>(ledger_.history()));
   const SessionState s = state_.load();
   if (s == chair::v1::RUNNING || s == chair::v1::STOPPING) {
     if (auto trip = governor_.watch(sample, session_ms)) {

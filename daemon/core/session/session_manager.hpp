@@ -17,6 +17,7 @@
 #include "common/expected.hpp"
 #include "common/refusal.hpp"
 #include "execution/executor.hpp"
+#include "safety/energy_ledger.hpp"
 #include "safety/safety_governor.hpp"
 #include "session/start_gate.hpp"
 #include "session/status_hub.hpp"
@@ -68,6 +69,8 @@ class SessionManager final : private ExecutorListener {
   std::optional<Refusal> start_refusal() const;
   // What the board is steering each actuator to now: the state a new plan starts from.
   std::vector<double> chair_state() const { return *chair_state_.load(); }
+  // What the heaters and airbags have done lately, for the governor's review of a new plan.
+  std::shared_ptr<const EnergyHistory> energy_history() const { return energy_.load(); }
 
  private:
   void on_telemetry(const Telemetry& sample, std::int64_t session_ms) override;
@@ -95,6 +98,8 @@ class SessionManager final : private ExecutorListener {
   // Set by shutdown() and never cleared: nothing starts once chaird is going away.
   std::atomic<bool> shutting_down_{false};
   std::atomic<std::shared_ptr<const std::vector<double>>> chair_state_;
+  EnergyLedger ledger_;  // dispatch thread
+  std::atomic<std::shared_ptr<const EnergyHistory>> energy_;
   std::string reason_;  // shown while latched
   std::uint64_t session_counter_ = 0;
   std::uint64_t sequence_ = 0;

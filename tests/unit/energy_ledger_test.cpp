@@ -1,0 +1,63 @@
+// safety/energy_ledger: what heaters and airbags actually did, from telemetry, across sessions.
+#include "safety/energy_ledger.hpp"
+
+#include <gtest/gtest.h>
+
+#include "unit_fixtures.hpp"
+
+namespace chaird {
+namespace {
+
+class EnergyLedgerTest : public ::testing::Test {
+ protected:
+  // A sample at t_ms with every actuator at home but these.
+  Telemetry sample(std::int64_t t_ms, std::vector<std::pair<const char*, double>> values) {
+    Telemetry t;
+    t.at = chair_time_from_ms(t_ms);
+    t.commanded = chair_->home_values();
+    for (const auto& [id, v] : values) t.commanded[static_cast<std::size_t>(unit::idx(id))] = v;
+    t.measured = t.commanded;
+    return t;
+  }
+  std::size_t i(const char* id) { return static_cast<std::size_t>(unit::idx(id)); }
+
+  std::shared_ptr<const ChairModel> chair_ = unit::chair();
+  EnergyLedger ledger_{*chair_};
+};
+
+TEST_F(EnergyLedgerTest, RecordsWhenEachHeaterWasOn) {
+  ledger_.record(sample(0, {}));
+  for (std::int64_t t = 1000; t <= 60000; t += 1000)
+    ledger_.record(sample(t, {{"heat.lumbar", 40}}));
+  for (std::int64_t t = 61000; t <= 70000; t += 1000) ledger_.record(sample(t, {}));
+  const EnergyHistory h = ledger_.history();
+  EXPECT_EQ(h.at, chair_time_from_ms(70000));
+  ASSERT_EQ(h.heat_on[i("heat.lumbar")].size(), 1u);
+  // On from the first sample that saw it on, to the first that saw it off.
+  EXPECT_EQ(h.heat_on[i("heat.lumbar")][0].first, chair_time_from_ms(1000));
+  EXPECT_EQ(h.heat_on[i("heat.lumbar")][0].second, chair_time_from_ms(61000));
+  EXPECT_TRUE(h.heat_on[i("heat.calf")].empty());
+}
+
+TEST_F(EnergyLedgerTest, ForgetsHeatThatLeftTheWindow) {
+  ledger_.record(sample(0, {{"heat.lumbar", 40}}));
+  ledger_.record(sample(60000, {}));
+  EXPECT_EQ(ledger_.history().heat_on[i("heat.lumbar")].size(), 1u);
+  ledger_.record(sample(60000 + chair_->limits().heat_window_ms() + 1, {}));
+  EXPECT_TRUE(ledger_.history().heat_on[i("heat.lumbar")].empty());
+}
+
+TEST_F(EnergyLedgerTest, AnAirbagIsHeldUntilItRestsLongEnough) {
+  ledger_.record(sample(0, {{"airbag.calf", 20}}));
+  ledger_.record(sample(1000, {{"airbag.calf", 20}}));
+  ledger_.record(sample(1500, {{"airbag.calf", 0}}));   // a dip...
+  ledger_.record(sample(2000, {{"airbag.calf", 20}}));  // ...too short to be a break
+  ASSERT_TRUE(ledger_.history().held_since[i("airbag.calf")]);
+  EXPECT_EQ(*ledger_.history().held_since[i("airbag.calf")], chair_time_from_ms(0));
+  ledger_.record(sample(3000, {{"airbag.calf", 10}}));  // soft: below half the limit
+  ledger_.record(sample(5500, {{"airbag.calf", 10}}));
+  EXPECT_FALSE(ledger_.history().held_since[i("airbag.calf")]);
+}
+
+}  // namespace
+}  // namespace chaird
