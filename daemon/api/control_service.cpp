@@ -9,6 +9,7 @@
 #include "common/utf8_text.hpp"
 #include "proto_conversions.hpp"
 #include "safety/health_conditions.hpp"
+#include "transport_access.hpp"
 #include "watch_reactor.hpp"
 
 namespace chaird::api {
@@ -106,6 +107,8 @@ grpc::ServerUnaryReactor* ControlService::ListHealthConditions(
 grpc::ServerUnaryReactor* ControlService::StartSession(
     grpc::CallbackServerContext* context, const chair::v1::StartSessionRequest* request,
     chair::v1::StartSessionResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "StartSession"))
+    return finish_now(context, *refused);
   if (auto refusal = check_start_request(*request)) return finish_now(context, to_status(*refusal));
   const LibraryEntry* entry = deps_.library->find(request->program_id());
   if (entry == nullptr) {
@@ -213,6 +216,7 @@ std::optional<grpc::Status> ControlService::why_not_begin(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ControlService::StopSession(grpc::CallbackServerContext* context,
                                                       const chair::v1::StopSessionRequest*,
                                                       chair::v1::StopSessionResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "StopSession")) return finish_now(context, *refused);
   deps_.sessions.cancel_starts("a stop was requested");  // before anything else can begin
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response] {
@@ -239,6 +243,7 @@ grpc::ServerUnaryReactor* ControlService::EmergencyStop(
 grpc::ServerUnaryReactor* ControlService::ResetSafety(grpc::CallbackServerContext* context,
                                                       const chair::v1::ResetSafetyRequest*,
                                                       chair::v1::ResetSafetyResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "ResetSafety")) return finish_now(context, *refused);
   deps_.sessions.cancel_starts("a reset was requested");
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response] {

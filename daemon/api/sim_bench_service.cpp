@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <memory>
 
+#include "transport_access.hpp"
+
 namespace chaird::api {
 
 namespace {
@@ -38,18 +40,29 @@ class AwaitHeldReactor final : public grpc::ServerUnaryReactor {
 
 SimBenchService::SimBenchService(SimBenchDependencies deps) : deps_(deps) {}
 
-grpc::ServerUnaryReactor* SimBenchService::refuse_without_manual_clock(
-    grpc::CallbackServerContext* context) {
+grpc::ServerUnaryReactor* SimBenchService::refuse(grpc::CallbackServerContext* context,
+                                                  grpc::Status status) {
   auto* reactor = context->DefaultReactor();
-  reactor->Finish({grpc::StatusCode::FAILED_PRECONDITION,
-                   "the clock is not manual; start chaird with --clock manual to use the bench"});
+  reactor->Finish(std::move(status));
   return reactor;
+}
+
+std::optional<grpc::Status> SimBenchService::why_refuse(grpc::CallbackServerContext* context,
+                                                        std::string_view call) const {
+  // The bench moves the chair's time and holds its starts: not over TCP.
+  if (auto refused = refuse_over_tcp(*context, call)) return refused;
+  if (deps_.manual_clock == nullptr || deps_.start_hold == nullptr) {
+    return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                        "the clock is not manual; start chaird with --clock manual to use the "
+                        "bench");
+  }
+  return std::nullopt;
 }
 
 grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(
     grpc::CallbackServerContext* context, const chair::v1::AdvanceClockRequest* request,
     chair::v1::AdvanceClockResponse* response) {
-  if (deps_.manual_clock == nullptr) return refuse_without_manual_clock(context);
+  if (auto why = why_refuse(context, "AdvanceClock")) return refuse(context, *why);
   auto* reactor = context->DefaultReactor();
   if (request->duration_ms() <= 0 || request->duration_ms() > kMaxAdvanceMs) {
     reactor->Finish(
@@ -68,8 +81,7 @@ grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(
 grpc::ServerUnaryReactor* SimBenchService::HoldStarts(grpc::CallbackServerContext* context,
                                                       const chair::v1::HoldStartsRequest*,
                                                       chair::v1::HoldStartsResponse*) {
-  if (deps_.manual_clock == nullptr || deps_.start_hold == nullptr)
-    return refuse_without_manual_clock(context);
+  if (auto why = why_refuse(context, "HoldStarts")) return refuse(context, *why);
   deps_.start_hold->hold();
   auto* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
@@ -79,16 +91,14 @@ grpc::ServerUnaryReactor* SimBenchService::HoldStarts(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* SimBenchService::AwaitHeldStart(
     grpc::CallbackServerContext* context, const chair::v1::AwaitHeldStartRequest* request,
     chair::v1::AwaitHeldStartResponse*) {
-  if (deps_.manual_clock == nullptr || deps_.start_hold == nullptr)
-    return refuse_without_manual_clock(context);
+  if (auto why = why_refuse(context, "AwaitHeldStart")) return refuse(context, *why);
   return new AwaitHeldReactor(*deps_.start_hold, request->until_call_cancelled());
 }
 
 grpc::ServerUnaryReactor* SimBenchService::ReleaseStarts(grpc::CallbackServerContext* context,
                                                          const chair::v1::ReleaseStartsRequest*,
                                                          chair::v1::ReleaseStartsResponse*) {
-  if (deps_.manual_clock == nullptr || deps_.start_hold == nullptr)
-    return refuse_without_manual_clock(context);
+  if (auto why = why_refuse(context, "ReleaseStarts")) return refuse(context, *why);
   deps_.start_hold->release();
   // A released start hands its plan to the dispatch thread before the planning thread takes its
   // next task; once a task behind it has gone through both, every released start has begun or

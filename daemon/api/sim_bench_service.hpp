@@ -3,6 +3,8 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <optional>
+#include <string_view>
 
 #include "chair/v1/control.grpc.pb.h"
 #include "clock/virtual_scheduler.hpp"
@@ -36,8 +38,11 @@ class SimBenchService final : public chair::v1::SimBench::CallbackService {
                                           chair::v1::ReleaseStartsResponse* response) override;
 
  private:
-  // The refusal when the bench's hooks are off (the clock is not manual).
-  grpc::ServerUnaryReactor* refuse_without_manual_clock(grpc::CallbackServerContext* context);
+  // Why the bench refuses this call (over TCP; the clock is not manual), or nothing.
+  std::optional<grpc::Status> why_refuse(grpc::CallbackServerContext* context,
+                                         std::string_view call) const;
+  static grpc::ServerUnaryReactor* refuse(grpc::CallbackServerContext* context,
+                                          grpc::Status status);
 
   SimBenchDependencies deps_;
 };

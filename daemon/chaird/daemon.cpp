@@ -1,5 +1,6 @@
 #include "daemon.hpp"
 
+#include <grp.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <spdlog/spdlog.h>
@@ -156,12 +157,28 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
     if (fs::exists(socket_path_, ec)) {
       if (socket_in_use(socket_path_)) {
         spdlog::error("{} is in use: another chaird is running", socket_path_);
+        socket_path_.clear();  // not ours to remove
         return false;
       }
       fs::remove(socket_path_, ec);
     }
-    builder.AddListeningPort("unix:" + socket_path_,
-                             grpc::experimental::LocalServerCredentials(UDS));
+    api::SocketAccessPolicy policy{::geteuid(), std::nullopt};
+    if (!config.socket_group().empty()) {
+      const group* g = ::getgrnam(config.socket_group().c_str());
+      if (g == nullptr) {
+        spdlog::error("socket_group '{}' is not a group on this machine", config.socket_group());
+        return false;
+      }
+      policy.group = g->gr_gid;
+    }
+    // chaird accepts on its socket itself, to check every peer's credentials.
+    auto listener = api::UnixListener::open(socket_path_, policy);
+    if (!listener) {
+      spdlog::error("{}", listener.error());
+      socket_path_.clear();
+      return false;
+    }
+    unix_listener_ = std::move(*listener);
   }
   if (!config.listen_tcp().empty()) {
     builder.AddListeningPort(config.listen_tcp(),
@@ -169,18 +186,21 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   }
   builder.RegisterService(control_.get());
   builder.RegisterService(bench_.get());
-  // Who may connect to the socket may move the chair: owner and group only, from the moment
-  // the socket exists (not after a chmod).
-  const mode_t previous_umask = ::umask(0117);
   server_ = builder.BuildAndStart();
-  ::umask(previous_umask);
   if (!server_) {
     spdlog::error("cannot listen on {}{}", socket_path_,
                   config.listen_tcp().empty() ? "" : " / " + config.listen_tcp());
     return false;
   }
-  spdlog::info("listening on unix:{}{}", socket_path_,
-               config.listen_tcp().empty() ? "" : " and " + config.listen_tcp());
+  if (unix_listener_) unix_listener_->serve(*server_);
+  spdlog::info("listening on unix:{} (chaird's user, root{})", socket_path_,
+               config.socket_group().empty() ? "" : " and group " + config.socket_group());
+  if (!config.listen_tcp().empty()) {
+    spdlog::info(
+        "also listening on {}: there only read-only calls and EmergencyStop are served "
+        "(no tokens or TLS yet); starting, stopping and resetting need the Unix socket",
+        config.listen_tcp());
+  }
   return true;
 }
 
@@ -199,8 +219,10 @@ void Daemon::stop() {
   }
   // A start held by the bench's hook must not keep chaird from exiting.
   start_hold_.close();
-  // 2. The server: ends every call (watch streams finish in OnCancel). Clients that keep an idle
-  // connection open hold Shutdown until the deadline; the chair is safe already, so keep it short.
+  // 2. No new connections; then the server: ends every call (watch streams finish in OnCancel).
+  // Clients that keep an idle connection open hold Shutdown until the deadline; the chair is
+  // safe already, so keep it short.
+  if (unix_listener_) unix_listener_->close();
   // A start that was being planned is refused by the session manager's shutdown latch.
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
   planning_.join();

@@ -12,6 +12,7 @@
 
 #include "api/control_service.hpp"
 #include "api/sim_bench_service.hpp"
+#include "api/unix_listener.hpp"
 #include "chair/v1/config.pb.h"
 #include "clock/scheduler.hpp"
 #include "clock/virtual_scheduler.hpp"
@@ -52,6 +53,7 @@ class Daemon {
   StartHold start_hold_;
   std::unique_ptr<api::ControlService> control_;
   std::unique_ptr<api::SimBenchService> bench_;
+  std::unique_ptr<api::UnixListener> unix_listener_;
   std::unique_ptr<grpc::Server> server_;
   std::thread dispatch_thread_;
   std::string socket_path_;

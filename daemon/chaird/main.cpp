@@ -21,13 +21,17 @@ int main(int argc, char** argv) {
 
   CLI::App app{"chaird: massage chair controller (simulated chair)"};
   std::optional<std::string> config_path;
-  std::string socket, tcp, chair, clock, trace, log_level;
+  std::string socket, socket_group, tcp, chair, clock, trace, log_level;
   std::vector<std::string> plugin_dirs, program_dirs;
   double time_scale = 0.0;
   app.add_option("-c,--config", config_path,
                  "configuration file (text-format chair.v1.DaemonConfig)");
   app.add_option("--socket", socket, "Unix socket to listen on");
-  app.add_option("--tcp", tcp, "also listen on this loopback address, e.g. 127.0.0.1:50051");
+  app.add_option("--socket-group", socket_group,
+                 "besides chaird's user and root, this group may use the socket");
+  app.add_option("--tcp", tcp,
+                 "also listen on this loopback address, e.g. 127.0.0.1:50051 (read-only calls "
+                 "and EmergencyStop only)");
   app.add_option("--plugins", plugin_dirs, "plugin directory (repeatable; replaces the default)");
   app.add_option("--programs", program_dirs,
                  "program directory (repeatable; replaces the default)");
@@ -53,6 +57,7 @@ int main(int argc, char** argv) {
   chair::v1::DaemonConfig config = *loaded;
   if (!socket.empty()) config.set_listen_unix(socket);
   if (!tcp.empty()) config.set_listen_tcp(tcp);
+  if (!socket_group.empty()) config.set_socket_group(socket_group);
   if (!plugin_dirs.empty())
     *config.mutable_plugin_dirs() = {plugin_dirs.begin(), plugin_dirs.end()};
   if (!program_dirs.empty())

@@ -1,0 +1,210 @@
+// Who may move the chair. Until tokens and TLS arrive, the loopback TCP listener serves only
+// what cannot move it (listings, watching, health, reflection) and EmergencyStop; on the Unix
+// socket chaird checks each peer's user and group itself (SO_PEERCRED) instead of trusting the
+// socket file's mode alone.
+#include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <grp.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "daemon_process.hpp"
+#include "test_support.hpp"
+
+namespace chaird::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string fixture_programs() {
+  return source_dir() + "/tests/integration/programs";
+}
+
+int free_loopback_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+TEST(Access, OverTcpOnlyWhatCannotMoveTheChairAndEmergencyStopAreServed) {
+  const std::string address = "127.0.0.1:" + std::to_string(free_loopback_port());
+  DaemonOptions options = with_programs({fixture_programs()});
+  options.extra_args = {"--tcp", address};
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  auto channel = grpc::CreateChannel(address, grpc::experimental::LocalCredentials(LOCAL_TCP));
+  auto control = chair::v1::ChairControl::NewStub(channel);
+  auto bench = chair::v1::SimBench::NewStub(channel);
+  const auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(20); };
+
+  // Served: what only reads, and the emergency stop (every caller that can reach the chair).
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    chair::v1::ListProgramsResponse r;
+    EXPECT_TRUE(control->ListPrograms(&c, {}, &r).ok());
+  }
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    auto reader = control->WatchSession(&c, {});
+    chair::v1::SessionStatus s;
+    EXPECT_TRUE(reader->Read(&s));
+    c.TryCancel();
+    (void)reader->Finish();
+  }
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    chair::v1::EmergencyStopRequest request;
+    request.set_reason("over tcp");
+    chair::v1::EmergencyStopResponse r;
+    EXPECT_TRUE(control->EmergencyStop(&c, request, &r).ok());
+    EXPECT_EQ(r.state(), chair::v1::EMERGENCY_STOPPED);
+  }
+  // Refused: everything that can start, move, or release the chair.
+  const auto expect_denied = [](const grpc::Status& status, const char* call) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << call;
+    EXPECT_THAT(status.error_message(), HasSubstr("Unix socket")) << call;
+  };
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    chair::v1::ResetSafetyResponse r;
+    expect_denied(control->ResetSafety(&c, {}, &r), "ResetSafety");
+  }
+  EXPECT_EQ(daemon.status().state(), chair::v1::EMERGENCY_STOPPED);  // the reset did not happen
+  {
+    grpc::ClientContext c;
+    chair::v1::ResetSafetyResponse r;
+    ASSERT_TRUE(daemon.control().ResetSafety(&c, {}, &r).ok());  // on the socket it does
+  }
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    chair::v1::StartSessionRequest request;
+    request.set_program_id("e2e_full");
+    chair::v1::StartSessionResponse r;
+    expect_denied(control->StartSession(&c, request, &r), "StartSession");
+  }
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    chair::v1::StopSessionResponse r;
+    expect_denied(control->StopSession(&c, {}, &r), "StopSession");
+  }
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    chair::v1::AdvanceClockRequest request;
+    request.set_duration_ms(1000);
+    chair::v1::AdvanceClockResponse r;
+    expect_denied(bench->AdvanceClock(&c, request, &r), "AdvanceClock");
+  }
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    chair::v1::HoldStartsResponse r;
+    expect_denied(bench->HoldStarts(&c, {}, &r), "HoldStarts");
+  }
+  daemon.advance(1000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  EXPECT_EQ(daemon.terminate(), 0);
+  EXPECT_THAT(daemon.log(), HasSubstr("read-only calls and EmergencyStop"));
+}
+
+// Connects to the socket as uid/gid and says whether chaird served the connection: it sends its
+// HTTP/2 settings at once to a peer it serves, and closes on one it refuses. Runs in a forked
+// child (only system calls there), so that the test process keeps its own identity.
+enum class Served { kYes, kNo, kError };
+Served connect_as(const std::string& socket_path, uid_t uid, gid_t gid) {
+  const pid_t child = fork();
+  if (child == 0) {
+    if (setgroups(0, nullptr) != 0 || setgid(gid) != 0 || setuid(uid) != 0) _exit(2);
+    const int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    if (socket_path.size() >= sizeof(addr.sun_path)) _exit(2);
+    for (std::size_t i = 0; i < socket_path.size(); ++i) addr.sun_path[i] = socket_path[i];
+    if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) _exit(2);
+    // The HTTP/2 client preface, so that a served connection answers.
+    const char preface[] = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+    if (send(fd, preface, sizeof(preface) - 1, MSG_NOSIGNAL) < 0) _exit(1);  // refused, closed
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 20000) != 1) _exit(2);
+    char byte = 0;
+    const ssize_t n = read(fd, &byte, 1);
+    _exit(n > 0 ? 0 : 1);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  if (!WIFEXITED(status)) return Served::kError;
+  switch (WEXITSTATUS(status)) {
+    case 0:
+      return Served::kYes;
+    case 1:
+      return Served::kNo;
+    default:
+      return Served::kError;
+  }
+}
+
+constexpr uid_t kNobody = 65534;
+constexpr gid_t kNogroup = 65534;
+
+// The socket's mode stops strangers at the file; chaird must stop them itself too (a socket
+// made world-writable by mistake, a directory with loose permissions).
+TEST(Access, OnTheUnixSocketChairdChecksThePeersUserAndGroupItself) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to connect as another user";
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  // Open the way at the file system, as a mistake would.
+  ASSERT_EQ(chmod(daemon.dir().c_str(), 0755), 0);
+  ASSERT_EQ(chmod(daemon.socket().c_str(), 0666), 0);
+
+  EXPECT_EQ(connect_as(daemon.socket(), kNobody, kNogroup), Served::kNo);
+  EXPECT_EQ(connect_as(daemon.socket(), 0, 0), Served::kYes);  // chaird's own user
+  // And the chair still answers its own kind.
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  EXPECT_EQ(daemon.terminate(), 0);
+  EXPECT_THAT(daemon.log(), HasSubstr("refused a connection"));
+  EXPECT_THAT(daemon.log(), HasSubstr("uid 65534"));
+}
+
+TEST(Access, MembersOfTheConfiguredGroupMayUseTheSocket) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to connect as another user";
+  const group* nogroup = getgrgid(kNogroup);
+  if (nogroup == nullptr) GTEST_SKIP() << "no group " << kNogroup << " on this machine";
+  DaemonOptions options = with_programs({fixture_programs()});
+  options.extra_args = {"--socket-group", nogroup->gr_name};
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  ASSERT_EQ(chmod(daemon.dir().c_str(), 0755), 0);
+  // The socket belongs to the group, mode 0660: its members reach it through the file system.
+  struct stat st {};
+  ASSERT_EQ(stat(daemon.socket().c_str(), &st), 0);
+  EXPECT_EQ(st.st_gid, kNogroup);
+  EXPECT_EQ(st.st_mode & 0777, 0660u);
+
+  EXPECT_EQ(connect_as(daemon.socket(), kNobody, kNogroup), Served::kYes);
+  ASSERT_EQ(chmod(daemon.socket().c_str(), 0666), 0);
+  EXPECT_EQ(connect_as(daemon.socket(), 12345, 12345), Served::kNo);  // neither user nor group
+  EXPECT_EQ(daemon.terminate(), 0);
+}
+
+}  // namespace
+}  // namespace chaird::test
