@@ -163,6 +163,26 @@ Served connect_as(const std::string& socket_path, uid_t uid, gid_t gid) {
   }
 }
 
+// A second chaird on the same socket refuses to start, and leaves the first one's socket alone.
+TEST(Access, ASecondChairdOnTheSameSocketLeavesTheFirstOnesSocketAlone) {
+  DaemonProcess first(with_programs({fixture_programs()}));
+  ASSERT_TRUE(first.ready()) << first.log();
+  DaemonOptions options = with_programs({fixture_programs()});
+  options.socket = first.socket();
+  DaemonProcess second(options);  // (its readiness check reaches the first one: not used here)
+  EXPECT_EQ(second.wait_for_exit(), 1);
+  EXPECT_THAT(second.log(), HasSubstr("is in use: another chaird is running"));
+  EXPECT_TRUE(std::filesystem::exists(first.socket()));
+  // A new client still reaches the first chaird.
+  auto channel =
+      grpc::CreateChannel("unix:" + first.socket(), grpc::experimental::LocalCredentials(UDS));
+  auto control = chair::v1::ChairControl::NewStub(channel);
+  grpc::ClientContext c;
+  c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  chair::v1::ListProgramsResponse r;
+  EXPECT_TRUE(control->ListPrograms(&c, {}, &r).ok());
+}
+
 constexpr uid_t kNobody = 65534;
 constexpr gid_t kNogroup = 65534;
 

@@ -18,7 +18,7 @@ namespace chaird::test {
 
 DaemonProcess::DaemonProcess(DaemonOptions options) {
   dir_ = make_temp_dir("daemon");
-  socket_ = dir_ + "/chaird.sock";
+  socket_ = options.socket.empty() ? dir_ + "/chaird.sock" : options.socket;
   trace_ = dir_ + "/trace.csv";
   log_path_ = dir_ + "/chaird.log";
   std::vector<std::string> argv_strings = {
@@ -142,6 +142,16 @@ int DaemonProcess::terminate() {
   pid_ = -1;
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   if (log_drain_.joinable()) log_drain_.join();  // chaird's end of the pipe is closed now
+  return exit_code_;
+}
+
+int DaemonProcess::wait_for_exit() {
+  if (pid_ <= 0) return exit_code_;
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  if (log_drain_.joinable()) log_drain_.join();
   return exit_code_;
 }
 

@@ -20,6 +20,7 @@ struct DaemonOptions {
   std::vector<std::string> program_dirs;  // empty: the shipped programs
   std::vector<std::string> plugin_dirs;   // empty: the shipped plugins
   std::string chair_profile;              // empty: the reference chair
+  std::string socket;                     // empty: one in the daemon's own directory
   std::vector<std::string> extra_args;
   // chaird's stdout and stderr go to a pipe the test reads only when it says so (a stalled
   // journal, a paused terminal), instead of to a file.
@@ -46,6 +47,8 @@ class DaemonProcess {
   // SIGTERM, then waits; returns the exit code (-1 if it died of a signal). For a daemon that
   // already exited on its own, returns how it exited.
   int terminate();
+  // Waits for chaird to exit by itself (a refused start); returns its exit code.
+  int wait_for_exit();
   bool running();
 
   const std::string& dir() const { return dir_; }
