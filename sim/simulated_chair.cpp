@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "safety/safe_state.hpp"
+
 namespace chaird::sim {
 namespace {
 
@@ -104,7 +106,7 @@ void SimulatedChair::go_safe() {
     axis.pending.clear();
     axis.ramping = false;
     // Vent, switch off, spin down, retract; travel motors halt where they are.
-    axis.target = a.goes_to_safe_value() ? a.safe_value : halt_point(a, axis, axis.measured);
+    axis.target = safe_target(a, halt_point(a, axis, axis.measured));
     if (a.kind == chair::v1::TEMPERATURE) axis.heater_on = false;
   }
 }

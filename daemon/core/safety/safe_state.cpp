@@ -7,12 +7,32 @@
 
 namespace chaird {
 
+double safe_target(const ActuatorSpec& a, double current) {
+  return a.goes_to_safe_value() ? a.safe_value : current;
+}
+
 std::vector<double> safe_values(const ChairModel& chair, std::span<const double> current) {
   std::vector<double> out(current.begin(), current.end());
   for (const auto& a : chair.actuators()) {
-    if (a.goes_to_safe_value()) out[static_cast<std::size_t>(a.index)] = a.safe_value;
+    const auto i = static_cast<std::size_t>(a.index);
+    out[i] = safe_target(a, current[i]);
   }
   return out;
+}
+
+std::int64_t append_ramp_to_safe(Timeline& tl, const ActuatorSpec& a, double from,
+                                 std::int64_t start_ms, std::int64_t min_ramp_ms) {
+  const double to = safe_target(a, from);
+  if (std::abs(from - to) < 1e-9) return 0;
+  std::int64_t ramp_ms = std::max(min_travel_ms(from - to, a.max_rate, a.max_accel), min_ramp_ms);
+  ramp_ms = std::max<std::int64_t>(10, (ramp_ms + 9) / 10 * 10);  // on the 10 ms grid
+  std::int64_t prev = 0;
+  for (const auto& p : trapezoid_move(from, to, ramp_ms, a.max_accel)) {
+    tl.commands.push_back(
+        {start_ms + prev, start_ms + p.at_ms, a.index, -1, p.value, CommandSource::kSafety});
+    prev = p.at_ms;
+  }
+  return ramp_ms;
 }
 
 bool is_safe(const ChairModel& chair, std::span<const double> values) {
@@ -39,19 +59,9 @@ Timeline cooldown_timeline(const ChairModel& chair, std::span<const double> curr
       tl.commands.push_back({0, 0, a.index, -1, from, CommandSource::kSafety});
       continue;
     }
-    if (std::abs(from - a.safe_value) < 1e-9) continue;
-    std::int64_t ramp_ms = min_travel_ms(from - a.safe_value, a.max_rate, a.max_accel);
     // Motors spin down over most of the cool-down instead of at their fastest rate.
-    if (a.kind == chair::v1::SPEED || a.kind == chair::v1::LEVEL) {
-      ramp_ms = std::max(ramp_ms, cooldown_ms / 2);
-    }
-    ramp_ms = (ramp_ms + 9) / 10 * 10;
-    std::int64_t prev = 0;
-    for (const auto& p : trapezoid_move(from, a.safe_value, ramp_ms, a.max_accel)) {
-      tl.commands.push_back({prev, p.at_ms, a.index, -1, p.value, CommandSource::kSafety});
-      prev = p.at_ms;
-    }
-    end = std::max(end, ramp_ms);
+    const bool motor = a.kind == chair::v1::SPEED || a.kind == chair::v1::LEVEL;
+    end = std::max(end, append_ramp_to_safe(tl, a, from, 0, motor ? cooldown_ms / 2 : 0));
   }
   std::stable_sort(tl.commands.begin(), tl.commands.end(), [](const auto& x, const auto& y) {
     return x.start_ms != y.start_ms ? x.start_ms < y.start_ms : x.actuator < y.actuator;

@@ -12,9 +12,19 @@
 
 namespace chaird {
 
-// Where each actuator must be in the safe state: its safe value, or for travel motors
-// (HALT_IN_PLACE) the value it has now.
+// Where one actuator must be in the safe state, coming from current: its safe value (vented,
+// off, retracted, spun down), or for a travel motor (HALT_IN_PLACE) where it is now. The one
+// definition the governor's safe ending, the cool-down and the simulated board all use.
+double safe_target(const ActuatorSpec& a, double current);
+
+// safe_target for every actuator.
 std::vector<double> safe_values(const ChairModel& chair, std::span<const double> current);
+
+// Appends to tl the ramps that take actuator a from `from` to its safe target, starting at
+// start_ms, as fast as its rate and acceleration allow but taking at least min_ramp_ms; returns
+// how long they take (0 when a is already there).
+std::int64_t append_ramp_to_safe(Timeline& tl, const ActuatorSpec& a, double from,
+                                 std::int64_t start_ms, std::int64_t min_ramp_ms);
 
 // True when every actuator that has a safe value is within tolerance of it.
 bool is_safe(const ChairModel& chair, std::span<const double> values);

@@ -294,15 +294,8 @@ void SafetyGovernor::end_safe(Timeline& tl, std::vector<std::string>& adaptation
   std::int64_t end = tl.duration_ms;
   for (const auto& a : chair_->actuators()) {
     const double v = final[static_cast<std::size_t>(a.index)];
-    if (!a.goes_to_safe_value() || std::abs(v - a.safe_value) < 1e-9) continue;
-    std::int64_t ramp_ms = min_travel_ms(v - a.safe_value, a.max_rate, a.max_accel);
-    ramp_ms = std::max<std::int64_t>(10, (ramp_ms + 9) / 10 * 10);
-    std::int64_t prev = 0;
-    for (const auto& p : trapezoid_move(v, a.safe_value, ramp_ms, a.max_accel)) {
-      tl.commands.push_back({tl.duration_ms + prev, tl.duration_ms + p.at_ms, a.index, -1, p.value,
-                             CommandSource::kSafety});
-      prev = p.at_ms;
-    }
+    const std::int64_t ramp_ms = append_ramp_to_safe(tl, a, v, tl.duration_ms, 0);
+    if (ramp_ms == 0) continue;
     end = std::max(end, tl.duration_ms + ramp_ms);
     adaptations.push_back(
         fmt::format("the program leaves {} at {:.3g} {} at its end; the governor "
