@@ -3,7 +3,7 @@
 #   bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh chaird_plan_bench >/dev/null
+scripts/build.sh chaird_plan_bench chaird_stop_bench >/dev/null
 csv=$(build/default/bin/chaird_plan_bench --benchmark_repetitions=15 --benchmark_report_aggregates_only=true \
   --benchmark_format=csv 2>/dev/null)
 echo "chaird benchmarks: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -25,3 +25,21 @@ echo "$csv" | awk -F, '
     shown = (ms < 0.1) ? sprintf("%9.1f us", ms * 1000) : sprintf("%9.3f ms", ms)
     printf "%-52s %12s %10s %10s\n", label, shown, target, rss
   }'
+
+# The emergency stop: 1000 stops per row, chaird in-process in real time, the client on its socket.
+echo
+echo "emergency stop (1000 stops each; load $(cut -d' ' -f1 /proc/loadavg))"
+# One run per benchmark: Google Benchmark's CSV has one header, and each of these has its own counters.
+stop_row() {
+  build/default/bin/chaird_stop_bench --benchmark_format=csv --benchmark_filter="$1" 2>/dev/null |
+    awk -F, -v what="$2" '
+      NR == 1 { for (i = 1; i <= NF; i++) { h = $i; gsub(/"/, "", h); col[h] = i }; next }
+      what == "roundtrip" {
+        printf "  client round trip, EmergencyStop vs ListHealthConditions: p50 %.0f us vs %.0f us = %.2fx (goal <= 1.3x); p99 %.0f vs %.0f us\n", $col["estop_rtt_p50_us"], $col["empty_rtt_p50_us"], $col["ratio_p50"], $col["estop_rtt_p99_us"], $col["empty_rtt_p99_us"]
+        next
+      }
+      { printf "  received -> every actuator commanded safe, %-8s p50 %6.1f us  p99 %6.1f us   (goal p99 <= 1 ms)\n", what ":", $col["received_to_safe_p50_us"], $col["received_to_safe_p99_us"] }'
+}
+stop_row 'ReceivedToSafe/0' idle
+stop_row 'ReceivedToSafe/1' running
+stop_row 'RoundTrip' roundtrip

@@ -63,6 +63,7 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
   }
 
   bus_ = std::make_unique<sim::SimulatedChair>(chair_, *scheduler_);
+  if (hooks_.wrap_bus) bus_ = hooks_.wrap_bus(std::move(bus_));
   if (!config.sim().trace_path().empty()) {
     auto recorder = sim::TraceRecorder::open(config.sim().trace_path());
     if (!recorder) {
@@ -186,6 +187,8 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   }
   builder.RegisterService(control_.get());
   builder.RegisterService(bench_.get());
+  if (!hooks_.interceptors.empty())
+    builder.experimental().SetInterceptorCreators(std::move(hooks_.interceptors));
   server_ = builder.BuildAndStart();
   if (!server_) {
     spdlog::error("cannot listen on {}{}", socket_path_,

@@ -4,11 +4,14 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <grpcpp/support/server_interceptor.h>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <memory>
 #include <thread>
+#include <vector>
 
 #include "api/control_service.hpp"
 #include "api/sim_bench_service.hpp"
@@ -25,8 +28,19 @@
 
 namespace chaird {
 
+// Ways in for a bench or a test that runs chaird in its own process.
+struct DaemonHooks {
+  // Wraps the bus chaird drives (a bench timing when the safe state is commanded, say).
+  std::function<std::unique_ptr<ActuatorBus>(std::unique_ptr<ActuatorBus>)> wrap_bus;
+  // More gRPC server interceptors (a bench stamping when calls arrive).
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+};
+
 class Daemon {
  public:
+  Daemon() = default;
+  explicit Daemon(DaemonHooks hooks) : hooks_(std::move(hooks)) {}
+
   // Loads everything; false (with the reasons logged) when chaird cannot run.
   bool start(const chair::v1::DaemonConfig& config);
   // Safe state first, then the server, then the threads.
@@ -46,7 +60,8 @@ class Daemon {
   boost::asio::thread_pool planning_{1};
   std::unique_ptr<Scheduler> scheduler_;
   VirtualScheduler* manual_clock_ = nullptr;
-  std::unique_ptr<sim::SimulatedChair> bus_;
+  DaemonHooks hooks_;
+  std::unique_ptr<ActuatorBus> bus_;
   StatusHub hub_;
   std::unique_ptr<sim::TraceRecorder> recorder_;
   std::unique_ptr<SessionManager> sessions_;
