@@ -21,6 +21,8 @@ grpc::ServerUnaryReactor* finish_now(grpc::CallbackServerContext* context, grpc:
   return reactor;
 }
 
+constexpr std::size_t kMaxRefusalBytes = 600;
+
 // StartSession's reactor: as gRPC's default one, and it tells the bench's hold when the client
 // cancels, so that a test can wait for chaird to have seen it.
 class StartReactor final : public grpc::ServerUnaryReactor {
@@ -169,9 +171,11 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
     auto checked = check_program(program, deps_.check, options, *energy);
     if (!checked) {
       spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
-      reactor->Finish(
-          {grpc::StatusCode::FAILED_PRECONDITION,
-           fmt::format("'{}' cannot run now: {}", name, checked.error().first_error())});
+      // The reason may quote a plugin (what it threw): one line, valid, short.
+      reactor->Finish(to_status(Refusal{
+          Refusal::Kind::kFailedPrecondition,
+          one_line(fmt::format("'{}' cannot run now: {}", name, checked.error().first_error()),
+                   kMaxRefusalBytes)}));
       return;
     }
     if (deps_.start_hold != nullptr) deps_.start_hold->pass();

@@ -20,6 +20,8 @@
 namespace chaird::api {
 namespace {
 
+constexpr int kAcceptRetryMs = 100;
+
 // The peer's supplementary groups, from its process (empty when it is already gone).
 std::vector<gid_t> groups_of(pid_t pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -111,18 +113,36 @@ void UnixListener::run(grpc::Server& server) {
       return;
     }
     if ((fds[1].revents & POLLIN) != 0) return;
-    if ((fds[0].revents & POLLIN) != 0) accept_one(server);
+    if ((fds[0].revents & POLLIN) != 0 && !accept_one(server)) {
+      // Out of file descriptors (or memory): the connection stays queued and poll would wake
+      // at once, for ever. Wait a little for some to be freed, or for the end.
+      pollfd wake{wake_fd_, POLLIN, 0};
+      if (::poll(&wake, 1, kAcceptRetryMs) > 0) return;
+    }
   }
 }
 
-void UnixListener::accept_one(grpc::Server& server) {
+bool UnixListener::accept_one(grpc::Server& server) {
   const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if (fd < 0) return;  // the peer gave up already, or a transient error: keep listening
+  if (fd < 0) {
+    const int error = errno;
+    if (error != EMFILE && error != ENFILE && error != ENOBUFS && error != ENOMEM) {
+      return true;  // the peer gave up already, or a transient error: keep listening
+    }
+    if (!starved_) {
+      spdlog::error("cannot accept a connection on {}: {}; retrying every {} ms", path_,
+                    std::strerror(error), kAcceptRetryMs);
+    }
+    starved_ = true;
+    return false;
+  }
+  if (starved_) spdlog::info("accepting connections on {} again", path_);
+  starved_ = false;
   ucred cred{};
   socklen_t len = sizeof(cred);
   if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
     ::close(fd);
-    return;
+    return true;
   }
   PeerCredentials peer{cred.pid, cred.uid, cred.gid, groups_of(cred.pid)};
   if (!peer_may_connect(peer, policy_)) {
@@ -132,9 +152,10 @@ void UnixListener::accept_one(grpc::Server& server) {
         "root{} may use it",
         path_, peer.uid, peer.gid, peer.pid,
         policy_.group ? fmt::format(" and group {}", *policy_.group) : std::string());
-    return;
+    return true;
   }
   grpc::AddInsecureChannelFromFd(&server, fd);
+  return true;
 }
 
 }  // namespace chaird::api

@@ -49,13 +49,15 @@ class UnixListener {
  private:
   UnixListener(int listen_fd, int wake_fd, std::string path, SocketAccessPolicy policy);
   void run(grpc::Server& server);
-  void accept_one(grpc::Server& server);
+  // False when the process is out of file descriptors (or memory) and must wait to accept.
+  bool accept_one(grpc::Server& server);
 
   int listen_fd_;
   int wake_fd_;  // an eventfd that ends the accepting thread
   std::string path_;
   SocketAccessPolicy policy_;
   std::thread thread_;
+  bool starved_ = false;  // accepting thread only
 };
 
 }  // namespace chaird::api

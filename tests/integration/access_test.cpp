@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -15,6 +16,8 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <set>
+#include <thread>
 
 #include "daemon_process.hpp"
 #include "test_support.hpp"
@@ -203,6 +206,41 @@ TEST(Access, OnTheUnixSocketChairdChecksThePeersUserAndGroupItself) {
   EXPECT_EQ(daemon.terminate(), 0);
   EXPECT_THAT(daemon.log(), HasSubstr("refused a connection"));
   EXPECT_THAT(daemon.log(), HasSubstr("uid 65534"));
+}
+
+// Out of file descriptors, the socket's accepting thread waits instead of spinning on a
+// connection it cannot take, says so once, and serves again once descriptors are free.
+// The descriptor number a process would get next (the lowest free one): a limit of it leaves the
+// process without one more.
+rlim_t next_fd(pid_t pid) {
+  std::set<rlim_t> used;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+    used.insert(std::stoul(e.path().filename().string()));
+  rlim_t fd = 0;
+  while (used.count(fd) != 0) ++fd;
+  return fd;
+}
+
+TEST(Access, RunningOutOfFileDescriptorsIsReportedAndRecoveredFrom) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to connect from a forked child";
+  DaemonOptions options = with_programs({fixture_programs()});
+  options.log_to_pipe = true;
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready());
+  daemon.drain_log_pipe();
+  rlimit before{};
+  ASSERT_EQ(prlimit(daemon.pid(), RLIMIT_NOFILE, nullptr, &before), 0);
+  // Not one descriptor more: the next connection cannot be accepted.
+  const rlimit none{next_fd(daemon.pid()), before.rlim_max};
+  ASSERT_EQ(prlimit(daemon.pid(), RLIMIT_NOFILE, &none, nullptr), 0) << errno;
+  Served served = Served::kError;
+  std::thread client([&] { served = connect_as(daemon.socket(), geteuid(), getegid()); });
+  EXPECT_TRUE(daemon.wait_for_log("cannot accept a connection"));
+  ASSERT_EQ(prlimit(daemon.pid(), RLIMIT_NOFILE, &before, nullptr), 0);  // descriptors again
+  client.join();
+  EXPECT_EQ(served, Served::kYes);  // the waiting connection is served once it can be
+  EXPECT_TRUE(daemon.wait_for_log("accepting connections on"));
+  EXPECT_EQ(daemon.terminate(), 0);
 }
 
 TEST(Access, MembersOfTheConfiguredGroupMayUseTheSocket) {

@@ -115,12 +115,15 @@ void DaemonProcess::drain_log_pipe() {
   // The pipe stays open for writing only in chaird once the test's own end is gone.
   close(log_pipe_write_);
   log_pipe_write_ = -1;
-  drained_ = std::make_shared<std::string>();
+  drained_ = std::make_shared<Drained>();
   log_drain_ = std::thread([fd = log_pipe_read_, out = drained_] {
     char buffer[4096];
     ssize_t n = 0;
-    while ((n = read(fd, buffer, sizeof buffer)) > 0)
-      out->append(buffer, static_cast<std::size_t>(n));
+    while ((n = read(fd, buffer, sizeof buffer)) > 0) {
+      std::lock_guard lock(out->mutex);
+      out->text.append(buffer, static_cast<std::size_t>(n));
+      out->grew.notify_all();
+    }
   });
 }
 
@@ -145,6 +148,13 @@ int DaemonProcess::terminate() {
   return exit_code_;
 }
 
+bool DaemonProcess::wait_for_log(const std::string& text) {
+  if (drained_ == nullptr) return false;
+  std::unique_lock lock(drained_->mutex);
+  return drained_->grew.wait_for(lock, std::chrono::seconds(20),
+                                 [&] { return drained_->text.find(text) != std::string::npos; });
+}
+
 int DaemonProcess::wait_for_exit() {
   if (pid_ <= 0) return exit_code_;
   int status = 0;
@@ -158,7 +168,7 @@ int DaemonProcess::wait_for_exit() {
 std::string DaemonProcess::log() const {
   if (log_pipe_read_ >= 0) {
     // Complete once chaird has exited (terminate() first).
-    return drained_ != nullptr && !log_drain_.joinable() ? *drained_ : std::string();
+    return drained_ != nullptr && !log_drain_.joinable() ? drained_->text : std::string();
   }
   std::ifstream in(log_path_);
   std::stringstream s;

@@ -6,7 +6,9 @@
 #include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -52,6 +54,7 @@ class DaemonProcess {
   bool running();
 
   const std::string& dir() const { return dir_; }
+  pid_t pid() const { return pid_; }
   const std::string& socket() const { return socket_; }
   const std::string& trace_path() const { return trace_; }
   std::string log() const;
@@ -76,6 +79,8 @@ class DaemonProcess {
   void fill_log_pipe();
   // With log_to_pipe: reads the pipe from now on (log() then returns what came through).
   void drain_log_pipe();
+  // With log_to_pipe, once draining: waits (up to 20 s) until the log holds text; false if not.
+  bool wait_for_log(const std::string& text);
 
  private:
   std::string dir_;
@@ -84,8 +89,14 @@ class DaemonProcess {
   std::string log_path_;
   int log_pipe_read_ = -1;   // with log_to_pipe
   int log_pipe_write_ = -1;  // kept open so that the test can fill the pipe
+  // What came through the log pipe so far; the drain thread appends, the test waits on it.
+  struct Drained {
+    std::mutex mutex;
+    std::condition_variable grew;
+    std::string text;
+  };
   std::thread log_drain_;
-  std::shared_ptr<std::string> drained_;
+  std::shared_ptr<Drained> drained_;
   pid_t pid_ = -1;
   int exit_code_ = -1;
   bool ready_ = false;

@@ -2,7 +2,10 @@
 // message, its log) is valid UTF-8, short, and cannot forge a log line, whatever a client sent.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "common/utf8_text.hpp"
@@ -107,6 +110,33 @@ TEST(OutsideText, AHugeUnknownConditionAndSessionIdComeBackShort) {
   const auto status = reader->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
   EXPECT_LT(status.error_message().size(), 200u);
+}
+
+// A plugin's failure text reaches the kiosk only short and valid, whatever the plugin threw.
+TEST(OutsideText, APluginsFailureTextIsShortAndValidInTheRefusal) {
+  const std::string plugins = make_temp_dir("plugins");
+  ::chmod(plugins.c_str(), 0755);
+  std::filesystem::copy_file(fixture_dir() + "/misbehaving.so", plugins + "/misbehaving.so");
+  ::chmod((plugins + "/misbehaving.so").c_str(), 0755);
+  const std::string programs = make_temp_dir("programs");
+  std::ofstream(programs + "/babble.textproto")
+      << "metadata { id: \"babble\" name: \"Babble\" total_duration_ms: 10000 }\n"
+         "phases { kind: MAIN tracks { kind: BACK_ROLLERS items { step { name: \"b\" "
+         "technique: \"misbehaving\" zone: \"lumbar\" duration_ms: 10000 intensity: 0.8 "
+         "params { name: \"mode\" choice: \"babble_when_strong\" } } } } }\n";
+  DaemonOptions options = with_programs({programs});
+  options.plugin_dirs = {plugins};
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest strong;
+  strong.set_intensity_scale(1.2);
+  const auto refused = daemon.start("babble", nullptr, &strong);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << refused.error_code() << " " << refused.error_message().size();
+  EXPECT_LE(refused.error_message().size(), 1000u);
+  EXPECT_EQ(first_invalid_utf8(refused.error_message()), std::string::npos);
+  EXPECT_THAT(refused.error_message(), HasSubstr("line one"));
+  EXPECT_EQ(refused.error_message().find('\n'), std::string::npos);
 }
 
 }  // namespace

@@ -33,8 +33,9 @@ TEST_F(EnergyLedgerTest, RecordsWhenEachHeaterWasOn) {
   const EnergyHistory h = ledger_.history();
   EXPECT_EQ(h.at, chair_time_from_ms(70000));
   ASSERT_EQ(h.heat_on[i("heat.lumbar")].size(), 1u);
-  // On from the first sample that saw it on, to the first that saw it off.
-  EXPECT_EQ(h.heat_on[i("heat.lumbar")][0].first, chair_time_from_ms(1000));
+  // Between two samples it counts as on if it was on at either: from the last sample that saw
+  // it off, to the first that saw it off again.
+  EXPECT_EQ(h.heat_on[i("heat.lumbar")][0].first, chair_time_from_ms(0));
   EXPECT_EQ(h.heat_on[i("heat.lumbar")][0].second, chair_time_from_ms(61000));
   EXPECT_TRUE(h.heat_on[i("heat.calf")].empty());
 }
@@ -54,6 +55,10 @@ TEST_F(EnergyLedgerTest, AnAirbagIsHeldUntilItRestsLongEnough) {
   ledger_.record(sample(2000, {{"airbag.calf", 20}}));  // ...too short to be a break
   ASSERT_TRUE(ledger_.history().held_since[i("airbag.calf")]);
   EXPECT_EQ(*ledger_.history().held_since[i("airbag.calf")], chair_time_from_ms(0));
+  EXPECT_FALSE(ledger_.history().dipped_at[i("airbag.calf")]);
+  ledger_.record(sample(2100, {{"airbag.calf", 0}}));  // dipping now: held, and since when
+  ASSERT_TRUE(ledger_.history().dipped_at[i("airbag.calf")]);
+  EXPECT_EQ(*ledger_.history().dipped_at[i("airbag.calf")], chair_time_from_ms(2100));
   ledger_.record(sample(3000, {{"airbag.calf", 10}}));  // soft: below half the limit
   ledger_.record(sample(5500, {{"airbag.calf", 10}}));
   EXPECT_FALSE(ledger_.history().held_since[i("airbag.calf")]);

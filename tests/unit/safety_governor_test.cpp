@@ -254,6 +254,20 @@ TEST_F(SafetyGovernorTest, AnAirbagsHoldCarriesOverFromTheTimelineBefore) {
                        "airbag.thigh stays inflated for 1:03 without a break "
                        "(0:58 of it before this plan); the limit is 1:00"))
       << refused.error().to_string();
+  // A dip too short to be a break does not restart the clock either: the bag dipped below the
+  // threshold 0.1 s before this plan, which fills it again at once.
+  Timeline refill = timeline(20000);
+  refill.initial_values[thigh] = 15;
+  add(refill, 0, 625, "airbag.thigh", 20);
+  add(refill, 10000, 12500, "airbag.thigh", 0);
+  EXPECT_TRUE(governor_.review(refill));  // on its own: 10 s
+  EnergyHistory dipped = history;
+  dipped.dipped_at.resize(chair_->actuator_count());
+  dipped.dipped_at[thigh] = chair_time_from_ms(100000 - 100);
+  auto refilled = governor_.review(refill, dipped);
+  ASSERT_FALSE(refilled);
+  EXPECT_TRUE(HasError(refilled.error(), "airbag.thigh stays inflated for 1:08 without a break"))
+      << refilled.error().to_string();
   // Vented at once, it passes.
   Timeline vent = timeline(20000);
   vent.initial_values[thigh] = 20;

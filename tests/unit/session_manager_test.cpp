@@ -413,6 +413,20 @@ TEST_F(SessionManagerTest, ALaterStopAddsToTheLatchedCauseInsteadOfReplacingIt) 
   EXPECT_EQ(hub_.latest()->faults(0).code(), chair::v1::EMERGENCY_STOP);
 }
 
+// A caller that presses the emergency stop over and over cannot grow the statuses without end
+// (every status carries the list): the first cause and the latest few are kept, with a count of
+// the rest, and a repeat of the same cause is not listed again.
+TEST_F(SessionManagerTest, TheLatchedCausesStayFewWhateverIsPressed) {
+  manager_->emergency_stop("first");
+  for (int i = 0; i < 100; ++i) manager_->emergency_stop("again " + std::to_string(i));
+  for (int i = 0; i < 100; ++i) manager_->emergency_stop("same");
+  const auto& s = *hub_.latest();
+  EXPECT_LE(s.faults_size(), 8);
+  EXPECT_EQ(s.faults(0).reason(), "emergency stop: first");
+  EXPECT_EQ(s.faults(s.faults_size() - 1).reason(), "emergency stop: same");
+  EXPECT_EQ(static_cast<int>(s.more_faults()) + s.faults_size(), 102);
+}
+
 TEST_F(SessionManagerTest, ASessionThatEndsEarlyShowsWhereItEnded) {
   const auto where_it_ended = [&](const char* how, const std::function<void()>& end) {
     ASSERT_TRUE(manager_->reset());
@@ -462,6 +476,30 @@ TEST_F(SessionManagerTest, ABoardFaultLongAfterASessionStillLatches) {
   ASSERT_TRUE(reset) << reset.error().message;
   EXPECT_EQ(*reset, chair::v1::IDLE);
   EXPECT_TRUE(begin(shiatsu()));
+}
+
+// Where nothing watches between timers (free-running virtual time), or before the next idle
+// sample, a start or a reset that finds the board faulted latches the fault itself.
+TEST_F(SessionManagerTest, AStartOrAResetThatFindsABoardFaultLatchesIt) {
+  rig_.board.inject_fault(kFaultOverTemperature, "heat.calf over-temperature: 50.0 °C");
+  auto refused = begin(shiatsu());
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(Contains(refused.error().message, "over-temperature")) << refused.error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::FAULTED);
+  ASSERT_EQ(hub_.latest()->faults_size(), 1);
+  EXPECT_EQ(hub_.latest()->faults(0).code(), chair::v1::OVER_TEMPERATURE);
+  ASSERT_TRUE(manager_->reset());
+  EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
+
+  rig_.board.inject_fault(kFaultOverTemperature, "heat.calf over-temperature: 50.0 °C",
+                          /*persists=*/true);
+  auto reset = manager_->reset();  // before any sample has seen it
+  ASSERT_FALSE(reset);
+  EXPECT_TRUE(Contains(reset.error().message, "still present")) << reset.error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::FAULTED);
+  rig_.board.end_injected_fault();
+  EXPECT_TRUE(manager_->reset());
+  EXPECT_EQ(manager_->state(), chair::v1::IDLE);
 }
 
 TEST_F(SessionManagerTest, StatusesTellTheStoryInOrder) {

@@ -51,6 +51,21 @@ TEST(StartGate, AClaimMadeAfterACancelMayBegin) {
   EXPECT_FALSE(gate.cancelled(**claim));
 }
 
+// A start that a stop cancelled can never begin, so it does not keep the next one waiting while
+// its plan finishes.
+TEST(StartGate, ACancelledClaimFreesTheGateAtOnce) {
+  StartGate gate;
+  auto doomed = gate.claim();
+  ASSERT_TRUE(doomed);
+  gate.cancel_all("a stop was requested");
+  auto next = gate.claim();
+  ASSERT_TRUE(next) << next.error().message;
+  EXPECT_FALSE(gate.cancelled(**next));
+  EXPECT_TRUE(gate.cancelled(**doomed));
+  doomed->reset();  // the cancelled start's plan finishes: it must not free the new claim
+  EXPECT_FALSE(gate.claim());
+}
+
 TEST(StartGate, AClaimOutlivingItsGateIsSafeToLetGo) {
   StartGate::ClaimPtr kept;
   {

@@ -30,7 +30,7 @@ void EnergyLedger::record(const Telemetry& sample) {
         if (!spans.empty() && spans.back().second >= from) {
           spans.back().second = sample.at;
         } else {
-          spans.emplace_back(heat_was_on_[i] ? from : sample.at, sample.at);
+          spans.emplace_back(from, sample.at);
         }
       }
       heat_was_on_[i] = on;
@@ -59,6 +59,7 @@ EnergyHistory EnergyLedger::history() const {
   h.at = last_;
   h.heat_on = heat_on_;
   h.held_since = held_since_;  // a bag in a dip too short to count as a break is still held
+  h.dipped_at = below_since_;
   return h;
 }
 

@@ -22,6 +22,9 @@ struct EnergyHistory {
   std::vector<std::vector<std::pair<ChairTime, ChairTime>>> heat_on;
   // By actuator index (airbags): since when it has been held above its hold threshold, if it is.
   std::vector<std::optional<ChairTime>> held_since;
+  // By actuator index (airbags held): since when it has been below the threshold, when it is in
+  // a dip too short to count as a break (filled again soon, the hold goes on).
+  std::vector<std::optional<ChairTime>> dipped_at;
 };
 
 class EnergyLedger {

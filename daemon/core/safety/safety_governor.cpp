@@ -175,16 +175,20 @@ struct OnStretch {
 // The stretches where an actuator's target is above threshold, measured where each ramp crosses
 // it (so that a bag venting and refilling at once still shows the seconds it spends below). A
 // break shorter than min_break_ms does not end a stretch: switching a heater off and on again
-// at once, or dipping a bag for a moment, must not reset a clock. on_since_ms: the output was
-// already on when the timeline began, since then (negative: before it).
+// at once, or dipping a bag for a moment, must not reset a clock. before: the stretch the output
+// was in before the timeline began (negative times), still open if it is above threshold now.
 std::vector<OnStretch> on_stretches(const Timeline& tl, ActuatorIndex index,
                                     const std::vector<const TimelineCommand*>& cmds,
                                     double threshold, std::int64_t min_break_ms,
-                                    std::optional<std::int64_t> on_since_ms) {
+                                    std::optional<OnStretch> before) {
   std::vector<OnStretch> out;
   double value = tl.initial_values[static_cast<std::size_t>(index)];
   bool above = value > threshold;
-  if (above) out.push_back({on_since_ms.value_or(0), tl.duration_ms, nullptr});
+  if (above) {
+    out.push_back({before ? before->from_ms : 0, tl.duration_ms, nullptr});
+  } else if (before) {
+    out.push_back(*before);  // dipped just before: filled again soon, the stretch goes on
+  }
   auto crossing = [&](const TimelineCommand& c) {
     if (c.reach_ms == c.start_ms || c.value == value) return c.start_ms;
     const double f = std::clamp((threshold - value) / (c.value - value), 0.0, 1.0);
@@ -218,14 +222,18 @@ void SafetyGovernor::check_energy(const Timeline& tl, ActuatorIndex index,
   const auto i = static_cast<std::size_t>(index);
   const auto relative_ms = [&](ChairTime t) { return to_ms(t - history.at); };
   if (a.kind == chair::v1::PRESSURE) {
-    // The hold clock runs on across timelines: a cool-down or a re-plan continues it.
-    std::optional<std::int64_t> held_since;
+    // The hold clock runs on across timelines: a cool-down, a re-plan or a session started
+    // during a dip too short to be a break continues it.
+    std::optional<OnStretch> before;
     if (i < history.held_since.size() && history.held_since[i]) {
-      held_since = std::min<std::int64_t>(0, relative_ms(*history.held_since[i]));
+      before =
+          OnStretch{std::min<std::int64_t>(0, relative_ms(*history.held_since[i])), 0, nullptr};
+      if (i < history.dipped_at.size() && history.dipped_at[i])
+        before->to_ms = std::min<std::int64_t>(0, relative_ms(*history.dipped_at[i]));
     }
     const std::int64_t max_ms = chair_->limits().airbag_max_hold_ms();
     for (const auto& stretch : on_stretches(tl, index, cmds, airbag_hold_threshold_kpa(*chair_),
-                                            kMinAirbagBreakMs, held_since)) {
+                                            kMinAirbagBreakMs, before)) {
       const std::int64_t held = stretch.to_ms - stretch.from_ms;
       if (held <= max_ms) continue;
       const TimelineCommand none{};

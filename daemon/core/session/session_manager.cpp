@@ -12,6 +12,7 @@ namespace chaird {
 namespace {
 
 constexpr std::size_t kMaxReasonBytes = 500;
+constexpr std::size_t kMaxLatchedFaults = 8;
 
 // Working now: a heater switched on, air in a bag, a motor spinning, a travel motor moving.
 bool is_active(const ActuatorSpec& a, double commanded, double measured, double previous_measured) {
@@ -81,8 +82,10 @@ Expected<std::string, Refusal> SessionManager::start(const StartGate::Claim& cla
   if (auto refusal = start_refusal()) return Unexpected{*refusal};
   const Telemetry& t = executor_.sample_now();
   if (t.faults != kFaultNone) {
+    const std::string text = t.fault_text;
+    latch_board_fault(t);  // seen here first (no watch between timers, say): latch it now
     return Unexpected{
-        Refusal{Refusal::Kind::kFailedPrecondition, "the chair reports a fault: " + t.fault_text}};
+        Refusal{Refusal::Kind::kFailedPrecondition, "the chair reports a fault: " + text}};
   }
   // The governor checked the plan's moves from where the plan starts; the chair must be there.
   const auto& initial = session.timeline->timeline().initial_values;
@@ -151,6 +154,8 @@ SessionState SessionManager::emergency_stop(const std::string& reason) {
 
 Expected<SessionState, Refusal> SessionManager::reset() {
   starts_.cancel_all("a reset was requested");
+  // A board fault no sample has seen yet is latched first, so that the reset deals with it.
+  latch_board_fault(executor_.sample_now());
   const SessionState s = state_.load();
   if (s != chair::v1::EMERGENCY_STOPPED && s != chair::v1::FAULTED) return s;
   bus_.clear_faults();
@@ -161,6 +166,7 @@ Expected<SessionState, Refusal> SessionManager::reset() {
   }
   spdlog::info("safety reset by request after: {}", reason_);
   latched_.clear();
+  faults_not_listed_ = 0;
   latched_board_faults_ = kFaultNone;
   set_state(chair::v1::IDLE);
   publish(t);
@@ -200,12 +206,24 @@ void SessionManager::latch(SessionState s, SafetyTrip cause) {
     executor_.abandon();
     set_state(s, cause.reason);
   }
-  // The first cause stays the one on show; later ones are added to the list.
-  chair::v1::Fault fault;
-  fault.set_code(cause.code);
-  fault.set_reason(cut_utf8(cause.reason, kMaxReasonBytes));
-  fault.set_chair_time_ms(to_ms(cause.at));
-  latched_.push_back(std::move(fault));
+  // The first cause stays the one on show; later ones are added to the list, which stays short
+  // (every status carries it): a repeat is not listed again, and past kMaxLatchedFaults the
+  // oldest after the first make way and are counted.
+  const std::string reason = cut_utf8(cause.reason, kMaxReasonBytes);
+  const bool repeat = std::any_of(latched_.begin(), latched_.end(), [&](const auto& f) {
+    return f.code() == cause.code && f.reason() == reason;
+  });
+  if (!repeat) {
+    if (latched_.size() >= kMaxLatchedFaults) {
+      latched_.erase(latched_.begin() + 1);
+      ++faults_not_listed_;
+    }
+    chair::v1::Fault fault;
+    fault.set_code(cause.code);
+    fault.set_reason(reason);
+    fault.set_chair_time_ms(to_ms(cause.at));
+    latched_.push_back(std::move(fault));
+  }
   publish(executor_.sample_now());
 }
 
@@ -233,19 +251,22 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
       spdlog::error("{}: safety trip: {}", session_id_, trip->reason);  // act first, log after
       return;
     }
-  } else if ((sample.faults & ~latched_board_faults_) != 0) {
+  } else if (latch_board_fault(sample)) {
     // A board fault in any other state latches too (a sensor while idle, a lease lost while
     // settling), or joins the causes already latched.
-    latched_board_faults_ |= sample.faults;
-    latch(chair::v1::FAULTED,
-          SafetyTrip{
-              fault_code_of_board(sample.faults),
-              sample.fault_text.empty() ? "the chair's board reported a fault" : sample.fault_text,
-              sample.at});
-    spdlog::error("the chair's board reported a fault: {}", sample.fault_text);
     return;
   }
   publish(sample);
+}
+
+bool SessionManager::latch_board_fault(const Telemetry& sample) {
+  if ((sample.faults & ~latched_board_faults_) == 0) return false;
+  latched_board_faults_ |= sample.faults;
+  const std::string text =
+      sample.fault_text.empty() ? "the chair's board reported a fault" : sample.fault_text;
+  latch(chair::v1::FAULTED, SafetyTrip{fault_code_of_board(sample.faults), text, sample.at});
+  spdlog::error("the chair's board reported a fault: {}", text);  // act first, log after
+  return true;
 }
 
 void SessionManager::on_timeline_end() {
@@ -303,6 +324,7 @@ void SessionManager::publish(const Telemetry& sample) {
     for (const auto& note : program_timeline_->adaptations()) status->add_adaptations(note);
   }
   for (const auto& fault : latched_) *status->add_faults() = fault;
+  status->set_more_faults(faults_not_listed_);
   const auto& actuators = chair_.actuators();
   for (const auto& a : actuators) {
     const auto i = static_cast<std::size_t>(a.index);

@@ -81,6 +81,8 @@ class SessionManager final : private ExecutorListener {
   void halt(SessionState s, const std::string& reason);
   // The safe state at once, latched in s until a reset; a second cause joins the first.
   void latch(SessionState s, SafetyTrip cause);
+  // Latches a board fault not latched yet; false when there is none.
+  bool latch_board_fault(const Telemetry& sample);
   // Leaving RUNNING early: keep where the program got to, for the statuses.
   void note_end_of_program();
   void publish(const Telemetry& sample);
@@ -108,7 +110,8 @@ class SessionManager final : private ExecutorListener {
   std::string program_name_;
   std::shared_ptr<const GovernedTimeline> program_timeline_;
   std::int64_t ended_at_ms_ = 0;           // where the program ended, once it is not RUNNING
-  std::vector<chair::v1::Fault> latched_;  // every latched cause, the first first
+  std::vector<chair::v1::Fault> latched_;  // the first latched cause and the latest few
+  std::uint32_t faults_not_listed_ = 0;
   std::uint32_t latched_board_faults_ = kFaultNone;
   std::vector<double> previous_measured_;
 };

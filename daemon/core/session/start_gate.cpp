@@ -30,6 +30,12 @@ void StartGate::cancel_all(const std::string& why) {
   state_->why.store(std::make_shared<const std::string>(why));
   while (seen < through && !state_->cancelled_through.compare_exchange_weak(seen, through)) {
   }
+  // A cancelled start can never begin: free the gate for the next one now, not when the doomed
+  // plan finishes. (The doomed claim's deleter then finds another id and leaves it alone.)
+  std::uint64_t in_flight = state_->in_flight.load();
+  while (in_flight != 0 && in_flight <= through &&
+         !state_->in_flight.compare_exchange_weak(in_flight, 0)) {
+  }
 }
 
 std::optional<Refusal> StartGate::cancelled(const Claim& claim) const {
