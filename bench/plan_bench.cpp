@@ -8,8 +8,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "library/program_checker.hpp"
 #include "plugin_host/technique_catalog.hpp"
-#include "program/program_checker.hpp"
 #include "program_generator.hpp"
 
 namespace chaird::bench {

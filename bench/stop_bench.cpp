@@ -109,7 +109,7 @@ class Rig {
     config.set_plugin_call_budget_ms(200);
     config.set_stop_cooldown_ms(3000);
     config.set_dispatch_lookahead_ms(200);
-    config.mutable_sim()->set_telemetry_period_ms(100);
+    config.mutable_bus()->set_telemetry_period_ms(100);
     chaird::DaemonHooks hooks;
     hooks.wrap_bus = [this](std::unique_ptr<chaird::ActuatorBus> bus) {
       return std::make_unique<TimingBus>(std::move(bus), commanded_);

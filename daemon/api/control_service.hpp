@@ -9,7 +9,7 @@
 #include <memory>
 
 #include "chair/v1/control.grpc.pb.h"
-#include "program/program_library.hpp"
+#include "library/program_library.hpp"
 #include "session/session_manager.hpp"
 #include "session/start_hold.hpp"
 #include "session/status_hub.hpp"

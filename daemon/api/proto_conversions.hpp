@@ -6,8 +6,8 @@
 #include "chair/v1/control.pb.h"
 #include "chair/v1/technique.pb.h"
 #include "common/refusal.hpp"
+#include "library/program_library.hpp"
 #include "plugin_host/plugin_library.hpp"
-#include "program/program_library.hpp"
 
 namespace chaird::api {
 

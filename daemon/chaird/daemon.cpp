@@ -79,7 +79,7 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
   // Refresh the board well within its lease, whatever the profile sets it to.
   options.executor.lease_refresh_ms = std::clamp<std::int64_t>(
       chair_->limits().board_lease_ms() / 4, 1, options.executor.lease_refresh_ms);
-  options.executor.telemetry_period_ms = config.sim().telemetry_period_ms();
+  options.executor.telemetry_period_ms = config.bus().telemetry_period_ms();
   options.executor.lookahead_ms = config.dispatch_lookahead_ms();
   if (config.clock().mode() == chair::v1::SCALED) {
     // Look ahead at least 40 ms of real time, so that a scheduling hiccup of the machine never

@@ -19,12 +19,12 @@
 #include "chair/v1/config.pb.h"
 #include "clock/scheduler.hpp"
 #include "clock/virtual_scheduler.hpp"
-#include "program/program_library.hpp"
+#include "library/program_library.hpp"
+#include "model/simulated_chair.hpp"
+#include "replay/trace_recorder.hpp"
 #include "safety/safety_governor.hpp"
 #include "session/session_manager.hpp"
 #include "session/status_hub.hpp"
-#include "simulated_chair.hpp"
-#include "trace_recorder.hpp"
 
 namespace chaird {
 

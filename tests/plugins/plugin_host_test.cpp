@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "library/program_checker.hpp"
 #include "plugin_host/plugin_library.hpp"
 #include "plugin_host/technique_catalog.hpp"
-#include "program/program_checker.hpp"
 #include "test_support.hpp"
 
 namespace chaird {

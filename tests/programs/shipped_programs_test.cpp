@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "planner/timeline_format.hpp"
-#include "program/program_library.hpp"
+#include "library/program_library.hpp"
 #include "test_support.hpp"
+#include "timeline/timeline_format.hpp"
 
 namespace chaird {
 namespace {

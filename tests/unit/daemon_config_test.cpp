@@ -41,7 +41,7 @@ TEST(DaemonConfig, DefaultsWithoutAFile) {
   EXPECT_DOUBLE_EQ(c.clock().time_scale(), 1.0);
   EXPECT_EQ(c.log_level(), "info");
   EXPECT_EQ(c.plugin_call_budget_ms(), 200);
-  EXPECT_EQ(c.sim().telemetry_period_ms(), 100);
+  EXPECT_EQ(c.bus().telemetry_period_ms(), 100);
   EXPECT_EQ(c.sim().trace_path(), "");
   EXPECT_EQ(c.dispatch_lookahead_ms(), 200);
   EXPECT_EQ(c.stop_cooldown_ms(), 3000);
@@ -68,6 +68,7 @@ TEST(DaemonConfig, AFileOverridesOnlyWhatItSets) {
       "plugin_dirs: \"/b\"\n"
       "clock { time_scale: 4 }\n"
       "sim { trace_path: \"/tmp/trace.csv\" }\n"
+      "bus { }\n"
       "listen_tcp: \"127.0.0.1:50051\"\n");
   ASSERT_TRUE(loaded) << loaded.error().to_string();
   const auto& c = *loaded;
@@ -79,7 +80,7 @@ TEST(DaemonConfig, AFileOverridesOnlyWhatItSets) {
   EXPECT_DOUBLE_EQ(c.clock().time_scale(), 4.0);
   EXPECT_EQ(c.clock().mode(), chair::v1::STEADY);  // not set: default
   EXPECT_EQ(c.sim().trace_path(), "/tmp/trace.csv");
-  EXPECT_EQ(c.sim().telemetry_period_ms(), 100);  // the other field of sim stays
+  EXPECT_EQ(c.bus().telemetry_period_ms(), 100);  // an empty block keeps its defaults
   EXPECT_EQ(c.listen_tcp(), "127.0.0.1:50051");
   EXPECT_EQ(c.listen_unix(), default_socket_path());
   EXPECT_EQ(c.dispatch_lookahead_ms(), 200);

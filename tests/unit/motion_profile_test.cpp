@@ -1,6 +1,6 @@
-// planner/motion_profile: shortest travel times and trapezoidal moves within speed and
+// timeline/motion_profile: shortest travel times and trapezoidal moves within speed and
 // acceleration limits.
-#include "planner/motion_profile.hpp"
+#include "timeline/motion_profile.hpp"
 
 #include <gtest/gtest.h>
 

@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "planner/timeline_format.hpp"
 #include "safety/safety_governor.hpp"
+#include "timeline/timeline_format.hpp"
 #include "unit_fixtures.hpp"
 
 namespace chaird {

@@ -1,6 +1,6 @@
-// program/program_checker: one verdict per program: metadata, plan (plugins under their budget)
+// library/program_checker: one verdict per program: metadata, plan (plugins under their budget)
 // and governor, every problem located.
-#include "program/program_checker.hpp"
+#include "library/program_checker.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
-// program/program_library: a directory of programs on disk: the good ones are offered, each bad
+// library/program_library: a directory of programs on disk: the good ones are offered, each bad
 // one is refused with its reasons at file:line:col, and refusals spread to what includes them.
-#include "program/program_library.hpp"
+#include "library/program_library.hpp"
 
 #include <gtest/gtest.h>
 

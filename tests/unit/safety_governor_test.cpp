@@ -7,6 +7,7 @@
 #include <limits>
 #include <string>
 
+#include "common/duration_text.hpp"
 #include "safety/safe_state.hpp"
 #include "unit_fixtures.hpp"
 

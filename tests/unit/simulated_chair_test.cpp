@@ -1,5 +1,5 @@
 // sim/simulated_chair: the simulated board's timing rules and physics, on manual virtual time.
-#include "simulated_chair.hpp"
+#include "model/simulated_chair.hpp"
 
 #include <gtest/gtest.h>
 

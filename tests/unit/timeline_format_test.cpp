@@ -1,5 +1,5 @@
-// planner/timeline_format: the table and the JSON of a timeline, deterministic and readable.
-#include "planner/timeline_format.hpp"
+// timeline/timeline_format: the table and the JSON of a timeline, deterministic and readable.
+#include "timeline/timeline_format.hpp"
 
 #include <gtest/gtest.h>
 

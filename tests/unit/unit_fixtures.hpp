@@ -18,12 +18,12 @@
 
 #include "clock/virtual_scheduler.hpp"
 #include "common/diagnostic.hpp"
+#include "model/simulated_chair.hpp"
 #include "planner/planner.hpp"
-#include "planner/timeline.hpp"
 #include "profile/chair_model.hpp"
 #include "program/program_source.hpp"
-#include "simulated_chair.hpp"
 #include "test_support.hpp"
+#include "timeline/timeline.hpp"
 
 namespace chaird::unit {
 

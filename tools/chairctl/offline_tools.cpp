@@ -5,8 +5,8 @@
 #include <ostream>
 #include <set>
 
-#include "planner/timeline_format.hpp"
-#include "program/program_checker.hpp"
+#include "library/program_checker.hpp"
+#include "timeline/timeline_format.hpp"
 
 namespace chairctl {
 namespace {

@@ -44,7 +44,7 @@ chair::v1::DaemonConfig default_config(const fs::path& root) {
   c.mutable_clock()->set_time_scale(1.0);
   c.set_log_level("info");
   c.set_plugin_call_budget_ms(200);
-  c.mutable_sim()->set_telemetry_period_ms(100);
+  c.mutable_bus()->set_telemetry_period_ms(100);
   c.set_dispatch_lookahead_ms(200);
   c.set_stop_cooldown_ms(3000);
   return c;
@@ -87,7 +87,7 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
     d.error(at, "clock.time_scale must be from 1 to 100 for SCALED (use VIRTUAL to replay faster)");
   }
   if (c.plugin_call_budget_ms() <= 0) d.error(at, "plugin_call_budget_ms must be positive");
-  if (c.sim().telemetry_period_ms() <= 0) d.error(at, "sim.telemetry_period_ms must be positive");
+  if (c.bus().telemetry_period_ms() <= 0) d.error(at, "bus.telemetry_period_ms must be positive");
   if (c.dispatch_lookahead_ms() <= 0) d.error(at, "dispatch_lookahead_ms must be positive");
   if (c.stop_cooldown_ms() <= 0) d.error(at, "stop_cooldown_ms must be positive");
   if (c.max_session_ms() < 0) d.error(at, "max_session_ms cannot be negative");

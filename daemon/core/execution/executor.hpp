@@ -8,8 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "bus/actuator_bus.hpp"
 #include "clock/scheduler.hpp"
-#include "execution/actuator_bus.hpp"
 #include "safety/safety_governor.hpp"
 
 namespace chaird {

@@ -8,8 +8,8 @@
 #include <numeric>
 
 #include "common/utf8_text.hpp"
-#include "planner/motion_profile.hpp"
 #include "planner/step_context.hpp"
+#include "timeline/motion_profile.hpp"
 
 namespace chaird {
 namespace {

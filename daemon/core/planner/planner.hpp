@@ -17,10 +17,10 @@
 #include "planner/body_model.hpp"
 #include "planner/program_expander.hpp"
 #include "planner/step_binder.hpp"
-#include "planner/timeline.hpp"
 #include "plugin_host/plugin_call_guard.hpp"
 #include "plugin_host/technique_catalog.hpp"
 #include "profile/chair_model.hpp"
+#include "timeline/timeline.hpp"
 
 namespace chaird {
 

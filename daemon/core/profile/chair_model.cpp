@@ -113,7 +113,6 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
     spec.safe_value = a.safe_value();
     spec.home = a.home();
     spec.energised = a.energised();
-    spec.sim = a.sim();
     model->by_id_.emplace(spec.id, spec.index);
     model->actuators_.push_back(std::move(spec));
   }

@@ -32,7 +32,6 @@ struct ActuatorSpec {
   double safe_value = 0.0;
   double home = 0.0;
   bool energised = false;
-  chair::v1::SimResponse sim;
 
   bool goes_to_safe_value() const { return safe_action == chair::v1::GO_TO_SAFE_VALUE; }
   // Air, heat and spinning motors: a step leaves them at their safe value.

@@ -8,8 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "bus/actuator_bus.hpp"
 #include "clock/chair_time.hpp"
-#include "execution/actuator_bus.hpp"
 #include "profile/chair_model.hpp"
 
 namespace chaird {

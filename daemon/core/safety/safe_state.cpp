@@ -3,22 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
-#include "planner/motion_profile.hpp"
+#include "timeline/motion_profile.hpp"
 
 namespace chaird {
-
-double safe_target(const ActuatorSpec& a, double current) {
-  return a.goes_to_safe_value() ? a.safe_value : current;
-}
-
-std::vector<double> safe_values(const ChairModel& chair, std::span<const double> current) {
-  std::vector<double> out(current.begin(), current.end());
-  for (const auto& a : chair.actuators()) {
-    const auto i = static_cast<std::size_t>(a.index);
-    out[i] = safe_target(a, current[i]);
-  }
-  return out;
-}
 
 std::int64_t append_ramp_to_safe(Timeline& tl, const ActuatorSpec& a, double from,
                                  std::int64_t start_ms, std::int64_t min_ramp_ms) {
@@ -33,16 +20,6 @@ std::int64_t append_ramp_to_safe(Timeline& tl, const ActuatorSpec& a, double fro
     prev = p.at_ms;
   }
   return ramp_ms;
-}
-
-bool is_safe(const ChairModel& chair, std::span<const double> values) {
-  for (const auto& a : chair.actuators()) {
-    if (!a.goes_to_safe_value()) continue;
-    const double tolerance = 0.01 * (a.max - a.min);
-    if (std::abs(values[static_cast<std::size_t>(a.index)] - a.safe_value) > tolerance)
-      return false;
-  }
-  return true;
 }
 
 Timeline cooldown_timeline(const ChairModel& chair, std::span<const double> current,

@@ -5,9 +5,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "planner/motion_profile.hpp"
+#include "common/duration_text.hpp"
 #include "safety/energy_ledger.hpp"
 #include "safety/safe_state.hpp"
+#include "timeline/motion_profile.hpp"
 
 namespace chaird {
 namespace {
@@ -33,11 +34,6 @@ std::string who_of(const Timeline& tl, const TimelineCommand& c) {
 }
 
 }  // namespace
-
-std::string format_mmss(std::int64_t ms) {
-  const std::int64_t s = (ms + 500) / 1000;
-  return fmt::format("{}:{:02d}", s / 60, s % 60);
-}
 
 SafetyGovernor::SafetyGovernor(std::shared_ptr<const ChairModel> chair, SessionLimits limits)
     : chair_(std::move(chair)) {

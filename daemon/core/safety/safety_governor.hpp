@@ -12,13 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "bus/actuator_bus.hpp"
 #include "common/diagnostic.hpp"
 #include "common/expected.hpp"
-#include "execution/actuator_bus.hpp"
-#include "planner/timeline.hpp"
 #include "profile/chair_model.hpp"
 #include "safety/energy_ledger.hpp"
 #include "safety/safety_trip.hpp"
+#include "timeline/timeline.hpp"
 
 namespace chaird {
 
@@ -69,8 +69,5 @@ class SafetyGovernor {
   std::shared_ptr<const ChairModel> chair_;
   std::int64_t max_session_ms_ = 0;
 };
-
-// "12:30" for durations a sitter reads.
-std::string format_mmss(std::int64_t ms);
 
 }  // namespace chaird

@@ -1,6 +1,6 @@
 #include "safety/safety_trip.hpp"
 
-#include "execution/actuator_bus.hpp"
+#include "bus/actuator_bus.hpp"
 
 namespace chaird {
 

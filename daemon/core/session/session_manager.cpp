@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "common/duration_text.hpp"
 #include "common/utf8_text.hpp"
 #include "safety/safe_state.hpp"
 

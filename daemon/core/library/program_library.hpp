@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "program/program_checker.hpp"
+#include "library/program_checker.hpp"
 
 namespace chaird {
 

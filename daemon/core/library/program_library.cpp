@@ -1,4 +1,4 @@
-#include "program/program_library.hpp"
+#include "library/program_library.hpp"
 
 #include <algorithm>
 #include <filesystem>

@@ -1,4 +1,4 @@
-#include "planner/motion_profile.hpp"
+#include "timeline/motion_profile.hpp"
 
 #include <algorithm>
 #include <cmath>

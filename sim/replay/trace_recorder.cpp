@@ -1,4 +1,4 @@
-#include "trace_recorder.hpp"
+#include "replay/trace_recorder.hpp"
 
 #include <google/protobuf/util/json_util.h>
 

@@ -1,10 +1,11 @@
-#include "program/program_checker.hpp"
+#include "library/program_checker.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <regex>
 
+#include "common/duration_text.hpp"
 #include "planner/body_model.hpp"
 #include "safety/health_conditions.hpp"
 

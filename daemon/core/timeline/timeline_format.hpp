@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "planner/timeline.hpp"
 #include "profile/chair_model.hpp"
+#include "timeline/timeline.hpp"
 
 namespace chaird {
 

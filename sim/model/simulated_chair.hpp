@@ -18,8 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "bus/actuator_bus.hpp"
 #include "clock/chair_time.hpp"
-#include "execution/actuator_bus.hpp"
 #include "profile/chair_model.hpp"
 
 namespace chaird::sim {
@@ -50,6 +50,7 @@ class SimulatedChair final : public ActuatorBus {
 
  private:
   struct Axis {
+    chair::v1::SimResponse response;  // how this actuator's mechanism responds
     std::deque<BusCommand> pending;
     bool ramping = false;
     ChairTime ramp_start{};

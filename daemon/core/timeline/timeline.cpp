@@ -1,4 +1,4 @@
-#include "planner/timeline.hpp"
+#include "timeline/timeline.hpp"
 
 namespace chaird {
 

@@ -1,11 +1,11 @@
-#include "simulated_chair.hpp"
+#include "model/simulated_chair.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "safety/safe_state.hpp"
+#include "profile/safe_values.hpp"
 
 namespace chaird::sim {
 namespace {
@@ -38,8 +38,10 @@ SimulatedChair::SimulatedChair(std::shared_ptr<const ChairModel> chair, const Cl
   axes_.resize(chair_->actuator_count());
   for (const auto& a : chair_->actuators()) {
     Axis& axis = axes_[static_cast<std::size_t>(a.index)];
+    // The profile's sim block belongs to the simulator alone; the core never reads it.
+    axis.response = chair_->profile().actuators(a.index).sim();
     axis.target = a.home;
-    axis.measured = a.kind == chair::v1::TEMPERATURE ? a.sim.ambient_c() : a.home;
+    axis.measured = a.kind == chair::v1::TEMPERATURE ? axis.response.ambient_c() : a.home;
   }
 }
 
@@ -266,14 +268,16 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
       }
       case chair::v1::SPEED:
       case chair::v1::LEVEL: {
-        const double tau =
-            a.sim.time_constant_ms() > 0.0 ? a.sim.time_constant_ms() : kDefaultLagMs;
+        const double tau = axis.response.time_constant_ms() > 0.0 ? axis.response.time_constant_ms()
+                                                                  : kDefaultLagMs;
         axis.measured += (c - axis.measured) * (1.0 - std::exp(-dt * 1000.0 / tau));
         break;
       }
       case chair::v1::PRESSURE: {
-        const double fill = a.sim.fill_rate() > 0.0 ? a.sim.fill_rate() : a.max_rate;
-        const double vent = a.sim.vent_rate() > 0.0 ? a.sim.vent_rate() : a.max_rate;
+        const double fill =
+            axis.response.fill_rate() > 0.0 ? axis.response.fill_rate() : a.max_rate;
+        const double vent =
+            axis.response.vent_rate() > 0.0 ? axis.response.vent_rate() : a.max_rate;
         if (c > axis.measured) {
           axis.measured = std::min(c, axis.measured + fill * dt);
         } else {
@@ -282,7 +286,7 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         break;
       }
       case chair::v1::TEMPERATURE: {
-        const double ambient = a.sim.ambient_c();
+        const double ambient = axis.response.ambient_c();
         // A thermostat with hysteresis: off above the target (or when switched off), on again
         // once the surface has cooled a little below it.
         if (c <= ambient || axis.measured > c) {
@@ -290,8 +294,9 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         } else if (axis.measured < c - kThermostatHysteresisC) {
           axis.heater_on = true;
         }
-        const double equilibrium = axis.heater_on ? a.sim.heater_max_c() : ambient;
-        const double tau = a.sim.time_constant_ms() > 0.0 ? a.sim.time_constant_ms() : 60000.0;
+        const double equilibrium = axis.heater_on ? axis.response.heater_max_c() : ambient;
+        const double tau =
+            axis.response.time_constant_ms() > 0.0 ? axis.response.time_constant_ms() : 60000.0;
         axis.measured += (equilibrium - axis.measured) * (1.0 - std::exp(-dt * 1000.0 / tau));
         break;
       }

@@ -1,4 +1,4 @@
-#include "planner/timeline_format.hpp"
+#include "timeline/timeline_format.hpp"
 
 #include <fmt/format.h>
 
