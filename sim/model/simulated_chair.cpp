@@ -114,6 +114,9 @@ void SimulatedChair::go_safe() {
 }
 
 void SimulatedChair::fault(std::uint32_t bit, std::string text) {
+  // A fault already latched holds the chair safe: going safe again at every step would move a
+  // braking motor's halt point on ahead of it, step after step, and it would never stop.
+  if ((faults_ & bit) != 0) return;
   if (faults_ == kFaultNone) fault_text_ = std::move(text);
   faults_ |= bit;
   go_safe();
@@ -169,11 +172,13 @@ Telemetry SimulatedChair::read_telemetry() {
   return t;
 }
 
-bool SimulatedChair::energised_active() const {
+bool SimulatedChair::outputs_active() const {
   for (const auto& a : chair_->actuators()) {
-    if (!a.energised) continue;
     const Axis& axis = axes_[static_cast<std::size_t>(a.index)];
-    if (axis.target != a.safe_value || axis.ramping) return true;
+    if (!axis.pending.empty() || axis.ramping) return true;
+    if (a.goes_to_safe_value() && axis.target != a.safe_value) return true;
+    // (A motor settling onto its target creeps at vanishing speeds: that is at rest.)
+    if (a.kind == chair::v1::POSITION && std::abs(axis.velocity) > 1e-6) return true;
   }
   return false;
 }
@@ -225,10 +230,11 @@ void SimulatedChair::advance_to(ChairTime t) {
     const double dt = seconds(next - now_);
     now_ = next;
     step_physics(now_, dt);
-    if (energised_active() &&
+    // The watchdog: anything not at rest in its safe state needs a living host.
+    if (outputs_active() &&
         now_ - last_lease_ > std::chrono::milliseconds(chair_->limits().board_lease_ms())) {
       fault(kFaultLeaseExpired,
-            fmt::format("the host did not refresh the board for {} ms; air and heat went safe",
+            fmt::format("the host did not refresh the board for {} ms; every output went safe",
                         to_ms(now_ - last_lease_)));
     }
     check_board_limits(now_);

@@ -4,8 +4,8 @@
 // Board behaviour (as a real controller board must behave):
 //   - a command starts at its due time and ramps the commanded value to its target by reach_by;
 //   - a command that arrives after its due time is refused: the board faults and goes safe;
-//   - energised outputs (air, heat) go safe by themselves when the host stops refreshing the
-//     lease; the fault is latched;
+//   - every output that is not at its safe value (air, heat, motors, a move under way) goes
+//     safe by itself when the host stops refreshing the lease; the fault is latched;
 //   - independent limits: over-pressure and over-temperature trip the board itself.
 // Physics: travel motors follow at finite speed and acceleration, motors spin up with a lag,
 // a pump fills and a valve vents airbags at set rates, heaters are first-order thermal systems
@@ -72,7 +72,8 @@ class SimulatedChair final : public ActuatorBus {
   void check_board_limits(ChairTime t);
   void go_safe();
   void fault(std::uint32_t bit, std::string text);
-  bool energised_active() const;
+  // Something is not at rest in its safe state: queued, ramping, energised, spinning, moving.
+  bool outputs_active() const;
   // Where a travel motor asked to stop at point actually comes to rest.
   double halt_point(const ActuatorSpec& a, const Axis& axis, double point) const;
   // Nothing queued, ramping or travelling: only first-order decays are left.

@@ -231,13 +231,17 @@ TEST_F(ExecutorTest, AbandonCancelsWhatIsPending) {
   EXPECT_EQ(bus_.cancels, 1);
   const double held = rig_.commanded("roller.depth");
   const double position = rig_.commanded("roller.position");
-  rig_.advance_ms(30000);
+  rig_.run_ms(30000);  // a host that stays alive (its session manager cools the chair down)
   EXPECT_EQ(bus_.sent.size(), sent) << "nothing is sent after abandon";
   EXPECT_TRUE(recorder_.ends.empty());
   // Commands the board had queued (the look-ahead) were dropped: the targets stay put.
   EXPECT_EQ(rig_.commanded("roller.depth"), held);
   EXPECT_EQ(rig_.commanded("roller.position"), position);
   EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
+  // A host that falls silent after abandoning leaves it to the board's watchdog.
+  rig_.advance_ms(2000);
+  EXPECT_NE(rig_.telemetry().faults & kFaultLeaseExpired, 0u);
+  EXPECT_EQ(rig_.commanded("roller.depth"), 0.0);
 }
 
 TEST_F(ExecutorTest, ReplaceFromSwapsTheRestOfTheTimeline) {

@@ -14,6 +14,8 @@ namespace {
 
 using unit::Contains;
 
+// Tests of how the board moves use run_ms (a living host refreshing the lease every 100 ms);
+// advance_ms is a silent host, which the watchdog sends to the safe state once it matters.
 class SimulatedChairTest : public ::testing::Test {
  protected:
   unit::SimRig rig_;
@@ -30,50 +32,50 @@ TEST_F(SimulatedChairTest, StartsAtHomeWithHeatersAtRoomTemperature) {
 
 TEST_F(SimulatedChairTest, ACommandStartsAtItsDueTimeAndRampsLinearly) {
   rig_.command("roller.depth", 1000, 3000, 10.0);
-  rig_.advance_ms(500);
+  rig_.run_ms(500);
   EXPECT_DOUBLE_EQ(rig_.commanded("roller.depth"), 0.0);
-  rig_.advance_ms(500);  // due now
+  rig_.run_ms(500);  // due now
   EXPECT_DOUBLE_EQ(rig_.commanded("roller.depth"), 0.0);
-  rig_.advance_ms(500);
+  rig_.run_ms(500);
   EXPECT_NEAR(rig_.commanded("roller.depth"), 2.5, 1e-9);
-  rig_.advance_ms(1000);
+  rig_.run_ms(1000);
   EXPECT_NEAR(rig_.commanded("roller.depth"), 7.5, 1e-9);
-  rig_.advance_ms(500);
+  rig_.run_ms(500);
   EXPECT_DOUBLE_EQ(rig_.commanded("roller.depth"), 10.0);
-  rig_.advance_ms(2000);
+  rig_.run_ms(2000);
   EXPECT_DOUBLE_EQ(rig_.commanded("roller.depth"), 10.0);
   EXPECT_NEAR(rig_.measured("roller.depth"), 10.0, 0.01);
 
   // The next ramp starts from where the previous one ended.
   rig_.command("roller.depth", 6000, 8000, 2.0);
-  rig_.advance_ms(1000);
+  rig_.run_ms(1000);
   EXPECT_NEAR(rig_.commanded("roller.depth"), 10.0, 1e-9);
-  rig_.advance_ms(1000);
+  rig_.run_ms(1000);
   EXPECT_NEAR(rig_.commanded("roller.depth"), 6.0, 1e-9);
   // A step (reach_by == due) jumps.
   rig_.command("roller.width", 8000, 8000, 60.0);
-  rig_.advance_ms(1000);
+  rig_.run_ms(1000);
   EXPECT_DOUBLE_EQ(rig_.commanded("roller.width"), 60.0);
   EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
 }
 
 TEST_F(SimulatedChairTest, TheRollerTravelsAtFiniteSpeedAndCatchesUp) {
   rig_.command("roller.position", 0, 0, 1000.0);  // a jump of the target: the motor cannot
-  rig_.advance_ms(1000);
+  rig_.run_ms(1000);
   const double after_one_second = rig_.measured("roller.position");
   EXPECT_GT(after_one_second, 100.0);
   // At most 125 % of the 120 mm/s rating, less while it accelerates.
   EXPECT_LE(after_one_second, 100.0 + 150.0);
   EXPECT_DOUBLE_EQ(rig_.commanded("roller.position"), 1000.0);
-  rig_.advance_ms(1000);
+  rig_.run_ms(1000);
   EXPECT_GT(rig_.measured("roller.position"), after_one_second + 100.0);  // still going
-  rig_.advance_ms(10000);
+  rig_.run_ms(10000);
   EXPECT_NEAR(rig_.measured("roller.position"), 1000.0, 0.5);
   // A ramp within the rating is followed closely.
   rig_.command("roller.position", 13000, 18000, 500.0);  // 100 mm/s
-  rig_.advance_ms(3500);
+  rig_.run_ms(3500);
   EXPECT_NEAR(rig_.measured("roller.position"), rig_.commanded("roller.position"), 10.0);
-  rig_.advance_ms(5000);
+  rig_.run_ms(5000);
   EXPECT_NEAR(rig_.measured("roller.position"), 500.0, 0.5);
 }
 
@@ -165,8 +167,34 @@ TEST_F(SimulatedChairTest, ALostLeaseVentsTheAirbagsAndLatches) {
   EXPECT_NE(rig_.telemetry().faults & kFaultLeaseExpired, 0u);
 }
 
-TEST_F(SimulatedChairTest, SilenceIsFineWhileNothingIsEnergised) {
-  rig_.command("roller.position", 0, 2000, 300.0);
+// The watchdog covers every output that is not at its safe value, motors included: a host that
+// dies mid-move must not leave a roller travelling or a motor kneading.
+TEST_F(SimulatedChairTest, TheWatchdogCoversMotorsToo) {
+  rig_.command("roller.knead", 0, 500, 30.0);
+  rig_.command("roller.position", 0, 4000, 500.0);
+  rig_.run_ms(1500);  // refreshed: fine
+  EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
+  const double travelling = rig_.measured("roller.position");
+  EXPECT_GT(travelling, 150.0);
+  // The host falls silent, mid-move.
+  rig_.advance_ms(1010);
+  const Telemetry t = rig_.telemetry();
+  EXPECT_NE(t.faults & kFaultLeaseExpired, 0u);
+  EXPECT_TRUE(Contains(t.fault_text, "every output went safe"));
+  EXPECT_DOUBLE_EQ(rig_.commanded("roller.knead"), 0.0);
+  rig_.advance_ms(3000);
+  EXPECT_NEAR(rig_.measured("roller.knead"), 0.0, 0.5);
+  EXPECT_LT(rig_.measured("roller.position"), 450.0) << "the roller halted instead of finishing";
+}
+
+TEST_F(SimulatedChairTest, SilenceIsFineWhileEverythingIsSafe) {
+  rig_.advance_ms(60000);  // an idle chair
+  EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
+  // A travel motor at rest is safe where it is (it halts in place).
+  const std::int64_t now_ms = to_ms(rig_.clock.now());
+  rig_.board.refresh_lease(rig_.clock.now());  // the host says it is alive before it commands
+  rig_.command("roller.position", now_ms, now_ms + 2000, 300.0);
+  rig_.run_ms(4000);
   rig_.advance_ms(60000);
   EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
   EXPECT_NEAR(rig_.measured("roller.position"), 300.0, 0.5);
@@ -207,34 +235,34 @@ TEST_F(SimulatedChairTest, EnterSafeStateVentsHeatOffRetractsAndHalts) {
 TEST_F(SimulatedChairTest, CancelPendingDropsTheQueueAndStopsRampsWhereTheyAre) {
   rig_.command("roller.depth", 0, 2000, 8.0);
   rig_.command("roller.depth", 3000, 4000, 12.0);
-  rig_.advance_ms(1000);
+  rig_.run_ms(1000);
   rig_.board.cancel_pending();
   EXPECT_NEAR(rig_.commanded("roller.depth"), 4.0, 1e-9);
-  rig_.advance_ms(5000);
+  rig_.run_ms(5000);
   EXPECT_NEAR(rig_.commanded("roller.depth"), 4.0, 1e-9);
   EXPECT_NEAR(rig_.measured("roller.depth"), 4.0, 0.01);
   EXPECT_EQ(rig_.telemetry().faults, kFaultNone);
   // New commands are accepted afterwards.
   rig_.command("roller.depth", 7000, 8000, 0.0);
-  rig_.advance_ms(3000);
+  rig_.run_ms(3000);
   EXPECT_DOUBLE_EQ(rig_.commanded("roller.depth"), 0.0);
 }
 
 TEST_F(SimulatedChairTest, AnObstructionBlocksATravelMotor) {
   rig_.board.obstruct(rig_.a("roller.position"), 250.0);
   rig_.command("roller.position", 0, 5000, 600.0);
-  rig_.advance_ms(8000);
+  rig_.run_ms(8000);
   EXPECT_DOUBLE_EQ(rig_.commanded("roller.position"), 600.0);
   EXPECT_LE(rig_.measured("roller.position"), 250.0);
   EXPECT_GT(rig_.measured("roller.position"), 240.0);
   // It can still move away from the obstruction.
   rig_.command("roller.position", 8000, 10000, 150.0);
-  rig_.advance_ms(4000);
+  rig_.run_ms(4000);
   EXPECT_NEAR(rig_.measured("roller.position"), 150.0, 0.5);
   // Cleared, it passes.
   rig_.board.clear_obstructions();
   rig_.command("roller.position", 12000, 17000, 600.0);
-  rig_.advance_ms(7000);
+  rig_.run_ms(7000);
   EXPECT_NEAR(rig_.measured("roller.position"), 600.0, 0.5);
 }
 
