@@ -30,6 +30,9 @@ LAYERS = {
     "daemon/core/session": ["daemon/core/execution"],
     # the chair model is a board: below the pipeline, beside it
     "sim/model": ["daemon/core/bus"],
+    "sim/board": ["sim/model"],
+    # chaird's side of the board link: a bus, nothing above it
+    "daemon/board_link": ["daemon/core/bus"],
     "sim/replay": ["sim/model", "daemon/core/session"],
 }
 
@@ -38,9 +41,7 @@ INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 
 def include_prefix(layer: str) -> str:
     """How an #include names a header of this layer."""
-    if layer.startswith("daemon/core/"):
-        return layer[len("daemon/core/"):] + "/"
-    return layer[len("sim/"):] + "/"
+    return layer.rsplit("/", 1)[-1] + "/"
 
 
 def closure(layer: str, seen: tuple = ()) -> set:

@@ -62,7 +62,24 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
       scheduler_ = std::make_unique<SteadyScheduler>(dispatch_, 1.0);
   }
 
-  bus_ = std::make_unique<sim::SimulatedChair>(chair_, *scheduler_);
+  // The board: the simulated chair in this process, or a board of its own over the link.
+  std::int64_t watchdog_ms = chair_->limits().board_lease_ms();
+  if (config.bus().has_link()) {
+    BoardLinkOptions link;
+    link.path = config.bus().link().path();
+    if (config.bus().link().stale_ms() > 0) link.stale_ms = config.bus().link().stale_ms();
+    auto board = BoardLink::connect(chair_, *scheduler_, link);
+    if (!board) {
+      spdlog::error("{}", board.error());
+      return false;
+    }
+    watchdog_ms = std::min(watchdog_ms, (*board)->watchdog_ms());
+    spdlog::info("driving the board at {} (its watchdog: {} ms)", link.path,
+                 (*board)->watchdog_ms());
+    bus_ = std::move(*board);
+  } else {
+    bus_ = std::make_unique<sim::SimulatedChair>(chair_, *scheduler_);
+  }
   if (hooks_.wrap_bus) bus_ = hooks_.wrap_bus(std::move(bus_));
   if (!config.sim().trace_path().empty()) {
     auto recorder = sim::TraceRecorder::open(config.sim().trace_path());
@@ -77,8 +94,8 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
   SessionManagerOptions options;
   options.cooldown_ms = config.stop_cooldown_ms();
   // Refresh the board well within its lease, whatever the profile sets it to.
-  options.executor.lease_refresh_ms = std::clamp<std::int64_t>(
-      chair_->limits().board_lease_ms() / 4, 1, options.executor.lease_refresh_ms);
+  options.executor.lease_refresh_ms =
+      std::clamp<std::int64_t>(watchdog_ms / 4, 1, options.executor.lease_refresh_ms);
   options.executor.telemetry_period_ms = config.bus().telemetry_period_ms();
   options.executor.lookahead_ms = config.dispatch_lookahead_ms();
   if (config.clock().mode() == chair::v1::SCALED) {

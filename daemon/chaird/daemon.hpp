@@ -16,6 +16,7 @@
 #include "api/control_service.hpp"
 #include "api/sim_bench_service.hpp"
 #include "api/unix_listener.hpp"
+#include "board_link/board_link.hpp"
 #include "chair/v1/config.pb.h"
 #include "clock/scheduler.hpp"
 #include "clock/virtual_scheduler.hpp"

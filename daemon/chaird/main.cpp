@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"chaird: massage chair controller (simulated chair)"};
   std::optional<std::string> config_path;
-  std::string socket, socket_group, tcp, chair, clock, trace, log_level;
+  std::string socket, socket_group, tcp, chair, clock, trace, log_level, board;
   std::vector<std::string> plugin_dirs, program_dirs;
   double time_scale = 0.0;
   app.add_option("-c,--config", config_path,
@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
   app.add_option("--programs", program_dirs,
                  "program directory (repeatable; replaces the default)");
   app.add_option("--chair", chair, "chair profile file");
+  app.add_option("--board", board,
+                 "drive the board on this Unix socket (chair-simd, or hardware) instead of the "
+                 "simulated chair inside chaird");
   app.add_option("--clock", clock, "steady, scaled, virtual or manual")
       ->check(CLI::IsMember({"steady", "scaled", "virtual", "manual"}));
   app.add_option("--time-scale", time_scale, "chair seconds per real second with --clock scaled");
@@ -72,6 +75,7 @@ int main(int argc, char** argv) {
   }
   if (time_scale != 0.0) config.mutable_clock()->set_time_scale(time_scale);
   if (!trace.empty()) config.mutable_sim()->set_trace_path(trace);
+  if (!board.empty()) config.mutable_bus()->mutable_link()->set_path(board);
   if (!log_level.empty()) config.set_log_level(log_level);
   if (auto problems = chaird::check_config(config, "command line"); problems.has_errors()) {
     std::cerr << problems.to_string();

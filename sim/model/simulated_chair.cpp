@@ -35,6 +35,7 @@ SimulatedChair::SimulatedChair(std::shared_ptr<const ChairModel> chair, const Cl
     : chair_(std::move(chair)), clock_(clock) {
   now_ = clock_.now();
   last_lease_ = now_;
+  watchdog_ms_ = chair_->limits().board_lease_ms();
   axes_.resize(chair_->actuator_count());
   for (const auto& a : chair_->actuators()) {
     Axis& axis = axes_[static_cast<std::size_t>(a.index)];
@@ -50,6 +51,10 @@ double SimulatedChair::commanded(const Axis& axis, ChairTime t) const {
   if (t <= axis.ramp_start) return axis.ramp_from;
   const double f = seconds(t - axis.ramp_start) / seconds(axis.ramp_end - axis.ramp_start);
   return axis.ramp_from + (axis.target - axis.ramp_from) * f;
+}
+
+void SimulatedChair::shorten_watchdog(std::int64_t ms) {
+  if (ms > 0) watchdog_ms_ = std::min(watchdog_ms_, ms);
 }
 
 void SimulatedChair::submit(std::span<const BusCommand> commands) {
@@ -231,8 +236,7 @@ void SimulatedChair::advance_to(ChairTime t) {
     now_ = next;
     step_physics(now_, dt);
     // The watchdog: anything not at rest in its safe state needs a living host.
-    if (outputs_active() &&
-        now_ - last_lease_ > std::chrono::milliseconds(chair_->limits().board_lease_ms())) {
+    if (outputs_active() && now_ - last_lease_ > std::chrono::milliseconds(watchdog_ms_)) {
       fault(kFaultLeaseExpired,
             fmt::format("the host did not refresh the board for {} ms; every output went safe",
                         to_ms(now_ - last_lease_)));

@@ -46,6 +46,11 @@ class SimulatedChair final : public ActuatorBus {
   void inject_fault(std::uint32_t bit, std::string text, bool persists = false);
   void end_injected_fault();
 
+  // The board's watchdog: outputs go safe after this long without a lease. The profile's
+  // board_lease_ms unless shortened (a board may be stricter than the profile, never looser).
+  std::int64_t watchdog_ms() const { return watchdog_ms_; }
+  void shorten_watchdog(std::int64_t ms);
+
   const ChairModel& chair() const { return *chair_; }
 
  private:
@@ -84,6 +89,7 @@ class SimulatedChair final : public ActuatorBus {
   std::vector<Axis> axes_;
   ChairTime now_{};
   ChairTime last_lease_{};
+  std::int64_t watchdog_ms_ = 0;
   std::uint32_t faults_ = kFaultNone;
   std::string fault_text_;
   std::uint32_t persistent_fault_ = kFaultNone;  // an injected cause that is still there

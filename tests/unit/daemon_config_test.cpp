@@ -145,6 +145,18 @@ TEST(DaemonConfig, BadValuesAreRefused) {
   EXPECT_TRUE(HasError(check_config(none, "cli"), "no listener"));
 }
 
+// A board of its own keeps real time: due times in virtual or scaled time would all be wrong.
+TEST(DaemonConfig, TheBoardLinkNeedsAPathAndTheSteadyClock) {
+  EXPECT_TRUE(load_text("bus { link { path: \"/run/board.sock\" } }\n"));
+  EXPECT_TRUE(HasError(load_text("bus { link { } }\n").error(), "bus.link.path"));
+  EXPECT_TRUE(HasError(
+      load_text("bus { link { path: \"/b\" } }\nclock { mode: MANUAL }\n").error(),
+      "bus.link needs the steady clock"));
+  EXPECT_TRUE(HasError(load_text("bus { link { path: \"/b\" stale_ms: -1 } }\n").error(),
+                       "bus.link.stale_ms cannot be negative"));
+  EXPECT_FALSE(default_config(kRoot).bus().has_link()) << "the default is the simulated chair";
+}
+
 TEST(DaemonConfig, ParseErrorsAreLocated) {
   std::string path;
   auto unquoted = load_text("stop_cooldown_ms: 4000\nlog_level: debug\n", &path);

@@ -88,6 +88,14 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
   }
   if (c.plugin_call_budget_ms() <= 0) d.error(at, "plugin_call_budget_ms must be positive");
   if (c.bus().telemetry_period_ms() <= 0) d.error(at, "bus.telemetry_period_ms must be positive");
+  if (c.bus().has_link()) {
+    if (c.bus().link().path().empty()) d.error(at, "bus.link.path: say where the board is");
+    if (c.bus().link().stale_ms() < 0) d.error(at, "bus.link.stale_ms cannot be negative");
+    // A board keeps real time: due times in a virtual or scaled time would all be wrong.
+    if (c.clock().mode() != chair::v1::STEADY &&
+        c.clock().mode() != chair::v1::CLOCK_MODE_UNSPECIFIED)
+      d.error(at, "bus.link needs the steady clock: a board keeps real time");
+  }
   if (c.dispatch_lookahead_ms() <= 0) d.error(at, "dispatch_lookahead_ms must be positive");
   if (c.stop_cooldown_ms() <= 0) d.error(at, "stop_cooldown_ms must be positive");
   if (c.max_session_ms() < 0) d.error(at, "max_session_ms cannot be negative");

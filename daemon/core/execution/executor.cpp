@@ -103,6 +103,13 @@ void Executor::tick() {
   const ChairTime now = scheduler_.now();
   const std::uint64_t generation = generation_;
 
+  const bool active = timeline_ != nullptr || now < quiet_after_;
+  // The lease first: a board that sees commands from a host whose lease has lapsed (a board of
+  // its own, whose watchdog runs between our frames) must not take them as a live host's.
+  if (active && now >= next_lease_) {
+    bus_.refresh_lease(now);
+    next_lease_ = now + ms(options_.lease_refresh_ms);
+  }
   if (timeline_) {
     const auto& cmds = timeline_->timeline().commands;
     const ChairTime horizon = now + ms(options_.lookahead_ms);
@@ -113,11 +120,6 @@ void Executor::tick() {
     }
     if (!batch_.empty()) bus_.submit(batch_);
     dispatched_to_ms_ = to_ms(horizon - start_);
-  }
-  const bool active = timeline_ != nullptr || now < quiet_after_;
-  if (active && now >= next_lease_) {
-    bus_.refresh_lease(now);
-    next_lease_ = now + ms(options_.lease_refresh_ms);
   }
   const bool watching = active || watch_idle_;
   if (watching && now >= next_sample_) {

@@ -1,0 +1,269 @@
+#include "board_link/board_link.hpp"
+
+#include <fmt/format.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <cerrno>
+#include <cstring>
+
+namespace chaird {
+
+namespace asio = boost::asio;
+using asio::local::stream_protocol;
+
+namespace {
+
+std::int64_t us(ChairTime t) {
+  return t.time_since_epoch().count();
+}
+
+// Blocking helpers for the handshake only (start-up, before the link thread runs).
+bool write_all(int fd, const std::vector<std::uint8_t>& bytes) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::send(fd, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+BoardLink::BoardLink(std::shared_ptr<const ChairModel> chair, const Clock& clock,
+                     BoardLinkOptions options)
+    : chair_(std::move(chair)), clock_(clock), options_(std::move(options)) {
+  latest_.measured = chair_->home_values();
+  latest_.commanded = chair_->home_values();
+}
+
+Expected<std::unique_ptr<BoardLink>, std::string> BoardLink::connect(
+    std::shared_ptr<const ChairModel> chair, const Clock& clock, BoardLinkOptions options) {
+  std::unique_ptr<BoardLink> link(new BoardLink(std::move(chair), clock, std::move(options)));
+  const auto& path = link->options_.path;
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (fd < 0 || path.size() >= sizeof(addr.sun_path)) {
+    if (fd >= 0) ::close(fd);
+    return Unexpected{fmt::format("cannot reach the board at {}: bad socket path", path)};
+  }
+  path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    const int e = errno;
+    ::close(fd);
+    return Unexpected{fmt::format("cannot reach the board at {}: {}", path, std::strerror(e))};
+  }
+  // Hello, and wait for the board's answer.
+  const ChairTime sent_at = clock.now();
+  link->sent_ = board::next_sequence(0);
+  board::Hello hello{board::kProtocolVersion,
+                     static_cast<std::uint16_t>(link->chair_->actuator_count()),
+                     static_cast<std::uint32_t>(link->chair_->limits().board_lease_ms())};
+  if (!write_all(fd, board::encode(hello, link->sent_))) {
+    ::close(fd);
+    return Unexpected{fmt::format("the board at {} closed the link", path)};
+  }
+  std::optional<board::HelloAck> ack;
+  std::string refusal;
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::chrono::milliseconds(link->options_.connect_timeout_ms);
+  while (!ack && refusal.empty()) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    pollfd p{fd, POLLIN, 0};
+    if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) != 1) {
+      refusal = fmt::format("the board at {} did not answer within {} ms", path,
+                            link->options_.connect_timeout_ms);
+      break;
+    }
+    std::array<std::uint8_t, 4096> buf{};
+    const ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0) {
+      refusal = fmt::format("the board at {} closed the link", path);
+      break;
+    }
+    auto result = link->decoder_.feed(std::span(buf.data(), static_cast<std::size_t>(n)));
+    for (const auto& f : result.frames) {
+      link->expected_from_board_ = board::next_sequence(f.sequence);
+      if (const auto* a = std::get_if<board::HelloAck>(&f.message)) ack = *a;
+      if (const auto* r = std::get_if<board::Refused>(&f.message))
+        refusal = "the board refused chaird: " + r->reason;
+    }
+  }
+  if (!ack) {
+    ::close(fd);
+    return Unexpected{refusal};
+  }
+  const ChairTime received_at = clock.now();
+  // The board's clock against ours, assuming the answer took half the round trip.
+  link->offset_us_ = ack->board_time_us - (us(sent_at) + us(received_at)) / 2;
+  link->watchdog_ms_ = ack->watchdog_ms;
+  link->latest_at_host_ = received_at;
+  link->socket_.assign(stream_protocol(), fd);
+  link->read();
+  link->thread_ = std::thread([l = link.get()] { l->io_.run(); });
+  return link;
+}
+
+BoardLink::~BoardLink() {
+  if (!thread_.joinable()) return;
+  asio::post(io_, [this] {
+    // What is queued leaves first (at shutdown, the Safe frame above all); a board that does
+    // not take it within 200 ms does not hold chaird's exit (its watchdog makes it safe).
+    closing_ = true;
+    close_guard_.expires_after(std::chrono::milliseconds(200));
+    close_guard_.async_wait([this](boost::system::error_code) { io_.stop(); });
+    write();
+  });
+  thread_.join();
+}
+
+void BoardLink::send(board::Message m) {
+  {
+    std::lock_guard lock(mu_);
+    if (!open_) return;
+    sent_ = board::next_sequence(sent_);
+    // Numbered and queued in one step, so that frames leave in the order of their numbers
+    // whichever thread sends them.
+    outbox_.push_back(board::encode(m, sent_));
+  }
+  asio::post(io_, [this] { write(); });
+}
+
+void BoardLink::write() {
+  if (writing_) return;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& f : outbox_) out_.push_back(std::move(f));
+    outbox_.clear();
+  }
+  if (out_.empty()) {
+    if (closing_) io_.stop();
+    return;
+  }
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(out_.front()),
+                    [this](boost::system::error_code ec, std::size_t) {
+                      writing_ = false;
+                      if (ec) {
+                        std::lock_guard lock(mu_);
+                        link_fault(kFaultLinkLost, "the board link broke: " + ec.message());
+                        if (closing_) io_.stop();
+                        return;
+                      }
+                      out_.pop_front();
+                      write();
+                    });
+}
+
+void BoardLink::read() {
+  socket_.async_read_some(asio::buffer(in_), [this](boost::system::error_code ec, std::size_t n) {
+    if (ec) {
+      std::lock_guard lock(mu_);
+      link_fault(kFaultLinkLost, ec == asio::error::eof ? "the board closed the link"
+                                                        : "the board link broke: " + ec.message());
+      return;
+    }
+    auto result = decoder_.feed(std::span(in_.data(), n));
+    for (const auto& f : result.frames) on_frame(f);
+    if (!result.problems.empty()) {
+      std::lock_guard lock(mu_);
+      link_fault(kFaultLinkLost,
+                 "the board sends frames that fail their checks: " + result.problems[0].reason);
+    }
+    read();
+  });
+}
+
+void BoardLink::on_frame(const board::Frame& f) {
+  std::lock_guard lock(mu_);
+  if (f.sequence != expected_from_board_) {
+    link_fault(kFaultLinkLost, fmt::format("board frames {} to {} were lost", expected_from_board_,
+                                           f.sequence - 1));
+  }
+  expected_from_board_ = board::next_sequence(f.sequence);
+  if (const auto* t = std::get_if<board::TelemetryFrame>(&f.message)) {
+    if (t->measured.size() != chair_->actuator_count()) {
+      link_fault(kFaultLinkLost, fmt::format("the board reports {} actuators, the chair has {}",
+                                             t->measured.size(), chair_->actuator_count()));
+      return;
+    }
+    latest_.at = ChairTime(ChairDuration(t->at_us - offset_us_));
+    latest_.measured = t->measured;
+    latest_.commanded = t->commanded;
+    latest_.faults = t->faults;
+    latest_.fault_text = t->fault_text;
+    latest_at_host_ = clock_.now();
+  } else if (const auto* r = std::get_if<board::Refused>(&f.message)) {
+    link_fault(r->faults != kFaultNone ? r->faults : kFaultInvalidCommand,
+               "the board refused a command: " + r->reason);
+  } else if (const auto* e = std::get_if<board::FrameError>(&f.message)) {
+    link_fault(kFaultLinkLost, "the board dropped a frame from chaird: " + e->reason);
+  }
+  // Ack and SyncReply need nothing: a refusal is what matters, and it is reported.
+}
+
+void BoardLink::link_fault(std::uint32_t bit, const std::string& text) {
+  if (link_faults_ == kFaultNone) link_text_ = text;
+  link_faults_ |= bit;
+  if (bit == kFaultLinkLost && text.find("closed") != std::string::npos) open_ = false;
+}
+
+void BoardLink::submit(std::span<const BusCommand> commands) {
+  for (std::size_t i = 0; i < commands.size(); i += board::kMaxCommandsPerFrame) {
+    board::Commands frame;
+    const auto end = std::min(commands.size(), i + board::kMaxCommandsPerFrame);
+    for (std::size_t k = i; k < end; ++k) {
+      const auto& c = commands[k];
+      frame.commands.push_back({static_cast<std::uint16_t>(c.actuator), us(c.due) + offset_us_,
+                                us(c.reach_by) + offset_us_, c.value});
+    }
+    send(std::move(frame));
+  }
+}
+
+void BoardLink::refresh_lease(ChairTime now) {
+  send(board::Lease{us(now)});
+}
+
+void BoardLink::cancel_pending() {
+  send(board::Cancel{});
+}
+
+void BoardLink::enter_safe_state() {
+  send(board::Safe{});
+}
+
+Telemetry BoardLink::read_telemetry() {
+  std::lock_guard lock(mu_);
+  const ChairTime now = clock_.now();
+  if (now - latest_at_host_ > std::chrono::milliseconds(options_.stale_ms)) {
+    link_fault(kFaultLinkLost,
+               fmt::format("the board has not reported for {} ms", to_ms(now - latest_at_host_)));
+  }
+  Telemetry t = latest_;
+  t.faults |= link_faults_;
+  if (link_faults_ != kFaultNone) t.fault_text = link_text_;
+  return t;
+}
+
+void BoardLink::clear_faults() {
+  {
+    std::lock_guard lock(mu_);
+    // A link that is down stays down: only the board's own faults can be acknowledged.
+    if (!open_) return;
+    link_faults_ = kFaultNone;
+    link_text_.clear();
+  }
+  send(board::ClearFaults{});
+}
+
+}  // namespace chaird

@@ -1,0 +1,86 @@
+// chaird's side of the board link: an ActuatorBus that speaks the board protocol
+// (docs/board-protocol.md) over a stream socket, to chair-simd or to a real board. Its own
+// thread reads and writes with Boost.Asio; the dispatch thread only queues frames and copies
+// the latest telemetry, so it never waits for the link.
+//
+// A board that refuses a frame, reports a dropped frame, sends frames that fail their checks,
+// falls silent for longer than stale_ms or closes the link shows as a latched kFaultLinkLost (or
+// the board's own fault) with a reason a kiosk can show; the board meanwhile goes safe by itself.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "bus/actuator_bus.hpp"
+#include "bus/board_protocol.hpp"
+#include "common/expected.hpp"
+
+namespace chaird {
+
+struct BoardLinkOptions {
+  std::string path;             // the board's Unix socket
+  std::int64_t stale_ms = 500;  // no telemetry for this long: the link is lost
+  std::int64_t connect_timeout_ms = 2000;
+};
+
+class BoardLink final : public ActuatorBus {
+ public:
+  // Connects, says Hello and waits for the board's answer; an error says why not.
+  static Expected<std::unique_ptr<BoardLink>, std::string> connect(
+      std::shared_ptr<const ChairModel> chair, const Clock& clock, BoardLinkOptions options);
+  ~BoardLink() override;
+
+  void submit(std::span<const BusCommand> commands) override;
+  void refresh_lease(ChairTime now) override;
+  void cancel_pending() override;
+  void enter_safe_state() override;
+  Telemetry read_telemetry() override;
+  void clear_faults() override;
+
+  // The board's watchdog: the host must refresh the lease well within it.
+  std::int64_t watchdog_ms() const { return watchdog_ms_; }
+
+ private:
+  BoardLink(std::shared_ptr<const ChairModel> chair, const Clock& clock, BoardLinkOptions options);
+  void send(board::Message m);  // any thread
+  void write();                 // link thread
+  void read();                  // link thread
+  void on_frame(const board::Frame& f);
+  void link_fault(std::uint32_t bit, const std::string& text);  // under mu_
+
+  std::shared_ptr<const ChairModel> chair_;
+  const Clock& clock_;
+  BoardLinkOptions options_;
+  std::int64_t watchdog_ms_ = 0;
+  std::int64_t offset_us_ = 0;  // board chair time minus host chair time
+
+  boost::asio::io_context io_;
+  boost::asio::local::stream_protocol::socket socket_{io_};
+  boost::asio::steady_timer close_guard_{io_};
+  std::thread thread_;
+  board::FrameDecoder decoder_;
+  std::array<std::uint8_t, 4096> in_{};
+  std::deque<std::vector<std::uint8_t>> out_;  // link thread only
+  bool writing_ = false;                       // link thread only
+  bool closing_ = false;                       // link thread only
+  std::uint32_t expected_from_board_ = 0;      // link thread only
+
+  mutable std::mutex mu_;  // the dispatch thread and the link thread, held briefly
+  std::uint32_t sent_ = 0;
+  std::vector<std::vector<std::uint8_t>> outbox_;  // numbered frames for the link thread
+  Telemetry latest_;
+  ChairTime latest_at_host_{};
+  std::uint32_t link_faults_ = kFaultNone;
+  std::string link_text_;
+  bool open_ = true;
+};
+
+}  // namespace chaird

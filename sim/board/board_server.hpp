@@ -1,0 +1,73 @@
+// The simulated board's side of the link (chair-simd): it owns a SimulatedChair, runs it on the
+// board's own timer (the watchdog too, so that a dead host still leaves a safe chair), and
+// speaks the board protocol (docs/board-protocol.md) to one host at a time over a stream socket.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bus/board_protocol.hpp"
+#include "model/simulated_chair.hpp"
+
+namespace chaird::sim {
+
+// The board's clock: its own steady clock from power-on. The host estimates the offset to its
+// chair time (HelloAck, SyncReply) and sends due times in the board's time.
+class BoardClock final : public Clock {
+ public:
+  ChairTime now() const override;
+
+ private:
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+struct BoardServerOptions {
+  std::string socket_path;
+  std::int64_t tick_ms = 5;        // physics and the watchdog
+  std::int64_t telemetry_ms = 20;  // telemetry to the host, also its heartbeat
+  std::int64_t watchdog_ms = 0;    // 0: the profile's board_lease_ms; never longer than it
+  std::function<void(const std::string&)> log;  // where the board reports what it dropped
+};
+
+class BoardServer {
+ public:
+  BoardServer(boost::asio::io_context& io, std::shared_ptr<const ChairModel> chair,
+              BoardServerOptions options);
+  // Binds and listens; false (with a reason logged) when the socket cannot be made.
+  bool start();
+  void stop();
+
+  std::int64_t watchdog_ms() const;
+
+ private:
+  struct Connection;
+  void accept();
+  void tick();
+  void on_frame(Connection& c, const board::Frame& f);
+  void send(Connection& c, const board::Message& m);
+  void read(const std::shared_ptr<Connection>& c);
+  void write(const std::shared_ptr<Connection>& c);
+  void drop(const std::shared_ptr<Connection>& c, const std::string& why);
+  void log(const std::string& text) const;
+
+  boost::asio::io_context& io_;
+  std::shared_ptr<const ChairModel> chair_;
+  BoardServerOptions options_;
+  BoardClock clock_;
+  SimulatedChair board_;
+  boost::asio::local::stream_protocol::acceptor acceptor_;
+  boost::asio::steady_timer ticker_;
+  std::shared_ptr<Connection> host_;
+  std::chrono::steady_clock::time_point next_telemetry_{};
+};
+
+}  // namespace chaird::sim

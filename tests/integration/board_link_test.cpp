@@ -1,0 +1,299 @@
+// chaird driving a board of its own over the board link: the real chair-simd process, the real
+// chaird process, real sockets. These tests run in wall time on purpose: what they check is what
+// a board does by itself, on its own timer, when the host is gone.
+#include <fcntl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "bus/actuator_bus.hpp"
+#include "bus/board_protocol.hpp"
+#include "daemon_process.hpp"
+#include "profile/chair_model.hpp"
+#include "profile/safe_values.hpp"
+#include "test_support.hpp"
+
+extern char** environ;
+
+namespace chaird::test {
+namespace {
+
+using ::testing::HasSubstr;
+using Steady = std::chrono::steady_clock;
+
+int connect_unix(const std::string& path) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// chair-simd as its own process.
+class BoardProcess {
+ public:
+  explicit BoardProcess(std::int64_t watchdog_ms) {
+    dir_ = make_temp_dir("board");
+    socket_ = dir_ + "/board.sock";
+    log_ = dir_ + "/chair-simd.log";
+    std::vector<std::string> args = {
+        CHAIR_SIMD_BINARY, "--chair",       reference_chair_path(),     "--socket",
+        socket_,           "--watchdog-ms", std::to_string(watchdog_ms)};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, log_.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (posix_spawn(&pid_, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&actions);
+    // Ready once its socket answers.
+    const auto give_up = Steady::now() + std::chrono::seconds(30);
+    while (pid_ > 0 && Steady::now() < give_up) {
+      const int fd = connect_unix(socket_);
+      if (fd >= 0) {
+        ::close(fd);
+        ready_ = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  ~BoardProcess() { kill(SIGTERM); }
+  void kill(int signal) {
+    if (pid_ <= 0) return;
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  bool ready() const { return ready_; }
+  const std::string& socket() const { return socket_; }
+  std::string log() const {
+    std::ifstream in(log_);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+  }
+
+ private:
+  std::string dir_, socket_, log_;
+  pid_t pid_ = -1;
+  bool ready_ = false;
+};
+
+// A host that speaks the board protocol itself: what a second chaird, or an engineer's tool,
+// sees of the board.
+class BoardHost {
+ public:
+  BoardHost(const std::string& socket, std::uint16_t actuators) {
+    fd_ = connect_unix(socket);
+    if (fd_ < 0) return;
+    const auto hello = board::encode(board::Hello{board::kProtocolVersion, actuators, 0}, 1);
+    ::send(fd_, hello.data(), hello.size(), MSG_NOSIGNAL);
+  }
+  ~BoardHost() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  // The next telemetry frame, or nothing within 2 s.
+  std::optional<board::TelemetryFrame> telemetry() {
+    const auto give_up = Steady::now() + std::chrono::seconds(2);
+    while (Steady::now() < give_up) {
+      while (!frames_.empty()) {
+        auto f = std::move(frames_.front());
+        frames_.erase(frames_.begin());
+        if (auto* t = std::get_if<board::TelemetryFrame>(&f.message)) return *t;
+      }
+      std::array<std::uint8_t, 4096> buf{};
+      const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+      if (n <= 0) return std::nullopt;
+      auto r = decoder_.feed(std::span(buf.data(), static_cast<std::size_t>(n)));
+      frames_.insert(frames_.end(), r.frames.begin(), r.frames.end());
+    }
+    return std::nullopt;
+  }
+  bool connected() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+  board::FrameDecoder decoder_;
+  std::vector<board::Frame> frames_;
+};
+
+std::shared_ptr<const ChairModel> reference_model() {
+  auto m = ChairModel::load(reference_chair_path());
+  EXPECT_TRUE(m);
+  return *m;
+}
+
+bool all_at_safe_values(const ChairModel& chair, const std::vector<double>& commanded) {
+  for (const auto& a : chair.actuators()) {
+    if (!a.goes_to_safe_value()) continue;
+    if (commanded[static_cast<std::size_t>(a.index)] != a.safe_value) return false;
+  }
+  return true;
+}
+
+DaemonOptions on_board(const BoardProcess& board) {
+  DaemonOptions options;
+  options.clock = "steady";  // a board keeps real time
+  options.extra_args = {"--board", board.socket()};
+  return options;
+}
+
+// Waits (in wall time: the session runs in real time) until the session has run this long.
+bool run_until(DaemonProcess& daemon, std::int64_t elapsed_ms) {
+  const auto give_up = Steady::now() + std::chrono::seconds(30);
+  while (Steady::now() < give_up) {
+    const auto s = daemon.status();
+    if (s.state() != chair::v1::RUNNING) return false;
+    if (s.elapsed_ms() >= elapsed_ms) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+// chaird killed mid-session: nobody tells the board anything. Its own watchdog brings every
+// output to safe within the watchdog time.
+TEST(BoardLink, AChairdKilledMidSessionLeavesTheBoardSafeWithinItsWatchdog) {
+  constexpr std::int64_t kWatchdogMs = 300;
+  BoardProcess board(kWatchdogMs);
+  ASSERT_TRUE(board.ready()) << board.log();
+  DaemonProcess daemon(on_board(board));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  EXPECT_THAT(daemon.log(), HasSubstr("its watchdog: 300 ms"));
+  ASSERT_TRUE(daemon.start("quick_relief").ok());
+  ASSERT_TRUE(run_until(daemon, 2500)) << daemon.log();  // rollers moving, heat on
+  ASSERT_EQ(daemon.status().faults_size(), 0);
+
+  ::kill(daemon.pid(), SIGKILL);
+  const auto killed = Steady::now();
+  EXPECT_EQ(daemon.wait_for_exit(), -1);
+
+  const auto chair = reference_model();
+  BoardHost host(board.socket(), static_cast<std::uint16_t>(chair->actuator_count()));
+  ASSERT_TRUE(host.connected());
+  std::optional<board::TelemetryFrame> safe;
+  while (auto t = host.telemetry()) {
+    if ((t->faults & kFaultLeaseExpired) != 0 && all_at_safe_values(*chair, t->commanded)) {
+      safe = t;
+      break;
+    }
+    if (Steady::now() - killed > std::chrono::seconds(5)) break;
+  }
+  const auto took_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - killed).count();
+  ASSERT_TRUE(safe) << board.log();
+  EXPECT_THAT(safe->fault_text, HasSubstr("every output went safe"));
+  // The board's own account: how long it waited after the last lease (its 5 ms tick on top).
+  EXPECT_LE(took_ms, kWatchdogMs + 150) << "from the kill to a safe board, wall time";
+  // The host was refreshing at a quarter of the watchdog, so the last lease was recent.
+  const auto at = safe->fault_text.find("for ");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_LE(std::stoll(safe->fault_text.substr(at + 4)), kWatchdogMs + 10) << safe->fault_text;
+}
+
+// The board process disappears mid-session: chaird goes FAULTED with a reason a kiosk can show,
+// and keeps serving.
+TEST(BoardLink, ABoardThatDisappearsLeavesChairdFaultedWithAReason) {
+  BoardProcess board(300);
+  ASSERT_TRUE(board.ready()) << board.log();
+  DaemonProcess daemon(on_board(board));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  ASSERT_TRUE(daemon.start("quick_relief").ok());
+  ASSERT_TRUE(run_until(daemon, 500)) << daemon.log();
+  board.kill(SIGKILL);
+  chair::v1::SessionStatus s;
+  const auto give_up = Steady::now() + std::chrono::seconds(10);
+  do {
+    s = daemon.status();
+    if (s.state() == chair::v1::FAULTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (Steady::now() < give_up);
+  EXPECT_EQ(s.state(), chair::v1::FAULTED);
+  EXPECT_THAT(s.reason(), HasSubstr("the board closed the link"));
+  // ResetSafety cannot clear a link that is down.
+  grpc::ClientContext c;
+  chair::v1::ResetSafetyResponse r;
+  EXPECT_FALSE(daemon.control().ResetSafety(&c, {}, &r).ok());
+  EXPECT_EQ(daemon.terminate(), 0);
+}
+
+// A board that answers the handshake and then sends garbage: chaird goes FAULTED, never crashes.
+TEST(BoardLink, ABoardThatSendsGarbageLeavesChairdFaulted) {
+  const std::string dir = make_temp_dir("fake-board");
+  const std::string path = dir + "/board.sock";
+  const int listener = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  path.copy(addr.sun_path, sizeof(addr.sun_path) - 1);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(::listen(listener, 1), 0);
+  const auto chair = reference_model();
+  std::thread fake([&] {
+    const int fd = ::accept(listener, nullptr, nullptr);
+    if (fd < 0) return;
+    board::FrameDecoder d;
+    std::array<std::uint8_t, 512> buf{};
+    bool hello = false;
+    while (!hello) {
+      const ssize_t n = ::recv(fd, buf.data(), buf.size(), 0);
+      if (n <= 0) break;
+      for (const auto& f : d.feed(std::span(buf.data(), static_cast<std::size_t>(n))).frames)
+        hello = hello || std::holds_alternative<board::Hello>(f.message);
+    }
+    const auto ack =
+        board::encode(board::HelloAck{board::kProtocolVersion,
+                                      static_cast<std::uint16_t>(chair->actuator_count()), 300, 0},
+                      1);
+    ::send(fd, ack.data(), ack.size(), MSG_NOSIGNAL);
+    std::vector<std::uint8_t> garbage(4096);
+    for (std::size_t i = 0; i < garbage.size(); ++i)
+      garbage[i] = static_cast<std::uint8_t>((i * 2654435761u) >> 13);
+    garbage[0] = board::kStartByte;
+    ::send(fd, garbage.data(), garbage.size(), MSG_NOSIGNAL);
+    // Keep the link open: chaird must notice the garbage, not a closed link.
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    ::close(fd);
+  });
+  DaemonOptions options;
+  options.clock = "steady";
+  options.extra_args = {"--board", path};
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::SessionStatus s;
+  const auto give_up = Steady::now() + std::chrono::seconds(10);
+  do {
+    s = daemon.status();
+    if (s.state() == chair::v1::FAULTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (Steady::now() < give_up);
+  EXPECT_EQ(s.state(), chair::v1::FAULTED);
+  EXPECT_THAT(s.reason(), HasSubstr("fail their checks"));
+  grpc::ClientContext c;
+  chair::v1::StartSessionRequest request;
+  request.set_program_id("quick_relief");
+  chair::v1::StartSessionResponse response;
+  EXPECT_FALSE(daemon.control().StartSession(&c, request, &response).ok());
+  fake.join();
+  ::close(listener);
+  EXPECT_EQ(daemon.terminate(), 0);
+}
+
+}  // namespace
+}  // namespace chaird::test
