@@ -3,7 +3,7 @@
 #   bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh chaird_plan_bench chaird_stop_bench >/dev/null
+scripts/build.sh chaird_plan_bench chaird_stop_bench chaird_link_bench >/dev/null
 csv=$(build/default/bin/chaird_plan_bench --benchmark_repetitions=15 --benchmark_report_aggregates_only=true \
   --benchmark_format=csv 2>/dev/null)
 echo "chaird benchmarks: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -43,3 +43,20 @@ stop_row() {
 stop_row 'ReceivedToSafe/0' idle
 stop_row 'ReceivedToSafe/1' running
 stop_row 'RoundTrip' roundtrip
+
+# The board link: chair-simd's protocol over a Unix socket against the in-process bus.
+echo
+echo "board link (1000 commands each; load $(cut -d' ' -f1 /proc/loadavg))"
+# One run per benchmark (each has its own counters, and the CSV has one header).
+link_value() {
+  build/default/bin/chaird_link_bench --benchmark_format=csv --benchmark_filter="$1" 2>/dev/null |
+    awk -F, -v c="$2" 'NR == 1 { for (i = 1; i <= NF; i++) { h = $i; gsub(/"/, "", h); col[h] = i }; next } { print $col[c] }'
+}
+lp=$(link_value CommandThroughLink link_p50_us); lq=$(link_value CommandThroughLink link_p99_us)
+ip=$(link_value CommandInProcess inprocess_p50_us); iq=$(link_value CommandInProcess inprocess_p99_us)
+rate=$(link_value LinkThroughput commands_per_s)
+awk -v lp="$lp" -v lq="$lq" -v ip="$ip" -v iq="$iq" -v rate="$rate" 'BEGIN {
+  printf "  a command until the board has it: link p50 %.1f us, p99 %.1f us; in-process p50 %.2f us, p99 %.2f us\n", lp, lq, ip, iq
+  printf "  added by the link: p50 %.1f us, p99 %.1f us\n", lp - ip, lq - iq
+  printf "  sustained: %.0f commands/s (frames of 64, 64 frames in flight)\n", rate
+}'
