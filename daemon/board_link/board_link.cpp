@@ -155,7 +155,8 @@ void BoardLink::write() {
                       writing_ = false;
                       if (ec) {
                         std::lock_guard lock(mu_);
-                        link_fault(kFaultLinkLost, "the board link broke: " + ec.message());
+                        link_fault(kFaultLinkLost, "the board link broke: " + ec.message(),
+                                   /*link_down=*/true);
                         if (closing_) io_.stop();
                         return;
                       }
@@ -168,8 +169,10 @@ void BoardLink::read() {
   socket_.async_read_some(asio::buffer(in_), [this](boost::system::error_code ec, std::size_t n) {
     if (ec) {
       std::lock_guard lock(mu_);
-      link_fault(kFaultLinkLost, ec == asio::error::eof ? "the board closed the link"
-                                                        : "the board link broke: " + ec.message());
+      link_fault(kFaultLinkLost,
+                 ec == asio::error::eof ? "the board closed the link"
+                                        : "the board link broke: " + ec.message(),
+                 /*link_down=*/true);
       return;
     }
     auto result = decoder_.feed(std::span(in_.data(), n));
@@ -211,10 +214,10 @@ void BoardLink::on_frame(const board::Frame& f) {
   // Ack and SyncReply need nothing: a refusal is what matters, and it is reported.
 }
 
-void BoardLink::link_fault(std::uint32_t bit, const std::string& text) {
+void BoardLink::link_fault(std::uint32_t bit, const std::string& text, bool link_down) {
   if (link_faults_ == kFaultNone) link_text_ = text;
   link_faults_ |= bit;
-  if (bit == kFaultLinkLost && text.find("closed") != std::string::npos) open_ = false;
+  if (link_down) open_ = false;
 }
 
 void BoardLink::submit(std::span<const BusCommand> commands) {

@@ -54,7 +54,8 @@ class BoardLink final : public ActuatorBus {
   void write();                 // link thread
   void read();                  // link thread
   void on_frame(const board::Frame& f);
-  void link_fault(std::uint32_t bit, const std::string& text);  // under mu_
+  // Under mu_. link_down: the connection itself is gone (faults cannot be cleared over it).
+  void link_fault(std::uint32_t bit, const std::string& text, bool link_down = false);
 
   std::shared_ptr<const ChairModel> chair_;
   const Clock& clock_;
