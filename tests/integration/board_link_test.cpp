@@ -168,6 +168,18 @@ bool run_until(DaemonProcess& daemon, std::int64_t elapsed_ms) {
   return false;
 }
 
+// The status once chaird shows FAULTED (or after 10 s, whatever it shows then).
+chair::v1::SessionStatus wait_until_faulted(DaemonProcess& daemon) {
+  chair::v1::SessionStatus s;
+  const auto give_up = Steady::now() + std::chrono::seconds(10);
+  do {
+    s = daemon.status();
+    if (s.state() == chair::v1::FAULTED) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (Steady::now() < give_up);
+  return s;
+}
+
 // chaird killed mid-session: nobody tells the board anything. Its own watchdog brings every
 // output to safe within the watchdog time.
 TEST(BoardLink, AChairdKilledMidSessionLeavesTheBoardSafeWithinItsWatchdog) {
@@ -218,13 +230,7 @@ TEST(BoardLink, ABoardThatDisappearsLeavesChairdFaultedWithAReason) {
   ASSERT_TRUE(daemon.start("quick_relief").ok());
   ASSERT_TRUE(run_until(daemon, 500)) << daemon.log();
   board.kill(SIGKILL);
-  chair::v1::SessionStatus s;
-  const auto give_up = Steady::now() + std::chrono::seconds(10);
-  do {
-    s = daemon.status();
-    if (s.state() == chair::v1::FAULTED) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (Steady::now() < give_up);
+  const chair::v1::SessionStatus s = wait_until_faulted(daemon);
   EXPECT_EQ(s.state(), chair::v1::FAULTED);
   EXPECT_THAT(s.reason(), HasSubstr("the board closed the link"));
   // ResetSafety cannot clear a link that is down.
@@ -276,13 +282,7 @@ TEST(BoardLink, ABoardThatSendsGarbageLeavesChairdFaulted) {
   options.extra_args = {"--board", path};
   DaemonProcess daemon(options);
   ASSERT_TRUE(daemon.ready()) << daemon.log();
-  chair::v1::SessionStatus s;
-  const auto give_up = Steady::now() + std::chrono::seconds(10);
-  do {
-    s = daemon.status();
-    if (s.state() == chair::v1::FAULTED) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (Steady::now() < give_up);
+  const chair::v1::SessionStatus s = wait_until_faulted(daemon);
   EXPECT_EQ(s.state(), chair::v1::FAULTED);
   EXPECT_THAT(s.reason(), HasSubstr("fail their checks"));
   grpc::ClientContext c;
