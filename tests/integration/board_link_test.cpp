@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -13,6 +14,7 @@
 
 #include <chrono>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -128,6 +130,25 @@ class BoardHost {
     return std::nullopt;
   }
   bool connected() const { return fd_ >= 0; }
+  void send_bytes(std::span<const std::uint8_t> bytes) {
+    ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  }
+  // Every frame that arrives within the next ms milliseconds.
+  std::vector<board::Frame> frames_for(std::int64_t ms) {
+    const auto until = Steady::now() + std::chrono::milliseconds(ms);
+    std::vector<board::Frame> out(frames_.begin(), frames_.end());
+    frames_.clear();
+    while (Steady::now() < until) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 10) != 1) continue;
+      std::array<std::uint8_t, 4096> buf{};
+      const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+      if (n <= 0) break;
+      auto r = decoder_.feed(std::span(buf.data(), static_cast<std::size_t>(n)));
+      out.insert(out.end(), r.frames.begin(), r.frames.end());
+    }
+    return out;
+  }
 
  private:
   int fd_ = -1;
@@ -218,6 +239,69 @@ TEST(BoardLink, AChairdKilledMidSessionLeavesTheBoardSafeWithinItsWatchdog) {
   const auto at = safe->fault_text.find("for ");
   ASSERT_NE(at, std::string::npos);
   EXPECT_LE(std::stoll(safe->fault_text.substr(at + 4)), kWatchdogMs + 10) << safe->fault_text;
+}
+
+// A corrupted frame from the host is reported with its number and dropped; the gap it leaves
+// (it may have held commands) sends the board safe, with a link fault. Nothing it held is played.
+TEST(BoardLink, ACorruptedHostFrameIsReportedAndTheBoardGoesSafe) {
+  BoardProcess board(300);
+  ASSERT_TRUE(board.ready()) << board.log();
+  const auto chair = reference_model();
+  BoardHost host(board.socket(), static_cast<std::uint16_t>(chair->actuator_count()));
+  ASSERT_TRUE(host.connected());
+  std::int64_t board_us = 0;
+  for (const auto& f : host.frames_for(200))
+    if (const auto* a = std::get_if<board::HelloAck>(&f.message)) board_us = a->board_time_us;
+  ASSERT_GT(board_us, 0);
+  const auto knead = static_cast<std::uint16_t>(*chair->find("roller.knead"));
+  host.send_bytes(board::encode(board::Lease{0}, 2));
+  // Frame 3 would spin the knead motor up half a second from now; one bit of it is flipped.
+  auto damaged =
+      board::encode(board::Commands{{{knead, board_us + 500'000, board_us + 600'000, 30.0}}}, 3);
+  damaged[damaged.size() - 5] ^= 0x01;
+  host.send_bytes(damaged);
+  host.send_bytes(board::encode(board::Lease{0}, 4));
+  bool reported = false;
+  std::optional<board::TelemetryFrame> last;
+  for (const auto& f : host.frames_for(1000)) {
+    if (const auto* e = std::get_if<board::FrameError>(&f.message))
+      reported = reported || e->sequence == 3;
+    if (const auto* t = std::get_if<board::TelemetryFrame>(&f.message)) last = *t;
+  }
+  EXPECT_TRUE(reported) << "the board names the frame it dropped";
+  ASSERT_TRUE(last);
+  EXPECT_NE(last->faults & kFaultLinkLost, 0u);
+  EXPECT_THAT(last->fault_text, HasSubstr("lost or corrupted"));
+  EXPECT_EQ(last->commanded[knead], 0.0) << "the dropped command was never played";
+  EXPECT_EQ(last->measured[knead], 0.0);
+}
+
+// Random bytes on the link, before and instead of a handshake, never move an actuator.
+TEST(BoardLink, RandomBytesNeverMoveTheBoard) {
+  BoardProcess board(300);
+  ASSERT_TRUE(board.ready()) << board.log();
+  const auto chair = reference_model();
+  {
+    const int fd = connect_unix(board.socket());
+    ASSERT_GE(fd, 0);
+    std::mt19937 rng(8);
+    std::vector<std::uint8_t> noise(256 * 1024);
+    for (auto& b : noise) b = static_cast<std::uint8_t>(rng());
+    ::send(fd, noise.data(), noise.size(), MSG_NOSIGNAL);
+    ::close(fd);
+  }
+  // The board serves one host at a time: the next is taken once it has read all the noise and
+  // seen that connection close.
+  std::optional<board::TelemetryFrame> t;
+  const auto give_up = Steady::now() + std::chrono::seconds(10);
+  while (!t && Steady::now() < give_up) {
+    BoardHost host(board.socket(), static_cast<std::uint16_t>(chair->actuator_count()));
+    if (host.connected()) t = host.telemetry();
+  }
+  ASSERT_TRUE(t) << board.log();
+  EXPECT_THAT(board.log(), HasSubstr("dropped"));
+  EXPECT_EQ(t->commanded, chair->home_values());
+  EXPECT_EQ(t->faults, kFaultNone) << t->fault_text;
 }
 
 // The board process disappears mid-session: chaird goes FAULTED with a reason a kiosk can show,
