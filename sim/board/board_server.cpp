@@ -92,17 +92,16 @@ void BoardServer::accept() {
 // The board's own timer: physics, the watchdog and the board's limits advance here, whether or
 // not a host is connected (SimulatedChair checks the lease as it advances).
 void BoardServer::tick() {
-  (void)board_.read_telemetry();
+  Telemetry t = board_.read_telemetry();  // advances physics, the watchdog and the limits
   const auto now = std::chrono::steady_clock::now();
   if (host_ && host_->greeted && now >= next_telemetry_) {
     next_telemetry_ = now + std::chrono::milliseconds(options_.telemetry_ms);
-    const Telemetry t = board_.read_telemetry();
     board::TelemetryFrame f;
     f.at_us = t.at.time_since_epoch().count();
     f.faults = t.faults;
-    f.measured = t.measured;
-    f.commanded = t.commanded;
-    f.fault_text = t.fault_text;
+    f.measured = std::move(t.measured);
+    f.commanded = std::move(t.commanded);
+    f.fault_text = std::move(t.fault_text);
     send(*host_, f);
     write(host_);
   }
@@ -181,16 +180,16 @@ void BoardServer::on_frame(Connection& c, const board::Frame& f) {
                                 ChairTime(ChairDuration(w.due_us)),
                                 ChairTime(ChairDuration(w.reach_by_us)), w.value});
           }
-          const auto before = board_.read_telemetry().faults;
+          const auto before = board_.faults();
           board_.submit(commands);
-          const auto after = board_.read_telemetry();
-          if (after.faults != kFaultNone && after.faults != before) {
-            send(c, board::Refused{f.sequence, after.faults, after.fault_text});
-          } else if (after.faults != kFaultNone) {
-            send(c, board::Refused{f.sequence, after.faults,
-                                   "the board is holding the safe state after a fault"});
-          } else {
+          const auto after = board_.faults();
+          if (after == kFaultNone) {
             send(c, board::Ack{f.sequence});
+          } else {
+            send(c, board::Refused{f.sequence, after,
+                                   after != before
+                                       ? board_.fault_text()
+                                       : "the board is holding the safe state after a fault"});
           }
         } else if constexpr (std::is_same_v<T, board::Lease>) {
           board_.refresh_lease(now);

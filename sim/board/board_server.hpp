@@ -3,7 +3,6 @@
 // speaks the board protocol (docs/board-protocol.md) to one host at a time over a stream socket.
 #pragma once
 
-#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -51,6 +51,10 @@ class SimulatedChair final : public ActuatorBus {
   std::int64_t watchdog_ms() const { return watchdog_ms_; }
   void shorten_watchdog(std::int64_t ms);
 
+  // The latched faults as they stand (without advancing time, unlike read_telemetry).
+  std::uint32_t faults() const { return faults_; }
+  const std::string& fault_text() const { return fault_text_; }
+
   const ChairModel& chair() const { return *chair_; }
 
  private:
