@@ -110,4 +110,29 @@ grpc::ServerUnaryReactor* SimBenchService::ReleaseStarts(grpc::CallbackServerCon
   return reactor;
 }
 
+grpc::ServerUnaryReactor* SimBenchService::InjectFault(grpc::CallbackServerContext* context,
+                                                       const chair::v1::InjectFaultRequest* request,
+                                                       chair::v1::InjectFaultResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "InjectFault")) return refuse(context, *refused);
+  if (deps_.chair == nullptr) {
+    return refuse(context, grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                        "chaird drives a board over the link; only the "
+                                        "simulated chair takes injected faults"));
+  }
+  auto fault = sim::resolve_fault(request->fault(), deps_.chair->chair());
+  if (!fault) {
+    return refuse(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                        fault.error().field + ": " + fault.error().message));
+  }
+  auto* reactor = context->DefaultReactor();
+  // The chair belongs to the dispatch thread.
+  boost::asio::post(deps_.dispatch, [this, reactor, response, f = *fault] {
+    deps_.chair->schedule_fault(f);
+    response->set_description(sim::describe_fault(f, deps_.chair->chair()));
+    response->set_chair_time_ms(to_ms(f.at));
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
 }  // namespace chaird::api

@@ -8,6 +8,7 @@
 
 #include "chair/v1/control.grpc.pb.h"
 #include "clock/virtual_scheduler.hpp"
+#include "model/simulated_chair.hpp"
 #include "session/start_hold.hpp"
 
 namespace chaird::api {
@@ -18,6 +19,8 @@ struct SimBenchDependencies {
   // Null unless the clock mode is MANUAL: the bench steps time and holds starts only then.
   VirtualScheduler* manual_clock = nullptr;
   StartHold* start_hold = nullptr;
+  // Null when chaird drives a board over the link: only the simulated chair takes faults.
+  sim::SimulatedChair* chair = nullptr;
 };
 
 class SimBenchService final : public chair::v1::SimBench::CallbackService {
@@ -36,6 +39,9 @@ class SimBenchService final : public chair::v1::SimBench::CallbackService {
   grpc::ServerUnaryReactor* ReleaseStarts(grpc::CallbackServerContext* context,
                                           const chair::v1::ReleaseStartsRequest* request,
                                           chair::v1::ReleaseStartsResponse* response) override;
+  grpc::ServerUnaryReactor* InjectFault(grpc::CallbackServerContext* context,
+                                        const chair::v1::InjectFaultRequest* request,
+                                        chair::v1::InjectFaultResponse* response) override;
 
  private:
   // Why the bench refuses this call (over TCP; the clock is not manual), or nothing.

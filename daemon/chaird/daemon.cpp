@@ -78,7 +78,19 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
                  (*board)->watchdog_ms());
     bus_ = std::move(*board);
   } else {
-    bus_ = std::make_unique<sim::SimulatedChair>(chair_, *scheduler_);
+    auto chair = std::make_unique<sim::SimulatedChair>(chair_, *scheduler_);
+    if (!config.sim().fault_scenario().empty()) {
+      auto faults = sim::load_fault_scenario(config.sim().fault_scenario(), *chair_);
+      if (!faults) {
+        spdlog::error("the fault scenario cannot be used:\n{}", faults.error().to_string());
+        return false;
+      }
+      for (const auto& f : *faults) chair->schedule_fault(f);
+      spdlog::warn("the simulated chair will suffer {} injected fault(s) from {}", faults->size(),
+                   config.sim().fault_scenario());
+    }
+    sim_chair_ = chair.get();
+    bus_ = std::move(chair);
   }
   if (hooks_.wrap_bus) bus_ = hooks_.wrap_bus(std::move(bus_));
   if (!config.sim().trace_path().empty()) {
@@ -163,7 +175,7 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   control_ = std::make_unique<api::ControlService>(api::ControlDependencies{
       dispatch_, planning_, *sessions_, hub_, library_, context, &start_hold_});
   bench_ = std::make_unique<api::SimBenchService>(
-      api::SimBenchDependencies{dispatch_, planning_, manual_clock_, &start_hold_});
+      api::SimBenchDependencies{dispatch_, planning_, manual_clock_, &start_hold_, sim_chair_});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -69,6 +69,7 @@ class Daemon {
   StartHold start_hold_;
   std::unique_ptr<api::ControlService> control_;
   std::unique_ptr<api::SimBenchService> bench_;
+  sim::SimulatedChair* sim_chair_ = nullptr;  // the in-process chair (owned by bus_), if any
   std::unique_ptr<api::UnixListener> unix_listener_;
   std::unique_ptr<grpc::Server> server_;
   std::thread dispatch_thread_;

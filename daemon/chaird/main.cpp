@@ -44,6 +44,9 @@ int main(int argc, char** argv) {
   app.add_option("--time-scale", time_scale, "chair seconds per real second with --clock scaled");
   app.add_option("--trace", trace, "write every status sample to this .csv or .jsonl file");
   app.add_option("--log-level", log_level, "trace, debug, info, warn or error");
+  std::string faults;
+  app.add_option("--faults", faults,
+                 "a fault scenario the simulated chair suffers (docs/simulator.md)");
   CLI11_PARSE(app, argc, argv);
 
   // No thread that logs may wait for stderr's reader: the stop paths log after they act,
@@ -76,6 +79,7 @@ int main(int argc, char** argv) {
   if (time_scale != 0.0) config.mutable_clock()->set_time_scale(time_scale);
   if (!trace.empty()) config.mutable_sim()->set_trace_path(trace);
   if (!board.empty()) config.mutable_bus()->mutable_link()->set_path(board);
+  if (!faults.empty()) config.mutable_sim()->set_fault_scenario(faults);
   if (!log_level.empty()) config.set_log_level(log_level);
   if (auto problems = chaird::check_config(config, "command line"); problems.has_errors()) {
     std::cerr << problems.to_string();

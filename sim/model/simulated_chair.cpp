@@ -10,8 +10,7 @@
 namespace chaird::sim {
 namespace {
 
-// Integration step; events (due commands) split steps so that timing is exact.
-constexpr ChairDuration kStep = std::chrono::milliseconds(5);
+// Events (due commands, faults) split steps so that timing is exact.
 constexpr ChairDuration kIdleStep = std::chrono::seconds(1);
 // Motors are a little stronger than the planning limits so that they can keep up with a plan
 // that uses the limits fully.
@@ -24,6 +23,25 @@ constexpr double kThermostatHysteresisC = 0.3;
 // The board's own protections, independent of the host's governor.
 constexpr double kBoardOverPressureFactor = 1.25;
 constexpr double kBoardOverTemperatureMarginC = 6.0;
+// Motors: a 24 V supply; speed falls with it, and the board browns out below 20 V.
+constexpr double kNominalSupplyV = 24.0;
+constexpr double kBrownOutV = 20.0;
+// Travel-motor current: idle draw, full-acceleration draw, a stalled motor's draw, and the
+// board's limit, which a jam or an end stop reaches and normal motion does not.
+constexpr double kNoLoadCurrentA = 0.4;
+constexpr double kAccelCurrentA = 1.5;
+constexpr double kStallCurrentA = 4.0;
+constexpr double kCurrentLimitA = 3.0;
+constexpr ChairDuration kOverCurrentTime = std::chrono::milliseconds(200);
+// An airbag whose pressure stays this far from its command without closing on it by this much
+// in this time has a valve that does not work (a vent at full rate closes faster).
+constexpr double kValveGapKpa = 2.0;
+constexpr double kValveProgressKpa = 0.5;
+constexpr ChairDuration kValveCheckTime = std::chrono::seconds(1);
+// A leaking bag is topped up when it has sagged this far below its command.
+constexpr double kRefillHysteresisKpa = 1.0;
+
+constexpr const char* kEventSafe = "safe_state";
 
 double seconds(ChairDuration d) {
   return std::chrono::duration<double>(d).count();
@@ -31,8 +49,12 @@ double seconds(ChairDuration d) {
 
 }  // namespace
 
-SimulatedChair::SimulatedChair(std::shared_ptr<const ChairModel> chair, const Clock& clock)
-    : chair_(std::move(chair)), clock_(clock) {
+SimulatedChair::SimulatedChair(std::shared_ptr<const ChairModel> chair, const Clock& clock,
+                               SimOptions options)
+    : chair_(std::move(chair)),
+      clock_(clock),
+      step_(std::chrono::microseconds(std::clamp<std::int64_t>(options.step_us, 100, 100'000))),
+      supply_v_(kNominalSupplyV) {
   now_ = clock_.now();
   last_lease_ = now_;
   watchdog_ms_ = chair_->limits().board_lease_ms();
@@ -41,6 +63,7 @@ SimulatedChair::SimulatedChair(std::shared_ptr<const ChairModel> chair, const Cl
     Axis& axis = axes_[static_cast<std::size_t>(a.index)];
     // The profile's sim block belongs to the simulator alone; the core never reads it.
     axis.response = chair_->profile().actuators(a.index).sim();
+    axis.spec = &a;
     axis.target = a.home;
     axis.measured = a.kind == chair::v1::TEMPERATURE ? axis.response.ambient_c() : a.home;
   }
@@ -60,6 +83,7 @@ void SimulatedChair::shorten_watchdog(std::int64_t ms) {
 void SimulatedChair::submit(std::span<const BusCommand> commands) {
   const ChairTime now = clock_.now();
   advance_to(now);
+  if (!frame_arrives("commands")) return;
   // A latched fault holds the chair safe: nothing moves again until a person clears it.
   if (faults_ != kFaultNone) return;
   for (const auto& c : commands) {
@@ -85,12 +109,14 @@ void SimulatedChair::submit(std::span<const BusCommand> commands) {
 
 void SimulatedChair::refresh_lease(ChairTime now) {
   advance_to(clock_.now());
+  if (!frame_arrives("lease")) return;
   last_lease_ = std::max(last_lease_, now);
 }
 
 void SimulatedChair::cancel_pending() {
   const ChairTime now = clock_.now();
   advance_to(now);
+  if (!frame_arrives("cancel")) return;
   for (const auto& a : chair_->actuators()) {
     Axis& axis = axes_[static_cast<std::size_t>(a.index)];
     axis.pending.clear();
@@ -104,6 +130,8 @@ void SimulatedChair::cancel_pending() {
 
 void SimulatedChair::enter_safe_state() {
   advance_to(clock_.now());
+  if (!frame_arrives("safe")) return;
+  event(kEventSafe, -1, "the host asked for the safe state");
   go_safe();
 }
 
@@ -113,7 +141,7 @@ void SimulatedChair::go_safe() {
     axis.pending.clear();
     axis.ramping = false;
     // Vent, switch off, spin down, retract; travel motors halt where they are.
-    axis.target = safe_target(a, halt_point(a, axis, axis.measured));
+    axis.target = safe_target(a, halt_point(a, axis, reported(axis)));
     if (a.kind == chair::v1::TEMPERATURE) axis.heater_on = false;
   }
 }
@@ -122,17 +150,25 @@ void SimulatedChair::fault(std::uint32_t bit, std::string text) {
   // A fault already latched holds the chair safe: going safe again at every step would move a
   // braking motor's halt point on ahead of it, step after step, and it would never stop.
   if ((faults_ & bit) != 0) return;
-  if (faults_ == kFaultNone) fault_text_ = std::move(text);
+  const bool first = faults_ == kFaultNone;
+  event("board_fault", -1, text);
+  if (first) fault_text_ = std::move(text);
   faults_ |= bit;
+  if (first) event(kEventSafe, -1, "the board latched a fault; every output goes safe");
   go_safe();
 }
 
 void SimulatedChair::clear_faults() {
   advance_to(clock_.now());
+  if (!frame_arrives("clear")) return;
   faults_ = kFaultNone;
   fault_text_.clear();
   last_lease_ = now_;
   // A limit still exceeded (a bag still over-pressure), or a cause still there, faults again.
+  for (auto& axis : axes_) {
+    axis.over_current_since.reset();
+    axis.follow_check_at.reset();
+  }
   check_board_limits(now_);
   if (persistent_fault_ != kFaultNone) fault(persistent_fault_, persistent_fault_text_);
 }
@@ -169,11 +205,19 @@ Telemetry SimulatedChair::read_telemetry() {
   t.measured.reserve(axes_.size());
   t.commanded.reserve(axes_.size());
   for (const auto& axis : axes_) {
-    t.measured.push_back(axis.measured);
+    t.measured.push_back(reported(axis));
     t.commanded.push_back(commanded(axis, now_));
   }
   t.faults = faults_;
   t.fault_text = fault_text_;
+  t.supply_v = supply_v_;
+  t.seat_occupied = !seat_empty_;
+  t.pinch_detected = pinch_at_ >= 0;
+  if (link_down_) {
+    // The host hears nothing: what it knows is that the board fell silent.
+    t.faults |= kFaultLinkLost;
+    if (t.fault_text.empty()) t.fault_text = "no answer from the board: the link is down";
+  }
   return t;
 }
 
@@ -206,7 +250,8 @@ double SimulatedChair::halt_point(const ActuatorSpec& a, const Axis& axis, doubl
   // A moving travel motor halts where braking at full deceleration brings it, never back.
   if (a.kind != chair::v1::POSITION || axis.velocity == 0.0 || a.max_accel <= 0.0) return point;
   const double amax = a.max_accel * kMotorAccelMargin;
-  const double stop_at = axis.measured + axis.velocity * std::abs(axis.velocity) / (2.0 * amax);
+  const double stop_at =
+      axis.measured + axis.sensor_offset + axis.velocity * std::abs(axis.velocity) / (2.0 * amax);
   const double ahead = axis.velocity > 0.0 ? std::max(point, stop_at) : std::min(point, stop_at);
   return std::clamp(ahead, a.min, a.max);
 }
@@ -215,18 +260,20 @@ bool SimulatedChair::at_rest() const {
   for (const auto& a : chair_->actuators()) {
     const Axis& axis = axes_[static_cast<std::size_t>(a.index)];
     if (!axis.pending.empty() || axis.ramping) return false;
-    if (a.kind == chair::v1::POSITION && (axis.velocity != 0.0 || axis.measured != axis.target))
+    if (a.kind == chair::v1::POSITION &&
+        (axis.velocity != 0.0 || axis.measured + axis.sensor_offset != axis.target))
       return false;
   }
   return true;
 }
 
 void SimulatedChair::advance_to(ChairTime t) {
+  apply_faults(now_);
   while (now_ < t) {
     activate_due(now_);
     // While nothing moves or is commanded, only lags and heaters decay, which integrate exactly
     // in larger steps: an idle night is caught up in milliseconds, not seconds.
-    ChairTime next = std::min(t, now_ + (at_rest() ? kIdleStep : kStep));
+    ChairTime next = std::min({t, now_ + (at_rest() ? kIdleStep : step_), next_fault_change()});
     for (const auto& axis : axes_) {
       if (!axis.pending.empty())
         next =
@@ -242,45 +289,70 @@ void SimulatedChair::advance_to(ChairTime t) {
                         to_ms(now_ - last_lease_)));
     }
     check_board_limits(now_);
+    apply_faults(now_);
+    if (step_observer_) step_observer_(*this);
   }
   activate_due(now_);
 }
 
 void SimulatedChair::step_physics(ChairTime t, double dt) {
+  const double supply_factor = std::clamp(supply_v_ / kNominalSupplyV, 0.0, 1.0);
   for (const auto& a : chair_->actuators()) {
     Axis& axis = axes_[static_cast<std::size_t>(a.index)];
     if (axis.ramping && t >= axis.ramp_end) axis.ramping = false;
     const double c = commanded(axis, t);
+    axis.sensor_offset += axis.drift_per_s * dt;
+    // What the board steers on: its sensor, which may lie.
+    const double seen = axis.measured + axis.sensor_offset;
     switch (a.kind) {
       case chair::v1::POSITION: {
         if (a.max_rate <= 0.0) {
-          axis.measured = c;
+          axis.measured = c - axis.sensor_offset;
           break;
         }
-        const double vmax = a.max_rate * kMotorSpeedMargin;
+        const double vmax = a.max_rate * kMotorSpeedMargin * supply_factor;
         const double amax = a.max_accel > 0.0 ? a.max_accel * kMotorAccelMargin : 1e9;
         // Close the gap, but never faster than braking in time allows (no overshoot).
-        const double gap = c - axis.measured;
+        const double gap = c - seen;
         const double braking = std::sqrt(2.0 * amax * std::abs(gap));
         const double wanted =
             std::clamp(gap * kPositionGainPerS, -std::min(vmax, braking), std::min(vmax, braking));
+        const double before = axis.velocity;
         axis.velocity += std::clamp(wanted - axis.velocity, -amax * dt, amax * dt);
         double next = axis.measured + axis.velocity * dt;
+        bool jammed = false;  // the motor drives and the mechanism does not give
+        if (axis.jammed) {
+          next = axis.measured;
+          jammed = std::abs(wanted) > 1e-3;
+          axis.velocity = 0.0;
+        }
         if (axis.obstruction) {
+          // A soft obstruction (a limb): the mechanism's slip clutch gives, the motor does not
+          // stall; the host sees it fall behind its plan.
           const double b = *axis.obstruction;
           if (axis.obstruction_blocks_increase ? next > b : next < b) {
             next = b;
             axis.velocity = 0.0;
           }
         }
-        axis.measured = std::clamp(next, a.min, a.max);
+        if (next < a.min || next > a.max) {
+          // The end stop: hard. A motor driving into it stalls.
+          jammed = true;
+          next = std::clamp(next, a.min, a.max);
+          axis.velocity = 0.0;
+        }
+        axis.measured = next;
+        const double accel = dt > 0.0 ? std::abs(axis.velocity - before) / dt : 0.0;
+        axis.current_a = jammed ? kStallCurrentA
+                                : kNoLoadCurrentA + (kAccelCurrentA - kNoLoadCurrentA) *
+                                                        std::min(1.0, accel / amax);
         break;
       }
       case chair::v1::SPEED:
       case chair::v1::LEVEL: {
         const double tau = axis.response.time_constant_ms() > 0.0 ? axis.response.time_constant_ms()
                                                                   : kDefaultLagMs;
-        axis.measured += (c - axis.measured) * (1.0 - std::exp(-dt * 1000.0 / tau));
+        axis.measured += (c * supply_factor - axis.measured) * (1.0 - std::exp(-dt * 1000.0 / tau));
         break;
       }
       case chair::v1::PRESSURE: {
@@ -288,23 +360,35 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
             axis.response.fill_rate() > 0.0 ? axis.response.fill_rate() : a.max_rate;
         const double vent =
             axis.response.vent_rate() > 0.0 ? axis.response.vent_rate() : a.max_rate;
-        if (c > axis.measured) {
-          axis.measured = std::min(c, axis.measured + fill * dt);
-        } else {
-          axis.measured = std::max(c, axis.measured - vent * dt);
+        axis.measured = std::max(0.0, axis.measured - axis.leak_kpa_s * dt);
+        if (axis.valve_stuck) break;
+        const double wanted = c - (axis.measured + axis.sensor_offset);
+        // Holding (the command reached): a bag that sags is topped up only once it has sagged
+        // a little, the way a pump with a pressure switch works.
+        const bool holding =
+            !axis.ramping && wanted > 0.0 && wanted < kRefillHysteresisKpa && axis.leak_kpa_s > 0.0;
+        if (wanted > 0.0 && !holding) {
+          axis.measured += std::min(wanted, fill * dt);
+        } else if (wanted < 0.0) {
+          axis.measured = std::max(0.0, axis.measured + std::max(wanted, -vent * dt));
         }
         break;
       }
       case chair::v1::TEMPERATURE: {
         const double ambient = axis.response.ambient_c();
         // A thermostat with hysteresis: off above the target (or when switched off), on again
-        // once the surface has cooled a little below it.
-        if (c <= ambient || axis.measured > c) {
+        // once the surface has cooled a little below it. It reads the sensor.
+        if (c <= ambient || seen > c) {
           axis.heater_on = false;
-        } else if (axis.measured < c - kThermostatHysteresisC) {
+        } else if (seen < c - kThermostatHysteresisC) {
           axis.heater_on = true;
         }
-        const double equilibrium = axis.heater_on ? axis.response.heater_max_c() : ambient;
+        // A welded switch heats whatever the thermostat says, until the board's fault opens
+        // the heaters' supply relay.
+        const bool runaway = axis.runaway_c > 0.0 && faults_ == kFaultNone;
+        const double equilibrium = runaway          ? axis.runaway_c
+                                   : axis.heater_on ? axis.response.heater_max_c()
+                                                    : ambient;
         const double tau =
             axis.response.time_constant_ms() > 0.0 ? axis.response.time_constant_ms() : 60000.0;
         axis.measured += (equilibrium - axis.measured) * (1.0 - std::exp(-dt * 1000.0 / tau));
@@ -316,10 +400,12 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
   }
 }
 
-void SimulatedChair::check_board_limits(ChairTime) {
+void SimulatedChair::check_board_limits(ChairTime t) {
   const auto& limits = chair_->limits();
   for (const auto& a : chair_->actuators()) {
-    const double m = axes_[static_cast<std::size_t>(a.index)].measured;
+    Axis& axis = axes_[static_cast<std::size_t>(a.index)];
+    // Pressure and heat limits are switches of their own: they see the truth.
+    const double m = axis.measured;
     if (a.kind == chair::v1::PRESSURE && m > limits.max_airbag_kpa() * kBoardOverPressureFactor) {
       fault(kFaultOverPressure, fmt::format("{} over-pressure: {:.1f} kPa", a.id, m));
     }
@@ -327,7 +413,220 @@ void SimulatedChair::check_board_limits(ChairTime) {
         m > limits.max_heat_c() + kBoardOverTemperatureMarginC) {
       fault(kFaultOverTemperature, fmt::format("{} over-temperature: {:.1f} °C", a.id, m));
     }
+    if (a.kind == chair::v1::POSITION) {
+      if (axis.current_a <= kCurrentLimitA) {
+        axis.over_current_since.reset();
+      } else if (!axis.over_current_since) {
+        axis.over_current_since = t;
+      } else if (t - *axis.over_current_since >= kOverCurrentTime) {
+        fault(
+            kFaultMotorCurrent,
+            fmt::format("{} motor drew {:.1f} A for {} ms (limit {:.1f} A): jammed or at its "
+                        "end stop",
+                        a.id, axis.current_a, to_ms(t - *axis.over_current_since), kCurrentLimitA));
+      }
+    }
+    if (a.kind == chair::v1::PRESSURE && !axis.sensor_silent) {
+      // Far from its command, a bag must close on it: a window opens when it is far, and each
+      // second it stays far the bag must have come closer.
+      const double gap = std::abs(commanded(axis, t) - reported(axis));
+      if (gap <= kValveGapKpa) {
+        axis.follow_check_at.reset();
+      } else if (!axis.follow_check_at) {
+        axis.follow_check_at = t;
+        axis.follow_check_gap = gap;
+      } else if (t - *axis.follow_check_at >= kValveCheckTime) {
+        if (axis.follow_check_gap - gap < kValveProgressKpa) {
+          fault(kFaultValve,
+                fmt::format("{} does not follow its valve: {:.1f} kPa, asked {:.1f} kPa", a.id,
+                            reported(axis), commanded(axis, t)));
+        }
+        axis.follow_check_at = t;
+        axis.follow_check_gap = gap;
+      }
+    }
+    if (axis.sensor_silent) {
+      fault(kFaultSensor, fmt::format("the {} sensor stopped answering", a.id));
+    }
   }
+  if (supply_v_ < kBrownOutV) {
+    fault(kFaultSupplyVoltage, fmt::format("supply voltage {:.1f} V is below the board's {:.1f} V",
+                                           supply_v_, kBrownOutV));
+  }
+  if (pinch_at_ >= 0) {
+    fault(kFaultPinch, fmt::format("the pinch sensor at {} reports something caught",
+                                   chair_->actuator(pinch_at_).id));
+  }
+  if (seat_empty_ && outputs_active()) {
+    fault(kFaultSeatEmpty, "the seat emptied while the chair was working");
+  }
+}
+
+void SimulatedChair::schedule_fault(const InjectedFault& f) {
+  advance_to(clock_.now());
+  auto at =
+      std::upper_bound(scheduled_.begin(), scheduled_.end(), f.at,
+                       [](ChairTime t, const ActiveFault& other) { return t < other.fault.at; });
+  scheduled_.insert(at, ActiveFault{f, false});
+  apply_faults(now_);
+}
+
+ChairTime SimulatedChair::next_fault_change() const {
+  ChairTime next = ChairTime::max();
+  for (const auto& s : scheduled_) {
+    if (!s.started) {
+      next = std::min(next, s.fault.at);
+    } else if (s.fault.lasts > ChairDuration::zero()) {
+      next = std::min(next, s.fault.at + s.fault.lasts);
+    }
+  }
+  return std::max(next, now_ + std::chrono::microseconds(1));
+}
+
+void SimulatedChair::apply_faults(ChairTime t) {
+  for (auto it = scheduled_.begin(); it != scheduled_.end();) {
+    if (!it->started && it->fault.at <= t) {
+      it->started = true;
+      begin_fault(it->fault);
+    }
+    if (it->started && it->fault.lasts > ChairDuration::zero() &&
+        it->fault.at + it->fault.lasts <= t) {
+      end_fault(it->fault);
+      it = scheduled_.erase(it);
+      continue;
+    }
+    ++it;
+  }
+  check_board_limits(t);
+}
+
+void SimulatedChair::begin_fault(const InjectedFault& f) {
+  event("fault_injected", f.actuator, describe_fault(f, *chair_));
+  Axis* axis = f.actuator >= 0 ? &axes_[static_cast<std::size_t>(f.actuator)] : nullptr;
+  switch (f.kind) {
+    case chair::v1::STUCK_VALVE:
+      axis->valve_stuck = true;
+      break;
+    case chair::v1::LEAKING_AIRBAG:
+      axis->leak_kpa_s = f.amount;
+      break;
+    case chair::v1::HEATER_RUNAWAY:
+      axis->runaway_c = f.amount;
+      break;
+    case chair::v1::SENSOR_DROPOUT:
+      axis->silent_reading = reported(*axis);
+      axis->sensor_silent = true;
+      break;
+    case chair::v1::SENSOR_DRIFT:
+      axis->drift_per_s = f.amount;
+      break;
+    case chair::v1::ROLLER_STALL:
+      axis->jammed = true;
+      break;
+    case chair::v1::MISSED_LIMIT_SWITCH:
+      axis->sensor_offset += f.amount;
+      break;
+    case chair::v1::PINCH:
+      pinch_at_ = f.actuator;
+      break;
+    case chair::v1::PRESENCE_LOST:
+      seat_empty_ = true;
+      break;
+    case chair::v1::LOW_SUPPLY_VOLTAGE:
+      supply_v_ = f.amount;
+      break;
+    case chair::v1::CORRUPTED_FRAMES:
+      frames_corrupted_ = true;
+      break;
+    case chair::v1::LOST_FRAMES:
+      frames_lost_ = true;
+      break;
+    case chair::v1::LINK_DOWN:
+      link_down_ = true;
+      break;
+    default:
+      break;
+  }
+}
+
+void SimulatedChair::end_fault(const InjectedFault& f) {
+  event("fault_ended", f.actuator, describe_fault(f, *chair_));
+  Axis* axis = f.actuator >= 0 ? &axes_[static_cast<std::size_t>(f.actuator)] : nullptr;
+  switch (f.kind) {
+    case chair::v1::STUCK_VALVE:
+      axis->valve_stuck = false;
+      break;
+    case chair::v1::LEAKING_AIRBAG:
+      axis->leak_kpa_s = 0.0;
+      break;
+    case chair::v1::HEATER_RUNAWAY:
+      axis->runaway_c = 0.0;
+      break;
+    case chair::v1::SENSOR_DROPOUT:
+      axis->sensor_silent = false;
+      break;
+    case chair::v1::SENSOR_DRIFT:
+      axis->drift_per_s = 0.0;
+      axis->sensor_offset = 0.0;  // the sensor recovers (recalibrated)
+      break;
+    case chair::v1::ROLLER_STALL:
+      axis->jammed = false;
+      break;
+    case chair::v1::MISSED_LIMIT_SWITCH:
+      axis->sensor_offset -= f.amount;
+      break;
+    case chair::v1::PINCH:
+      pinch_at_ = -1;
+      break;
+    case chair::v1::PRESENCE_LOST:
+      seat_empty_ = false;
+      break;
+    case chair::v1::LOW_SUPPLY_VOLTAGE:
+      supply_v_ = kNominalSupplyV;
+      break;
+    case chair::v1::CORRUPTED_FRAMES:
+      frames_corrupted_ = false;
+      break;
+    case chair::v1::LOST_FRAMES:
+      frames_lost_ = false;
+      break;
+    case chair::v1::LINK_DOWN:
+      link_down_ = false;
+      break;
+    default:
+      break;
+  }
+}
+
+bool SimulatedChair::frame_arrives(const char* what) {
+  if (link_down_) return false;
+  if (frames_lost_) {
+    lost_a_frame_ = true;
+    return false;
+  }
+  if (frames_corrupted_) {
+    fault(kFaultLinkLost,
+          fmt::format("a frame from the host ({}) failed its check and was dropped", what));
+    return false;
+  }
+  if (lost_a_frame_) {
+    // The next frame's sequence number shows the gap.
+    lost_a_frame_ = false;
+    fault(kFaultLinkLost, "frames from the host were lost (a gap in their sequence)");
+    return false;
+  }
+  return true;
+}
+
+void SimulatedChair::event(std::string kind, ActuatorIndex actuator, std::string text) {
+  if (!record_events_) return;
+  events_.push_back(ChairEvent{now_, std::move(kind), actuator, std::move(text)});
+}
+
+std::vector<ChairEvent> SimulatedChair::take_events() {
+  std::vector<ChairEvent> out;
+  out.swap(events_);
+  return out;
 }
 
 }  // namespace chaird::sim

@@ -6,13 +6,19 @@
 //   - a command that arrives after its due time is refused: the board faults and goes safe;
 //   - every output that is not at its safe value (air, heat, motors, a move under way) goes
 //     safe by itself when the host stops refreshing the lease; the fault is latched;
-//   - independent limits: over-pressure and over-temperature trip the board itself.
-// Physics: travel motors follow at finite speed and acceleration, motors spin up with a lag,
-// a pump fills and a valve vents airbags at set rates, heaters are first-order thermal systems
-// with a thermostat. Time comes from the injected Clock, so virtual time replays exactly.
+//   - independent limits trip the board itself: over-pressure and over-temperature (on switches
+//     of their own, which see the truth even when a sensor lies), motor current (a jammed
+//     motor), supply voltage (brown-out), the pinch and seat-presence sensors, a bag whose valve
+//     does not move it.
+// Physics: travel motors follow at finite speed and acceleration (slower on a low supply) and
+// stop at their end stops, motors spin up with a lag, a pump fills and a valve per zone vents
+// airbags at set rates, heaters are first-order thermal systems with a thermostat. Sensors
+// report what the board steers on; an injected fault can make them lie or fall silent.
+// Time comes from the injected Clock, so virtual time replays exactly.
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,13 +26,28 @@
 
 #include "bus/actuator_bus.hpp"
 #include "clock/chair_time.hpp"
+#include "model/injected_fault.hpp"
 #include "profile/chair_model.hpp"
 
 namespace chaird::sim {
 
+struct SimOptions {
+  // The physics step. 5 ms is plenty for the daemon; the replay bench steps at 1 ms.
+  std::int64_t step_us = 5000;
+};
+
+// Something the board did or suffered, for the replay trace (kinds as in replay_trace.hpp).
+struct ChairEvent {
+  ChairTime at;
+  std::string kind;  // "fault_injected", "fault_ended", "board_fault", "safe_state"
+  ActuatorIndex actuator = -1;
+  std::string text;
+};
+
 class SimulatedChair final : public ActuatorBus {
  public:
-  SimulatedChair(std::shared_ptr<const ChairModel> chair, const Clock& clock);
+  SimulatedChair(std::shared_ptr<const ChairModel> chair, const Clock& clock,
+                 SimOptions options = {});
 
   void submit(std::span<const BusCommand> commands) override;
   void refresh_lease(ChairTime now) override;
@@ -45,6 +66,28 @@ class SimulatedChair final : public ActuatorBus {
   // again, until end_injected_fault().
   void inject_fault(std::uint32_t bit, std::string text, bool persists = false);
   void end_injected_fault();
+  // A fault of the physical chair or of the link (docs/simulator.md), from its chair time on
+  // (at once when that has passed), for its duration. Checked by resolve_fault first.
+  void schedule_fault(const InjectedFault& fault);
+
+  // The replay bench: keep the events (off by default, so that a daemon's list cannot grow),
+  // and hear about every physics step.
+  void record_events(bool on) { record_events_ = on; }
+  std::vector<ChairEvent> take_events();
+  void on_step(std::function<void(const SimulatedChair&)> observer) {
+    step_observer_ = std::move(observer);
+  }
+  // The time the model has reached, and one actuator as the last step left it: where the board
+  // steers it, and what its sensor reports.
+  ChairTime model_time() const { return now_; }
+  double commanded_value(ActuatorIndex i) const {
+    return commanded(axes_[static_cast<std::size_t>(i)], now_);
+  }
+  double reported_value(ActuatorIndex i) const {
+    return reported(axes_[static_cast<std::size_t>(i)]);
+  }
+  // The truth, which a lying sensor hides (for tests and the trace's summary).
+  double true_value(ActuatorIndex i) const { return axes_[static_cast<std::size_t>(i)].measured; }
 
   // The board's watchdog: outputs go safe after this long without a lease. The profile's
   // board_lease_ms unless shortened (a board may be stricter than the profile, never looser).
@@ -60,6 +103,7 @@ class SimulatedChair final : public ActuatorBus {
  private:
   struct Axis {
     chair::v1::SimResponse response;  // how this actuator's mechanism responds
+    const ActuatorSpec* spec = nullptr;
     std::deque<BusCommand> pending;
     bool ramping = false;
     ChairTime ramp_start{};
@@ -72,9 +116,40 @@ class SimulatedChair final : public ActuatorBus {
     // A travel motor cannot pass this value in the direction it was approaching it from.
     std::optional<double> obstruction;
     bool obstruction_blocks_increase = true;
+    // Injected faults of this actuator.
+    bool jammed = false;         // a travel motor cannot move
+    bool valve_stuck = false;    // a bag neither fills nor vents
+    double leak_kpa_s = 0.0;     // a bag loses pressure
+    double runaway_c = 0.0;      // a heater's switch welded on (0: not)
+    bool sensor_silent = false;  // the sensor stopped answering
+    double drift_per_s = 0.0;    // the sensor drifts...
+    double sensor_offset = 0.0;  // ...and reads this far from the truth
+    double silent_reading = 0.0;
+    // Board checks.
+    double current_a = 0.0;  // travel motors
+    std::optional<ChairTime> over_current_since;
+    std::optional<ChairTime> follow_check_at;  // airbags: does the valve move the bag?
+    double follow_check_gap = 0.0;
+  };
+
+  struct ActiveFault {
+    InjectedFault fault;
+    bool started = false;
   };
 
   double commanded(const Axis& axis, ChairTime t) const;
+  double reported(const Axis& axis) const {
+    return axis.sensor_silent ? axis.silent_reading : axis.measured + axis.sensor_offset;
+  }
+  // Applies the scheduled faults that begin or end at or before t.
+  void apply_faults(ChairTime t);
+  void begin_fault(const InjectedFault& f);
+  void end_fault(const InjectedFault& f);
+  // The earliest start or end of a scheduled fault after now_ (or max()).
+  ChairTime next_fault_change() const;
+  // The link: false when the host's frame did not reach the board (and says why, latching).
+  bool frame_arrives(const char* what);
+  void event(std::string kind, ActuatorIndex actuator, std::string text);
   void advance_to(ChairTime t);
   void activate_due(ChairTime t);
   void step_physics(ChairTime t, double dt_s);
@@ -98,6 +173,19 @@ class SimulatedChair final : public ActuatorBus {
   std::string fault_text_;
   std::uint32_t persistent_fault_ = kFaultNone;  // an injected cause that is still there
   std::string persistent_fault_text_;
+
+  ChairDuration step_;
+  std::vector<ActiveFault> scheduled_;  // by start time
+  double supply_v_ = 0.0;
+  bool seat_empty_ = false;
+  ActuatorIndex pinch_at_ = -1;
+  bool frames_corrupted_ = false;
+  bool frames_lost_ = false;
+  bool lost_a_frame_ = false;
+  bool link_down_ = false;
+  bool record_events_ = false;
+  std::vector<ChairEvent> events_;
+  std::function<void(const SimulatedChair&)> step_observer_;
 };
 
 }  // namespace chaird::sim

@@ -149,12 +149,15 @@ TEST(DaemonConfig, BadValuesAreRefused) {
 TEST(DaemonConfig, TheBoardLinkNeedsAPathAndTheSteadyClock) {
   EXPECT_TRUE(load_text("bus { link { path: \"/run/board.sock\" } }\n"));
   EXPECT_TRUE(HasError(load_text("bus { link { } }\n").error(), "bus.link.path"));
-  EXPECT_TRUE(HasError(
-      load_text("bus { link { path: \"/b\" } }\nclock { mode: MANUAL }\n").error(),
-      "bus.link needs the steady clock"));
+  EXPECT_TRUE(HasError(load_text("bus { link { path: \"/b\" } }\nclock { mode: MANUAL }\n").error(),
+                       "bus.link needs the steady clock"));
   EXPECT_TRUE(HasError(load_text("bus { link { path: \"/b\" stale_ms: -1 } }\n").error(),
                        "bus.link.stale_ms cannot be negative"));
   EXPECT_FALSE(default_config(kRoot).bus().has_link()) << "the default is the simulated chair";
+  // A real board is not told to fail: fault scenarios are for the simulated chair.
+  EXPECT_TRUE(HasError(
+      load_text("bus { link { path: \"/b\" } }\nsim { fault_scenario: \"f.textproto\" }\n").error(),
+      "sim.fault_scenario is for the simulated chair"));
 }
 
 TEST(DaemonConfig, ParseErrorsAreLocated) {

@@ -31,6 +31,12 @@ enum BoardFault : std::uint32_t {
   kFaultOverPressure = 1u << 4,
   kFaultInvalidCommand = 1u << 5,
   kFaultLinkLost = 1u << 6,
+  kFaultMotorCurrent = 1u << 7,    // a motor drew more than the board allows (a jam, an end stop)
+  kFaultPinch = 1u << 8,           // the pinch sensor at a moving part
+  kFaultSeatEmpty = 1u << 9,       // the seat emptied while something ran
+  kFaultSupplyVoltage = 1u << 10,  // the supply fell below what the board runs safely on
+  kFaultSensor = 1u << 11,         // a sensor stopped answering
+  kFaultValve = 1u << 12,          // an airbag did not follow its valve (stuck valve, burst bag)
 };
 
 struct Telemetry {
@@ -39,6 +45,10 @@ struct Telemetry {
   std::vector<double> commanded;      // where the board is steering each actuator now
   std::uint32_t faults = kFaultNone;  // latched until clear_faults
   std::string fault_text;
+  // The board's own sensors.
+  double supply_v = 24.0;
+  bool seat_occupied = true;
+  bool pinch_detected = false;
 };
 
 class ActuatorBus {

@@ -95,6 +95,8 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
     if (c.clock().mode() != chair::v1::STEADY &&
         c.clock().mode() != chair::v1::CLOCK_MODE_UNSPECIFIED)
       d.error(at, "bus.link needs the steady clock: a board keeps real time");
+    if (!c.sim().fault_scenario().empty())
+      d.error(at, "sim.fault_scenario is for the simulated chair, not a board over bus.link");
   }
   if (c.dispatch_lookahead_ms() <= 0) d.error(at, "dispatch_lookahead_ms must be positive");
   if (c.stop_cooldown_ms() <= 0) d.error(at, "stop_cooldown_ms must be positive");
