@@ -58,6 +58,8 @@ SimulatedChair::SimulatedChair(std::shared_ptr<const ChairModel> chair, const Cl
   now_ = clock_.now();
   last_lease_ = now_;
   watchdog_ms_ = chair_->limits().board_lease_ms();
+  over_pressure_kpa_ = chair_->limits().max_airbag_kpa() * kBoardOverPressureFactor;
+  over_temperature_c_ = chair_->limits().max_heat_c() + kBoardOverTemperatureMarginC;
   axes_.resize(chair_->actuator_count());
   for (const auto& a : chair_->actuators()) {
     Axis& axis = axes_[static_cast<std::size_t>(a.index)];
@@ -104,6 +106,7 @@ void SimulatedChair::submit(std::span<const BusCommand> commands) {
       return;
     }
     axes_[static_cast<std::size_t>(c.actuator)].pending.push_back(c);
+    next_due_ = std::min(next_due_, c.due);
   }
 }
 
@@ -126,6 +129,8 @@ void SimulatedChair::cancel_pending() {
     axis.target = halt_point(a, axis, commanded(axis, now));
     axis.ramping = false;
   }
+  update_next_due();
+  wake_all();
 }
 
 void SimulatedChair::enter_safe_state() {
@@ -144,6 +149,8 @@ void SimulatedChair::go_safe() {
     axis.target = safe_target(a, halt_point(a, axis, reported(axis)));
     if (a.kind == chair::v1::TEMPERATURE) axis.heater_on = false;
   }
+  update_next_due();
+  wake_all();
 }
 
 void SimulatedChair::fault(std::uint32_t bit, std::string text) {
@@ -169,6 +176,7 @@ void SimulatedChair::clear_faults() {
     axis.over_current_since.reset();
     axis.follow_check_at.reset();
   }
+  wake_all();
   check_board_limits(now_);
   if (persistent_fault_ != kFaultNone) fault(persistent_fault_, persistent_fault_text_);
 }
@@ -178,10 +186,12 @@ void SimulatedChair::obstruct(ActuatorIndex actuator, double at) {
   Axis& axis = axes_[static_cast<std::size_t>(actuator)];
   axis.obstruction = at;
   axis.obstruction_blocks_increase = axis.measured <= at;
+  wake_all();
 }
 
 void SimulatedChair::clear_obstructions() {
   for (auto& axis : axes_) axis.obstruction.reset();
+  wake_all();
 }
 
 void SimulatedChair::inject_fault(std::uint32_t bit, std::string text, bool persists) {
@@ -233,6 +243,7 @@ bool SimulatedChair::outputs_active() const {
 }
 
 void SimulatedChair::activate_due(ChairTime t) {
+  if (t < next_due_) return;
   for (auto& axis : axes_) {
     while (!axis.pending.empty() && axis.pending.front().due <= t) {
       const BusCommand c = axis.pending.front();
@@ -242,8 +253,23 @@ void SimulatedChair::activate_due(ChairTime t) {
       axis.ramp_end = c.reach_by;
       axis.target = c.value;
       axis.ramping = c.reach_by > c.due;
+      axis.settled = false;
+      moving_ = true;
     }
   }
+  update_next_due();
+}
+
+void SimulatedChair::update_next_due() {
+  next_due_ = ChairTime::max();
+  for (const auto& axis : axes_) {
+    if (!axis.pending.empty()) next_due_ = std::min(next_due_, axis.pending.front().due);
+  }
+}
+
+void SimulatedChair::wake_all() {
+  moving_ = true;
+  for (auto& axis : axes_) axis.settled = false;
 }
 
 double SimulatedChair::halt_point(const ActuatorSpec& a, const Axis& axis, double point) const {
@@ -257,53 +283,68 @@ double SimulatedChair::halt_point(const ActuatorSpec& a, const Axis& axis, doubl
 }
 
 bool SimulatedChair::at_rest() const {
-  for (const auto& a : chair_->actuators()) {
-    const Axis& axis = axes_[static_cast<std::size_t>(a.index)];
-    if (!axis.pending.empty() || axis.ramping) return false;
-    if (a.kind == chair::v1::POSITION &&
-        (axis.velocity != 0.0 || axis.measured + axis.sensor_offset != axis.target))
-      return false;
-  }
-  return true;
+  // Nothing queued, and the last step left nothing ramping or travelling (moving_ is set again
+  // by anything that gives an axis somewhere to go).
+  return next_due_ == ChairTime::max() && !moving_;
 }
 
 void SimulatedChair::advance_to(ChairTime t) {
-  apply_faults(now_);
+  if (now_ >= next_fault_change_) apply_faults(now_);
   while (now_ < t) {
     activate_due(now_);
     // While nothing moves or is commanded, only lags and heaters decay, which integrate exactly
     // in larger steps: an idle night is caught up in milliseconds, not seconds.
-    ChairTime next = std::min({t, now_ + (at_rest() ? kIdleStep : step_), next_fault_change()});
-    for (const auto& axis : axes_) {
-      if (!axis.pending.empty())
-        next =
-            std::min(next, std::max(axis.pending.front().due, now_ + std::chrono::microseconds(1)));
+    ChairTime next = std::min({t, now_ + (at_rest() ? kIdleStep : step_), next_fault_change_});
+    if (next_due_ != ChairTime::max()) {
+      next = std::min(next, std::max(next_due_, now_ + std::chrono::microseconds(1)));
     }
     const double dt = seconds(next - now_);
     now_ = next;
+    // One pass: physics, the per-actuator limits, and whether anything is active or moving.
     step_physics(now_, dt);
     // The watchdog: anything not at rest in its safe state needs a living host.
-    if (outputs_active() && now_ - last_lease_ > std::chrono::milliseconds(watchdog_ms_)) {
+    if (active_ && now_ - last_lease_ > std::chrono::milliseconds(watchdog_ms_)) {
       fault(kFaultLeaseExpired,
             fmt::format("the host did not refresh the board for {} ms; every output went safe",
                         to_ms(now_ - last_lease_)));
     }
-    check_board_limits(now_);
-    apply_faults(now_);
+    check_chair_limits();
+    if (now_ >= next_fault_change_) apply_faults(now_);
     if (step_observer_) step_observer_(*this);
   }
   activate_due(now_);
 }
 
+double SimulatedChair::decay(Axis& axis, double dt, double tau_ms) {
+  // Steps are almost all the same length: one exp() per actuator and step length, not per step.
+  if (dt != axis.decay_dt) {
+    axis.decay_dt = dt;
+    axis.decay = 1.0 - std::exp(-dt * 1000.0 / tau_ms);
+  }
+  return axis.decay;
+}
+
 void SimulatedChair::step_physics(ChairTime t, double dt) {
   const double supply_factor = std::clamp(supply_v_ / kNominalSupplyV, 0.0, 1.0);
+  bool active = next_due_ != ChairTime::max();
+  bool moving = false;
   for (const auto& a : chair_->actuators()) {
     Axis& axis = axes_[static_cast<std::size_t>(a.index)];
     if (axis.ramping && t >= axis.ramp_end) axis.ramping = false;
+    axis.just_settled = false;
+    if (axis.settled && !axis.ramping) {
+      // Nothing to integrate: at its command, no fault acting on it. Only the outputs'
+      // state counts.
+      if (a.goes_to_safe_value() && axis.target != a.safe_value) active = true;
+      continue;
+    }
     const double c = commanded(axis, t);
     axis.sensor_offset += axis.drift_per_s * dt;
     // What the board steers on: its sensor, which may lie.
     const double seen = axis.measured + axis.sensor_offset;
+    const bool faulted = axis.drift_per_s != 0.0 || axis.jammed || axis.valve_stuck ||
+                         axis.leak_kpa_s != 0.0 || axis.runaway_c != 0.0 || axis.sensor_silent ||
+                         axis.obstruction.has_value() || supply_factor < 1.0;
     switch (a.kind) {
       case chair::v1::POSITION: {
         if (a.max_rate <= 0.0) {
@@ -346,13 +387,26 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         axis.current_a = jammed ? kStallCurrentA
                                 : kNoLoadCurrentA + (kAccelCurrentA - kNoLoadCurrentA) *
                                                         std::min(1.0, accel / amax);
+        if (axis.velocity != 0.0 || axis.measured + axis.sensor_offset != axis.target) {
+          moving = true;
+        } else if (!axis.ramping && !faulted && axis.pending.empty()) {
+          axis.settled = axis.just_settled = true;
+        }
+        // (A motor settling onto its target creeps at vanishing speeds: that is at rest.)
+        if (std::abs(axis.velocity) > 1e-6) active = true;
         break;
       }
       case chair::v1::SPEED:
       case chair::v1::LEVEL: {
         const double tau = axis.response.time_constant_ms() > 0.0 ? axis.response.time_constant_ms()
                                                                   : kDefaultLagMs;
-        axis.measured += (c * supply_factor - axis.measured) * (1.0 - std::exp(-dt * 1000.0 / tau));
+        const double goal = c * supply_factor;
+        axis.measured += (goal - axis.measured) * decay(axis, dt, tau);
+        // Close enough that nobody could tell: stop integrating.
+        if (std::abs(goal - axis.measured) < 1e-9 && !axis.ramping && !faulted) {
+          axis.measured = goal;
+          axis.settled = axis.just_settled = true;
+        }
         break;
       }
       case chair::v1::PRESSURE: {
@@ -371,6 +425,9 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
           axis.measured += std::min(wanted, fill * dt);
         } else if (wanted < 0.0) {
           axis.measured = std::max(0.0, axis.measured + std::max(wanted, -vent * dt));
+        }
+        if (!axis.ramping && !faulted && axis.measured + axis.sensor_offset == c) {
+          axis.settled = axis.just_settled = true;
         }
         break;
       }
@@ -391,64 +448,79 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
                                                     : ambient;
         const double tau =
             axis.response.time_constant_ms() > 0.0 ? axis.response.time_constant_ms() : 60000.0;
-        axis.measured += (equilibrium - axis.measured) * (1.0 - std::exp(-dt * 1000.0 / tau));
+        axis.measured += (equilibrium - axis.measured) * decay(axis, dt, tau);
         break;
       }
       default:
         axis.measured = c;
     }
+    if (axis.ramping || !axis.pending.empty()) active = true;
+    if (a.goes_to_safe_value() && axis.target != a.safe_value) active = true;
+    check_axis_limits(a, axis, t);
+  }
+  active_ = active;
+  moving_ = moving;
+  for (const auto& axis : axes_) {
+    if (axis.ramping) {
+      moving_ = true;
+      break;
+    }
   }
 }
 
 void SimulatedChair::check_board_limits(ChairTime t) {
-  const auto& limits = chair_->limits();
   for (const auto& a : chair_->actuators()) {
-    Axis& axis = axes_[static_cast<std::size_t>(a.index)];
-    // Pressure and heat limits are switches of their own: they see the truth.
-    const double m = axis.measured;
-    if (a.kind == chair::v1::PRESSURE && m > limits.max_airbag_kpa() * kBoardOverPressureFactor) {
-      fault(kFaultOverPressure, fmt::format("{} over-pressure: {:.1f} kPa", a.id, m));
-    }
-    if (a.kind == chair::v1::TEMPERATURE &&
-        m > limits.max_heat_c() + kBoardOverTemperatureMarginC) {
-      fault(kFaultOverTemperature, fmt::format("{} over-temperature: {:.1f} °C", a.id, m));
-    }
-    if (a.kind == chair::v1::POSITION) {
-      if (axis.current_a <= kCurrentLimitA) {
-        axis.over_current_since.reset();
-      } else if (!axis.over_current_since) {
-        axis.over_current_since = t;
-      } else if (t - *axis.over_current_since >= kOverCurrentTime) {
-        fault(
-            kFaultMotorCurrent,
+    check_axis_limits(a, axes_[static_cast<std::size_t>(a.index)], t);
+  }
+  active_ = outputs_active();
+  check_chair_limits();
+}
+
+void SimulatedChair::check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairTime t) {
+  // Pressure and heat limits are switches of their own: they see the truth.
+  const double m = axis.measured;
+  if (a.kind == chair::v1::PRESSURE && m > over_pressure_kpa_) {
+    fault(kFaultOverPressure, fmt::format("{} over-pressure: {:.1f} kPa", a.id, m));
+  }
+  if (a.kind == chair::v1::TEMPERATURE && m > over_temperature_c_) {
+    fault(kFaultOverTemperature, fmt::format("{} over-temperature: {:.1f} °C", a.id, m));
+  }
+  if (a.kind == chair::v1::POSITION) {
+    if (axis.current_a <= kCurrentLimitA) {
+      axis.over_current_since.reset();
+    } else if (!axis.over_current_since) {
+      axis.over_current_since = t;
+    } else if (t - *axis.over_current_since >= kOverCurrentTime) {
+      fault(kFaultMotorCurrent,
             fmt::format("{} motor drew {:.1f} A for {} ms (limit {:.1f} A): jammed or at its "
                         "end stop",
                         a.id, axis.current_a, to_ms(t - *axis.over_current_since), kCurrentLimitA));
-      }
-    }
-    if (a.kind == chair::v1::PRESSURE && !axis.sensor_silent) {
-      // Far from its command, a bag must close on it: a window opens when it is far, and each
-      // second it stays far the bag must have come closer.
-      const double gap = std::abs(commanded(axis, t) - reported(axis));
-      if (gap <= kValveGapKpa) {
-        axis.follow_check_at.reset();
-      } else if (!axis.follow_check_at) {
-        axis.follow_check_at = t;
-        axis.follow_check_gap = gap;
-      } else if (t - *axis.follow_check_at >= kValveCheckTime) {
-        if (axis.follow_check_gap - gap < kValveProgressKpa) {
-          fault(kFaultValve,
-                fmt::format("{} does not follow its valve: {:.1f} kPa, asked {:.1f} kPa", a.id,
-                            reported(axis), commanded(axis, t)));
-        }
-        axis.follow_check_at = t;
-        axis.follow_check_gap = gap;
-      }
-    }
-    if (axis.sensor_silent) {
-      fault(kFaultSensor, fmt::format("the {} sensor stopped answering", a.id));
     }
   }
+  if (a.kind == chair::v1::PRESSURE && !axis.sensor_silent) {
+    // Far from its command, a bag must close on it: a window opens when it is far, and each
+    // second it stays far the bag must have come closer.
+    const double gap = std::abs(commanded(axis, t) - reported(axis));
+    if (gap <= kValveGapKpa) {
+      axis.follow_check_at.reset();
+    } else if (!axis.follow_check_at) {
+      axis.follow_check_at = t;
+      axis.follow_check_gap = gap;
+    } else if (t - *axis.follow_check_at >= kValveCheckTime) {
+      if (axis.follow_check_gap - gap < kValveProgressKpa) {
+        fault(kFaultValve, fmt::format("{} does not follow its valve: {:.1f} kPa, asked {:.1f} kPa",
+                                       a.id, reported(axis), commanded(axis, t)));
+      }
+      axis.follow_check_at = t;
+      axis.follow_check_gap = gap;
+    }
+  }
+  if (axis.sensor_silent) {
+    fault(kFaultSensor, fmt::format("the {} sensor stopped answering", a.id));
+  }
+}
+
+void SimulatedChair::check_chair_limits() {
   if (supply_v_ < kBrownOutV) {
     fault(kFaultSupplyVoltage, fmt::format("supply voltage {:.1f} V is below the board's {:.1f} V",
                                            supply_v_, kBrownOutV));
@@ -457,7 +529,7 @@ void SimulatedChair::check_board_limits(ChairTime t) {
     fault(kFaultPinch, fmt::format("the pinch sensor at {} reports something caught",
                                    chair_->actuator(pinch_at_).id));
   }
-  if (seat_empty_ && outputs_active()) {
+  if (seat_empty_ && active_) {
     fault(kFaultSeatEmpty, "the seat emptied while the chair was working");
   }
 }
@@ -480,7 +552,7 @@ ChairTime SimulatedChair::next_fault_change() const {
       next = std::min(next, s.fault.at + s.fault.lasts);
     }
   }
-  return std::max(next, now_ + std::chrono::microseconds(1));
+  return next;
 }
 
 void SimulatedChair::apply_faults(ChairTime t) {
@@ -497,6 +569,8 @@ void SimulatedChair::apply_faults(ChairTime t) {
     }
     ++it;
   }
+  next_fault_change_ = next_fault_change();
+  wake_all();
   check_board_limits(t);
 }
 

@@ -86,6 +86,15 @@ class SimulatedChair final : public ActuatorBus {
   double reported_value(ActuatorIndex i) const {
     return reported(axes_[static_cast<std::size_t>(i)]);
   }
+  // False while an actuator rests at its command with nothing acting on it: its values do not
+  // change until something wakes it (the replay's recorder skips it).
+  bool changing(ActuatorIndex i) const {
+    const Axis& axis = axes_[static_cast<std::size_t>(i)];
+    return !axis.settled || axis.ramping || axis.just_settled;
+  }
+  bool just_settled(ActuatorIndex i) const {
+    return axes_[static_cast<std::size_t>(i)].just_settled;
+  }
   // The truth, which a lying sensor hides (for tests and the trace's summary).
   double true_value(ActuatorIndex i) const { return axes_[static_cast<std::size_t>(i)].measured; }
 
@@ -130,6 +139,12 @@ class SimulatedChair final : public ActuatorBus {
     std::optional<ChairTime> over_current_since;
     std::optional<ChairTime> follow_check_at;  // airbags: does the valve move the bag?
     double follow_check_gap = 0.0;
+    // Performance: an axis at its command with nothing acting on it is not integrated, and a
+    // first-order decay's factor is kept for the step length it was computed for.
+    bool settled = false;
+    bool just_settled = false;  // settled in the last step: its final values still count
+    double decay_dt = -1.0;
+    double decay = 0.0;
   };
 
   struct ActiveFault {
@@ -145,7 +160,7 @@ class SimulatedChair final : public ActuatorBus {
   void apply_faults(ChairTime t);
   void begin_fault(const InjectedFault& f);
   void end_fault(const InjectedFault& f);
-  // The earliest start or end of a scheduled fault after now_ (or max()).
+  // The earliest start or end of a scheduled fault still to come (or max()).
   ChairTime next_fault_change() const;
   // The link: false when the host's frame did not reach the board (and says why, latching).
   bool frame_arrives(const char* what);
@@ -153,7 +168,14 @@ class SimulatedChair final : public ActuatorBus {
   void advance_to(ChairTime t);
   void activate_due(ChairTime t);
   void step_physics(ChairTime t, double dt_s);
+  // Every limit, for calls outside a physics step.
   void check_board_limits(ChairTime t);
+  void check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairTime t);
+  void check_chair_limits();
+  double decay(Axis& axis, double dt, double tau_ms);
+  void update_next_due();
+  // Something changed what an axis must do: integrate every axis again at the next step.
+  void wake_all();
   void go_safe();
   void fault(std::uint32_t bit, std::string text);
   // Something is not at rest in its safe state: queued, ramping, energised, spinning, moving.
@@ -175,6 +197,12 @@ class SimulatedChair final : public ActuatorBus {
   std::string persistent_fault_text_;
 
   ChairDuration step_;
+  ChairTime next_due_ = ChairTime::max();           // the earliest queued command
+  ChairTime next_fault_change_ = ChairTime::max();  // the next scheduled fault's start or end
+  bool moving_ = true;              // the last step left something ramping or travelling
+  bool active_ = false;             // the last step left an output away from rest in its safe state
+  double over_pressure_kpa_ = 0.0;  // the board's own limits
+  double over_temperature_c_ = 0.0;
   std::vector<ActiveFault> scheduled_;  // by start time
   double supply_v_ = 0.0;
   bool seat_empty_ = false;
