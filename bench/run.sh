@@ -3,7 +3,7 @@
 #   bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh chaird_plan_bench chaird_stop_bench chaird_link_bench >/dev/null
+scripts/build.sh chaird_plan_bench chaird_stop_bench chaird_link_bench chaird_replay_bench >/dev/null
 csv=$(build/default/bin/chaird_plan_bench --benchmark_repetitions=15 --benchmark_report_aggregates_only=true \
   --benchmark_format=csv 2>/dev/null)
 echo "chaird benchmarks: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -60,3 +60,15 @@ awk -v lp="$lp" -v lq="$lq" -v ip="$ip" -v iq="$iq" -v rate="$rate" 'BEGIN {
   printf "  added by the link: p50 %.1f us, p99 %.1f us\n", lp - ip, lq - iq
   printf "  sustained: %.0f commands/s (frames of 64, 64 frames in flight)\n", rate
 }'
+
+# The replay bench: a 30-minute session on the chair model at 1 kHz, in virtual time.
+echo
+echo "replay (median of 5; load $(cut -d' ' -f1 /proc/loadavg))"
+build/default/bin/chaird_replay_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_format=csv 2>/dev/null | awk -F, '
+  NR == 1 { for (i = 1; i <= NF; i++) { h = $i; gsub(/"/, "", h); col[h] = i }; next }
+  $1 ~ /BM_Replay_30min_1kHz_median/ {
+    printf "  replay a 30-min session, model at 1 kHz: %.0f ms (goal <= 100 ms), %.0fx real time\n", $col["real_time"], 1800000 / $col["real_time"]
+    printf "  its trace: %.0f rows, %.1f MB as CSV, %.1f MB as JSONL\n", $col["rows"], $col["csv_MB"], $col["jsonl_MB"]
+  }
+  $1 ~ /BM_WriteTraceCsv_30min_median/ { printf "  writing that trace as CSV: %.0f ms\n", $col["real_time"] }'

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Regenerates tests/golden/<id>.timeline, the planned timeline of every shipped program on the
-# reference chair, through the same code the test compares with. Run it after a deliberate
+# reference chair, and tests/golden/replay/<id>.trace.csv, its replay on the chair model,
+# through the same code the tests compare with. Run it after a deliberate
 # change to a program, a technique or the planner, then review `git diff tests/golden` and
 # commit the golden files with the change that explains them.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh >/dev/null
-rm -f tests/golden/*.timeline
-CHAIRD_UPDATE_GOLDEN=1 build/default/bin/chaird_program_tests --gtest_filter='Library/ShippedProgram.PlansToItsGoldenTimeline/*' \
+rm -f tests/golden/*.timeline tests/golden/replay/*.trace.csv
+CHAIRD_UPDATE_GOLDEN=1 build/default/bin/chaird_program_tests \
+  --gtest_filter='Library/ShippedProgram.PlansToItsGoldenTimeline/*:Library/ShippedProgram.ReplaysToItsGoldenTrace*' \
   | grep -E 'wrote|FAILED' || true
 build/default/bin/chaird_program_tests --gtest_brief=1
 git --no-pager diff --stat -- tests/golden || true

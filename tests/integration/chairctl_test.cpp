@@ -142,3 +142,76 @@ TEST(Chairctl, TalksToChaird) {
 
 }  // namespace
 }  // namespace chaird::test
+
+namespace chaird::test {
+namespace {
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// The replay bench as an engineer runs it: a program id, a fault scenario, an output directory.
+TEST(ChairctlReplay, WritesTracePlotAndSummaryTheSameEveryTimeAndShowsAFault) {
+  const std::string dir = make_temp_dir("replay");
+  const std::string scenario = dir + "/pinch.textproto";
+  std::ofstream(scenario) << "faults { at_ms: 20000 kind: PINCH actuator: \"legrest.angle\" }\n";
+  const std::string args = "replay e2e_full --faults " + scenario + offline_flags();
+  const CliRun run = chairctl(args + " --out " + dir + "/a");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+  EXPECT_THAT(run.output,
+              HasSubstr("fault        at 0:20.0: pinch: a limb caught at legrest.angle"));
+  EXPECT_THAT(run.output, HasSubstr("PINCH_DETECTED"));
+  for (const char* ext : {".trace.csv", ".trace.jsonl", ".svg", ".summary.txt"}) {
+    EXPECT_FALSE(read_all(dir + "/a/e2e_full" + ext).empty()) << ext;
+  }
+  EXPECT_THAT(read_all(dir + "/a/e2e_full.trace.csv"), HasSubstr(",fault_injected,"));
+  EXPECT_THAT(read_all(dir + "/a/e2e_full.svg"), HasSubstr("safe state"));
+
+  ASSERT_EQ(chairctl(args + " --out " + dir + "/b").exit_code, 0);
+  EXPECT_TRUE(read_all(dir + "/a/e2e_full.trace.csv") == read_all(dir + "/b/e2e_full.trace.csv"));
+  EXPECT_TRUE(read_all(dir + "/a/e2e_full.trace.jsonl") ==
+              read_all(dir + "/b/e2e_full.trace.jsonl"));
+}
+
+TEST(ChairctlReplay, CompareExitsNonZeroAtTheFirstDifference) {
+  const std::string dir = make_temp_dir("replay");
+  const std::string base = "replay e2e_full" + offline_flags();
+  ASSERT_EQ(chairctl(base + " --out " + dir + "/golden").exit_code, 0);
+  const std::string golden = dir + "/golden/e2e_full.trace.jsonl";
+  const CliRun same = chairctl(base + " --out " + dir + "/run --compare " + golden);
+  EXPECT_EQ(same.exit_code, 0) << same.output;
+  EXPECT_THAT(same.output, HasSubstr("matches"));
+
+  // The same program with a stuck valve is not the golden run.
+  const std::string scenario = dir + "/stuck.textproto";
+  std::ofstream(scenario) << "faults { at_ms: 30000 kind: LOW_SUPPLY_VOLTAGE amount: 21 }\n";
+  const CliRun differs =
+      chairctl(base + " --out " + dir + "/run2 --faults " + scenario + " --compare " + golden);
+  EXPECT_EQ(differs.exit_code, 1) << differs.output;
+  EXPECT_THAT(differs.output, HasSubstr("DIFFERS from " + golden + " first at chair time 30."));
+}
+
+TEST(ChairctlReplay, BadInputIsRefusedWithWhereAndWhy) {
+  const std::string dir = make_temp_dir("replay");
+  const std::string scenario = dir + "/bad.textproto";
+  std::ofstream(scenario) << "faults { at_ms: 1000 kind: STUCK_VALVE actuator: \"recline\" }\n";
+  CliRun run = chairctl("replay e2e_full --faults " + scenario + offline_flags());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.output, HasSubstr(scenario + ":1:40: error: fault 1: STUCK_VALVE needs a "
+                                               "PRESSURE actuator; 'recline' is POSITION"));
+  run = chairctl("replay no_such_program" + offline_flags());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("no program file or library program 'no_such_program'"));
+  run = chairctl("replay e2e_full --scan shoulder_mm=abc" + offline_flags());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr("--scan: 'shoulder_mm=abc' is not KEY=NUMBER"));
+  const std::string garbage = dir + "/garbage.csv";
+  std::ofstream(garbage) << "chair_ms,actuator\n12,\xff\xfe\n";
+  run = chairctl("replay e2e_full --out " + dir + "/r --compare " + garbage + offline_flags());
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_THAT(run.output, HasSubstr(garbage + ":"));
+}
+
+}  // namespace
+}  // namespace chaird::test

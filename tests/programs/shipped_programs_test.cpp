@@ -1,7 +1,8 @@
 // The shipped program library on the reference chair: every program loads, stays within what
 // a chair maker promises (5 to 30 minutes, honest metadata), and plans to exactly its golden
-// timeline. A change to a program, a technique or the planner fails here until the golden
-// files are regenerated on purpose: scripts/update-golden.sh (docs/programs.md).
+// timeline, and replays on the chair model to its golden trace. A change to a program, a
+// technique, the planner or the chair model fails here until the golden files are regenerated
+// on purpose: scripts/update-golden.sh (docs/programs.md, docs/simulator.md).
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -10,6 +11,9 @@
 #include <sstream>
 
 #include "library/program_library.hpp"
+#include "replay/replay_runner.hpp"
+#include "replay/trace_compare.hpp"
+#include "replay/trace_io.hpp"
 #include "test_support.hpp"
 #include "timeline/timeline_format.hpp"
 
@@ -73,6 +77,7 @@ TEST(ShippedLibrary, EveryGoldenFileBelongsToAProgram) {
   const auto ids = shipped_ids();
   std::error_code ec;
   for (const auto& e : fs::directory_iterator(golden_dir(), ec)) {
+    if (!e.is_regular_file()) continue;  // replay/: the golden traces, checked below
     EXPECT_NE(std::find(ids.begin(), ids.end(), e.path().stem().string()), ids.end())
         << e.path() << " has no program; delete it";
   }
@@ -128,6 +133,45 @@ TEST_P(ShippedProgram, PlansToItsGoldenTimeline) {
          << ":\n  golden: " << le << "\n  now:    " << la
          << "\nIf the change is deliberate, run scripts/update-golden.sh and review `git diff "
             "tests/golden`.";
+}
+
+// The program replayed on the chair model (at 1 kHz, in virtual time) matches its golden trace
+// within the bench's tolerances, and replaying it again gives the same bytes.
+TEST_P(ShippedProgram, ReplaysToItsGoldenTraceAndTheSameBytesEveryTime) {
+  const auto& lib = Library::get();
+  auto checked = check_program(entry().program, lib.context);
+  ASSERT_TRUE(checked) << checked.error().to_string();
+  const auto trace = sim::replay(lib.chair, checked->governed, lib.governor, {});
+  std::ostringstream csv;
+  sim::write_trace_csv(trace, csv);
+  const std::string path = golden_dir() + "/replay/" + GetParam() + ".trace.csv";
+  if (const char* update = std::getenv("CHAIRD_UPDATE_GOLDEN");
+      update != nullptr && *update == '1') {
+    fs::create_directories(golden_dir() + "/replay");
+    std::ofstream(path, std::ios::binary) << csv.str();
+    GTEST_SKIP() << "wrote " << path;
+  }
+  std::ostringstream again;
+  sim::write_trace_csv(sim::replay(lib.chair, checked->governed, lib.governor, {}), again);
+  EXPECT_TRUE(again.str() == csv.str()) << "two replays of " << GetParam() << " differ";
+
+  auto golden = sim::read_trace(path);
+  ASSERT_TRUE(golden) << golden.error() << "; run scripts/update-golden.sh";
+  const auto difference = sim::compare_traces(trace, *golden, sim::TraceTolerances{});
+  EXPECT_FALSE(difference) << GetParam() << " differs from " << path << " first at "
+                           << difference->chair_ms << " ms: " << difference->what
+                           << "\nIf the change is deliberate, run scripts/update-golden.sh and "
+                              "review the plots (chairctl replay).";
+}
+
+TEST(ShippedLibrary, EveryGoldenTraceBelongsToAProgram) {
+  const auto ids = shipped_ids();
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(golden_dir() + "/replay", ec)) {
+    const std::string name = e.path().filename().string();
+    const std::string id = name.substr(0, name.find('.'));
+    EXPECT_NE(std::find(ids.begin(), ids.end(), id), ids.end()) << e.path() << ": delete it";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Library, ShippedProgram, ::testing::ValuesIn(shipped_ids()),

@@ -10,6 +10,7 @@
 #include "control_client.hpp"
 #include "offline_tools.hpp"
 #include "progress_printer.hpp"
+#include "replay_command.hpp"
 
 namespace {
 
@@ -121,8 +122,34 @@ int main(int argc, char** argv) {
   plan->add_option("--speed", speed, "scale every step's tempo (0.5..1.5)");
   add_offline_options(plan);
 
+  auto* replay = app.add_subcommand(
+      "replay", "replay a program on the chair model in virtual time: trace, plot, summary");
+  ReplayRequest replay_request;
+  replay->add_option("program", replay_request.program, "program file, or a library program id")
+      ->required();
+  replay->add_option("--faults", replay_request.faults, "fault scenario file")
+      ->check(CLI::ExistingFile);
+  replay->add_option("--scan", replay_request.scan,
+                     "body scan: shoulder_mm=N[,height_cm=N] (default: the chair's default body)");
+  replay->add_option("--out", replay_request.out_dir,
+                     "directory for the trace, plot and summary (default: replay-<program id>)");
+  replay->add_option("--compare", replay_request.compare,
+                     "golden trace (.csv or .jsonl): exit 1 at the first difference");
+  replay
+      ->add_option("--tolerance-ms", replay_request.tolerances.time_ms,
+                   "how far apart in time run and golden may be")
+      ->capture_default_str();
+  replay->add_option("--intensity", intensity, "scale every step's intensity (0.2..1.5)");
+  replay->add_option("--speed", speed, "scale every step's tempo (0.5..1.5)");
+  add_offline_options(replay);
+
   CLI11_PARSE(app, argc, argv);
 
+  if (replay->parsed()) {
+    if (intensity) replay_request.plan.scaling.intensity_scale = *intensity;
+    if (speed) replay_request.plan.scaling.speed_scale = *speed;
+    return run_replay(setup, replay_request, std::cout, std::cerr);
+  }
   if (lint->parsed()) return run_lint(setup, lint_files, std::cout, std::cerr);
   if (plan->parsed()) {
     chaird::PlanOptions options;

@@ -129,4 +129,23 @@ int run_plan(const OfflineSetup& setup, const std::string& file, PlanFormat form
   return 0;
 }
 
+std::optional<PlannedProgram> plan_program_file(const OfflineSetup& setup, const std::string& file,
+                                                const PlanOptions& options, std::ostream& err) {
+  Loaded l;
+  if (!load(setup, {file}, l, err)) return std::nullopt;
+  auto program = read_program_file(file);
+  if (!program) {
+    err << program.error().to_string();
+    return std::nullopt;
+  }
+  auto checked = check_program(*program, l.context, options);
+  if (!checked) {
+    err << checked.error().to_string();
+    return std::nullopt;
+  }
+  for (const auto& note : checked->warnings.items()) err << note.to_string() << '\n';
+  return PlannedProgram{l.chair, std::shared_ptr<const SafetyGovernor>(std::move(l.governor)),
+                        checked->governed};
+}
+
 }  // namespace chairctl

@@ -3,10 +3,13 @@
 #pragma once
 
 #include <iosfwd>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "planner/planner.hpp"
+#include "safety/safety_governor.hpp"
 
 namespace chairctl {
 
@@ -26,5 +29,16 @@ enum class PlanFormat { kTable, kJson };
 // Prints the governed timeline of one program; returns 1 (and the problems) when it cannot run.
 int run_plan(const OfflineSetup& setup, const std::string& file, PlanFormat format,
              const chaird::PlanOptions& options, std::ostream& out, std::ostream& err);
+
+// A program file planned and governed as chaird would, for the replay bench.
+struct PlannedProgram {
+  std::shared_ptr<const chaird::ChairModel> chair;
+  std::shared_ptr<const chaird::SafetyGovernor> governor;
+  std::shared_ptr<const chaird::GovernedTimeline> governed;
+};
+// Nothing (and the problems on err) when the program cannot run on the chair.
+std::optional<PlannedProgram> plan_program_file(const OfflineSetup& setup, const std::string& file,
+                                                const chaird::PlanOptions& options,
+                                                std::ostream& err);
 
 }  // namespace chairctl
