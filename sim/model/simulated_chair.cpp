@@ -69,13 +69,7 @@ SimulatedChair::SimulatedChair(std::shared_ptr<const ChairModel> chair, const Cl
     axis.target = a.home;
     axis.measured = a.kind == chair::v1::TEMPERATURE ? axis.response.ambient_c() : a.home;
   }
-}
-
-double SimulatedChair::commanded(const Axis& axis, ChairTime t) const {
-  if (!axis.ramping || t >= axis.ramp_end) return axis.target;
-  if (t <= axis.ramp_start) return axis.ramp_from;
-  const double f = seconds(t - axis.ramp_start) / seconds(axis.ramp_end - axis.ramp_start);
-  return axis.ramp_from + (axis.target - axis.ramp_from) * f;
+  wake_all();
 }
 
 void SimulatedChair::shorten_watchdog(std::int64_t ms) {
@@ -252,8 +246,12 @@ void SimulatedChair::activate_due(ChairTime t) {
       axis.ramp_start = c.due;
       axis.ramp_end = c.reach_by;
       axis.target = c.value;
+      wake(static_cast<std::size_t>(&axis - axes_.data()));
       axis.ramping = c.reach_by > c.due;
-      axis.settled = false;
+      if (axis.ramping) {
+        axis.ramp_per_us =
+            (c.value - axis.ramp_from) / static_cast<double>((c.reach_by - c.due).count());
+      }
       moving_ = true;
     }
   }
@@ -269,7 +267,21 @@ void SimulatedChair::update_next_due() {
 
 void SimulatedChair::wake_all() {
   moving_ = true;
-  for (auto& axis : axes_) axis.settled = false;
+  resting_active_ = 0;
+  awake_.clear();
+  for (std::size_t i = 0; i < axes_.size(); ++i) {
+    axes_[i].settled = false;
+    awake_.push_back(i);
+  }
+}
+
+void SimulatedChair::wake(std::size_t i) {
+  Axis& axis = axes_[i];
+  if (!axis.settled) return;
+  axis.settled = false;
+  const ActuatorSpec& a = chair_->actuator(static_cast<ActuatorIndex>(i));
+  if (a.goes_to_safe_value() && axis.target_when_settled != a.safe_value) --resting_active_;
+  awake_.push_back(i);
 }
 
 double SimulatedChair::halt_point(const ActuatorSpec& a, const Axis& axis, double point) const {
@@ -326,18 +338,18 @@ double SimulatedChair::decay(Axis& axis, double dt, double tau_ms) {
 
 void SimulatedChair::step_physics(ChairTime t, double dt) {
   const double supply_factor = std::clamp(supply_v_ / kNominalSupplyV, 0.0, 1.0);
-  bool active = next_due_ != ChairTime::max();
+  bool active = next_due_ != ChairTime::max() || resting_active_ > 0;
   bool moving = false;
-  for (const auto& a : chair_->actuators()) {
-    Axis& axis = axes_[static_cast<std::size_t>(a.index)];
+  for (const std::size_t i : just_settled_) axes_[i].just_settled = false;
+  just_settled_.clear();
+  // Only the awake axes: one resting at its command with nothing acting on it is not visited
+  // at all until something wakes it (activate_due, wake_all).
+  std::size_t kept = 0;
+  for (std::size_t r = 0; r < awake_.size(); ++r) {
+    const std::size_t i = awake_[r];
+    const ActuatorSpec& a = chair_->actuator(static_cast<ActuatorIndex>(i));
+    Axis& axis = axes_[i];
     if (axis.ramping && t >= axis.ramp_end) axis.ramping = false;
-    axis.just_settled = false;
-    if (axis.settled && !axis.ramping) {
-      // Nothing to integrate: at its command, no fault acting on it. Only the outputs'
-      // state counts.
-      if (a.goes_to_safe_value() && axis.target != a.safe_value) active = true;
-      continue;
-    }
     const double c = commanded(axis, t);
     axis.sensor_offset += axis.drift_per_s * dt;
     // What the board steers on: its sensor, which may lie.
@@ -387,6 +399,14 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         axis.current_a = jammed ? kStallCurrentA
                                 : kNoLoadCurrentA + (kAccelCurrentA - kNoLoadCurrentA) *
                                                         std::min(1.0, accel / amax);
+        // Within a tenth of a micrometre and crawling: it has arrived (the approach is
+        // exponential and would otherwise never end).
+        if (!axis.ramping && !faulted &&
+            std::abs(c - (axis.measured + axis.sensor_offset)) < 1e-4 &&
+            std::abs(axis.velocity) < 1e-3) {
+          axis.measured = c - axis.sensor_offset;
+          axis.velocity = 0.0;
+        }
         if (axis.velocity != 0.0 || axis.measured + axis.sensor_offset != axis.target) {
           moving = true;
         } else if (!axis.ramping && !faulted && axis.pending.empty()) {
@@ -403,7 +423,7 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         const double goal = c * supply_factor;
         axis.measured += (goal - axis.measured) * decay(axis, dt, tau);
         // Close enough that nobody could tell: stop integrating.
-        if (std::abs(goal - axis.measured) < 1e-9 && !axis.ramping && !faulted) {
+        if (std::abs(goal - axis.measured) < 1e-6 && !axis.ramping && !faulted) {
           axis.measured = goal;
           axis.settled = axis.just_settled = true;
         }
@@ -449,34 +469,45 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         const double tau =
             axis.response.time_constant_ms() > 0.0 ? axis.response.time_constant_ms() : 60000.0;
         axis.measured += (equilibrium - axis.measured) * decay(axis, dt, tau);
+        // Cold and switched off: nothing left to integrate.
+        if (!axis.ramping && !faulted && !axis.heater_on && !runaway && c <= ambient &&
+            std::abs(axis.measured - ambient) < 1e-4) {
+          axis.measured = ambient;
+          axis.settled = axis.just_settled = true;
+        }
         break;
       }
       default:
         axis.measured = c;
     }
-    if (axis.ramping || !axis.pending.empty()) active = true;
-    if (a.goes_to_safe_value() && axis.target != a.safe_value) active = true;
-    check_axis_limits(a, axis, t);
-  }
-  active_ = active;
-  moving_ = moving;
-  for (const auto& axis : axes_) {
-    if (axis.ramping) {
-      moving_ = true;
-      break;
+    const bool rests_active = a.goes_to_safe_value() && axis.target != a.safe_value;
+    if (axis.ramping || !axis.pending.empty() || rests_active) active = true;
+    if (axis.ramping) moving = true;
+    check_axis_limits(a, axis, t, c);
+    if (axis.settled) {
+      axis.target_when_settled = axis.target;
+      just_settled_.push_back(i);
+      if (rests_active) ++resting_active_;
+    } else {
+      awake_[kept++] = i;
     }
   }
+  awake_.resize(kept);
+  active_ = active;
+  moving_ = moving;
 }
 
 void SimulatedChair::check_board_limits(ChairTime t) {
   for (const auto& a : chair_->actuators()) {
-    check_axis_limits(a, axes_[static_cast<std::size_t>(a.index)], t);
+    Axis& axis = axes_[static_cast<std::size_t>(a.index)];
+    check_axis_limits(a, axis, t, commanded(axis, t));
   }
   active_ = outputs_active();
   check_chair_limits();
 }
 
-void SimulatedChair::check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairTime t) {
+void SimulatedChair::check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairTime t,
+                                       double commanded_now) {
   // Pressure and heat limits are switches of their own: they see the truth.
   const double m = axis.measured;
   if (a.kind == chair::v1::PRESSURE && m > over_pressure_kpa_) {
@@ -500,7 +531,7 @@ void SimulatedChair::check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairT
   if (a.kind == chair::v1::PRESSURE && !axis.sensor_silent) {
     // Far from its command, a bag must close on it: a window opens when it is far, and each
     // second it stays far the bag must have come closer.
-    const double gap = std::abs(commanded(axis, t) - reported(axis));
+    const double gap = std::abs(commanded_now - reported(axis));
     if (gap <= kValveGapKpa) {
       axis.follow_check_at.reset();
     } else if (!axis.follow_check_at) {
@@ -509,7 +540,7 @@ void SimulatedChair::check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairT
     } else if (t - *axis.follow_check_at >= kValveCheckTime) {
       if (axis.follow_check_gap - gap < kValveProgressKpa) {
         fault(kFaultValve, fmt::format("{} does not follow its valve: {:.1f} kPa, asked {:.1f} kPa",
-                                       a.id, reported(axis), commanded(axis, t)));
+                                       a.id, reported(axis), commanded_now));
       }
       axis.follow_check_at = t;
       axis.follow_check_gap = gap;

@@ -88,6 +88,8 @@ class SimulatedChair final : public ActuatorBus {
   }
   // False while an actuator rests at its command with nothing acting on it: its values do not
   // change until something wakes it (the replay's recorder skips it).
+  const std::vector<std::size_t>& awake_axes() const { return awake_; }
+  const std::vector<std::size_t>& just_settled_axes() const { return just_settled_; }
   bool changing(ActuatorIndex i) const {
     const Axis& axis = axes_[static_cast<std::size_t>(i)];
     return !axis.settled || axis.ramping || axis.just_settled;
@@ -118,7 +120,8 @@ class SimulatedChair final : public ActuatorBus {
     ChairTime ramp_start{};
     ChairTime ramp_end{};
     double ramp_from = 0.0;
-    double target = 0.0;  // where the commanded value is headed (or rests)
+    double ramp_per_us = 0.0;  // the ramp's slope (a multiplication per step, not a division)
+    double target = 0.0;       // where the commanded value is headed (or rests)
     double measured = 0.0;
     double velocity = 0.0;  // travel motors
     bool heater_on = false;
@@ -143,6 +146,7 @@ class SimulatedChair final : public ActuatorBus {
     // first-order decay's factor is kept for the step length it was computed for.
     bool settled = false;
     bool just_settled = false;  // settled in the last step: its final values still count
+    double target_when_settled = 0.0;
     double decay_dt = -1.0;
     double decay = 0.0;
   };
@@ -152,7 +156,12 @@ class SimulatedChair final : public ActuatorBus {
     bool started = false;
   };
 
-  double commanded(const Axis& axis, ChairTime t) const;
+  // Where the board steers an axis at t: the ramp under way, or its target.
+  static double commanded(const Axis& axis, ChairTime t) {
+    if (!axis.ramping || t >= axis.ramp_end) return axis.target;
+    if (t <= axis.ramp_start) return axis.ramp_from;
+    return axis.ramp_from + axis.ramp_per_us * static_cast<double>((t - axis.ramp_start).count());
+  }
   double reported(const Axis& axis) const {
     return axis.sensor_silent ? axis.silent_reading : axis.measured + axis.sensor_offset;
   }
@@ -170,12 +179,13 @@ class SimulatedChair final : public ActuatorBus {
   void step_physics(ChairTime t, double dt_s);
   // Every limit, for calls outside a physics step.
   void check_board_limits(ChairTime t);
-  void check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairTime t);
+  void check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairTime t, double commanded_now);
   void check_chair_limits();
   double decay(Axis& axis, double dt, double tau_ms);
   void update_next_due();
   // Something changed what an axis must do: integrate every axis again at the next step.
   void wake_all();
+  void wake(std::size_t axis);
   void go_safe();
   void fault(std::uint32_t bit, std::string text);
   // Something is not at rest in its safe state: queued, ramping, energised, spinning, moving.
@@ -201,7 +211,10 @@ class SimulatedChair final : public ActuatorBus {
   ChairTime next_fault_change_ = ChairTime::max();  // the next scheduled fault's start or end
   bool moving_ = true;              // the last step left something ramping or travelling
   bool active_ = false;             // the last step left an output away from rest in its safe state
-  double over_pressure_kpa_ = 0.0;  // the board's own limits
+  std::vector<std::size_t> awake_;  // the axes the physics step visits
+  std::vector<std::size_t> just_settled_;  // the axes that came to rest in the last step
+  int resting_active_ = 0;                 // resting axes whose output is away from its safe value
+  double over_pressure_kpa_ = 0.0;         // the board's own limits
   double over_temperature_c_ = 0.0;
   std::vector<ActiveFault> scheduled_;  // by start time
   double supply_v_ = 0.0;

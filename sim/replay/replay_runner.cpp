@@ -70,24 +70,31 @@ class StepRecorder {
 
   void observe(const SimulatedChair& chair, bool force) {
     const std::int64_t at_ms = to_ms(chair.model_time());
-    for (std::size_t i = 0; i < resolution_.size(); ++i) {
-      const auto index = static_cast<ActuatorIndex>(i);
-      if (!force && !chair.changing(index)) continue;
-      const double c = chair.commanded_value(index);
-      const double m = chair.reported_value(index);
-      const bool moved = !(std::abs(c - last_commanded_[i]) < resolution_[i]) ||
-                         !(std::abs(m - last_reported_[i]) < resolution_[i]);
-      // Where an actuator comes to rest is worth a row even below the resolution.
-      const bool differs = c != last_commanded_[i] || m != last_reported_[i];
-      if (moved || ((force || chair.just_settled(index)) && differs)) {
-        trace_.samples.push_back({at_ms, static_cast<std::int32_t>(i), c, m});
-        last_commanded_[i] = c;
-        last_reported_[i] = m;
-      }
+    if (force) {
+      for (std::size_t i = 0; i < resolution_.size(); ++i) observe_axis(chair, at_ms, i, true);
+      return;
     }
+    // Only what the last step moved (rows are put in actuator order at the end).
+    for (const std::size_t i : chair.awake_axes()) observe_axis(chair, at_ms, i, false);
+    for (const std::size_t i : chair.just_settled_axes()) observe_axis(chair, at_ms, i, true);
   }
 
  private:
+  // A row when a value moved by the resolution, or (at rest, at the end) changed at all.
+  void observe_axis(const SimulatedChair& chair, std::int64_t at_ms, std::size_t i, bool exact) {
+    const auto index = static_cast<ActuatorIndex>(i);
+    const double c = chair.commanded_value(index);
+    const double m = chair.reported_value(index);
+    const bool moved = !(std::abs(c - last_commanded_[i]) < resolution_[i]) ||
+                       !(std::abs(m - last_reported_[i]) < resolution_[i]);
+    const bool differs = c != last_commanded_[i] || m != last_reported_[i];
+    if (moved || (exact && differs)) {
+      trace_.samples.push_back({at_ms, static_cast<std::int32_t>(i), c, m});
+      last_commanded_[i] = c;
+      last_reported_[i] = m;
+    }
+  }
+
   ReplayTrace& trace_;
   std::vector<double> resolution_;
   std::vector<double> last_commanded_;
@@ -187,6 +194,10 @@ ReplayTrace replay(std::shared_ptr<const ChairModel> chair,
   }
   (void)board.read_telemetry();  // the model catches up to the clock
   recorder.observe(board, true);
+  std::stable_sort(
+      trace.samples.begin(), trace.samples.end(), [](const TraceSample& a, const TraceSample& b) {
+        return a.chair_ms != b.chair_ms ? a.chair_ms < b.chair_ms : a.actuator < b.actuator;
+      });
   trace.end_ms = to_ms(board.model_time());
 
   // Events: the steps that began before the run stopped, the chair's own, the trips; in time.
