@@ -145,7 +145,9 @@ TEST(StartRace, AStartWhoseDeadlinePassedWhilePreparedDoesNotBegin) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   daemon.hold_starts();
-  PendingStart start(daemon, std::chrono::milliseconds(300));
+  // Long enough for planning to reach the hold on a loaded machine (300 ms was not, with two
+  // builds running); the deadline then passes while the start is held.
+  PendingStart start(daemon, std::chrono::milliseconds(2000));
   daemon.await_held_start();
   // The kiosk gives up: its call ends with DEADLINE_EXCEEDED while the start is still held.
   EXPECT_EQ(start.result().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
