@@ -11,34 +11,20 @@
 #include "library/program_checker.hpp"
 #include "plugin_host/technique_catalog.hpp"
 #include "program_generator.hpp"
+#include "reference_chair.hpp"
 
 namespace chaird::bench {
 namespace {
 
 struct Setup {
-  std::shared_ptr<const ChairModel> chair;
-  std::shared_ptr<const TechniqueCatalog> catalog;
-  std::unique_ptr<SafetyGovernor> governor;
-  ProgramCheckContext context;
-  std::string text;
+  ReferenceChair reference = load_reference_chair();
+  const std::shared_ptr<const ChairModel>& chair = reference.chair;
+  const ProgramCheckContext& context = reference.context;
+  const SafetyGovernor* governor = reference.governor.get();
+  std::string text = thirty_minute_program();
 
   static const Setup& get() {
-    static const Setup setup = [] {
-      Setup s;
-      auto chair = ChairModel::load(CHAIRD_SOURCE_DIR "/sequences/chairs/generic_4d_sl.textproto");
-      if (!chair) throw std::runtime_error(chair.error().to_string());
-      s.chair = *chair;
-      Diagnostics refusals;
-      s.catalog = std::make_shared<const TechniqueCatalog>(
-          TechniqueCatalog::load({CHAIRD_PLUGIN_DIR}, refusals));
-      if (refusals.has_errors()) throw std::runtime_error(refusals.to_string());
-      s.governor = std::make_unique<SafetyGovernor>(s.chair, SessionLimits{});
-      s.context.chair = s.chair;
-      s.context.catalog = s.catalog;
-      s.context.governor = s.governor.get();
-      s.text = thirty_minute_program();
-      return s;
-    }();
+    static const Setup setup;
     return setup;
   }
 };

@@ -5,9 +5,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "library/program_checker.hpp"
-#include "plugin_host/technique_catalog.hpp"
 #include "program_generator.hpp"
+#include "reference_chair.hpp"
 #include "replay/replay_runner.hpp"
 #include "replay/trace_io.hpp"
 
@@ -15,28 +14,17 @@ namespace chaird::bench {
 namespace {
 
 struct Setup {
-  std::shared_ptr<const ChairModel> chair;
-  std::unique_ptr<SafetyGovernor> governor;
+  ReferenceChair reference = load_reference_chair();
+  std::shared_ptr<const ChairModel> chair = reference.chair;
+  SafetyGovernor* governor = reference.governor.get();
   std::shared_ptr<const GovernedTimeline> governed;
 
   static const Setup& get() {
     static const Setup setup = [] {
       Setup s;
-      auto chair = ChairModel::load(CHAIRD_SOURCE_DIR "/sequences/chairs/generic_4d_sl.textproto");
-      if (!chair) throw std::runtime_error(chair.error().to_string());
-      s.chair = *chair;
-      Diagnostics refusals;
-      auto catalog = std::make_shared<const TechniqueCatalog>(
-          TechniqueCatalog::load({CHAIRD_PLUGIN_DIR}, refusals));
-      if (refusals.has_errors()) throw std::runtime_error(refusals.to_string());
-      s.governor = std::make_unique<SafetyGovernor>(s.chair, SessionLimits{});
-      ProgramCheckContext context;
-      context.chair = s.chair;
-      context.catalog = catalog;
-      context.governor = s.governor.get();
       auto program = parse_program_text(thirty_minute_program(), "bench.textproto");
       if (!program) throw std::runtime_error(program.error().to_string());
-      auto checked = check_program(*program, context);
+      auto checked = check_program(*program, s.reference.context);
       if (!checked) throw std::runtime_error(checked.error().to_string());
       s.governed = checked->governed;
       return s;
