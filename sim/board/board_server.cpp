@@ -37,6 +37,7 @@ BoardServer::BoardServer(asio::io_context& io, std::shared_ptr<const ChairModel>
       acceptor_(io),
       ticker_(io) {
   if (options_.watchdog_ms > 0) board_.shorten_watchdog(options_.watchdog_ms);
+  for (const auto& f : options_.faults) board_.schedule_fault(f);
 }
 
 std::int64_t BoardServer::watchdog_ms() const {

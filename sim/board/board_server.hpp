@@ -35,6 +35,8 @@ struct BoardServerOptions {
   std::int64_t telemetry_ms = 20;  // telemetry to the host, also its heartbeat
   std::int64_t watchdog_ms = 0;    // 0: the profile's board_lease_ms; never longer than it
   std::function<void(const std::string&)> log;  // where the board reports what it dropped
+  // Faults the board suffers (a scenario file; at_ms counts from the board's power-on).
+  std::vector<InjectedFault> faults;
 };
 
 class BoardServer {

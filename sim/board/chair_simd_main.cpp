@@ -20,6 +20,9 @@ int main(int argc, char** argv) {
   app.add_option("--socket", socket_path, "Unix socket to listen on")->required();
   app.add_option("--watchdog-ms", watchdog_ms,
                  "go safe after this long without a lease (at most the profile's board_lease_ms)");
+  std::string faults_path;
+  app.add_option("--faults", faults_path,
+                 "a fault scenario the board suffers, at_ms from its power-on (docs/simulator.md)");
   CLI11_PARSE(app, argc, argv);
 
   auto chair = chaird::ChairModel::load(chair_path);
@@ -28,8 +31,17 @@ int main(int argc, char** argv) {
                  chair.error().to_string().c_str());
     return 1;
   }
-  boost::asio::io_context io;
   chaird::sim::BoardServerOptions options;
+  if (!faults_path.empty()) {
+    auto faults = chaird::sim::load_fault_scenario(faults_path, **chair);
+    if (!faults) {
+      std::fprintf(stderr, "chair-simd: the fault scenario cannot be used:\n%s",
+                   faults.error().to_string().c_str());
+      return 2;
+    }
+    options.faults = std::move(*faults);
+  }
+  boost::asio::io_context io;
   options.socket_path = socket_path;
   options.watchdog_ms = watchdog_ms;
   options.log = [](const std::string& text) {

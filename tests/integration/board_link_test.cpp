@@ -48,13 +48,14 @@ int connect_unix(const std::string& path) {
 // chair-simd as its own process.
 class BoardProcess {
  public:
-  explicit BoardProcess(std::int64_t watchdog_ms) {
+  explicit BoardProcess(std::int64_t watchdog_ms, std::vector<std::string> extra_args = {}) {
     dir_ = make_temp_dir("board");
     socket_ = dir_ + "/board.sock";
     log_ = dir_ + "/chair-simd.log";
     std::vector<std::string> args = {
         CHAIR_SIMD_BINARY, "--chair",       reference_chair_path(),     "--socket",
         socket_,           "--watchdog-ms", std::to_string(watchdog_ms)};
+    args.insert(args.end(), extra_args.begin(), extra_args.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -67,6 +68,11 @@ class BoardProcess {
     // Ready once its socket answers.
     const auto give_up = Steady::now() + std::chrono::seconds(30);
     while (pid_ > 0 && Steady::now() < give_up) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {  // it exited: a refused start
+        pid_ = -1;
+        break;
+      }
       const int fd = connect_unix(socket_);
       if (fd >= 0) {
         ::close(fd);
@@ -306,6 +312,33 @@ TEST(BoardLink, RandomBytesNeverMoveTheBoard) {
 
 // The board process disappears mid-session: chaird goes FAULTED with a reason a kiosk can show,
 // and keeps serving.
+// chair-simd suffers a scenario's faults as the in-process chair does; chaird, watching the idle
+// chair, latches the board's fault with its code and reason.
+TEST(BoardLink, AScenarioFaultOnChairSimdReachesChairdWithItsCode) {
+  const std::string dir = make_temp_dir("scenario");
+  const std::string scenario = dir + "/pinch.textproto";
+  std::ofstream(scenario) << "faults { at_ms: 0 kind: PINCH actuator: \"legrest.angle\" }\n";
+  BoardProcess board(300, {"--faults", scenario});
+  ASSERT_TRUE(board.ready()) << board.log();
+  DaemonProcess daemon(on_board(board));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const chair::v1::SessionStatus s = wait_until_faulted(daemon);
+  EXPECT_EQ(s.state(), chair::v1::FAULTED) << daemon.log();
+  ASSERT_GT(s.faults_size(), 0);
+  EXPECT_EQ(s.faults(0).code(), chair::v1::PINCH_DETECTED);
+  EXPECT_THAT(s.faults(0).reason(), HasSubstr("legrest.angle"));
+}
+
+TEST(BoardLink, ChairSimdRefusesAMalformedScenarioWithFileLineColumn) {
+  const std::string dir = make_temp_dir("scenario");
+  const std::string scenario = dir + "/bad.textproto";
+  std::ofstream(scenario) << "faults { at_ms: 0 kind: LEAKING_AIRBAG actuator: \"recline\" }\n";
+  BoardProcess board(300, {"--faults", scenario});
+  EXPECT_FALSE(board.ready());
+  EXPECT_THAT(board.log(), HasSubstr(scenario + ":1:"));
+  EXPECT_THAT(board.log(), HasSubstr("LEAKING_AIRBAG needs a PRESSURE actuator"));
+}
+
 TEST(BoardLink, ABoardThatDisappearsLeavesChairdFaultedWithAReason) {
   BoardProcess board(300);
   ASSERT_TRUE(board.ready()) << board.log();
