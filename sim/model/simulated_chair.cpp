@@ -340,7 +340,6 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
   const double supply_factor = std::clamp(supply_v_ / kNominalSupplyV, 0.0, 1.0);
   bool active = next_due_ != ChairTime::max() || resting_active_ > 0;
   bool moving = false;
-  for (const std::size_t i : just_settled_) axes_[i].just_settled = false;
   just_settled_.clear();
   // Only the awake axes: one resting at its command with nothing acting on it is not visited
   // at all until something wakes it (activate_due, wake_all).
@@ -410,7 +409,7 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         if (axis.velocity != 0.0 || axis.measured + axis.sensor_offset != axis.target) {
           moving = true;
         } else if (!axis.ramping && !faulted && axis.pending.empty()) {
-          axis.settled = axis.just_settled = true;
+          axis.settled = true;
         }
         // (A motor settling onto its target creeps at vanishing speeds: that is at rest.)
         if (std::abs(axis.velocity) > 1e-6) active = true;
@@ -425,7 +424,7 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         // Close enough that nobody could tell: stop integrating.
         if (std::abs(goal - axis.measured) < 1e-6 && !axis.ramping && !faulted) {
           axis.measured = goal;
-          axis.settled = axis.just_settled = true;
+          axis.settled = true;
         }
         break;
       }
@@ -447,7 +446,7 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
           axis.measured = std::max(0.0, axis.measured + std::max(wanted, -vent * dt));
         }
         if (!axis.ramping && !faulted && axis.measured + axis.sensor_offset == c) {
-          axis.settled = axis.just_settled = true;
+          axis.settled = true;
         }
         break;
       }
@@ -473,7 +472,7 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         if (!axis.ramping && !faulted && !axis.heater_on && !runaway && c <= ambient &&
             std::abs(axis.measured - ambient) < 1e-4) {
           axis.measured = ambient;
-          axis.settled = axis.just_settled = true;
+          axis.settled = true;
         }
         break;
       }

@@ -86,17 +86,10 @@ class SimulatedChair final : public ActuatorBus {
   double reported_value(ActuatorIndex i) const {
     return reported(axes_[static_cast<std::size_t>(i)]);
   }
-  // False while an actuator rests at its command with nothing acting on it: its values do not
-  // change until something wakes it (the replay's recorder skips it).
+  // The axes the last physics step integrated, and those it brought to rest (the replay's
+  // recorder looks at these only: a resting axis's values do not change until it is woken).
   const std::vector<std::size_t>& awake_axes() const { return awake_; }
   const std::vector<std::size_t>& just_settled_axes() const { return just_settled_; }
-  bool changing(ActuatorIndex i) const {
-    const Axis& axis = axes_[static_cast<std::size_t>(i)];
-    return !axis.settled || axis.ramping || axis.just_settled;
-  }
-  bool just_settled(ActuatorIndex i) const {
-    return axes_[static_cast<std::size_t>(i)].just_settled;
-  }
   // The truth, which a lying sensor hides (for tests and the trace's summary).
   double true_value(ActuatorIndex i) const { return axes_[static_cast<std::size_t>(i)].measured; }
 
@@ -145,7 +138,6 @@ class SimulatedChair final : public ActuatorBus {
     // Performance: an axis at its command with nothing acting on it is not integrated, and a
     // first-order decay's factor is kept for the step length it was computed for.
     bool settled = false;
-    bool just_settled = false;  // settled in the last step: its final values still count
     double target_when_settled = 0.0;
     double decay_dt = -1.0;
     double decay = 0.0;
