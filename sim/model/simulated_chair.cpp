@@ -4,14 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "profile/safe_values.hpp"
 
 namespace chaird::sim {
 namespace {
 
-// Events (due commands, faults) split steps so that timing is exact.
-constexpr ChairDuration kIdleStep = std::chrono::seconds(1);
+// A run's steps are counted in an int: a year of virtual time is taken in a few runs.
+constexpr std::int64_t kMostStepsInARun = 1'000'000'000;
 // Motors are a little stronger than the planning limits so that they can keep up with a plan
 // that uses the limits fully.
 constexpr double kMotorSpeedMargin = 1.25;
@@ -61,13 +62,16 @@ SimulatedChair::SimulatedChair(std::shared_ptr<const ChairModel> chair, const Cl
   over_pressure_kpa_ = chair_->limits().max_airbag_kpa() * kBoardOverPressureFactor;
   over_temperature_c_ = chair_->limits().max_heat_c() + kBoardOverTemperatureMarginC;
   axes_.resize(chair_->actuator_count());
+  pending_.resize(axes_.size());
   for (const auto& a : chair_->actuators()) {
     Axis& axis = axes_[static_cast<std::size_t>(a.index)];
     // The profile's sim block belongs to the simulator alone; the core never reads it.
-    axis.response = chair_->profile().actuators(a.index).sim();
+    axis.response = &chair_->profile().actuators(a.index).sim();
     axis.spec = &a;
     axis.target = a.home;
-    axis.measured = a.kind == chair::v1::TEMPERATURE ? axis.response.ambient_c() : a.home;
+    axis.measured = a.kind == chair::v1::TEMPERATURE ? axis.response->ambient_c() : a.home;
+    axis.sampled_commanded = std::nan("");
+    axis.sampled_reported = std::nan("");
   }
   wake_all();
 }
@@ -99,7 +103,7 @@ void SimulatedChair::submit(std::span<const BusCommand> commands) {
                                            to_ms(c.due), to_ms(now - c.due)));
       return;
     }
-    axes_[static_cast<std::size_t>(c.actuator)].pending.push_back(c);
+    pending_[static_cast<std::size_t>(c.actuator)].push_back(c);
     next_due_ = std::min(next_due_, c.due);
   }
 }
@@ -116,7 +120,7 @@ void SimulatedChair::cancel_pending() {
   if (!frame_arrives("cancel")) return;
   for (const auto& a : chair_->actuators()) {
     Axis& axis = axes_[static_cast<std::size_t>(a.index)];
-    axis.pending.clear();
+    pending_[static_cast<std::size_t>(a.index)].clear();
     // Ramps under way stop where they are (a moving motor where it can brake to). A target
     // already reached, the safe state's above all, stays as it is.
     if (!axis.ramping) continue;
@@ -137,7 +141,7 @@ void SimulatedChair::enter_safe_state() {
 void SimulatedChair::go_safe() {
   for (const auto& a : chair_->actuators()) {
     Axis& axis = axes_[static_cast<std::size_t>(a.index)];
-    axis.pending.clear();
+    pending_[static_cast<std::size_t>(a.index)].clear();
     axis.ramping = false;
     // Vent, switch off, spin down, retract; travel motors halt where they are.
     axis.target = safe_target(a, halt_point(a, axis, reported(axis)));
@@ -228,7 +232,7 @@ Telemetry SimulatedChair::read_telemetry() {
 bool SimulatedChair::outputs_active() const {
   for (const auto& a : chair_->actuators()) {
     const Axis& axis = axes_[static_cast<std::size_t>(a.index)];
-    if (!axis.pending.empty() || axis.ramping) return true;
+    if (!pending_[static_cast<std::size_t>(a.index)].empty() || axis.ramping) return true;
     if (a.goes_to_safe_value() && axis.target != a.safe_value) return true;
     // (A motor settling onto its target creeps at vanishing speeds: that is at rest.)
     if (a.kind == chair::v1::POSITION && std::abs(axis.velocity) > 1e-6) return true;
@@ -238,21 +242,22 @@ bool SimulatedChair::outputs_active() const {
 
 void SimulatedChair::activate_due(ChairTime t) {
   if (t < next_due_) return;
-  for (auto& axis : axes_) {
-    while (!axis.pending.empty() && axis.pending.front().due <= t) {
-      const BusCommand c = axis.pending.front();
-      axis.pending.pop_front();
+  for (std::size_t i = 0; i < axes_.size(); ++i) {
+    Axis& axis = axes_[i];
+    auto& pending = pending_[i];
+    while (!pending.empty() && pending.front().due <= t) {
+      const BusCommand c = pending.front();
+      pending.pop_front();
       axis.ramp_from = commanded(axis, t);
       axis.ramp_start = c.due;
       axis.ramp_end = c.reach_by;
       axis.target = c.value;
-      wake(static_cast<std::size_t>(&axis - axes_.data()));
+      wake(i);
       axis.ramping = c.reach_by > c.due;
       if (axis.ramping) {
         axis.ramp_per_us =
             (c.value - axis.ramp_from) / static_cast<double>((c.reach_by - c.due).count());
       }
-      moving_ = true;
     }
   }
   update_next_due();
@@ -260,13 +265,12 @@ void SimulatedChair::activate_due(ChairTime t) {
 
 void SimulatedChair::update_next_due() {
   next_due_ = ChairTime::max();
-  for (const auto& axis : axes_) {
-    if (!axis.pending.empty()) next_due_ = std::min(next_due_, axis.pending.front().due);
+  for (const auto& pending : pending_) {
+    if (!pending.empty()) next_due_ = std::min(next_due_, pending.front().due);
   }
 }
 
 void SimulatedChair::wake_all() {
-  moving_ = true;
   resting_active_ = 0;
   awake_.clear();
   for (std::size_t i = 0; i < axes_.size(); ++i) {
@@ -294,26 +298,40 @@ double SimulatedChair::halt_point(const ActuatorSpec& a, const Axis& axis, doubl
   return std::clamp(ahead, a.min, a.max);
 }
 
-bool SimulatedChair::at_rest() const {
-  // Nothing queued, and the last step left nothing ramping or travelling (moving_ is set again
-  // by anything that gives an axis somewhere to go).
-  return next_due_ == ChairTime::max() && !moving_;
-}
-
 void SimulatedChair::advance_to(ChairTime t) {
   if (now_ >= next_fault_change_) apply_faults(now_);
   while (now_ < t) {
     activate_due(now_);
-    // While nothing moves or is commanded, only lags and heaters decay, which integrate exactly
-    // in larger steps: an idle night is caught up in milliseconds, not seconds.
-    ChairTime next = std::min({t, now_ + (at_rest() ? kIdleStep : step_), next_fault_change_});
+    // Every step is step_ long: between two calls a run takes them axis by axis, and an axis
+    // at rest costs nothing, so an idle night is caught up in milliseconds without coarser
+    // steps (which would let a limit be crossed by a second's worth before the board saw it).
+    Run run;
+    run.start = now_;
+    run.step = step_;
+    // A run ends at the next thing from outside: the host's call, a command's due time (which
+    // splits a step, so that timing is exact), a fault's start or end.
+    run.end = std::min(t, next_fault_change_);
     if (next_due_ != ChairTime::max()) {
-      next = std::min(next, std::max(next_due_, now_ + std::chrono::microseconds(1)));
+      run.end = std::min(run.end, std::max(next_due_, now_ + std::chrono::microseconds(1)));
     }
-    const double dt = seconds(next - now_);
-    now_ = next;
-    // One pass: physics, the per-actuator limits, and whether anything is active or moving.
-    step_physics(now_, dt);
+    const auto span = (run.end - run.start).count();
+    const auto step = run.step.count();
+    std::int64_t steps = std::min<std::int64_t>((span + step - 1) / step, kMostStepsInARun);
+    // The checks of the whole chair run after a run, so no step inside one may need them:
+    // while an axis is awake (and could become active), none past the watchdog's time and none
+    // at all while the seat is empty (the chair faults the step anything becomes active).
+    if (!awake_.empty()) {
+      const ChairTime deadline = last_lease_ + std::chrono::milliseconds(watchdog_ms_);
+      const std::int64_t before_deadline =
+          deadline < run.start ? 1 : (deadline - run.start).count() / step + 1;
+      if (seat_empty_) steps = 1;
+      steps = std::min(steps, before_deadline);
+    }
+    if (steps * step < span) run.end = run.start + run.step * steps;
+    run.steps = static_cast<int>(steps);
+    run.step_s = seconds(run.step);
+    run.last_step_s = seconds(run.end - (run.start + run.step * (steps - 1)));
+    take_run(run);  // leaves now_ at the run's end, or at the step a limit tripped
     // The watchdog: anything not at rest in its safe state needs a living host.
     if (active_ && now_ - last_lease_ > std::chrono::milliseconds(watchdog_ms_)) {
       fault(kFaultLeaseExpired,
@@ -322,9 +340,68 @@ void SimulatedChair::advance_to(ChairTime t) {
     }
     check_chair_limits();
     if (now_ >= next_fault_change_) apply_faults(now_);
-    if (step_observer_) step_observer_(*this);
   }
   activate_due(now_);
+}
+
+void SimulatedChair::take_run(const Run& run) {
+  if (run.steps > 1) {
+    // Each axis through the whole run on its own; if one trips, take the run back.
+    const std::size_t samples_before = samples_.size();
+    run_backup_.clear();
+    for (const std::size_t i : awake_) run_backup_.push_back(axes_[i]);
+    int first_trip = run.steps + 1;
+    for (const std::size_t i : awake_) {
+      // (An axis need only go as far as the earliest trip so far: one at or after it is moot.)
+      const int last = integrate_axis(i, run, 1, std::min(run.steps, first_trip - 1), trips_);
+      if (!trips_.empty()) {
+        first_trip = last;
+        trips_.clear();
+      }
+    }
+    if (first_trip > run.steps) {
+      now_ = run.end;
+      settle_awake();
+      return;
+    }
+    for (std::size_t r = 0; r < awake_.size(); ++r) axes_[awake_[r]] = run_backup_[r];
+    samples_.resize(samples_before);
+    for (int j = 1; j <= first_trip; ++j) take_step(run, j);
+    return;
+  }
+  take_step(run, 1);
+}
+
+void SimulatedChair::take_step(const Run& run, int j) {
+  // A trip goes safe at once and wakes every axis: the rest of this step sees that, as the
+  // board would, and the axes it woke step from the next one.
+  const std::vector<std::size_t> stepping = awake_;
+  for (const std::size_t i : stepping) {
+    integrate_axis(i, run, j, j, trips_);
+    for (auto& trip : trips_) fault(trip.bit, std::move(trip.text));
+    trips_.clear();
+  }
+  now_ = run.at(j);
+  settle_awake();
+}
+
+int SimulatedChair::integrate_axis(std::size_t i, const Run& run, int from, int to,
+                                   std::vector<Trip>& trips) {
+  if (from > to) return to;
+  switch (axes_[i].spec->kind) {
+    case chair::v1::POSITION:
+      return integrate<chair::v1::POSITION>(i, run, from, to, trips);
+    case chair::v1::SPEED:
+      return integrate<chair::v1::SPEED>(i, run, from, to, trips);
+    case chair::v1::LEVEL:
+      return integrate<chair::v1::LEVEL>(i, run, from, to, trips);
+    case chair::v1::PRESSURE:
+      return integrate<chair::v1::PRESSURE>(i, run, from, to, trips);
+    case chair::v1::TEMPERATURE:
+      return integrate<chair::v1::TEMPERATURE>(i, run, from, to, trips);
+    default:
+      return integrate<chair::v1::ACTUATOR_KIND_UNSPECIFIED>(i, run, from, to, trips);
+  }
 }
 
 double SimulatedChair::decay(Axis& axis, double dt, double tau_ms) {
@@ -336,39 +413,101 @@ double SimulatedChair::decay(Axis& axis, double dt, double tau_ms) {
   return axis.decay;
 }
 
-void SimulatedChair::step_physics(ChairTime t, double dt) {
+template <chair::v1::ActuatorKind kKind>
+inline void SimulatedChair::check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairTime t,
+                                              double commanded_now,
+                                              std::vector<Trip>& trips) const {
+  // A limit already latched holds the chair safe: reaching it again is nothing new.
+  const auto trip = [&](std::uint32_t bit, auto&& text) {
+    if ((faults_ & bit) == 0) [[unlikely]]
+      trips.push_back({bit, text()});
+  };
+  // Pressure and heat limits are switches of their own: they see the truth.
+  const double m = axis.measured;
+  if (kKind == chair::v1::PRESSURE && m > over_pressure_kpa_) {
+    trip(kFaultOverPressure, [&] { return fmt::format("{} over-pressure: {:.1f} kPa", a.id, m); });
+  }
+  if (kKind == chair::v1::TEMPERATURE && m > over_temperature_c_) {
+    trip(kFaultOverTemperature,
+         [&] { return fmt::format("{} over-temperature: {:.1f} °C", a.id, m); });
+  }
+  if constexpr (kKind == chair::v1::POSITION) {
+    if (axis.current_a <= kCurrentLimitA) {
+      axis.over_current_since.reset();
+    } else if (!axis.over_current_since) {
+      axis.over_current_since = t;
+    } else if (t - *axis.over_current_since >= kOverCurrentTime) {
+      trip(kFaultMotorCurrent, [&] {
+        return fmt::format(
+            "{} motor drew {:.1f} A for {} ms (limit {:.1f} A): jammed or at its end stop", a.id,
+            axis.current_a, to_ms(t - *axis.over_current_since), kCurrentLimitA);
+      });
+    }
+  }
+  if (kKind == chair::v1::PRESSURE && !axis.sensor_silent) {
+    // Far from its command, a bag must close on it: a window opens when it is far, and each
+    // second it stays far the bag must have come closer.
+    const double gap = std::abs(commanded_now - reported(axis));
+    if (gap <= kValveGapKpa) {
+      axis.follow_check_at.reset();
+    } else if (!axis.follow_check_at) {
+      axis.follow_check_at = t;
+      axis.follow_check_gap = gap;
+    } else if (t - *axis.follow_check_at >= kValveCheckTime) {
+      if (axis.follow_check_gap - gap < kValveProgressKpa) {
+        trip(kFaultValve, [&] {
+          return fmt::format("{} does not follow its valve: {:.1f} kPa, asked {:.1f} kPa", a.id,
+                             reported(axis), commanded_now);
+        });
+      }
+      axis.follow_check_at = t;
+      axis.follow_check_gap = gap;
+    }
+  }
+  if (axis.sensor_silent) {
+    trip(kFaultSensor, [&] { return fmt::format("the {} sensor stopped answering", a.id); });
+  }
+}
+
+template <chair::v1::ActuatorKind kKind>
+int SimulatedChair::integrate(std::size_t i, const Run& run, int from, int to,
+                              std::vector<Trip>& trips) {
+  Axis& axis = axes_[i];
+  const ActuatorSpec& a = *axis.spec;
+  const chair::v1::SimResponse& response = *axis.response;
+  // Nothing from outside changes within a run: what the faults and the supply do is constant.
   const double supply_factor = std::clamp(supply_v_ / kNominalSupplyV, 0.0, 1.0);
-  bool active = next_due_ != ChairTime::max() || resting_active_ > 0;
-  bool moving = false;
-  just_settled_.clear();
-  // Only the awake axes: one resting at its command with nothing acting on it is not visited
-  // at all until something wakes it (activate_due, wake_all).
-  std::size_t kept = 0;
-  for (std::size_t r = 0; r < awake_.size(); ++r) {
-    const std::size_t i = awake_[r];
-    const ActuatorSpec& a = chair_->actuator(static_cast<ActuatorIndex>(i));
-    Axis& axis = axes_[i];
+  const bool faulted = axis.drift_per_s != 0.0 || axis.jammed || axis.valve_stuck ||
+                       axis.leak_kpa_s != 0.0 || axis.runaway_c != 0.0 || axis.sensor_silent ||
+                       axis.obstruction.has_value() || supply_factor < 1.0;
+  const bool queued = !pending_[i].empty();
+  const bool sampling = !sample_resolution_.empty();
+  // A heater whose only change is its decay towards where it heads (nothing drifts, lies or
+  // runs away).
+  const bool plain_heater = kKind == chair::v1::TEMPERATURE && axis.drift_per_s == 0.0 &&
+                            !axis.sensor_silent && !(axis.runaway_c > 0.0 && faults_ == kFaultNone);
+  for (int j = from; j <= to; ++j) {
+    if (plain_heater && !axis.ramping && j < to) j += take_quiet_heater_steps(i, axis, run, j, to);
+    const ChairTime t = run.at(j);
+    const double dt = run.dt_s(j);
     if (axis.ramping && t >= axis.ramp_end) axis.ramping = false;
     const double c = commanded(axis, t);
     axis.sensor_offset += axis.drift_per_s * dt;
     // What the board steers on: its sensor, which may lie.
     const double seen = axis.measured + axis.sensor_offset;
-    const bool faulted = axis.drift_per_s != 0.0 || axis.jammed || axis.valve_stuck ||
-                         axis.leak_kpa_s != 0.0 || axis.runaway_c != 0.0 || axis.sensor_silent ||
-                         axis.obstruction.has_value() || supply_factor < 1.0;
-    switch (a.kind) {
-      case chair::v1::POSITION: {
-        if (a.max_rate <= 0.0) {
-          axis.measured = c - axis.sensor_offset;
-          break;
-        }
+    if constexpr (kKind == chair::v1::POSITION) {
+      if (a.max_rate <= 0.0) {
+        axis.measured = c - axis.sensor_offset;
+      } else {
         const double vmax = a.max_rate * kMotorSpeedMargin * supply_factor;
         const double amax = a.max_accel > 0.0 ? a.max_accel * kMotorAccelMargin : 1e9;
         // Close the gap, but never faster than braking in time allows (no overshoot).
         const double gap = c - seen;
-        const double braking = std::sqrt(2.0 * amax * std::abs(gap));
-        const double wanted =
-            std::clamp(gap * kPositionGainPerS, -std::min(vmax, braking), std::min(vmax, braking));
+        // (Braking binds only beyond amax / gain^2 from the target: no root nearer than that.)
+        const double limit = std::abs(gap) * kPositionGainPerS * kPositionGainPerS <= 2.0 * amax
+                                 ? vmax
+                                 : std::min(vmax, std::sqrt(2.0 * amax * std::abs(gap)));
+        const double wanted = std::clamp(gap * kPositionGainPerS, -limit, limit);
         const double before = axis.velocity;
         axis.velocity += std::clamp(wanted - axis.velocity, -amax * dt, amax * dt);
         double next = axis.measured + axis.velocity * dt;
@@ -394,10 +533,12 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
           axis.velocity = 0.0;
         }
         axis.measured = next;
-        const double accel = dt > 0.0 ? std::abs(axis.velocity - before) / dt : 0.0;
-        axis.current_a = jammed ? kStallCurrentA
-                                : kNoLoadCurrentA + (kAccelCurrentA - kNoLoadCurrentA) *
-                                                        std::min(1.0, accel / amax);
+        // Draw rises with acceleration, as a share of the most the motor can give in a step.
+        const double full_dv = amax * dt;
+        const double share =
+            full_dv > 0.0 ? std::min(1.0, std::abs(axis.velocity - before) / full_dv) : 0.0;
+        axis.current_a =
+            jammed ? kStallCurrentA : kNoLoadCurrentA + (kAccelCurrentA - kNoLoadCurrentA) * share;
         // Within a tenth of a micrometre and crawling: it has arrived (the approach is
         // exponential and would otherwise never end).
         if (!axis.ramping && !faulted &&
@@ -406,35 +547,26 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
           axis.measured = c - axis.sensor_offset;
           axis.velocity = 0.0;
         }
-        if (axis.velocity != 0.0 || axis.measured + axis.sensor_offset != axis.target) {
-          moving = true;
-        } else if (!axis.ramping && !faulted && axis.pending.empty()) {
-          axis.settled = true;
-        }
-        // (A motor settling onto its target creeps at vanishing speeds: that is at rest.)
-        if (std::abs(axis.velocity) > 1e-6) active = true;
-        break;
       }
-      case chair::v1::SPEED:
-      case chair::v1::LEVEL: {
-        const double tau = axis.response.time_constant_ms() > 0.0 ? axis.response.time_constant_ms()
-                                                                  : kDefaultLagMs;
-        const double goal = c * supply_factor;
-        axis.measured += (goal - axis.measured) * decay(axis, dt, tau);
-        // Close enough that nobody could tell: stop integrating.
-        if (std::abs(goal - axis.measured) < 1e-6 && !axis.ramping && !faulted) {
-          axis.measured = goal;
-          axis.settled = true;
-        }
-        break;
+      if (axis.velocity == 0.0 && axis.measured + axis.sensor_offset == axis.target &&
+          !axis.ramping && !faulted && !queued) {
+        axis.settled = true;
       }
-      case chair::v1::PRESSURE: {
-        const double fill =
-            axis.response.fill_rate() > 0.0 ? axis.response.fill_rate() : a.max_rate;
-        const double vent =
-            axis.response.vent_rate() > 0.0 ? axis.response.vent_rate() : a.max_rate;
-        axis.measured = std::max(0.0, axis.measured - axis.leak_kpa_s * dt);
-        if (axis.valve_stuck) break;
+    } else if constexpr (kKind == chair::v1::SPEED || kKind == chair::v1::LEVEL) {
+      const double tau =
+          response.time_constant_ms() > 0.0 ? response.time_constant_ms() : kDefaultLagMs;
+      const double goal = c * supply_factor;
+      axis.measured += (goal - axis.measured) * decay(axis, dt, tau);
+      // Close enough that nobody could tell: stop integrating.
+      if (std::abs(goal - axis.measured) < 1e-6 && !axis.ramping && !faulted) {
+        axis.measured = goal;
+        axis.settled = true;
+      }
+    } else if constexpr (kKind == chair::v1::PRESSURE) {
+      const double fill = response.fill_rate() > 0.0 ? response.fill_rate() : a.max_rate;
+      const double vent = response.vent_rate() > 0.0 ? response.vent_rate() : a.max_rate;
+      axis.measured = std::max(0.0, axis.measured - axis.leak_kpa_s * dt);
+      if (!axis.valve_stuck) {
         const double wanted = c - (axis.measured + axis.sensor_offset);
         // Holding (the command reached): a bag that sags is topped up only once it has sagged
         // a little, the way a pump with a pressure switch works.
@@ -448,105 +580,169 @@ void SimulatedChair::step_physics(ChairTime t, double dt) {
         if (!axis.ramping && !faulted && axis.measured + axis.sensor_offset == c) {
           axis.settled = true;
         }
-        break;
       }
-      case chair::v1::TEMPERATURE: {
-        const double ambient = axis.response.ambient_c();
-        // A thermostat with hysteresis: off above the target (or when switched off), on again
-        // once the surface has cooled a little below it. It reads the sensor.
-        if (c <= ambient || seen > c) {
-          axis.heater_on = false;
-        } else if (seen < c - kThermostatHysteresisC) {
-          axis.heater_on = true;
-        }
-        // A welded switch heats whatever the thermostat says, until the board's fault opens
-        // the heaters' supply relay.
-        const bool runaway = axis.runaway_c > 0.0 && faults_ == kFaultNone;
-        const double equilibrium = runaway          ? axis.runaway_c
-                                   : axis.heater_on ? axis.response.heater_max_c()
-                                                    : ambient;
-        const double tau =
-            axis.response.time_constant_ms() > 0.0 ? axis.response.time_constant_ms() : 60000.0;
-        axis.measured += (equilibrium - axis.measured) * decay(axis, dt, tau);
-        // Cold and switched off: nothing left to integrate.
-        if (!axis.ramping && !faulted && !axis.heater_on && !runaway && c <= ambient &&
-            std::abs(axis.measured - ambient) < 1e-4) {
-          axis.measured = ambient;
-          axis.settled = true;
-        }
-        break;
+    } else if constexpr (kKind == chair::v1::TEMPERATURE) {
+      const double ambient = response.ambient_c();
+      // A thermostat with hysteresis: off above the target (or when switched off), on again
+      // once the surface has cooled a little below it. It reads the sensor.
+      if (c <= ambient || seen > c) {
+        axis.heater_on = false;
+      } else if (seen < c - kThermostatHysteresisC) {
+        axis.heater_on = true;
       }
-      default:
-        axis.measured = c;
+      // A welded switch heats whatever the thermostat says, until the board's fault opens
+      // the heaters' supply relay.
+      const bool runaway = axis.runaway_c > 0.0 && faults_ == kFaultNone;
+      const double equilibrium = runaway          ? axis.runaway_c
+                                 : axis.heater_on ? response.heater_max_c()
+                                                  : ambient;
+      const double tau = response.time_constant_ms() > 0.0 ? response.time_constant_ms() : 60000.0;
+      axis.measured += (equilibrium - axis.measured) * decay(axis, dt, tau);
+      // Cold and switched off: nothing left to integrate.
+      if (!axis.ramping && !faulted && !axis.heater_on && !runaway && c <= ambient &&
+          std::abs(axis.measured - ambient) < 1e-4) {
+        axis.measured = ambient;
+        axis.settled = true;
+      }
+    } else {
+      axis.measured = c;
     }
+    check_axis_limits<kKind>(a, axis, t, c, trips);
+    if (sampling) sample(i, axis, t, c, axis.settled);
+    if (axis.settled || !trips.empty()) return j;
+  }
+  return to;
+}
+
+int SimulatedChair::take_quiet_heater_steps(std::size_t i, Axis& axis, const Run& run, int j,
+                                            int to) {
+  // Steps j.. take the surface from m0 to m_n = eq + (m0 - eq) q^n, monotonic towards eq. The
+  // steps before the first one in which something happens (the thermostat switches, a sample
+  // is due, the board's limit or rest is reached) are taken at once, a couple short of it, and
+  // the step-by-step code takes it from there. Not a coarser step: the same recurrence, solved.
+  constexpr std::int64_t kMinSteps = 16;
+  constexpr std::int64_t kMarginSteps = 2;
+  constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t room = to - j;  // step `to` is always taken step by step
+  if (room < kMinSteps) return 0;
+  const chair::v1::SimResponse& response = *axis.response;
+  const double ambient = response.ambient_c();
+  const double c = axis.target;
+  const double offset = axis.sensor_offset;
+  const double m0 = axis.measured;
+  const bool on = axis.heater_on;
+  if (on && c <= ambient) return 0;  // it switches off in this step
+  const double eq = on ? response.heater_max_c() : ambient;
+  const double tau = response.time_constant_ms() > 0.0 ? response.time_constant_ms() : 60000.0;
+  const double q = 1.0 - decay(axis, run.step_s, tau);
+  if (eq == m0 || !(q > 0.0 && q < 1.0)) return 0;
+  const double heading = eq > m0 ? 1.0 : -1.0;
+  const double log_q = std::log(q);
+  // The first n at which m_n is past theta in direction d (0: m0 is; kNever: it never gets
+  // there, heading the other way or settling short of it).
+  const auto first_past = [&](double theta, double d) -> std::int64_t {
+    if (!std::isfinite(theta) || d * (m0 - theta) >= 0.0) return 0;
+    if (d != heading || d * (eq - theta) <= 0.0) return kNever;
+    const double n = std::ceil(std::log((theta - eq) / (m0 - eq)) / log_q);
+    return n < static_cast<double>(room) + kMarginSteps + 2 ? static_cast<std::int64_t>(n) : kNever;
+  };
+  // The thermostat reads the surface before a step (m_0 .. m_{J-1})...
+  std::int64_t quiet = room;
+  if (on) {
+    quiet = std::min(quiet, first_past(c - offset, 1.0));
+  } else if (c > ambient) {
+    quiet = std::min(quiet, first_past(c - kThermostatHysteresisC - offset, -1.0));
+  }
+  // ...the rest looks after it (m_1 .. m_J).
+  const auto after = [](std::int64_t n) { return n == kNever ? kNever : n - 1; };
+  if (!on && c <= ambient) {
+    quiet = std::min(quiet, after(m0 > ambient ? first_past(ambient + 1e-4, -1.0)
+                                               : first_past(ambient - 1e-4, 1.0)));
+  }
+  if ((faults_ & kFaultOverTemperature) == 0) {
+    quiet = std::min(quiet, after(first_past(over_temperature_c_, 1.0)));
+  }
+  if (!sample_resolution_.empty()) {
+    const double resolution = sample_resolution_[i];
+    if (!(std::abs(c - axis.sampled_commanded) < resolution)) return 0;
+    const double sampled = axis.sampled_reported - offset;
+    quiet = std::min(quiet, after(first_past(sampled + resolution, 1.0)));
+    quiet = std::min(quiet, after(first_past(sampled - resolution, -1.0)));
+  }
+  quiet -= kMarginSteps;
+  if (quiet < kMinSteps) return 0;
+  axis.measured = eq + (m0 - eq) * std::pow(q, static_cast<double>(quiet));
+  return static_cast<int>(quiet);
+}
+
+void SimulatedChair::settle_awake() {
+  bool active = next_due_ != ChairTime::max();
+  // Axes that came to rest leave the list: they are not visited until something wakes them.
+  std::size_t kept = 0;
+  for (const std::size_t i : awake_) {
+    Axis& axis = axes_[i];
+    const ActuatorSpec& a = *axis.spec;
     const bool rests_active = a.goes_to_safe_value() && axis.target != a.safe_value;
-    if (axis.ramping || !axis.pending.empty() || rests_active) active = true;
-    if (axis.ramping) moving = true;
-    check_axis_limits(a, axis, t, c);
     if (axis.settled) {
       axis.target_when_settled = axis.target;
-      just_settled_.push_back(i);
       if (rests_active) ++resting_active_;
-    } else {
-      awake_[kept++] = i;
+      continue;
     }
+    if (axis.ramping || !pending_[i].empty() || rests_active) active = true;
+    // (A motor settling onto its target creeps at vanishing speeds: that is at rest.)
+    if (a.kind == chair::v1::POSITION && std::abs(axis.velocity) > 1e-6) active = true;
+    awake_[kept++] = i;
   }
   awake_.resize(kept);
-  active_ = active;
-  moving_ = moving;
+  active_ = active || resting_active_ > 0;
+}
+
+void SimulatedChair::keep_sample(std::size_t i, Axis& axis, ChairTime t, double commanded_now,
+                                 double m) {
+  samples_.push_back({t, static_cast<ActuatorIndex>(i), commanded_now, m});
+  axis.sampled_commanded = commanded_now;
+  axis.sampled_reported = m;
+}
+
+void SimulatedChair::record_samples(std::vector<double> resolution) {
+  if (!resolution.empty() && resolution.size() != axes_.size()) return;
+  sample_resolution_ = std::move(resolution);
+}
+
+void SimulatedChair::sample_all() {
+  if (sample_resolution_.empty()) return;
+  for (std::size_t i = 0; i < axes_.size(); ++i)
+    sample(i, axes_[i], now_, commanded(axes_[i], now_), true);
+}
+
+std::vector<AxisSample> SimulatedChair::take_samples() {
+  std::vector<AxisSample> out;
+  out.swap(samples_);
+  return out;
 }
 
 void SimulatedChair::check_board_limits(ChairTime t) {
   for (const auto& a : chair_->actuators()) {
-    Axis& axis = axes_[static_cast<std::size_t>(a.index)];
-    check_axis_limits(a, axis, t, commanded(axis, t));
+    check_limits_of(static_cast<std::size_t>(a.index), t, trips_);
+    for (auto& trip : trips_) fault(trip.bit, std::move(trip.text));
+    trips_.clear();
   }
   active_ = outputs_active();
   check_chair_limits();
 }
 
-void SimulatedChair::check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairTime t,
-                                       double commanded_now) {
-  // Pressure and heat limits are switches of their own: they see the truth.
-  const double m = axis.measured;
-  if (a.kind == chair::v1::PRESSURE && m > over_pressure_kpa_) {
-    fault(kFaultOverPressure, fmt::format("{} over-pressure: {:.1f} kPa", a.id, m));
-  }
-  if (a.kind == chair::v1::TEMPERATURE && m > over_temperature_c_) {
-    fault(kFaultOverTemperature, fmt::format("{} over-temperature: {:.1f} °C", a.id, m));
-  }
-  if (a.kind == chair::v1::POSITION) {
-    if (axis.current_a <= kCurrentLimitA) {
-      axis.over_current_since.reset();
-    } else if (!axis.over_current_since) {
-      axis.over_current_since = t;
-    } else if (t - *axis.over_current_since >= kOverCurrentTime) {
-      fault(kFaultMotorCurrent,
-            fmt::format("{} motor drew {:.1f} A for {} ms (limit {:.1f} A): jammed or at its "
-                        "end stop",
-                        a.id, axis.current_a, to_ms(t - *axis.over_current_since), kCurrentLimitA));
-    }
-  }
-  if (a.kind == chair::v1::PRESSURE && !axis.sensor_silent) {
-    // Far from its command, a bag must close on it: a window opens when it is far, and each
-    // second it stays far the bag must have come closer.
-    const double gap = std::abs(commanded_now - reported(axis));
-    if (gap <= kValveGapKpa) {
-      axis.follow_check_at.reset();
-    } else if (!axis.follow_check_at) {
-      axis.follow_check_at = t;
-      axis.follow_check_gap = gap;
-    } else if (t - *axis.follow_check_at >= kValveCheckTime) {
-      if (axis.follow_check_gap - gap < kValveProgressKpa) {
-        fault(kFaultValve, fmt::format("{} does not follow its valve: {:.1f} kPa, asked {:.1f} kPa",
-                                       a.id, reported(axis), commanded_now));
-      }
-      axis.follow_check_at = t;
-      axis.follow_check_gap = gap;
-    }
-  }
-  if (axis.sensor_silent) {
-    fault(kFaultSensor, fmt::format("the {} sensor stopped answering", a.id));
+void SimulatedChair::check_limits_of(std::size_t i, ChairTime t, std::vector<Trip>& trips) {
+  Axis& axis = axes_[i];
+  const double c = commanded(axis, t);
+  switch (axis.spec->kind) {
+    case chair::v1::POSITION:
+      return check_axis_limits<chair::v1::POSITION>(*axis.spec, axis, t, c, trips);
+    case chair::v1::PRESSURE:
+      return check_axis_limits<chair::v1::PRESSURE>(*axis.spec, axis, t, c, trips);
+    case chair::v1::TEMPERATURE:
+      return check_axis_limits<chair::v1::TEMPERATURE>(*axis.spec, axis, t, c, trips);
+    default:
+      return check_axis_limits<chair::v1::ACTUATOR_KIND_UNSPECIFIED>(*axis.spec, axis, t, c, trips);
   }
 }
 

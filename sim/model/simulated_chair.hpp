@@ -17,8 +17,8 @@
 // Time comes from the injected Clock, so virtual time replays exactly.
 #pragma once
 
+#include <cmath>
 #include <deque>
-#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +37,14 @@ struct SimOptions {
 };
 
 // Something the board did or suffered, for the replay trace (kinds as in replay_trace.hpp).
+// One actuator at one model step, for the replay's trace.
+struct AxisSample {
+  ChairTime at;
+  ActuatorIndex actuator = -1;
+  double commanded = 0.0;  // where the board steers it
+  double reported = 0.0;   // what its sensor says
+};
+
 struct ChairEvent {
   ChairTime at;
   std::string kind;  // "fault_injected", "fault_ended", "board_fault", "safe_state"
@@ -70,26 +78,18 @@ class SimulatedChair final : public ActuatorBus {
   // (at once when that has passed), for its duration. Checked by resolve_fault first.
   void schedule_fault(const InjectedFault& fault);
 
-  // The replay bench: keep the events (off by default, so that a daemon's list cannot grow),
-  // and hear about every physics step.
+  // The replay bench: keep the events (off by default, so that a daemon's list cannot grow).
   void record_events(bool on) { record_events_ = on; }
   std::vector<ChairEvent> take_events();
-  void on_step(std::function<void(const SimulatedChair&)> observer) {
-    step_observer_ = std::move(observer);
-  }
-  // The time the model has reached, and one actuator as the last step left it: where the board
-  // steers it, and what its sensor reports.
+  // The replay bench's trace: after every physics step, a sample of each actuator whose
+  // commanded or reported value moved by its resolution (one per actuator, in its unit) since
+  // its last sample, and of each that came to rest with any change at all. Off when empty.
+  void record_samples(std::vector<double> resolution);
+  // A sample of every actuator whose values changed at all (the trace's first and last rows).
+  void sample_all();
+  std::vector<AxisSample> take_samples();
+  // The time the model has reached.
   ChairTime model_time() const { return now_; }
-  double commanded_value(ActuatorIndex i) const {
-    return commanded(axes_[static_cast<std::size_t>(i)], now_);
-  }
-  double reported_value(ActuatorIndex i) const {
-    return reported(axes_[static_cast<std::size_t>(i)]);
-  }
-  // The axes the last physics step integrated, and those it brought to rest (the replay's
-  // recorder looks at these only: a resting axis's values do not change until it is woken).
-  const std::vector<std::size_t>& awake_axes() const { return awake_; }
-  const std::vector<std::size_t>& just_settled_axes() const { return just_settled_; }
   // The truth, which a lying sensor hides (for tests and the trace's summary).
   double true_value(ActuatorIndex i) const { return axes_[static_cast<std::size_t>(i)].measured; }
 
@@ -105,10 +105,11 @@ class SimulatedChair final : public ActuatorBus {
   const ChairModel& chair() const { return *chair_; }
 
  private:
+  // One actuator's state. Trivially copyable (its queue lives in pending_), so that a run of
+  // steps can be taken back when a limit trips inside it.
   struct Axis {
-    chair::v1::SimResponse response;  // how this actuator's mechanism responds
+    const chair::v1::SimResponse* response = nullptr;  // how its mechanism responds
     const ActuatorSpec* spec = nullptr;
-    std::deque<BusCommand> pending;
     bool ramping = false;
     ChairTime ramp_start{};
     ChairTime ramp_end{};
@@ -141,11 +142,34 @@ class SimulatedChair final : public ActuatorBus {
     double target_when_settled = 0.0;
     double decay_dt = -1.0;
     double decay = 0.0;
+    // The trace: the values of its last sample.
+    double sampled_commanded = 0.0;
+    double sampled_reported = 0.0;
   };
 
   struct ActiveFault {
     InjectedFault fault;
     bool started = false;
+  };
+
+  // A run of physics steps with nothing from outside in between (no command due, no fault
+  // change, no call from the host): step j (1..steps) ends at start + j * step, the last one
+  // at end.
+  struct Run {
+    ChairTime start;
+    ChairDuration step;
+    int steps = 0;
+    ChairTime end;
+    double step_s = 0.0;  // a step's length, and the last one's, in seconds
+    double last_step_s = 0.0;
+    ChairTime at(int j) const { return j == steps ? end : start + step * j; }
+    double dt_s(int j) const { return j == steps ? last_step_s : step_s; }
+  };
+
+  // A limit an axis reached in a step: the fault it latches.
+  struct Trip {
+    std::uint32_t bit = 0;
+    std::string text;
   };
 
   // Where the board steers an axis at t: the ramp under way, or its target.
@@ -154,7 +178,7 @@ class SimulatedChair final : public ActuatorBus {
     if (t <= axis.ramp_start) return axis.ramp_from;
     return axis.ramp_from + axis.ramp_per_us * static_cast<double>((t - axis.ramp_start).count());
   }
-  double reported(const Axis& axis) const {
+  static double reported(const Axis& axis) {
     return axis.sensor_silent ? axis.silent_reading : axis.measured + axis.sensor_offset;
   }
   // Applies the scheduled faults that begin or end at or before t.
@@ -168,12 +192,46 @@ class SimulatedChair final : public ActuatorBus {
   void event(std::string kind, ActuatorIndex actuator, std::string text);
   void advance_to(ChairTime t);
   void activate_due(ChairTime t);
-  void step_physics(ChairTime t, double dt_s);
+  // The awake axes through a run, each on its own (they do not meet within one); when a limit
+  // trips inside it, the run is taken back and stepped again axis by axis up to the trip, so
+  // that the fault lands at the same step as if every step had been taken one at a time.
+  void take_run(const Run& run);
+  // One step of a run (step j) for every awake axis, each trip latching at once: what every
+  // step was before runs, and what a run that tripped is stepped again with.
+  void take_step(const Run& run, int j);
+  // One axis through steps from..to, stopping after one where it comes to rest or a limit
+  // trips (appended to trips). Returns the last step taken.
+  template <chair::v1::ActuatorKind kKind>
+  int integrate(std::size_t i, const Run& run, int from, int to, std::vector<Trip>& trips);
+  // A heater's steps in which nothing but its decay happens, from step j on, taken at once.
+  // Returns how many.
+  int take_quiet_heater_steps(std::size_t i, Axis& axis, const Run& run, int j, int to);
+  int integrate_axis(std::size_t i, const Run& run, int from, int to, std::vector<Trip>& trips);
+  // After a run: whether anything is active, and which axes rest now.
+  void settle_awake();
   // Every limit, for calls outside a physics step.
   void check_board_limits(ChairTime t);
-  void check_axis_limits(const ActuatorSpec& a, Axis& axis, ChairTime t, double commanded_now);
+  // (Inlined into each step: a call per axis and step was a tenth of a replay.)
+  template <chair::v1::ActuatorKind kKind>
+  [[gnu::always_inline]] inline void check_axis_limits(const ActuatorSpec& a, Axis& axis,
+                                                       ChairTime t, double commanded_now,
+                                                       std::vector<Trip>& trips) const;
+  void check_limits_of(std::size_t i, ChairTime t, std::vector<Trip>& trips);
   void check_chair_limits();
-  double decay(Axis& axis, double dt, double tau_ms);
+  static double decay(Axis& axis, double dt, double tau_ms);
+  // A sample when a value moved by the resolution, or (exact: at rest) changed at all.
+  void sample(std::size_t i, Axis& axis, ChairTime t, double commanded_now, bool exact) {
+    const double m = reported(axis);
+    const double resolution = sample_resolution_[i];
+    const bool moved = !(std::abs(commanded_now - axis.sampled_commanded) < resolution) ||
+                       !(std::abs(m - axis.sampled_reported) < resolution);
+    if (moved ||
+        (exact && (commanded_now != axis.sampled_commanded || m != axis.sampled_reported))) {
+      keep_sample(i, axis, t, commanded_now, m);
+    }
+  }
+  [[gnu::noinline]] void keep_sample(std::size_t i, Axis& axis, ChairTime t, double commanded_now,
+                                     double m);
   void update_next_due();
   // Something changed what an axis must do: integrate every axis again at the next step.
   void wake_all();
@@ -184,12 +242,11 @@ class SimulatedChair final : public ActuatorBus {
   bool outputs_active() const;
   // Where a travel motor asked to stop at point actually comes to rest.
   double halt_point(const ActuatorSpec& a, const Axis& axis, double point) const;
-  // Nothing queued, ramping or travelling: only first-order decays are left.
-  bool at_rest() const;
 
   std::shared_ptr<const ChairModel> chair_;
   const Clock& clock_;
   std::vector<Axis> axes_;
+  std::vector<std::deque<BusCommand>> pending_;  // per axis, by due time
   ChairTime now_{};
   ChairTime last_lease_{};
   std::int64_t watchdog_ms_ = 0;
@@ -201,12 +258,10 @@ class SimulatedChair final : public ActuatorBus {
   ChairDuration step_;
   ChairTime next_due_ = ChairTime::max();           // the earliest queued command
   ChairTime next_fault_change_ = ChairTime::max();  // the next scheduled fault's start or end
-  bool moving_ = true;              // the last step left something ramping or travelling
   bool active_ = false;             // the last step left an output away from rest in its safe state
   std::vector<std::size_t> awake_;  // the axes the physics step visits
-  std::vector<std::size_t> just_settled_;  // the axes that came to rest in the last step
-  int resting_active_ = 0;                 // resting axes whose output is away from its safe value
-  double over_pressure_kpa_ = 0.0;         // the board's own limits
+  int resting_active_ = 0;          // resting axes whose output is away from its safe value
+  double over_pressure_kpa_ = 0.0;  // the board's own limits
   double over_temperature_c_ = 0.0;
   std::vector<ActiveFault> scheduled_;  // by start time
   double supply_v_ = 0.0;
@@ -218,7 +273,10 @@ class SimulatedChair final : public ActuatorBus {
   bool link_down_ = false;
   bool record_events_ = false;
   std::vector<ChairEvent> events_;
-  std::function<void(const SimulatedChair&)> step_observer_;
+  std::vector<double> sample_resolution_;  // per axis; empty: no samples
+  std::vector<AxisSample> samples_;
+  std::vector<Axis> run_backup_;  // the axes as a run found them, to take it back
+  std::vector<Trip> trips_;       // a run's trips (reused: no allocation per run)
 };
 
 }  // namespace chaird::sim

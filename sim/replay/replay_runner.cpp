@@ -56,51 +56,6 @@ double floor_of(chair::v1::ActuatorKind kind) {
   }
 }
 
-// Records the chair, step by step, at the trace's resolution.
-class StepRecorder {
- public:
-  StepRecorder(const ChairModel& chair, double resolution_of_range, ReplayTrace& trace)
-      : trace_(trace) {
-    for (const auto& a : chair.actuators()) {
-      resolution_.push_back(std::max(floor_of(a.kind), (a.max - a.min) * resolution_of_range));
-    }
-    last_commanded_.assign(resolution_.size(), std::nan(""));
-    last_reported_.assign(resolution_.size(), std::nan(""));
-  }
-
-  void observe(const SimulatedChair& chair, bool force) {
-    const std::int64_t at_ms = to_ms(chair.model_time());
-    if (force) {
-      for (std::size_t i = 0; i < resolution_.size(); ++i) observe_axis(chair, at_ms, i, true);
-      return;
-    }
-    // Only what the last step moved (rows are put in actuator order at the end).
-    for (const std::size_t i : chair.awake_axes()) observe_axis(chair, at_ms, i, false);
-    for (const std::size_t i : chair.just_settled_axes()) observe_axis(chair, at_ms, i, true);
-  }
-
- private:
-  // A row when a value moved by the resolution, or (at rest, at the end) changed at all.
-  void observe_axis(const SimulatedChair& chair, std::int64_t at_ms, std::size_t i, bool exact) {
-    const auto index = static_cast<ActuatorIndex>(i);
-    const double c = chair.commanded_value(index);
-    const double m = chair.reported_value(index);
-    const bool moved = !(std::abs(c - last_commanded_[i]) < resolution_[i]) ||
-                       !(std::abs(m - last_reported_[i]) < resolution_[i]);
-    const bool differs = c != last_commanded_[i] || m != last_reported_[i];
-    if (moved || (exact && differs)) {
-      trace_.samples.push_back({at_ms, static_cast<std::int32_t>(i), c, m});
-      last_commanded_[i] = c;
-      last_reported_[i] = m;
-    }
-  }
-
-  ReplayTrace& trace_;
-  std::vector<double> resolution_;
-  std::vector<double> last_commanded_;
-  std::vector<double> last_reported_;
-};
-
 // What chaird's session manager does with telemetry, reduced to the replay: the governor
 // watches every sample, and a trip stops the timeline and sends the chair to its safe state.
 class ReplayListener final : public ExecutorListener {
@@ -167,11 +122,14 @@ ReplayTrace replay(std::shared_ptr<const ChairModel> chair,
   VirtualScheduler clock(io, VirtualScheduler::Mode::kManual);
   SimulatedChair board(chair, clock, SimOptions{options.model_step_us});
   board.record_events(true);
+  // The chair samples itself after every step, each actuator at the trace's resolution.
+  std::vector<double> resolution;
+  for (const auto& a : chair->actuators()) {
+    resolution.push_back(std::max(floor_of(a.kind), (a.max - a.min) * options.resolution_of_range));
+  }
+  board.record_samples(std::move(resolution));
+  board.sample_all();
   for (const auto& f : faults) board.schedule_fault(f);
-
-  StepRecorder recorder(*chair, options.resolution_of_range, trace);
-  recorder.observe(board, true);
-  board.on_step([&recorder](const SimulatedChair& c) { recorder.observe(c, false); });
 
   ReplayListener listener(governor, clock, trace);
   Executor executor(clock, board, options.executor, listener);
@@ -193,7 +151,12 @@ ReplayTrace replay(std::shared_ptr<const ChairModel> chair,
     clock.advance(std::chrono::milliseconds(100));
   }
   (void)board.read_telemetry();  // the model catches up to the clock
-  recorder.observe(board, true);
+  board.sample_all();
+  for (const auto& s : board.take_samples()) {
+    trace.samples.push_back(
+        {to_ms(s.at), static_cast<std::int32_t>(s.actuator), s.commanded, s.reported});
+  }
+  // Each actuator's samples are in time order; the trace's rows go by time, then actuator.
   std::stable_sort(
       trace.samples.begin(), trace.samples.end(), [](const TraceSample& a, const TraceSample& b) {
         return a.chair_ms != b.chair_ms ? a.chair_ms < b.chair_ms : a.actuator < b.actuator;

@@ -1,8 +1,8 @@
 // The replay bench's engine: one governed timeline played by the real executor to the chair
 // model, in manual virtual time, with the governor watching telemetry as chaird's session
-// manager does, and every model step observed. What comes out is a ReplayTrace: a row per
-// actuator whenever its commanded or reported value moved by the trace's resolution, and the
-// events (step starts, injected faults, board faults, trips, the safe state, the end).
+// manager does, and the chair sampling itself after every model step. What comes out is a
+// ReplayTrace: a row per actuator whenever its commanded or reported value moved by the trace's
+// resolution, and the events (step starts, injected faults, board faults, trips, the safe state, the end).
 // Deterministic: the same inputs give the same trace, byte for byte once written.
 #pragma once
 
