@@ -103,12 +103,13 @@ Expected<std::unique_ptr<BoardLink>, std::string> BoardLink::connect(
     return Unexpected{refusal};
   }
   const ChairTime received_at = clock.now();
-  // The board's clock against ours, assuming the answer took half the round trip.
-  link->offset_us_ = ack->board_time_us - (us(sent_at) + us(received_at)) / 2;
+  // The board's clock against ours: the first answer (Sync keeps asking).
+  link->board_clock_.add(us(sent_at), us(received_at), ack->board_time_us);
   link->watchdog_ms_ = ack->watchdog_ms;
   link->latest_at_host_ = received_at;
   link->socket_.assign(stream_protocol(), fd);
   link->read();
+  link->sync();
   link->thread_ = std::thread([l = link.get()] { l->io_.run(); });
   return link;
 }
@@ -119,6 +120,7 @@ BoardLink::~BoardLink() {
     // What is queued leaves first (at shutdown, the Safe frame above all); a board that does
     // not take it within 200 ms does not hold chaird's exit (its watchdog makes it safe).
     closing_ = true;
+    sync_timer_.cancel();
     close_guard_.expires_after(std::chrono::milliseconds(200));
     close_guard_.async_wait([this](boost::system::error_code) { io_.stop(); });
     write();
@@ -199,7 +201,7 @@ void BoardLink::on_frame(const board::Frame& f) {
                                              t->measured.size(), chair_->actuator_count()));
       return;
     }
-    latest_.at = ChairTime(ChairDuration(t->at_us - offset_us_));
+    latest_.at = ChairTime(ChairDuration(board_clock_.host_time(t->at_us)));
     latest_.measured = t->measured;
     latest_.commanded = t->commanded;
     latest_.faults = t->faults;
@@ -210,8 +212,12 @@ void BoardLink::on_frame(const board::Frame& f) {
                "the board refused a command: " + r->reason);
   } else if (const auto* e = std::get_if<board::FrameError>(&f.message)) {
     link_fault(kFaultLinkLost, "the board dropped a frame from chaird: " + e->reason);
+  } else if (const auto* reply = std::get_if<board::SyncReply>(&f.message)) {
+    // (An answer to no question of ours, a round trip that went backwards or took ages, is
+    // set aside by the estimate.)
+    board_clock_.add(reply->host_time_us, us(clock_.now()), reply->board_time_us);
   }
-  // Ack and SyncReply need nothing: a refusal is what matters, and it is reported.
+  // Ack needs nothing: a refusal is what matters, and it is reported.
 }
 
 void BoardLink::link_fault(std::uint32_t bit, const std::string& text, bool link_down) {
@@ -224,13 +230,35 @@ void BoardLink::submit(std::span<const BusCommand> commands) {
   for (std::size_t i = 0; i < commands.size(); i += board::kMaxCommandsPerFrame) {
     board::Commands frame;
     const auto end = std::min(commands.size(), i + board::kMaxCommandsPerFrame);
-    for (std::size_t k = i; k < end; ++k) {
-      const auto& c = commands[k];
-      frame.commands.push_back({static_cast<std::uint16_t>(c.actuator), us(c.due) + offset_us_,
-                                us(c.reach_by) + offset_us_, c.value});
+    {
+      // Due times in the board's clock, as the estimate stands now.
+      std::lock_guard lock(mu_);
+      for (std::size_t k = i; k < end; ++k) {
+        const auto& c = commands[k];
+        frame.commands.push_back({static_cast<std::uint16_t>(c.actuator),
+                                  board_clock_.board_time(us(c.due)),
+                                  board_clock_.board_time(us(c.reach_by)), c.value});
+      }
     }
     send(std::move(frame));
   }
+}
+
+void BoardLink::sync() {
+  // Quickly at first (the rate needs answers spread over a while), then every sync_ms.
+  constexpr std::size_t kQuickAnswers = 8;
+  constexpr std::int64_t kQuickSyncMs = 100;
+  std::int64_t next_ms = options_.sync_ms;
+  {
+    std::lock_guard lock(mu_);
+    if (!open_) return;
+    if (board_clock_.samples() < kQuickAnswers) next_ms = std::min(next_ms, kQuickSyncMs);
+  }
+  send(board::Sync{us(clock_.now())});
+  sync_timer_.expires_after(std::chrono::milliseconds(next_ms));
+  sync_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec && !closing_) sync();
+  });
 }
 
 void BoardLink::refresh_lease(ChairTime now) {

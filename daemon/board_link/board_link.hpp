@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "board_link/clock_sync.hpp"
 #include "bus/actuator_bus.hpp"
 #include "bus/board_protocol.hpp"
 #include "common/expected.hpp"
@@ -29,6 +30,9 @@ struct BoardLinkOptions {
   std::string path;             // the board's Unix socket
   std::int64_t stale_ms = 500;  // no telemetry for this long: the link is lost
   std::int64_t connect_timeout_ms = 2000;
+  // How often the board's clock is asked again (quicker for the first few answers, so that its
+  // rate is known early in a session).
+  std::int64_t sync_ms = 1000;
 };
 
 class BoardLink final : public ActuatorBus {
@@ -54,6 +58,7 @@ class BoardLink final : public ActuatorBus {
   void write();                 // link thread
   void read();                  // link thread
   void on_frame(const board::Frame& f);
+  void sync();  // link thread: asks the board's time, and again after a while
   // Under mu_. link_down: the connection itself is gone (faults cannot be cleared over it).
   void link_fault(std::uint32_t bit, const std::string& text, bool link_down = false);
 
@@ -61,11 +66,12 @@ class BoardLink final : public ActuatorBus {
   const Clock& clock_;
   BoardLinkOptions options_;
   std::int64_t watchdog_ms_ = 0;
-  std::int64_t offset_us_ = 0;  // board chair time minus host chair time
+  ClockSync board_clock_;  // under mu_ once the link thread runs
 
   boost::asio::io_context io_;
   boost::asio::local::stream_protocol::socket socket_{io_};
   boost::asio::steady_timer close_guard_{io_};
+  boost::asio::steady_timer sync_timer_{io_};
   std::thread thread_;
   board::FrameDecoder decoder_;
   std::array<std::uint8_t, 4096> in_{};

@@ -11,8 +11,11 @@ namespace asio = boost::asio;
 using asio::local::stream_protocol;
 
 ChairTime BoardClock::now() const {
+  const auto elapsed =
+      std::chrono::duration_cast<ChairDuration>(std::chrono::steady_clock::now() - start_);
+  if (rate_ == 1.0) return ChairTime(elapsed);
   return ChairTime(
-      std::chrono::duration_cast<ChairDuration>(std::chrono::steady_clock::now() - start_));
+      ChairDuration(static_cast<std::int64_t>(static_cast<double>(elapsed.count()) * rate_)));
 }
 
 struct BoardServer::Connection {
@@ -33,6 +36,7 @@ BoardServer::BoardServer(asio::io_context& io, std::shared_ptr<const ChairModel>
     : io_(io),
       chair_(std::move(chair)),
       options_(std::move(options)),
+      clock_(options_.clock_drift_ppm),
       board_(chair_, clock_),
       acceptor_(io),
       ticker_(io) {

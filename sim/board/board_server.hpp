@@ -21,12 +21,16 @@ namespace chaird::sim {
 
 // The board's clock: its own steady clock from power-on. The host estimates the offset to its
 // chair time (HelloAck, SyncReply) and sends due times in the board's time.
+// drift_ppm makes it run fast (or slow, below 0) as a board's crystal does, for the bench: the
+// host must follow it (docs/board-protocol.md, Time).
 class BoardClock final : public Clock {
  public:
+  explicit BoardClock(double drift_ppm = 0.0) : rate_(1.0 + drift_ppm * 1e-6) {}
   ChairTime now() const override;
 
  private:
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+  double rate_;
 };
 
 struct BoardServerOptions {
@@ -37,6 +41,7 @@ struct BoardServerOptions {
   std::function<void(const std::string&)> log;  // where the board reports what it dropped
   // Faults the board suffers (a scenario file; at_ms counts from the board's power-on).
   std::vector<InjectedFault> faults;
+  double clock_drift_ppm = 0.0;  // the board's crystal against the host's clock
 };
 
 class BoardServer {

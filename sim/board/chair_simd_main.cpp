@@ -23,6 +23,11 @@ int main(int argc, char** argv) {
   std::string faults_path;
   app.add_option("--faults", faults_path,
                  "a fault scenario the board suffers, at_ms from its power-on (docs/simulator.md)");
+  double drift_ppm = 0.0;
+  app.add_option("--clock-drift-ppm", drift_ppm,
+                 "run the board's clock this much fast (or slow, below 0), as a crystal does; "
+                 "chaird must follow it")
+      ->check(CLI::Range(-100000.0, 100000.0));
   CLI11_PARSE(app, argc, argv);
 
   auto chair = chaird::ChairModel::load(chair_path);
@@ -44,6 +49,7 @@ int main(int argc, char** argv) {
   boost::asio::io_context io;
   options.socket_path = socket_path;
   options.watchdog_ms = watchdog_ms;
+  options.clock_drift_ppm = drift_ppm;
   options.log = [](const std::string& text) {
     std::fprintf(stderr, "chair-simd: %s\n", text.c_str());
   };
