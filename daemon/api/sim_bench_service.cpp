@@ -114,21 +114,28 @@ grpc::ServerUnaryReactor* SimBenchService::InjectFault(grpc::CallbackServerConte
                                                        const chair::v1::InjectFaultRequest* request,
                                                        chair::v1::InjectFaultResponse* response) {
   if (auto refused = refuse_over_tcp(*context, "InjectFault")) return refuse(context, *refused);
-  if (deps_.chair == nullptr) {
+  const bool to_board = deps_.chair == nullptr;
+  if (to_board && (!deps_.send_fault_to_board || deps_.model == nullptr)) {
     return refuse(context, grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
-                                        "chaird drives a board over the link; only the "
-                                        "simulated chair takes injected faults"));
+                                        "this chaird has no simulated chair or board to take "
+                                        "injected faults"));
   }
-  auto fault = sim::resolve_fault(request->fault(), deps_.chair->chair());
+  const ChairModel& model = to_board ? *deps_.model : deps_.chair->chair();
+  auto fault = sim::resolve_fault(request->fault(), model);
   if (!fault) {
     return refuse(context, grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                         fault.error().field + ": " + fault.error().message));
   }
   auto* reactor = context->DefaultReactor();
-  // The chair belongs to the dispatch thread.
-  boost::asio::post(deps_.dispatch, [this, reactor, response, f = *fault] {
-    deps_.chair->schedule_fault(f);
-    response->set_description(sim::describe_fault(f, deps_.chair->chair()));
+  // The chair, and the link's sending side, belong to the dispatch thread.
+  boost::asio::post(deps_.dispatch, [this, reactor, response, to_board, &model, f = *fault] {
+    if (to_board) {
+      deps_.send_fault_to_board(f);
+      response->set_description(sim::describe_fault(f, model) + " (sent to the board)");
+    } else {
+      deps_.chair->schedule_fault(f);
+      response->set_description(sim::describe_fault(f, model));
+    }
     response->set_chair_time_ms(to_ms(f.at));
     reactor->Finish(grpc::Status::OK);
   });

@@ -3,6 +3,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -19,8 +20,13 @@ struct SimBenchDependencies {
   // Null unless the clock mode is MANUAL: the bench steps time and holds starts only then.
   VirtualScheduler* manual_clock = nullptr;
   StartHold* start_hold = nullptr;
-  // Null when chaird drives a board over the link: only the simulated chair takes faults.
+  // The in-process chair, which suffers injected faults itself; null when chaird drives a
+  // board over the link...
   sim::SimulatedChair* chair = nullptr;
+  // ...to which injected faults are sent instead (a simulated board suffers them; a real one
+  // refuses, and chaird faults). Called on the dispatch thread.
+  std::function<void(const sim::InjectedFault&)> send_fault_to_board;
+  const ChairModel* model = nullptr;  // the chair a fault is checked against
 };
 
 class SimBenchService final : public chair::v1::SimBench::CallbackService {

@@ -244,6 +244,14 @@ void BoardLink::submit(std::span<const BusCommand> commands) {
   }
 }
 
+void BoardLink::inject_fault(board::InjectFault fault) {
+  {
+    std::lock_guard lock(mu_);
+    fault.at_us = board_clock_.board_time(fault.at_us);
+  }
+  send(fault);
+}
+
 void BoardLink::sync() {
   // Quickly at first (the rate needs answers spread over a while), then every sync_ms.
   constexpr std::size_t kQuickAnswers = 8;

@@ -49,6 +49,10 @@ class BoardLink final : public ActuatorBus {
   Telemetry read_telemetry() override;
   void clear_faults() override;
 
+  // The bench: a fault for a simulated board (chair-simd) to suffer, its time in the host's
+  // chair time (sent in the board's). A real board refuses it, and the refusal faults chaird.
+  void inject_fault(board::InjectFault fault);
+
   // The board's watchdog: the host must refresh the lease well within it.
   std::int64_t watchdog_ms() const { return watchdog_ms_; }
 

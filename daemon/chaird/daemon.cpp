@@ -76,6 +76,7 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
     watchdog_ms = std::min(watchdog_ms, (*board)->watchdog_ms());
     spdlog::info("driving the board at {} (its watchdog: {} ms)", link.path,
                  (*board)->watchdog_ms());
+    board_link_ = board->get();
     bus_ = std::move(*board);
   } else {
     auto chair = std::make_unique<sim::SimulatedChair>(chair_, *scheduler_);
@@ -175,7 +176,8 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   control_ = std::make_unique<api::ControlService>(api::ControlDependencies{
       dispatch_, planning_, *sessions_, hub_, library_, context, &start_hold_});
   bench_ = std::make_unique<api::SimBenchService>(
-      api::SimBenchDependencies{dispatch_, planning_, manual_clock_, &start_hold_, sim_chair_});
+      api::SimBenchDependencies{dispatch_, planning_, manual_clock_, &start_hold_, sim_chair_,
+                                send_fault_to_board(), chair_.get()});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -234,6 +236,19 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
         config.listen_tcp());
   }
   return true;
+}
+
+std::function<void(const sim::InjectedFault&)> Daemon::send_fault_to_board() {
+  if (board_link_ == nullptr) return {};
+  return [link = board_link_](const sim::InjectedFault& f) {
+    board::InjectFault wire;
+    wire.at_us = f.at.time_since_epoch().count();
+    wire.kind = static_cast<std::uint16_t>(f.kind);
+    if (f.actuator >= 0) wire.actuator = static_cast<std::uint16_t>(f.actuator);
+    wire.amount = f.amount;
+    wire.duration_ms = to_ms(f.lasts);
+    link->inject_fault(wire);
+  };
 }
 
 void Daemon::stop() {

@@ -50,6 +50,8 @@ class Daemon {
  private:
   bool load(const chair::v1::DaemonConfig& config);
   bool serve(const chair::v1::DaemonConfig& config);
+  // SimBench.InjectFault over the link: the fault in the board protocol (empty in-process).
+  std::function<void(const sim::InjectedFault&)> send_fault_to_board();
 
   std::shared_ptr<const ChairModel> chair_;
   std::shared_ptr<const TechniqueCatalog> catalog_;
@@ -70,6 +72,7 @@ class Daemon {
   std::unique_ptr<api::ControlService> control_;
   std::unique_ptr<api::SimBenchService> bench_;
   sim::SimulatedChair* sim_chair_ = nullptr;  // the in-process chair (owned by bus_), if any
+  BoardLink* board_link_ = nullptr;           // or the board link (owned by bus_)
   std::unique_ptr<api::UnixListener> unix_listener_;
   std::unique_ptr<grpc::Server> server_;
   std::thread dispatch_thread_;

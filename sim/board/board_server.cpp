@@ -48,6 +48,27 @@ std::int64_t BoardServer::watchdog_ms() const {
   return board_.watchdog_ms();
 }
 
+Expected<InjectedFault, std::string> BoardServer::resolve_wire_fault(
+    const board::InjectFault& m) const {
+  chair::v1::InjectedFault proto;
+  if (!chair::v1::InjectedFaultKind_IsValid(m.kind)) {
+    return Unexpected{fmt::format("kind: {} is not a fault kind", m.kind)};
+  }
+  proto.set_kind(static_cast<chair::v1::InjectedFaultKind>(m.kind));
+  if (m.actuator != board::InjectFault::kNoActuator) {
+    if (m.actuator >= chair_->actuator_count()) {
+      return Unexpected{fmt::format("actuator: the board has no actuator #{}", m.actuator)};
+    }
+    proto.set_actuator(chair_->actuator(static_cast<ActuatorIndex>(m.actuator)).id);
+  }
+  proto.set_at_ms(std::max<std::int64_t>(0, m.at_us / 1000));
+  proto.set_amount(m.amount);
+  proto.set_duration_ms(m.duration_ms);
+  auto fault = resolve_fault(proto, *chair_);
+  if (!fault) return Unexpected{fault.error().field + ": " + fault.error().message};
+  return *fault;
+}
+
 void BoardServer::log(const std::string& text) const {
   if (options_.log) options_.log(text);
 }
@@ -209,6 +230,17 @@ void BoardServer::on_frame(Connection& c, const board::Frame& f) {
         } else if constexpr (std::is_same_v<T, board::ClearFaults>) {
           board_.clear_faults();
           send(c, board::Ack{f.sequence});
+        } else if constexpr (std::is_same_v<T, board::InjectFault>) {
+          // The bench's fault, checked like a scenario's: from a host, it is hostile too.
+          auto fault = resolve_wire_fault(m);
+          if (fault) {
+            board_.schedule_fault(*fault);
+            log("suffering an injected fault: " + describe_fault(*fault, *chair_));
+            send(c, board::Ack{f.sequence});
+          } else {
+            send(c, board::Refused{f.sequence, kFaultNone,
+                                   "the injected fault cannot be used: " + fault.error()});
+          }
         } else {
           send(c, board::Refused{f.sequence, kFaultInvalidCommand,
                                  fmt::format("a board does not take {}", board::type_name(type))});

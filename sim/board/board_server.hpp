@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bus/board_protocol.hpp"
+#include "common/expected.hpp"
 #include "model/simulated_chair.hpp"
 
 namespace chaird::sim {
@@ -64,6 +65,7 @@ class BoardServer {
   void write(const std::shared_ptr<Connection>& c);
   void drop(const std::shared_ptr<Connection>& c, const std::string& why);
   void log(const std::string& text) const;
+  Expected<InjectedFault, std::string> resolve_wire_fault(const board::InjectFault& m) const;
 
   boost::asio::io_context& io_;
   std::shared_ptr<const ChairModel> chair_;

@@ -371,6 +371,70 @@ TEST(BoardLink, AScenarioFaultOnChairSimdReachesChairdWithItsCode) {
   EXPECT_THAT(s.faults(0).reason(), HasSubstr("legrest.angle"));
 }
 
+// SimBench.InjectFault reaches a board of its own: chaird checks the fault against the chair,
+// sends it in the board protocol (its time in the board's clock), chair-simd suffers it, and
+// chaird latches the board's fault with its code.
+TEST(BoardLink, AFaultInjectedOverSimBenchReachesChairSimd) {
+  BoardProcess board(300);
+  ASSERT_TRUE(board.ready()) << board.log();
+  DaemonProcess daemon(on_board(board));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+
+  chair::v1::InjectFaultRequest bad;
+  bad.mutable_fault()->set_kind(chair::v1::PINCH);
+  bad.mutable_fault()->set_actuator("legrest.nowhere");
+  chair::v1::InjectFaultResponse response;
+  grpc::ClientContext refused_context;
+  const auto refused = daemon.bench().InjectFault(&refused_context, bad, &response);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("legrest.nowhere"));
+  EXPECT_EQ(daemon.status().faults_size(), 0) << "a refused fault reaches nothing";
+
+  chair::v1::InjectFaultRequest pinch;
+  pinch.mutable_fault()->set_kind(chair::v1::PINCH);
+  pinch.mutable_fault()->set_actuator("legrest.angle");
+  grpc::ClientContext context;
+  const auto sent = daemon.bench().InjectFault(&context, pinch, &response);
+  ASSERT_TRUE(sent.ok()) << sent.error_message();
+  EXPECT_THAT(response.description(), HasSubstr("sent to the board"));
+  const chair::v1::SessionStatus s = wait_until_faulted(daemon);
+  EXPECT_EQ(s.state(), chair::v1::FAULTED) << daemon.log();
+  ASSERT_GT(s.faults_size(), 0);
+  EXPECT_EQ(s.faults(0).code(), chair::v1::PINCH_DETECTED);
+  EXPECT_THAT(s.faults(0).reason(), HasSubstr("legrest.angle"));
+  EXPECT_THAT(board.log(),
+              HasSubstr("suffering an injected fault: pinch: a limb caught at legrest.angle"));
+}
+
+// What a host sends the board is checked by the board too: a fault it cannot suffer is refused
+// with the reason, and nothing moves.
+TEST(BoardLink, ChairSimdRefusesAnInjectedFaultItCannotSuffer) {
+  BoardProcess board(300);
+  ASSERT_TRUE(board.ready()) << board.log();
+  const auto chair = reference_model();
+  BoardHost host(board.socket(), static_cast<std::uint16_t>(chair->actuator_count()));
+  ASSERT_TRUE(host.connected());
+  ASSERT_TRUE(host.telemetry());
+  board::InjectFault wire;
+  wire.kind = 999;  // no such kind
+  const auto bad_kind = board::encode(wire, 2);
+  host.send_bytes(bad_kind);
+  wire.kind = static_cast<std::uint16_t>(chair::v1::LEAKING_AIRBAG);
+  wire.actuator = 4000;  // no such actuator
+  const auto bad_actuator = board::encode(wire, 3);
+  host.send_bytes(bad_actuator);
+  std::vector<std::string> reasons;
+  for (const auto& f : host.frames_for(300)) {
+    if (const auto* r = std::get_if<board::Refused>(&f.message)) reasons.push_back(r->reason);
+    if (const auto* t = std::get_if<board::TelemetryFrame>(&f.message)) {
+      EXPECT_TRUE(all_at_safe_values(*chair, t->commanded));
+    }
+  }
+  ASSERT_EQ(reasons.size(), 2u);
+  EXPECT_THAT(reasons[0], HasSubstr("kind: 999 is not a fault kind"));
+  EXPECT_THAT(reasons[1], HasSubstr("no actuator #4000"));
+}
+
 TEST(BoardLink, ChairSimdRefusesAMalformedScenarioWithFileLineColumn) {
   const std::string dir = make_temp_dir("scenario");
   const std::string scenario = dir + "/bad.textproto";

@@ -30,6 +30,8 @@ TEST(BoardProtocol, EveryMessageRoundTrips) {
       TelemetryFrame{5'000, 4, {1.0, 2.0, 3.5}, {1.5, 2.5, 3.0}, "roller.position obstructed"},
       FrameError{9, "frame 9 failed its CRC check; dropped"},
       SyncReply{11, 22},
+      InjectFault{1'500'000, 7, 12, 21.5, 3000},
+      InjectFault{0, 13, InjectFault::kNoActuator, 0.0, 0},
   };
   std::uint32_t seq = 0;
   for (const auto& m : messages) {

@@ -124,6 +124,12 @@ void write_payload(Writer& w, const Message& m) {
         } else if constexpr (std::is_same_v<T, FrameError>) {
           w.put(v.sequence);
           w.text(v.reason);
+        } else if constexpr (std::is_same_v<T, InjectFault>) {
+          w.put(v.at_us);
+          w.put(v.kind);
+          w.put(v.actuator);
+          w.put(v.amount);
+          w.put(v.duration_ms);
         }
         // Cancel, Safe and ClearFaults carry nothing.
       },
@@ -214,6 +220,16 @@ std::optional<Message> read_payload(MessageType type, std::span<const std::uint8
       m = std::move(v);
       break;
     }
+    case MessageType::kInjectFault: {
+      InjectFault v;
+      v.at_us = r.get<std::int64_t>();
+      v.kind = r.get<std::uint16_t>();
+      v.actuator = r.get<std::uint16_t>();
+      v.amount = r.finite();
+      v.duration_ms = r.get<std::int64_t>();
+      m = v;
+      break;
+    }
     case MessageType::kFrameError: {
       FrameError v;
       v.sequence = r.get<std::uint32_t>();
@@ -232,11 +248,11 @@ std::optional<Message> read_payload(MessageType type, std::span<const std::uint8
 
 MessageType type_of(const Message& m) {
   static constexpr MessageType kTypes[] = {
-      MessageType::kHello,       MessageType::kSync,      MessageType::kCommands,
-      MessageType::kLease,       MessageType::kCancel,    MessageType::kSafe,
-      MessageType::kClearFaults, MessageType::kHelloAck,  MessageType::kAck,
-      MessageType::kRefused,     MessageType::kTelemetry, MessageType::kFrameError,
-      MessageType::kSyncReply};
+      MessageType::kHello,       MessageType::kSync,       MessageType::kCommands,
+      MessageType::kLease,       MessageType::kCancel,     MessageType::kSafe,
+      MessageType::kClearFaults, MessageType::kHelloAck,   MessageType::kAck,
+      MessageType::kRefused,     MessageType::kTelemetry,  MessageType::kFrameError,
+      MessageType::kSyncReply,   MessageType::kInjectFault};
   return kTypes[m.index()];
 }
 
@@ -268,6 +284,8 @@ const char* type_name(MessageType t) {
       return "FrameError";
     case MessageType::kSyncReply:
       return "SyncReply";
+    case MessageType::kInjectFault:
+      return "InjectFault";
   }
   return "unknown";
 }

@@ -39,6 +39,7 @@ enum class MessageType : std::uint8_t {
   kCancel = 5,       // drop queued commands; ramps under way stop where they are
   kSafe = 6,         // the safe state, now
   kClearFaults = 7,  // a person acknowledged the latched faults
+  kInjectFault = 8,  // the bench only: a simulated board suffers a fault (a real one refuses)
   // board -> host
   kHelloAck = 16,    // the board accepts the host (or refuses: see Refused)
   kAck = 17,         // a frame was acted on
@@ -71,6 +72,16 @@ struct Lease {
 struct Cancel {};
 struct Safe {};
 struct ClearFaults {};
+// A fault for a simulated board to suffer (chair::v1::InjectedFaultKind and its fields, the
+// actuator by index): the engineer's bench reaching chair-simd. A real board refuses it.
+struct InjectFault {
+  static constexpr std::uint16_t kNoActuator = 0xFFFF;
+  std::int64_t at_us = 0;  // board time
+  std::uint16_t kind = 0;
+  std::uint16_t actuator = kNoActuator;
+  double amount = 0.0;
+  std::int64_t duration_ms = 0;
+};
 struct HelloAck {
   std::uint16_t version = kProtocolVersion;
   std::uint16_t actuator_count = 0;
@@ -102,7 +113,7 @@ struct FrameError {
 };
 
 using Message = std::variant<Hello, Sync, Commands, Lease, Cancel, Safe, ClearFaults, HelloAck, Ack,
-                             Refused, TelemetryFrame, FrameError, SyncReply>;
+                             Refused, TelemetryFrame, FrameError, SyncReply, InjectFault>;
 
 MessageType type_of(const Message& m);
 const char* type_name(MessageType t);
