@@ -482,6 +482,14 @@ int SimulatedChair::integrate(std::size_t i, const Run& run, int from, int to,
                        axis.obstruction.has_value() || supply_factor < 1.0;
   const bool queued = !pending_[i].empty();
   const bool sampling = !sample_resolution_.empty();
+  // Travel motors: 1 / the most their speed can change in a step (0 when it cannot).
+  double per_full_dv_step = 0.0;
+  double per_full_dv_last = 0.0;
+  if constexpr (kKind == chair::v1::POSITION) {
+    const double amax = a.max_accel > 0.0 ? a.max_accel * kMotorAccelMargin : 1e9;
+    if (run.step_s > 0.0) per_full_dv_step = 1.0 / (amax * run.step_s);
+    if (run.last_step_s > 0.0) per_full_dv_last = 1.0 / (amax * run.last_step_s);
+  }
   // A heater whose only change is its decay towards where it heads (nothing drifts, lies or
   // runs away).
   const bool plain_heater = kKind == chair::v1::TEMPERATURE && axis.drift_per_s == 0.0 &&
@@ -533,10 +541,10 @@ int SimulatedChair::integrate(std::size_t i, const Run& run, int from, int to,
           axis.velocity = 0.0;
         }
         axis.measured = next;
-        // Draw rises with acceleration, as a share of the most the motor can give in a step.
-        const double full_dv = amax * dt;
-        const double share =
-            full_dv > 0.0 ? std::min(1.0, std::abs(axis.velocity - before) / full_dv) : 0.0;
+        // Draw rises with acceleration, as a share of the most the motor can give in a step
+        // (by multiplication: a division per step was a fifth of a replay).
+        const double per_full_dv = j == run.steps ? per_full_dv_last : per_full_dv_step;
+        const double share = std::min(1.0, std::abs(axis.velocity - before) * per_full_dv);
         axis.current_a =
             jammed ? kStallCurrentA : kNoLoadCurrentA + (kAccelCurrentA - kNoLoadCurrentA) * share;
         // Within a tenth of a micrometre and crawling: it has arrived (the approach is
