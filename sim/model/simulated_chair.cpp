@@ -375,8 +375,9 @@ void SimulatedChair::take_run(const Run& run) {
 void SimulatedChair::take_step(const Run& run, int j) {
   // A trip goes safe at once and wakes every axis: the rest of this step sees that, as the
   // board would, and the axes it woke step from the next one.
-  const std::vector<std::size_t> stepping = awake_;
-  for (const std::size_t i : stepping) {
+  // (A copy: a trip rewrites awake_. Kept as a member, so that no step allocates.)
+  stepping_.assign(awake_.begin(), awake_.end());
+  for (const std::size_t i : stepping_) {
     integrate_axis(i, run, j, j, trips_);
     for (auto& trip : trips_) fault(trip.bit, std::move(trip.text));
     trips_.clear();

@@ -275,8 +275,9 @@ class SimulatedChair final : public ActuatorBus {
   std::vector<ChairEvent> events_;
   std::vector<double> sample_resolution_;  // per axis; empty: no samples
   std::vector<AxisSample> samples_;
-  std::vector<Axis> run_backup_;  // the axes as a run found them, to take it back
-  std::vector<Trip> trips_;       // a run's trips (reused: no allocation per run)
+  std::vector<Axis> run_backup_;       // the axes as a run found them, to take it back
+  std::vector<Trip> trips_;            // a run's trips (reused: no allocation per run)
+  std::vector<std::size_t> stepping_;  // the axes a single step visits
 };
 
 }  // namespace chaird::sim
