@@ -206,6 +206,9 @@ void BoardLink::on_frame(const board::Frame& f) {
     latest_.commanded = t->commanded;
     latest_.faults = t->faults;
     latest_.fault_text = t->fault_text;
+    latest_.supply_v = t->supply_v;
+    latest_.seat_occupied = (t->sensors & board::TelemetryFrame::kSeatOccupied) != 0;
+    latest_.pinch_detected = (t->sensors & board::TelemetryFrame::kPinchDetected) != 0;
     latest_at_host_ = clock_.now();
   } else if (const auto* r = std::get_if<board::Refused>(&f.message)) {
     link_fault(r->faults != kFaultNone ? r->faults : kFaultInvalidCommand,

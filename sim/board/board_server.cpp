@@ -128,6 +128,10 @@ void BoardServer::tick() {
     f.measured = std::move(t.measured);
     f.commanded = std::move(t.commanded);
     f.fault_text = std::move(t.fault_text);
+    f.supply_v = t.supply_v;
+    f.sensors =
+        static_cast<std::uint8_t>((t.seat_occupied ? board::TelemetryFrame::kSeatOccupied : 0) |
+                                  (t.pinch_detected ? board::TelemetryFrame::kPinchDetected : 0));
     send(*host_, f);
     write(host_);
   }

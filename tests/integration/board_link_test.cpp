@@ -435,6 +435,30 @@ TEST(BoardLink, ChairSimdRefusesAnInjectedFaultItCannotSuffer) {
   EXPECT_THAT(reasons[1], HasSubstr("no actuator #4000"));
 }
 
+// The board's telemetry carries its supply and its seat and pinch sensors, so that what
+// chair-simd suffers without stopping shows in chaird's status too.
+TEST(BoardLink, TheBoardsSupplyAndSeatShowInChairdsStatus) {
+  const std::string dir = make_temp_dir("scenario");
+  const std::string scenario = dir + "/sag.textproto";
+  std::ofstream(scenario) << "faults { at_ms: 0 kind: LOW_SUPPLY_VOLTAGE amount: 21.5 }\n";
+  BoardProcess board(300, {"--faults", scenario});
+  ASSERT_TRUE(board.ready()) << board.log();
+  DaemonProcess daemon(on_board(board));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::SessionStatus s;
+  const auto give_up = Steady::now() + std::chrono::seconds(10);
+  do {
+    s = daemon.status();
+    // (Until the board's first report arrives, chaird assumes the nominal 24 V.)
+    if (s.sensors().supply_v() != 0.0 && s.sensors().supply_v() != 24.0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (Steady::now() < give_up);
+  EXPECT_DOUBLE_EQ(s.sensors().supply_v(), 21.5);
+  EXPECT_TRUE(s.sensors().seat_occupied());
+  EXPECT_FALSE(s.sensors().pinch_detected());
+  EXPECT_EQ(s.faults_size(), 0);
+}
+
 TEST(BoardLink, ChairSimdRefusesAMalformedScenarioWithFileLineColumn) {
   const std::string dir = make_temp_dir("scenario");
   const std::string scenario = dir + "/bad.textproto";

@@ -52,6 +52,30 @@ TEST(FaultInjection, APinchDuringASessionFaultsItWithAReasonAKioskCanShow) {
   EXPECT_FALSE(daemon.control().ResetSafety(&context, {}, &reset).ok());
 }
 
+// A fault that does not stop the chair still shows: a supply sagging to 21 V slows the motors
+// without browning the board out, and the status says so.
+TEST(FaultInjection, ASaggingSupplyShowsInTheStatusBeforeItStopsTheChair) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  ASSERT_TRUE(daemon.start("e2e_full").ok());
+  daemon.advance(2000);
+  const auto before = daemon.status();
+  EXPECT_DOUBLE_EQ(before.sensors().supply_v(), 24.0);
+  EXPECT_TRUE(before.sensors().seat_occupied());
+  EXPECT_FALSE(before.sensors().pinch_detected());
+  grpc::ClientContext context;
+  chair::v1::InjectFaultRequest request;
+  request.mutable_fault()->set_kind(chair::v1::LOW_SUPPLY_VOLTAGE);
+  request.mutable_fault()->set_at_ms(before.chair_time_ms());
+  request.mutable_fault()->set_amount(21.0);
+  chair::v1::InjectFaultResponse response;
+  ASSERT_TRUE(daemon.bench().InjectFault(&context, request, &response).ok());
+  daemon.advance(1000);
+  const auto after = daemon.status();
+  EXPECT_EQ(after.state(), chair::v1::RUNNING);
+  EXPECT_DOUBLE_EQ(after.sensors().supply_v(), 21.0);
+}
+
 TEST(FaultInjection, ABadFaultIsRefusedWithTheFieldAndNothingChanges) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();

@@ -121,6 +121,8 @@ void write_payload(Writer& w, const Message& m) {
           for (std::size_t i = 0; i < n; ++i) w.put(v.measured[i]);
           for (std::size_t i = 0; i < n; ++i) w.put(v.commanded[i]);
           w.text(v.fault_text);
+          w.put(v.supply_v);
+          w.put(v.sensors);
         } else if constexpr (std::is_same_v<T, FrameError>) {
           w.put(v.sequence);
           w.text(v.reason);
@@ -217,6 +219,8 @@ std::optional<Message> read_payload(MessageType type, std::span<const std::uint8
       for (std::uint16_t i = 0; i < n; ++i) v.measured.push_back(r.finite());
       for (std::uint16_t i = 0; i < n; ++i) v.commanded.push_back(r.finite());
       v.fault_text = r.text();
+      v.supply_v = r.finite();
+      v.sensors = r.get<std::uint8_t>();
       m = std::move(v);
       break;
     }

@@ -24,7 +24,8 @@ inline constexpr std::uint8_t kStartByte = 0x7E;
 inline constexpr std::size_t kHeaderBytes = 8;  // start, length, sequence, type
 inline constexpr std::size_t kCrcBytes = 2;
 inline constexpr std::size_t kMaxPayloadBytes = 2048;
-inline constexpr std::uint16_t kProtocolVersion = 1;
+// 2: Telemetry carries the supply voltage and the seat and pinch sensors.
+inline constexpr std::uint16_t kProtocolVersion = 2;
 // At most this many commands in one Commands frame (26 bytes each).
 inline constexpr std::size_t kMaxCommandsPerFrame = 64;
 // Board text (fault reasons) is cut to this many bytes on a code-point boundary.
@@ -101,11 +102,15 @@ struct Refused {
   std::string reason;
 };
 struct TelemetryFrame {
+  static constexpr std::uint8_t kSeatOccupied = 1;
+  static constexpr std::uint8_t kPinchDetected = 2;
   std::int64_t at_us = 0;
   std::uint32_t faults = 0;
   std::vector<double> measured;
   std::vector<double> commanded;
   std::string fault_text;
+  double supply_v = 0.0;
+  std::uint8_t sensors = 0;  // kSeatOccupied | kPinchDetected
 };
 struct FrameError {
   std::uint32_t sequence = 0;  // 0 when it could not be read

@@ -339,6 +339,10 @@ void SessionManager::publish(const Telemetry& sample) {
         is_active(a, sample.commanded[i], sample.measured[i],
                   i < previous_measured_.size() ? previous_measured_[i] : sample.measured[i]));
   }
+  auto* sensors = status->mutable_sensors();
+  sensors->set_supply_v(sample.supply_v);
+  sensors->set_seat_occupied(sample.seat_occupied);
+  sensors->set_pinch_detected(sample.pinch_detected);
   previous_measured_ = sample.measured;
   hub_.publish(std::move(status));
 }
