@@ -27,7 +27,7 @@ bool ClockSync::add(std::int64_t sent_us, std::int64_t received_us, std::int64_t
   if (!fitted_.empty() && round_trip > 2 * best + kRoundTripSlackUs) return false;
   // The board read its clock somewhere in the round trip; the middle is the best guess.
   const std::int64_t middle = sent_us + round_trip / 2;
-  fitted_.push_back({middle, static_cast<double>(board_us - middle), round_trip});
+  fitted_.push_back({middle, static_cast<double>(board_us - middle)});
   if (fitted_.size() > kFittedSamples) fitted_.pop_front();
   fit();
   return true;
@@ -64,14 +64,6 @@ std::int64_t ClockSync::host_time(std::int64_t board_us) const {
   // board = host + offset + rate (host - reference), solved for host.
   const double board_from_reference = static_cast<double>(board_us - reference_us_) - offset_us_;
   return reference_us_ + std::llround(board_from_reference / (1.0 + rate_));
-}
-
-std::int64_t ClockSync::best_round_trip_us() const {
-  if (fitted_.empty()) return 0;
-  return std::min_element(
-             fitted_.begin(), fitted_.end(),
-             [](const Sample& a, const Sample& b) { return a.round_trip_us < b.round_trip_us; })
-      ->round_trip_us;
 }
 
 }  // namespace chaird

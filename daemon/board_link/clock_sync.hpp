@@ -25,8 +25,6 @@ class ClockSync {
 
   // How much faster the board's clock runs than the host's, in parts per million.
   double drift_ppm() const { return rate_ * 1e6; }
-  // The quickest round trip in the recent answers (the estimate's uncertainty is half of it).
-  std::int64_t best_round_trip_us() const;
   // How many answers the estimate rests on.
   std::size_t samples() const { return fitted_.size(); }
 
@@ -34,7 +32,6 @@ class ClockSync {
   struct Sample {
     std::int64_t host_us;  // the middle of the round trip
     double offset_us;      // board time minus host time, then
-    std::int64_t round_trip_us;
   };
   void fit();
 

@@ -483,11 +483,13 @@ int SimulatedChair::integrate(std::size_t i, const Run& run, int from, int to,
                        axis.obstruction.has_value() || supply_factor < 1.0;
   const bool queued = !pending_[i].empty();
   const bool sampling = !sample_resolution_.empty();
-  // Travel motors: 1 / the most their speed can change in a step (0 when it cannot).
+  // Travel motors: their top speed and acceleration (constant in a run), and 1 / the most
+  // their speed can change in a step.
+  const double vmax = a.max_rate * kMotorSpeedMargin * supply_factor;
+  const double amax = a.max_accel > 0.0 ? a.max_accel * kMotorAccelMargin : 1e9;
   double per_full_dv_step = 0.0;
   double per_full_dv_last = 0.0;
   if constexpr (kKind == chair::v1::POSITION) {
-    const double amax = a.max_accel > 0.0 ? a.max_accel * kMotorAccelMargin : 1e9;
     if (run.step_s > 0.0) per_full_dv_step = 1.0 / (amax * run.step_s);
     if (run.last_step_s > 0.0) per_full_dv_last = 1.0 / (amax * run.last_step_s);
   }
@@ -508,8 +510,6 @@ int SimulatedChair::integrate(std::size_t i, const Run& run, int from, int to,
       if (a.max_rate <= 0.0) {
         axis.measured = c - axis.sensor_offset;
       } else {
-        const double vmax = a.max_rate * kMotorSpeedMargin * supply_factor;
-        const double amax = a.max_accel > 0.0 ? a.max_accel * kMotorAccelMargin : 1e9;
         // Close the gap, but never faster than braking in time allows (no overshoot).
         const double gap = c - seen;
         // (Braking binds only beyond amax / gain^2 from the target: no root nearer than that.)

@@ -36,7 +36,6 @@ struct SimOptions {
   std::int64_t step_us = 5000;
 };
 
-// Something the board did or suffered, for the replay trace (kinds as in replay_trace.hpp).
 // One actuator at one model step, for the replay's trace.
 struct AxisSample {
   ChairTime at;
@@ -45,6 +44,7 @@ struct AxisSample {
   double reported = 0.0;   // what its sensor says
 };
 
+// Something the board did or suffered, for the replay trace (kinds as in replay_trace.hpp).
 struct ChairEvent {
   ChairTime at;
   std::string kind;  // "fault_injected", "fault_ended", "board_fault", "safe_state"

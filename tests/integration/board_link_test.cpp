@@ -195,16 +195,29 @@ bool run_until(DaemonProcess& daemon, std::int64_t elapsed_ms) {
   return false;
 }
 
-// The status once chaird shows FAULTED (or after 10 s, whatever it shows then).
-chair::v1::SessionStatus wait_until_faulted(DaemonProcess& daemon) {
+// The first status that satisfies done (or after 10 s, whatever chaird shows then).
+template <typename Done>
+chair::v1::SessionStatus wait_for_status(DaemonProcess& daemon, Done done) {
   chair::v1::SessionStatus s;
   const auto give_up = Steady::now() + std::chrono::seconds(10);
   do {
     s = daemon.status();
-    if (s.state() == chair::v1::FAULTED) break;
+    if (done(s)) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   } while (Steady::now() < give_up);
   return s;
+}
+
+chair::v1::SessionStatus wait_until_faulted(DaemonProcess& daemon) {
+  return wait_for_status(
+      daemon, [](const chair::v1::SessionStatus& s) { return s.state() == chair::v1::FAULTED; });
+}
+
+// A fault scenario file for chair-simd --faults.
+std::string scenario_file(const std::string& name, const std::string& text) {
+  const std::string path = make_temp_dir("scenario") + "/" + name;
+  std::ofstream(path) << text;
+  return path;
 }
 
 // chaird killed mid-session: nobody tells the board anything. Its own watchdog brings every
@@ -357,10 +370,9 @@ TEST(BoardLink, RandomBytesNeverMoveTheBoard) {
 // chair-simd suffers a scenario's faults as the in-process chair does; chaird, watching the idle
 // chair, latches the board's fault with its code and reason.
 TEST(BoardLink, AScenarioFaultOnChairSimdReachesChairdWithItsCode) {
-  const std::string dir = make_temp_dir("scenario");
-  const std::string scenario = dir + "/pinch.textproto";
-  std::ofstream(scenario) << "faults { at_ms: 0 kind: PINCH actuator: \"legrest.angle\" }\n";
-  BoardProcess board(300, {"--faults", scenario});
+  BoardProcess board(300, {"--faults", scenario_file("pinch.textproto",
+                                                     "faults { at_ms: 0 kind: PINCH actuator: "
+                                                     "\"legrest.angle\" }\n")});
   ASSERT_TRUE(board.ready()) << board.log();
   DaemonProcess daemon(on_board(board));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
@@ -438,21 +450,16 @@ TEST(BoardLink, ChairSimdRefusesAnInjectedFaultItCannotSuffer) {
 // The board's telemetry carries its supply and its seat and pinch sensors, so that what
 // chair-simd suffers without stopping shows in chaird's status too.
 TEST(BoardLink, TheBoardsSupplyAndSeatShowInChairdsStatus) {
-  const std::string dir = make_temp_dir("scenario");
-  const std::string scenario = dir + "/sag.textproto";
-  std::ofstream(scenario) << "faults { at_ms: 0 kind: LOW_SUPPLY_VOLTAGE amount: 21.5 }\n";
-  BoardProcess board(300, {"--faults", scenario});
+  BoardProcess board(300, {"--faults", scenario_file("sag.textproto",
+                                                     "faults { at_ms: 0 kind: LOW_SUPPLY_VOLTAGE "
+                                                     "amount: 21.5 }\n")});
   ASSERT_TRUE(board.ready()) << board.log();
   DaemonProcess daemon(on_board(board));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
-  chair::v1::SessionStatus s;
-  const auto give_up = Steady::now() + std::chrono::seconds(10);
-  do {
-    s = daemon.status();
-    // (Until the board's first report arrives, chaird assumes the nominal 24 V.)
-    if (s.sensors().supply_v() != 0.0 && s.sensors().supply_v() != 24.0) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  } while (Steady::now() < give_up);
+  // (Until the board's first report arrives, chaird assumes the nominal 24 V.)
+  const auto s = wait_for_status(daemon, [](const chair::v1::SessionStatus& status) {
+    return status.sensors().supply_v() != 0.0 && status.sensors().supply_v() != 24.0;
+  });
   EXPECT_DOUBLE_EQ(s.sensors().supply_v(), 21.5);
   EXPECT_TRUE(s.sensors().seat_occupied());
   EXPECT_FALSE(s.sensors().pinch_detected());
@@ -460,9 +467,8 @@ TEST(BoardLink, TheBoardsSupplyAndSeatShowInChairdsStatus) {
 }
 
 TEST(BoardLink, ChairSimdRefusesAMalformedScenarioWithFileLineColumn) {
-  const std::string dir = make_temp_dir("scenario");
-  const std::string scenario = dir + "/bad.textproto";
-  std::ofstream(scenario) << "faults { at_ms: 0 kind: LEAKING_AIRBAG actuator: \"recline\" }\n";
+  const std::string scenario = scenario_file(
+      "bad.textproto", "faults { at_ms: 0 kind: LEAKING_AIRBAG actuator: \"recline\" }\n");
   BoardProcess board(300, {"--faults", scenario});
   EXPECT_FALSE(board.ready());
   EXPECT_THAT(board.log(), HasSubstr(scenario + ":1:"));
