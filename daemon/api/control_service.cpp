@@ -161,8 +161,9 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
   auto* reactor = new StartReactor(deps_.start_hold);
   ProgramRef program = entry->program;
   const std::string name = meta.name();
+  std::string client = request->client_name();
   boost::asio::post(deps_.planning, [this, context, reactor, response, program, name, options,
-                                     energy = std::move(energy),
+                                     client = std::move(client), energy = std::move(energy),
                                      claim = std::move(claim)]() mutable {
     if (auto gone = why_not_begin(context, *claim)) {
       reactor->Finish(*gone);
@@ -179,7 +180,7 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
       return;
     }
     if (deps_.start_hold != nullptr) deps_.start_hold->pass();
-    PreparedSession prepared{program->id(), name, checked->governed};
+    PreparedSession prepared{program->id(), name, checked->governed, client};
     boost::asio::post(deps_.dispatch, [this, context, reactor, response, claim = std::move(claim),
                                        prepared = std::move(prepared)]() mutable {
       // The last moment before the chair moves: a stop, a cancelled call or a passed deadline
@@ -194,7 +195,9 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
         reactor->Finish(to_status(started.error()));
         return;
       }
-      response->set_session_id(*started);
+      response->set_session_id(started->session_id);
+      response->set_lease_token(started->lease_token);
+      response->set_lease_ms(deps_.sessions.lease_ms());
       response->set_planned_duration_ms(governed->timeline().duration_ms);
       for (const auto& a : governed->adaptations()) response->add_adaptations(a);
       reactor->Finish(grpc::Status::OK);
@@ -225,6 +228,84 @@ grpc::ServerUnaryReactor* ControlService::StopSession(grpc::CallbackServerContex
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response] {
     response->set_state(deps_.sessions.stop());
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::PauseSession(grpc::CallbackServerContext* context,
+                                                       const chair::v1::PauseSessionRequest*,
+                                                       chair::v1::PauseSessionResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "PauseSession"))
+    return finish_now(context, *refused);
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.dispatch, [this, reactor, response] {
+    auto state = deps_.sessions.pause();
+    if (!state) {
+      reactor->Finish(to_status(state.error()));
+      return;
+    }
+    response->set_state(*state);
+    response->set_max_pause_ms(deps_.sessions.max_pause_ms());
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::ResumeSession(
+    grpc::CallbackServerContext* context, const chair::v1::ResumeSessionRequest* request,
+    chair::v1::ResumeSessionResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "ResumeSession"))
+    return finish_now(context, *refused);
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.dispatch, [this, reactor, response, token = request->lease_token()] {
+    auto resumed = deps_.sessions.resume(token);
+    if (!resumed) {
+      reactor->Finish(to_status(resumed.error()));
+      return;
+    }
+    response->set_state(deps_.sessions.state());
+    response->set_remaining_ms(resumed->remaining_ms);
+    response->set_lead_in_ms(resumed->lead_in_ms);
+    for (const auto& a : resumed->adaptations) response->add_adaptations(a);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::KeepAlive(grpc::CallbackServerContext* context,
+                                                    const chair::v1::KeepAliveRequest* request,
+                                                    chair::v1::KeepAliveResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.dispatch, [this, reactor, response, token = request->lease_token()] {
+    auto lease = deps_.sessions.keep_alive(token);
+    if (!lease) {
+      reactor->Finish(to_status(lease.error()));
+      return;
+    }
+    response->set_state(deps_.sessions.state());
+    response->set_lease_ms(*lease);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::TakeOverSession(
+    grpc::CallbackServerContext* context, const chair::v1::TakeOverSessionRequest* request,
+    chair::v1::TakeOverSessionResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "TakeOverSession"))
+    return finish_now(context, *refused);
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.dispatch, [this, reactor, response, client = request->client_name()] {
+    const std::string previous = deps_.sessions.controller();
+    auto token = deps_.sessions.take_over(client);
+    if (!token) {
+      reactor->Finish(to_status(token.error()));
+      return;
+    }
+    response->set_lease_token(*token);
+    response->set_lease_ms(deps_.sessions.lease_ms());
+    response->set_previous_client(previous);
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;
@@ -269,7 +350,20 @@ grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession
         {grpc::StatusCode::NOT_FOUND,
          fmt::format("session {} is not the current session", excerpt(request->session_id()))});
   }
-  return new WatchReactor(deps_.hub, request->session_id());
+  std::function<void()> on_done;
+  if (!request->lease_token().empty()) {
+    // The controlling app's stream: it holds the lease while open.
+    const std::string token = request->lease_token();
+    auto holds = deps_.sessions.watch_opened(token);
+    if (!holds) return new RefusedWatch(to_status(holds.error()));
+    if (*holds) {
+      boost::asio::post(deps_.dispatch, [this] { deps_.sessions.republish(); });
+      on_done = [this, token] {
+        boost::asio::post(deps_.dispatch, [this, token] { deps_.sessions.watch_closed(token); });
+      };
+    }
+  }
+  return new WatchReactor(deps_.hub, request->session_id(), std::move(on_done));
 }
 
 }  // namespace chaird::api

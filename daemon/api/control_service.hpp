@@ -46,6 +46,18 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   grpc::ServerUnaryReactor* StopSession(grpc::CallbackServerContext* context,
                                         const chair::v1::StopSessionRequest* request,
                                         chair::v1::StopSessionResponse* response) override;
+  grpc::ServerUnaryReactor* PauseSession(grpc::CallbackServerContext* context,
+                                         const chair::v1::PauseSessionRequest* request,
+                                         chair::v1::PauseSessionResponse* response) override;
+  grpc::ServerUnaryReactor* ResumeSession(grpc::CallbackServerContext* context,
+                                          const chair::v1::ResumeSessionRequest* request,
+                                          chair::v1::ResumeSessionResponse* response) override;
+  grpc::ServerUnaryReactor* KeepAlive(grpc::CallbackServerContext* context,
+                                      const chair::v1::KeepAliveRequest* request,
+                                      chair::v1::KeepAliveResponse* response) override;
+  grpc::ServerUnaryReactor* TakeOverSession(grpc::CallbackServerContext* context,
+                                            const chair::v1::TakeOverSessionRequest* request,
+                                            chair::v1::TakeOverSessionResponse* response) override;
   grpc::ServerUnaryReactor* EmergencyStop(grpc::CallbackServerContext* context,
                                           const chair::v1::EmergencyStopRequest* request,
                                           chair::v1::EmergencyStopResponse* response) override;

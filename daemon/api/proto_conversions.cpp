@@ -65,6 +65,8 @@ grpc::Status to_status(const Refusal& refusal) {
       return {grpc::StatusCode::FAILED_PRECONDITION, r.message};
     case Refusal::Kind::kAborted:
       return {grpc::StatusCode::ABORTED, r.message};
+    case Refusal::Kind::kPermissionDenied:
+      return {grpc::StatusCode::PERMISSION_DENIED, r.message};
     case Refusal::Kind::kUnavailable:
       return {grpc::StatusCode::UNAVAILABLE, r.message};
     case Refusal::Kind::kInternal:

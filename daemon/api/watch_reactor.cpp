@@ -6,13 +6,16 @@ namespace {
 // The watched session is over once it is neither running nor cooling down: coalescing may skip
 // its final state (a fault reset at once shows IDLE next), so any other state ends the stream.
 bool is_final(chair::v1::SessionState s) {
-  return s != chair::v1::RUNNING && s != chair::v1::STOPPING;
+  return s != chair::v1::RUNNING && s != chair::v1::STOPPING && s != chair::v1::PAUSED;
 }
 
 }  // namespace
 
-WatchReactor::WatchReactor(StatusHub& hub, std::string session_id)
-    : hub_(hub), session_id_(std::move(session_id)), mailbox_(std::make_shared<Mailbox>(this)) {
+WatchReactor::WatchReactor(StatusHub& hub, std::string session_id, std::function<void()> on_done)
+    : hub_(hub),
+      session_id_(std::move(session_id)),
+      on_done_(std::move(on_done)),
+      mailbox_(std::make_shared<Mailbox>(this)) {
   hub_.add(mailbox_);
   mailbox_->mutex.lock();
   write_latest_locked();
@@ -78,6 +81,7 @@ void WatchReactor::OnDone() {
     mailbox_->reactor = nullptr;
   }
   hub_.remove(mailbox_.get());
+  if (on_done_) on_done_();
   delete this;
 }
 

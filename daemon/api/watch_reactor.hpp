@@ -8,6 +8,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -20,7 +21,8 @@ namespace chaird::api {
 class WatchReactor final : public grpc::ServerWriteReactor<chair::v1::SessionStatus> {
  public:
   // Starts writing at once; session_id empty means "watch everything until cancelled".
-  WatchReactor(StatusHub& hub, std::string session_id);
+  // on_done (may be empty) runs once the stream is over (it held a lease, say).
+  WatchReactor(StatusHub& hub, std::string session_id, std::function<void()> on_done = {});
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -45,6 +47,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<chair::v1::SessionSta
 
   StatusHub& hub_;
   const std::string session_id_;
+  std::function<void()> on_done_;
   std::shared_ptr<Mailbox> mailbox_;
   StatusHub::StatusPtr current_;  // the message being written
   std::uint64_t written_sequence_ = 0;

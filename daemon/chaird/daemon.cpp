@@ -106,6 +106,15 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
 
   SessionManagerOptions options;
   options.cooldown_ms = config.stop_cooldown_ms();
+  // A free-running virtual clock outruns any app's heartbeat: no lease there.
+  options.lease_ms = config.clock().mode() == chair::v1::VIRTUAL ? 0
+                     : config.client_lease_ms() == 0
+                         ? 5000
+                         : std::max<std::int64_t>(0, config.client_lease_ms());
+  options.max_pause_ms = config.max_pause_ms() > 0 ? config.max_pause_ms() : 300'000;
+  if (config.bus().has_link() && config.bus().link().stale_ms() > 0) {
+    options.monitor.stale_ms = std::max(options.monitor.stale_ms, config.bus().link().stale_ms());
+  }
   // Refresh the board well within its lease, whatever the profile sets it to.
   options.executor.lease_refresh_ms =
       std::clamp<std::int64_t>(watchdog_ms / 4, 1, options.executor.lease_refresh_ms);

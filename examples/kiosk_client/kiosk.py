@@ -57,7 +57,8 @@ class Kiosk:
             print(f"[{q.condition}] {q.question}")
 
     def run(self, program, answers, intensity):
-        request = self.pb.StartSessionRequest(program_id=program, health_conditions=answers)
+        request = self.pb.StartSessionRequest(program_id=program, health_conditions=answers,
+                                              client_name="kiosk.py")
         if intensity is not None:  # left out, the program runs as written
             request.intensity_scale = intensity
         try:
@@ -78,7 +79,11 @@ class Kiosk:
         signal.signal(signal.SIGINT, stop)
         last_steps = None
         final = None
-        for status in self.chair.WatchSession(self.pb.WatchSessionRequest(session_id=started.session_id)):
+        # The open stream, with the session's lease token, tells chaird this kiosk is still
+        # there: if the kiosk dies, the session stops within the lease (docs/api.md).
+        watch = self.pb.WatchSessionRequest(session_id=started.session_id,
+                                            lease_token=started.lease_token)
+        for status in self.chair.WatchSession(watch):
             steps = ", ".join(f"{a.technique} on {a.zone}" for a in status.active_steps)
             if steps != last_steps:
                 print(f"[{mmss(status.elapsed_ms)} / {mmss(status.total_ms)}] {steps or '...'}")

@@ -17,6 +17,7 @@ extern char** environ;
 namespace chaird::test {
 
 DaemonProcess::DaemonProcess(DaemonOptions options) {
+  hold_lease_ = options.hold_lease;
   dir_ = make_temp_dir("daemon");
   socket_ = options.socket.empty() ? dir_ + "/chaird.sock" : options.socket;
   trace_ = dir_ + "/trace.csv";
@@ -87,7 +88,14 @@ DaemonProcess::DaemonProcess(DaemonOptions options) {
   }
 }
 
+struct DaemonProcess::LeaseHolder {
+  grpc::ClientContext context;
+  std::unique_ptr<grpc::ClientReader<chair::v1::SessionStatus>> reader;
+  std::thread drain;
+};
+
 DaemonProcess::~DaemonProcess() {
+  drop_lease();
   if (log_pipe_read_ >= 0 && !log_drain_.joinable()) drain_log_pipe();
   if (pid_ > 0) terminate();
   if (log_drain_.joinable()) log_drain_.join();
@@ -186,7 +194,53 @@ grpc::Status DaemonProcess::start(const std::string& program_id,
   grpc::ClientContext context;
   // A start that never answers fails the test instead of hanging it.
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  return control_->StartSession(&context, request, response != nullptr ? response : &ignored);
+  chair::v1::StartSessionResponse* out = response != nullptr ? response : &ignored;
+  const auto status = control_->StartSession(&context, request, out);
+  if (status.ok() && hold_lease_ && !out->lease_token().empty()) {
+    drop_lease();
+    auto holder = std::make_unique<LeaseHolder>();
+    chair::v1::WatchSessionRequest watch;
+    watch.set_lease_token(out->lease_token());
+    holder->reader = control_->WatchSession(&holder->context, watch);
+    // The first status comes once chaird holds the lease for this stream.
+    chair::v1::SessionStatus first;
+    if (!holder->reader->Read(&first)) {
+      ADD_FAILURE() << "the lease-holding watch was refused: "
+                    << holder->reader->Finish().error_message();
+      return status;
+    }
+    holder->drain = std::thread([r = holder->reader.get()] {
+      chair::v1::SessionStatus s;
+      while (r->Read(&s)) {
+      }
+    });
+    lease_holder_ = std::move(holder);
+  }
+  return status;
+}
+
+void DaemonProcess::drop_lease() {
+  if (!lease_holder_) return;
+  lease_holder_->context.TryCancel();
+  if (lease_holder_->drain.joinable()) lease_holder_->drain.join();
+  lease_holder_->reader->Finish();
+  lease_holder_.reset();
+  if (pid_ <= 0 || !running()) return;
+  // chaird learns of the close on its own threads and says so in a new status.
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  auto reader = control_->WatchSession(&context, {});
+  chair::v1::SessionStatus s;
+  while (reader->Read(&s)) {
+    if (!s.controller_watching() ||
+        (s.state() != chair::v1::RUNNING && s.state() != chair::v1::PAUSED)) {
+      context.TryCancel();
+      reader->Finish();
+      return;
+    }
+  }
+  ADD_FAILURE() << "chaird did not see the lease-holding watch close: "
+                << reader->Finish().error_message();
 }
 
 void DaemonProcess::advance(std::int64_t ms) {

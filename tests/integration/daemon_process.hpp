@@ -27,6 +27,9 @@ struct DaemonOptions {
   // chaird's stdout and stderr go to a pipe the test reads only when it says so (a stalled
   // journal, a paused terminal), instead of to a file.
   bool log_to_pipe = false;
+  // start() holds the session's client lease as a kiosk does, with an open WatchSession
+  // carrying its token, until the next start, drop_lease() or the end of the test.
+  bool hold_lease = true;
 };
 
 // The options for a daemon on the given program directories (and clock).
@@ -68,6 +71,9 @@ class DaemonProcess {
                      chair::v1::StartSessionResponse* response = nullptr,
                      const chair::v1::StartSessionRequest* base = nullptr);
   void advance(std::int64_t ms);
+  // The app holding the last start's lease goes away (its stream closes); waits until chaird
+  // has seen it.
+  void drop_lease();
   chair::v1::SessionStatus status();  // the current status (first message of a watch)
   // The bench's start hold (see SimBench.HoldStarts): deterministic interleavings.
   void hold_starts();
@@ -103,6 +109,9 @@ class DaemonProcess {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<chair::v1::ChairControl::Stub> control_;
   std::unique_ptr<chair::v1::SimBench::Stub> bench_;
+  bool hold_lease_ = true;
+  struct LeaseHolder;
+  std::unique_ptr<LeaseHolder> lease_holder_;
 };
 
 // A simulated chair's CSV trace.

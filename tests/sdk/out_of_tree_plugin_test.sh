@@ -178,7 +178,9 @@ if grep -q "^governor:" "$out"; then fail "the governor had to adapt the example
 # --- 4. the real chaird, with the shipped plugins and the new one -------------------------------
 echo "== start chaird" >&2
 # timeout bounds chaird's life even if this script is killed outright; it passes SIGTERM on.
-timeout -k 10 250 "$chaird_bin" --clock manual --socket "$socket" --chair "$chair" \
+# No client lease: this script starts the program and then only moves the manual clock, as a
+# chair started from its own buttons would (docs/configuration.md, client_lease_ms).
+timeout -k 10 250 "$chaird_bin" --clock manual --client-lease-ms -1 --socket "$socket" --chair "$chair" \
   --plugins "$plugin_dir" --plugins "$example_plugins" --programs "$programs" \
   >"$chaird_log" 2>&1 &
 chaird_pid=$!

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -66,7 +67,10 @@ class SessionManagerTest : public ::testing::Test {
   Expected<std::string, Refusal> begin(PreparedSession session) {
     auto claim = manager_->claim_start();
     if (!claim) return Unexpected{claim.error()};
-    return manager_->start(**claim, std::move(session));
+    auto started = manager_->start(**claim, std::move(session));
+    if (!started) return Unexpected{started.error()};
+    lease_token_ = started->lease_token;
+    return started->session_id;
   }
 
   void start(PreparedSession session) {
@@ -113,6 +117,12 @@ class SessionManagerTest : public ::testing::Test {
         start(busy());
         rig_.advance_ms(25000);
         break;
+      case chair::v1::PAUSED:
+        start(busy());
+        rig_.advance_ms(3000);
+        ASSERT_TRUE(manager_->pause());
+        rig_.advance_ms(500);
+        break;
       case chair::v1::EMERGENCY_STOPPED:
         start(busy());
         rig_.advance_ms(1000);
@@ -136,6 +146,7 @@ class SessionManagerTest : public ::testing::Test {
   ListRecorder recorder_;
   SessionManagerOptions options_;
   std::unique_ptr<SessionManager> manager_;
+  std::string lease_token_;  // the last start's
 };
 
 TEST_F(SessionManagerTest, ARunningProgramCompletesAndLeavesTheChairSafe) {
@@ -328,7 +339,8 @@ TEST_P(EmergencyStopTest, IsImmediateInEveryStateAndLatchesUntilReset) {
 INSTANTIATE_TEST_SUITE_P(States, EmergencyStopTest,
                          ::testing::Values(chair::v1::IDLE, chair::v1::RUNNING, chair::v1::STOPPING,
                                            chair::v1::STOPPED, chair::v1::COMPLETED,
-                                           chair::v1::EMERGENCY_STOPPED, chair::v1::FAULTED),
+                                           chair::v1::EMERGENCY_STOPPED, chair::v1::FAULTED,
+                                           chair::v1::PAUSED),
                          [](const ::testing::TestParamInfo<SessionState>& state) {
                            return chair::v1::SessionState_Name(state.param);
                          });
@@ -556,6 +568,189 @@ TEST_F(SessionManagerTest, StatusesTellTheStoryInOrder) {
   EXPECT_EQ(all.back()->total_ms(), plan->timeline.duration_ms);
   // The chair time of the statuses moves forward with the telemetry.
   EXPECT_GT(all.back()->chair_time_ms(), all.front()->chair_time_ms());
+}
+
+// --- pause, resume and the client lease ---
+
+TEST_F(SessionManagerTest, APauseVentsSwitchesOffRetractsAndResumeGoesOnFromThere) {
+  start(busy());
+  rig_.advance_ms(3000);
+  ASSERT_GT(rig_.measured("airbag.waist"), 10.0);
+  const std::int64_t before = hub_.latest()->elapsed_ms();
+  auto paused = manager_->pause();
+  ASSERT_TRUE(paused) << paused.error().message;
+  EXPECT_EQ(*paused, chair::v1::PAUSED);
+  EXPECT_EQ(hub_.latest()->state(), chair::v1::PAUSED);
+  EXPECT_EQ(hub_.latest()->pause_left_ms(), 300000);
+  rig_.advance_ms(6000);
+  expect_targets_safe("while paused");
+  EXPECT_NEAR(rig_.measured("airbag.waist"), 0.0, 0.05);
+  EXPECT_NEAR(rig_.measured("roller.depth"), 0.0, 0.05);
+  EXPECT_NEAR(rig_.measured("roller.knead"), 0.0, 0.5);
+  const auto& status = *hub_.latest();
+  EXPECT_EQ(status.state(), chair::v1::PAUSED);
+  EXPECT_NEAR(static_cast<double>(status.elapsed_ms()), static_cast<double>(before), 200.0)
+      << "progress stays where it paused";
+  EXPECT_EQ(status.pause_left_ms(), 294000);
+
+  auto resumed = manager_->resume(lease_token_);
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
+  EXPECT_GT(resumed->lead_in_ms, 0);
+  EXPECT_EQ(resumed->remaining_ms, hub_.latest()->total_ms() - hub_.latest()->elapsed_ms());
+  rig_.advance_ms(resumed->lead_in_ms + 3000);
+  EXPECT_GT(rig_.measured("airbag.waist"), 10.0) << "the bag filled again";
+  EXPECT_NEAR(rig_.measured("roller.depth"), 6.0, 0.2);
+  ASSERT_TRUE(advance_until(chair::v1::COMPLETED, 40000));
+  EXPECT_EQ(hub_.latest()->elapsed_ms(), hub_.latest()->total_ms());
+  expect_targets_safe("at completion after a pause");
+}
+
+TEST_F(SessionManagerTest, APauseLongerThanTheLimitEndsTheSessionSafely) {
+  options_.max_pause_ms = 10000;
+  manager_ = std::make_unique<SessionManager>(rig_.clock, rig_.board, governor_, hub_, options_);
+  start(busy());
+  rig_.advance_ms(3000);
+  ASSERT_TRUE(manager_->pause());
+  rig_.advance_ms(9900);
+  EXPECT_EQ(manager_->state(), chair::v1::PAUSED);
+  rig_.advance_ms(200);
+  EXPECT_EQ(manager_->state(), chair::v1::STOPPED);
+  EXPECT_TRUE(Contains(hub_.latest()->reason(), "paused for longer than 0:10 and ended"))
+      << hub_.latest()->reason();
+  expect_targets_safe("after the pause ran out");
+  EXPECT_FALSE(manager_->resume(lease_token_)) << "an ended session does not resume";
+}
+
+class WrongStateTest : public SessionManagerTest,
+                       public ::testing::WithParamInterface<SessionState> {};
+
+TEST_P(WrongStateTest, PauseResumeAndKeepAliveAreRefusedNamingTheStateAndMoveNothing) {
+  const SessionState s = GetParam();
+  bring_to(s);
+  if (HasFatalFailure()) return;
+  const std::map<SessionState, std::string> words = {
+      {chair::v1::IDLE, "idle (no session)"},
+      {chair::v1::RUNNING, "running"},
+      {chair::v1::STOPPING, "stopping"},
+      {chair::v1::STOPPED, "idle (the session was stopped)"},
+      {chair::v1::COMPLETED, "idle (the session completed)"},
+      {chair::v1::EMERGENCY_STOPPED, "emergency-stopped"},
+      {chair::v1::FAULTED, "FAULTED"},
+      {chair::v1::PAUSED, "paused"}};
+  const std::string name = chair::v1::SessionState_Name(s);
+  const Telemetry before = rig_.telemetry();
+  auto expect_refused = [&](const auto& result, const char* call) {
+    ASSERT_FALSE(result) << call << " in " << name;
+    EXPECT_EQ(result.error().kind, Refusal::Kind::kFailedPrecondition) << call << " in " << name;
+    EXPECT_TRUE(Contains(result.error().message, words.at(s))) << result.error().message;
+  };
+  const bool live = s == chair::v1::RUNNING || s == chair::v1::PAUSED;
+  if (s != chair::v1::RUNNING) expect_refused(manager_->pause(), "pause");
+  if (s != chair::v1::PAUSED) expect_refused(manager_->resume(lease_token_), "resume");
+  if (!live) expect_refused(manager_->keep_alive(lease_token_), "keep-alive");
+  if (!live) expect_refused(manager_->take_over("another app"), "take-over");
+  EXPECT_EQ(manager_->state(), s) << name;
+  // Nothing a refusal did moved the chair: what the board steers to is unchanged.
+  EXPECT_EQ(rig_.telemetry().commanded, before.commanded) << name;
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryState, WrongStateTest,
+                         ::testing::Values(chair::v1::IDLE, chair::v1::RUNNING, chair::v1::STOPPING,
+                                           chair::v1::STOPPED, chair::v1::COMPLETED,
+                                           chair::v1::EMERGENCY_STOPPED, chair::v1::FAULTED,
+                                           chair::v1::PAUSED),
+                         [](const auto& state) {
+                           return chair::v1::SessionState_Name(state.param);
+                         });
+
+TEST_F(SessionManagerTest, ASessionWhoseAppFallsSilentStopsAndAnOpenWatchKeepsItAlive) {
+  options_.lease_ms = 5000;
+  manager_ = std::make_unique<SessionManager>(rig_.clock, rig_.board, governor_, hub_, options_);
+  PreparedSession long_one = busy();
+  long_one.client = "kiosk 1";
+  start(std::move(long_one));
+  EXPECT_EQ(hub_.latest()->controller(), "kiosk 1");
+  rig_.advance_ms(4000);
+  auto beat = manager_->keep_alive(lease_token_);
+  ASSERT_TRUE(beat) << beat.error().message;
+  EXPECT_EQ(*beat, 5000);
+  auto wrong = manager_->keep_alive("not-the-token");
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.error().kind, Refusal::Kind::kPermissionDenied);
+  EXPECT_TRUE(Contains(wrong.error().message, "kiosk 1"));
+  // A stream holding the lease keeps the session for as long as it is open.
+  auto holds = manager_->watch_opened(lease_token_);
+  ASSERT_TRUE(holds && *holds);
+  EXPECT_FALSE(manager_->watch_opened("another token")) << "refused";
+  manager_->republish();
+  EXPECT_TRUE(hub_.latest()->controller_watching());
+  rig_.advance_ms(12000);
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
+  manager_->watch_closed(lease_token_);
+  EXPECT_FALSE(hub_.latest()->controller_watching());
+  rig_.advance_ms(4900);
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
+  rig_.advance_ms(200);
+  EXPECT_NE(manager_->state(), chair::v1::RUNNING);
+  ASSERT_TRUE(advance_until(chair::v1::STOPPED, 10000));
+  EXPECT_EQ(hub_.latest()->reason(), "the controlling app disconnected");
+  expect_targets_safe("after the lease ran out");
+  EXPECT_FALSE(manager_->keep_alive(lease_token_)) << "the ended session's token is dead";
+}
+
+TEST_F(SessionManagerTest, APausedSessionWhoseAppFallsSilentEnds) {
+  options_.lease_ms = 5000;
+  manager_ = std::make_unique<SessionManager>(rig_.clock, rig_.board, governor_, hub_, options_);
+  start(busy());
+  rig_.advance_ms(2000);
+  ASSERT_TRUE(manager_->pause());
+  rig_.advance_ms(3100);
+  EXPECT_EQ(manager_->state(), chair::v1::STOPPED);
+  EXPECT_EQ(hub_.latest()->reason(), "the controlling app disconnected");
+}
+
+TEST_F(SessionManagerTest, OnlyTheControllingAppResumesAndATakeOverIsExplicit) {
+  options_.lease_ms = 5000;
+  manager_ = std::make_unique<SessionManager>(rig_.clock, rig_.board, governor_, hub_, options_);
+  PreparedSession session = busy();
+  session.client = "kiosk 1";
+  start(std::move(session));
+  rig_.advance_ms(2000);
+  ASSERT_TRUE(manager_->pause()) << "any app may pause: it only makes the chair safer";
+  auto stranger = manager_->resume("a guess");
+  ASSERT_FALSE(stranger);
+  EXPECT_EQ(stranger.error().kind, Refusal::Kind::kPermissionDenied);
+  EXPECT_TRUE(Contains(stranger.error().message, "take it over"));
+  EXPECT_EQ(manager_->state(), chair::v1::PAUSED);
+  auto token = manager_->take_over("phone app");
+  ASSERT_TRUE(token) << token.error().message;
+  EXPECT_NE(*token, lease_token_);
+  EXPECT_EQ(hub_.latest()->controller(), "phone app");
+  EXPECT_FALSE(manager_->resume(lease_token_)) << "the old token stopped working";
+  EXPECT_FALSE(manager_->keep_alive(lease_token_));
+  auto resumed = manager_->resume(*token);
+  EXPECT_TRUE(resumed) << resumed.error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
+}
+
+TEST_F(SessionManagerTest, AResumeWithTheSeatEmptyIsRefusedAndTheChairStaysPaused) {
+  start(busy());
+  rig_.advance_ms(2000);
+  ASSERT_TRUE(manager_->pause());
+  rig_.advance_ms(4000);
+  sim::InjectedFault gone;
+  gone.kind = chair::v1::PRESENCE_LOST;
+  gone.at = rig_.clock.now();
+  rig_.board.schedule_fault(gone);
+  rig_.advance_ms(100);
+  EXPECT_EQ(manager_->state(), chair::v1::PAUSED) << "standing up during a pause is fine";
+  const Telemetry before = rig_.telemetry();
+  auto refused = manager_->resume(lease_token_);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(Contains(refused.error().message, "the seat is empty"));
+  rig_.advance_ms(1000);
+  EXPECT_EQ(rig_.telemetry().commanded, before.commanded);
 }
 
 }  // namespace

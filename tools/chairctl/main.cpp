@@ -27,10 +27,12 @@ int report(const grpc::Status& status) {
 }
 
 // Prints the session's progress until it ends; the exit code says how it ended.
-int watch(ControlClient& client, const std::string& session_id) {
+// With a lease token, the stream holds the session's lease while it runs.
+int watch(ControlClient& client, const std::string& session_id, const std::string& lease = {}) {
   grpc::ClientContext context;
   chair::v1::WatchSessionRequest request;
   request.set_session_id(session_id);
+  request.set_lease_token(lease);
   auto reader = client.control().WatchSession(&context, request);
   chair::v1::SessionStatus status;
   chair::v1::SessionStatus last;
@@ -89,7 +91,19 @@ int main(int argc, char** argv) {
   std::string watch_session;
   watch_cmd->add_option("--session", watch_session, "stop watching when this session ends");
 
+  std::string watch_lease;
+  watch_cmd->add_option("--lease", watch_lease,
+                        "hold the session's lease while watching (the token start printed)");
   auto* stop = app.add_subcommand("stop", "stop the session after a short cool-down");
+  auto* pause = app.add_subcommand("pause", "pause: vent, heat off, roller off the body");
+  auto* resume = app.add_subcommand("resume", "go on from where the session paused");
+  std::string lease_token;
+  resume->add_option("--lease", lease_token, "the controlling app's lease token")->required();
+  auto* keepalive = app.add_subcommand("keepalive", "tell chaird the controlling app is there");
+  keepalive->add_option("--lease", lease_token, "the lease token")->required();
+  auto* takeover = app.add_subcommand("takeover", "take control of the session (logged)");
+  std::string takeover_name = "chairctl";
+  takeover->add_option("--name", takeover_name, "who takes over, for the log");
   auto* estop = app.add_subcommand("estop", "emergency stop: safe state at once, latched");
   std::string estop_reason;
   estop->add_option("--reason", estop_reason, "why (logged)");
@@ -221,6 +235,7 @@ int main(int argc, char** argv) {
     if (height_cm) start_request.mutable_body_scan()->set_height_cm(*height_cm);
     if (shoulder_offset) start_request.set_shoulder_offset_mm(*shoulder_offset);
     for (const auto& c : conditions) start_request.add_health_conditions(c);
+    start_request.set_client_name("chairctl");
     chair::v1::StartSessionResponse response;
     auto status = client.control().StartSession(ControlClient::call_context().get(), start_request,
                                                 &response);
@@ -228,9 +243,56 @@ int main(int argc, char** argv) {
     std::cout << "started " << response.session_id() << " (" << program_id << ", "
               << mmss(response.planned_duration_ms()) << ")" << std::endl;
     for (const auto& a : response.adaptations()) std::cout << "  governor: " << a << std::endl;
-    return start_watch ? watch(client, response.session_id()) : kExitOk;
+    if (start_watch) return watch(client, response.session_id(), response.lease_token());
+    if (response.lease_ms() > 0) {
+      std::cout << "lease " << response.lease_token() << ": the session stops unless an app keeps "
+                << "it within " << response.lease_ms() << " ms (chairctl watch --lease, chairctl "
+                << "keepalive --lease, or chairctl takeover)" << std::endl;
+    }
+    return kExitOk;
   }
-  if (watch_cmd->parsed()) return watch(client, watch_session);
+  if (watch_cmd->parsed()) return watch(client, watch_session, watch_lease);
+  if (pause->parsed()) {
+    chair::v1::PauseSessionResponse response;
+    auto status = client.control().PauseSession(ControlClient::call_context().get(), {}, &response);
+    if (!status.ok()) return report(status);
+    std::cout << chair::v1::SessionState_Name(response.state()) << " (ends after "
+              << mmss(response.max_pause_ms()) << ")" << std::endl;
+    return kExitOk;
+  }
+  if (resume->parsed()) {
+    chair::v1::ResumeSessionRequest request;
+    request.set_lease_token(lease_token);
+    chair::v1::ResumeSessionResponse response;
+    auto status =
+        client.control().ResumeSession(ControlClient::call_context().get(), request, &response);
+    if (!status.ok()) return report(status);
+    std::cout << chair::v1::SessionState_Name(response.state()) << " ("
+              << mmss(response.remaining_ms()) << " left, after a " << response.lead_in_ms()
+              << " ms lead-in)" << std::endl;
+    return kExitOk;
+  }
+  if (keepalive->parsed()) {
+    chair::v1::KeepAliveRequest request;
+    request.set_lease_token(lease_token);
+    chair::v1::KeepAliveResponse response;
+    auto status =
+        client.control().KeepAlive(ControlClient::call_context().get(), request, &response);
+    if (!status.ok()) return report(status);
+    std::cout << chair::v1::SessionState_Name(response.state()) << std::endl;
+    return kExitOk;
+  }
+  if (takeover->parsed()) {
+    chair::v1::TakeOverSessionRequest request;
+    request.set_client_name(takeover_name);
+    chair::v1::TakeOverSessionResponse response;
+    auto status =
+        client.control().TakeOverSession(ControlClient::call_context().get(), request, &response);
+    if (!status.ok()) return report(status);
+    std::cout << "lease " << response.lease_token() << " (from " << response.previous_client()
+              << ")" << std::endl;
+    return kExitOk;
+  }
   if (stop->parsed()) {
     chair::v1::StopSessionResponse response;
     auto status = client.control().StopSession(ControlClient::call_context().get(), {}, &response);

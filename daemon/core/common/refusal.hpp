@@ -11,7 +11,8 @@ struct Refusal {
     kInvalidArgument,
     kNotFound,
     kFailedPrecondition,
-    kAborted,  // overtaken by another call (a stop cancelled a start being prepared)
+    kAborted,           // overtaken by another call (a stop cancelled a start being prepared)
+    kPermissionDenied,  // another app controls the session
     kUnavailable,
     kInternal
   };

@@ -47,6 +47,8 @@ chair::v1::DaemonConfig default_config(const fs::path& root) {
   c.mutable_bus()->set_telemetry_period_ms(100);
   c.set_dispatch_lookahead_ms(200);
   c.set_stop_cooldown_ms(3000);
+  c.set_client_lease_ms(5000);
+  c.set_max_pause_ms(300'000);
   return c;
 }
 
@@ -101,6 +103,7 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
   if (c.dispatch_lookahead_ms() <= 0) d.error(at, "dispatch_lookahead_ms must be positive");
   if (c.stop_cooldown_ms() <= 0) d.error(at, "stop_cooldown_ms must be positive");
   if (c.max_session_ms() < 0) d.error(at, "max_session_ms cannot be negative");
+  if (c.max_pause_ms() < 0) d.error(at, "max_pause_ms cannot be negative (0 takes 5 minutes)");
   const auto& level = c.log_level();
   if (level != "trace" && level != "debug" && level != "info" && level != "warn" &&
       level != "error") {

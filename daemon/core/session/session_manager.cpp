@@ -8,6 +8,7 @@
 #include "common/duration_text.hpp"
 #include "common/utf8_text.hpp"
 #include "safety/safe_state.hpp"
+#include "timeline/timeline_rest.hpp"
 
 namespace chaird {
 namespace {
@@ -33,6 +34,37 @@ bool is_latched(SessionState s) {
   return s == chair::v1::EMERGENCY_STOPPED || s == chair::v1::FAULTED;
 }
 
+// A session that an app controls: its lease runs.
+bool is_live(SessionState s) {
+  return s == chair::v1::RUNNING || s == chair::v1::PAUSED;
+}
+
+// The state in words a kiosk can show, for a refusal that names it.
+std::string state_words(SessionState s) {
+  switch (s) {
+    case chair::v1::IDLE:
+      return "idle (no session)";
+    case chair::v1::RUNNING:
+      return "running";
+    case chair::v1::STOPPING:
+      return "stopping";
+    case chair::v1::COMPLETED:
+      return "idle (the session completed)";
+    case chair::v1::STOPPED:
+      return "idle (the session was stopped)";
+    case chair::v1::FAULTED:
+      return "stopped on a fault (FAULTED)";
+    case chair::v1::EMERGENCY_STOPPED:
+      return "emergency-stopped";
+    case chair::v1::PAUSED:
+      return "paused";
+    default:
+      return chair::v1::SessionState_Name(s);
+  }
+}
+
+constexpr std::size_t kMaxClientNameBytes = 64;
+
 }  // namespace
 
 SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus,
@@ -45,7 +77,9 @@ SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus,
       hub_(hub),
       options_(options),
       executor_(scheduler, bus, options.executor, *this),
-      ledger_(chair_) {
+      ledger_(chair_),
+      monitor_(chair_, options.monitor),
+      lease_(options.lease_ms) {
   ledger_.record(executor_.sample_now());
   energy_.store(std::make_shared<const EnergyHistory>(ledger_.history()));
   previous_measured_ = executor_.last_telemetry().measured;
@@ -64,6 +98,9 @@ std::optional<Refusal> SessionManager::start_refusal() const {
     case chair::v1::STOPPING:
       return Refusal{Refusal::Kind::kFailedPrecondition,
                      "a session is already running; stop it before starting another"};
+    case chair::v1::PAUSED:
+      return Refusal{Refusal::Kind::kFailedPrecondition,
+                     "a session is paused; resume or stop it before starting another"};
     case chair::v1::EMERGENCY_STOPPED:
       return Refusal{Refusal::Kind::kFailedPrecondition,
                      "the chair was emergency-stopped; a person must check the sitter and reset it "
@@ -77,8 +114,8 @@ std::optional<Refusal> SessionManager::start_refusal() const {
   }
 }
 
-Expected<std::string, Refusal> SessionManager::start(const StartGate::Claim& claim,
-                                                     PreparedSession session) {
+Expected<StartedSession, Refusal> SessionManager::start(const StartGate::Claim& claim,
+                                                        PreparedSession session) {
   if (auto cancelled = starts_.cancelled(claim)) return Unexpected{*cancelled};
   if (auto refusal = start_refusal()) return Unexpected{*refusal};
   const Telemetry& t = executor_.sample_now();
@@ -106,19 +143,37 @@ Expected<std::string, Refusal> SessionManager::start(const StartGate::Claim& cla
   program_name_ = session.program_name;
   program_timeline_ = session.timeline;
   ended_at_ms_ = 0;
+  paused_at_ms_ = 0;
+  program_offset_ms_ = 0;
+  resumed_from_ms_ = 0;
   reason_.clear();
+  const std::string client =
+      one_line(session.client.empty() ? "an app" : session.client, kMaxClientNameBytes);
+  StartedSession started{session_id_, lease_.grant(client, scheduler_.now())};
   state_.store(chair::v1::RUNNING);
-  spdlog::info("{}: starting program '{}' ({} steps, {})", session_id_, program_id_,
+  spdlog::info("{}: starting program '{}' ({} steps, {}) for {}", session_id_, program_id_,
                program_timeline_->timeline().steps.size(),
-               format_mmss(program_timeline_->timeline().duration_ms));
+               format_mmss(program_timeline_->timeline().duration_ms), excerpt(client));
   executor_.play(std::move(session.timeline));
+  if (lease_.enabled()) {
+    arm_lease_timer(scheduler_.now() + std::chrono::milliseconds(lease_.lease_ms()));
+  }
   publish(t);  // watchers learn the new session id at once
-  return session_id_;
+  return started;
 }
 
 SessionState SessionManager::stop() {
   starts_.cancel_all("a stop was requested");
-  if (state_.load() != chair::v1::RUNNING) return state_.load();
+  const SessionState s = state_.load();
+  if (s == chair::v1::PAUSED) {
+    end_paused("stopped on request");
+  } else if (s == chair::v1::RUNNING) {
+    cool_down(chair::v1::STOPPING, "stopped on request");
+  }
+  return state_.load();
+}
+
+void SessionManager::cool_down(SessionState next, const std::string& reason) {
   // Cool down from where the board now steers each actuator (its ramps stopped where they were
   // when the queue was cancelled), through the governor like any timeline. Travel motors halt
   // at that point: holding the measured position instead would, a look-ahead later, send a
@@ -129,18 +184,181 @@ SessionState SessionManager::stop() {
   ledger_.record(t);
   auto cooldown = governor_.review(cooldown_timeline(chair_, t.commanded, options_.cooldown_ms),
                                    ledger_.history());
+  stop_reason_ = reason;
   if (!cooldown) {
     spdlog::error("{}: cool-down refused ({}); going to the safe state at once", session_id_,
                   cooldown.error().first_error());
-    halt(chair::v1::STOPPED, "stopped");
-    return state_.load();
+    if (next == chair::v1::PAUSED) {
+      bus_.enter_safe_state();
+      set_state(next, reason);
+      publish(executor_.sample_now());
+    } else {
+      halt(chair::v1::STOPPED, reason);
+    }
+    return;
   }
-  spdlog::info("{}: stopping with a {} ms cool-down", session_id_,
+  spdlog::info("{}: {} ({} ms cool-down)", session_id_, reason,
                cooldown.value()->timeline().duration_ms);
-  set_state(chair::v1::STOPPING, "stopped on request");
+  set_state(next, reason);
   executor_.play(std::move(cooldown.value()));
   publish(t);  // watchers learn of the stop at once, not at the next telemetry sample
+}
+
+Refusal SessionManager::wrong_state(const char* what) const {
+  return Refusal{Refusal::Kind::kFailedPrecondition,
+                 fmt::format("{}: the chair is {}", what, state_words(state_.load()))};
+}
+
+Expected<SessionState, Refusal> SessionManager::pause() {
+  if (state_.load() != chair::v1::RUNNING) {
+    return Unexpected{wrong_state("there is no running session to pause")};
+  }
+  paused_at_ms_ =
+      std::clamp<std::int64_t>(program_ms(), 0, program_timeline_->timeline().duration_ms);
+  cool_down(chair::v1::PAUSED, "paused");
+  const std::uint64_t pause = ++pauses_;
+  pause_ends_at_ = scheduler_.now() + std::chrono::milliseconds(options_.max_pause_ms);
+  scheduler_.call_at(pause_ends_at_, [this, pause] { on_pause_timer(pause); });
+  publish(executor_.last_telemetry());  // with the time the pause has left
   return state_.load();
+}
+
+Expected<ResumedSession, Refusal> SessionManager::resume(const std::string& token) {
+  if (state_.load() != chair::v1::PAUSED) {
+    return Unexpected{wrong_state("there is no paused session to resume")};
+  }
+  if (lease_.check(token) != ClientLease::Check::kOk) {
+    return Unexpected{Refusal{
+        Refusal::Kind::kPermissionDenied,
+        fmt::format("the session is controlled by {}; take it over (TakeOverSession) to resume it",
+                    excerpt(lease_.controller()))}};
+  }
+  const Telemetry& now = executor_.sample_now();
+  if (now.faults != kFaultNone) {
+    const std::string text = now.fault_text;
+    latch_board_fault(now);
+    return Unexpected{
+        Refusal{Refusal::Kind::kFailedPrecondition, "the chair reports a fault: " + text}};
+  }
+  if (!now.seat_occupied) {
+    return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition,
+                              "the seat is empty: the session resumes only with the sitter in it"}};
+  }
+  // The pause's cool-down may still run: stop it where it is, and go on from there.
+  executor_.abandon();
+  const Telemetry& t = executor_.sample_now();
+  ledger_.record(t);
+  TimelineRest rest =
+      rest_of_timeline(chair_, program_timeline_->timeline(), paused_at_ms_, t.commanded);
+  auto governed = governor_.review(std::move(rest.timeline), ledger_.history());
+  if (!governed) {
+    bus_.enter_safe_state();  // wherever the cool-down got to, the pause holds safe
+    spdlog::warn("{}: resume refused: {}", session_id_, governed.error().first_error());
+    return Unexpected{
+        Refusal{Refusal::Kind::kFailedPrecondition,
+                "the rest of the session cannot run now: " + governed.error().first_error()}};
+  }
+  ResumedSession resumed;
+  resumed.lead_in_ms = rest.lead_in_ms;
+  resumed.remaining_ms = program_timeline_->timeline().duration_ms - paused_at_ms_;
+  resumed.adaptations = (*governed)->adaptations();
+  program_offset_ms_ = paused_at_ms_ - rest.lead_in_ms;
+  resumed_from_ms_ = paused_at_ms_;
+  ++pauses_;  // this pause's timer does nothing now
+  set_state(chair::v1::RUNNING);
+  spdlog::info("{}: resumed at {} ({} ms lead-in)", session_id_, format_mmss(paused_at_ms_),
+               rest.lead_in_ms);
+  executor_.play(std::move(*governed));
+  publish(t);
+  return resumed;
+}
+
+Expected<std::int64_t, Refusal> SessionManager::keep_alive(const std::string& token) {
+  if (!is_live(state_.load())) {
+    return Unexpected{wrong_state("there is no session to keep alive")};
+  }
+  if (lease_.beat(token, scheduler_.now()) != ClientLease::Check::kOk) {
+    return Unexpected{
+        Refusal{Refusal::Kind::kPermissionDenied,
+                fmt::format("the session is controlled by {}; this app's token is not its lease",
+                            excerpt(lease_.controller()))}};
+  }
+  return lease_.lease_ms();
+}
+
+Expected<std::string, Refusal> SessionManager::take_over(const std::string& client) {
+  if (!is_live(state_.load())) {
+    return Unexpected{wrong_state("there is no session to take over")};
+  }
+  const std::string name = one_line(client.empty() ? "an app" : client, kMaxClientNameBytes);
+  auto [token, previous] = lease_.take_over(name, scheduler_.now());
+  spdlog::warn("{}: taken over by {} from {}", session_id_, excerpt(name), excerpt(previous));
+  publish(executor_.last_telemetry());
+  return token;
+}
+
+Expected<bool, Refusal> SessionManager::watch_opened(const std::string& token) {
+  switch (lease_.hold(token)) {
+    case ClientLease::Check::kOk:
+      return true;
+    case ClientLease::Check::kNoSession:
+      return false;
+    case ClientLease::Check::kWrongToken:
+      break;
+  }
+  return Unexpected{
+      Refusal{Refusal::Kind::kPermissionDenied,
+              fmt::format("the session is controlled by {}; this token is not its lease",
+                          excerpt(lease_.controller()))}};
+}
+
+void SessionManager::watch_closed(const std::string& token) {
+  lease_.release(token, scheduler_.now());
+  republish();
+}
+
+void SessionManager::republish() {
+  if (is_live(state_.load())) publish(executor_.last_telemetry());
+}
+
+void SessionManager::arm_lease_timer(ChairTime at) {
+  const std::uint64_t session = session_counter_;
+  scheduler_.call_at(at, [this, session] { on_lease_timer(session); });
+}
+
+void SessionManager::on_lease_timer(std::uint64_t session) {
+  if (session != session_counter_ || !is_live(state_.load())) return;
+  const ChairTime now = scheduler_.now();
+  const auto expires = lease_.expires_at();
+  if (!expires) {  // a stream holds it: look again a lease from now
+    arm_lease_timer(now + std::chrono::milliseconds(lease_.lease_ms()));
+    return;
+  }
+  if (now < *expires) {
+    arm_lease_timer(*expires);
+    return;
+  }
+  const std::string reason = "the controlling app disconnected";
+  if (state_.load() == chair::v1::PAUSED) {
+    end_paused(reason);
+  } else {
+    cool_down(chair::v1::STOPPING, reason);
+  }
+  spdlog::warn("{}: {} ({} sent no heartbeat for {} ms)", session_id_, reason,
+               excerpt(lease_.controller()), lease_.lease_ms());  // act first, log after
+}
+
+void SessionManager::on_pause_timer(std::uint64_t pause) {
+  if (pause != pauses_ || state_.load() != chair::v1::PAUSED) return;
+  const std::string reason = fmt::format("the session was paused for longer than {} and ended",
+                                         format_mmss(options_.max_pause_ms));
+  end_paused(reason);
+}
+
+void SessionManager::end_paused(const std::string& reason) {
+  // The pause's cool-down made the chair safe, or is making it so; make sure, and end.
+  halt(chair::v1::STOPPED, reason);
+  spdlog::info("{}: {} while paused", session_id_, reason);  // act first, log after
 }
 
 SessionState SessionManager::emergency_stop(const std::string& reason) {
@@ -165,6 +383,10 @@ Expected<SessionState, Refusal> SessionManager::reset() {
     return Unexpected{
         Refusal{Refusal::Kind::kFailedPrecondition, "the fault is still present: " + t.fault_text}};
   }
+  if (auto still = monitor_.still_present(t)) {
+    return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition, still->reason}};
+  }
+  monitor_.reset();
   spdlog::info("safety reset by request after: {}", reason_);
   latched_.clear();
   faults_not_listed_ = 0;
@@ -185,8 +407,11 @@ void SessionManager::shutdown() {
     publish(executor_.sample_now());
     return;
   }
-  halt(s == chair::v1::RUNNING || s == chair::v1::STOPPING ? chair::v1::STOPPED : s,
+  halt(s == chair::v1::RUNNING || s == chair::v1::STOPPING || s == chair::v1::PAUSED
+           ? chair::v1::STOPPED
+           : s,
        "chaird is shutting down");
+  spdlog::info("chaird is shutting down: the chair is in its safe state");  // act first
 }
 
 void SessionManager::halt(SessionState s, const std::string& reason) {
@@ -229,14 +454,20 @@ void SessionManager::latch(SessionState s, SafetyTrip cause) {
 }
 
 void SessionManager::note_end_of_program() {
-  if (state_.load() == chair::v1::RUNNING && program_timeline_) {
-    ended_at_ms_ = std::clamp<std::int64_t>(executor_.session_ms(), 0,
-                                            program_timeline_->timeline().duration_ms);
+  if (is_live(state_.load()) && program_timeline_) {
+    ended_at_ms_ =
+        std::clamp<std::int64_t>(program_ms(), 0, program_timeline_->timeline().duration_ms);
   }
+}
+
+std::int64_t SessionManager::program_ms() const {
+  if (state_.load() == chair::v1::PAUSED) return paused_at_ms_;
+  return std::max(resumed_from_ms_, executor_.session_ms() + program_offset_ms_);
 }
 
 void SessionManager::set_state(SessionState s, std::string reason) {
   state_.store(s);
+  if (!is_live(s) && s != chair::v1::STOPPING) lease_.end();
   // Reasons quote the board and the client: a status must stay valid UTF-8 and short.
   reason_ = cut_utf8(reason, kMaxReasonBytes);
 }
@@ -245,8 +476,8 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
   ledger_.record(sample);
   energy_.store(std::make_shared<const EnergyHistory>(ledger_.history()));
   const SessionState s = state_.load();
-  if (s == chair::v1::RUNNING || s == chair::v1::STOPPING) {
-    if (auto trip = governor_.watch(sample, session_ms)) {
+  if (s == chair::v1::RUNNING || s == chair::v1::STOPPING || s == chair::v1::PAUSED) {
+    if (auto trip = governor_.watch(sample, s == chair::v1::RUNNING ? program_ms() : session_ms)) {
       latched_board_faults_ = sample.faults;
       latch(chair::v1::FAULTED, *trip);
       spdlog::error("{}: safety trip: {}", session_id_, trip->reason);  // act first, log after
@@ -256,6 +487,14 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
     // A board fault in any other state latches too (a sensor while idle, a lease lost while
     // settling), or joins the causes already latched.
     return;
+  }
+  if (!is_latched(s)) {
+    if (auto trip = monitor_.check(sample, scheduler_.now(), s == chair::v1::RUNNING)) {
+      latch(chair::v1::FAULTED, *trip);
+      spdlog::error("{}: safety trip: {}", session_id_.empty() ? "chair" : session_id_,
+                    trip->reason);  // act first, log after
+      return;
+    }
   }
   publish(sample);
 }
@@ -279,8 +518,10 @@ void SessionManager::on_timeline_end() {
     spdlog::info("{}: program '{}' completed", session_id_, program_id_);
   } else if (s == chair::v1::STOPPING) {
     bus_.enter_safe_state();
-    set_state(chair::v1::STOPPED, "stopped on request");
-    spdlog::info("{}: stopped", session_id_);
+    set_state(chair::v1::STOPPED, stop_reason_);
+    spdlog::info("{}: stopped ({})", session_id_, stop_reason_);
+  } else if (s == chair::v1::PAUSED) {
+    bus_.enter_safe_state();  // the pause's cool-down is done: hold the safe state
   }
   publish(executor_.sample_now());
 }
@@ -300,12 +541,11 @@ void SessionManager::publish(const Telemetry& sample) {
     const Timeline& tl = program_timeline_->timeline();
     const std::int64_t total = tl.duration_ms;
     // Where the program is, or where it ended (a stop at 1:00 shows 1:00, not the total).
-    const std::int64_t elapsed = s == chair::v1::RUNNING
-                                     ? std::clamp<std::int64_t>(executor_.session_ms(), 0, total)
-                                     : ended_at_ms_;
+    const std::int64_t elapsed =
+        is_live(s) ? std::clamp<std::int64_t>(program_ms(), 0, total) : ended_at_ms_;
     status->set_total_ms(total);
     status->set_elapsed_ms(elapsed);
-    status->set_remaining_ms(s == chair::v1::RUNNING ? total - elapsed : 0);
+    status->set_remaining_ms(is_live(s) ? total - elapsed : 0);
     status->set_step_count(static_cast<std::uint32_t>(tl.steps.size()));
     std::uint32_t started = 0;
     for (const auto& step : tl.steps) {
@@ -343,6 +583,13 @@ void SessionManager::publish(const Telemetry& sample) {
   sensors->set_supply_v(sample.supply_v);
   sensors->set_seat_occupied(sample.seat_occupied);
   sensors->set_pinch_detected(sample.pinch_detected);
+  if (is_live(s) || s == chair::v1::STOPPING) {
+    status->set_controller(lease_.controller());
+    status->set_controller_watching(lease_.watched());
+  }
+  if (s == chair::v1::PAUSED) {
+    status->set_pause_left_ms(std::max<std::int64_t>(0, to_ms(pause_ends_at_ - scheduler_.now())));
+  }
   previous_measured_ = sample.measured;
   hub_.publish(std::move(status));
 }

@@ -5,6 +5,10 @@
 //   emergency     the board's safe state at once; latched until a person resets it
 //   fault         the governor's run-time watch or the board tripped; latched likewise
 //   shutdown      the safe state at once
+//   pause timeout the pause's cool-down already made the chair safe; the session ends
+//   lease lost    the controlling app went silent: a stop's cool-down
+// A pause is not an end: the same cool-down as a stop, then ResumeSession plays the rest of the
+// program from where it paused, through the governor like any timeline.
 #pragma once
 
 #include <atomic>
@@ -18,7 +22,9 @@
 #include "common/refusal.hpp"
 #include "execution/executor.hpp"
 #include "safety/energy_ledger.hpp"
+#include "safety/runtime_monitor.hpp"
 #include "safety/safety_governor.hpp"
+#include "session/client_lease.hpp"
 #include "session/start_gate.hpp"
 #include "session/status_hub.hpp"
 
@@ -30,11 +36,29 @@ struct PreparedSession {
   std::string program_id;
   std::string program_name;
   std::shared_ptr<const GovernedTimeline> timeline;
+  // Who starts it (the lease's first holder), as the app names itself.
+  std::string client = "an app";
 };
 
 struct SessionManagerOptions {
   ExecutorOptions executor;
   std::int64_t cooldown_ms = 3000;
+  // The client lease, ms of chair time; 0: none (in-process tools, a free-running clock).
+  std::int64_t lease_ms = 0;
+  // A pause longer than this ends the session.
+  std::int64_t max_pause_ms = 300'000;
+  MonitorOptions monitor;
+};
+
+struct StartedSession {
+  std::string session_id;
+  std::string lease_token;
+};
+
+struct ResumedSession {
+  std::int64_t remaining_ms = 0;
+  std::int64_t lead_in_ms = 0;
+  std::vector<std::string> adaptations;
 };
 
 class SessionManager final : private ExecutorListener {
@@ -55,8 +79,22 @@ class SessionManager final : private ExecutorListener {
 
   // --- dispatch thread ---
   // Refused (changing nothing) when the claim was cancelled or the chair cannot start now.
-  Expected<std::string, Refusal> start(const StartGate::Claim& claim, PreparedSession session);
+  Expected<StartedSession, Refusal> start(const StartGate::Claim& claim, PreparedSession session);
   SessionState stop();
+  // Refused (FAILED_PRECONDITION, naming the state) unless RUNNING; nothing moves then.
+  Expected<SessionState, Refusal> pause();
+  // Refused unless PAUSED, or when token is not the controlling app's (PERMISSION_DENIED), or
+  // when the rest cannot run now (the governor's reason); the session stays paused then.
+  Expected<ResumedSession, Refusal> resume(const std::string& token);
+  // A heartbeat from the controlling app: refused unless a session is RUNNING or PAUSED.
+  Expected<std::int64_t, Refusal> keep_alive(const std::string& token);
+  // Another app takes control: refused unless a session is RUNNING or PAUSED. Returns the new
+  // token.
+  Expected<std::string, Refusal> take_over(const std::string& client);
+  // A WatchSession that carried the lease token closed (any thread may post this here).
+  void watch_closed(const std::string& token);
+  // Publishes the status again (who holds the lease changed).
+  void republish();
   SessionState emergency_stop(const std::string& reason);
   Expected<SessionState, Refusal> reset();
   // The daemon is going away: safe state now, say so to the watchers, and refuse every later
@@ -71,6 +109,13 @@ class SessionManager final : private ExecutorListener {
   std::vector<double> chair_state() const { return *chair_state_.load(); }
   // What the heaters and airbags have done lately, for the governor's review of a new plan.
   std::shared_ptr<const EnergyHistory> energy_history() const { return energy_.load(); }
+  // A WatchSession carrying token opens: true when it holds the lease while open, false when
+  // the session has ended (the stream shows how). Refused (changing nothing) when the token is
+  // not the controlling app's.
+  Expected<bool, Refusal> watch_opened(const std::string& token);
+  std::int64_t lease_ms() const { return lease_.lease_ms(); }
+  std::string controller() const { return lease_.controller(); }
+  std::int64_t max_pause_ms() const { return options_.max_pause_ms; }
 
  private:
   void on_telemetry(const Telemetry& sample, std::int64_t session_ms) override;
@@ -85,6 +130,17 @@ class SessionManager final : private ExecutorListener {
   bool latch_board_fault(const Telemetry& sample);
   // Leaving RUNNING early: keep where the program got to, for the statuses.
   void note_end_of_program();
+  // Where the program is: the playing timeline's time, less a resumed session's lead-in.
+  std::int64_t program_ms() const;
+  // A stop's cool-down from where the chair is, ending in next (STOPPING or PAUSED); the safe
+  // state at once if the governor refuses it.
+  void cool_down(SessionState next, const std::string& reason);
+  // Ends a paused session (its cool-down already made the chair safe).
+  void end_paused(const std::string& reason);
+  void arm_lease_timer(ChairTime at);
+  void on_lease_timer(std::uint64_t session);
+  void on_pause_timer(std::uint64_t pause);
+  Refusal wrong_state(const char* what) const;
   void publish(const Telemetry& sample);
 
   Scheduler& scheduler_;
@@ -102,7 +158,15 @@ class SessionManager final : private ExecutorListener {
   std::atomic<std::shared_ptr<const std::vector<double>>> chair_state_;
   EnergyLedger ledger_;  // dispatch thread
   std::atomic<std::shared_ptr<const EnergyHistory>> energy_;
-  std::string reason_;  // shown while latched
+  std::string reason_;       // shown while latched
+  std::string stop_reason_;  // why the cool-down under way was started
+  RunTimeMonitor monitor_;
+  ClientLease lease_;
+  std::int64_t paused_at_ms_ = 0;       // program time at which the session paused
+  std::int64_t program_offset_ms_ = 0;  // program time = timeline time + this
+  std::int64_t resumed_from_ms_ = 0;    // program time never goes back before this
+  ChairTime pause_ends_at_{};
+  std::uint64_t pauses_ = 0;  // counts pauses: an old pause's timer does nothing
   std::uint64_t session_counter_ = 0;
   std::uint64_t sequence_ = 0;
   std::string session_id_;
