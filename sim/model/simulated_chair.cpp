@@ -152,6 +152,10 @@ void SimulatedChair::go_safe() {
 }
 
 void SimulatedChair::fault(std::uint32_t bit, std::string text) {
+  constexpr std::uint32_t kOwnChecks = kFaultOverPressure | kFaultOverTemperature |
+                                       kFaultMotorCurrent | kFaultValve | kFaultSensor |
+                                       kFaultSupplyVoltage | kFaultPinch | kFaultSeatEmpty;
+  if (!own_checks_ && (bit & kOwnChecks) != 0) return;
   // A fault already latched holds the chair safe: going safe again at every step would move a
   // braking motor's halt point on ahead of it, step after step, and it would never stop.
   if ((faults_ & bit) != 0) return;

@@ -77,6 +77,10 @@ class SimulatedChair final : public ActuatorBus {
   // A fault of the physical chair or of the link (docs/simulator.md), from its chair time on
   // (at once when that has passed), for its duration. Checked by resolve_fault first.
   void schedule_fault(const InjectedFault& fault);
+  // A board whose own checks miss what goes wrong (its limits, its valve, motor-current,
+  // sensor, supply, pinch and seat checks: a firmware fault), so that a test can show the
+  // host's monitors standing alone. Its link and command checks stay.
+  void miss_own_faults() { own_checks_ = false; }
 
   // The replay bench: keep the events (off by default, so that a daemon's list cannot grow).
   void record_events(bool on) { record_events_ = on; }
@@ -251,6 +255,7 @@ class SimulatedChair final : public ActuatorBus {
   ChairTime last_lease_{};
   std::int64_t watchdog_ms_ = 0;
   std::uint32_t faults_ = kFaultNone;
+  bool own_checks_ = true;
   std::string fault_text_;
   std::uint32_t persistent_fault_ = kFaultNone;  // an injected cause that is still there
   std::string persistent_fault_text_;
