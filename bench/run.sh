@@ -3,7 +3,7 @@
 #   bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh chaird_plan_bench chaird_stop_bench chaird_link_bench chaird_replay_bench >/dev/null
+scripts/build.sh chaird_plan_bench chaird_stop_bench chaird_link_bench chaird_replay_bench chaird_monitor_bench >/dev/null
 csv=$(build/default/bin/chaird_plan_bench --benchmark_repetitions=15 --benchmark_report_aggregates_only=true \
   --benchmark_format=csv 2>/dev/null)
 echo "chaird benchmarks: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -43,6 +43,16 @@ stop_row() {
 stop_row 'ReceivedToSafe/0' idle
 stop_row 'ReceivedToSafe/1' running
 stop_row 'RoundTrip' roundtrip
+
+# The run-time monitors: from the telemetry sample that shows a fault to the safe state.
+echo
+echo "run-time monitors (200 trips each; load $(cut -d' ' -f1 /proc/loadavg))"
+build/default/bin/chaird_monitor_bench --benchmark_format=csv 2>/dev/null | awk -F, '
+  NR == 1 { for (i = 1; i <= NF; i++) { h = $i; gsub(/"/, "", h); col[h] = i }; next }
+  {
+    label = $col["label"]; gsub(/"/, "", label)
+    printf "  %-15s sample -> every actuator commanded safe: p50 %5.1f us, p99 %5.1f us (+ one 100 ms telemetry period <= 101 ms); fault -> tripping sample %5.0f ms of chair time\n", label ":", $col["sample_to_safe_p50_us"], $col["sample_to_safe_p99_us"], $col["onset_to_trip_ms"]
+  }'
 
 # The board link: chair-simd's protocol over a Unix socket against the in-process bus.
 echo
