@@ -14,7 +14,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <functional>
 #include <random>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -546,6 +548,194 @@ TEST(BoardLink, ABoardThatSendsGarbageLeavesChairdFaulted) {
   fake.join();
   ::close(listener);
   EXPECT_EQ(daemon.terminate(), 0);
+}
+
+// The fault matrix against chair-simd as its own process, over the real link, in wall time:
+// every fault that shows while rollers travel and heat is on (2.5 s into quick_relief), and
+// every way a session ends. Each case: the reason on WatchSession and in chaird's log, and
+// every actuator the board steers commanded safe. (tests/unit/fault_matrix_test.cpp meets
+// each fault at five moments in chair time; here the process boundary and the link are real.)
+struct SimdCase {
+  const char* name;
+  std::function<bool(DaemonProcess&, BoardProcess&, std::string&)> run;
+};
+
+bool inject_over_link(DaemonProcess& daemon, chair::v1::InjectedFaultKind kind,
+                      const std::string& actuator, double amount) {
+  chair::v1::InjectFaultRequest request;
+  request.mutable_fault()->set_kind(kind);
+  request.mutable_fault()->set_actuator(actuator);
+  request.mutable_fault()->set_amount(amount);
+  chair::v1::InjectFaultResponse response;
+  grpc::ClientContext context;
+  return daemon.bench().InjectFault(&context, request, &response).ok();
+}
+
+// Every actuator that has a safe value is commanded there, as chaird's status shows the board.
+bool commanded_safe(const chair::v1::SessionStatus& s, const ChairModel& chair) {
+  for (const auto& v : s.actuators()) {
+    const auto i = chair.find(v.id());
+    if (!i) return false;
+    const auto& a = chair.actuator(*i);
+    if (a.goes_to_safe_value() && v.target() != a.safe_value) return false;
+  }
+  return s.actuators_size() > 0;
+}
+
+// Each case on a fresh board and a fresh chaird, 2.5 s into quick_relief; prints the count.
+void run_simd_cases(const std::vector<SimdCase>& cases, const char* what) {
+  int run = 0;
+  int passed = 0;
+  for (const auto& c : cases) {
+    ++run;
+    BoardProcess board(300);
+    ASSERT_TRUE(board.ready()) << board.log();
+    DaemonProcess daemon(on_board(board));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    std::string why;
+    bool ok = daemon.start("quick_relief").ok() && run_until(daemon, 2500);
+    if (!ok) why = "the session did not reach 0:02.5";
+    ok = ok && c.run(daemon, board, why);
+    if (ok) {
+      ++passed;
+    } else {
+      ADD_FAILURE() << c.name << ": " << why << "\n" << daemon.log();
+    }
+  }
+  std::printf("fault matrix, %s on chair-simd over the link: %d cases run, %d passed\n", what, run,
+              passed);
+}
+
+TEST(BoardLinkMatrix, EveryFaultOnChairSimdReachesTheSafeStateWithItsReason) {
+  const auto chair = reference_model();
+  // see_board: chaird still hears the board, so its status shows what the board steers to.
+  auto fault_case = [&](chair::v1::InjectedFaultKind kind, std::string actuator, double amount,
+                        std::set<chair::v1::FaultCode> codes, bool see_board = true) {
+    return [=](DaemonProcess& daemon, BoardProcess&, std::string& why) {
+      if (!inject_over_link(daemon, kind, actuator, amount)) {
+        why = "InjectFault refused";
+        return false;
+      }
+      const auto s = wait_until_faulted(daemon);
+      if (s.state() != chair::v1::FAULTED || s.faults_size() == 0) {
+        why = "not FAULTED: " + chair::v1::SessionState_Name(s.state());
+        return false;
+      }
+      if (!codes.count(s.faults(0).code())) {
+        why = "code " + chair::v1::FaultCode_Name(s.faults(0).code()) + ": " + s.reason();
+        return false;
+      }
+      const auto safe =
+          wait_for_status(daemon, [&](const auto& st) { return commanded_safe(st, *chair); });
+      if (see_board && !commanded_safe(safe, *chair)) {
+        why = "not commanded safe";
+        return false;
+      }
+      daemon.terminate();
+      if (daemon.log().find(s.faults(0).reason().substr(0, 30)) == std::string::npos) {
+        why = "the reason is not in the log";
+        return false;
+      }
+      return true;
+    };
+  };
+  const std::vector<SimdCase> cases = {
+      {"roller stall", fault_case(chair::v1::ROLLER_STALL, "roller.position", 0,
+                                  {chair::v1::OBSTRUCTION, chair::v1::MOTOR_CURRENT})},
+      {"pinch", fault_case(chair::v1::PINCH, "legrest.angle", 0, {chair::v1::PINCH_DETECTED})},
+      {"presence lost", fault_case(chair::v1::PRESENCE_LOST, "", 0, {chair::v1::SEAT_EMPTY})},
+      {"low supply",
+       fault_case(chair::v1::LOW_SUPPLY_VOLTAGE, "", 19, {chair::v1::SUPPLY_VOLTAGE})},
+      {"sensor dropout",
+       fault_case(chair::v1::SENSOR_DROPOUT, "heat.lumbar", 0, {chair::v1::SENSOR_FAILURE})},
+      {"corrupted frames",
+       fault_case(chair::v1::CORRUPTED_FRAMES, "", 0,
+                  {chair::v1::LINK_LOST, chair::v1::INVALID_COMMAND, chair::v1::BOARD_FAULT})},
+      {"lost frames",
+       fault_case(chair::v1::LOST_FRAMES, "", 0,
+                  {chair::v1::LINK_LOST, chair::v1::LATE_COMMAND, chair::v1::LEASE_EXPIRED})},
+      // Nothing passes: chaird cannot see the board; the board's watchdog makes it safe (the
+      // SIGKILL case shows the board doing that on its own).
+      {"link down",
+       fault_case(chair::v1::LINK_DOWN, "", 0,
+                  {chair::v1::LINK_LOST, chair::v1::LEASE_EXPIRED, chair::v1::TELEMETRY_STALE},
+                  false)},
+  };
+  run_simd_cases(cases, "faults");
+}
+
+TEST(BoardLinkMatrix, EveryWayASessionOnChairSimdEndsReachesTheSafeState) {
+  const auto chair = reference_model();
+  const std::vector<SimdCase> cases = {
+      {"stop",
+       [&](DaemonProcess& daemon, BoardProcess&, std::string& why) {
+         grpc::ClientContext c;
+         chair::v1::StopSessionResponse r;
+         if (!daemon.control().StopSession(&c, {}, &r).ok()) return why = "refused", false;
+         const auto s = wait_for_status(
+             daemon, [](const auto& st) { return st.state() == chair::v1::STOPPED; });
+         if (s.state() != chair::v1::STOPPED || !commanded_safe(s, *chair))
+           return why = "not STOPPED and safe: " + s.reason(), false;
+         return true;
+       }},
+      {"emergency stop",
+       [&](DaemonProcess& daemon, BoardProcess&, std::string& why) {
+         grpc::ClientContext c;
+         chair::v1::EmergencyStopRequest q;
+         q.set_reason("matrix");
+         chair::v1::EmergencyStopResponse r;
+         if (!daemon.control().EmergencyStop(&c, q, &r).ok()) return why = "refused", false;
+         const auto s = wait_for_status(daemon, [&](const auto& st) {
+           return st.state() == chair::v1::EMERGENCY_STOPPED && commanded_safe(st, *chair);
+         });
+         if (s.state() != chair::v1::EMERGENCY_STOPPED || !commanded_safe(s, *chair))
+           return why = "not EMERGENCY_STOPPED and safe", false;
+         daemon.terminate();
+         if (daemon.log().find("emergency stop: matrix") == std::string::npos)
+           return why = "not in the log", false;
+         return true;
+       }},
+      {"lease lost",
+       [&](DaemonProcess& daemon, BoardProcess&, std::string& why) {
+         daemon.drop_lease();
+         const auto s = wait_for_status(
+             daemon, [](const auto& st) { return st.state() == chair::v1::STOPPED; });
+         if (s.reason() != "the controlling app disconnected" || !commanded_safe(s, *chair))
+           return why = "ended: " + s.reason(), false;
+         return true;
+       }},
+      {"SIGTERM",
+       [&](DaemonProcess& daemon, BoardProcess& board, std::string& why) {
+         if (daemon.terminate() != 0) return why = "chaird did not exit cleanly", false;
+         BoardHost host(board.socket(), static_cast<std::uint16_t>(chair->actuator_count()));
+         const auto t = host.telemetry();
+         if (!t || !all_at_safe_values(*chair, t->commanded))
+           return why = "the board is not safe after chaird exited", false;
+         return true;
+       }},
+      {"SIGKILL of chaird",
+       [&](DaemonProcess& daemon, BoardProcess& board, std::string& why) {
+         ::kill(daemon.pid(), SIGKILL);
+         daemon.wait_for_exit();
+         BoardHost host(board.socket(), static_cast<std::uint16_t>(chair->actuator_count()));
+         const auto give_up = Steady::now() + std::chrono::seconds(5);
+         while (auto t = host.telemetry()) {
+           if (all_at_safe_values(*chair, t->commanded)) return true;
+           if (Steady::now() > give_up) break;
+         }
+         return why = "the board did not go safe within its watchdog", false;
+       }},
+      {"link lost",
+       [&](DaemonProcess& daemon, BoardProcess& board, std::string& why) {
+         board.kill(SIGKILL);
+         const auto s = wait_until_faulted(daemon);
+         if (s.state() != chair::v1::FAULTED || s.faults_size() == 0 ||
+             s.faults(0).code() != chair::v1::LINK_LOST)
+           return why = "not FAULTED LINK_LOST: " + s.reason(), false;
+         return true;
+       }},
+  };
+  run_simd_cases(cases, "session ends");
 }
 
 }  // namespace

@@ -45,6 +45,8 @@ TEST(DaemonConfig, DefaultsWithoutAFile) {
   EXPECT_EQ(c.sim().trace_path(), "");
   EXPECT_EQ(c.dispatch_lookahead_ms(), 200);
   EXPECT_EQ(c.stop_cooldown_ms(), 3000);
+  EXPECT_EQ(c.client_lease_ms(), 5000);
+  EXPECT_EQ(c.max_pause_ms(), 300000);
   EXPECT_EQ(c.max_session_ms(), 0);
   EXPECT_TRUE(check_config(c, "defaults").empty());
 }
@@ -126,6 +128,8 @@ TEST(DaemonConfig, BadValuesAreRefused) {
                        "dispatch_lookahead_ms must be positive"));
   EXPECT_TRUE(
       HasError(load_text("stop_cooldown_ms: -1\n").error(), "stop_cooldown_ms must be positive"));
+  EXPECT_TRUE(HasError(load_text("max_pause_ms: -1\n").error(),
+                       "max_pause_ms cannot be negative (0 takes 5 minutes)"));
   EXPECT_TRUE(
       HasError(load_text("max_session_ms: -1\n").error(), "max_session_ms cannot be negative"));
   EXPECT_TRUE(HasError(load_text("clock { mode: SCALED time_scale: 0.5 }\n").error(),
