@@ -88,6 +88,11 @@ SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus,
                            // watchers see the chair from the start
 }
 
+SessionManager::~SessionManager() {
+  if (lease_timer_ != 0) scheduler_.cancel(lease_timer_);
+  if (pause_timer_ != 0) scheduler_.cancel(pause_timer_);
+}
+
 std::optional<Refusal> SessionManager::start_refusal() const {
   if (shutting_down_.load()) {
     return Refusal{Refusal::Kind::kUnavailable,
@@ -218,7 +223,8 @@ Expected<SessionState, Refusal> SessionManager::pause() {
   cool_down(chair::v1::PAUSED, "paused");
   const std::uint64_t pause = ++pauses_;
   pause_ends_at_ = scheduler_.now() + std::chrono::milliseconds(options_.max_pause_ms);
-  scheduler_.call_at(pause_ends_at_, [this, pause] { on_pause_timer(pause); });
+  if (pause_timer_ != 0) scheduler_.cancel(pause_timer_);
+  pause_timer_ = scheduler_.call_at(pause_ends_at_, [this, pause] { on_pause_timer(pause); });
   publish(executor_.last_telemetry());  // with the time the pause has left
   return state_.load();
 }
@@ -323,7 +329,8 @@ void SessionManager::republish() {
 
 void SessionManager::arm_lease_timer(ChairTime at) {
   const std::uint64_t session = session_counter_;
-  scheduler_.call_at(at, [this, session] { on_lease_timer(session); });
+  if (lease_timer_ != 0) scheduler_.cancel(lease_timer_);
+  lease_timer_ = scheduler_.call_at(at, [this, session] { on_lease_timer(session); });
 }
 
 void SessionManager::on_lease_timer(std::uint64_t session) {
@@ -407,11 +414,10 @@ void SessionManager::shutdown() {
     publish(executor_.sample_now());
     return;
   }
-  halt(s == chair::v1::RUNNING || s == chair::v1::STOPPING || s == chair::v1::PAUSED
-           ? chair::v1::STOPPED
-           : s,
-       "chaird is shutting down");
-  spdlog::info("chaird is shutting down: the chair is in its safe state");  // act first
+  const bool ends_session =
+      s == chair::v1::RUNNING || s == chair::v1::STOPPING || s == chair::v1::PAUSED;
+  halt(ends_session ? chair::v1::STOPPED : s, "chaird is shutting down");
+  if (ends_session) spdlog::info("{}: ended, chaird is shutting down", session_id_);  // act first
 }
 
 void SessionManager::halt(SessionState s, const std::string& reason) {

@@ -65,6 +65,10 @@ class SessionManager final : private ExecutorListener {
  public:
   SessionManager(Scheduler& scheduler, ActuatorBus& bus, const SafetyGovernor& governor,
                  StatusHub& hub, SessionManagerOptions options);
+  // Forgets its own timers (the lease's, the pause's): none may fire into a manager that is gone.
+  ~SessionManager() override;
+  SessionManager(const SessionManager&) = delete;
+  SessionManager& operator=(const SessionManager&) = delete;
 
   // --- any thread ---
   // A start claims the gate before it is planned (one at a time) and begins with the claim.
@@ -167,6 +171,8 @@ class SessionManager final : private ExecutorListener {
   std::int64_t resumed_from_ms_ = 0;    // program time never goes back before this
   ChairTime pause_ends_at_{};
   std::uint64_t pauses_ = 0;  // counts pauses: an old pause's timer does nothing
+  Scheduler::TimerId lease_timer_ = 0;
+  Scheduler::TimerId pause_timer_ = 0;
   std::uint64_t session_counter_ = 0;
   std::uint64_t sequence_ = 0;
   std::string session_id_;
