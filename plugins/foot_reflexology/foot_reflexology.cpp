@@ -17,6 +17,9 @@ constexpr double kReleaseStart = 0.65;
 constexpr double kReleaseEnd = 0.95;
 // The fastest tempo's cycle: shorter ones cannot fill and vent the bags.
 constexpr std::int64_t kMinCycleMs = 10000;
+// A roller found turning the wrong way at a re-plan stops and rests this long before it turns
+// back: longer than chairs ask (the reference chair's motor_reverse_rest_ms is 250 ms).
+constexpr std::int64_t kReverseRestMs = 500;
 
 class FootReflexology final : public Technique {
  public:
@@ -81,15 +84,31 @@ class FootReflexology final : public Technique {
       stop = std::max(stop, min_ramp_ms(*r, fastest, r->rest_value));
     }
     const std::int64_t end_work = ctx.duration_ms - stop;
+    // A re-plan may find the rollers turning: alternating goes on in their direction; a fixed
+    // direction that is now the other one stops them and rests before they turn back.
+    int entry_turning = 0;
+    for (const ActuatorInfo* r : rollers) {
+      if (out.last(*r) > 0.0) entry_turning = 1;
+      if (out.last(*r) < 0.0) entry_turning = -1;
+    }
+    const bool first_backward = alternate ? entry_turning < 0 : direction == "backward";
+    std::int64_t begin = settled;
+    if (entry_turning != 0 && (entry_turning < 0) != first_backward) {
+      for (const ActuatorInfo* r : rollers)
+        begin = std::max(begin, out.ramp(*r, 0, r->rest_value) + kReverseRestMs);
+    } else if (entry_turning == 0) {
+      // At rest, but perhaps only just, after turning the other way.
+      begin = std::max(begin, kReverseRestMs);
+    }
     const std::int64_t period = ctx.period_ms();
-    const auto [cycles, cycle] = fit_cycles(settled, end_work, period, kMinCycleMs);
+    const auto [cycles, cycle] = fit_cycles(begin, end_work, period, kMinCycleMs);
     if (cycles == 0) out.note("the step is too short for a reflexology press");
     for (std::int64_t k = 0; k < cycles; ++k) {
-      const std::int64_t t0 = settled + k * cycle;
+      const std::int64_t t0 = begin + k * cycle;
       auto at = [&](double share) {
         return t0 + static_cast<std::int64_t>(share * static_cast<double>(cycle));
       };
-      const bool backward = alternate ? k % 2 == 1 : direction == "backward";
+      const bool backward = alternate ? (k % 2 == 1) != first_backward : first_backward;
       for (const ActuatorInfo* b : bags) {
         out.ramp(*b, t0, level(*b, squeeze), at(kSqueezeEnd) - t0);
         out.ramp(*b, at(kReleaseStart), b->rest_value, at(kReleaseEnd) - at(kReleaseStart));

@@ -172,10 +172,25 @@ inline void remove_actuator(chair::v1::ChairProfile& profile, const std::string&
     drop(z.mutable_vibration());
     drop(z.mutable_foot_rollers());
   }
+  // The limits that name it go with it.
+  if (id == "roller.depth") profile.mutable_limits()->clear_roller_depth();
+  if (id == "roller.width") profile.mutable_limits()->clear_midline_width_mm();
+}
+
+// The reference chair without its per-region roller depth limits: these tests pin what a
+// technique does over an actuator's whole range (full depth at full intensity). The depth
+// limits are the governor's, pinned in safety_governor_test and on every shipped program.
+inline std::shared_ptr<const ChairModel> technique_chair() {
+  static const std::shared_ptr<const ChairModel> chair =
+      edited_chair([](chair::v1::ChairProfile& p) { p.mutable_limits()->clear_roller_depth(); });
+  return chair;
 }
 
 inline std::shared_ptr<const ChairModel> chair_without(const std::string& id) {
-  return edited_chair([&](chair::v1::ChairProfile& p) { remove_actuator(p, id); });
+  return edited_chair([&](chair::v1::ChairProfile& p) {
+    p.mutable_limits()->clear_roller_depth();
+    remove_actuator(p, id);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,7 +214,7 @@ inline std::optional<StepPlan> plan_step(
     const std::string& technique, const std::string& zone, std::int64_t duration_ms,
     const std::string& extra = "", std::shared_ptr<const ChairModel> chair = nullptr,
     std::shared_ptr<const TechniqueCatalog> catalog = nullptr) {
-  if (!chair) chair = reference_chair();
+  if (!chair) chair = technique_chair();
   auto planned = plan_text(single_step_program(technique, zone, duration_ms, extra), {}, {}, chair,
                            std::move(catalog));
   if (!planned) {

@@ -196,7 +196,7 @@ TEST(ChairModel, ZoneNamingAnActuatorOfTheWrongKindIsRefused) {
 TEST(ChairModel, MissingLimitsAreAllReported) {
   const std::string original = reference_profile_text();
   const auto from = original.find("limits {");
-  const auto to = original.find("}\n", from) + 2;
+  const auto to = original.find("\n}\n", from) + 3;
   ASSERT_NE(from, std::string::npos);
   std::string text = original;
   text.erase(from, to - from);
@@ -219,6 +219,54 @@ TEST(ChairModel, MissingLimitsAreAllReported) {
   EXPECT_EQ(partial.error().error_count(), 1u) << partial.error().to_string();
   EXPECT_TRUE(ErrorAt(partial.error(), "limits.board_lease_ms must be positive", path,
                       line_of(original, "limits {")));
+}
+
+TEST(ChairModel, RollerDepthLimitsAreCheckedAndLocated) {
+  const std::string original = reference_profile_text();
+  const std::string line =
+      "roller_depth { region: \"neck\"      max_depth_mm: 7.5  max_depth_midline_mm: 7 }";
+  ASSERT_NE(original.find(line), std::string::npos);
+  std::string path;
+  // A region that is not a body zone on the track, named with the ones that are.
+  auto unknown = load_chair_text(
+      replace_once(original, line,
+                   "roller_depth { region: \"nek\" max_depth_mm: 5 max_depth_midline_mm: 3 }"),
+      &path);
+  ASSERT_FALSE(unknown);
+  EXPECT_TRUE(ErrorAt(unknown.error(),
+                      "roller_depth: 'nek' is not a body zone on the track "
+                      "(expected one of neck, shoulders,",
+                      path, line_of(original, line), 18));
+  // Deeper than the actuator goes, or deeper over the spine than beside it.
+  auto deep = load_chair_text(
+      replace_once(original, line,
+                   "roller_depth { region: \"neck\" max_depth_mm: 14 max_depth_midline_mm: 3 }"),
+      &path);
+  ASSERT_FALSE(deep);
+  EXPECT_TRUE(HasError(
+      deep.error(), "roller_depth 'neck': max_depth_mm 14 must lie within roller.depth's 0..12"));
+  auto spine = load_chair_text(
+      replace_once(original, line,
+                   "roller_depth { region: \"neck\" max_depth_mm: 5 max_depth_midline_mm: 6 }"),
+      &path);
+  ASSERT_FALSE(spine);
+  EXPECT_TRUE(HasError(spine.error(),
+                       "max_depth_midline_mm 6 must lie within 0..5 mm (no deeper "
+                       "over the spine than beside it)"));
+  // A midline width the rollers cannot take, and a negative rest before reversing.
+  auto wide = load_chair_text(
+      replace_once(replace_once(original, "midline_width_mm: 60", "midline_width_mm: 200"),
+                   "motor_reverse_rest_ms: 250", "motor_reverse_rest_ms: -1"),
+      &path);
+  ASSERT_FALSE(wide);
+  EXPECT_TRUE(HasError(wide.error(),
+                       "limits.midline_width_mm 200 must lie within roller.width's "
+                       "60..140 mm"));
+  EXPECT_TRUE(HasError(wide.error(), "limits.motor_reverse_rest_ms cannot be negative"));
+  // Left out, the rest before reversing takes its default.
+  auto without = load_chair_text(replace_once(original, "motor_reverse_rest_ms: 250", ""), &path);
+  ASSERT_TRUE(without) << without.error().to_string();
+  EXPECT_EQ((*without)->motor_reverse_rest_ms(), ChairModel::kDefaultMotorReverseRestMs);
 }
 
 TEST(ChairModel, PressureThatIsNotEnergisedIsRefused) {

@@ -246,8 +246,8 @@ TEST_F(ExecutorTest, AbandonCancelsWhatIsPending) {
 
 TEST_F(ExecutorTest, ReplaceFromSwapsTheRestOfTheTimeline) {
   const std::string text =
-      unit::program_text({unit::step_item("a", "shoulders", 15000, "intensity: 0.9") +
-                          unit::step_item("b", "lumbar", 15000, "intensity: 0.9")});
+      unit::program_text({unit::step_item("a", "shoulders", 15000, "intensity: 0.5") +
+                          unit::step_item("b", "lumbar", 15000, "intensity: 0.7")});
   auto planned = test::plan_text(text);
   ASSERT_TRUE(planned) << planned.error().to_string();
   Executor executor(rig_.clock, bus_, options_, recorder_);

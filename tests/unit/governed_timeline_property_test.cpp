@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <limits>
+#include <optional>
 #include <random>
 
 #include "safety/health_conditions.hpp"
@@ -124,6 +126,75 @@ std::vector<std::string> limits_broken(const ChairModel& chair, const Timeline& 
   return broken;
 }
 
+// An actuator's value as time goes forward (ramps from where the last one ended, holding between).
+class Follower {
+ public:
+  Follower(const Timeline& tl, ActuatorIndex a)
+      : value_(tl.initial_values[static_cast<std::size_t>(a)]) {
+    for (const auto& c : tl.commands) {
+      if (c.actuator == a) cmds_.push_back(&c);
+    }
+  }
+  double at(std::int64_t t) {
+    while (next_ < cmds_.size() && cmds_[next_]->reach_ms <= t) value_ = cmds_[next_++]->value;
+    if (next_ < cmds_.size() && cmds_[next_]->start_ms < t) {
+      const TimelineCommand& c = *cmds_[next_];
+      return value_ + (c.value - value_) * static_cast<double>(t - c.start_ms) /
+                          static_cast<double>(c.reach_ms - c.start_ms);
+    }
+    return value_;
+  }
+
+ private:
+  std::vector<const TimelineCommand*> cmds_;
+  std::size_t next_ = 0;
+  double value_;
+};
+
+// Roller depth against each region's limit every 20 ms, and two-way motors at rest before they
+// reverse.
+std::vector<std::string> motion_broken(const ChairModel& chair, const BodyModel& body,
+                                       const Timeline& tl) {
+  std::vector<std::string> broken;
+  const auto& limits = chair.limits();
+  Follower position(tl, *chair.find("roller.position"));
+  Follower width(tl, *chair.find("roller.width"));
+  Follower depth(tl, *chair.find("roller.depth"));
+  for (std::int64_t t = 0; t <= tl.duration_ms && broken.empty(); t += 20) {
+    const double p = position.at(t), w = width.at(t), z = depth.at(t);
+    for (const auto& limit : limits.roller_depth()) {
+      const auto span = body.span(limit.region());
+      if (!span || p < span->from_mm || p > span->to_mm) continue;
+      const double allowed =
+          w <= limits.midline_width_mm() ? limit.max_depth_midline_mm() : limit.max_depth_mm();
+      if (z > allowed + 0.05)
+        broken.push_back(fmt::format("depth {:.2f} mm at {} ms over the {} (width {:.0f} mm)", z, t,
+                                     limit.region(), w));
+    }
+  }
+  for (const auto& a : chair.actuators()) {
+    if (a.kind != chair::v1::SPEED || a.min >= 0) continue;
+    double value = tl.initial_values[static_cast<std::size_t>(a.index)];
+    double last_nonzero = value;
+    std::optional<std::int64_t> zero_from;  // at rest since
+    if (value == 0) zero_from = std::numeric_limits<std::int64_t>::min() / 2;
+    for (const auto& c : tl.commands) {
+      if (c.actuator != a.index) continue;
+      if (c.value * last_nonzero < 0 &&
+          (!zero_from || c.start_ms - *zero_from < chair.motor_reverse_rest_ms()))
+        broken.push_back(fmt::format("{} reverses at {} ms without resting", a.id, c.start_ms));
+      value = c.value;
+      if (value != 0) {
+        last_nonzero = value;
+        zero_from.reset();
+      } else if (!zero_from) {
+        zero_from = c.reach_ms;
+      }
+    }
+  }
+  return broken;
+}
+
 TEST(GovernedTimelineProperty, RandomProgramsOptionsAndAnswersNeverBreakALimitAndEndSafe) {
   const auto chair = test::reference_chair();
   SafetyGovernor governor(chair, {});
@@ -157,7 +228,9 @@ TEST(GovernedTimelineProperty, RandomProgramsOptionsAndAnswersNeverBreakALimitAn
       continue;
     }
     ++planned;
-    const auto broken = limits_broken(*chair, (*governed)->timeline());
+    auto broken = limits_broken(*chair, (*governed)->timeline());
+    for (auto& b : motion_broken(*chair, *(*plan)->body, (*governed)->timeline()))
+      broken.push_back(std::move(b));
     ASSERT_TRUE(broken.empty()) << "seed " << seed << ": " << broken.front() << "\n" << g.text;
   }
   std::printf("random programs: %d governed and checked, %d refused, %d screened out\n", planned,

@@ -164,6 +164,89 @@ TEST_F(SafetyGovernorTest, RefusesAccelerationBeyondTheLimit) {
   EXPECT_TRUE(governor_.review(speed));
 }
 
+TEST_F(SafetyGovernorTest, RefusesAMotorThatReversesWithoutStoppingAndResting) {
+  // Straight from +30 to -20 rpm.
+  Timeline swap = timeline(20000);
+  add(swap, 0, 1000, "roller.knead", 30);
+  add(swap, 2000, 2500, "roller.knead", -20);
+  EXPECT_TRUE(HasError(refusal(swap),
+                       "roller.knead turns from 30 to -20 rpm at 2000 ms without "
+                       "stopping; it must stop and rest 250 ms"));
+  // Stopped, but only for 100 ms of the 250 ms the chair asks.
+  Timeline hasty = timeline(20000);
+  add(hasty, 0, 1000, "roller.knead", 30);
+  add(hasty, 2000, 2300, "roller.knead", 0);
+  add(hasty, 2400, 2600, "roller.knead", -20);
+  EXPECT_TRUE(HasError(refusal(hasty),
+                       "roller.knead rests 100 ms before it turns the other way "
+                       "at 2400 ms; it must rest 250 ms"));
+  // Resting long enough is fine, and so is slowing down and speeding up the same way.
+  Timeline rested = timeline(20000);
+  add(rested, 0, 1000, "roller.knead", 30);
+  add(rested, 2000, 2300, "roller.knead", 0);
+  add(rested, 2550, 2750, "roller.knead", -20);
+  add(rested, 3000, 3200, "roller.knead", -5);
+  add(rested, 3200, 3500, "roller.knead", -30);
+  add(rested, 4000, 4300, "roller.knead", 0);
+  EXPECT_TRUE(governor_.review(rested));
+  // A timeline that starts with the motor turning counts from there (a re-plan mid-circle).
+  Timeline carried = timeline(20000);
+  carried.initial_values[static_cast<std::size_t>(idx("foot_roller"))] = 20;
+  add(carried, 0, 1000, "foot_roller", -20);
+  EXPECT_TRUE(HasError(refusal(carried), "foot_roller turns from 20 to -20 rpm at 0 ms"));
+  // A profile may ask for a longer rest; a looser value than the default is its to choose.
+  auto slow = unit::chair_variant({{"motor_reverse_rest_ms: 250", "motor_reverse_rest_ms: 1000"}});
+  ASSERT_TRUE(slow);
+  EXPECT_EQ(slow->motor_reverse_rest_ms(), 1000);
+  const SafetyGovernor patient(slow, {});
+  auto refused = patient.review(rested);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(HasError(refused.error(),
+                       "rests 250 ms before it turns the other way at 2550 ms; "
+                       "it must rest 1000 ms"));
+}
+
+// The default body on the reference chair: neck 124..230 mm, lumbar 537..686 mm along the track.
+TEST_F(SafetyGovernorTest, RefusesRollerDepthBeyondItsBodyRegionsLimit) {
+  // 8 mm into the neck; the chair allows 7.5 there.
+  Timeline neck = timeline(20000);
+  add(neck, 0, 2000, "roller.position", 180);
+  add(neck, 3000, 4000, "roller.depth", 8);
+  EXPECT_TRUE(HasError(refusal(neck),
+                       "roller.depth reaches 8.0 mm at 4000 ms with the rollers "
+                       "at 180 mm, over the neck; this chair allows at most 7.5 mm "
+                       "there"));
+  Timeline gentle_neck = timeline(20000);
+  add(gentle_neck, 0, 2000, "roller.position", 180);
+  add(gentle_neck, 3000, 4000, "roller.depth", 7.5);
+  EXPECT_TRUE(governor_.review(gentle_neck));
+
+  // 10 mm on the lumbar muscles is fine; with the rollers narrowed onto the spine it is not.
+  Timeline lumbar = timeline(20000);
+  add(lumbar, 0, 5000, "roller.position", 600);
+  add(lumbar, 6000, 7000, "roller.depth", 10);
+  EXPECT_TRUE(governor_.review(lumbar));
+  Timeline narrow = lumbar;
+  add(narrow, 8000, 9000, "roller.width", 60);
+  EXPECT_TRUE(HasError(refusal(narrow),
+                       "roller.depth reaches 10.0 mm at 9000 ms with the rollers "
+                       "at 600 mm, narrow over the spine at the lumbar; this "
+                       "chair allows at most 9 mm there with the rollers this "
+                       "narrow"));
+
+  // Travelling up the back while pressing: fine until the rollers reach the neck.
+  Timeline travel = lumbar;
+  add(travel, 8000, 13000, "roller.position", 180);
+  EXPECT_TRUE(HasError(refusal(travel),
+                       "roller.depth reaches 10.0 mm at 12405 ms with the "
+                       "rollers at 230 mm, over the neck"));
+
+  // A timeline that does not say where the body is cannot press at all.
+  Timeline blind = lumbar;
+  blind.regions.clear();
+  EXPECT_TRUE(HasError(refusal(blind), "does not say where the sitter's body is"));
+}
+
 TEST_F(SafetyGovernorTest, RefusesHeatBeyondTheCutOffWithinItsWindow) {
   // A chair with a 10-minute heat cut-off (in any hour), so that the session limit stays out of
   // the way.

@@ -151,8 +151,8 @@ TEST(StepBinder, EveryProblemOfAFileIsReportedAtOnce) {
 
 TEST(StepBinder, DefaultsAndSessionScaling) {
   const std::string text =
-      program_text({step_item("plain", "lumbar", 20000) +
-                    step_item("strong", "lumbar", 20000, "intensity: 0.8 tempo_cpm: 28")});
+      program_text({step_item("plain", "glutes", 20000) +
+                    step_item("strong", "glutes", 20000, "intensity: 0.8 tempo_cpm: 28")});
   auto plain = test::plan_text(text);
   ASSERT_TRUE(plain) << plain.error().to_string();
   const auto& steps = plain->plan->timeline.steps;

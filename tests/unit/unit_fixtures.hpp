@@ -207,6 +207,8 @@ inline Timeline blank_timeline(const ChairModel& model, std::int64_t duration_ms
   tl.program_id = "hand-built";
   tl.duration_ms = duration_ms;
   tl.initial_values = model.home_values();
+  // The chair's depth-limited regions, placed for its default body, as the planner would.
+  if (auto body = BodyModel::resolve(model, {})) tl.regions = body->depth_regions(model);
   return tl;
 }
 

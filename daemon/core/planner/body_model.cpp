@@ -4,6 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
+#include <string_view>
+
+#include "profile/body_zone_names.hpp"
 
 namespace chaird {
 namespace {
@@ -31,7 +35,7 @@ double thigh(const sdk::BodyLandmarks& b) {
   return b.height_cm * kThighPerHeightMmPerCm;
 }
 
-const ZoneRule kZones[] = {
+constexpr ZoneRule kZones[] = {
     {"neck", [](const auto& b) { return b.neck_top_mm; },
      [](const auto& b) { return b.shoulder_mm; }},
     {"shoulders", [](const auto& b) { return b.shoulder_mm - 0.06 * torso(b); },
@@ -62,6 +66,16 @@ const ZoneRule kZones[] = {
     {"full_body", [](const auto& b) { return b.neck_top_mm; },
      [](const auto& b) { return b.seat_mm + 0.85 * thigh(b); }},
 };
+
+// The chair profile names these zones for its depth limits without seeing this file.
+constexpr bool same_names() {
+  if (std::size(kZones) != kTrackZoneNames.size()) return false;
+  for (std::size_t i = 0; i < kTrackZoneNames.size(); ++i) {
+    if (std::string_view(kZones[i].name) != kTrackZoneNames[i]) return false;
+  }
+  return true;
+}
+static_assert(same_names(), "kTrackZoneNames must list kZones' names in order");
 
 }  // namespace
 
@@ -120,6 +134,17 @@ std::optional<TrackSpan> BodyModel::span(std::string_view zone) const {
     return s;
   }
   return std::nullopt;
+}
+
+std::vector<BodyRegion> BodyModel::depth_regions(const ChairModel& chair) const {
+  std::vector<BodyRegion> out;
+  for (const auto& limit : chair.limits().roller_depth()) {
+    const std::string& name = limit.region();
+    if (std::any_of(out.begin(), out.end(), [&](const BodyRegion& r) { return r.name == name; }))
+      continue;
+    if (auto s = span(name)) out.push_back({name, s->from_mm, s->to_mm});
+  }
+  return out;
 }
 
 const std::vector<std::string>& BodyModel::track_zones() {

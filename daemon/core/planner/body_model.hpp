@@ -13,6 +13,7 @@
 
 #include "common/expected.hpp"
 #include "profile/chair_model.hpp"
+#include "timeline/timeline.hpp"
 
 namespace chaird {
 
@@ -41,6 +42,8 @@ class BodyModel {
   // The roller span of a zone on the track, clamped to the track; nullopt when the zone has no
   // track span (calves, feet, arms) or lies beyond the end of this chair's track.
   std::optional<TrackSpan> span(std::string_view zone) const;
+  // The regions the chair limits roller depth in, placed on the track for this body, each once.
+  std::vector<BodyRegion> depth_regions(const ChairModel& chair) const;
   // Zone names that have a span on the track for some body (for profile checks and docs).
   static const std::vector<std::string>& track_zones();
   // Every zone name programs may use.

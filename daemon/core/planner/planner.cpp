@@ -414,6 +414,7 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
   tl.program_id = program->id();
   tl.duration_ms = expanded.duration_ms;
   tl.initial_values = initial_values(*chair, options, d);
+  tl.regions = plan->body->depth_regions(*chair);
   tl.steps.reserve(bound.size());
   for (const auto& s : bound) tl.steps.push_back(describe(s));
 
@@ -461,6 +462,7 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(const Plan& p
   tl.program_id = old.program_id;
   tl.duration_ms = old.duration_ms;
   tl.initial_values = old.initial_values;
+  tl.regions = plan->body->depth_regions(*plan->chair);
   tl.steps = old.steps;
   tl.commands.reserve(old.commands.size());
 

@@ -1,9 +1,13 @@
 #include "profile/chair_model.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <regex>
 #include <set>
+
+#include "profile/body_zone_names.hpp"
 
 namespace chaird {
 namespace {
@@ -17,6 +21,61 @@ bool valid_actuator_id(const std::string& id) {
 
 std::string kind_name(ActuatorKind k) {
   return chair::v1::ActuatorKind_Name(k);
+}
+
+const ActuatorSpec* find_spec(const std::vector<ActuatorSpec>& actuators, std::string_view id) {
+  for (const auto& a : actuators) {
+    if (a.id == id) return &a;
+  }
+  return nullptr;
+}
+
+// Roller depth limits name body zones on the track and stay within the depth actuator's range.
+void check_depth_limits(const std::vector<ActuatorSpec>& actuators,
+                        const chair::v1::SafetyLimits& limits, const Locator& lim, Diagnostics& d) {
+  const ActuatorSpec* depth = find_spec(actuators, "roller.depth");
+  const ActuatorSpec* width = find_spec(actuators, "roller.width");
+  for (int i = 0; i < limits.roller_depth_size(); ++i) {
+    const auto& r = limits.roller_depth(i);
+    const Locator at = lim.nested("roller_depth", i);
+    if (!is_track_zone(r.region())) {
+      std::string names;
+      for (const auto& n : kTrackZoneNames) names += (names.empty() ? "" : ", ") + std::string(n);
+      d.error(at.at("region"), fmt::format("roller_depth: '{}' is not a body zone on the track "
+                                           "(expected one of {})",
+                                           r.region(), names));
+    }
+    if (depth == nullptr) {
+      d.error(at.self(),
+              "roller_depth limits need a roller.depth actuator, and this chair has none");
+      continue;
+    }
+    if (!(std::isfinite(r.max_depth_mm()) && r.max_depth_mm() >= depth->min &&
+          r.max_depth_mm() <= depth->max)) {
+      d.error(at.at("max_depth_mm"),
+              fmt::format("roller_depth '{}': max_depth_mm {} must lie within roller.depth's "
+                          "{}..{} mm",
+                          r.region(), r.max_depth_mm(), depth->min, depth->max));
+    }
+    if (!(std::isfinite(r.max_depth_midline_mm()) && r.max_depth_midline_mm() >= depth->min &&
+          r.max_depth_midline_mm() <= r.max_depth_mm())) {
+      d.error(at.at("max_depth_midline_mm"),
+              fmt::format("roller_depth '{}': max_depth_midline_mm {} must lie within {}..{} mm "
+                          "(no deeper over the spine than beside it)",
+                          r.region(), r.max_depth_midline_mm(), depth->min, r.max_depth_mm()));
+    }
+  }
+  const double midline = limits.midline_width_mm();
+  if (midline != 0.0) {
+    if (width == nullptr) {
+      d.error(lim.at("midline_width_mm"),
+              "limits.midline_width_mm needs a roller.width actuator, and this chair has none");
+    } else if (!(std::isfinite(midline) && midline >= width->min && midline <= width->max)) {
+      d.error(lim.at("midline_width_mm"),
+              fmt::format("limits.midline_width_mm {} must lie within roller.width's {}..{} mm",
+                          midline, width->min, width->max));
+    }
+  }
 }
 
 }  // namespace
@@ -174,6 +233,9 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
   require_positive("airbag_max_hold_ms", static_cast<double>(limits.airbag_max_hold_ms()));
   require_positive("board_lease_ms", static_cast<double>(limits.board_lease_ms()));
   require_positive("max_tracking_error_mm", limits.max_tracking_error_mm());
+  if (limits.motor_reverse_rest_ms() < 0)
+    d.error(lim.at("motor_reverse_rest_ms"), "limits.motor_reverse_rest_ms cannot be negative");
+  check_depth_limits(model->actuators_, limits, lim, d);
 
   const auto& body = profile.default_body();
   const Locator body_loc = root.nested("default_body");
@@ -209,6 +271,11 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
   model->profile_ = std::move(profile);
   model->source_path_ = source.path;
   return std::shared_ptr<const ChairModel>(std::move(model));
+}
+
+std::int64_t ChairModel::motor_reverse_rest_ms() const {
+  const std::int64_t ms = limits().motor_reverse_rest_ms();
+  return ms > 0 ? ms : kDefaultMotorReverseRestMs;
 }
 
 std::optional<ActuatorIndex> ChairModel::find(std::string_view id) const {

@@ -67,6 +67,9 @@ class ChairModel {
   const ZoneSpec* zone(std::string_view name) const;
   const std::vector<ZoneSpec>& zones() const { return zones_; }
   const chair::v1::SafetyLimits& limits() const { return profile_.limits(); }
+  // A profile that leaves motor_reverse_rest_ms out gets this rest before a motor reverses.
+  static constexpr std::int64_t kDefaultMotorReverseRestMs = 250;
+  std::int64_t motor_reverse_rest_ms() const;
   const chair::v1::TrackGeometry& track() const { return profile_.track(); }
   // The actuators as plugins see them (index, range, rate, rest).
   const std::vector<sdk::ActuatorInfo>& plugin_view() const { return plugin_view_; }

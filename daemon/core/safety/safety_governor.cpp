@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "common/duration_text.hpp"
 #include "safety/energy_ledger.hpp"
@@ -22,6 +23,10 @@ constexpr double kHeatTripMarginC = 3.0;
 constexpr std::int64_t kSessionOverrunGraceMs = 60'000;
 // A pause in heating shorter than this does not end a stretch of it.
 constexpr std::int64_t kMinHeatBreakMs = 60'000;
+// A motor slower than this (rpm, Hz) is at a stop.
+constexpr double kStoppedSpeed = 1e-6;
+// Ramps on a ms grid may overshoot a depth limit by rounding; anything beyond this is real.
+constexpr double kDepthToleranceMm = 0.05;
 
 SourceLocation where_of(const Timeline& tl, const TimelineCommand& c) {
   return c.step >= 0 ? tl.steps[static_cast<std::size_t>(c.step)].where : SourceLocation{};
@@ -94,6 +99,150 @@ void SafetyGovernor::check_commands(const Timeline& tl, const EnergyHistory& his
     check_motion(tl, a, by_actuator[static_cast<std::size_t>(a)], d);
     check_energy(tl, a, by_actuator[static_cast<std::size_t>(a)], history, d);
   }
+  check_depth(tl, by_actuator, d);
+}
+
+namespace {
+
+// An actuator's path through the timeline: where each ramp starts and ends, holding between.
+struct Knot {
+  std::int64_t at_ms = 0;
+  double value = 0.0;
+};
+
+std::vector<Knot> path_of(const Timeline& tl, ActuatorIndex a,
+                          const std::vector<const TimelineCommand*>& cmds) {
+  double value = tl.initial_values[static_cast<std::size_t>(a)];
+  std::vector<Knot> path{{0, value}};
+  for (const TimelineCommand* c : cmds) {
+    path.push_back({c->start_ms, value});
+    path.push_back({c->reach_ms, c->value});
+    value = c->value;
+  }
+  return path;
+}
+
+double value_on(const std::vector<Knot>& path, std::int64_t t_ms) {
+  const auto after = std::upper_bound(path.begin(), path.end(), t_ms,
+                                      [](std::int64_t t, const Knot& k) { return t < k.at_ms; });
+  if (after == path.begin()) return path.front().value;
+  if (after == path.end()) return path.back().value;
+  const Knot& b = *after;
+  const Knot& a = *(after - 1);
+  if (b.at_ms == a.at_ms) return a.value;
+  const double f = static_cast<double>(t_ms - a.at_ms) / static_cast<double>(b.at_ms - a.at_ms);
+  return a.value + f * (b.value - a.value);
+}
+
+// The part [lo, hi] of [0, 1] where a + s (b - a) lies within [from, to]; lo > hi when none.
+std::pair<double, double> share_within(double a, double b, double from, double to) {
+  if (std::abs(b - a) < 1e-12)
+    return a >= from && a <= to ? std::pair{0.0, 1.0} : std::pair{1.0, 0.0};
+  const double s1 = (from - a) / (b - a);
+  const double s2 = (to - a) / (b - a);
+  return {std::max(0.0, std::min(s1, s2)), std::min(1.0, std::max(s1, s2))};
+}
+
+}  // namespace
+
+void SafetyGovernor::check_depth(
+    const Timeline& tl, const std::vector<std::vector<const TimelineCommand*>>& by_actuator,
+    Diagnostics& d) const {
+  const auto& limits = chair_->limits();
+  const auto depth = chair_->find("roller.depth");
+  const auto position = chair_->find("roller.position");
+  if (limits.roller_depth_size() == 0 || !depth || !position) return;
+  const auto& depth_cmds = by_actuator[static_cast<std::size_t>(*depth)];
+  if (tl.regions.empty()) {
+    // Only a plan knows where the body is; without it the rollers may only hold or lift off
+    // (a cool-down), never press deeper than where the timeline found them.
+    double value = tl.initial_values[static_cast<std::size_t>(*depth)];
+    for (const TimelineCommand* c : depth_cmds) {
+      if (c->value > value + kDepthToleranceMm) {
+        d.error(where_of(tl, *c),
+                fmt::format("{}: roller.depth presses to {:.3g} mm, but this timeline does not "
+                            "say where the sitter's body is, so its depth limits cannot be "
+                            "checked",
+                            who_of(tl, *c), c->value));
+        return;
+      }
+      value = c->value;
+    }
+    return;
+  }
+  const auto width = chair_->find("roller.width");
+  const std::vector<Knot> p =
+      path_of(tl, *position, by_actuator[static_cast<std::size_t>(*position)]);
+  const std::vector<Knot> z = path_of(tl, *depth, depth_cmds);
+  const std::vector<Knot> w =
+      width ? path_of(tl, *width, by_actuator[static_cast<std::size_t>(*width)])
+            : std::vector<Knot>{};
+  std::vector<std::int64_t> times;
+  for (const auto* path : {&p, &z, &w}) {
+    for (const Knot& k : *path) times.push_back(k.at_ms);
+  }
+  times.push_back(tl.duration_ms);
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  const double midline = limits.midline_width_mm();
+
+  // The command that set the depth at t, to place the refusal at its step.
+  const auto culprit = [&](std::int64_t t) {
+    const TimelineCommand* found = nullptr;
+    for (const TimelineCommand* c : depth_cmds) {
+      if (c->start_ms > t) break;
+      found = c;
+    }
+    return found;
+  };
+  const auto refuse = [&](const chair::v1::RollerDepthLimit& limit, std::int64_t t, double depth_mm,
+                          double at_mm, bool over_midline) {
+    const TimelineCommand none{};
+    const TimelineCommand* c = culprit(t);
+    const TimelineCommand& at = c != nullptr ? *c : none;
+    d.error(
+        where_of(tl, at),
+        fmt::format("{}: roller.depth reaches {:.1f} mm at {} ms with the rollers at {:.0f} mm, "
+                    "{}the {}; this chair allows at most {:.3g} mm there{}",
+                    who_of(tl, at), depth_mm, t, at_mm,
+                    over_midline ? "narrow over the spine at " : "over ", limit.region(),
+                    over_midline ? limit.max_depth_midline_mm() : limit.max_depth_mm(),
+                    over_midline ? " with the rollers this narrow" : ""));
+  };
+  for (const auto& limit : limits.roller_depth()) {
+    const auto region = std::find_if(tl.regions.begin(), tl.regions.end(),
+                                     [&](const BodyRegion& r) { return r.name == limit.region(); });
+    if (region == tl.regions.end()) continue;  // no room for it on this track for this body
+    for (std::size_t k = 0; k + 1 < times.size(); ++k) {
+      const std::int64_t ta = times[k];
+      const std::int64_t tb = times[k + 1];
+      const double pa = value_on(p, ta), pb = value_on(p, tb);
+      const double za = value_on(z, ta), zb = value_on(z, tb);
+      const auto [lo, hi] = share_within(pa, pb, region->from_mm, region->to_mm);
+      if (lo > hi) continue;
+      const auto t_at = [&](double s) {
+        return ta + static_cast<std::int64_t>(std::llround(s * static_cast<double>(tb - ta)));
+      };
+      const auto depth_at = [&](double s) { return za + s * (zb - za); };
+      const auto pos_at = [&](double s) { return pa + s * (pb - pa); };
+      // Depth and position are linear here, so the deepest point is at an end.
+      const double s_deep = depth_at(lo) >= depth_at(hi) ? lo : hi;
+      if (depth_at(s_deep) > limit.max_depth_mm() + kDepthToleranceMm) {
+        refuse(limit, t_at(s_deep), depth_at(s_deep), pos_at(s_deep), false);
+        break;
+      }
+      if (midline <= 0.0 || w.empty()) continue;
+      const auto [mlo, mhi] = share_within(value_on(w, ta), value_on(w, tb),
+                                           -std::numeric_limits<double>::max(), midline);
+      const double from = std::max(lo, mlo), to = std::min(hi, mhi);
+      if (from > to) continue;
+      const double s_narrow = depth_at(from) >= depth_at(to) ? from : to;
+      if (depth_at(s_narrow) > limit.max_depth_midline_mm() + kDepthToleranceMm) {
+        refuse(limit, t_at(s_narrow), depth_at(s_narrow), pos_at(s_narrow), true);
+        break;
+      }
+    }
+  }
 }
 
 void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
@@ -104,6 +253,16 @@ void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
   std::int64_t end = 0;
   double last_slope = 0.0;
   double last_seconds = 0.0;
+  // A motor that turns both ways must come to a stop, and rest, before it turns the other way.
+  const bool two_way = a.kind == chair::v1::SPEED && a.min < 0.0 && a.max > 0.0;
+  const std::int64_t rest_ms = chair_->motor_reverse_rest_ms();
+  const auto direction = [](double v) {
+    return v > kStoppedSpeed ? 1 : v < -kStoppedSpeed ? -1 : 0;
+  };
+  int turning = direction(value);
+  // When the motor came to a stop; long ago when the timeline starts at rest.
+  std::optional<std::int64_t> stopped_ms;
+  if (turning == 0) stopped_ms = std::numeric_limits<std::int64_t>::min() / 2;
   auto accel_ok = [&](double slope, double seconds) {
     if (a.max_accel <= 0.0) return true;
     const double change = std::abs(slope - last_slope);
@@ -128,6 +287,23 @@ void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
       }
       last_slope = 0.0;
       last_seconds = hold_s;
+    }
+    const int to = direction(c->value);
+    if (two_way && to != 0 && turning != 0 && to != turning) {
+      if (!stopped_ms) {
+        d.error(where_of(tl, *c),
+                fmt::format("{}: {} turns from {:.3g} to {:.3g} {} at {} ms without stopping; it "
+                            "must stop and rest {} ms before it turns the other way",
+                            who_of(tl, *c), a.id, value, c->value, a.unit, c->start_ms, rest_ms));
+        return;
+      }
+      if (c->start_ms - *stopped_ms < rest_ms) {
+        d.error(where_of(tl, *c),
+                fmt::format("{}: {} rests {} ms before it turns the other way at {} ms; it must "
+                            "rest {} ms",
+                            who_of(tl, *c), a.id, c->start_ms - *stopped_ms, c->start_ms, rest_ms));
+        return;
+      }
     }
     const double change = c->value - value;
     const double seconds = static_cast<double>(c->reach_ms - c->start_ms) / 1000.0;
@@ -155,6 +331,12 @@ void SafetyGovernor::check_motion(const Timeline& tl, ActuatorIndex index,
     }
     value = c->value;
     end = c->reach_ms;
+    if (direction(value) == 0) {
+      if (!stopped_ms) stopped_ms = c->reach_ms;
+    } else {
+      turning = direction(value);
+      stopped_ms.reset();
+    }
   }
 }
 

@@ -64,6 +64,11 @@ class SafetyGovernor {
   void check_energy(const Timeline& tl, ActuatorIndex a,
                     const std::vector<const TimelineCommand*>& cmds, const EnergyHistory& history,
                     Diagnostics& d) const;
+  // Roller depth within each body region's limit, and lower with the rollers narrow over the
+  // spine's midline.
+  void check_depth(const Timeline& tl,
+                   const std::vector<std::vector<const TimelineCommand*>>& by_actuator,
+                   Diagnostics& d) const;
   void end_safe(Timeline& tl, std::vector<std::string>& adaptations) const;
 
   std::shared_ptr<const ChairModel> chair_;

@@ -44,12 +44,23 @@ struct TimelineStep {
   std::vector<std::string> notes;  // what the technique adapted for this chair
 };
 
+// Where a body region lies on the roller track for this sitter, for the governor's roller depth
+// limits (the planner places it from the scanned body).
+struct BodyRegion {
+  std::string name;
+  double from_mm = 0.0;
+  double to_mm = 0.0;
+};
+
 struct Timeline {
   std::string program_id;
   std::int64_t duration_ms = 0;
   std::vector<TimelineStep> steps;        // by start time
   std::vector<TimelineCommand> commands;  // by start time, then actuator
   std::vector<double> initial_values;     // each actuator at session start
+  // The regions the chair's roller depth limits name, placed for this sitter. A region the
+  // body has no room for on this track is left out.
+  std::vector<BodyRegion> regions;
 
   // Where each actuator is headed at session time t_ms, from the commands alone.
   std::vector<double> targets_at(std::int64_t t_ms) const;

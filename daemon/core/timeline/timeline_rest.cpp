@@ -70,6 +70,7 @@ TimelineRest rest_of_timeline(const ChairModel& chair, const Timeline& timeline,
   tl.duration_ms = timeline.duration_ms - from_ms + lead_in_ms;
   tl.initial_values.assign(current.begin(), current.end());
   tl.initial_values.resize(n, 0.0);
+  tl.regions = timeline.regions;
   for (const auto& a : chair.actuators()) {
     const auto i = static_cast<std::size_t>(a.index);
     if (std::abs(there[i] - tl.initial_values[i]) > kSameValue) {
