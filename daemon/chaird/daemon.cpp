@@ -16,6 +16,7 @@
 #include <future>
 
 #include "clock/steady_scheduler.hpp"
+#include "profile/limits_tightening.hpp"
 
 namespace chaird {
 namespace {
@@ -147,6 +148,17 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
     return false;
   }
   chair_ = *chair;
+  if (config.has_limits()) {
+    // The installation's own limits, stricter than the maker's: every part below sees them.
+    auto tightened = tighten_limits(*chair_, config.limits(), "the configuration", {});
+    if (!tightened) {
+      spdlog::error("the configuration's limits are refused:");
+      log_diagnostics(tightened.error(), spdlog::level::err);
+      return false;
+    }
+    chair_ = *tightened;
+    spdlog::info("limits tightened by the configuration: {}", config.limits().ShortDebugString());
+  }
   spdlog::info("chair '{}' ({}): {} actuators, {} zones", chair_->profile().id(),
                chair_->profile().name(), chair_->actuator_count(), chair_->zones().size());
 
