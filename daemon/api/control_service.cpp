@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "common/utf8_text.hpp"
+#include "profile/limits_tightening.hpp"
 #include "proto_conversions.hpp"
 #include "safety/health_conditions.hpp"
 #include "transport_access.hpp"
@@ -155,6 +156,18 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
   if (auto body = BodyModel::resolve(*deps_.check.chair, options.body); !body) {
     return finish_now(context, {grpc::StatusCode::INVALID_ARGUMENT, body.error()});
   }
+  // A session's limits only tighten the chair's; every looser field is named.
+  chair::v1::SafetyLimits limits = request->limits();
+  if (sets_any_limit(limits)) {
+    auto tightened = tighten_limits(*deps_.check.chair, limits, "limits", {});
+    if (!tightened) {
+      std::string all;
+      for (const auto& item : tightened.error().items())
+        all += (all.empty() ? "" : "; ") + item.message;
+      return finish_now(context,
+                        {grpc::StatusCode::INVALID_ARGUMENT, one_line(all, kMaxRefusalBytes)});
+    }
+  }
   options.initial_values = deps_.sessions.chair_state();
   std::shared_ptr<const EnergyHistory> energy = deps_.sessions.energy_history();
 
@@ -163,13 +176,14 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
   const std::string name = meta.name();
   std::string client = request->client_name();
   boost::asio::post(deps_.planning, [this, context, reactor, response, program, name, options,
-                                     client = std::move(client), energy = std::move(energy),
+                                     limits = std::move(limits), client = std::move(client),
+                                     energy = std::move(energy),
                                      claim = std::move(claim)]() mutable {
     if (auto gone = why_not_begin(context, *claim)) {
       reactor->Finish(*gone);
       return;
     }
-    auto checked = check_program(program, deps_.check, options, *energy);
+    auto checked = check_program(program, deps_.check, options, *energy, limits);
     if (!checked) {
       spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
       // The reason may quote a plugin (what it threw): one line, valid, short.

@@ -1,5 +1,6 @@
-// The configuration's limits, on the real daemon: a looser value stops chaird at start-up, and a
-// tighter one reaches the governor that reviews every program.
+// The configuration's and a session's limits, on the real daemon: a looser value stops chaird at
+// start-up (or is INVALID_ARGUMENT for a session), and a tighter one reaches the governor that
+// reviews the plan.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -47,6 +48,39 @@ TEST(LimitsConfig, ATighterDepthLimitRefusesAProgramThatPressesDeeper) {
   EXPECT_THAT(chaird.log(), HasSubstr("over the shoulders; this chair allows at most 1 mm there"));
   const grpc::Status refused = chaird.start("e2e_full");
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::NOT_FOUND) << refused.error_message();
+}
+
+TEST(SessionLimits, ALooserFieldIsInvalidArgumentAndATighterOneHoldsThePlan) {
+  DaemonProcess chaird(with_programs({source_dir() + "/tests/integration/programs"}));
+  ASSERT_TRUE(chaird.ready()) << chaird.log();
+  chair::v1::StartSessionRequest loose;
+  loose.mutable_limits()->set_max_airbag_kpa(45);
+  loose.mutable_limits()->set_max_heat_c(60);
+  const grpc::Status refused = chaird.start("e2e_full", nullptr, &loose);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(),
+              HasSubstr("limits.max_airbag_kpa 45 kPa would loosen the chair's 35 kPa"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("limits.max_heat_c 60 °C would loosen"));
+  EXPECT_EQ(chaird.status().state(), chair::v1::IDLE);
+
+  // The fixture presses the lumbar; this sitter's session allows 1 mm there.
+  chair::v1::StartSessionRequest shallow;
+  auto* depth = shallow.mutable_limits()->add_roller_depth();
+  depth->set_region("lumbar");
+  depth->set_max_depth_mm(1);
+  depth->set_max_depth_midline_mm(1);
+  const grpc::Status held = chaird.start("e2e_full", nullptr, &shallow);
+  EXPECT_EQ(held.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << held.error_message();
+  EXPECT_THAT(held.error_message(), HasSubstr("over the lumbar; this chair allows at most 1 mm"));
+  EXPECT_EQ(chaird.status().state(), chair::v1::IDLE);
+
+  // Stricter air and heat: the techniques scale into them and the session runs.
+  chair::v1::StartSessionRequest soft;
+  soft.mutable_limits()->set_max_airbag_kpa(20);
+  soft.mutable_limits()->set_max_heat_c(38);
+  const grpc::Status started = chaird.start("e2e_full", nullptr, &soft);
+  EXPECT_TRUE(started.ok()) << started.error_message();
+  EXPECT_EQ(chaird.status().state(), chair::v1::RUNNING);
 }
 
 }  // namespace

@@ -109,6 +109,64 @@ TEST_F(ProgramCheckerTest, AGoodProgramIsPlannedAndGoverned) {
   EXPECT_FALSE(checked->warnings.has_errors());
 }
 
+// The highest value the governed timeline gives any of the actuators whose id starts so.
+double highest(const Timeline& tl, const ChairModel& chair, const std::string& prefix) {
+  double top = 0.0;
+  for (const auto& c : tl.commands) {
+    if (chair.actuator(c.actuator).id.rfind(prefix, 0) == 0) top = std::max(top, c.value);
+  }
+  return top;
+}
+
+TEST_F(ProgramCheckerTest, AProgramsOwnLimitsTightenTheChairItIsPlannedAndGovernedOn) {
+  const std::string squeeze =
+      unit::step_item("calves", "calves", 30000, "intensity: 1.0", "compression");
+  auto plain = check_program(parse(program_with("  id: \"p\" name: \"P\"\n", squeeze)), context());
+  ASSERT_TRUE(plain) << plain.error().to_string();
+  EXPECT_GT(highest(plain->governed->timeline(), *chair_, "airbag."), 20.0);
+  // Softer air: the technique scales into the narrower range instead of being refused.
+  auto soft = check_program(
+      parse(program_with("  id: \"p\" name: \"P\" limits { max_airbag_kpa: 15 }\n", squeeze)),
+      context());
+  ASSERT_TRUE(soft) << soft.error().to_string();
+  EXPECT_LE(highest(soft->governed->timeline(), *chair_, "airbag."), 15.0);
+  EXPECT_EQ(soft->governed->reviewed_chair()->limits().max_airbag_kpa(), 15.0);
+  // A session's limits on top: the stricter holds, either way round.
+  chair::v1::SafetyLimits session;
+  session.set_max_airbag_kpa(10);
+  auto softer = check_program(
+      parse(program_with("  id: \"p\" name: \"P\" limits { max_airbag_kpa: 15 }\n", squeeze)),
+      context(), {}, {}, session);
+  ASSERT_TRUE(softer) << softer.error().to_string();
+  EXPECT_LE(highest(softer->governed->timeline(), *chair_, "airbag."), 10.0);
+  session.set_max_airbag_kpa(30);
+  auto kept = check_program(
+      parse(program_with("  id: \"p\" name: \"P\" limits { max_airbag_kpa: 15 }\n", squeeze)),
+      context(), {}, {}, session);
+  ASSERT_TRUE(kept) << kept.error().to_string();
+  EXPECT_LE(highest(kept->governed->timeline(), *chair_, "airbag."), 15.0);
+
+  // A depth limit the program's presses go beyond is refused at the step.
+  const std::string text = program_with(
+      "  id: \"p\" name: \"P\"\n"
+      "  limits { roller_depth { region: \"lumbar\" max_depth_mm: 2 max_depth_midline_mm: 1 } }\n");
+  auto shallow = check_program(parse(text), context());
+  ASSERT_FALSE(shallow);
+  EXPECT_TRUE(ErrorAt(shallow.error(), "over the lumbar; this chair allows at most 2 mm there",
+                      "prog.textproto", line_of(text, "items")));
+}
+
+TEST_F(ProgramCheckerTest, AProgramsLimitThatWouldLoosenTheChairsIsRefusedWhereItIsWritten) {
+  const std::string text = program_with(
+      "  id: \"p\" name: \"P\"\n"
+      "  limits { max_heat_c: 48 }\n");
+  auto loose = check_program(parse(text), context());
+  ASSERT_FALSE(loose);
+  EXPECT_TRUE(ErrorAt(loose.error(),
+                      "program 'p': limits.max_heat_c 48 °C would loosen the chair's 42 °C",
+                      "prog.textproto", line_of(text, "limits {")));
+}
+
 TEST_F(ProgramCheckerTest, ADeclaredLengthThatDiffersFromTheStepsIsRefused) {
   const std::string text =
       program_with("  id: \"long\" name: \"Long\"\n  total_duration_ms: 30000\n");

@@ -7,8 +7,10 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <regex>
 #include <vector>
 
+#include "profile/limits_tightening.hpp"
 #include "safety/safe_state.hpp"
 #include "unit_fixtures.hpp"
 
@@ -344,6 +346,48 @@ INSTANTIATE_TEST_SUITE_P(States, EmergencyStopTest,
                          [](const ::testing::TestParamInfo<SessionState>& state) {
                            return chair::v1::SessionState_Name(state.param);
                          });
+
+// The tracking error in a stall's reason ("roller.position is 13 mm from where it should be").
+double stall_error_mm(const std::string& reason) {
+  std::smatch m;
+  if (!std::regex_search(reason, m, std::regex(R"(roller\.position is ([0-9]+) mm)"))) return -1;
+  return std::stod(m[1]);
+}
+
+// A program (or a session) that tightened the limits is watched by them at run time too, not
+// only planned by them: the stall trips at 10 mm of tracking error, not the chair's 40.
+TEST_F(SessionManagerTest, ASessionTightenedByItsProgramIsWatchedByItsOwnLimits) {
+  chair::v1::SafetyLimits tighter;
+  tighter.set_max_tracking_error_mm(10);
+  auto tight = tighten_limits(*rig_.model, tighter, "program 't'", {});
+  ASSERT_TRUE(tight) << tight.error().to_string();
+  const SafetyGovernor governor(*tight, {});
+  for (const bool tightened : {false, true}) {
+    SCOPED_TRACE(tightened ? "tightened" : "the chair's");
+    Timeline tl = unit::blank_timeline(*rig_.model, 20000);
+    tl.initial_values = manager_->chair_state();
+    const double from = tl.initial_values[static_cast<std::size_t>(rig_.a("roller.position"))];
+    unit::add_command(tl, *rig_.model, 0, 5000, "roller.position", from + 400);  // 80 mm/s
+    auto governed = (tightened ? governor : governor_).review(tl);
+    ASSERT_TRUE(governed) << governed.error().to_string();
+    start(PreparedSession{"t", "test", *governed});
+    rig_.advance_ms(1000);
+    rig_.board.obstruct(rig_.a("roller.position"), from + 100);
+    ASSERT_TRUE(advance_until(chair::v1::FAULTED, 5000));
+    const double error = stall_error_mm(hub_.latest()->reason());
+    if (tightened) {
+      EXPECT_GT(error, 10.0) << hub_.latest()->reason();
+      EXPECT_LT(error, 30.0) << hub_.latest()->reason();
+    } else {
+      EXPECT_GT(error, 40.0) << hub_.latest()->reason();
+    }
+    rig_.board.clear_obstructions();
+    auto reset = manager_->reset();
+    ASSERT_TRUE(reset) << reset.error().message;
+    rig_.advance_ms(10000);
+    ASSERT_EQ(manager_->state(), chair::v1::IDLE);
+  }
+}
 
 TEST_F(SessionManagerTest, AStallFaultsAndLatchesUntilReset) {
   start(busy());

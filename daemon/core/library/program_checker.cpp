@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <optional>
 #include <regex>
 
 #include "common/duration_text.hpp"
 #include "planner/body_model.hpp"
+#include "profile/limits_tightening.hpp"
 #include "safety/health_conditions.hpp"
 
 namespace chaird {
@@ -61,8 +63,36 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
 Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
                                                     const ProgramCheckContext& context,
                                                     const PlanOptions& options,
-                                                    const EnergyHistory& energy) {
+                                                    const EnergyHistory& energy,
+                                                    const chair::v1::SafetyLimits& session_limits) {
   Diagnostics d = check_metadata(*program, *context.chair);
+  // The limits in force: the chair's, tightened by the program, then by the session.
+  std::shared_ptr<const ChairModel> chair = context.chair;
+  const auto& meta = program->program.metadata();
+  if (meta.has_limits()) {
+    auto tightened = tighten_limits(*chair, meta.limits(), fmt::format("program '{}'", meta.id()),
+                                    program->locator().nested("metadata").at("limits"));
+    if (!tightened) {
+      d.append(tightened.error());
+      d.sort();
+      return Unexpected{std::move(d)};
+    }
+    chair = *tightened;
+  }
+  if (sets_any_limit(session_limits)) {
+    auto tightened = tighten_limits(*chair, session_limits, "this session's limits", {},
+                                    LooserLimit::kKeepStricter);
+    if (!tightened) {
+      d.append(tightened.error());
+      d.sort();
+      return Unexpected{std::move(d)};
+    }
+    chair = *tightened;
+  }
+  std::optional<SafetyGovernor> own_governor;
+  if (chair != context.chair)
+    own_governor.emplace(chair, SessionLimits{context.governor->max_session_ms()});
+  const SafetyGovernor& governor = own_governor ? *own_governor : *context.governor;
   // Plugins run on a guarded thread: a plugin stuck in a loop fails this plan, not chaird. An
   // abandoned worker may outlive this call, so the job owns copies of everything it uses.
   struct Job {
@@ -70,9 +100,9 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
   };
   auto job = std::make_shared<Job>();
   const std::string overrun =
-      run_guarded(context.plugin_budget, [job, program, chair = context.chair,
-                                          catalog = context.catalog, resolver = context.resolver,
-                                          limits = context.limits, options](CallWatch& watch) {
+      run_guarded(context.plugin_budget, [job, program, chair, catalog = context.catalog,
+                                          resolver = context.resolver, limits = context.limits,
+                                          options](CallWatch& watch) {
         job->plan = Planner(limits).plan(program, resolver, chair, catalog, options, &watch);
       });
   if (!overrun.empty()) {
@@ -111,7 +141,7 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
                       source->id(), missing));
     }
   }
-  auto governed = context.governor->review((*plan)->timeline, energy);
+  auto governed = governor.review((*plan)->timeline, energy);
   if (!governed) {
     // The governor judges the whole timeline; what has no step to point at belongs to the file.
     for (auto item : governed.error().items()) {

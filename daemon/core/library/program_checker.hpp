@@ -35,9 +35,11 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
 
 // energy: what the chair's heaters and airbags did lately (StartSession), so that the governor
 // counts it against the limits; empty for a program judged on its own (lint, the library).
-Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
-                                                    const ProgramCheckContext& context,
-                                                    const PlanOptions& options = {},
-                                                    const EnergyHistory& energy = {});
+// The program's own limits (metadata.limits, refused if looser than the chair's) and then the
+// session's (session_limits, checked against the chair by the caller; the stricter value
+// holds) tighten the chair it is planned and governed on.
+Expected<CheckedProgram, Diagnostics> check_program(
+    const ProgramRef& program, const ProgramCheckContext& context, const PlanOptions& options = {},
+    const EnergyHistory& energy = {}, const chair::v1::SafetyLimits& session_limits = {});
 
 }  // namespace chaird

@@ -15,6 +15,7 @@ struct Tightening {
   chair::v1::SafetyLimits& limits;
   const std::string& who;
   const SourceLocation& where;
+  LooserLimit on_looser;
   Diagnostics& d;
 
   // One field: unset (0) keeps the chair's; otherwise it must not loosen.
@@ -26,6 +27,7 @@ struct Tightening {
     const T have = (limits.*get)();
     const bool finite = std::isfinite(static_cast<double>(want));
     const bool looser = stricter == Stricter::kSmaller ? (want > have || want < T{}) : want < have;
+    if (finite && looser && on_looser == LooserLimit::kKeepStricter && want > T{}) return;
     if (!finite || looser) {
       d.error(where, fmt::format("{}: limits.{} {} {} would loosen the chair's {} {}; limits may "
                                  "only be made {}",
@@ -41,10 +43,10 @@ struct Tightening {
 
 Expected<std::shared_ptr<const ChairModel>, Diagnostics> tighten_limits(
     const ChairModel& chair, const chair::v1::SafetyLimits& tighter, const std::string& who,
-    const SourceLocation& where) {
+    const SourceLocation& where, LooserLimit looser) {
   chair::v1::ChairProfile profile = chair.profile();
   Diagnostics d;
-  Tightening t{tighter, *profile.mutable_limits(), who, where, d};
+  Tightening t{tighter, *profile.mutable_limits(), who, where, looser, d};
   using L = chair::v1::SafetyLimits;
   t.field<std::int64_t>("max_session_ms", &L::max_session_ms, &L::set_max_session_ms,
                         Stricter::kSmaller, "ms");
@@ -83,6 +85,10 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> tighten_limits(
     return Unexpected{std::move(out)};
   }
   return *tightened;
+}
+
+bool sets_any_limit(const chair::v1::SafetyLimits& limits) {
+  return limits.ByteSizeLong() > 0;
 }
 
 }  // namespace chaird

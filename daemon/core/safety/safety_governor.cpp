@@ -63,7 +63,7 @@ Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> SafetyGovernor::r
     return Unexpected{std::move(d)};
   }
   return std::shared_ptr<const GovernedTimeline>(
-      new GovernedTimeline(std::move(tl), std::move(adaptations)));
+      new GovernedTimeline(std::move(tl), std::move(adaptations), chair_, max_session_ms_));
 }
 
 void SafetyGovernor::check_commands(const Timeline& tl, const EnergyHistory& history,

@@ -26,14 +26,25 @@ class GovernedTimeline {
  public:
   const Timeline& timeline() const { return timeline_; }
   const std::vector<std::string>& adaptations() const { return adaptations_; }
+  // The chair, with the limits in force, that the timeline was reviewed against (a program's or
+  // a session's may be stricter than the daemon's), and its session maximum: a session holds
+  // its re-plans and its run-time watch to the same.
+  const std::shared_ptr<const ChairModel>& reviewed_chair() const { return chair_; }
+  std::int64_t max_session_ms() const { return max_session_ms_; }
 
  private:
   friend class SafetyGovernor;
-  GovernedTimeline(Timeline timeline, std::vector<std::string> adaptations)
-      : timeline_(std::move(timeline)), adaptations_(std::move(adaptations)) {}
+  GovernedTimeline(Timeline timeline, std::vector<std::string> adaptations,
+                   std::shared_ptr<const ChairModel> chair, std::int64_t max_session_ms)
+      : timeline_(std::move(timeline)),
+        adaptations_(std::move(adaptations)),
+        chair_(std::move(chair)),
+        max_session_ms_(max_session_ms) {}
 
   Timeline timeline_;
   std::vector<std::string> adaptations_;
+  std::shared_ptr<const ChairModel> chair_;
+  std::int64_t max_session_ms_ = 0;
 };
 
 struct SessionLimits {
@@ -56,6 +67,7 @@ class SafetyGovernor {
 
   std::int64_t max_session_ms() const { return max_session_ms_; }
   const ChairModel& chair() const { return *chair_; }
+  const std::shared_ptr<const ChairModel>& chair_ptr() const { return chair_; }
 
  private:
   void check_commands(const Timeline& tl, const EnergyHistory& history, Diagnostics& d) const;

@@ -147,6 +147,11 @@ Expected<StartedSession, Refusal> SessionManager::start(const StartGate::Claim& 
   program_id_ = session.program_id;
   program_name_ = session.program_name;
   program_timeline_ = session.timeline;
+  session_governor_.reset();
+  if (const auto& reviewed = session.timeline->reviewed_chair();
+      reviewed && reviewed != governor_.chair_ptr()) {
+    session_governor_.emplace(reviewed, SessionLimits{session.timeline->max_session_ms()});
+  }
   ended_at_ms_ = 0;
   paused_at_ms_ = 0;
   program_offset_ms_ = 0;
@@ -256,7 +261,7 @@ Expected<ResumedSession, Refusal> SessionManager::resume(const std::string& toke
   ledger_.record(t);
   TimelineRest rest =
       rest_of_timeline(chair_, program_timeline_->timeline(), paused_at_ms_, t.commanded);
-  auto governed = governor_.review(std::move(rest.timeline), ledger_.history());
+  auto governed = governor().review(std::move(rest.timeline), ledger_.history());
   if (!governed) {
     bus_.enter_safe_state();  // wherever the cool-down got to, the pause holds safe
     spdlog::warn("{}: resume refused: {}", session_id_, governed.error().first_error());
@@ -483,7 +488,7 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
   energy_.store(std::make_shared<const EnergyHistory>(ledger_.history()));
   const SessionState s = state_.load();
   if (s == chair::v1::RUNNING || s == chair::v1::STOPPING || s == chair::v1::PAUSED) {
-    if (auto trip = governor_.watch(sample, s == chair::v1::RUNNING ? program_ms() : session_ms)) {
+    if (auto trip = governor().watch(sample, s == chair::v1::RUNNING ? program_ms() : session_ms)) {
       latched_board_faults_ = sample.faults;
       latch(chair::v1::FAULTED, *trip);
       spdlog::error("{}: safety trip: {}", session_id_, trip->reason);  // act first, log after

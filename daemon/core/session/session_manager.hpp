@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,11 @@ class SessionManager final : private ExecutorListener {
   Scheduler& scheduler_;
   ActuatorBus& bus_;
   const SafetyGovernor& governor_;
+  // The session's own, when its program or its app tightened the limits (set at each start).
+  std::optional<SafetyGovernor> session_governor_;
+  const SafetyGovernor& governor() const {
+    return session_governor_ ? *session_governor_ : governor_;
+  }
   const ChairModel& chair_;
   StatusHub& hub_;
   SessionManagerOptions options_;
