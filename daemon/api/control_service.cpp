@@ -24,11 +24,11 @@ grpc::ServerUnaryReactor* finish_now(grpc::CallbackServerContext* context, grpc:
 
 constexpr std::size_t kMaxRefusalBytes = 600;
 
-// StartSession's reactor: as gRPC's default one, and it tells the bench's hold when the client
-// cancels, so that a test can wait for chaird to have seen it.
-class StartReactor final : public grpc::ServerUnaryReactor {
+// StartSession's and ResumeSession's reactor: as gRPC's default one, and it tells the bench's
+// hold when the client cancels, so that a test can wait for chaird to have seen it.
+class HeldCallReactor final : public grpc::ServerUnaryReactor {
  public:
-  explicit StartReactor(StartHold* hold) : hold_(hold) {}
+  explicit HeldCallReactor(StartHold* hold) : hold_(hold) {}
   void OnCancel() override {
     if (hold_ != nullptr) hold_->note_call_cancelled();
   }
@@ -171,7 +171,7 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
   options.initial_values = deps_.sessions.chair_state();
   std::shared_ptr<const EnergyHistory> energy = deps_.sessions.energy_history();
 
-  auto* reactor = new StartReactor(deps_.start_hold);
+  auto* reactor = new HeldCallReactor(deps_.start_hold);
   ProgramRef program = entry->program;
   const std::string name = meta.name();
   std::string client = request->client_name();
@@ -223,13 +223,20 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
 std::optional<grpc::Status> ControlService::why_not_begin(grpc::CallbackServerContext* context,
                                                           const StartGate::Claim& claim) const {
   if (auto cancelled = deps_.sessions.starts_cancelled(claim)) return to_status(*cancelled);
+  return why_call_gone(context, "start", "nothing moved");
+}
+
+std::optional<grpc::Status> ControlService::why_call_gone(grpc::CallbackServerContext* context,
+                                                          std::string_view call,
+                                                          std::string_view outcome) {
   if (context->IsCancelled()) {
-    return grpc::Status(grpc::StatusCode::CANCELLED,
-                        "the app gave up on the start before it began; nothing moved");
+    return grpc::Status(
+        grpc::StatusCode::CANCELLED,
+        fmt::format("the app gave up on the {} before it began; {}", call, outcome));
   }
   if (context->deadline() <= std::chrono::system_clock::now()) {
     return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED,
-                        "the start's deadline passed before it began; nothing moved");
+                        fmt::format("the {}'s deadline passed before it began; {}", call, outcome));
   }
   return std::nullopt;
 }
@@ -271,18 +278,29 @@ grpc::ServerUnaryReactor* ControlService::ResumeSession(
     chair::v1::ResumeSessionResponse* response) {
   if (auto refused = refuse_over_tcp(*context, "ResumeSession"))
     return finish_now(context, *refused);
-  auto* reactor = context->DefaultReactor();
-  boost::asio::post(deps_.dispatch, [this, reactor, response, token = request->lease_token()] {
-    auto resumed = deps_.sessions.resume(token);
-    if (!resumed) {
-      reactor->Finish(to_status(resumed.error()));
-      return;
-    }
-    response->set_state(deps_.sessions.state());
-    response->set_remaining_ms(resumed->remaining_ms);
-    response->set_lead_in_ms(resumed->lead_in_ms);
-    for (const auto& a : resumed->adaptations) response->add_adaptations(a);
-    reactor->Finish(grpc::Status::OK);
+  auto* reactor = new HeldCallReactor(deps_.start_hold);
+  // Through the planning pool, where the bench's hold meets it like a start's, so that a test
+  // can make a cancel or a stop meet a resume there deterministically.
+  boost::asio::post(deps_.planning, [this, context, reactor, response,
+                                     token = request->lease_token()]() mutable {
+    if (deps_.start_hold != nullptr) deps_.start_hold->pass();
+    boost::asio::post(deps_.dispatch, [this, context, reactor, response, token = std::move(token)] {
+      // The last moment before the chair moves: an app that gave up must not see it move.
+      if (auto gone = why_call_gone(context, "resume", "the chair stays paused")) {
+        reactor->Finish(*gone);
+        return;
+      }
+      auto resumed = deps_.sessions.resume(token);
+      if (!resumed) {
+        reactor->Finish(to_status(resumed.error()));
+        return;
+      }
+      response->set_state(deps_.sessions.state());
+      response->set_remaining_ms(resumed->remaining_ms);
+      response->set_lead_in_ms(resumed->lead_in_ms);
+      for (const auto& a : resumed->adaptations) response->add_adaptations(a);
+      reactor->Finish(grpc::Status::OK);
+    });
   });
   return reactor;
 }

@@ -7,6 +7,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <memory>
+#include <optional>
+#include <string_view>
 
 #include "chair/v1/control.grpc.pb.h"
 #include "library/program_library.hpp"
@@ -72,6 +74,10 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   // deadline passed), or nothing.
   std::optional<grpc::Status> why_not_begin(grpc::CallbackServerContext* context,
                                             const StartGate::Claim& claim) const;
+  // Why a call that moves the chair must not go on (its app gave up, its deadline passed):
+  // "the app gave up on the <call> before it began; <outcome>".
+  static std::optional<grpc::Status> why_call_gone(grpc::CallbackServerContext* context,
+                                                   std::string_view call, std::string_view outcome);
 
   ControlDependencies deps_;
 };

@@ -2,6 +2,8 @@
 // refusals it gets in the wrong state, and the session stopping when its app goes away.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "daemon_process.hpp"
 #include "test_support.hpp"
 
@@ -40,6 +42,42 @@ double target(const chair::v1::SessionStatus& s, const std::string& id) {
     if (a.id() == id) return a.target();
   ADD_FAILURE() << "no actuator " << id;
   return -1;
+}
+
+// A resume whose app gave up while it waited to run does not move the chair: the kiosk was
+// told CANCELLED, so the sitter must not be surprised by the rollers.
+TEST(PauseOverGrpc, AResumeCancelledByItsAppBeforeItRunsLeavesTheChairPaused) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("e2e_full", &started).ok());
+  daemon.advance(20000);
+  ASSERT_TRUE(pause(daemon).ok());
+  daemon.advance(8000);
+  ASSERT_EQ(daemon.status().state(), chair::v1::PAUSED);
+
+  daemon.hold_starts();
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+  chair::v1::ResumeSessionRequest request;
+  request.set_lease_token(started.lease_token());
+  chair::v1::ResumeSessionResponse response;
+  grpc::Status status;
+  std::thread call([&] { status = daemon.control().ResumeSession(&context, request, &response); });
+  daemon.await_held_start();
+  context.TryCancel();
+  call.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
+  daemon.await_held_start(/*until_call_cancelled=*/true);  // chaird has seen the cancel
+  daemon.release_starts();
+  daemon.advance(5000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::PAUSED);
+  EXPECT_EQ(target(daemon.status(), "roller.depth"), 0.0);
+
+  // Asked again, and not given up on, it resumes.
+  const auto again = resume(daemon, started.lease_token());
+  ASSERT_TRUE(again.ok()) << again.error_message();
+  EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
 }
 
 TEST(PauseOverGrpc, APauseMakesTheChairSafeAndResumeGoesOnToTheEnd) {
