@@ -2,6 +2,7 @@
 // chaird process, real sockets. These tests run in wall time on purpose: what they check is what
 // a board does by itself, on its own timer, when the host is gone.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <poll.h>
@@ -551,14 +552,55 @@ TEST(BoardLink, ABoardThatSendsGarbageLeavesChairdFaulted) {
 }
 
 // The fault matrix against chair-simd as its own process, over the real link, in wall time:
-// every fault that shows while rollers travel and heat is on (2.5 s into quick_relief), and
-// every way a session ends. Each case: the reason on WatchSession and in chaird's log, and
-// every actuator the board steers commanded safe. (tests/unit/fault_matrix_test.cpp meets
-// each fault at five moments in chair time; here the process boundary and the link are real.)
+// every fault and every way a session ends, each met at the moments where it can show:
+// travelling into the first step (0.5 s into quick_relief), mid-step with rollers working and
+// heat on (2.5 s), and while paused. Each case: the reason on WatchSession and in chaird's
+// log, and every actuator the board steers commanded safe. (tests/unit/fault_matrix_test.cpp
+// meets each fault at five moments in chair time, heat and air faults included: a heater runs
+// away over tens of seconds, too slow to wait for in wall time; here the process boundary and
+// the link are real.)
+enum class SimdMoment { kTravel, kMidStep, kPaused };
+
+constexpr std::int64_t kSimdMaxPauseMs = 6000;
+
+const char* name_of(SimdMoment m) {
+  switch (m) {
+    case SimdMoment::kTravel:
+      return "travelling into the first step";
+    case SimdMoment::kMidStep:
+      return "mid-step";
+    case SimdMoment::kPaused:
+      return "while paused";
+  }
+  return "?";
+}
+
+constexpr std::initializer_list<SimdMoment> kEveryMoment = {
+    SimdMoment::kTravel, SimdMoment::kMidStep, SimdMoment::kPaused};
+constexpr std::initializer_list<SimdMoment> kWhileWorking = {SimdMoment::kTravel,
+                                                             SimdMoment::kMidStep};
+
 struct SimdCase {
   const char* name;
   std::function<bool(DaemonProcess&, BoardProcess&, std::string&)> run;
+  // Where it can show: a stall needs a moving motor, an empty seat matters while working.
+  std::vector<SimdMoment> moments = kEveryMoment;
 };
+
+// Brings a fresh session on chair-simd to the moment.
+bool reach(DaemonProcess& daemon, SimdMoment m, std::string& why) {
+  if (!daemon.start("quick_relief").ok()) return why = "quick_relief did not start", false;
+  const std::int64_t at_ms = m == SimdMoment::kTravel ? 500 : 2500;
+  if (!run_until(daemon, at_ms)) return why = "the session did not reach its moment", false;
+  if (m != SimdMoment::kPaused) return true;
+  grpc::ClientContext c;
+  chair::v1::PauseSessionResponse r;
+  if (!daemon.control().PauseSession(&c, {}, &r).ok()) return why = "PauseSession refused", false;
+  const auto s =
+      wait_for_status(daemon, [](const auto& st) { return st.state() == chair::v1::PAUSED; });
+  if (s.state() != chair::v1::PAUSED) return why = "not PAUSED", false;
+  return true;
+}
 
 bool inject_over_link(DaemonProcess& daemon, chair::v1::InjectedFaultKind kind,
                       const std::string& actuator, double amount) {
@@ -571,35 +613,46 @@ bool inject_over_link(DaemonProcess& daemon, chair::v1::InjectedFaultKind kind,
   return daemon.bench().InjectFault(&context, request, &response).ok();
 }
 
-// Every actuator that has a safe value is commanded there, as chaird's status shows the board.
-bool commanded_safe(const chair::v1::SessionStatus& s, const ChairModel& chair) {
+// The first actuator with a safe value that is not commanded there, as chaird's status shows
+// the board ("" when all are; "no actuators" for a status without them).
+std::string not_safe(const chair::v1::SessionStatus& s, const ChairModel& chair) {
+  if (s.actuators_size() == 0) return "no actuators";
   for (const auto& v : s.actuators()) {
     const auto i = chair.find(v.id());
-    if (!i) return false;
+    if (!i) return v.id() + " (unknown)";
     const auto& a = chair.actuator(*i);
-    if (a.goes_to_safe_value() && v.target() != a.safe_value) return false;
+    if (a.goes_to_safe_value() && v.target() != a.safe_value)
+      return fmt::format("{} at {}", v.id(), v.target());
   }
-  return s.actuators_size() > 0;
+  return "";
 }
 
-// Each case on a fresh board and a fresh chaird, 2.5 s into quick_relief; prints the count.
+bool commanded_safe(const chair::v1::SessionStatus& s, const ChairModel& chair) {
+  return not_safe(s, chair).empty();
+}
+
+// Each case at each of its moments, on a fresh board and a fresh chaird; prints the count.
 void run_simd_cases(const std::vector<SimdCase>& cases, const char* what) {
   int run = 0;
   int passed = 0;
   for (const auto& c : cases) {
-    ++run;
-    BoardProcess board(300);
-    ASSERT_TRUE(board.ready()) << board.log();
-    DaemonProcess daemon(on_board(board));
-    ASSERT_TRUE(daemon.ready()) << daemon.log();
-    std::string why;
-    bool ok = daemon.start("quick_relief").ok() && run_until(daemon, 2500);
-    if (!ok) why = "the session did not reach 0:02.5";
-    ok = ok && c.run(daemon, board, why);
-    if (ok) {
-      ++passed;
-    } else {
-      ADD_FAILURE() << c.name << ": " << why << "\n" << daemon.log();
+    for (const SimdMoment m : c.moments) {
+      ++run;
+      BoardProcess board(300);
+      ASSERT_TRUE(board.ready()) << board.log();
+      DaemonOptions options = on_board(board);
+      // Long enough for every case to finish while paused, short enough to meet in a test.
+      options.extra_args.insert(options.extra_args.end(),
+                                {"--max-pause-ms", std::to_string(kSimdMaxPauseMs)});
+      DaemonProcess daemon(options);
+      ASSERT_TRUE(daemon.ready()) << daemon.log();
+      std::string why;
+      const bool ok = reach(daemon, m, why) && c.run(daemon, board, why);
+      if (ok) {
+        ++passed;
+      } else {
+        ADD_FAILURE() << c.name << " " << name_of(m) << ": " << why << "\n" << daemon.log();
+      }
     }
   }
   std::printf("fault matrix, %s on chair-simd over the link: %d cases run, %d passed\n", what, run,
@@ -640,10 +693,13 @@ TEST(BoardLinkMatrix, EveryFaultOnChairSimdReachesTheSafeStateWithItsReason) {
     };
   };
   const std::vector<SimdCase> cases = {
-      {"roller stall", fault_case(chair::v1::ROLLER_STALL, "roller.position", 0,
-                                  {chair::v1::OBSTRUCTION, chair::v1::MOTOR_CURRENT})},
+      {"roller stall",
+       fault_case(chair::v1::ROLLER_STALL, "roller.position", 0,
+                  {chair::v1::OBSTRUCTION, chair::v1::MOTOR_CURRENT}),
+       kWhileWorking},
       {"pinch", fault_case(chair::v1::PINCH, "legrest.angle", 0, {chair::v1::PINCH_DETECTED})},
-      {"presence lost", fault_case(chair::v1::PRESENCE_LOST, "", 0, {chair::v1::SEAT_EMPTY})},
+      {"presence lost", fault_case(chair::v1::PRESENCE_LOST, "", 0, {chair::v1::SEAT_EMPTY}),
+       kWhileWorking},
       {"low supply",
        fault_case(chair::v1::LOW_SUPPLY_VOLTAGE, "", 19, {chair::v1::SUPPLY_VOLTAGE})},
       {"sensor dropout",
@@ -672,10 +728,13 @@ TEST(BoardLinkMatrix, EveryWayASessionOnChairSimdEndsReachesTheSafeState) {
          grpc::ClientContext c;
          chair::v1::StopSessionResponse r;
          if (!daemon.control().StopSession(&c, {}, &r).ok()) return why = "refused", false;
-         const auto s = wait_for_status(
-             daemon, [](const auto& st) { return st.state() == chair::v1::STOPPED; });
+         // Stopped while a pause's cool-down still plays, chaird puts the board in its safe
+         // state at once; the status shows it once the board reports it.
+         const auto s = wait_for_status(daemon, [&](const auto& st) {
+           return st.state() == chair::v1::STOPPED && commanded_safe(st, *chair);
+         });
          if (s.state() != chair::v1::STOPPED || !commanded_safe(s, *chair))
-           return why = "not STOPPED and safe: " + s.reason(), false;
+           return why = "not STOPPED and safe: " + s.reason() + "; " + not_safe(s, *chair), false;
          return true;
        }},
       {"emergency stop",
@@ -725,6 +784,19 @@ TEST(BoardLinkMatrix, EveryWayASessionOnChairSimdEndsReachesTheSafeState) {
          }
          return why = "the board did not go safe within its watchdog", false;
        }},
+      {"pause timeout",
+       [&](DaemonProcess& daemon, BoardProcess&, std::string& why) {
+         const auto s = wait_for_status(
+             daemon, [](const auto& st) { return st.state() == chair::v1::STOPPED; });
+         if (s.state() != chair::v1::STOPPED || !commanded_safe(s, *chair) ||
+             s.reason().find("paused for longer than") == std::string::npos)
+           return why = "not STOPPED by the pause limit: " + s.reason(), false;
+         daemon.terminate();
+         if (daemon.log().find("paused for longer than") == std::string::npos)
+           return why = "not in the log", false;
+         return true;
+       },
+       {SimdMoment::kPaused}},
       {"link lost",
        [&](DaemonProcess& daemon, BoardProcess& board, std::string& why) {
          board.kill(SIGKILL);
