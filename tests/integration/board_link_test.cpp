@@ -554,12 +554,12 @@ TEST(BoardLink, ABoardThatSendsGarbageLeavesChairdFaulted) {
 // The fault matrix against chair-simd as its own process, over the real link, in wall time:
 // every fault and every way a session ends, each met at the moments where it can show:
 // travelling into the first step (0.5 s into quick_relief), mid-step with rollers working and
-// heat on (2.5 s), and while paused. Each case: the reason on WatchSession and in chaird's
-// log, and every actuator the board steers commanded safe. (tests/unit/fault_matrix_test.cpp
-// meets each fault at five moments in chair time, heat and air faults included: a heater runs
-// away over tens of seconds, too slow to wait for in wall time; here the process boundary and
-// the link are real.)
-enum class SimdMoment { kTravel, kMidStep, kPaused };
+// heat on (2.5 s), during a stop's cool-down, and while paused. Each case: the reason on
+// WatchSession and in chaird's log, and every actuator the board steers commanded safe.
+// (tests/unit/fault_matrix_test.cpp meets each fault at five moments in chair time, heat and air
+// faults included: a heater runs away over tens of seconds, too slow to wait for in wall time; here
+// the process boundary and the link are real.)
+enum class SimdMoment { kTravel, kMidStep, kCoolDown, kPaused };
 
 constexpr std::int64_t kSimdMaxPauseMs = 6000;
 
@@ -569,6 +569,8 @@ const char* name_of(SimdMoment m) {
       return "travelling into the first step";
     case SimdMoment::kMidStep:
       return "mid-step";
+    case SimdMoment::kCoolDown:
+      return "during a stop's cool-down";
     case SimdMoment::kPaused:
       return "while paused";
   }
@@ -576,6 +578,8 @@ const char* name_of(SimdMoment m) {
 }
 
 constexpr std::initializer_list<SimdMoment> kEveryMoment = {
+    SimdMoment::kTravel, SimdMoment::kMidStep, SimdMoment::kCoolDown, SimdMoment::kPaused};
+constexpr std::initializer_list<SimdMoment> kInASession = {
     SimdMoment::kTravel, SimdMoment::kMidStep, SimdMoment::kPaused};
 constexpr std::initializer_list<SimdMoment> kWhileWorking = {SimdMoment::kTravel,
                                                              SimdMoment::kMidStep};
@@ -592,6 +596,13 @@ bool reach(DaemonProcess& daemon, SimdMoment m, std::string& why) {
   if (!daemon.start("quick_relief").ok()) return why = "quick_relief did not start", false;
   const std::int64_t at_ms = m == SimdMoment::kTravel ? 500 : 2500;
   if (!run_until(daemon, at_ms)) return why = "the session did not reach its moment", false;
+  if (m == SimdMoment::kCoolDown) {
+    grpc::ClientContext c;
+    chair::v1::StopSessionResponse r;
+    if (!daemon.control().StopSession(&c, {}, &r).ok()) return why = "StopSession refused", false;
+    if (r.state() != chair::v1::STOPPING) return why = "not STOPPING", false;
+    return true;
+  }
   if (m != SimdMoment::kPaused) return true;
   grpc::ClientContext c;
   chair::v1::PauseSessionResponse r;
@@ -736,7 +747,8 @@ TEST(BoardLinkMatrix, EveryWayASessionOnChairSimdEndsReachesTheSafeState) {
          if (s.state() != chair::v1::STOPPED || !commanded_safe(s, *chair))
            return why = "not STOPPED and safe: " + s.reason() + "; " + not_safe(s, *chair), false;
          return true;
-       }},
+       },
+       kInASession},
       {"emergency stop",
        [&](DaemonProcess& daemon, BoardProcess&, std::string& why) {
          grpc::ClientContext c;
@@ -762,7 +774,8 @@ TEST(BoardLinkMatrix, EveryWayASessionOnChairSimdEndsReachesTheSafeState) {
          if (s.reason() != "the controlling app disconnected" || !commanded_safe(s, *chair))
            return why = "ended: " + s.reason(), false;
          return true;
-       }},
+       },
+       kInASession},
       {"SIGTERM",
        [&](DaemonProcess& daemon, BoardProcess& board, std::string& why) {
          if (daemon.terminate() != 0) return why = "chaird did not exit cleanly", false;
