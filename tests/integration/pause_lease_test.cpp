@@ -80,6 +80,60 @@ TEST(PauseOverGrpc, AResumeCancelledByItsAppBeforeItRunsLeavesTheChairPaused) {
   EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
 }
 
+// A stop or an emergency stop pressed while a resume waits to run wins: the resume is refused
+// and the chair stays stopped.
+TEST(PauseOverGrpc, AStopOrEmergencyStopWhileAResumeWaitsWins) {
+  for (const bool emergency : {false, true}) {
+    SCOPED_TRACE(emergency ? "emergency stop" : "stop");
+    DaemonProcess daemon(with_programs({fixture_programs()}));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    chair::v1::StartSessionResponse started;
+    ASSERT_TRUE(daemon.start("e2e_full", &started).ok());
+    daemon.advance(20000);
+    ASSERT_TRUE(pause(daemon).ok());
+    daemon.advance(8000);
+
+    daemon.hold_starts();
+    grpc::Status status;
+    std::thread call([&] { status = resume(daemon, started.lease_token()); });
+    daemon.await_held_start();
+    grpc::ClientContext context;
+    if (emergency) {
+      chair::v1::EmergencyStopResponse r;
+      ASSERT_TRUE(daemon.control().EmergencyStop(&context, {}, &r).ok());
+    } else {
+      chair::v1::StopSessionResponse r;
+      ASSERT_TRUE(daemon.control().StopSession(&context, {}, &r).ok());
+    }
+    daemon.release_starts();
+    call.join();
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+    daemon.advance(5000);
+    const auto s = daemon.status();
+    EXPECT_EQ(s.state(), emergency ? chair::v1::EMERGENCY_STOPPED : chair::v1::STOPPED);
+    EXPECT_EQ(target(s, "roller.depth"), 0.0);
+    EXPECT_EQ(target(s, "heat.lumbar"), 0.0);
+  }
+}
+
+// SIGTERM while a resume waits: chaird exits promptly and cleanly; the resume does not succeed.
+TEST(PauseOverGrpc, SigtermWhileAResumeWaitsExitsCleanly) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("e2e_full", &started).ok());
+  daemon.advance(20000);
+  ASSERT_TRUE(pause(daemon).ok());
+  daemon.advance(8000);
+  daemon.hold_starts();
+  grpc::Status status;
+  std::thread call([&] { status = resume(daemon, started.lease_token()); });
+  daemon.await_held_start();
+  EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
+  call.join();
+  EXPECT_FALSE(status.ok());
+}
+
 TEST(PauseOverGrpc, APauseMakesTheChairSafeAndResumeGoesOnToTheEnd) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
