@@ -19,6 +19,7 @@
 #include "clock/virtual_scheduler.hpp"
 #include "model/injected_fault.hpp"
 #include "model/simulated_chair.hpp"
+#include "planner/body_model.hpp"
 #include "reference_chair.hpp"
 #include "session/session_manager.hpp"
 
@@ -77,6 +78,8 @@ std::shared_ptr<const GovernedTimeline> busy(const ChairModel& m, const SafetyGo
   tl.program_id = "busy";
   tl.duration_ms = 60000;
   tl.initial_values = m.home_values();
+  // Where the default body's regions lie, so that the governor can check the roller depth.
+  if (auto body = BodyModel::resolve(m, {})) tl.regions = body->depth_regions(m);
   auto add = [&](std::int64_t start, std::int64_t reach, const char* id, double v) {
     tl.commands.push_back({start, reach, *m.find(id), -1, v, CommandSource::kTechnique});
   };

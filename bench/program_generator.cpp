@@ -13,7 +13,7 @@ std::string thirty_minute_program() {
     rollers += fmt::format(
         "    items {{ step {{ name: \"r{}\" technique: \"{}\" zone: \"{}\" duration_ms: 12000 "
         "intensity: {:.2f} }} }}\n",
-        i, techniques[i % 6], zones[(i / 6) % 6], 0.3 + 0.1 * (i % 6));
+        i, techniques[i % 6], zones[(i / 6) % 6], 0.2 + 0.04 * (i % 6));
   }
   std::string air;
   for (int i = 0; i < 40; ++i) {
