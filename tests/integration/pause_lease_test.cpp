@@ -44,16 +44,21 @@ double target(const chair::v1::SessionStatus& s, const std::string& id) {
   return -1;
 }
 
+// Starts the fixture, runs it 20 s and pauses it; 8 s later the pause's cool-down is over.
+void start_and_pause(DaemonProcess& daemon, chair::v1::StartSessionResponse& started) {
+  ASSERT_TRUE(daemon.start("e2e_full", &started).ok());
+  daemon.advance(20000);
+  ASSERT_TRUE(pause(daemon).ok());
+  daemon.advance(8000);
+}
+
 // A resume whose app gave up while it waited to run does not move the chair: the kiosk was
 // told CANCELLED, so the sitter must not be surprised by the rollers.
 TEST(PauseOverGrpc, AResumeCancelledByItsAppBeforeItRunsLeavesTheChairPaused) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   chair::v1::StartSessionResponse started;
-  ASSERT_TRUE(daemon.start("e2e_full", &started).ok());
-  daemon.advance(20000);
-  ASSERT_TRUE(pause(daemon).ok());
-  daemon.advance(8000);
+  ASSERT_NO_FATAL_FAILURE(start_and_pause(daemon, started));
   ASSERT_EQ(daemon.status().state(), chair::v1::PAUSED);
 
   daemon.hold_starts();
@@ -88,10 +93,7 @@ TEST(PauseOverGrpc, AStopOrEmergencyStopWhileAResumeWaitsWins) {
     DaemonProcess daemon(with_programs({fixture_programs()}));
     ASSERT_TRUE(daemon.ready()) << daemon.log();
     chair::v1::StartSessionResponse started;
-    ASSERT_TRUE(daemon.start("e2e_full", &started).ok());
-    daemon.advance(20000);
-    ASSERT_TRUE(pause(daemon).ok());
-    daemon.advance(8000);
+    ASSERT_NO_FATAL_FAILURE(start_and_pause(daemon, started));
 
     daemon.hold_starts();
     grpc::Status status;
@@ -121,10 +123,7 @@ TEST(PauseOverGrpc, SigtermWhileAResumeWaitsExitsCleanly) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   chair::v1::StartSessionResponse started;
-  ASSERT_TRUE(daemon.start("e2e_full", &started).ok());
-  daemon.advance(20000);
-  ASSERT_TRUE(pause(daemon).ok());
-  daemon.advance(8000);
+  ASSERT_NO_FATAL_FAILURE(start_and_pause(daemon, started));
   daemon.hold_starts();
   grpc::Status status;
   std::thread call([&] { status = resume(daemon, started.lease_token()); });

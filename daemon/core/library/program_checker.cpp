@@ -68,9 +68,9 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
   Diagnostics d = check_metadata(*program, *context.chair);
   // The limits in force: the chair's, tightened by the program, then by the session.
   std::shared_ptr<const ChairModel> chair = context.chair;
-  const auto& meta = program->program.metadata();
-  if (meta.has_limits()) {
-    auto tightened = tighten_limits(*chair, meta.limits(), fmt::format("program '{}'", meta.id()),
+  const auto& m = program->program.metadata();
+  if (m.has_limits()) {
+    auto tightened = tighten_limits(*chair, m.limits(), fmt::format("program '{}'", m.id()),
                                     program->locator().nested("metadata").at("limits"));
     if (!tightened) {
       d.append(tightened.error());
@@ -116,7 +116,6 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
     d.sort();
     return Unexpected{std::move(d)};
   }
-  const auto& m = program->program.metadata();
   const std::int64_t planned = (*plan)->timeline.duration_ms;
   if (m.total_duration_ms() > 0 && m.total_duration_ms() != planned) {
     d.error(program->locator().nested("metadata").at("total_duration_ms"),
