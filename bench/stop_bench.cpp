@@ -138,8 +138,8 @@ class Rig {
   }
   bool reset() {
     grpc::ClientContext c;
-    chair::v1::ResetSafetyResponse r;
-    return control_->ResetSafety(&c, {}, &r).ok();
+    chair::v1::ResetFaultResponse r;
+    return control_->ResetFault(&c, {}, &r).ok();
   }
   bool start(const std::string& program) {
     grpc::ClientContext c;
@@ -212,7 +212,7 @@ void BM_EmergencyStop_ReceivedToSafe(benchmark::State& state) {
     latency_us.push_back(d);
     state.SetIterationTime(d / 1e6);
     if (!rig.reset()) {
-      state.SkipWithError("ResetSafety failed");
+      state.SkipWithError("ResetFault failed");
       return;
     }
   }

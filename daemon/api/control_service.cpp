@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <cmath>
 
 #include "common/utf8_text.hpp"
 #include "profile/limits_tightening.hpp"
 #include "proto_conversions.hpp"
+#include "request_checks.hpp"
 #include "safety/health_conditions.hpp"
+#include "start_request_ids.hpp"
 #include "transport_access.hpp"
 #include "watch_reactor.hpp"
 
@@ -38,54 +41,92 @@ class HeldCallReactor final : public grpc::ServerUnaryReactor {
   StartHold* hold_;
 };
 
-bool in_range(double v, double lo, double hi) {
-  return std::isfinite(v) && v >= lo && v <= hi;
+// The refusal of a program the sitter's answers rule out: which conditions, for the kiosk.
+Refusal unsuitable(const chair::v1::ProgramMetadata& meta, const std::vector<std::string>& why) {
+  std::string list;
+  for (const auto& c : why) list += (list.empty() ? "" : ", ") + c;
+  Refusal r{Refusal::Kind::kFailedPrecondition,
+            fmt::format("'{}' is not suitable for people with: {}. Please choose another program "
+                        "or ask staff.",
+                        meta.name(), list)};
+  for (const auto& c : why) {
+    r.blocking.push_back({"CONTRAINDICATION", c,
+                          fmt::format("'{}' must not run for people with {}", meta.name(), c)});
+  }
+  r.sitter_message =
+      "This program is not suitable for you. Please choose another one or ask staff.";
+  return r;
+}
+
+// The refusal of a plan the planner or the governor would not run.
+Refusal program_check_failed(const std::string& id, const std::string& name,
+                             const Diagnostics& why) {
+  // The reason may quote a plugin (what it threw): one line, valid, short.
+  const std::string message =
+      one_line(fmt::format("'{}' cannot run now: {}", name, why.first_error()), kMaxRefusalBytes);
+  return Refusal{Refusal::Kind::kFailedPrecondition,
+                 message,
+                 {},
+                 {{"PROGRAM_CHECK", id, message}},
+                 "This program cannot run with these settings. Please choose another one or "
+                 "ask staff."};
+}
+
+Refusal no_such_program(const std::string& id, const char* field) {
+  const std::string message =
+      fmt::format("no program {} on this chair; ListPrograms shows what it offers", excerpt(id));
+  return Refusal{
+      Refusal::Kind::kNotFound, message, {{field, message, "UNKNOWN_VALUE", {}, {}, {}}}, {}, {}};
+}
+
+chair::v1::ProgramDiagnostic to_proto(const Diagnostic& d) {
+  chair::v1::ProgramDiagnostic out;
+  out.set_severity(d.severity == Severity::kError ? chair::v1::ProgramDiagnostic::ERROR
+                                                  : chair::v1::ProgramDiagnostic::WARNING);
+  out.set_file(valid_utf8(d.where.file));
+  out.set_line(d.where.line);
+  out.set_column(d.where.column);
+  out.set_message(one_line(d.message, kMaxRefusalBytes));
+  return out;
 }
 
 }  // namespace
 
-std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest& r) {
-  auto invalid = [](std::string m) {
-    return Refusal{Refusal::Kind::kInvalidArgument, std::move(m)};
-  };
-  if (r.program_id().empty())
-    return invalid("program_id is empty: choose a program from ListPrograms");
-  // A field that is present is checked, 0 included: only an unset field takes the default.
-  if (r.has_intensity_scale() && !in_range(r.intensity_scale(), 0.2, 1.5))
-    return invalid("intensity_scale must be between 0.2 and 1.5 (leave it unset for 1.0)");
-  if (r.has_speed_scale() && !in_range(r.speed_scale(), 0.5, 1.5))
-    return invalid("speed_scale must be between 0.5 and 1.5 (leave it unset for 1.0)");
-  if (r.has_shoulder_offset_mm() && !in_range(r.shoulder_offset_mm(), -100.0, 100.0))
-    return invalid("shoulder_offset_mm must be between -100 and 100 mm");
-  if (r.body_scan().has_shoulder_mm() &&
-      !(std::isfinite(r.body_scan().shoulder_mm()) && r.body_scan().shoulder_mm() > 0.0)) {
-    return invalid(
-        "body_scan.shoulder_mm must be a positive distance from the top of the track "
-        "(leave it unset for the default body)");
-  }
-  if (r.body_scan().has_height_cm() &&
-      !(std::isfinite(r.body_scan().height_cm()) && r.body_scan().height_cm() > 0.0)) {
-    return invalid(
-        "body_scan.height_cm must be a positive height (leave it unset for the "
-        "default body)");
-  }
-  for (const auto& c : r.health_conditions()) {
-    if (!is_known_condition(c)) {
-      std::string known;
-      for (const auto& k : health_conditions())
-        known += (known.empty() ? "" : ", ") + std::string(k.name);
-      return invalid(fmt::format("unknown health condition {} (known: {})", excerpt(c), known));
-    }
-  }
-  return std::nullopt;
-}
-
 ControlService::ControlService(ControlDependencies deps) : deps_(std::move(deps)) {}
 
-grpc::ServerUnaryReactor* ControlService::ListPrograms(grpc::CallbackServerContext* context,
-                                                       const chair::v1::ListProgramsRequest*,
-                                                       chair::v1::ListProgramsResponse* response) {
-  for (const auto& entry : deps_.library->entries()) *response->add_programs() = to_proto(entry);
+grpc::ServerUnaryReactor* ControlService::ListPrograms(
+    grpc::CallbackServerContext* context, const chair::v1::ListProgramsRequest* request,
+    chair::v1::ListProgramsResponse* response) {
+  if (auto refusal = check_list_programs_request(*request))
+    return finish_now(context, to_status(*refusal));
+  const std::vector<std::string> conditions(request->health_conditions().begin(),
+                                            request->health_conditions().end());
+  for (const auto& entry : deps_.library->entries()) {
+    const auto& meta = entry.program->program.metadata();
+    if (request->focus_areas_size() > 0 &&
+        std::none_of(meta.focus_areas().begin(), meta.focus_areas().end(), [&](const auto& a) {
+          return std::find(request->focus_areas().begin(), request->focus_areas().end(), a) !=
+                 request->focus_areas().end();
+        })) {
+      continue;
+    }
+    if (request->intensity_classes_size() > 0 &&
+        std::find(request->intensity_classes().begin(), request->intensity_classes().end(),
+                  meta.intensity_class()) == request->intensity_classes().end()) {
+      continue;
+    }
+    if (request->has_min_duration_ms() && entry.planned_duration_ms < request->min_duration_ms())
+      continue;
+    if (request->has_max_duration_ms() && entry.planned_duration_ms > request->max_duration_ms())
+      continue;
+    const std::vector<std::string> contraindications(meta.contraindications().begin(),
+                                                     meta.contraindications().end());
+    if (!screen(contraindications, conditions).empty()) {
+      response->set_unsuitable_count(response->unsuitable_count() + 1);
+      continue;
+    }
+    *response->add_programs() = to_proto(entry);
+  }
   return finish_now(context, grpc::Status::OK);
 }
 
@@ -107,115 +148,253 @@ grpc::ServerUnaryReactor* ControlService::ListHealthConditions(
   return finish_now(context, grpc::Status::OK);
 }
 
+Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
+    const chair::v1::StartSessionRequest& request) const {
+  if (auto refusal = check_start_request(request, *deps_.check.chair)) return Unexpected{*refusal};
+  StartInputs in;
+  in.entry = deps_.library->find(request.program_id());
+  if (in.entry == nullptr) return Unexpected{no_such_program(request.program_id(), "program_id")};
+  in.conditions.assign(request.health_conditions().begin(), request.health_conditions().end());
+  PlanOptions& options = in.options;
+  if (request.has_intensity_scale()) options.scaling.intensity_scale = request.intensity_scale();
+  if (request.has_speed_scale()) options.scaling.speed_scale = request.speed_scale();
+  if (request.body_scan().has_shoulder_mm())
+    options.body.scanned_shoulder_mm = request.body_scan().shoulder_mm();
+  if (request.body_scan().has_height_cm()) options.body.height_cm = request.body_scan().height_cm();
+  if (request.has_shoulder_offset_mm())
+    options.body.shoulder_offset_mm = request.shoulder_offset_mm();
+  in.limits = request.limits();
+  return in;
+}
+
+std::optional<Refusal> ControlService::screen_conditions(const StartInputs& in) {
+  const auto& meta = in.entry->program->program.metadata();
+  std::vector<std::string> contraindications(meta.contraindications().begin(),
+                                             meta.contraindications().end());
+  auto why = screen(contraindications, in.conditions);
+  if (why.empty()) return std::nullopt;
+  return unsuitable(meta, why);
+}
+
 grpc::ServerUnaryReactor* ControlService::StartSession(
     grpc::CallbackServerContext* context, const chair::v1::StartSessionRequest* request,
     chair::v1::StartSessionResponse* response) {
   if (auto refused = refuse_over_tcp(*context, "StartSession"))
     return finish_now(context, *refused);
-  if (auto refusal = check_start_request(*request)) return finish_now(context, to_status(*refusal));
-  const LibraryEntry* entry = deps_.library->find(request->program_id());
-  if (entry == nullptr) {
-    return finish_now(context,
-                      {grpc::StatusCode::NOT_FOUND,
-                       fmt::format("no program {} on this chair; ListPrograms shows what it offers",
-                                   excerpt(request->program_id()))});
+  auto inputs = start_inputs(*request);
+  if (!inputs) return finish_now(context, to_status(inputs.error()));
+  auto* reactor = new HeldCallReactor(deps_.start_hold);
+
+  // A retry of a start (the same request_id): the first attempt's answer, not a second start.
+  const std::string request_id = request->request_id();
+  if (!request_id.empty()) {
+    chair::v1::StartSessionResponse remembered;
+    switch (start_ids_.claim(*request, {reactor, response}, &remembered)) {
+      case StartRequestIds::Claim::kAnswered:
+        *response = std::move(remembered);
+        reactor->Finish(grpc::Status::OK);
+        return reactor;
+      case StartRequestIds::Claim::kWaiting:
+        spdlog::info("start request {}: a retry waits for the first attempt", excerpt(request_id));
+        return reactor;  // answered with the first attempt
+      case StartRequestIds::Claim::kConflict: {
+        const std::string why = fmt::format(
+            "request_id {} was used for a different start request; a retry must send "
+            "the same request, and a new start a new id",
+            excerpt(request_id));
+        reactor->Finish(to_status(Refusal{Refusal::Kind::kInvalidArgument,
+                                          why,
+                                          {{"request_id", why, "REUSED", {}, {}, {}}},
+                                          {},
+                                          {}}));
+        return reactor;
+      }
+      case StartRequestIds::Claim::kFirst:
+        break;
+    }
   }
+  // Every outcome of this attempt goes through here, so that its retries get it too. The
+  // dispatch thread must not take the ids' lock: the record is made on the planning pool.
+  auto done = [this, reactor, response, request_id](grpc::Status status) {
+    if (request_id.empty()) {
+      reactor->Finish(std::move(status));
+      return;
+    }
+    boost::asio::post(deps_.planning,
+                      [this, reactor, response, request_id, status = std::move(status)] {
+                        start_ids_.finish(request_id, status, *response);
+                        reactor->Finish(status);
+                      });
+  };
+
   // One start at a time; the claim is held until this start has begun or been refused, and
   // any stop that arrives meanwhile cancels it.
   auto claimed = deps_.sessions.claim_start();
-  if (!claimed) return finish_now(context, to_status(claimed.error()));
+  if (!claimed) {
+    done(to_status(claimed.error()));
+    return reactor;
+  }
   StartGate::ClaimPtr claim = std::move(*claimed);
   // Refuse early what would be refused anyway, before spending time on a plan.
-  if (auto refusal = deps_.sessions.start_refusal())
-    return finish_now(context, to_status(*refusal));
-  std::vector<std::string> conditions(request->health_conditions().begin(),
-                                      request->health_conditions().end());
-  const auto& meta = entry->program->program.metadata();
-  std::vector<std::string> contraindications(meta.contraindications().begin(),
-                                             meta.contraindications().end());
-  if (auto unsuitable = screen(contraindications, conditions); !unsuitable.empty()) {
-    std::string list;
-    for (const auto& c : unsuitable) list += (list.empty() ? "" : ", ") + c;
-    return finish_now(context,
-                      {grpc::StatusCode::FAILED_PRECONDITION,
-                       fmt::format("'{}' is not suitable for people with: {}. Please choose "
-                                   "another program or ask staff.",
-                                   meta.name(), list)});
+  if (auto refusal = deps_.sessions.start_refusal()) {
+    done(to_status(*refusal));
+    return reactor;
+  }
+  if (auto refusal = screen_conditions(*inputs)) {
+    done(to_status(*refusal));
+    return reactor;
   }
 
-  PlanOptions options;
-  if (request->has_intensity_scale()) options.scaling.intensity_scale = request->intensity_scale();
-  if (request->has_speed_scale()) options.scaling.speed_scale = request->speed_scale();
-  if (request->body_scan().has_shoulder_mm()) {
-    options.body.scanned_shoulder_mm = request->body_scan().shoulder_mm();
-  }
-  if (request->body_scan().has_height_cm())
-    options.body.height_cm = request->body_scan().height_cm();
-  if (request->has_shoulder_offset_mm())
-    options.body.shoulder_offset_mm = request->shoulder_offset_mm();
-  if (auto body = BodyModel::resolve(*deps_.check.chair, options.body); !body) {
-    return finish_now(context, {grpc::StatusCode::INVALID_ARGUMENT, body.error()});
-  }
-  // A session's limits only tighten the chair's; every looser field is named.
-  chair::v1::SafetyLimits limits = request->limits();
-  if (sets_any_limit(limits)) {
-    auto tightened = tighten_limits(*deps_.check.chair, limits, "limits", {});
-    if (!tightened) {
-      std::string all;
-      for (const auto& item : tightened.error().items())
-        all += (all.empty() ? "" : "; ") + item.message;
-      return finish_now(context,
-                        {grpc::StatusCode::INVALID_ARGUMENT, one_line(all, kMaxRefusalBytes)});
-    }
-  }
+  PlanOptions options = inputs->options;
   options.initial_values = deps_.sessions.chair_state();
   std::shared_ptr<const EnergyHistory> energy = deps_.sessions.energy_history();
 
-  auto* reactor = new HeldCallReactor(deps_.start_hold);
-  ProgramRef program = entry->program;
-  const std::string name = meta.name();
+  ProgramRef program = inputs->entry->program;
+  const std::string name = program->program.metadata().name();
   std::string client = request->client_name();
-  boost::asio::post(deps_.planning, [this, context, reactor, response, program, name, options,
-                                     limits = std::move(limits), client = std::move(client),
-                                     energy = std::move(energy),
-                                     claim = std::move(claim)]() mutable {
-    if (auto gone = why_not_begin(context, *claim)) {
-      reactor->Finish(*gone);
-      return;
-    }
-    auto checked = check_program(program, deps_.check, options, *energy, limits);
-    if (!checked) {
-      spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
-      // The reason may quote a plugin (what it threw): one line, valid, short.
-      reactor->Finish(to_status(Refusal{
-          Refusal::Kind::kFailedPrecondition,
-          one_line(fmt::format("'{}' cannot run now: {}", name, checked.error().first_error()),
-                   kMaxRefusalBytes)}));
-      return;
-    }
-    if (deps_.start_hold != nullptr) deps_.start_hold->pass();
-    PreparedSession prepared{program->id(), name, checked->governed, client};
-    boost::asio::post(deps_.dispatch, [this, context, reactor, response, claim = std::move(claim),
-                                       prepared = std::move(prepared)]() mutable {
-      // The last moment before the chair moves: a stop, a cancelled call or a passed deadline
-      // that came first wins.
-      if (auto gone = why_not_begin(context, *claim)) {
-        reactor->Finish(*gone);
-        return;
+  boost::asio::post(
+      deps_.planning,
+      [this, context, done, response, program, name, options, limits = std::move(inputs->limits),
+       client = std::move(client), energy = std::move(energy), claim = std::move(claim)]() mutable {
+        if (auto gone = why_not_begin(context, *claim)) {
+          done(*gone);
+          return;
+        }
+        auto checked = check_program(program, deps_.check, options, *energy, limits);
+        if (!checked) {
+          spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
+          done(to_status(program_check_failed(program->id(), name, checked.error())));
+          return;
+        }
+        if (deps_.start_hold != nullptr) deps_.start_hold->pass();
+        PreparedSession prepared{program->id(), name, checked->governed, client};
+        boost::asio::post(deps_.dispatch, [this, context, done, response, claim = std::move(claim),
+                                           prepared = std::move(prepared)]() mutable {
+          // The last moment before the chair moves: a stop, a cancelled call or a passed deadline
+          // that came first wins.
+          if (auto gone = why_not_begin(context, *claim)) {
+            done(*gone);
+            return;
+          }
+          const auto governed = prepared.timeline;
+          auto started = deps_.sessions.start(*claim, std::move(prepared));
+          if (!started) {
+            done(to_status(started.error()));
+            return;
+          }
+          response->set_session_id(started->session_id);
+          response->set_lease_token(started->lease_token);
+          response->set_lease_ms(deps_.sessions.lease_ms());
+          response->set_planned_duration_ms(governed->timeline().duration_ms);
+          for (const auto& a : governed->adaptations()) response->add_adaptations(a);
+          done(grpc::Status::OK);
+        });
+      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::PreviewSession(
+    grpc::CallbackServerContext* context, const chair::v1::StartSessionRequest* request,
+    chair::v1::PreviewSessionResponse* response) {
+  // It runs the techniques' plugins, as a start does: not for anyone on the network.
+  if (auto refused = refuse_over_tcp(*context, "PreviewSession"))
+    return finish_now(context, *refused);
+  auto inputs = start_inputs(*request);
+  if (!inputs) return finish_now(context, to_status(inputs.error()));
+  response->set_chair_state(deps_.sessions.state());
+  auto refused = [response](const Refusal& why) {
+    response->set_outcome(chair::v1::PreviewSessionResponse::REFUSED);
+    response->set_refusal(cut_utf8(why.message, kMaxRefusalBytes));
+    *response->mutable_error_status() = error_status(why);
+  };
+  if (auto why = screen_conditions(*inputs)) {
+    refused(*why);
+    return finish_now(context, grpc::Status::OK);
+  }
+  PlanOptions options = inputs->options;
+  options.initial_values = deps_.sessions.chair_state();
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(
+      deps_.planning,
+      [this, reactor, response, refused, options, program = inputs->entry->program,
+       limits = std::move(inputs->limits), energy = deps_.sessions.energy_history()] {
+        auto checked = check_program(program, deps_.check, options, *energy, limits);
+        if (!checked) {
+          refused(program_check_failed(program->id(), program->program.metadata().name(),
+                                       checked.error()));
+        } else {
+          const auto& governed = *checked->governed;
+          response->set_planned_duration_ms(governed.timeline().duration_ms);
+          for (const auto& a : governed.adaptations()) response->add_adaptations(a);
+          response->set_outcome(governed.adaptations().empty()
+                                    ? chair::v1::PreviewSessionResponse::RUNS_AS_WRITTEN
+                                    : chair::v1::PreviewSessionResponse::SOFTENED);
+        }
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::GetChair(grpc::CallbackServerContext* context,
+                                                   const chair::v1::GetChairRequest*,
+                                                   chair::v1::GetChairResponse* response) {
+  *response->mutable_profile() = deps_.check.chair->profile();
+  response->set_state(deps_.sessions.state());
+  const auto latest = deps_.hub.latest();
+  response->set_session_id(latest->session_id());
+  response->set_program_id(latest->program_id());
+  *response->mutable_faults() = latest->faults();
+  response->set_more_faults(latest->more_faults());
+  *response->mutable_sensors() = latest->sensors();
+  for (const auto& t : deps_.check.catalog->all())
+    response->add_techniques(valid_utf8(t.description.name));
+  return finish_now(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* ControlService::GetProgram(grpc::CallbackServerContext* context,
+                                                     const chair::v1::GetProgramRequest* request,
+                                                     chair::v1::GetProgramResponse* response) {
+  if (auto refusal = check_program_id(request->program_id(), "program_id"))
+    return finish_now(context, to_status(*refusal));
+  const LibraryEntry* entry = deps_.library->find(request->program_id());
+  if (entry == nullptr)
+    return finish_now(context, to_status(no_such_program(request->program_id(), "program_id")));
+  *response->mutable_summary() = to_proto(*entry);
+  *response->mutable_program() = entry->program->program;
+  return finish_now(context, grpc::Status::OK);
+}
+
+grpc::ServerUnaryReactor* ControlService::ValidateProgram(
+    grpc::CallbackServerContext* context, const chair::v1::ValidateProgramRequest* request,
+    chair::v1::ValidateProgramResponse* response) {
+  // It runs the techniques' plugins on text from the caller: not for anyone on the network.
+  if (auto refused = refuse_over_tcp(*context, "ValidateProgram"))
+    return finish_now(context, *refused);
+  if (auto refusal = check_validate_request(*request))
+    return finish_now(context, to_status(*refusal));
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.planning, [this, reactor, request, response] {
+    const std::string file =
+        request->file_name().empty() ? std::string("upload.textproto") : request->file_name();
+    Diagnostics found;
+    auto parsed = parse_program_text(request->text(), file);
+    if (!parsed) {
+      found = parsed.error();
+    } else {
+      response->set_program_id(valid_utf8((*parsed)->id()));
+      auto checked = check_program(*parsed, deps_.check);
+      if (!checked) {
+        found = checked.error();
+      } else {
+        found = checked->warnings;
+        response->set_planned_duration_ms(checked->governed->timeline().duration_ms);
+        response->set_step_count(static_cast<std::uint32_t>(checked->plan->steps.size()));
       }
-      const auto governed = prepared.timeline;
-      auto started = deps_.sessions.start(*claim, std::move(prepared));
-      if (!started) {
-        reactor->Finish(to_status(started.error()));
-        return;
-      }
-      response->set_session_id(started->session_id);
-      response->set_lease_token(started->lease_token);
-      response->set_lease_ms(deps_.sessions.lease_ms());
-      response->set_planned_duration_ms(governed->timeline().duration_ms);
-      for (const auto& a : governed->adaptations()) response->add_adaptations(a);
-      reactor->Finish(grpc::Status::OK);
-    });
+    }
+    found.sort();
+    response->set_valid(!found.has_errors());
+    for (const auto& d : found.items()) *response->add_diagnostics() = to_proto(d);
+    reactor->Finish(grpc::Status::OK);
   });
   return reactor;
 }
@@ -357,45 +536,87 @@ grpc::ServerUnaryReactor* ControlService::EmergencyStop(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* ControlService::ResetFault(grpc::CallbackServerContext* context,
+                                                     const chair::v1::ResetFaultRequest*,
+                                                     chair::v1::ResetFaultResponse* response) {
+  return reset(context, "ResetFault", [response](SessionState s) { response->set_state(s); });
+}
+
 grpc::ServerUnaryReactor* ControlService::ResetSafety(grpc::CallbackServerContext* context,
                                                       const chair::v1::ResetSafetyRequest*,
                                                       chair::v1::ResetSafetyResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "ResetSafety")) return finish_now(context, *refused);
+  return reset(context, "ResetSafety", [response](SessionState s) { response->set_state(s); });
+}
+
+grpc::ServerUnaryReactor* ControlService::reset(grpc::CallbackServerContext* context,
+                                                std::string_view call,
+                                                std::function<void(SessionState)> answer) {
+  if (auto refused = refuse_over_tcp(*context, call)) return finish_now(context, *refused);
   deps_.sessions.cancel_starts("a reset was requested");
   auto* reactor = context->DefaultReactor();
-  boost::asio::post(deps_.dispatch, [this, reactor, response] {
+  boost::asio::post(deps_.dispatch, [this, reactor, answer = std::move(answer)] {
     auto state = deps_.sessions.reset();
     if (!state) {
       reactor->Finish(to_status(state.error()));
       return;
     }
-    response->set_state(*state);
+    answer(*state);
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;
 }
 
 grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession(
-    grpc::CallbackServerContext*, const chair::v1::WatchSessionRequest* request) {
+    grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) {
+  if (auto refusal = check_watch_request(*request)) return new RefusedWatch(to_status(*refusal));
   if (!request->session_id().empty() && deps_.hub.latest()->session_id() != request->session_id()) {
-    return new RefusedWatch(
-        {grpc::StatusCode::NOT_FOUND,
-         fmt::format("session {} is not the current session", excerpt(request->session_id()))});
+    return new RefusedWatch(to_status(Refusal{
+        Refusal::Kind::kNotFound,
+        fmt::format("session {} is not the current session", excerpt(request->session_id())),
+        {{"session_id", "not the current session", "UNKNOWN_VALUE", {}, {}, {}}},
+        {},
+        {}}));
   }
+  WatchOptions options;
+  options.min_interval_ms = request->min_interval_ms();
+  for (const auto& name : request->fields())
+    options.fields.push_back(chair::v1::SessionStatus::descriptor()->FindFieldByName(name));
+
   std::function<void()> on_done;
+  bool holds_lease = false;
   if (!request->lease_token().empty()) {
     // The controlling app's stream: it holds the lease while open.
     const std::string token = request->lease_token();
     auto holds = deps_.sessions.watch_opened(token);
     if (!holds) return new RefusedWatch(to_status(holds.error()));
     if (*holds) {
+      holds_lease = true;
       boost::asio::post(deps_.dispatch, [this] { deps_.sessions.republish(); });
       on_done = [this, token] {
         boost::asio::post(deps_.dispatch, [this, token] { deps_.sessions.watch_closed(token); });
       };
     }
   }
-  return new WatchReactor(deps_.hub, request->session_id(), std::move(on_done));
+  // Every other stream counts against the bound: the controlling app's is always served, so
+  // that a crowd of screens cannot cost a sitter their session.
+  if (!holds_lease) {
+    if (open_watches_.fetch_add(1) >= deps_.max_watch_streams) {
+      open_watches_.fetch_sub(1);
+      spdlog::warn("WatchSession from {} refused: {} streams are open already",
+                   excerpt(context->peer()), deps_.max_watch_streams);
+      return new RefusedWatch(to_status(Refusal{
+          Refusal::Kind::kResourceExhausted,
+          fmt::format("chaird serves at most {} status streams at once; close one, or watch "
+                      "with the session's lease token (the controlling app's stream is always "
+                      "served)",
+                      deps_.max_watch_streams),
+          {},
+          {},
+          "The chair's screens are busy. Please try again in a moment."}));
+    }
+    on_done = [this] { open_watches_.fetch_sub(1); };
+  }
+  return new WatchReactor(deps_.hub, request->session_id(), std::move(options), std::move(on_done));
 }
 
 }  // namespace chaird::api

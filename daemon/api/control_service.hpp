@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include "session/session_manager.hpp"
 #include "session/start_hold.hpp"
 #include "session/status_hub.hpp"
+#include "start_request_ids.hpp"
 
 namespace chaird::api {
 
@@ -27,12 +29,29 @@ struct ControlDependencies {
   ProgramCheckContext check;  // chair, techniques, governor, budget
   // The bench's hook that holds starts once planned (tests); null when there is none.
   StartHold* start_hold = nullptr;
+  // WatchSession streams served at once, besides the controlling app's.
+  int max_watch_streams = 100;
 };
 
 class ControlService final : public chair::v1::ChairControl::CallbackService {
  public:
   explicit ControlService(ControlDependencies deps);
 
+  grpc::ServerUnaryReactor* GetChair(grpc::CallbackServerContext* context,
+                                     const chair::v1::GetChairRequest* request,
+                                     chair::v1::GetChairResponse* response) override;
+  grpc::ServerUnaryReactor* GetProgram(grpc::CallbackServerContext* context,
+                                       const chair::v1::GetProgramRequest* request,
+                                       chair::v1::GetProgramResponse* response) override;
+  grpc::ServerUnaryReactor* ValidateProgram(grpc::CallbackServerContext* context,
+                                            const chair::v1::ValidateProgramRequest* request,
+                                            chair::v1::ValidateProgramResponse* response) override;
+  grpc::ServerUnaryReactor* PreviewSession(grpc::CallbackServerContext* context,
+                                           const chair::v1::StartSessionRequest* request,
+                                           chair::v1::PreviewSessionResponse* response) override;
+  grpc::ServerUnaryReactor* ResetFault(grpc::CallbackServerContext* context,
+                                       const chair::v1::ResetFaultRequest* request,
+                                       chair::v1::ResetFaultResponse* response) override;
   grpc::ServerUnaryReactor* ListPrograms(grpc::CallbackServerContext* context,
                                          const chair::v1::ListProgramsRequest* request,
                                          chair::v1::ListProgramsResponse* response) override;
@@ -70,6 +89,20 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
       grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) override;
 
  private:
+  // A start request's program and plan options, once its fields are checked (INVALID_ARGUMENT
+  // naming every bad field) and its program found (NOT_FOUND).
+  struct StartInputs {
+    const LibraryEntry* entry = nullptr;
+    PlanOptions options;
+    chair::v1::SafetyLimits limits;
+    std::vector<std::string> conditions;
+  };
+  Expected<StartInputs, Refusal> start_inputs(const chair::v1::StartSessionRequest& request) const;
+  // The refusal when the sitter's answers rule the program out (CONTRAINDICATION).
+  static std::optional<Refusal> screen_conditions(const StartInputs& inputs);
+  // ResetFault and its former name.
+  grpc::ServerUnaryReactor* reset(grpc::CallbackServerContext* context, std::string_view call,
+                                  std::function<void(SessionState)> answer);
   // Why a start being prepared must not begin now (a stop came first, the app gave up, its
   // deadline passed), or nothing.
   std::optional<grpc::Status> why_not_begin(grpc::CallbackServerContext* context,
@@ -80,9 +113,9 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
                                                    std::string_view call, std::string_view outcome);
 
   ControlDependencies deps_;
+  StartRequestIds start_ids_;
+  // Open WatchSession streams that count against max_watch_streams.
+  std::atomic<int> open_watches_{0};
 };
-
-// Checks a start request's own fields (ranges, names); the refusal when they are wrong.
-std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest& request);
 
 }  // namespace chaird::api

@@ -3,12 +3,6 @@
 #include "common/utf8_text.hpp"
 
 namespace chaird::api {
-namespace {
-
-constexpr std::size_t kMaxStatusMessageBytes = 1000;
-
-}  // namespace
-
 chair::v1::TechniqueDescription to_proto(const LoadedTechnique& t) {
   chair::v1::TechniqueDescription out;
   const auto& d = t.description;
@@ -50,29 +44,6 @@ chair::v1::ProgramSummary to_proto(const LibraryEntry& entry) {
   out.set_step_count(entry.step_count);
   out.set_source_path(entry.program->source.path);
   return out;
-}
-
-grpc::Status to_status(const Refusal& refusal) {
-  // The message travels in a header (percent-encoded, within the client's metadata limit) and
-  // must be valid UTF-8 whatever it quotes.
-  Refusal r{refusal.kind, cut_utf8(refusal.message, kMaxStatusMessageBytes)};
-  switch (r.kind) {
-    case Refusal::Kind::kInvalidArgument:
-      return {grpc::StatusCode::INVALID_ARGUMENT, r.message};
-    case Refusal::Kind::kNotFound:
-      return {grpc::StatusCode::NOT_FOUND, r.message};
-    case Refusal::Kind::kFailedPrecondition:
-      return {grpc::StatusCode::FAILED_PRECONDITION, r.message};
-    case Refusal::Kind::kAborted:
-      return {grpc::StatusCode::ABORTED, r.message};
-    case Refusal::Kind::kPermissionDenied:
-      return {grpc::StatusCode::PERMISSION_DENIED, r.message};
-    case Refusal::Kind::kUnavailable:
-      return {grpc::StatusCode::UNAVAILABLE, r.message};
-    case Refusal::Kind::kInternal:
-      return {grpc::StatusCode::INTERNAL, r.message};
-  }
-  return {grpc::StatusCode::UNKNOWN, r.message};
 }
 
 }  // namespace chaird::api

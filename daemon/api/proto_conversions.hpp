@@ -5,7 +5,7 @@
 
 #include "chair/v1/control.pb.h"
 #include "chair/v1/technique.pb.h"
-#include "common/refusal.hpp"
+#include "error_status.hpp"
 #include "library/program_library.hpp"
 #include "plugin_host/plugin_library.hpp"
 
@@ -13,6 +13,5 @@ namespace chaird::api {
 
 chair::v1::TechniqueDescription to_proto(const LoadedTechnique& technique);
 chair::v1::ProgramSummary to_proto(const LibraryEntry& entry);
-grpc::Status to_status(const Refusal& refusal);
 
 }  // namespace chaird::api

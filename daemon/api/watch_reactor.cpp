@@ -1,5 +1,7 @@
 #include "watch_reactor.hpp"
 
+#include <algorithm>
+
 namespace chaird::api {
 namespace {
 
@@ -11,9 +13,16 @@ bool is_final(chair::v1::SessionState s) {
 
 }  // namespace
 
-WatchReactor::WatchReactor(StatusHub& hub, std::string session_id, std::function<void()> on_done)
+bool is_always_sent(std::string_view field) {
+  return field == "sequence" || field == "session_id" || field == "state" ||
+         field == "chair_time_ms";
+}
+
+WatchReactor::WatchReactor(StatusHub& hub, std::string session_id, WatchOptions options,
+                           std::function<void()> on_done)
     : hub_(hub),
       session_id_(std::move(session_id)),
+      options_(std::move(options)),
       on_done_(std::move(on_done)),
       mailbox_(std::make_shared<Mailbox>(this)) {
   hub_.add(mailbox_);
@@ -43,13 +52,37 @@ void WatchReactor::write_latest_locked() {
   }
   StatusHub::StatusPtr latest = hub_.latest();
   if (!latest || (wrote_any_ && latest->sequence() == written_sequence_)) return;
+  if (wrote_any_ && too_soon(*latest)) return;  // a later publish pokes again
   wrote_any_ = true;
-  current_ = std::move(latest);
-  written_sequence_ = current_->sequence();
+  written_sequence_ = latest->sequence();
+  current_ = shaped(std::move(latest));
   final_written_ = !session_id_.empty() &&
                    (current_->session_id() != session_id_ || is_final(current_->state()));
   in_flight_ = true;
   StartWrite(current_.get());
+}
+
+bool WatchReactor::too_soon(const chair::v1::SessionStatus& latest) const {
+  if (options_.min_interval_ms <= 0 || !current_) return false;
+  // A change of session or state is news at once.
+  if (latest.session_id() != current_->session_id() || latest.state() != current_->state())
+    return false;
+  return latest.chair_time_ms() - current_->chair_time_ms() < options_.min_interval_ms;
+}
+
+StatusHub::StatusPtr WatchReactor::shaped(StatusHub::StatusPtr latest) const {
+  if (options_.fields.empty()) return latest;
+  auto out = std::make_shared<chair::v1::SessionStatus>(*latest);
+  const auto* descriptor = chair::v1::SessionStatus::descriptor();
+  const auto* reflection = chair::v1::SessionStatus::GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    if (is_always_sent(field->name())) continue;
+    if (std::find(options_.fields.begin(), options_.fields.end(), field) != options_.fields.end())
+      continue;
+    reflection->ClearField(out.get(), field);
+  }
+  return out;
 }
 
 void WatchReactor::OnWriteDone(bool ok) {

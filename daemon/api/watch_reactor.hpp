@@ -12,17 +12,30 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "chair/v1/control.pb.h"
 #include "session/status_hub.hpp"
 
 namespace chaird::api {
 
+// What a stream asks for (WatchSessionRequest's min_interval_ms and fields, once checked).
+struct WatchOptions {
+  std::int64_t min_interval_ms = 0;
+  // Empty: every field. Otherwise the SessionStatus fields kept (besides the ones always sent).
+  std::vector<const google::protobuf::FieldDescriptor*> fields;
+};
+
+// The SessionStatus fields every stream gets, whatever fields it asked for.
+bool is_always_sent(std::string_view field);
+
 class WatchReactor final : public grpc::ServerWriteReactor<chair::v1::SessionStatus> {
  public:
   // Starts writing at once; session_id empty means "watch everything until cancelled".
   // on_done (may be empty) runs once the stream is over (it held a lease, say).
-  WatchReactor(StatusHub& hub, std::string session_id, std::function<void()> on_done = {});
+  WatchReactor(StatusHub& hub, std::string session_id, WatchOptions options = {},
+               std::function<void()> on_done = {});
 
   void OnWriteDone(bool ok) override;
   void OnCancel() override;
@@ -43,10 +56,15 @@ class WatchReactor final : public grpc::ServerWriteReactor<chair::v1::SessionSta
 
   // With the mailbox mutex held.
   void write_latest_locked();
+  // Too soon after the last status written, by the stream's min_interval_ms.
+  bool too_soon(const chair::v1::SessionStatus& latest) const;
+  // The status as this stream asked for it (only its fields).
+  StatusHub::StatusPtr shaped(StatusHub::StatusPtr latest) const;
   void finish_locked(grpc::Status status);
 
   StatusHub& hub_;
   const std::string session_id_;
+  const WatchOptions options_;
   std::function<void()> on_done_;
   std::shared_ptr<Mailbox> mailbox_;
   StatusHub::StatusPtr current_;  // the message being written

@@ -129,6 +129,8 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
   }
   sessions_ = std::make_unique<SessionManager>(*scheduler_, *bus_, *governor_, hub_, options);
 
+  // Status streams are fed from the hub's own thread, never from the dispatch thread.
+  hub_.start_fanout();
   work_ =
       std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
           dispatch_.get_executor());
@@ -195,7 +197,8 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   context.resolver = ProgramLibrary::resolver(library_);
   context.plugin_budget = std::chrono::milliseconds(config.plugin_call_budget_ms());
   control_ = std::make_unique<api::ControlService>(api::ControlDependencies{
-      dispatch_, planning_, *sessions_, hub_, library_, context, &start_hold_});
+      dispatch_, planning_, *sessions_, hub_, library_, context, &start_hold_,
+      static_cast<int>(config.max_watch_streams() > 0 ? config.max_watch_streams() : 100)});
   bench_ = std::make_unique<api::SimBenchService>(
       api::SimBenchDependencies{dispatch_, planning_, manual_clock_, &start_hold_, sim_chair_,
                                 send_fault_to_board(), chair_.get()});
@@ -307,6 +310,7 @@ void Daemon::stop() {
   work_.reset();
   dispatch_.stop();
   if (dispatch_thread_.joinable()) dispatch_thread_.join();
+  hub_.stop_fanout();  // the server is down: no stream is left to feed
   if (recorder_) recorder_->flush();
   if (!socket_path_.empty()) {
     std::error_code ec;

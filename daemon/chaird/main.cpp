@@ -47,11 +47,13 @@ int main(int argc, char** argv) {
   std::string faults;
   app.add_option("--faults", faults,
                  "a fault scenario the simulated chair suffers (docs/simulator.md)");
-  std::optional<std::int64_t> client_lease_ms, max_pause_ms;
+  std::optional<std::int64_t> client_lease_ms, max_pause_ms, max_watch_streams;
   app.add_option("--client-lease-ms", client_lease_ms,
                  "a session stops when its app sends no heartbeat for this long (chair time; "
                  "negative: no lease)");
   app.add_option("--max-pause-ms", max_pause_ms, "a pause longer than this ends the session");
+  app.add_option("--max-watch-streams", max_watch_streams,
+                 "WatchSession streams served at once (the controlling app's always is)");
   CLI11_PARSE(app, argc, argv);
 
   // No thread that logs may wait for stderr's reader: the stop paths log after they act,
@@ -88,6 +90,7 @@ int main(int argc, char** argv) {
   if (!log_level.empty()) config.set_log_level(log_level);
   if (client_lease_ms) config.set_client_lease_ms(*client_lease_ms);
   if (max_pause_ms) config.set_max_pause_ms(*max_pause_ms);
+  if (max_watch_streams) config.set_max_watch_streams(*max_watch_streams);
   if (auto problems = chaird::check_config(config, "command line"); problems.has_errors()) {
     std::cerr << problems.to_string();
     return 2;

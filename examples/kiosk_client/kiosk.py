@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """A minimal kiosk front-end for chaird: the flow a kiosk or app goes through, in plain Python.
 
-    kiosk.py programs                          what this chair offers
+    kiosk.py programs [--answer CONDITION]     what this chair offers (that suits the sitter)
     kiosk.py questions                         the health questions to ask the sitter
     kiosk.py run PROGRAM [--answer CONDITION]  start it, show progress, stop on Ctrl-C
 
 It talks to chaird over its Unix socket with gRPC local credentials, using stubs generated from
-protos/chair/v1 (see README.md). Every refusal is shown as chaird words it: a sentence for the
-sitter.
+protos/chair/v1 (see README.md). Every refusal is shown from its structured details
+(chair.v1.ErrorStatus, docs/api.md "Errors"): the sentence for the sitter, and for staff the
+fields that were wrong and what blocked the call.
 """
 import argparse
 import os
@@ -18,8 +19,8 @@ import sys
 def load_stubs(stubs_dir):
     if stubs_dir:
         sys.path.insert(0, stubs_dir)
-    from chair.v1 import control_pb2, control_pb2_grpc  # noqa: E402  (after the path is set)
-    return control_pb2, control_pb2_grpc
+    from chair.v1 import control_pb2, control_pb2_grpc, errors_pb2  # noqa: E402  (after the path)
+    return control_pb2, control_pb2_grpc, errors_pb2
 
 
 def default_socket():
@@ -39,18 +40,41 @@ class Kiosk:
         import grpc
 
         self.grpc = grpc
-        self.pb, pb_grpc = load_stubs(stubs_dir)
+        self.pb, pb_grpc, self.errors = load_stubs(stubs_dir)
         # chaird accepts only local connections; on a Unix socket that is UDS local credentials.
         credentials = grpc.local_channel_credentials(grpc.LocalConnectionType.UDS)
         self.channel = grpc.secure_channel(f"unix://{socket_path}", credentials)
         self.chair = pb_grpc.ChairControlStub(self.channel)
 
-    def programs(self):
-        for p in self.chair.ListPrograms(self.pb.ListProgramsRequest(), timeout=10).programs:
+    def explain(self, error):
+        """The refusal's structured details, as a kiosk shows them."""
+        details = dict(error.trailing_metadata() or ()).get("grpc-status-details-bin")
+        if not details:
+            return [error.details()]
+        status = self.errors.ErrorStatus.FromString(details)
+        lines = []
+        for any_detail in status.details:
+            bad = self.errors.BadRequest()
+            blocked = self.errors.PreconditionFailure()
+            sitter = self.errors.LocalizedMessage()
+            if any_detail.Unpack(sitter):
+                lines.insert(0, sitter.message)
+            elif any_detail.Unpack(bad):
+                lines += [f"  (staff) {v.field}: {v.description}" for v in bad.field_violations]
+            elif any_detail.Unpack(blocked):
+                lines += [f"  (staff) {v.type} {v.subject}" for v in blocked.violations]
+        return lines
+
+    def programs(self, answers):
+        listed = self.chair.ListPrograms(self.pb.ListProgramsRequest(health_conditions=answers),
+                                         timeout=10)
+        for p in listed.programs:
             m = p.metadata
             print(f"{m.id:<24} {mmss(p.planned_duration_ms):>5}  {m.name}: {m.summary}")
             if m.contraindications:
                 print(f"{'':<31}not for: {', '.join(m.contraindications)}")
+        if listed.unsuitable_count:
+            print(f"({listed.unsuitable_count} more are not suitable for you)")
 
     def questions(self):
         for q in self.chair.ListHealthConditions(self.pb.ListHealthConditionsRequest(), timeout=10).questions:
@@ -64,7 +88,9 @@ class Kiosk:
         try:
             started = self.chair.StartSession(request, timeout=30)
         except self.grpc.RpcError as e:
-            print(f"Sorry, this program cannot start: {e.details()}")
+            print("Sorry, this program cannot start.")
+            for line in self.explain(e):
+                print(line)
             return 1
         print(f"Starting {program} ({mmss(started.planned_duration_ms)}).")
         for note in started.adaptations:
@@ -100,7 +126,9 @@ def main():
     parser.add_argument("--stubs", default=os.environ.get("CHAIRD_PYTHON_STUBS"),
                         help="directory holding the generated chair/v1 Python stubs")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("programs")
+    programs = commands.add_parser("programs")
+    programs.add_argument("--answer", action="append", default=[],
+                          help="a condition the sitter reported")
     commands.add_parser("questions")
     run = commands.add_parser("run")
     run.add_argument("program")
@@ -112,7 +140,7 @@ def main():
     kiosk = Kiosk(args.socket, args.stubs)
     try:
         if args.command == "programs":
-            kiosk.programs()
+            kiosk.programs(args.answer)
             return 0
         if args.command == "questions":
             kiosk.questions()

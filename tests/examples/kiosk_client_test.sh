@@ -39,5 +39,8 @@ run 0 "e2e_full" programs
 run 0 "not for: thrombosis, pregnancy" programs
 run 0 "[thrombosis] Do you have, or have you recently had, a blood clot" questions
 run 0 "Session completed: the program ran to its end" run e2e_full --answer varicose_veins
-run 1 "is not suitable for people with: thrombosis" run e2e_full --answer thrombosis
-run 1 "no program 'massage_of_the_day'" run massage_of_the_day
+run 0 "(1 more are not suitable for you)" programs --answer pregnancy
+run 1 "This program is not suitable for you" run e2e_full --answer thrombosis
+run 1 "(staff) CONTRAINDICATION thrombosis" run e2e_full --answer thrombosis
+run 1 "(staff) intensity_scale: intensity_scale must be between 0.2 and 1.5" run e2e_full --intensity 0
+run 1 "(staff) program_id: no program 'massage_of_the_day'" run massage_of_the_day

@@ -64,6 +64,12 @@ TEST(Access, OverTcpOnlyWhatCannotMoveTheChairAndEmergencyStopAreServed) {
   {
     grpc::ClientContext c;
     c.set_deadline(deadline());
+    chair::v1::GetChairResponse r;
+    EXPECT_TRUE(control->GetChair(&c, {}, &r).ok());
+  }
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
     auto reader = control->WatchSession(&c, {});
     chair::v1::SessionStatus s;
     EXPECT_TRUE(reader->Read(&s));
@@ -90,11 +96,34 @@ TEST(Access, OverTcpOnlyWhatCannotMoveTheChairAndEmergencyStopAreServed) {
     chair::v1::ResetSafetyResponse r;
     expect_denied(control->ResetSafety(&c, {}, &r), "ResetSafety");
   }
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    chair::v1::ResetFaultResponse r;
+    expect_denied(control->ResetFault(&c, {}, &r), "ResetFault");
+  }
+  // Not over the network either: what runs the plugins on the caller's request.
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    chair::v1::ValidateProgramRequest request;
+    request.set_text("metadata { id: \"x\" }");
+    chair::v1::ValidateProgramResponse r;
+    expect_denied(control->ValidateProgram(&c, request, &r), "ValidateProgram");
+  }
+  {
+    grpc::ClientContext c;
+    c.set_deadline(deadline());
+    chair::v1::StartSessionRequest request;
+    request.set_program_id("e2e_full");
+    chair::v1::PreviewSessionResponse r;
+    expect_denied(control->PreviewSession(&c, request, &r), "PreviewSession");
+  }
   EXPECT_EQ(daemon.status().state(), chair::v1::EMERGENCY_STOPPED);  // the reset did not happen
   {
     grpc::ClientContext c;
-    chair::v1::ResetSafetyResponse r;
-    ASSERT_TRUE(daemon.control().ResetSafety(&c, {}, &r).ok());  // on the socket it does
+    chair::v1::ResetFaultResponse r;
+    ASSERT_TRUE(daemon.control().ResetFault(&c, {}, &r).ok());  // on the socket it does
   }
   {
     grpc::ClientContext c;

@@ -489,10 +489,10 @@ TEST(BoardLink, ABoardThatDisappearsLeavesChairdFaultedWithAReason) {
   const chair::v1::SessionStatus s = wait_until_faulted(daemon);
   EXPECT_EQ(s.state(), chair::v1::FAULTED);
   EXPECT_THAT(s.reason(), HasSubstr("the board closed the link"));
-  // ResetSafety cannot clear a link that is down.
+  // ResetFault cannot clear a link that is down.
   grpc::ClientContext c;
-  chair::v1::ResetSafetyResponse r;
-  EXPECT_FALSE(daemon.control().ResetSafety(&c, {}, &r).ok());
+  chair::v1::ResetFaultResponse r;
+  EXPECT_FALSE(daemon.control().ResetFault(&c, {}, &r).ok());
   EXPECT_EQ(daemon.terminate(), 0);
 }
 

@@ -140,6 +140,44 @@ TEST(Chairctl, TalksToChaird) {
   EXPECT_THAT(gone.output, HasSubstr("not reachable"));
 }
 
+TEST(Chairctl, AsksBeforeASession) {
+  DaemonProcess daemon(with_programs({source_dir() + "/tests/integration/programs"}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const std::string socket = " --socket " + daemon.socket() + " ";
+  const CliRun chair = chairctl(socket + "chair");
+  EXPECT_EQ(chair.exit_code, 0) << chair.output;
+  EXPECT_THAT(chair.output, HasSubstr("state: IDLE"));
+  EXPECT_THAT(chair.output, HasSubstr("roller.position"));
+  const CliRun program = chairctl(socket + "program e2e_full");
+  EXPECT_EQ(program.exit_code, 0) << program.output;
+  EXPECT_THAT(program.output, HasSubstr("shoulder press"));
+  EXPECT_THAT(program.output, HasSubstr("not for: thrombosis, pregnancy"));
+  const CliRun filtered = chairctl(socket + "programs --condition thrombosis");
+  EXPECT_EQ(filtered.exit_code, 0) << filtered.output;
+  EXPECT_THAT(filtered.output, ::testing::Not(HasSubstr("e2e_full")));
+  EXPECT_THAT(filtered.output, HasSubstr("1 more not suitable"));
+  const CliRun valid = chairctl(socket + "validate " + source_dir() +
+                                "/tests/integration/programs/e2e_full.textproto");
+  EXPECT_EQ(valid.exit_code, 0) << valid.output;
+  EXPECT_THAT(valid.output, HasSubstr("e2e_full: valid (03:00"));
+  const std::string bad = make_temp_dir("validate") + "/bad.textproto";
+  std::ofstream(bad) << "metadata { id: \"bad\" }\nphases { kind: SIDEWAYS }\n";
+  const CliRun invalid = chairctl(socket + "validate " + bad);
+  EXPECT_EQ(invalid.exit_code, 1) << invalid.output;
+  EXPECT_THAT(invalid.output, HasSubstr("bad.textproto:2:"));
+  const CliRun preview = chairctl(socket + "preview e2e_full --intensity 0.8");
+  EXPECT_EQ(preview.exit_code, 0) << preview.output;
+  EXPECT_THAT(preview.output, HasSubstr("runs"));
+  const CliRun refused = chairctl(socket + "preview e2e_full --condition pregnancy");
+  EXPECT_EQ(refused.exit_code, 1) << refused.output;
+  EXPECT_THAT(refused.output, HasSubstr("refused: "));
+  const CliRun wrong = chairctl(socket + "preview e2e_full --intensity 9 --speed 0");
+  EXPECT_EQ(wrong.exit_code, 1) << wrong.output;
+  EXPECT_THAT(wrong.output, HasSubstr("field intensity_scale: OUT_OF_RANGE"));
+  EXPECT_THAT(wrong.output, HasSubstr("field speed_scale: OUT_OF_RANGE"));
+  EXPECT_THAT(wrong.output, HasSubstr("the sitter is told: "));
+}
+
 }  // namespace
 }  // namespace chaird::test
 

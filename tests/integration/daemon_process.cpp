@@ -361,4 +361,25 @@ std::size_t Trace::row_at(const std::string& session_id, std::int64_t elapsed_ms
   return rows_.size();
 }
 
+PendingStart::PendingStart(DaemonProcess& daemon, chair::v1::StartSessionRequest request,
+                           std::chrono::milliseconds deadline)
+    : thread_([this, &daemon, request = std::move(request), deadline] {
+        context_.set_deadline(std::chrono::system_clock::now() + deadline);
+        status_ = daemon.control().StartSession(&context_, request, &response_);
+      }) {}
+
+PendingStart::~PendingStart() {
+  if (thread_.joinable()) thread_.join();
+}
+
+grpc::Status PendingStart::result() {
+  if (thread_.joinable()) thread_.join();
+  return status_;
+}
+
+const chair::v1::StartSessionResponse& PendingStart::response() {
+  if (thread_.joinable()) thread_.join();
+  return response_;
+}
+
 }  // namespace chaird::test

@@ -6,6 +6,7 @@
 #include <grpcpp/grpcpp.h>
 #include <sys/types.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -112,6 +113,27 @@ class DaemonProcess {
   bool hold_lease_ = true;
   struct LeaseHolder;
   std::unique_ptr<LeaseHolder> lease_holder_;
+};
+
+// A StartSession on its own thread, so that a test can act while the start is under way (held
+// by the bench's start hold, say).
+class PendingStart {
+ public:
+  PendingStart(DaemonProcess& daemon, chair::v1::StartSessionRequest request,
+               std::chrono::milliseconds deadline = std::chrono::seconds(60));
+  ~PendingStart();
+  PendingStart(const PendingStart&) = delete;
+  PendingStart& operator=(const PendingStart&) = delete;
+  void cancel() { context_.TryCancel(); }
+  // Wait for the answer.
+  grpc::Status result();
+  const chair::v1::StartSessionResponse& response();
+
+ private:
+  grpc::ClientContext context_;
+  chair::v1::StartSessionResponse response_;
+  grpc::Status status_;
+  std::thread thread_;
 };
 
 // A simulated chair's CSV trace.

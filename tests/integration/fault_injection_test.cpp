@@ -48,8 +48,8 @@ TEST(FaultInjection, APinchDuringASessionFaultsItWithAReasonAKioskCanShow) {
       << after.faults(0).reason();
   // The cause is still there: a reset is refused until the pinch clears.
   grpc::ClientContext context;
-  chair::v1::ResetSafetyResponse reset;
-  EXPECT_FALSE(daemon.control().ResetSafety(&context, {}, &reset).ok());
+  chair::v1::ResetFaultResponse reset;
+  EXPECT_FALSE(daemon.control().ResetFault(&context, {}, &reset).ok());
 }
 
 // A fault that does not stop the chair still shows: a supply sagging to 21 V slows the motors

@@ -74,13 +74,19 @@ TEST(OutsideText, AReasonWithANewlineCannotForgeALogLine) {
   EXPECT_TRUE(reason_logged) << daemon.log();
 }
 
-TEST(OutsideText, AHugeProgramIdIsNotFoundWithAShortExcerpt) {
+TEST(OutsideText, AHugeProgramIdIsRefusedAsTooLongWithAShortMessage) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   const auto status = daemon.start(std::string(10000, 'x'));
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND) << status.error_message().size();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << status.error_message().size();
   EXPECT_LT(status.error_message().size(), 200u);
-  EXPECT_THAT(status.error_message(), HasSubstr("xxxx…"));
+  EXPECT_THAT(status.error_message(), HasSubstr("program_id is 10000 bytes long"));
+  // Not too long, but no program: quoted as a short excerpt.
+  const auto unknown = daemon.start(std::string(120, 'x'));
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_LT(unknown.error_message().size(), 200u);
+  EXPECT_THAT(unknown.error_message(), HasSubstr("xxxx…"));
 }
 
 TEST(OutsideText, ControlCharactersInAProgramIdAreEscapedInTheAnswer) {
@@ -108,7 +114,7 @@ TEST(OutsideText, AHugeUnknownConditionAndSessionIdComeBackShort) {
   chair::v1::SessionStatus s;
   EXPECT_FALSE(reader->Read(&s));
   const auto status = reader->Finish();
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_LT(status.error_message().size(), 200u);
 }
 

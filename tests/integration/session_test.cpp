@@ -184,8 +184,8 @@ TEST(Session, EmergencyStopIsAcceptedInEveryStateGoesSafeAtOnceAndLatches) {
   };
   auto reset = [&] {
     grpc::ClientContext context;
-    chair::v1::ResetSafetyResponse response;
-    return daemon.control().ResetSafety(&context, {}, &response);
+    chair::v1::ResetFaultResponse response;
+    return daemon.control().ResetFault(&context, {}, &response);
   };
 
   EXPECT_EQ(estop(), chair::v1::EMERGENCY_STOPPED);  // idle

@@ -16,32 +16,11 @@ std::string fixture_programs() {
   return source_dir() + "/tests/integration/programs";
 }
 
-// A StartSession on its own thread, so that the test can act while it is held.
-class PendingStart {
- public:
-  explicit PendingStart(DaemonProcess& daemon,
-                        std::chrono::milliseconds deadline = std::chrono::seconds(60))
-      : thread_([this, &daemon, deadline] {
-          chair::v1::StartSessionRequest request;
-          request.set_program_id("e2e_full");
-          context_.set_deadline(std::chrono::system_clock::now() + deadline);
-          status_ = daemon.control().StartSession(&context_, request, &response_);
-        }) {}
-  ~PendingStart() {
-    if (thread_.joinable()) thread_.join();
-  }
-  void cancel() { context_.TryCancel(); }
-  grpc::Status result() {
-    if (thread_.joinable()) thread_.join();
-    return status_;
-  }
-
- private:
-  grpc::ClientContext context_;
-  chair::v1::StartSessionResponse response_;
-  grpc::Status status_;
-  std::thread thread_;
-};
+chair::v1::StartSessionRequest e2e_full() {
+  chair::v1::StartSessionRequest request;
+  request.set_program_id("e2e_full");
+  return request;
+}
 
 grpc::Status stop(DaemonProcess& daemon, chair::v1::SessionState* state = nullptr) {
   grpc::ClientContext context;
@@ -61,8 +40,8 @@ grpc::Status emergency_stop(DaemonProcess& daemon) {
 
 grpc::Status reset(DaemonProcess& daemon) {
   grpc::ClientContext context;
-  chair::v1::ResetSafetyResponse response;
-  return daemon.control().ResetSafety(&context, {}, &response);
+  chair::v1::ResetFaultResponse response;
+  return daemon.control().ResetFault(&context, {}, &response);
 }
 
 // A start that was cancelled says so in words a kiosk can show.
@@ -99,7 +78,7 @@ TEST(StartRace, AStopWhileAStartIsPreparedCancelsTheStart) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   daemon.hold_starts();
-  PendingStart start(daemon);
+  PendingStart start(daemon, e2e_full());
   daemon.await_held_start();
 
   chair::v1::SessionState state{};
@@ -116,7 +95,7 @@ TEST(StartRace, AnEmergencyStopAndResetWhileAStartIsPreparedCancelTheStart) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   daemon.hold_starts();
-  PendingStart start(daemon);
+  PendingStart start(daemon, e2e_full());
   daemon.await_held_start();
 
   ASSERT_TRUE(emergency_stop(daemon).ok());
@@ -132,7 +111,7 @@ TEST(StartRace, AResetAloneWhileAStartIsPreparedCancelsTheStart) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   daemon.hold_starts();
-  PendingStart start(daemon);
+  PendingStart start(daemon, e2e_full());
   daemon.await_held_start();
 
   ASSERT_TRUE(reset(daemon).ok());
@@ -147,7 +126,7 @@ TEST(StartRace, AStartWhoseDeadlinePassedWhilePreparedDoesNotBegin) {
   daemon.hold_starts();
   // Long enough for planning to reach the hold on a loaded machine (300 ms was not, with two
   // builds running); the deadline then passes while the start is held.
-  PendingStart start(daemon, std::chrono::milliseconds(2000));
+  PendingStart start(daemon, e2e_full(), std::chrono::milliseconds(2000));
   daemon.await_held_start();
   // The kiosk gives up: its call ends with DEADLINE_EXCEEDED while the start is still held.
   EXPECT_EQ(start.result().error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
@@ -161,7 +140,7 @@ TEST(StartRace, AStartCancelledByItsClientWhilePreparedDoesNotBegin) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   daemon.hold_starts();
-  PendingStart start(daemon);
+  PendingStart start(daemon, e2e_full());
   daemon.await_held_start();
   start.cancel();
   EXPECT_EQ(start.result().error_code(), grpc::StatusCode::CANCELLED);
@@ -176,7 +155,7 @@ TEST(StartRace, OnlyOneStartIsPreparedAtATime) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   daemon.hold_starts();
-  PendingStart first(daemon);
+  PendingStart first(daemon, e2e_full());
   daemon.await_held_start();
 
   const auto second = daemon.start("e2e_full");
@@ -197,7 +176,7 @@ TEST(StartRace, SigtermWhileAStartIsPreparedCancelsTheStart) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   daemon.hold_starts();
-  PendingStart start(daemon);
+  PendingStart start(daemon, e2e_full());
   daemon.await_held_start();
   // terminate() releases nothing: chaird's own shutdown must let the held start go, refuse it,
   // and exit.

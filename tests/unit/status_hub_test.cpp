@@ -3,7 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <future>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 namespace chaird {
@@ -109,6 +112,75 @@ TEST(StatusHub, TheRecorderGetsEveryStatusInOrder) {
     hub.publish(published.back());
   }
   EXPECT_EQ(recorder.recorded, published);
+}
+
+// A watcher that holds whichever thread pokes it until the test lets it go.
+class BlockingWatcher final : public StatusWatcher {
+ public:
+  explicit BlockingWatcher(const StatusHub& hub) : hub_(hub) {}
+  void on_status() override {
+    std::unique_lock lock(mutex_);
+    entered_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [this] { return released_; });
+    last_seen_ = hub_.latest()->sequence();
+  }
+  bool wait_entered() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(30), [this] { return entered_; });
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+  std::uint64_t last_seen() {
+    std::lock_guard lock(mutex_);
+    return last_seen_;
+  }
+
+ private:
+  const StatusHub& hub_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool entered_ = false;
+  bool released_ = false;
+  std::uint64_t last_seen_ = 0;
+};
+
+// With the fan-out thread, a watcher that takes its time (a thousand of them, a stalled
+// stream) never holds the dispatch thread's publish: the pokes happen on the hub's thread.
+TEST(StatusHub, WithItsFanOutThreadAPublishNeverWaitsForAWatcher) {
+  StatusHub hub;
+  auto slow = std::make_shared<BlockingWatcher>(hub);
+  hub.add(slow);
+  hub.start_fanout();
+  auto publishing = std::async(std::launch::async, [&] {
+    hub.publish(status(1));
+    hub.publish(status(2));
+    hub.publish(status(3));
+  });
+  ASSERT_TRUE(slow->wait_entered()) << "the watcher was poked";
+  const bool returned = publishing.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  slow->release();  // lets a publish that waited go on too, so that the test ends either way
+  publishing.wait();
+  EXPECT_TRUE(returned) << "publish waited for a watcher";
+  hub.stop_fanout();
+  // The pokes coalesce, but the latest status is what the watcher saw last.
+  EXPECT_EQ(slow->last_seen(), 3u);
+  EXPECT_EQ(hub.latest()->sequence(), 3u);
+}
+
+TEST(StatusHub, TheFanOutThreadPokesEveryWatcherWithTheLatestStatus) {
+  StatusHub hub;
+  auto slow = std::make_shared<BlockingWatcher>(hub);
+  slow->release();  // never blocks
+  hub.add(slow);
+  hub.start_fanout();
+  hub.publish(status(7));
+  ASSERT_TRUE(slow->wait_entered());
+  hub.stop_fanout();  // joins: every poke due has run
+  EXPECT_EQ(slow->last_seen(), 7u);
 }
 
 }  // namespace

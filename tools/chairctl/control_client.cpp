@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "chair/v1/errors.pb.h"
+
 namespace chairctl {
 
 ControlClient::ControlClient(const Endpoint& endpoint) {
@@ -56,7 +58,27 @@ std::string describe(const grpc::Status& status) {
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
     return fmt::format("chaird is not reachable ({}): {}", name, status.error_message());
   }
-  return fmt::format("chaird refused ({}): {}", name, status.error_message());
+  std::string out = fmt::format("chaird refused ({}): {}", name, status.error_message());
+  // The structured details (docs/api.md, "Errors"): the fields by path, what blocks the call,
+  // and what a kiosk would tell the sitter.
+  chair::v1::ErrorStatus details;
+  if (status.error_details().empty() || !details.ParseFromString(status.error_details()))
+    return out;
+  for (const auto& any : details.details()) {
+    chair::v1::BadRequest bad;
+    chair::v1::PreconditionFailure blocked;
+    chair::v1::LocalizedMessage sitter;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& v : bad.field_violations())
+        out += fmt::format("\n  field {}: {}", v.field(), v.reason());
+    } else if (any.UnpackTo(&blocked)) {
+      for (const auto& v : blocked.violations())
+        out += fmt::format("\n  blocked by {} {}", v.type(), v.subject());
+    } else if (any.UnpackTo(&sitter)) {
+      out += fmt::format("\n  the sitter is told: {}", sitter.message());
+    }
+  }
+  return out;
 }
 
 }  // namespace chairctl

@@ -6,6 +6,7 @@
 #include <iostream>
 #include <optional>
 
+#include "catalog_commands.hpp"
 #include "config/daemon_config.hpp"
 #include "control_client.hpp"
 #include "offline_tools.hpp"
@@ -28,11 +29,13 @@ int report(const grpc::Status& status) {
 
 // Prints the session's progress until it ends; the exit code says how it ended.
 // With a lease token, the stream holds the session's lease while it runs.
-int watch(ControlClient& client, const std::string& session_id, const std::string& lease = {}) {
+int watch(ControlClient& client, const std::string& session_id, const std::string& lease = {},
+          std::int64_t interval_ms = 0) {
   grpc::ClientContext context;
   chair::v1::WatchSessionRequest request;
   request.set_session_id(session_id);
   request.set_lease_token(lease);
+  request.set_min_interval_ms(interval_ms);
   auto reader = client.control().WatchSession(&context, request);
   chair::v1::SessionStatus status;
   chair::v1::SessionStatus last;
@@ -63,33 +66,56 @@ int main(int argc, char** argv) {
   app.add_option("--tcp", endpoint.tcp, "connect over loopback TCP instead, e.g. 127.0.0.1:50051");
   app.add_option("--wait", wait_s, "wait up to this many seconds for chaird to answer");
 
+  auto* chair_cmd = app.add_subcommand("chair", "show the chair: model, actuators, state, faults");
   auto* programs = app.add_subcommand("programs", "list the programs this chair offers");
+  std::vector<std::string> focus_filter, class_filter, condition_filter;
+  std::optional<double> max_minutes;
+  programs->add_option("--focus", focus_filter, "only programs working on this zone (repeatable)");
+  programs->add_option("--class", class_filter, "only this intensity class (repeatable)")
+      ->check(CLI::IsMember({"GENTLE", "MODERATE", "STRONG"}));
+  programs->add_option("--max-minutes", max_minutes, "only programs at most this long");
+  programs->add_option("--condition", condition_filter,
+                       "leave out programs unsuitable for this condition (repeatable)");
+  auto* program_cmd = app.add_subcommand("program", "show one program, step by step");
+  std::string shown_program;
+  program_cmd->add_option("program", shown_program, "program id")->required();
   auto* techniques = app.add_subcommand("techniques", "list the techniques and their parameters");
   auto* conditions_cmd =
       app.add_subcommand("conditions", "list the health questions and condition names");
+  auto* validate = app.add_subcommand(
+      "validate", "ask chaird whether a program file would be accepted (nothing is stored)");
+  std::string validate_file;
+  validate->add_option("file", validate_file, "program file")->required();
 
   auto* start = app.add_subcommand("start", "start a program");
+  auto* preview = app.add_subcommand(
+      "preview", "what `start` would do with these options: run, softened, or refused and why");
   std::string program_id;
   chair::v1::StartSessionRequest start_request;
   // Left out, chaird applies its defaults; given, each is sent as it is (0 included) and checked.
   std::optional<double> intensity, speed, shoulder_mm, height_cm, shoulder_offset;
   std::vector<std::string> conditions;
   bool start_watch = false;
-  start->add_option("program", program_id, "program id (see `chairctl programs`)")->required();
-  start->add_option("--intensity", intensity, "scale every step's intensity (0.2..1.5)");
-  start->add_option("--speed", speed, "scale every step's tempo (0.5..1.5)");
-  start->add_option("--shoulder-mm", shoulder_mm,
+  for (auto* cmd : {start, preview}) {
+    cmd->add_option("program", program_id, "program id (see `chairctl programs`)")->required();
+    cmd->add_option("--intensity", intensity, "scale every step's intensity (0.2..1.5)");
+    cmd->add_option("--speed", speed, "scale every step's tempo (0.5..1.5)");
+    cmd->add_option("--shoulder-mm", shoulder_mm,
                     "body scan: shoulder line, mm from the top of the track");
-  start->add_option("--height-cm", height_cm, "body scan: the sitter's height");
-  start->add_option("--shoulder-offset", shoulder_offset,
+    cmd->add_option("--height-cm", height_cm, "body scan: the sitter's height");
+    cmd->add_option("--shoulder-offset", shoulder_offset,
                     "manual shoulder correction, mm (+ = lower)");
-  start->add_option("--condition", conditions,
+    cmd->add_option("--condition", conditions,
                     "a health condition the sitter reported (repeatable)");
+  }
   start->add_flag("--watch", start_watch, "print progress until the session ends");
 
   auto* watch_cmd = app.add_subcommand("watch", "print live progress");
   std::string watch_session;
   watch_cmd->add_option("--session", watch_session, "stop watching when this session ends");
+  std::int64_t watch_interval_ms = 0;
+  watch_cmd->add_option("--interval-ms", watch_interval_ms,
+                        "at most one status per this much chair time (changes of state at once)");
 
   std::string watch_lease;
   watch_cmd->add_option("--lease", watch_lease,
@@ -179,9 +205,24 @@ int main(int argc, char** argv) {
     return kExitUnreachable;
   }
 
+  if (chair_cmd->parsed()) return show_chair(client, std::cout, std::cerr);
+  if (program_cmd->parsed()) return show_program(client, shown_program, std::cout, std::cerr);
+  if (validate->parsed()) return validate_program(client, validate_file, std::cout, std::cerr);
   if (programs->parsed()) {
+    chair::v1::ListProgramsRequest request;
+    for (const auto& f : focus_filter) request.add_focus_areas(f);
+    for (const auto& c : class_filter) {
+      chair::v1::IntensityClass value{};
+      chair::v1::IntensityClass_Parse(c, &value);
+      request.add_intensity_classes(value);
+    }
+    if (max_minutes) {
+      request.set_max_duration_ms(static_cast<std::int64_t>(*max_minutes * 60000.0));
+    }
+    for (const auto& c : condition_filter) request.add_health_conditions(c);
     chair::v1::ListProgramsResponse response;
-    auto status = client.control().ListPrograms(ControlClient::call_context().get(), {}, &response);
+    auto status =
+        client.control().ListPrograms(ControlClient::call_context().get(), request, &response);
     if (!status.ok()) return report(status);
     for (const auto& p : response.programs()) {
       const auto& m = p.metadata();
@@ -190,6 +231,10 @@ int main(int argc, char** argv) {
       std::cout << fmt::format(
           "{:<26} {:>5}  {:<9} {:<34} {}\n", m.id(), mmss(p.planned_duration_ms()),
           chair::v1::IntensityClass_Name(m.intensity_class()), m.name(), focus);
+    }
+    if (response.unsuitable_count() > 0) {
+      std::cout << fmt::format("({} more not suitable for the conditions given)\n",
+                               response.unsuitable_count());
     }
     return kExitOk;
   }
@@ -227,7 +272,7 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("{:<20} {}\n", q.condition(), q.question());
     return kExitOk;
   }
-  if (start->parsed()) {
+  if (start->parsed() || preview->parsed()) {
     start_request.set_program_id(program_id);
     if (intensity) start_request.set_intensity_scale(*intensity);
     if (speed) start_request.set_speed_scale(*speed);
@@ -236,6 +281,7 @@ int main(int argc, char** argv) {
     if (shoulder_offset) start_request.set_shoulder_offset_mm(*shoulder_offset);
     for (const auto& c : conditions) start_request.add_health_conditions(c);
     start_request.set_client_name("chairctl");
+    if (preview->parsed()) return preview_session(client, start_request, std::cout, std::cerr);
     chair::v1::StartSessionResponse response;
     auto status = client.control().StartSession(ControlClient::call_context().get(), start_request,
                                                 &response);
@@ -251,7 +297,7 @@ int main(int argc, char** argv) {
     }
     return kExitOk;
   }
-  if (watch_cmd->parsed()) return watch(client, watch_session, watch_lease);
+  if (watch_cmd->parsed()) return watch(client, watch_session, watch_lease, watch_interval_ms);
   if (pause->parsed()) {
     chair::v1::PauseSessionResponse response;
     auto status = client.control().PauseSession(ControlClient::call_context().get(), {}, &response);
@@ -311,8 +357,8 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (reset->parsed()) {
-    chair::v1::ResetSafetyResponse response;
-    auto status = client.control().ResetSafety(ControlClient::call_context().get(), {}, &response);
+    chair::v1::ResetFaultResponse response;
+    auto status = client.control().ResetFault(ControlClient::call_context().get(), {}, &response);
     if (!status.ok()) return report(status);
     std::cout << chair::v1::SessionState_Name(response.state()) << std::endl;
     return kExitOk;

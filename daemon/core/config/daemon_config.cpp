@@ -49,6 +49,7 @@ chair::v1::DaemonConfig default_config(const fs::path& root) {
   c.set_stop_cooldown_ms(3000);
   c.set_client_lease_ms(5000);
   c.set_max_pause_ms(300'000);
+  c.set_max_watch_streams(100);
   return c;
 }
 
@@ -104,6 +105,8 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
   if (c.stop_cooldown_ms() <= 0) d.error(at, "stop_cooldown_ms must be positive");
   if (c.max_session_ms() < 0) d.error(at, "max_session_ms cannot be negative");
   if (c.max_pause_ms() < 0) d.error(at, "max_pause_ms cannot be negative (0 takes 5 minutes)");
+  if (c.max_watch_streams() < 0 || c.max_watch_streams() > 100'000)
+    d.error(at, "max_watch_streams must be between 1 and 100000 (0 takes 100)");
   const auto& level = c.log_level();
   if (level != "trace" && level != "debug" && level != "info" && level != "warn" &&
       level != "error") {

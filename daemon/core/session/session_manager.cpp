@@ -98,25 +98,37 @@ std::optional<Refusal> SessionManager::start_refusal() const {
     return Refusal{Refusal::Kind::kUnavailable,
                    "chaird is shutting down; the chair is in its safe state"};
   }
-  switch (state_.load()) {
+  const SessionState s = state_.load();
+  switch (s) {
     case chair::v1::RUNNING:
     case chair::v1::STOPPING:
-      return Refusal{Refusal::Kind::kFailedPrecondition,
-                     "a session is already running; stop it before starting another"};
+      return blocked_by_state("a session is already running; stop it before starting another",
+                              "A massage is already running.");
     case chair::v1::PAUSED:
-      return Refusal{Refusal::Kind::kFailedPrecondition,
-                     "a session is paused; resume or stop it before starting another"};
+      return blocked_by_state("a session is paused; resume or stop it before starting another",
+                              "A massage is paused. Resume or stop it first.");
     case chair::v1::EMERGENCY_STOPPED:
-      return Refusal{Refusal::Kind::kFailedPrecondition,
-                     "the chair was emergency-stopped; a person must check the sitter and reset it "
-                     "(ResetSafety) first"};
+      return blocked_by_state(
+          "the chair was emergency-stopped; a person must check the sitter and reset it "
+          "(ResetFault) first",
+          "The chair was stopped for your safety. Please ask staff to check it.");
     case chair::v1::FAULTED:
-      return Refusal{Refusal::Kind::kFailedPrecondition,
-                     "the chair stopped on a fault; a person must check the chair and reset it "
-                     "(ResetSafety) first"};
+      return blocked_by_state(
+          "the chair stopped on a fault; a person must check the chair and reset it "
+          "(ResetFault) first",
+          "The chair stopped for your safety. Please ask staff to check it.");
     default:
       return std::nullopt;
   }
+}
+
+Refusal SessionManager::blocked_by_state(std::string message, std::string sitter) const {
+  const SessionState s = state_.load();
+  return Refusal{Refusal::Kind::kFailedPrecondition,
+                 message,
+                 {},
+                 {{"SESSION_STATE", chair::v1::SessionState_Name(s), std::move(message)}},
+                 std::move(sitter)};
 }
 
 Expected<StartedSession, Refusal> SessionManager::start(const StartGate::Claim& claim,
@@ -215,8 +227,7 @@ void SessionManager::cool_down(SessionState next, const std::string& reason) {
 }
 
 Refusal SessionManager::wrong_state(const char* what) const {
-  return Refusal{Refusal::Kind::kFailedPrecondition,
-                 fmt::format("{}: the chair is {}", what, state_words(state_.load()))};
+  return blocked_by_state(fmt::format("{}: the chair is {}", what, state_words(state_.load())), "");
 }
 
 Expected<SessionState, Refusal> SessionManager::pause() {

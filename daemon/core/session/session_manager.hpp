@@ -146,6 +146,9 @@ class SessionManager final : private ExecutorListener {
   void on_lease_timer(std::uint64_t session);
   void on_pause_timer(std::uint64_t pause);
   Refusal wrong_state(const char* what) const;
+  // A refusal because of the state the chair is in, saying which (SESSION_STATE), with a
+  // message for the sitter (empty: the API's default).
+  Refusal blocked_by_state(std::string message, std::string sitter) const;
   void publish(const Telemetry& sample);
 
   Scheduler& scheduler_;

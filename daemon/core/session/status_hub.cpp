@@ -11,11 +11,46 @@ StatusHub::StatusHub() {
   watchers_.store(std::make_shared<const List>());
 }
 
+StatusHub::~StatusHub() {
+  stop_fanout();
+}
+
+void StatusHub::start_fanout() {
+  if (fanout_.joinable()) return;
+  stopping_.store(false);
+  fanout_ = std::thread([this] { fanout_loop(); });
+}
+
+void StatusHub::stop_fanout() {
+  if (!fanout_.joinable()) return;
+  stopping_.store(true);
+  if (!pending_.exchange(true)) wake_.release();
+  fanout_.join();
+  pending_.store(false);
+}
+
+void StatusHub::fanout_loop() {
+  for (;;) {
+    wake_.acquire();
+    pending_.store(false);  // before reading: a publish from now on wakes the loop again
+    if (stopping_.load()) return;
+    poke_all();
+  }
+}
+
+void StatusHub::poke_all() const {
+  const auto watchers = watchers_.load();
+  for (const auto& w : *watchers) w->on_status();
+}
+
 void StatusHub::publish(StatusPtr status) {
   if (recorder_ != nullptr) recorder_->record(status);
   latest_.store(std::move(status));
-  const auto watchers = watchers_.load();
-  for (const auto& w : *watchers) w->on_status();
+  if (!fanout_.joinable()) {
+    poke_all();
+    return;
+  }
+  if (!pending_.exchange(true)) wake_.release();
 }
 
 void StatusHub::add(std::shared_ptr<StatusWatcher> watcher) {

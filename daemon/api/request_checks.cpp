@@ -1,0 +1,280 @@
+#include "request_checks.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+
+#include "common/utf8_text.hpp"
+#include "planner/body_model.hpp"
+#include "profile/limits_tightening.hpp"
+#include "safety/health_conditions.hpp"
+
+namespace chaird::api {
+namespace {
+
+constexpr double kMinIntensity = 0.2;
+constexpr double kMaxIntensity = 1.5;
+constexpr double kMinSpeed = 0.5;
+constexpr double kMaxSpeed = 1.5;
+constexpr double kMaxShoulderOffsetMm = 100.0;
+
+std::vector<std::string> condition_names() {
+  std::vector<std::string> out;
+  for (const auto& c : health_conditions()) out.emplace_back(c.name);
+  return out;
+}
+
+// Collects the problems of one request.
+class Problems {
+ public:
+  void add(FieldProblem p) { fields_.push_back(std::move(p)); }
+
+  // A number that must lie in [lo, hi]; a NaN or an infinity is named as such.
+  void range(const std::string& field, double value, double lo, double hi, const char* unit,
+             const char* hint) {
+    if (std::isfinite(value) && value >= lo && value <= hi) return;
+    add({field,
+         fmt::format("{} must be between {:g} and {:g}{}{}{}", field, lo, hi, unit,
+                     std::isfinite(value) ? "" : ", and a number", hint),
+         std::isfinite(value) ? "OUT_OF_RANGE" : "NOT_A_NUMBER",
+         lo,
+         hi,
+         {}});
+  }
+
+  void text(const std::string& field, const std::string& value, std::size_t max_bytes,
+            bool required, const char* what) {
+    if (required && value.empty()) {
+      add({field, fmt::format("{} is empty: {}", field, what), "REQUIRED", {}, {}, {}});
+    } else if (value.size() > max_bytes) {
+      add({field,
+           fmt::format("{} is {} bytes long; at most {} are accepted", field, value.size(),
+                       max_bytes),
+           "TOO_LONG",
+           {},
+           {},
+           {}});
+    } else if (first_invalid_utf8(value) != std::string_view::npos) {
+      add({field, fmt::format("{} is not valid UTF-8", field), "INVALID_UTF8", {}, {}, {}});
+    }
+  }
+
+  void conditions(const google::protobuf::RepeatedPtrField<std::string>& names,
+                  const std::string& field) {
+    for (int i = 0; i < names.size(); ++i) {
+      if (is_known_condition(names[i])) continue;
+      const std::string path = fmt::format("{}[{}]", field, i);
+      // The known names travel as allowed_values; the words stay short, so that many bad
+      // answers still fit one status.
+      add({path,
+           fmt::format("unknown health condition {} (ListHealthConditions lists the known ones)",
+                       excerpt(names[i])),
+           "UNKNOWN_VALUE",
+           {},
+           {},
+           condition_names()});
+    }
+  }
+
+  std::optional<Refusal> refusal(const char* request) const {
+    if (fields_.empty()) return std::nullopt;
+    std::string message;
+    for (const auto& f : fields_) message += (message.empty() ? "" : "; ") + f.description;
+    if (fields_.size() > 1) {
+      message =
+          fmt::format("{} fields of the {} are invalid: {}", fields_.size(), request, message);
+    }
+    return Refusal{Refusal::Kind::kInvalidArgument, std::move(message), fields_, {}, {}};
+  }
+
+ private:
+  std::vector<FieldProblem> fields_;
+};
+
+// The field a limits diagnostic is about ("limits.max_airbag_kpa"), from its text.
+std::string limits_field(const std::string& message) {
+  const auto at = message.find("limits.");
+  if (at == std::string::npos) return "limits";
+  auto end = at + 7;
+  while (end < message.size() &&
+         (std::isalnum(static_cast<unsigned char>(message[end])) != 0 || message[end] == '_' ||
+          message[end] == '[' || message[end] == ']' || message[end] == '.')) {
+    ++end;
+  }
+  while (end > at && message[end - 1] == '.') --end;  // a sentence's full stop
+  return message.substr(at, end - at);
+}
+
+void check_body(const chair::v1::StartSessionRequest& r, const ChairModel& chair, Problems& p) {
+  const auto& defaults = chair.profile().default_body();
+  const auto& scan = r.body_scan();
+  bool fits = true;
+  if (scan.has_height_cm()) {
+    if (!(std::isfinite(scan.height_cm()) && scan.height_cm() >= defaults.min_height_cm() &&
+          scan.height_cm() <= defaults.max_height_cm())) {
+      fits = false;
+      p.add({"body_scan.height_cm",
+             fmt::format("body_scan.height_cm: this chair fits sitters from {:.0f} to {:.0f} cm "
+                         "(leave it unset for the default body)",
+                         defaults.min_height_cm(), defaults.max_height_cm()),
+             std::isfinite(scan.height_cm()) ? "OUT_OF_RANGE" : "NOT_A_NUMBER",
+             defaults.min_height_cm(),
+             defaults.max_height_cm(),
+             {}});
+    }
+  }
+  if (scan.has_shoulder_mm()) {
+    const double length = chair.track().length_mm();
+    if (!(std::isfinite(scan.shoulder_mm()) && scan.shoulder_mm() > 0.0 &&
+          scan.shoulder_mm() <= length)) {
+      fits = false;
+      p.add({"body_scan.shoulder_mm",
+             fmt::format("body_scan.shoulder_mm must be a positive distance from the top of the "
+                         "track, at most its {:.0f} mm (leave it unset for the default body)",
+                         length),
+             std::isfinite(scan.shoulder_mm()) ? "OUT_OF_RANGE" : "NOT_A_NUMBER",
+             0.0,
+             length,
+             {}});
+    }
+  }
+  if (r.has_shoulder_offset_mm()) {
+    const double offset = r.shoulder_offset_mm();
+    if (!(std::isfinite(offset) && std::abs(offset) <= kMaxShoulderOffsetMm)) fits = false;
+    p.range("shoulder_offset_mm", offset, -kMaxShoulderOffsetMm, kMaxShoulderOffsetMm, " mm", "");
+  }
+  if (!fits) return;
+  // Each value fits on its own; together they must leave a back to massage.
+  BodyInput body;
+  if (scan.has_shoulder_mm()) body.scanned_shoulder_mm = scan.shoulder_mm();
+  if (scan.has_height_cm()) body.height_cm = scan.height_cm();
+  if (r.has_shoulder_offset_mm()) body.shoulder_offset_mm = r.shoulder_offset_mm();
+  if (auto resolved = BodyModel::resolve(chair, body); !resolved) {
+    p.add({r.has_shoulder_offset_mm() ? "shoulder_offset_mm" : "body_scan.shoulder_mm",
+           resolved.error(),
+           "DOES_NOT_FIT",
+           {},
+           {},
+           {}});
+  }
+}
+
+}  // namespace
+
+std::optional<Refusal> check_program_id(const std::string& id, const char* field) {
+  Problems p;
+  p.text(field, id, kMaxProgramIdBytes, true, "choose a program from ListPrograms");
+  return p.refusal("request");
+}
+
+std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest& r,
+                                           const ChairModel& chair) {
+  Problems p;
+  p.text("program_id", r.program_id(), kMaxProgramIdBytes, true,
+         "choose a program from ListPrograms");
+  // A field that is present is checked, 0 included: only an unset field takes the default (a
+  // slider at its bottom must never mean full strength).
+  if (r.has_intensity_scale()) {
+    p.range("intensity_scale", r.intensity_scale(), kMinIntensity, kMaxIntensity, "",
+            " (leave it unset for 1.0)");
+  }
+  if (r.has_speed_scale()) {
+    p.range("speed_scale", r.speed_scale(), kMinSpeed, kMaxSpeed, "", " (leave it unset for 1.0)");
+  }
+  check_body(r, chair, p);
+  p.conditions(r.health_conditions(), "health_conditions");
+  p.text("client_name", r.client_name(), kMaxClientNameBytes, false, "");
+  p.text("request_id", r.request_id(), kMaxIdBytes, false, "");
+  if (sets_any_limit(r.limits())) {
+    auto tightened = tighten_limits(chair, r.limits(), "limits", {});
+    if (!tightened) {
+      for (const auto& item : tightened.error().items()) {
+        p.add({limits_field(item.message), item.message, "LOOSER_THAN_CHAIR", {}, {}, {}});
+      }
+    }
+  }
+  return p.refusal("start request");
+}
+
+std::optional<Refusal> check_list_programs_request(const chair::v1::ListProgramsRequest& r) {
+  Problems p;
+  const auto& zones = BodyModel::known_zones();
+  for (int i = 0; i < r.focus_areas_size(); ++i) {
+    if (std::find(zones.begin(), zones.end(), r.focus_areas(i)) != zones.end()) continue;
+    p.add({fmt::format("focus_areas[{}]", i),
+           fmt::format("focus area {} is not a body zone (known: {})", excerpt(r.focus_areas(i)),
+                       fmt::join(zones, ", ")),
+           "UNKNOWN_VALUE",
+           {},
+           {},
+           zones});
+  }
+  for (int i = 0; i < r.intensity_classes_size(); ++i) {
+    const int v = r.intensity_classes(i);
+    if (v != chair::v1::GENTLE && v != chair::v1::MODERATE && v != chair::v1::STRONG) {
+      p.add({fmt::format("intensity_classes[{}]", i),
+             fmt::format("intensity_classes[{}] is {}, not GENTLE, MODERATE or STRONG", i, v),
+             "UNKNOWN_VALUE",
+             {},
+             {},
+             {"GENTLE", "MODERATE", "STRONG"}});
+    }
+  }
+  if (r.has_min_duration_ms() && r.min_duration_ms() < 0) {
+    p.add({"min_duration_ms", "min_duration_ms cannot be negative", "OUT_OF_RANGE", 0.0, {}, {}});
+  }
+  if (r.has_max_duration_ms() && r.max_duration_ms() < 0) {
+    p.add({"max_duration_ms", "max_duration_ms cannot be negative", "OUT_OF_RANGE", 0.0, {}, {}});
+  }
+  if (r.has_min_duration_ms() && r.has_max_duration_ms() && r.min_duration_ms() >= 0 &&
+      r.max_duration_ms() >= 0 && r.min_duration_ms() > r.max_duration_ms()) {
+    p.add({"max_duration_ms",
+           "max_duration_ms is below min_duration_ms: no program could pass",
+           "OUT_OF_RANGE",
+           static_cast<double>(r.min_duration_ms()),
+           {},
+           {}});
+  }
+  p.conditions(r.health_conditions(), "health_conditions");
+  return p.refusal("program filter");
+}
+
+std::optional<Refusal> check_validate_request(const chair::v1::ValidateProgramRequest& r) {
+  Problems p;
+  p.text("text", r.text(), kMaxProgramTextBytes, true, "send the program's text");
+  p.text("file_name", r.file_name(), kMaxFileNameBytes, false, "");
+  if (r.file_name().find_first_of(std::string_view("\0\n\r", 3)) != std::string::npos) {
+    p.add({"file_name", "file_name must be one line", "INVALID_VALUE", {}, {}, {}});
+  }
+  return p.refusal("validate request");
+}
+
+std::optional<Refusal> check_watch_request(const chair::v1::WatchSessionRequest& r) {
+  Problems p;
+  p.text("session_id", r.session_id(), kMaxIdBytes, false, "");
+  p.text("lease_token", r.lease_token(), kMaxIdBytes, false, "");
+  if (r.min_interval_ms() < 0 || r.min_interval_ms() > kMaxWatchIntervalMs) {
+    p.add({"min_interval_ms",
+           fmt::format("min_interval_ms must be between 0 (every status) and {} ms",
+                       kMaxWatchIntervalMs),
+           "OUT_OF_RANGE",
+           0.0,
+           static_cast<double>(kMaxWatchIntervalMs),
+           {}});
+  }
+  std::vector<std::string> names;
+  const auto* descriptor = chair::v1::SessionStatus::descriptor();
+  for (int i = 0; i < descriptor->field_count(); ++i) names.push_back(descriptor->field(i)->name());
+  for (int i = 0; i < r.fields_size(); ++i) {
+    if (descriptor->FindFieldByName(r.fields(i)) != nullptr) continue;
+    p.add({fmt::format("fields[{}]", i),
+           fmt::format("{} is not a SessionStatus field", excerpt(r.fields(i))),
+           "UNKNOWN_VALUE",
+           {},
+           {},
+           names});
+  }
+  return p.refusal("watch request");
+}
+
+}  // namespace chaird::api

@@ -1,0 +1,34 @@
+// The checks of a request's own fields, before anything is looked up or planned: every invalid
+// field is reported (its path, what it allows), not only the first, so that a kiosk can mark
+// all of them at once. See docs/api.md, "Errors".
+#pragma once
+
+#include <optional>
+
+#include "chair/v1/control.pb.h"
+#include "common/refusal.hpp"
+#include "profile/chair_model.hpp"
+
+namespace chaird::api {
+
+// Ranges, names, lengths, and the fit to this chair (the sitter's height and shoulder line, the
+// session's limits, which may only tighten the chair's).
+std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest& request,
+                                           const ChairModel& chair);
+std::optional<Refusal> check_list_programs_request(const chair::v1::ListProgramsRequest& request);
+std::optional<Refusal> check_validate_request(const chair::v1::ValidateProgramRequest& request);
+// The session and token are ids of bounded length; the interval within a minute; every field a
+// SessionStatus field.
+std::optional<Refusal> check_watch_request(const chair::v1::WatchSessionRequest& request);
+// A program id field (GetProgram): present, and of a length an id can have.
+std::optional<Refusal> check_program_id(const std::string& id, const char* field);
+
+// The bounds the checks apply, for docs and tests.
+inline constexpr std::size_t kMaxProgramIdBytes = 128;
+inline constexpr std::size_t kMaxClientNameBytes = 64;
+inline constexpr std::size_t kMaxProgramTextBytes = 1 << 20;
+inline constexpr std::size_t kMaxFileNameBytes = 200;
+inline constexpr std::size_t kMaxIdBytes = 128;  // session ids, lease tokens
+inline constexpr std::int64_t kMaxWatchIntervalMs = 60'000;
+
+}  // namespace chaird::api

@@ -1,0 +1,185 @@
+// Refusals a kiosk can act on: every refused call carries chair.v1.ErrorStatus in its status
+// details (which fields, their allowed ranges, which state or which answers block the call, a
+// message for the sitter), and every invalid field is reported, not only the first.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
+#include "chair/v1/errors.pb.h"
+#include "daemon_process.hpp"
+#include "test_support.hpp"
+
+namespace chaird::test {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+
+std::string fixture_programs() {
+  return source_dir() + "/tests/integration/programs";
+}
+
+struct Details {
+  chair::v1::ErrorStatus status;
+  std::map<std::string, chair::v1::BadRequest::FieldViolation> fields;  // by path
+  std::vector<chair::v1::PreconditionFailure::Violation> blocking;
+  std::string sitter_message;
+};
+
+// What a kiosk reads from a refused call's status.
+Details details_of(const grpc::Status& status) {
+  Details out;
+  EXPECT_FALSE(status.error_details().empty()) << "no details: " << status.error_message();
+  EXPECT_TRUE(out.status.ParseFromString(status.error_details()));
+  EXPECT_EQ(out.status.code(), static_cast<int>(status.error_code()));
+  EXPECT_EQ(out.status.message(), status.error_message());
+  for (const auto& any : out.status.details()) {
+    chair::v1::BadRequest bad;
+    chair::v1::PreconditionFailure blocked;
+    chair::v1::LocalizedMessage sitter;
+    if (any.UnpackTo(&bad)) {
+      for (const auto& v : bad.field_violations()) out.fields[v.field()] = v;
+    } else if (any.UnpackTo(&blocked)) {
+      out.blocking.assign(blocked.violations().begin(), blocked.violations().end());
+    } else if (any.UnpackTo(&sitter)) {
+      EXPECT_EQ(sitter.locale(), "en");
+      out.sitter_message = sitter.message();
+    } else {
+      ADD_FAILURE() << "unexpected detail " << any.type_url();
+    }
+  }
+  EXPECT_FALSE(out.sitter_message.empty()) << "every refusal has words for the sitter";
+  return out;
+}
+
+grpc::Status emergency_stop(DaemonProcess& daemon) {
+  grpc::ClientContext context;
+  chair::v1::EmergencyStopRequest request;
+  request.set_reason("test");
+  chair::v1::EmergencyStopResponse response;
+  return daemon.control().EmergencyStop(&context, request, &response);
+}
+
+TEST(ErrorDetails, EveryInvalidFieldOfAStartIsReportedWithItsPathAndRange) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest request;
+  request.set_intensity_scale(3.0);
+  request.set_speed_scale(std::nan(""));
+  request.mutable_body_scan()->set_height_cm(120);
+  request.set_shoulder_offset_mm(-std::numeric_limits<double>::infinity());
+  request.add_health_conditions("thrombosis");  // known: fine
+  request.add_health_conditions("broken_heart");
+  request.add_health_conditions(std::string(100000, 'x'));
+  request.set_client_name(std::string(100000, 'k'));
+  request.mutable_limits()->set_max_airbag_kpa(1000);  // looser than the chair's
+
+  const auto status = daemon.start("e2e_full", nullptr, &request);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("8 fields of the start request are invalid"));
+  EXPECT_LE(status.error_message().size(), 1000u);
+  const Details d = details_of(status);
+  ASSERT_EQ(d.fields.size(), 8u) << d.status.DebugString();
+
+  const auto& intensity = d.fields.at("intensity_scale");
+  EXPECT_EQ(intensity.reason(), "OUT_OF_RANGE");
+  EXPECT_DOUBLE_EQ(intensity.min(), 0.2);
+  EXPECT_DOUBLE_EQ(intensity.max(), 1.5);
+  EXPECT_EQ(d.fields.at("speed_scale").reason(), "NOT_A_NUMBER");
+  const auto& height = d.fields.at("body_scan.height_cm");
+  EXPECT_DOUBLE_EQ(height.min(), 150);
+  EXPECT_DOUBLE_EQ(height.max(), 195);
+  EXPECT_THAT(height.description(), HasSubstr("fits sitters from 150 to 195 cm"));
+  EXPECT_EQ(d.fields.at("shoulder_offset_mm").reason(), "NOT_A_NUMBER");
+  const auto& condition = d.fields.at("health_conditions[1]");
+  EXPECT_EQ(condition.reason(), "UNKNOWN_VALUE");
+  EXPECT_THAT(condition.allowed_values(), Contains("thrombosis"));
+  EXPECT_EQ(d.fields.at("health_conditions[2]").reason(), "UNKNOWN_VALUE");
+  EXPECT_EQ(d.fields.at("client_name").reason(), "TOO_LONG");
+  const auto& limits = d.fields.at("limits.max_airbag_kpa");
+  EXPECT_EQ(limits.reason(), "LOOSER_THAN_CHAIR");
+  EXPECT_THAT(limits.description(), HasSubstr("would loosen"));
+  for (const auto& [path, v] : d.fields)
+    EXPECT_LE(v.description().size(), 300u) << path << " is quoted short";
+
+  daemon.advance(2000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+}
+
+TEST(ErrorDetails, AThousandBadAnswersStillMakeAStatusTheKioskCanRead) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest request;
+  for (int i = 0; i < 1000; ++i) request.add_health_conditions("made_up_" + std::to_string(i));
+  const auto status = daemon.start("e2e_full", nullptr, &request);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  const Details d = details_of(status);
+  // Bounded to fit a trailer: the first problems whole, in order.
+  EXPECT_GE(d.fields.size(), 10u);
+  EXPECT_LT(d.fields.size(), 1000u);
+  EXPECT_EQ(d.fields.count("health_conditions[0]"), 1u);
+  EXPECT_LE(status.error_details().size(), 4096u);
+}
+
+TEST(ErrorDetails, AStartBlockedByTheChairsStateSaysWhichState) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  ASSERT_TRUE(emergency_stop(daemon).ok());
+  const auto status = daemon.start("e2e_full");
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  const Details d = details_of(status);
+  ASSERT_EQ(d.blocking.size(), 1u);
+  EXPECT_EQ(d.blocking[0].type(), "SESSION_STATE");
+  EXPECT_EQ(d.blocking[0].subject(), "EMERGENCY_STOPPED");
+  EXPECT_THAT(d.sitter_message, HasSubstr("ask staff"));
+
+  // Pausing with nothing running: the state that blocks it is named too.
+  grpc::ClientContext context;
+  chair::v1::PauseSessionResponse paused;
+  const auto pause = daemon.control().PauseSession(&context, {}, &paused);
+  ASSERT_EQ(pause.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  const Details p = details_of(pause);
+  ASSERT_EQ(p.blocking.size(), 1u);
+  EXPECT_EQ(p.blocking[0].subject(), "EMERGENCY_STOPPED");
+}
+
+TEST(ErrorDetails, AnUnsuitableProgramNamesEveryConditionThatRulesItOut) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest request;
+  request.add_health_conditions("pregnancy");
+  request.add_health_conditions("thrombosis");
+  const auto status = daemon.start("e2e_full", nullptr, &request);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  const Details d = details_of(status);
+  ASSERT_EQ(d.blocking.size(), 2u);
+  std::set<std::string> subjects;
+  for (const auto& b : d.blocking) {
+    EXPECT_EQ(b.type(), "CONTRAINDICATION");
+    subjects.insert(b.subject());
+  }
+  EXPECT_EQ(subjects, (std::set<std::string>{"pregnancy", "thrombosis"}));
+  EXPECT_THAT(d.sitter_message, HasSubstr("not suitable for you"));
+}
+
+TEST(ErrorDetails, AnUnknownProgramIsNotFoundAndNamesTheField) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto status = daemon.start("no_such_program");
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  const Details d = details_of(status);
+  ASSERT_EQ(d.fields.count("program_id"), 1u);
+  EXPECT_EQ(d.fields.at("program_id").reason(), "UNKNOWN_VALUE");
+
+  const auto empty = daemon.start("");
+  ASSERT_EQ(empty.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(details_of(empty).fields.at("program_id").reason(), "REQUIRED");
+}
+
+}  // namespace
+}  // namespace chaird::test
