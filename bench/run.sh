@@ -3,7 +3,7 @@
 #   bench/run.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/build.sh chaird_plan_bench chaird_stop_bench chaird_link_bench chaird_replay_bench chaird_monitor_bench >/dev/null
+scripts/build.sh chaird_plan_bench chaird_stop_bench chaird_link_bench chaird_replay_bench chaird_monitor_bench chaird_status_fanout_bench >/dev/null
 csv=$(build/default/bin/chaird_plan_bench --benchmark_repetitions=15 --benchmark_report_aggregates_only=true \
   --benchmark_format=csv 2>/dev/null)
 echo "chaird benchmarks: $(nproc) CPUs, $(uname -r), load $(cut -d' ' -f1 /proc/loadavg)"
@@ -82,3 +82,15 @@ build/default/bin/chaird_replay_bench --benchmark_repetitions=5 --benchmark_repo
     printf "  its trace: %.0f rows, %.1f MB as CSV, %.1f MB as JSONL\n", $col["rows"], $col["csv_MB"], $col["jsonl_MB"]
   }
   $1 ~ /BM_WriteTraceCsv_30min_median/ { printf "  writing that trace as CSV: %.0f ms\n", $col["real_time"] }'
+
+# A status publish on the dispatch thread, by the number of open status streams.
+echo
+echo "status streams (median of 5; load $(cut -d' ' -f1 /proc/loadavg))"
+build/default/bin/chaird_status_fanout_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
+  --benchmark_format=csv 2>/dev/null | awk -F, '
+  NR == 1 { for (i = 1; i <= NF; i++) { h = $i; gsub(/"/, "", h); col[h] = i }; next }
+  $1 ~ /_median"?$/ {
+    name = $1; gsub(/"/, "", name); split(name, part, "/")
+    how = (part[3] + 0 == 1) ? "fan-out thread" : "on the dispatch thread"
+    printf "  publish with %4d streams open, %-22s %8.2f us\n", part[2], how ":", $col["real_time"]
+  }'

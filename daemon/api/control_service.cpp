@@ -42,7 +42,14 @@ class HeldCallReactor final : public grpc::ServerUnaryReactor {
 };
 
 // The refusal of a program the sitter's answers rule out: which conditions, for the kiosk.
-Refusal unsuitable(const chair::v1::ProgramMetadata& meta, const std::vector<std::string>& why) {
+Refusal unsuitable(const chair::v1::ProgramMetadata& meta, std::vector<std::string> why) {
+  // Each condition once, however often the sitter's answers name it.
+  std::vector<std::string> distinct;
+  for (auto& c : why) {
+    if (std::find(distinct.begin(), distinct.end(), c) == distinct.end())
+      distinct.push_back(std::move(c));
+  }
+  why = std::move(distinct);
   std::string list;
   for (const auto& c : why) list += (list.empty() ? "" : ", ") + c;
   Refusal r{Refusal::Kind::kFailedPrecondition,
@@ -214,17 +221,15 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
     }
   }
   // Every outcome of this attempt goes through here, so that its retries get it too. The
-  // dispatch thread must not take the ids' lock: the record is made on the planning pool.
+  // attempt's own answer is not held up; the dispatch thread must not take the ids' lock, so
+  // the record (and the answer to any retry waiting) is made on the planning pool, from a copy.
   auto done = [this, reactor, response, request_id](grpc::Status status) {
-    if (request_id.empty()) {
-      reactor->Finish(std::move(status));
-      return;
+    if (!request_id.empty()) {
+      boost::asio::post(deps_.planning, [this, request_id, status, answer = *response] {
+        start_ids_.finish(request_id, status, answer);
+      });
     }
-    boost::asio::post(deps_.planning,
-                      [this, reactor, response, request_id, status = std::move(status)] {
-                        start_ids_.finish(request_id, status, *response);
-                        reactor->Finish(status);
-                      });
+    reactor->Finish(std::move(status));
   };
 
   // One start at a time; the claim is held until this start has begun or been refused, and
@@ -567,7 +572,7 @@ grpc::ServerUnaryReactor* ControlService::reset(grpc::CallbackServerContext* con
 }
 
 grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession(
-    grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) {
+    grpc::CallbackServerContext*, const chair::v1::WatchSessionRequest* request) {
   if (auto refusal = check_watch_request(*request)) return new RefusedWatch(to_status(*refusal));
   if (!request->session_id().empty() && deps_.hub.latest()->session_id() != request->session_id()) {
     return new RefusedWatch(to_status(Refusal{
@@ -587,12 +592,26 @@ grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession
   if (!request->lease_token().empty()) {
     // The controlling app's stream: it holds the lease while open.
     const std::string token = request->lease_token();
+    // A few streams per controlling app (a kiosk that reconnects before its old stream has
+    // closed): not an unbounded number for whoever holds the token.
+    if (open_lease_watches_.fetch_add(1) >= kMaxLeaseWatches) {
+      open_lease_watches_.fetch_sub(1);
+      return new RefusedWatch(to_status(
+          Refusal{Refusal::Kind::kResourceExhausted,
+                  fmt::format("the controlling app has {} status streams open already; close one",
+                              kMaxLeaseWatches),
+                  {},
+                  {},
+                  {}}));
+    }
     auto holds = deps_.sessions.watch_opened(token);
+    if (!holds || !*holds) open_lease_watches_.fetch_sub(1);
     if (!holds) return new RefusedWatch(to_status(holds.error()));
     if (*holds) {
       holds_lease = true;
       boost::asio::post(deps_.dispatch, [this] { deps_.sessions.republish(); });
       on_done = [this, token] {
+        open_lease_watches_.fetch_sub(1);
         boost::asio::post(deps_.dispatch, [this, token] { deps_.sessions.watch_closed(token); });
       };
     }
@@ -602,8 +621,6 @@ grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession
   if (!holds_lease) {
     if (open_watches_.fetch_add(1) >= deps_.max_watch_streams) {
       open_watches_.fetch_sub(1);
-      spdlog::warn("WatchSession from {} refused: {} streams are open already",
-                   excerpt(context->peer()), deps_.max_watch_streams);
       return new RefusedWatch(to_status(Refusal{
           Refusal::Kind::kResourceExhausted,
           fmt::format("chaird serves at most {} status streams at once; close one, or watch "

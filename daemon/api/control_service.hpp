@@ -114,8 +114,11 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
 
   ControlDependencies deps_;
   StartRequestIds start_ids_;
-  // Open WatchSession streams that count against max_watch_streams.
+  // Open WatchSession streams that count against max_watch_streams, and the controlling
+  // app's own (with the lease token), which are bounded apart.
+  static constexpr int kMaxLeaseWatches = 4;
   std::atomic<int> open_watches_{0};
+  std::atomic<int> open_lease_watches_{0};
 };
 
 }  // namespace chaird::api

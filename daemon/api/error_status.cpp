@@ -9,8 +9,10 @@ namespace {
 
 // The message travels in a header (percent-encoded, within the client's metadata limit).
 constexpr std::size_t kMaxStatusMessageBytes = 1000;
-// The details travel in a trailer too: gRPC clients accept 8 KiB of metadata by default.
-constexpr std::size_t kMaxDetailsBytes = 4096;
+// The details travel in a trailer too, base64-encoded (4/3 larger), beside the message (up to
+// 1000 bytes, percent-encoded): gRPC clients accept 8 KiB of metadata by default.
+constexpr std::size_t kMaxDetailsBytes = 3000;
+constexpr int kMaxBlocking = 16;
 constexpr std::size_t kMaxDescriptionBytes = 300;
 constexpr std::size_t kMaxNameBytes = 120;
 
@@ -86,6 +88,7 @@ chair::v1::ErrorStatus error_status(const Refusal& refusal) {
   out.set_message(cut_utf8(refusal.message, kMaxStatusMessageBytes));
   chair::v1::PreconditionFailure blocking;
   for (const auto& b : refusal.blocking) {
+    if (blocking.violations_size() >= kMaxBlocking) break;
     auto* v = blocking.add_violations();
     v->set_type(bounded(b.type, kMaxNameBytes));
     v->set_subject(bounded(b.subject, kMaxNameBytes));
@@ -111,7 +114,13 @@ chair::v1::ErrorStatus error_status(const Refusal& refusal) {
     if (blocking.violations_size() > 0) candidate.add_details()->PackFrom(blocking);
     candidate.add_details()->PackFrom(sitter);
     const std::size_t size = candidate.ByteSizeLong();
-    if (size <= kMaxDetailsBytes || fields == 0) return candidate;
+    if (size <= kMaxDetailsBytes) return candidate;
+    if (fields == 0) {
+      // Only what blocks the call is left to shorten: the first causes are kept.
+      if (blocking.violations_size() == 0) return candidate;
+      blocking.mutable_violations()->RemoveLast();
+      continue;
+    }
     if (with_values) {
       with_values = false;
     } else {

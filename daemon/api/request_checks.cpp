@@ -17,6 +17,9 @@ constexpr double kMaxIntensity = 1.5;
 constexpr double kMinSpeed = 0.5;
 constexpr double kMaxSpeed = 1.5;
 constexpr double kMaxShoulderOffsetMm = 100.0;
+// More entries than any repeated field of a request needs (15 health conditions, 14 zones, 21
+// status fields): more is a broken or hostile client.
+constexpr int kMaxRepeated = 32;
 
 std::vector<std::string> condition_names() {
   std::vector<std::string> out;
@@ -27,7 +30,28 @@ std::vector<std::string> condition_names() {
 // Collects the problems of one request.
 class Problems {
  public:
-  void add(FieldProblem p) { fields_.push_back(std::move(p)); }
+  // The first kMaxProblems are kept whole; the rest are counted (a request of a million bad
+  // entries must not cost a million records).
+  void add(FieldProblem p) {
+    if (fields_.size() < kMaxProblems) {
+      fields_.push_back(std::move(p));
+    } else {
+      ++more_;
+    }
+  }
+
+  // A repeated field with more entries than it can sensibly hold: one problem for all of
+  // them, and false, so that its entries are not looked at one by one.
+  bool count(const std::string& field, int size, int max) {
+    if (size <= max) return true;
+    add({field,
+         fmt::format("{} has {} entries; at most {} are accepted", field, size, max),
+         "TOO_MANY",
+         {},
+         static_cast<double>(max),
+         {}});
+    return false;
+  }
 
   // A number that must lie in [lo, hi]; a NaN or an infinity is named as such.
   void range(const std::string& field, double value, double lo, double hi, const char* unit,
@@ -61,6 +85,7 @@ class Problems {
 
   void conditions(const google::protobuf::RepeatedPtrField<std::string>& names,
                   const std::string& field) {
+    if (!count(field, names.size(), kMaxRepeated)) return;
     for (int i = 0; i < names.size(); ++i) {
       if (is_known_condition(names[i])) continue;
       const std::string path = fmt::format("{}[{}]", field, i);
@@ -80,15 +105,21 @@ class Problems {
     if (fields_.empty()) return std::nullopt;
     std::string message;
     for (const auto& f : fields_) message += (message.empty() ? "" : "; ") + f.description;
-    if (fields_.size() > 1) {
-      message =
-          fmt::format("{} fields of the {} are invalid: {}", fields_.size(), request, message);
+    const std::size_t total = fields_.size() + more_;
+    // The count comes first: a long message is cut at its end.
+    if (more_ > 0) {
+      message = fmt::format("{} fields of the {} are invalid (the first {} listed): {}", total,
+                            request, fields_.size(), message);
+    } else if (total > 1) {
+      message = fmt::format("{} fields of the {} are invalid: {}", total, request, message);
     }
     return Refusal{Refusal::Kind::kInvalidArgument, std::move(message), fields_, {}, {}};
   }
 
  private:
+  static constexpr std::size_t kMaxProblems = 20;
   std::vector<FieldProblem> fields_;
+  std::size_t more_ = 0;
 };
 
 // The field a limits diagnostic is about ("limits.max_airbag_kpa"), from its text.
@@ -185,7 +216,8 @@ std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest&
   p.conditions(r.health_conditions(), "health_conditions");
   p.text("client_name", r.client_name(), kMaxClientNameBytes, false, "");
   p.text("request_id", r.request_id(), kMaxIdBytes, false, "");
-  if (sets_any_limit(r.limits())) {
+  if (p.count("limits.roller_depth", r.limits().roller_depth_size(), kMaxRepeated) &&
+      sets_any_limit(r.limits())) {
     auto tightened = tighten_limits(chair, r.limits(), "limits", {});
     if (!tightened) {
       for (const auto& item : tightened.error().items()) {
@@ -199,7 +231,9 @@ std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest&
 std::optional<Refusal> check_list_programs_request(const chair::v1::ListProgramsRequest& r) {
   Problems p;
   const auto& zones = BodyModel::known_zones();
-  for (int i = 0; i < r.focus_areas_size(); ++i) {
+  const int focus_areas =
+      p.count("focus_areas", r.focus_areas_size(), kMaxRepeated) ? r.focus_areas_size() : 0;
+  for (int i = 0; i < focus_areas; ++i) {
     if (std::find(zones.begin(), zones.end(), r.focus_areas(i)) != zones.end()) continue;
     p.add({fmt::format("focus_areas[{}]", i),
            fmt::format("focus area {} is not a body zone (known: {})", excerpt(r.focus_areas(i)),
@@ -209,7 +243,9 @@ std::optional<Refusal> check_list_programs_request(const chair::v1::ListPrograms
            {},
            zones});
   }
-  for (int i = 0; i < r.intensity_classes_size(); ++i) {
+  const int classes =
+      p.count("intensity_classes", r.intensity_classes_size(), 8) ? r.intensity_classes_size() : 0;
+  for (int i = 0; i < classes; ++i) {
     const int v = r.intensity_classes(i);
     if (v != chair::v1::GENTLE && v != chair::v1::MODERATE && v != chair::v1::STRONG) {
       p.add({fmt::format("intensity_classes[{}]", i),
@@ -265,7 +301,8 @@ std::optional<Refusal> check_watch_request(const chair::v1::WatchSessionRequest&
   std::vector<std::string> names;
   const auto* descriptor = chair::v1::SessionStatus::descriptor();
   for (int i = 0; i < descriptor->field_count(); ++i) names.push_back(descriptor->field(i)->name());
-  for (int i = 0; i < r.fields_size(); ++i) {
+  const int fields = p.count("fields", r.fields_size(), kMaxRepeated) ? r.fields_size() : 0;
+  for (int i = 0; i < fields; ++i) {
     if (descriptor->FindFieldByName(r.fields(i)) != nullptr) continue;
     p.add({fmt::format("fields[{}]", i),
            fmt::format("{} is not a SessionStatus field", excerpt(r.fields(i))),

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "error_status.hpp"
+
 namespace chaird::api {
 namespace {
 
@@ -65,9 +67,12 @@ void StartRequestIds::finish(const std::string& request_id, const grpc::Status& 
   grpc::Status answer = status;
   if (status.error_code() == grpc::StatusCode::CANCELLED ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    answer = grpc::Status(grpc::StatusCode::ABORTED,
-                          "the first attempt of this start was given up before it began; nothing "
-                          "moved; try again");
+    answer = to_status(Refusal{Refusal::Kind::kAborted,
+                               "the first attempt of this start was given up by its app before "
+                               "it began; nothing moved; send the start again",
+                               {},
+                               {},
+                               {}});
   }
   for (const auto& w : waiters) {
     if (answer.ok()) *w.response = response;

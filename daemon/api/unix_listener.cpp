@@ -154,8 +154,26 @@ bool UnixListener::accept_one(grpc::Server& server) {
         policy_.group ? fmt::format(" and group {}", *policy_.group) : std::string());
     return true;
   }
+  {
+    std::lock_guard lock(peers_mutex_);
+    peers_[fd] = peer;
+  }
   grpc::AddInsecureChannelFromFd(&server, fd);
   return true;
+}
+
+std::string UnixListener::describe_peer(const std::string& peer) const {
+  if (peer.rfind("fd:", 0) != 0) return peer;
+  int fd = -1;
+  try {
+    fd = std::stoi(peer.substr(3));
+  } catch (const std::exception&) {
+    return peer;
+  }
+  std::lock_guard lock(peers_mutex_);
+  const auto it = peers_.find(fd);
+  if (it == peers_.end()) return peer;
+  return fmt::format("uid {} gid {} pid {}", it->second.uid, it->second.gid, it->second.pid);
 }
 
 }  // namespace chaird::api

@@ -9,9 +9,11 @@
 #include <sys/types.h>
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "common/expected.hpp"
@@ -45,6 +47,9 @@ class UnixListener {
   void serve(grpc::Server& server);
   // Stops accepting (connections already handed over stay the server's); idempotent.
   void close();
+  // Who is behind gRPC's peer string "fd:N" of a connection this listener accepted ("uid 1000
+  // gid 1000 pid 4242"); the peer string itself for any other.
+  std::string describe_peer(const std::string& peer) const;
 
  private:
   UnixListener(int listen_fd, int wake_fd, std::string path, SocketAccessPolicy policy);
@@ -58,6 +63,10 @@ class UnixListener {
   SocketAccessPolicy policy_;
   std::thread thread_;
   bool starved_ = false;  // accepting thread only
+  // The credentials of each connection handed to gRPC, by descriptor (a descriptor reused by
+  // a later connection is overwritten when that one is accepted).
+  mutable std::mutex peers_mutex_;
+  std::unordered_map<int, PeerCredentials> peers_;
 };
 
 }  // namespace chaird::api

@@ -1,4 +1,5 @@
-// WatchSession's stream. The dispatch thread pokes it when a status is published; it writes
+// WatchSession's stream. The status hub's fan-out thread pokes it when a status is published
+// (never the dispatch thread, which only wakes that thread); it writes
 // the latest status whenever no write is in flight (one write per stream at a time), so a slow
 // client gets fewer, newer statuses and never holds up the chair. It finishes exactly once:
 // after the watched session's final status, or when the client cancels (or the server shuts

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <future>
 
+#include "api/refusal_log.hpp"
 #include "clock/steady_scheduler.hpp"
 #include "profile/limits_tightening.hpp"
 
@@ -242,8 +243,13 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   }
   builder.RegisterService(control_.get());
   builder.RegisterService(bench_.get());
-  if (!hooks_.interceptors.empty())
-    builder.experimental().SetInterceptorCreators(std::move(hooks_.interceptors));
+  // Every refused call is logged with who asked (api/refusal_log.hpp).
+  auto interceptors = std::move(hooks_.interceptors);
+  interceptors.push_back(std::make_unique<api::RefusalLogFactory>(
+      [listener = unix_listener_.get()](const std::string& peer) {
+        return listener != nullptr ? listener->describe_peer(peer) : peer;
+      }));
+  builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
   if (!server_) {
     spdlog::error("cannot listen on {}{}", socket_path_,

@@ -157,6 +157,8 @@ TEST(Access, OverTcpOnlyWhatCannotMoveTheChairAndEmergencyStopAreServed) {
   EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
   EXPECT_EQ(daemon.terminate(), 0);
   EXPECT_THAT(daemon.log(), HasSubstr("read-only calls and EmergencyStop"));
+  EXPECT_THAT(daemon.log(), HasSubstr("/chair.v1.ChairControl/StartSession from ipv4:127.0.0.1:"))
+      << "refusals over TCP are logged with the peer's address";
 }
 
 // Connects to the socket as uid/gid and says whether chaird served the connection: it sends its

@@ -129,5 +129,23 @@ TEST(StartRetry, ARetryOfAStartItsAppGaveUpOnStartsAfresh) {
   EXPECT_EQ(sessions_started(daemon.log()), 1) << daemon.log();
 }
 
+// A start's answer never waits for the planning pool, which a start being prepared may hold:
+// here a second start, refused at once because the first is being prepared, answers at once.
+TEST(StartRetry, AnAnswerIsNotHeldUpByAStartBeingPrepared) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  PendingStart held(daemon, start_request("held-at-the-hold"));
+  daemon.await_held_start();  // the planning pool's thread waits at the hold
+  const auto second = start_request("a-second-start");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  chair::v1::StartSessionResponse response;
+  const auto status = daemon.control().StartSession(&context, second, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  daemon.release_starts();
+  EXPECT_TRUE(held.result().ok()) << held.result().error_message();
+}
+
 }  // namespace
 }  // namespace chaird::test

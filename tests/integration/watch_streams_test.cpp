@@ -74,6 +74,20 @@ TEST(WatchStreams, OneStreamTooManyIsRefusedButTheControllingAppIsAlwaysServed) 
     EXPECT_EQ(chair.state(), chair::v1::RUNNING) << daemon.log();
   }
 
+  // The controlling app may hold a few streams of its own (the start's is one), not more.
+  {
+    chair::v1::WatchSessionRequest with_lease;
+    with_lease.set_lease_token(started.lease_token());
+    std::vector<std::unique_ptr<OpenStream>> own;
+    for (int i = 0; i < 3; ++i) {
+      own.push_back(std::make_unique<OpenStream>(daemon, with_lease));
+      ASSERT_TRUE(own.back()->served) << i << ": " << own.back()->refused.error_message();
+    }
+    OpenStream fifth(daemon, with_lease);
+    ASSERT_FALSE(fifth.served);
+    EXPECT_EQ(fifth.refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  }
+
   // A place freed is a place served again (once chaird has seen the stream end).
   screens.pop_back();
   bool served = false;
@@ -86,7 +100,8 @@ TEST(WatchStreams, OneStreamTooManyIsRefusedButTheControllingAppIsAlwaysServed) 
   }
   EXPECT_TRUE(served);
   EXPECT_EQ(daemon.terminate(), 0);
-  EXPECT_THAT(daemon.log(), HasSubstr("WatchSession from"));
+  EXPECT_THAT(daemon.log(), HasSubstr("/chair.v1.ChairControl/WatchSession from uid "));
+  EXPECT_THAT(daemon.log(), HasSubstr("refused: RESOURCE_EXHAUSTED: chaird serves at most 3"));
 }
 
 TEST(WatchStreams, AStreamGetsOnlyTheFieldsAndTheRateItAskedFor) {

@@ -73,7 +73,8 @@ int main(int argc, char** argv) {
   programs->add_option("--focus", focus_filter, "only programs working on this zone (repeatable)");
   programs->add_option("--class", class_filter, "only this intensity class (repeatable)")
       ->check(CLI::IsMember({"GENTLE", "MODERATE", "STRONG"}));
-  programs->add_option("--max-minutes", max_minutes, "only programs at most this long");
+  programs->add_option("--max-minutes", max_minutes, "only programs at most this long")
+      ->check(CLI::Range(0.0, 24.0 * 60.0));
   programs->add_option("--condition", condition_filter,
                        "leave out programs unsuitable for this condition (repeatable)");
   auto* program_cmd = app.add_subcommand("program", "show one program, step by step");

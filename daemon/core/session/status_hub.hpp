@@ -19,7 +19,8 @@ namespace chaird {
 class StatusWatcher {
  public:
   virtual ~StatusWatcher() = default;
-  // Called on the dispatch thread: must return at once (start a write or note that one is due).
+  // Called on the hub's fan-out thread (or, without it, on the publishing dispatch thread):
+  // must return at once (start a write or note that one is due).
   virtual void on_status() = 0;
 };
 

@@ -1,0 +1,86 @@
+#include "refusal_log.hpp"
+
+#include <grpcpp/server_context.h>
+#include <spdlog/spdlog.h>
+
+#include "common/utf8_text.hpp"
+
+namespace chaird::api {
+namespace {
+
+constexpr std::size_t kMaxLoggedMessageBytes = 300;
+
+const char* code_name(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "ERROR";
+  }
+}
+
+class RefusalLog final : public grpc::experimental::Interceptor {
+ public:
+  RefusalLog(grpc::experimental::ServerRpcInfo* info,
+             const std::function<std::string(const std::string&)>& describe)
+      : info_(info), describe_(describe) {}
+
+  void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
+    using grpc::experimental::InterceptionHookPoints;
+    // Who asked is worked out as the call arrives, on a gRPC thread: the status may be sent
+    // from the dispatch thread, which must not wait for anything but the log's queue.
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA) &&
+        who_.empty()) {
+      who_ = describe_(info_->server_context()->peer());
+    }
+    if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
+      const grpc::Status status = methods->GetSendStatus();
+      if (is_refusal(status.error_code())) {
+        spdlog::warn("{} from {} refused: {}: {}", info_->method(),
+                     who_.empty() ? std::string("an unknown peer") : who_,
+                     code_name(status.error_code()),
+                     one_line(status.error_message(), kMaxLoggedMessageBytes));
+      }
+    }
+    methods->Proceed();
+  }
+
+ private:
+  grpc::experimental::ServerRpcInfo* info_;
+  const std::function<std::string(const std::string&)>& describe_;
+  std::string who_;
+};
+
+}  // namespace
+
+bool is_refusal(grpc::StatusCode code) {
+  return code != grpc::StatusCode::OK && code != grpc::StatusCode::CANCELLED &&
+         code != grpc::StatusCode::DEADLINE_EXCEEDED;
+}
+
+grpc::experimental::Interceptor* RefusalLogFactory::CreateServerInterceptor(
+    grpc::experimental::ServerRpcInfo* info) {
+  return new RefusalLog(info, describe_);
+}
+
+}  // namespace chaird::api

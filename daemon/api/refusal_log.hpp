@@ -1,0 +1,31 @@
+// Every refused call is logged with who asked and why: a gRPC server interceptor sees each
+// call's final status, whichever handler or thread finished it, so no refusal can slip past.
+// Who: on chaird's Unix socket, the peer's uid, gid and pid as the socket saw them when it
+// accepted the connection; over TCP, the peer's address.
+#pragma once
+
+#include <grpcpp/support/server_interceptor.h>
+
+#include <functional>
+#include <string>
+
+namespace chaird::api {
+
+// The codes that are a refusal (a cancelled call or a client's deadline is the client's own
+// doing, and an OK is no refusal).
+bool is_refusal(grpc::StatusCode code);
+
+class RefusalLogFactory final : public grpc::experimental::ServerInterceptorFactoryInterface {
+ public:
+  // describe turns gRPC's peer string ("fd:12", "ipv4:127.0.0.1:40000") into who that is; it
+  // is called on gRPC's threads only, never on the dispatch thread.
+  explicit RefusalLogFactory(std::function<std::string(const std::string& peer)> describe)
+      : describe_(std::move(describe)) {}
+  grpc::experimental::Interceptor* CreateServerInterceptor(
+      grpc::experimental::ServerRpcInfo* info) override;
+
+ private:
+  std::function<std::string(const std::string& peer)> describe_;
+};
+
+}  // namespace chaird::api
