@@ -14,6 +14,7 @@ import argparse
 import os
 import signal
 import sys
+import uuid
 
 
 def load_stubs(stubs_dir):
@@ -81,8 +82,10 @@ class Kiosk:
             print(f"[{q.condition}] {q.question}")
 
     def run(self, program, answers, intensity):
+        # A request id of its own: a retry after a timeout gets this start's answer instead of
+        # starting a second session (docs/api.md, "Retrying a start").
         request = self.pb.StartSessionRequest(program_id=program, health_conditions=answers,
-                                              client_name="kiosk.py")
+                                              client_name="kiosk.py", request_id=str(uuid.uuid4()))
         if intensity is not None:  # left out, the program runs as written
             request.intensity_scale = intensity
         try:
