@@ -41,6 +41,12 @@ class HeldCallReactor final : public grpc::ServerUnaryReactor {
   StartHold* hold_;
 };
 
+// The sitter's conditions for which the program must not run.
+std::vector<std::string> ruled_out_by(const chair::v1::ProgramMetadata& meta,
+                                      const std::vector<std::string>& conditions) {
+  return screen({meta.contraindications().begin(), meta.contraindications().end()}, conditions);
+}
+
 // The refusal of a program the sitter's answers rule out: which conditions, for the kiosk.
 Refusal unsuitable(const chair::v1::ProgramMetadata& meta, std::vector<std::string> why) {
   // Each condition once, however often the sitter's answers name it.
@@ -126,9 +132,7 @@ grpc::ServerUnaryReactor* ControlService::ListPrograms(
       continue;
     if (request->has_max_duration_ms() && entry.planned_duration_ms > request->max_duration_ms())
       continue;
-    const std::vector<std::string> contraindications(meta.contraindications().begin(),
-                                                     meta.contraindications().end());
-    if (!screen(contraindications, conditions).empty()) {
+    if (!ruled_out_by(meta, conditions).empty()) {
       response->set_unsuitable_count(response->unsuitable_count() + 1);
       continue;
     }
@@ -176,9 +180,7 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
 
 std::optional<Refusal> ControlService::screen_conditions(const StartInputs& in) {
   const auto& meta = in.entry->program->program.metadata();
-  std::vector<std::string> contraindications(meta.contraindications().begin(),
-                                             meta.contraindications().end());
-  auto why = screen(contraindications, in.conditions);
+  auto why = ruled_out_by(meta, in.conditions);
   if (why.empty()) return std::nullopt;
   return unsuitable(meta, why);
 }

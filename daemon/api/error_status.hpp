@@ -11,6 +11,8 @@ namespace chaird::api {
 
 // The structured form of a refusal, bounded so that it fits a response trailer.
 chair::v1::ErrorStatus error_status(const Refusal& refusal);
+// "INVALID_ARGUMENT", for logs.
+const char* status_code_name(grpc::StatusCode code);
 // The status a refused call finishes with, its details holding error_status(refusal).
 grpc::Status to_status(const Refusal& refusal);
 

@@ -4,40 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include "common/utf8_text.hpp"
+#include "error_status.hpp"
 
 namespace chaird::api {
 namespace {
 
 constexpr std::size_t kMaxLoggedMessageBytes = 300;
-
-const char* code_name(grpc::StatusCode code) {
-  switch (code) {
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return "INVALID_ARGUMENT";
-    case grpc::StatusCode::NOT_FOUND:
-      return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS:
-      return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED:
-      return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED:
-      return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE:
-      return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED:
-      return "UNIMPLEMENTED";
-    case grpc::StatusCode::UNAVAILABLE:
-      return "UNAVAILABLE";
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return "UNAUTHENTICATED";
-    default:
-      return "ERROR";
-  }
-}
 
 class RefusalLog final : public grpc::experimental::Interceptor {
  public:
@@ -58,7 +30,7 @@ class RefusalLog final : public grpc::experimental::Interceptor {
       if (is_refusal(status.error_code())) {
         spdlog::warn("{} from {} refused: {}: {}", info_->method(),
                      who_.empty() ? std::string("an unknown peer") : who_,
-                     code_name(status.error_code()),
+                     status_code_name(status.error_code()),
                      one_line(status.error_message(), kMaxLoggedMessageBytes));
       }
     }

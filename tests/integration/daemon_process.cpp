@@ -253,6 +253,15 @@ void DaemonProcess::advance(std::int64_t ms) {
   ASSERT_TRUE(status.ok()) << status.error_message();
 }
 
+grpc::Status DaemonProcess::emergency_stop(const std::string& reason) {
+  chair::v1::EmergencyStopRequest request;
+  request.set_reason(reason);
+  chair::v1::EmergencyStopResponse response;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return control_->EmergencyStop(&context, request, &response);
+}
+
 chair::v1::SessionStatus DaemonProcess::status() {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));

@@ -72,6 +72,8 @@ class DaemonProcess {
                      chair::v1::StartSessionResponse* response = nullptr,
                      const chair::v1::StartSessionRequest* base = nullptr);
   void advance(std::int64_t ms);
+  // Presses the emergency stop (the call's status; the chair's state is then latched).
+  grpc::Status emergency_stop(const std::string& reason = "test");
   // The app holding the last start's lease goes away (its stream closes); waits until chaird
   // has seen it.
   void drop_lease();

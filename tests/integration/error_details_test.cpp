@@ -59,14 +59,6 @@ Details details_of(const grpc::Status& status) {
   return out;
 }
 
-grpc::Status emergency_stop(DaemonProcess& daemon) {
-  grpc::ClientContext context;
-  chair::v1::EmergencyStopRequest request;
-  request.set_reason("test");
-  chair::v1::EmergencyStopResponse response;
-  return daemon.control().EmergencyStop(&context, request, &response);
-}
-
 TEST(ErrorDetails, EveryInvalidFieldOfAStartIsReportedWithItsPathAndRange) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
@@ -156,7 +148,7 @@ TEST(ErrorDetails, ARepeatedFieldWithFarTooManyEntriesIsOneProblem) {
 TEST(ErrorDetails, AStartBlockedByTheChairsStateSaysWhichState) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
-  ASSERT_TRUE(emergency_stop(daemon).ok());
+  ASSERT_TRUE(daemon.emergency_stop().ok());
   const auto status = daemon.start("e2e_full");
   ASSERT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   const Details d = details_of(status);

@@ -27,19 +27,11 @@ std::string repeat(const std::string& s, int n) {
   return out;
 }
 
-grpc::Status emergency_stop(DaemonProcess& daemon, const std::string& reason) {
-  grpc::ClientContext context;
-  chair::v1::EmergencyStopRequest request;
-  request.set_reason(reason);
-  chair::v1::EmergencyStopResponse response;
-  return daemon.control().EmergencyStop(&context, request, &response);
-}
-
 TEST(OutsideText, AnEmergencyStopReasonOfWideCharactersKeepsEveryStatusStreamReadable) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   ASSERT_TRUE(daemon.start("e2e_full").ok());
-  ASSERT_TRUE(emergency_stop(daemon, repeat("急", 100)).ok());  // 300 bytes of UTF-8
+  ASSERT_TRUE(daemon.emergency_stop(repeat("急", 100)).ok());  // 300 bytes of UTF-8
 
   // A new watcher, after the stop: the status must parse, and say why the chair stopped.
   grpc::ClientContext context;
@@ -59,8 +51,7 @@ TEST(OutsideText, AnEmergencyStopReasonOfWideCharactersKeepsEveryStatusStreamRea
 TEST(OutsideText, AReasonWithANewlineCannotForgeALogLine) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
-  ASSERT_TRUE(
-      emergency_stop(daemon, "button\n2026-01-01 00:00:00.000 chaird info: all clear").ok());
+  ASSERT_TRUE(daemon.emergency_stop("button\n2026-01-01 00:00:00.000 chaird info: all clear").ok());
   daemon.advance(100);
   ASSERT_EQ(daemon.terminate(), 0);
   std::istringstream log(daemon.log());

@@ -76,13 +76,7 @@ TEST(ProgramCatalog, GetChairShowsTheModelItsStateAndTheLatchedFaults) {
   EXPECT_THAT(chair.techniques(), Contains("shiatsu"));
   EXPECT_TRUE(chair.faults().empty());
 
-  {
-    grpc::ClientContext context;
-    chair::v1::EmergencyStopRequest request;
-    request.set_reason("sitter pressed the red button");
-    chair::v1::EmergencyStopResponse response;
-    ASSERT_TRUE(daemon.control().EmergencyStop(&context, request, &response).ok());
-  }
+  ASSERT_TRUE(daemon.emergency_stop("sitter pressed the red button").ok());
   chair = get_chair(daemon);
   EXPECT_EQ(chair.state(), chair::v1::EMERGENCY_STOPPED);
   ASSERT_EQ(chair.faults_size(), 1);
@@ -101,12 +95,10 @@ TEST(ProgramCatalog, GetChairShowsTheModelItsStateAndTheLatchedFaults) {
 TEST(ProgramCatalog, ResetSafetyStillResetsForAppsWrittenAgainstIt) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
-  grpc::ClientContext c1;
-  chair::v1::EmergencyStopResponse stopped;
-  ASSERT_TRUE(daemon.control().EmergencyStop(&c1, {}, &stopped).ok());
-  grpc::ClientContext c2;
+  ASSERT_TRUE(daemon.emergency_stop().ok());
+  grpc::ClientContext context;
   chair::v1::ResetSafetyResponse reset;
-  ASSERT_TRUE(daemon.control().ResetSafety(&c2, {}, &reset).ok());
+  ASSERT_TRUE(daemon.control().ResetSafety(&context, {}, &reset).ok());
   EXPECT_EQ(reset.state(), chair::v1::IDLE);
 }
 
@@ -323,9 +315,7 @@ TEST(ProgramCatalog, PreviewSaysWhatAStartWouldDoAndMovesNothing) {
 TEST(ProgramCatalog, APreviewWhileEmergencyStoppedSaysSoAndMovesNothing) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
-  grpc::ClientContext context;
-  chair::v1::EmergencyStopResponse stopped;
-  ASSERT_TRUE(daemon.control().EmergencyStop(&context, {}, &stopped).ok());
+  ASSERT_TRUE(daemon.emergency_stop().ok());
   chair::v1::StartSessionRequest request;
   request.set_intensity_scale(1.4);
   const auto previewed = preview(daemon, request);

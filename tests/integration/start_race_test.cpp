@@ -30,14 +30,6 @@ grpc::Status stop(DaemonProcess& daemon, chair::v1::SessionState* state = nullpt
   return status;
 }
 
-grpc::Status emergency_stop(DaemonProcess& daemon) {
-  grpc::ClientContext context;
-  chair::v1::EmergencyStopRequest request;
-  request.set_reason("kiosk button");
-  chair::v1::EmergencyStopResponse response;
-  return daemon.control().EmergencyStop(&context, request, &response);
-}
-
 grpc::Status reset(DaemonProcess& daemon) {
   grpc::ClientContext context;
   chair::v1::ResetFaultResponse response;
@@ -98,7 +90,7 @@ TEST(StartRace, AnEmergencyStopAndResetWhileAStartIsPreparedCancelTheStart) {
   PendingStart start(daemon, e2e_full());
   daemon.await_held_start();
 
-  ASSERT_TRUE(emergency_stop(daemon).ok());
+  ASSERT_TRUE(daemon.emergency_stop("kiosk button").ok());
   ASSERT_TRUE(reset(daemon).ok());  // a person acknowledged it at once: still no start
   daemon.release_starts();
   expect_cancelled_start(start.result(), "emergency stop");
@@ -188,7 +180,7 @@ TEST(StartRace, AStopBeforeAStartDoesNotCancelIt) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   ASSERT_TRUE(stop(daemon).ok());
-  ASSERT_TRUE(emergency_stop(daemon).ok());
+  ASSERT_TRUE(daemon.emergency_stop("kiosk button").ok());
   ASSERT_TRUE(reset(daemon).ok());
   EXPECT_TRUE(daemon.start("e2e_full").ok());
   EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
