@@ -34,6 +34,8 @@ LAYERS = {
     # chaird's side of the board link: a bus, nothing above it
     "daemon/board_link": ["daemon/core/bus"],
     "sim/replay": ["sim/model", "daemon/core/session"],
+    # chaird's database: beside the pipeline, standing on nothing but the common vocabulary
+    "daemon/store": ["daemon/core/common"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')

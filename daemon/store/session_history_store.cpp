@@ -1,0 +1,182 @@
+#include "store/session_history_store.hpp"
+
+#include <fmt/format.h>
+
+namespace chaird::store {
+
+namespace {
+
+std::string join_zones(const std::vector<std::string>& zones) {
+  std::string out;
+  for (const auto& z : zones) out += (out.empty() ? "" : ",") + z;
+  return out;
+}
+
+std::vector<std::string> split_zones(const std::string& text) {
+  std::vector<std::string> out;
+  std::size_t from = 0;
+  while (from < text.size()) {
+    const auto comma = text.find(',', from);
+    const auto to = comma == std::string::npos ? text.size() : comma;
+    if (to > from) out.push_back(text.substr(from, to - from));
+    from = to + 1;
+  }
+  return out;
+}
+
+std::string csv_cell(const std::string& text) {
+  std::string value = text;
+  if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' ||
+                         value[0] == '\t' || value[0] == '\r')) {
+    value.insert(value.begin(), '\'');
+  }
+  if (value.find_first_of(",\"\r\n") == std::string::npos) return value;
+  std::string quoted = "\"";
+  for (char c : value) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + '"';
+}
+
+std::string iso_utc(std::int64_t unix_ms) {
+  const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+}  // namespace
+
+Expected<bool, std::string> SessionHistoryStore::record_start(const SessionStartRecord& r) {
+  auto guard = db_.lock();
+  auto stmt = db_.connection().prepare(
+      "INSERT INTO sessions (session_id, user_id, program_id, program_name, client, "
+      "started_at_unix_ms, planned_duration_ms, intensity_scale, speed_scale) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
+      "user_id = excluded.user_id, program_id = excluded.program_id, "
+      "program_name = excluded.program_name, client = excluded.client, "
+      "started_at_unix_ms = excluded.started_at_unix_ms, "
+      "planned_duration_ms = excluded.planned_duration_ms, "
+      "intensity_scale = excluded.intensity_scale, speed_scale = excluded.speed_scale");
+  if (!stmt) return Unexpected{stmt.error()};
+  return stmt->bind(1, r.session_id)
+      .bind(2, r.user_id)
+      .bind(3, r.program_id)
+      .bind(4, r.program_name)
+      .bind(5, r.client)
+      .bind(6, r.started_at_unix_ms)
+      .bind(7, r.planned_duration_ms)
+      .bind(8, r.intensity_scale)
+      .bind(9, r.speed_scale)
+      .run();
+}
+
+Expected<bool, std::string> SessionHistoryStore::record_end(const SessionEndRecord& r) {
+  auto guard = db_.lock();
+  auto stmt = db_.connection().prepare(
+      "INSERT INTO sessions (session_id, ended_at_unix_ms, end_state, end_reason, elapsed_ms) "
+      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
+      "ended_at_unix_ms = excluded.ended_at_unix_ms, end_state = excluded.end_state, "
+      "end_reason = excluded.end_reason, elapsed_ms = excluded.elapsed_ms");
+  if (!stmt) return Unexpected{stmt.error()};
+  return stmt->bind(1, r.session_id)
+      .bind(2, r.ended_at_unix_ms)
+      .bind(3, r.end_state)
+      .bind(4, r.end_reason)
+      .bind(5, r.elapsed_ms)
+      .run();
+}
+
+Expected<bool, std::string> SessionHistoryStore::record_feedback(const SessionFeedbackRecord& r) {
+  auto guard = db_.lock();
+  auto& db = db_.connection();
+  auto stmt = db.prepare(
+      "UPDATE sessions SET discomfort_before = ?, discomfort_after = ?, too_strong_zones = ?, "
+      "feedback_note = ? WHERE session_id = ?");
+  if (!stmt) return Unexpected{stmt.error()};
+  if (r.discomfort_before) {
+    stmt->bind(1, static_cast<std::int64_t>(*r.discomfort_before));
+  } else {
+    stmt->bind_null(1);
+  }
+  if (r.discomfort_after) {
+    stmt->bind(2, static_cast<std::int64_t>(*r.discomfort_after));
+  } else {
+    stmt->bind_null(2);
+  }
+  stmt->bind(3, join_zones(r.too_strong_zones)).bind(4, r.note).bind(5, r.session_id);
+  if (auto done = stmt->run(); !done) return done;
+  return db.changes() > 0;
+}
+
+Expected<std::vector<HistoryRow>, std::string> SessionHistoryStore::list(const std::string& user_id,
+                                                                         std::int64_t limit) {
+  auto guard = db_.lock();
+  auto stmt = db_.connection().prepare(
+      "SELECT session_id, user_id, program_id, program_name, client, started_at_unix_ms, "
+      "planned_duration_ms, intensity_scale, speed_scale, ended_at_unix_ms, end_state, "
+      "end_reason, elapsed_ms, discomfort_before, discomfort_after, too_strong_zones, "
+      "feedback_note FROM sessions WHERE user_id = ? "
+      "ORDER BY started_at_unix_ms DESC, rowid DESC LIMIT ?");
+  if (!stmt) return Unexpected{stmt.error()};
+  stmt->bind(1, user_id).bind(2, limit);
+  std::vector<HistoryRow> out;
+  for (;;) {
+    auto row = stmt->step();
+    if (!row) return Unexpected{row.error()};
+    if (!*row) break;
+    HistoryRow h;
+    h.start = {stmt->text(0),    stmt->text(1),    stmt->text(2), stmt->text(3), stmt->text(4),
+               stmt->integer(5), stmt->integer(6), stmt->real(7), stmt->real(8)};
+    if (!stmt->is_null(9)) {
+      h.end = SessionEndRecord{stmt->text(0), stmt->integer(9), stmt->text(10), stmt->text(11),
+                               stmt->integer(12)};
+    }
+    h.feedback.session_id = stmt->text(0);
+    if (!stmt->is_null(13)) h.feedback.discomfort_before = static_cast<int>(stmt->integer(13));
+    if (!stmt->is_null(14)) h.feedback.discomfort_after = static_cast<int>(stmt->integer(14));
+    h.feedback.too_strong_zones = split_zones(stmt->text(15));
+    h.feedback.note = stmt->text(16);
+    out.push_back(std::move(h));
+  }
+  return out;
+}
+
+Expected<std::optional<std::string>, std::string> SessionHistoryStore::owner(
+    const std::string& session_id) {
+  auto guard = db_.lock();
+  auto stmt = db_.connection().prepare("SELECT user_id FROM sessions WHERE session_id = ?");
+  if (!stmt) return Unexpected{stmt.error()};
+  stmt->bind(1, session_id);
+  auto row = stmt->step();
+  if (!row) return Unexpected{row.error()};
+  if (!*row) return std::optional<std::string>();
+  return std::optional<std::string>(stmt->text(0));
+}
+
+std::string history_csv(const std::vector<HistoryRow>& rows) {
+  std::string out =
+      "session_id,started_at,program_id,program_name,planned_min,intensity_scale,speed_scale,"
+      "ended_at,how_it_ended,minutes_done,discomfort_before,discomfort_after,too_strong_zones,"
+      "note\r\n";
+  for (const auto& r : rows) {
+    const auto number = [](const std::optional<int>& v) {
+      return v ? std::to_string(*v) : std::string();
+    };
+    out += fmt::format(
+        "{},{},{},{},{:.1f},{:.2f},{:.2f},{},{},{},{},{},{},{}\r\n", csv_cell(r.start.session_id),
+        r.start.started_at_unix_ms > 0 ? iso_utc(r.start.started_at_unix_ms) : "",
+        csv_cell(r.start.program_id), csv_cell(r.start.program_name),
+        static_cast<double>(r.start.planned_duration_ms) / 60000.0, r.start.intensity_scale,
+        r.start.speed_scale, r.end ? iso_utc(r.end->ended_at_unix_ms) : "",
+        r.end ? csv_cell(r.end->end_state) : "",
+        r.end ? fmt::format("{:.1f}", static_cast<double>(r.end->elapsed_ms) / 60000.0) : "",
+        number(r.feedback.discomfort_before), number(r.feedback.discomfort_after),
+        csv_cell(join_zones(r.feedback.too_strong_zones)), csv_cell(r.feedback.note));
+  }
+  return out;
+}
+
+}  // namespace chaird::store

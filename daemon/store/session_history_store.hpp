@@ -1,0 +1,73 @@
+// What each session was, for the sitter's own history: who, which program, how strong, how it
+// ended, and the sitter's feedback afterwards. A session's row is written in two halves that
+// may arrive in either order (its start from the API, its end from the status stream), and
+// feedback later.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/expected.hpp"
+#include "store/state_database.hpp"
+
+namespace chaird::store {
+
+struct SessionStartRecord {
+  std::string session_id;
+  std::string user_id;  // empty: a sitter who did not sign in
+  std::string program_id;
+  std::string program_name;
+  std::string client;
+  std::int64_t started_at_unix_ms = 0;
+  std::int64_t planned_duration_ms = 0;
+  double intensity_scale = 1.0;
+  double speed_scale = 1.0;
+};
+
+struct SessionEndRecord {
+  std::string session_id;
+  std::int64_t ended_at_unix_ms = 0;
+  std::string end_state;  // COMPLETED, STOPPED, EMERGENCY_STOPPED, FAULTED, ...
+  std::string end_reason;
+  std::int64_t elapsed_ms = 0;  // how far into the program it got
+};
+
+struct SessionFeedbackRecord {
+  std::string session_id;
+  std::optional<int> discomfort_before;  // 0..10
+  std::optional<int> discomfort_after;   // 0..10
+  std::vector<std::string> too_strong_zones;
+  std::string note;
+};
+
+struct HistoryRow {
+  SessionStartRecord start;
+  std::optional<SessionEndRecord> end;  // none while the session runs (or if chaird died)
+  SessionFeedbackRecord feedback;
+};
+
+class SessionHistoryStore {
+ public:
+  explicit SessionHistoryStore(StateDatabase& db) : db_(db) {}
+
+  Expected<bool, std::string> record_start(const SessionStartRecord& r);
+  Expected<bool, std::string> record_end(const SessionEndRecord& r);
+  // false when no such session is known; feedback given again replaces the earlier.
+  Expected<bool, std::string> record_feedback(const SessionFeedbackRecord& r);
+  // The user's sessions, newest first; at most limit of them.
+  Expected<std::vector<HistoryRow>, std::string> list(const std::string& user_id,
+                                                      std::int64_t limit);
+  // The user id a session was started for, if the session is known.
+  Expected<std::optional<std::string>, std::string> owner(const std::string& session_id);
+
+ private:
+  StateDatabase& db_;
+};
+
+// The rows as CSV (RFC 4180, a header line first), safe to open in a spreadsheet: a text cell
+// that a spreadsheet would take for a formula is prefixed with an apostrophe.
+std::string history_csv(const std::vector<HistoryRow>& rows);
+
+}  // namespace chaird::store
