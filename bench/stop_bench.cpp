@@ -101,6 +101,7 @@ class Rig {
     std::filesystem::create_directories(dir_);
     chair::v1::DaemonConfig config;
     config.set_listen_unix((dir_ / "chaird.sock").string());
+    config.set_state_dir((dir_ / "state").string());
     config.add_plugin_dirs(CHAIRD_PLUGIN_DIR);
     config.set_chair_profile(std::string(CHAIRD_SOURCE_DIR) +
                              "/sequences/chairs/generic_4d_sl.textproto");

@@ -12,7 +12,8 @@ bin=build/default/bin
 work=$(mktemp -d "${TMPDIR:-/tmp}/chaird-demo.XXXXXX")
 socket="$work/chaird.sock"
 
-"$bin/chaird" --socket "$socket" --clock scaled --time-scale "$scale" --trace "$work/trace.csv" &
+"$bin/chaird" --socket "$socket" --clock scaled --time-scale "$scale" --trace "$work/trace.csv" \
+  --state-dir "$work/state" &
 chaird_pid=$!
 stop_chaird() {
   # SIGTERM: chaird brings the chair to its safe state, then exits. Nothing is left running.

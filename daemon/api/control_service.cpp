@@ -14,16 +14,11 @@
 #include "safety/health_conditions.hpp"
 #include "start_request_ids.hpp"
 #include "transport_access.hpp"
+#include "unary_calls.hpp"
 #include "watch_reactor.hpp"
 
 namespace chaird::api {
 namespace {
-
-grpc::ServerUnaryReactor* finish_now(grpc::CallbackServerContext* context, grpc::Status status) {
-  auto* reactor = context->DefaultReactor();
-  reactor->Finish(std::move(status));
-  return reactor;
-}
 
 constexpr std::size_t kMaxRefusalBytes = 600;
 
@@ -92,17 +87,6 @@ Refusal no_such_program(const std::string& id, const char* field) {
       Refusal::Kind::kNotFound, message, {{field, message, "UNKNOWN_VALUE", {}, {}, {}}}, {}, {}};
 }
 
-chair::v1::ProgramDiagnostic to_proto(const Diagnostic& d) {
-  chair::v1::ProgramDiagnostic out;
-  out.set_severity(d.severity == Severity::kError ? chair::v1::ProgramDiagnostic::ERROR
-                                                  : chair::v1::ProgramDiagnostic::WARNING);
-  out.set_file(valid_utf8(d.where.file));
-  out.set_line(d.where.line);
-  out.set_column(d.where.column);
-  out.set_message(one_line(d.message, kMaxRefusalBytes));
-  return out;
-}
-
 }  // namespace
 
 ControlService::ControlService(ControlDependencies deps) : deps_(std::move(deps)) {}
@@ -114,7 +98,8 @@ grpc::ServerUnaryReactor* ControlService::ListPrograms(
     return finish_now(context, to_status(*refusal));
   const std::vector<std::string> conditions(request->health_conditions().begin(),
                                             request->health_conditions().end());
-  for (const auto& entry : deps_.library->entries()) {
+  const auto library = deps_.library.current();
+  for (const auto& entry : library->entries()) {
     const auto& meta = entry.program->program.metadata();
     if (request->focus_areas_size() > 0 &&
         std::none_of(meta.focus_areas().begin(), meta.focus_areas().end(), [&](const auto& a) {
@@ -163,8 +148,10 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
     const chair::v1::StartSessionRequest& request) const {
   if (auto refusal = check_start_request(request, *deps_.check.chair)) return Unexpected{*refusal};
   StartInputs in;
-  in.entry = deps_.library->find(request.program_id());
-  if (in.entry == nullptr) return Unexpected{no_such_program(request.program_id(), "program_id")};
+  const auto library = deps_.library.current();
+  const LibraryEntry* entry = library->find(request.program_id());
+  if (entry == nullptr) return Unexpected{no_such_program(request.program_id(), "program_id")};
+  in.entry = *entry;  // keeps the program, whatever happens to the library meanwhile
   in.conditions.assign(request.health_conditions().begin(), request.health_conditions().end());
   PlanOptions& options = in.options;
   if (request.has_intensity_scale()) options.scaling.intensity_scale = request.intensity_scale();
@@ -179,7 +166,7 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
 }
 
 std::optional<Refusal> ControlService::screen_conditions(const StartInputs& in) {
-  const auto& meta = in.entry->program->program.metadata();
+  const auto& meta = in.entry.program->program.metadata();
   auto why = ruled_out_by(meta, in.conditions);
   if (why.empty()) return std::nullopt;
   return unsuitable(meta, why);
@@ -256,27 +243,38 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
   options.initial_values = deps_.sessions.chair_state();
   std::shared_ptr<const EnergyHistory> energy = deps_.sessions.energy_history();
 
-  ProgramRef program = inputs->entry->program;
+  ProgramRef program = inputs->entry.program;
   const std::string name = program->program.metadata().name();
   std::string client = request->client_name();
-  boost::asio::post(
-      deps_.planning,
-      [this, context, done, response, program, name, options, limits = std::move(inputs->limits),
-       client = std::move(client), energy = std::move(energy), claim = std::move(claim)]() mutable {
-        if (auto gone = why_not_begin(context, *claim)) {
-          done(*gone);
-          return;
-        }
-        auto checked = check_program(program, deps_.check, options, *energy, limits);
-        if (!checked) {
-          spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
-          done(to_status(program_check_failed(program->id(), name, checked.error())));
-          return;
-        }
-        if (deps_.start_hold != nullptr) deps_.start_hold->pass();
-        PreparedSession prepared{program->id(), name, checked->governed, client};
-        boost::asio::post(deps_.dispatch, [this, context, done, response, claim = std::move(claim),
-                                           prepared = std::move(prepared)]() mutable {
+  // What the history keeps of this start, once it has begun.
+  store::SessionStartRecord record{{},
+                                   request->user_id(),
+                                   program->id(),
+                                   name,
+                                   client,
+                                   0,
+                                   0,
+                                   options.scaling.intensity_scale,
+                                   options.scaling.speed_scale};
+  boost::asio::post(deps_.planning, [this, context, done, response, program, name, options,
+                                     limits = std::move(inputs->limits), client = std::move(client),
+                                     energy = std::move(energy), claim = std::move(claim),
+                                     record = std::move(record)]() mutable {
+    if (auto gone = why_not_begin(context, *claim)) {
+      done(*gone);
+      return;
+    }
+    auto checked = check_program(program, deps_.check, options, *energy, limits);
+    if (!checked) {
+      spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
+      done(to_status(program_check_failed(program->id(), name, checked.error())));
+      return;
+    }
+    if (deps_.start_hold != nullptr) deps_.start_hold->pass();
+    PreparedSession prepared{program->id(), name, checked->governed, client};
+    boost::asio::post(
+        deps_.dispatch, [this, context, done, response, claim = std::move(claim),
+                         prepared = std::move(prepared), record = std::move(record)]() mutable {
           // The last moment before the chair moves: a stop, a cancelled call or a passed deadline
           // that came first wins.
           if (auto gone = why_not_begin(context, *claim)) {
@@ -289,6 +287,10 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
             done(to_status(started.error()));
             return;
           }
+          record.session_id = started->session_id;
+          record.started_at_unix_ms = deps_.history.now_unix_ms();
+          record.planned_duration_ms = governed->timeline().duration_ms;
+          deps_.history.session_started(std::move(record));  // queued; written off this thread
           response->set_session_id(started->session_id);
           response->set_lease_token(started->lease_token);
           response->set_lease_ms(deps_.sessions.lease_ms());
@@ -296,7 +298,7 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
           for (const auto& a : governed->adaptations()) response->add_adaptations(a);
           done(grpc::Status::OK);
         });
-      });
+  });
   return reactor;
 }
 
@@ -323,7 +325,7 @@ grpc::ServerUnaryReactor* ControlService::PreviewSession(
   auto* reactor = context->DefaultReactor();
   boost::asio::post(
       deps_.planning,
-      [this, reactor, response, refused, options, program = inputs->entry->program,
+      [this, reactor, response, refused, options, program = inputs->entry.program,
        limits = std::move(inputs->limits), energy = deps_.sessions.energy_history()] {
         auto checked = check_program(program, deps_.check, options, *energy, limits);
         if (!checked) {
@@ -363,7 +365,8 @@ grpc::ServerUnaryReactor* ControlService::GetProgram(grpc::CallbackServerContext
                                                      chair::v1::GetProgramResponse* response) {
   if (auto refusal = check_program_id(request->program_id(), "program_id"))
     return finish_now(context, to_status(*refusal));
-  const LibraryEntry* entry = deps_.library->find(request->program_id());
+  const auto library = deps_.library.current();
+  const LibraryEntry* entry = library->find(request->program_id());
   if (entry == nullptr)
     return finish_now(context, to_status(no_such_program(request->program_id(), "program_id")));
   *response->mutable_summary() = to_proto(*entry);

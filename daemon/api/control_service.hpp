@@ -12,11 +12,13 @@
 #include <string_view>
 
 #include "chair/v1/control.grpc.pb.h"
-#include "library/program_library.hpp"
+#include "library/live_library.hpp"
 #include "session/session_manager.hpp"
 #include "session/start_hold.hpp"
 #include "session/status_hub.hpp"
+#include "session_history_recorder.hpp"
 #include "start_request_ids.hpp"
+#include "store/stores.hpp"
 
 namespace chaird::api {
 
@@ -25,8 +27,13 @@ struct ControlDependencies {
   boost::asio::thread_pool& planning;  // plans off the gRPC threads
   SessionManager& sessions;
   StatusHub& hub;
-  std::shared_ptr<const ProgramLibrary> library;
-  ProgramCheckContext check;  // chair, techniques, governor, budget
+  LiveLibrary& library;       // shipped and custom programs
+  ProgramCheckContext check;  // chair, techniques, governor, budget, the live library's resolver
+  // chaird's database, and the thread that reads and writes it (never a gRPC thread, never
+  // the dispatch thread).
+  store::Stores& stores;
+  boost::asio::thread_pool& records;
+  SessionHistoryRecorder& history;
   // The bench's hook that holds starts once planned (tests); null when there is none.
   StartHold* start_hold = nullptr;
   // WatchSession streams served at once, besides the controlling app's.
@@ -88,11 +95,39 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   grpc::ServerWriteReactor<chair::v1::SessionStatus>* WatchSession(
       grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) override;
 
+  // Custom programs (control_service_programs.cpp).
+  grpc::ServerUnaryReactor* SaveProgram(grpc::CallbackServerContext* context,
+                                        const chair::v1::SaveProgramRequest* request,
+                                        chair::v1::SaveProgramResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteProgram(grpc::CallbackServerContext* context,
+                                          const chair::v1::DeleteProgramRequest* request,
+                                          chair::v1::DeleteProgramResponse* response) override;
+
+  // Sitters: profiles, history, feedback (control_service_sitters.cpp).
+  grpc::ServerUnaryReactor* GetUserProfile(grpc::CallbackServerContext* context,
+                                           const chair::v1::GetUserProfileRequest* request,
+                                           chair::v1::UserProfile* response) override;
+  grpc::ServerUnaryReactor* SaveUserProfile(grpc::CallbackServerContext* context,
+                                            const chair::v1::UserProfile* request,
+                                            chair::v1::UserProfile* response) override;
+  grpc::ServerUnaryReactor* DeleteUserProfile(
+      grpc::CallbackServerContext* context, const chair::v1::DeleteUserProfileRequest* request,
+      chair::v1::DeleteUserProfileResponse* response) override;
+  grpc::ServerUnaryReactor* ListSessionHistory(
+      grpc::CallbackServerContext* context, const chair::v1::ListSessionHistoryRequest* request,
+      chair::v1::ListSessionHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* ExportSessionHistory(
+      grpc::CallbackServerContext* context, const chair::v1::ListSessionHistoryRequest* request,
+      chair::v1::ExportSessionHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* RecordSessionFeedback(
+      grpc::CallbackServerContext* context, const chair::v1::RecordSessionFeedbackRequest* request,
+      chair::v1::RecordSessionFeedbackResponse* response) override;
+
  private:
   // A start request's program and plan options, once its fields are checked (INVALID_ARGUMENT
   // naming every bad field) and its program found (NOT_FOUND).
   struct StartInputs {
-    const LibraryEntry* entry = nullptr;
+    LibraryEntry entry;
     PlanOptions options;
     chair::v1::SafetyLimits limits;
     std::vector<std::string> conditions;
@@ -111,6 +146,10 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   // "the app gave up on the <call> before it began; <outcome>".
   static std::optional<grpc::Status> why_call_gone(grpc::CallbackServerContext* context,
                                                    std::string_view call, std::string_view outcome);
+
+  // The user's sessions from the database, newest first (records thread).
+  Expected<std::vector<store::HistoryRow>, Refusal> read_history(
+      const chair::v1::ListSessionHistoryRequest& request);
 
   ControlDependencies deps_;
   StartRequestIds start_ids_;

@@ -32,6 +32,8 @@ grpc::StatusCode code_of(Refusal::Kind kind) {
       return grpc::StatusCode::UNAVAILABLE;
     case Refusal::Kind::kResourceExhausted:
       return grpc::StatusCode::RESOURCE_EXHAUSTED;
+    case Refusal::Kind::kAlreadyExists:
+      return grpc::StatusCode::ALREADY_EXISTS;
     case Refusal::Kind::kInternal:
       return grpc::StatusCode::INTERNAL;
   }
@@ -54,6 +56,8 @@ const char* sitter_default(Refusal::Kind kind) {
     case Refusal::Kind::kUnavailable:
     case Refusal::Kind::kResourceExhausted:
       return "The chair is busy. Please try again in a moment.";
+    case Refusal::Kind::kAlreadyExists:
+      return "That name is taken already. Please choose another one.";
     case Refusal::Kind::kInternal:
       return "Something went wrong. Please ask staff.";
   }

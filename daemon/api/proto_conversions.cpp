@@ -43,6 +43,19 @@ chair::v1::ProgramSummary to_proto(const LibraryEntry& entry) {
   out.set_planned_duration_ms(entry.planned_duration_ms);
   out.set_step_count(entry.step_count);
   out.set_source_path(entry.program->source.path);
+  out.set_custom(entry.custom);
+  out.set_saved_at_unix_ms(entry.saved_at_unix_ms);
+  return out;
+}
+
+chair::v1::ProgramDiagnostic to_proto(const Diagnostic& d) {
+  chair::v1::ProgramDiagnostic out;
+  out.set_severity(d.severity == Severity::kError ? chair::v1::ProgramDiagnostic::ERROR
+                                                  : chair::v1::ProgramDiagnostic::WARNING);
+  out.set_file(valid_utf8(d.where.file));
+  out.set_line(d.where.line);
+  out.set_column(d.where.column);
+  out.set_message(one_line(d.message, 600));
   return out;
 }
 

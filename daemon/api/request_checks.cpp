@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "common/utf8_text.hpp"
@@ -80,6 +82,47 @@ class Problems {
            {}});
     } else if (first_invalid_utf8(value) != std::string_view::npos) {
       add({field, fmt::format("{} is not valid UTF-8", field), "INVALID_UTF8", {}, {}, {}});
+    }
+  }
+
+  void user_id(const std::string& field, const std::string& value, bool required) {
+    if (value.empty()) {
+      if (required) {
+        add({field, fmt::format("{} is empty: say whose it is", field), "REQUIRED", {}, {}, {}});
+      }
+      return;
+    }
+    if (value.size() > kMaxUserIdBytes) {
+      text(field, value, kMaxUserIdBytes, required, "");
+      return;
+    }
+    const bool ok = std::all_of(value.begin(), value.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' || c == '-' ||
+             c == '@';
+    });
+    if (!ok) {
+      add({field,
+           fmt::format("{} may hold only letters, digits, '.', '_', '-' and '@'", field),
+           "INVALID_VALUE",
+           {},
+           {},
+           {}});
+    }
+  }
+
+  void zones(const google::protobuf::RepeatedPtrField<std::string>& names, const std::string& field,
+             int max) {
+    if (!count(field, names.size(), max)) return;
+    const auto& known = BodyModel::known_zones();
+    for (int i = 0; i < names.size(); ++i) {
+      if (std::find(known.begin(), known.end(), names[i]) != known.end()) continue;
+      add({fmt::format("{}[{}]", field, i),
+           fmt::format("{} is not a body zone (known: {})", excerpt(names[i]),
+                       fmt::join(known, ", ")),
+           "UNKNOWN_VALUE",
+           {},
+           {},
+           known});
     }
   }
 
@@ -216,6 +259,7 @@ std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest&
   p.conditions(r.health_conditions(), "health_conditions");
   p.text("client_name", r.client_name(), kMaxClientNameBytes, false, "");
   p.text("request_id", r.request_id(), kMaxIdBytes, false, "");
+  p.user_id("user_id", r.user_id(), false);
   if (p.count("limits.roller_depth", r.limits().roller_depth_size(), kMaxRepeated) &&
       sets_any_limit(r.limits())) {
     auto tightened = tighten_limits(chair, r.limits(), "limits", {});
@@ -283,6 +327,83 @@ std::optional<Refusal> check_validate_request(const chair::v1::ValidateProgramRe
     p.add({"file_name", "file_name must be one line", "INVALID_VALUE", {}, {}, {}});
   }
   return p.refusal("validate request");
+}
+
+std::optional<Refusal> check_save_program_request(const chair::v1::SaveProgramRequest& r) {
+  Problems p;
+  p.text("text", r.text(), kMaxProgramTextBytes, true, "send the program's text");
+  p.text("file_name", r.file_name(), kMaxFileNameBytes, false, "");
+  if (r.file_name().find_first_of(std::string_view("\0\n\r", 3)) != std::string::npos) {
+    p.add({"file_name", "file_name must be one line", "INVALID_VALUE", {}, {}, {}});
+  }
+  return p.refusal("save request");
+}
+
+std::optional<Refusal> check_user_id(const std::string& user_id, const char* field, bool required) {
+  Problems p;
+  p.user_id(field, user_id, required);
+  return p.refusal("request");
+}
+
+std::optional<Refusal> check_user_profile(const chair::v1::UserProfile& r) {
+  Problems p;
+  p.user_id("user_id", r.user_id(), true);
+  p.text("display_name", r.display_name(), kMaxDisplayNameBytes, false, "");
+  if (r.display_name().find_first_of(std::string_view("\0\n\r", 3)) != std::string::npos) {
+    p.add({"display_name", "display_name must be one line", "INVALID_VALUE", {}, {}, {}});
+  }
+  if (r.has_preferred_intensity_scale()) {
+    p.range("preferred_intensity_scale", r.preferred_intensity_scale(), kMinIntensity,
+            kMaxIntensity, "", " (StartSession's intensity_scale range)");
+  }
+  if (r.has_preferred_speed_scale()) {
+    p.range("preferred_speed_scale", r.preferred_speed_scale(), kMinSpeed, kMaxSpeed, "",
+            " (StartSession's speed_scale range)");
+  }
+  if (r.has_shoulder_offset_mm()) {
+    p.range("shoulder_offset_mm", r.shoulder_offset_mm(), -kMaxShoulderOffsetMm,
+            kMaxShoulderOffsetMm, " mm", "");
+  }
+  if (p.count("favourite_programs", r.favourite_programs_size(), kMaxFavourites)) {
+    for (int i = 0; i < r.favourite_programs_size(); ++i) {
+      p.text(fmt::format("favourite_programs[{}]", i), r.favourite_programs(i), kMaxProgramIdBytes,
+             true, "a program id from ListPrograms");
+    }
+  }
+  p.conditions(r.remembered_conditions(), "remembered_conditions");
+  return p.refusal("profile");
+}
+
+std::optional<Refusal> check_history_request(const chair::v1::ListSessionHistoryRequest& r) {
+  Problems p;
+  p.user_id("user_id", r.user_id(), true);
+  if (r.limit() > kMaxHistoryLimit) {
+    p.add({"limit",
+           fmt::format("limit is at most {} (0 takes 50)", kMaxHistoryLimit),
+           "OUT_OF_RANGE",
+           0.0,
+           static_cast<double>(kMaxHistoryLimit),
+           {}});
+  }
+  return p.refusal("history request");
+}
+
+std::optional<Refusal> check_feedback_request(const chair::v1::RecordSessionFeedbackRequest& r) {
+  Problems p;
+  p.text("session_id", r.session_id(), kMaxIdBytes, true, "the session the feedback is about");
+  p.user_id("user_id", r.user_id(), false);
+  const auto& f = r.feedback();
+  if (f.has_discomfort_before()) {
+    p.range("feedback.discomfort_before", f.discomfort_before(), 0, 10, "",
+            " (0: none, 10: the worst)");
+  }
+  if (f.has_discomfort_after()) {
+    p.range("feedback.discomfort_after", f.discomfort_after(), 0, 10, "",
+            " (0: none, 10: the worst)");
+  }
+  p.zones(f.too_strong_zones(), "feedback.too_strong_zones", kMaxTooStrongZones);
+  p.text("feedback.note", f.note(), kMaxFeedbackNoteBytes, false, "");
+  return p.refusal("feedback");
 }
 
 std::optional<Refusal> check_watch_request(const chair::v1::WatchSessionRequest& r) {

@@ -20,6 +20,14 @@ std::optional<Refusal> check_validate_request(const chair::v1::ValidateProgramRe
 // The session and token are ids of bounded length; the interval within a minute; every field a
 // SessionStatus field.
 std::optional<Refusal> check_watch_request(const chair::v1::WatchSessionRequest& request);
+std::optional<Refusal> check_save_program_request(const chair::v1::SaveProgramRequest& request);
+// A sitter's id: 1 to 64 bytes of letters, digits, '.', '_', '-', '@' (empty allowed unless
+// required).
+std::optional<Refusal> check_user_id(const std::string& user_id, const char* field, bool required);
+std::optional<Refusal> check_user_profile(const chair::v1::UserProfile& profile);
+std::optional<Refusal> check_history_request(const chair::v1::ListSessionHistoryRequest& request);
+std::optional<Refusal> check_feedback_request(
+    const chair::v1::RecordSessionFeedbackRequest& request);
 // A program id field (GetProgram): present, and of a length an id can have.
 std::optional<Refusal> check_program_id(const std::string& id, const char* field);
 
@@ -30,5 +38,11 @@ inline constexpr std::size_t kMaxProgramTextBytes = 1 << 20;
 inline constexpr std::size_t kMaxFileNameBytes = 200;
 inline constexpr std::size_t kMaxIdBytes = 128;  // session ids, lease tokens
 inline constexpr std::int64_t kMaxWatchIntervalMs = 60'000;
+inline constexpr std::size_t kMaxUserIdBytes = 64;
+inline constexpr std::size_t kMaxDisplayNameBytes = 64;
+inline constexpr std::size_t kMaxFeedbackNoteBytes = 500;
+inline constexpr int kMaxFavourites = 32;
+inline constexpr int kMaxTooStrongZones = 16;
+inline constexpr std::uint32_t kMaxHistoryLimit = 1000;
 
 }  // namespace chaird::api

@@ -12,7 +12,8 @@ std::optional<grpc::Status> refuse_over_tcp(const grpc::CallbackServerContext& c
   if (peer.rfind("ipv4:", 0) != 0 && peer.rfind("ipv6:", 0) != 0) return std::nullopt;
   return to_status(Refusal{Refusal::Kind::kPermissionDenied,
                            fmt::format("{} is not served over TCP: there chaird answers only "
-                                       "read-only calls and EmergencyStop; use the Unix socket",
+                                       "read-only calls about the chair and its programs, and "
+                                       "EmergencyStop; use the Unix socket",
                                        call),
                            {},
                            {},

@@ -103,7 +103,7 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
       return false;
     }
     recorder_ = std::move(*recorder);
-    hub_.set_recorder(recorder_.get());
+    hub_.add_recorder(recorder_.get());
   }
 
   SessionManagerOptions options;
@@ -128,6 +128,8 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
     options.executor.lookahead_ms = std::max<std::int64_t>(
         options.executor.lookahead_ms, std::llround(40.0 * config.clock().time_scale()));
   }
+  options.session_id_prefix = fmt::format("session-{}-", daemon_start_);
+  hub_.add_recorder(history_.get());  // every session's end, into the history
   sessions_ = std::make_unique<SessionManager>(*scheduler_, *bus_, *governor_, hub_, options);
 
   // Status streams are fed from the hub's own thread, never from the dispatch thread.
@@ -178,15 +180,48 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
   context.catalog = catalog_;
   context.governor = governor_.get();
   context.plugin_budget = std::chrono::milliseconds(config.plugin_call_budget_ms());
+  // chaird's database: refused, with its path, rather than replaced when it cannot be used.
+  auto db = store::StateDatabase::open(config.state_dir());
+  if (!db) {
+    spdlog::error("chaird's database cannot be used: {}", db.error());
+    return false;
+  }
+  const auto now_unix_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  auto start_number = (*db)->record_daemon_start(now_unix_ms());
+  if (!start_number) {
+    spdlog::error("chaird's database cannot be written: {}", start_number.error());
+    return false;
+  }
+  daemon_start_ = *start_number;
+  spdlog::info("database {} (schema version {}); start number {}", (*db)->path(),
+               (*db)->schema_version(), daemon_start_);
+  stores_ = std::make_unique<store::Stores>(std::move(*db));
+  history_ = std::make_unique<api::SessionHistoryRecorder>(stores_->history, now_unix_ms);
+  auto saved = stores_->programs.all();
+  if (!saved) {
+    spdlog::error("chaird's database cannot be read: {}", saved.error());
+    return false;
+  }
+  std::vector<CustomProgramText> custom;
+  for (auto& p : *saved) custom.push_back({std::move(p.id), std::move(p.text), p.saved_at_unix_ms});
+
   Diagnostics program_refusals;
   std::vector<std::string> program_dirs(config.program_dirs().begin(), config.program_dirs().end());
-  library_ = ProgramLibrary::load(program_dirs, context, program_refusals);
+  library_ = std::make_unique<LiveLibrary>(
+      ProgramLibrary::load(program_dirs, context, program_refusals, custom));
   if (program_refusals.has_errors()) spdlog::warn("some programs were refused:");
   for (const auto& item : program_refusals.items()) {
     spdlog::log(item.severity == Severity::kError ? spdlog::level::warn : spdlog::level::info, "{}",
                 item.to_string());
   }
-  spdlog::info("{} programs ready", library_->entries().size());
+  const auto ready = library_->current();
+  spdlog::info("{} programs ready ({} custom)", ready->entries().size(),
+               std::count_if(ready->entries().begin(), ready->entries().end(),
+                             [](const LibraryEntry& e) { return e.custom; }));
   return true;
 }
 
@@ -195,10 +230,11 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   context.chair = chair_;
   context.catalog = catalog_;
   context.governor = governor_.get();
-  context.resolver = ProgramLibrary::resolver(library_);
+  context.resolver = library_->resolver();
   context.plugin_budget = std::chrono::milliseconds(config.plugin_call_budget_ms());
   control_ = std::make_unique<api::ControlService>(api::ControlDependencies{
-      dispatch_, planning_, *sessions_, hub_, library_, context, &start_hold_,
+      dispatch_, planning_, *sessions_, hub_, *library_, context, *stores_, records_, *history_,
+      &start_hold_,
       static_cast<int>(config.max_watch_streams() > 0 ? config.max_watch_streams() : 100)});
   bench_ = std::make_unique<api::SimBenchService>(
       api::SimBenchDependencies{dispatch_, planning_, manual_clock_, &start_hold_, sim_chair_,
@@ -303,6 +339,7 @@ void Daemon::stop() {
   // A start that was being planned is refused by the session manager's shutdown latch.
   if (server_) server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
   planning_.join();
+  records_.join();  // the last saves reach the database
   // Whatever the last calls posted has run by now; make sure the chair is still safe.
   if (sessions_ && dispatch_thread_.joinable()) {
     std::promise<void> again;
@@ -318,6 +355,7 @@ void Daemon::stop() {
   if (dispatch_thread_.joinable()) dispatch_thread_.join();
   hub_.stop_fanout();  // the server is down: no stream is left to feed
   if (recorder_) recorder_->flush();
+  if (history_) history_->flush();  // how the last session ended
   if (!socket_path_.empty()) {
     std::error_code ec;
     fs::remove(socket_path_, ec);

@@ -14,18 +14,20 @@
 #include <vector>
 
 #include "api/control_service.hpp"
+#include "api/session_history_recorder.hpp"
 #include "api/sim_bench_service.hpp"
 #include "api/unix_listener.hpp"
 #include "board_link/board_link.hpp"
 #include "chair/v1/config.pb.h"
 #include "clock/scheduler.hpp"
 #include "clock/virtual_scheduler.hpp"
-#include "library/program_library.hpp"
+#include "library/live_library.hpp"
 #include "model/simulated_chair.hpp"
 #include "replay/trace_recorder.hpp"
 #include "safety/safety_governor.hpp"
 #include "session/session_manager.hpp"
 #include "session/status_hub.hpp"
+#include "store/stores.hpp"
 
 namespace chaird {
 
@@ -56,15 +58,22 @@ class Daemon {
   std::shared_ptr<const ChairModel> chair_;
   std::shared_ptr<const TechniqueCatalog> catalog_;
   std::unique_ptr<SafetyGovernor> governor_;
-  std::shared_ptr<const ProgramLibrary> library_;
+  // chaird's database, and the thread that uses it for the API (declared before the pool, so
+  // that it outlives every job the pool runs).
+  std::unique_ptr<store::Stores> stores_;
+  std::int64_t daemon_start_ = 0;  // this start's number, in the session ids
+  std::unique_ptr<LiveLibrary> library_;
 
   boost::asio::io_context dispatch_;
   std::unique_ptr<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_;
   boost::asio::thread_pool planning_{1};
+  boost::asio::thread_pool records_{1};
   std::unique_ptr<Scheduler> scheduler_;
   VirtualScheduler* manual_clock_ = nullptr;
   DaemonHooks hooks_;
   std::unique_ptr<ActuatorBus> bus_;
+  // Before the hub, which calls it: it outlives the hub and everything that publishes.
+  std::unique_ptr<api::SessionHistoryRecorder> history_;
   StatusHub hub_;
   std::unique_ptr<sim::TraceRecorder> recorder_;
   std::unique_ptr<SessionManager> sessions_;

@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"chaird: massage chair controller (simulated chair)"};
   std::optional<std::string> config_path;
-  std::string socket, socket_group, tcp, chair, clock, trace, log_level, board;
+  std::string socket, socket_group, tcp, chair, clock, trace, log_level, board, state_dir;
   std::vector<std::string> plugin_dirs, program_dirs;
   double time_scale = 0.0;
   app.add_option("-c,--config", config_path,
@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
   app.add_option("--programs", program_dirs,
                  "program directory (repeatable; replaces the default)");
   app.add_option("--chair", chair, "chair profile file");
+  app.add_option("--state-dir", state_dir,
+                 "where chaird keeps its database (custom programs, profiles, history)");
   app.add_option("--board", board,
                  "drive the board on this Unix socket (chair-simd, or hardware) instead of the "
                  "simulated chair inside chaird");
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
   if (!program_dirs.empty())
     *config.mutable_program_dirs() = {program_dirs.begin(), program_dirs.end()};
   if (!chair.empty()) config.set_chair_profile(chair);
+  if (!state_dir.empty()) config.set_state_dir(state_dir);
   if (!clock.empty()) {
     std::string upper = clock;
     for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));

@@ -31,6 +31,7 @@ class Statement {
   Statement& bind(int index, std::string_view text);
   Statement& bind(int index, std::int64_t value);
   Statement& bind(int index, double value);
+  Statement& bind_blob(int index, std::string_view bytes);
   Statement& bind_null(int index);
   // true: a row is ready; false: done. An error is returned as text.
   Expected<bool, std::string> step();
@@ -38,6 +39,7 @@ class Statement {
   Expected<bool, std::string> run();
 
   std::string text(int column) const;
+  std::string blob(int column) const;
   std::int64_t integer(int column) const;
   double real(int column) const;
   bool is_null(int column) const;

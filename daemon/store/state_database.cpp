@@ -14,7 +14,7 @@ namespace {
 
 // Never edit a step once released: add a new one. Each runs in its own transaction together
 // with the user_version it reaches.
-constexpr std::array<const char*, 2> kMigrations = {
+constexpr std::array<const char*, 3> kMigrations = {
     // 1: daemon starts and custom programs.
     R"sql(
       CREATE TABLE daemon_starts (
@@ -46,6 +46,14 @@ constexpr std::array<const char*, 2> kMigrations = {
         too_strong_zones TEXT NOT NULL DEFAULT '',
         feedback_note TEXT NOT NULL DEFAULT '');
       CREATE INDEX sessions_by_user ON sessions (user_id, started_at_unix_ms);
+    )sql",
+    // 3: sitters' profiles (a chair.v1.UserProfile, serialized, so that a field added later
+    // needs no step here).
+    R"sql(
+      CREATE TABLE user_profiles (
+        user_id TEXT PRIMARY KEY,
+        profile BLOB NOT NULL,
+        updated_at_unix_ms INTEGER NOT NULL);
     )sql",
 };
 

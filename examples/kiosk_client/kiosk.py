@@ -3,7 +3,11 @@
 
     kiosk.py programs [--answer CONDITION]     what this chair offers (that suits the sitter)
     kiosk.py questions                         the health questions to ask the sitter
-    kiosk.py run PROGRAM [--answer CONDITION]  start it, show progress, stop on Ctrl-C
+    kiosk.py run PROGRAM [--answer CONDITION] [--user ID]
+                                               start it, show progress, stop on Ctrl-C; a
+                                               signed-in sitter's session joins their history
+    kiosk.py history USER                      the sitter's sessions and how they felt
+    kiosk.py feedback SESSION --user USER --before N --after N [--too-strong ZONE]
 
 It talks to chaird over its Unix socket with gRPC local credentials, using stubs generated from
 protos/chair/v1 (see README.md). Every refusal is shown from its structured details
@@ -20,8 +24,8 @@ import uuid
 def load_stubs(stubs_dir):
     if stubs_dir:
         sys.path.insert(0, stubs_dir)
-    from chair.v1 import control_pb2, control_pb2_grpc, errors_pb2  # noqa: E402  (after the path)
-    return control_pb2, control_pb2_grpc, errors_pb2
+    from chair.v1 import control_pb2, control_pb2_grpc, errors_pb2, sitter_pb2  # noqa: E402
+    return control_pb2, control_pb2_grpc, errors_pb2, sitter_pb2
 
 
 def default_socket():
@@ -41,7 +45,7 @@ class Kiosk:
         import grpc
 
         self.grpc = grpc
-        self.pb, pb_grpc, self.errors = load_stubs(stubs_dir)
+        self.pb, pb_grpc, self.errors, self.sitter = load_stubs(stubs_dir)
         # chaird accepts only local connections; on a Unix socket that is UDS local credentials.
         credentials = grpc.local_channel_credentials(grpc.LocalConnectionType.UDS)
         self.channel = grpc.secure_channel(f"unix://{socket_path}", credentials)
@@ -81,11 +85,61 @@ class Kiosk:
         for q in self.chair.ListHealthConditions(self.pb.ListHealthConditionsRequest(), timeout=10).questions:
             print(f"[{q.condition}] {q.question}")
 
-    def run(self, program, answers, intensity):
+    def profile(self, user):
+        """The signed-in sitter's profile, or None for someone without one."""
+        try:
+            return self.chair.GetUserProfile(self.pb.GetUserProfileRequest(user_id=user),
+                                             timeout=10)
+        except self.grpc.RpcError as e:
+            if e.code() == self.grpc.StatusCode.NOT_FOUND:
+                return None
+            raise
+
+    def history(self, user):
+        listed = self.chair.ListSessionHistory(self.pb.ListSessionHistoryRequest(user_id=user),
+                                               timeout=10)
+        for s in listed.sessions:
+            f = s.feedback
+            felt = ""
+            if f.HasField("discomfort_before") or f.HasField("discomfort_after"):
+                felt = f"  discomfort {f.discomfort_before} -> {f.discomfort_after}"
+            print(f"{s.session_id:<18} {s.program_name:<28} {mmss(s.elapsed_ms)} of "
+                  f"{mmss(s.planned_duration_ms)}  {s.how_it_ended or 'no end noted'}{felt}")
+        if not listed.sessions:
+            print(f"No sessions yet for {user}.")
+
+    def feedback(self, session, user, before, after, too_strong):
+        feedback = self.sitter.SessionFeedback(too_strong_zones=too_strong)
+        if before is not None:
+            feedback.discomfort_before = before
+        if after is not None:
+            feedback.discomfort_after = after
+        try:
+            self.chair.RecordSessionFeedback(self.pb.RecordSessionFeedbackRequest(
+                session_id=session, user_id=user, feedback=feedback), timeout=10)
+        except self.grpc.RpcError as e:
+            for line in self.explain(e):
+                print(line)
+            return 1
+        print("Thank you for your feedback.")
+        return 0
+
+    def run(self, program, answers, intensity, user=None):
+        if user:
+            # A signed-in sitter: their preferred strength, and the conditions they asked us to
+            # remember (a real kiosk asks "still true?" before using them).
+            profile = self.profile(user)
+            if profile is not None:
+                print(f"Welcome back, {profile.display_name or user}.")
+                if intensity is None and profile.HasField("preferred_intensity_scale"):
+                    intensity = profile.preferred_intensity_scale
+                answers = list(answers) + [c for c in profile.remembered_conditions
+                                           if c not in answers]
         # A request id of its own: a retry after a timeout gets this start's answer instead of
         # starting a second session (docs/api.md, "Retrying a start").
         request = self.pb.StartSessionRequest(program_id=program, health_conditions=answers,
-                                              client_name="kiosk.py", request_id=str(uuid.uuid4()))
+                                              client_name="kiosk.py", request_id=str(uuid.uuid4()),
+                                              user_id=user or "")
         if intensity is not None:  # left out, the program runs as written
             request.intensity_scale = intensity
         try:
@@ -95,7 +149,8 @@ class Kiosk:
             for line in self.explain(e):
                 print(line)
             return 1
-        print(f"Starting {program} ({mmss(started.planned_duration_ms)}).")
+        print(f"Starting {program} ({mmss(started.planned_duration_ms)}), "
+              f"session {started.session_id}.")
         for note in started.adaptations:
             print(f"  adjusted: {note}")
 
@@ -137,7 +192,16 @@ def main():
     run.add_argument("program")
     run.add_argument("--answer", action="append", default=[], help="a condition the sitter reported")
     run.add_argument("--intensity", type=float, default=None,
-                     help="0.2..1.5 (left out: as written)")
+                     help="0.2..1.5 (left out: as written, or the signed-in sitter's preference)")
+    run.add_argument("--user", default=None, help="the signed-in sitter's user id")
+    history = commands.add_parser("history")
+    history.add_argument("user")
+    feedback = commands.add_parser("feedback")
+    feedback.add_argument("session")
+    feedback.add_argument("--user", default="")
+    feedback.add_argument("--before", type=int, default=None, help="discomfort before, 0..10")
+    feedback.add_argument("--after", type=int, default=None, help="discomfort after, 0..10")
+    feedback.add_argument("--too-strong", action="append", default=[], help="a body zone")
     args = parser.parse_args()
 
     kiosk = Kiosk(args.socket, args.stubs)
@@ -148,7 +212,13 @@ def main():
         if args.command == "questions":
             kiosk.questions()
             return 0
-        return kiosk.run(args.program, args.answer, args.intensity)
+        if args.command == "history":
+            kiosk.history(args.user)
+            return 0
+        if args.command == "feedback":
+            return kiosk.feedback(args.session, args.user, args.before, args.after,
+                                  args.too_strong)
+        return kiosk.run(args.program, args.answer, args.intensity, args.user)
     except kiosk.grpc.RpcError as e:
         print(f"chaird is not available: {e.details()}")
         return 2

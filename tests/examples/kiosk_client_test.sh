@@ -10,7 +10,8 @@ socket="$work/chaird.sock"
 
 "$chaird" --socket "$socket" --clock virtual --plugins "$plugins" \
   --chair "$source_dir/sequences/chairs/generic_4d_sl.textproto" \
-  --programs "$source_dir/tests/integration/programs" 2>"$work/chaird.log" &
+  --programs "$source_dir/tests/integration/programs" --state-dir "$work/state" \
+  2>"$work/chaird.log" &
 pid=$!
 cleanup() {
   kill -TERM "$pid" 2>/dev/null && wait "$pid" || true
@@ -44,3 +45,15 @@ run 1 "This program is not suitable for you" run e2e_full --answer thrombosis
 run 1 "(staff) CONTRAINDICATION thrombosis" run e2e_full --answer thrombosis
 run 1 "(staff) intensity_scale: intensity_scale must be between 0.2 and 1.5" run e2e_full --intensity 0
 run 1 "(staff) program_id: no program 'massage_of_the_day'" run massage_of_the_day
+
+# A signed-in sitter: her profile's strength and remembered conditions, then her history.
+"$chairctl" --socket "$socket" profile-save ann --name Ann --intensity 0.8 \
+  --condition varicose_veins >/dev/null || fail "chairctl profile-save"
+run 0 "Welcome back, Ann." run e2e_full --user ann
+session=$(CHAIRD_PYTHON_STUBS="$stubs" "$python" "$kiosk" --socket "$socket" history ann |
+  awk '{print $1; exit}')
+[[ $session == session-* ]] || fail "no session in ann's history: '$session'"
+run 0 "Thank you for your feedback." feedback "$session" --user ann --before 6 --after 2
+run 0 "discomfort 6 -> 2" history ann
+run 0 "COMPLETED" history ann
+run 1 "(staff) feedback.discomfort_after" feedback "$session" --user ann --after 12

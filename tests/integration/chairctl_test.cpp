@@ -178,6 +178,53 @@ TEST(Chairctl, AsksBeforeASession) {
   EXPECT_THAT(wrong.output, HasSubstr("the sitter is told: "));
 }
 
+TEST(Chairctl, SavesProgramsAndKeepsSittersProfilesHistoryAndFeedback) {
+  DaemonProcess daemon(with_programs({source_dir() + "/tests/integration/programs"}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const std::string socket = " --socket " + daemon.socket() + " ";
+  const std::string file = make_temp_dir("save") + "/mine.textproto";
+  std::ofstream(file) << "metadata { id: \"mine\" name: \"Mine\" }\n"
+                         "phases { kind: MAIN tracks { kind: BACK_ROLLERS items { step { "
+                         "name: \"press\" technique: \"shiatsu\" zone: \"shoulders\" "
+                         "duration_ms: 30000 intensity: 0.4 } } } }\n";
+  const CliRun saved = chairctl(socket + "save " + file);
+  EXPECT_EQ(saved.exit_code, 0) << saved.output;
+  EXPECT_THAT(saved.output, HasSubstr("mine saved (00:30, 1 steps)"));
+  const CliRun again = chairctl(socket + "save " + file);
+  EXPECT_EQ(again.exit_code, 1) << again.output;
+  EXPECT_THAT(again.output, HasSubstr("ALREADY_EXISTS"));
+  EXPECT_THAT(chairctl(socket + "programs").output, HasSubstr("Mine [custom]"));
+
+  const CliRun profile = chairctl(socket +
+                                  "profile-save ann --name Ann --intensity 0.7 "
+                                  "--favourite mine --condition varicose_veins");
+  EXPECT_EQ(profile.exit_code, 0) << profile.output;
+  const CliRun shown = chairctl(socket + "profile ann");
+  EXPECT_EQ(shown.exit_code, 0) << shown.output;
+  EXPECT_THAT(shown.output, HasSubstr("ann (Ann)"));
+  EXPECT_THAT(shown.output, HasSubstr("varicose_veins"));
+  const CliRun started = chairctl(socket + "start mine --user ann");
+  EXPECT_EQ(started.exit_code, 0) << started.output;
+  const std::string session = started.output.substr(8, started.output.find(' ', 8) - 8);
+  daemon.advance(40000);  // no app keeps chairctl's lease: the session stops after 5 s
+  const CliRun kept = chairctl(socket + "feedback " + session +
+                               " --user ann --before 6 --after 2 --too-strong shoulders");
+  EXPECT_EQ(kept.exit_code, 0) << kept.output;
+  const CliRun history = chairctl(socket + "history ann");
+  EXPECT_EQ(history.exit_code, 0) << history.output;
+  EXPECT_THAT(history.output, HasSubstr(session));
+  EXPECT_THAT(history.output, HasSubstr("00:05/00:30 STOPPED"));
+  EXPECT_THAT(history.output, HasSubstr("too strong: shoulders"));
+  const CliRun csv = chairctl(socket + "history ann --csv");
+  EXPECT_THAT(csv.output, HasSubstr(",STOPPED,0.1,6,2,shoulders,"));
+  const CliRun forgotten = chairctl(socket + "forget ann --history");
+  EXPECT_EQ(forgotten.exit_code, 0) << forgotten.output;
+  EXPECT_THAT(forgotten.output, HasSubstr("1 sessions forgotten"));
+  EXPECT_EQ(chairctl(socket + "profile ann").exit_code, 1);
+  const CliRun deleted = chairctl(socket + "delete mine");
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.output;
+}
+
 }  // namespace
 }  // namespace chaird::test
 

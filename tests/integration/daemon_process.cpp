@@ -21,6 +21,7 @@ DaemonProcess::DaemonProcess(DaemonOptions options) {
   dir_ = make_temp_dir("daemon");
   socket_ = options.socket.empty() ? dir_ + "/chaird.sock" : options.socket;
   trace_ = dir_ + "/trace.csv";
+  state_dir_ = options.state_dir.empty() ? dir_ + "/state" : options.state_dir;
   log_path_ = dir_ + "/chaird.log";
   std::vector<std::string> argv_strings = {
       chaird_binary(),
@@ -30,6 +31,8 @@ DaemonProcess::DaemonProcess(DaemonOptions options) {
       options.clock,
       "--trace",
       trace_,
+      "--state-dir",
+      state_dir_,
       "--chair",
       options.chair_profile.empty() ? reference_chair_path() : options.chair_profile};
   if (options.program_dirs.empty()) options.program_dirs = {source_dir() + "/sequences/programs"};
@@ -143,6 +146,17 @@ bool DaemonProcess::running() {
   exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   pid_ = -1;
   return false;
+}
+
+void DaemonProcess::kill_now() {
+  if (pid_ <= 0) return;
+  drop_lease();
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  exit_code_ = -1;
+  if (log_drain_.joinable()) log_drain_.join();
 }
 
 int DaemonProcess::terminate() {

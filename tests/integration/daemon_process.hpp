@@ -24,6 +24,7 @@ struct DaemonOptions {
   std::vector<std::string> plugin_dirs;   // empty: the shipped plugins
   std::string chair_profile;              // empty: the reference chair
   std::string socket;                     // empty: one in the daemon's own directory
+  std::string state_dir;                  // empty: one in the daemon's own directory
   std::vector<std::string> extra_args;
   // chaird's stdout and stderr go to a pipe the test reads only when it says so (a stalled
   // journal, a paused terminal), instead of to a file.
@@ -53,6 +54,8 @@ class DaemonProcess {
   // SIGTERM, then waits; returns the exit code (-1 if it died of a signal). For a daemon that
   // already exited on its own, returns how it exited.
   int terminate();
+  // SIGKILL: chaird gets no chance to tidy up (a power cut, the OOM killer).
+  void kill_now();
   // Waits for chaird to exit by itself (a refused start); returns its exit code.
   int wait_for_exit();
   bool running();
@@ -61,6 +64,7 @@ class DaemonProcess {
   pid_t pid() const { return pid_; }
   const std::string& socket() const { return socket_; }
   const std::string& trace_path() const { return trace_; }
+  const std::string& state_dir() const { return state_dir_; }
   std::string log() const;
 
   chair::v1::ChairControl::Stub& control() { return *control_; }
@@ -95,6 +99,7 @@ class DaemonProcess {
   std::string dir_;
   std::string socket_;
   std::string trace_;
+  std::string state_dir_;
   std::string log_path_;
   int log_pipe_read_ = -1;   // with log_to_pipe
   int log_pipe_write_ = -1;  // kept open so that the test can fill the pipe

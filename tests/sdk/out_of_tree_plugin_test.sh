@@ -182,7 +182,7 @@ echo "== start chaird" >&2
 # chair started from its own buttons would (docs/configuration.md, client_lease_ms).
 timeout -k 10 250 "$chaird_bin" --clock manual --client-lease-ms -1 --socket "$socket" --chair "$chair" \
   --plugins "$plugin_dir" --plugins "$example_plugins" --programs "$programs" \
-  >"$chaird_log" 2>&1 &
+  --state-dir "$tmp/state" >"$chaird_log" 2>&1 &
 chaird_pid=$!
 
 ctl() {
@@ -200,11 +200,11 @@ expect_output "^$program_id "
 expect_output "04:00"
 
 step "start the example program" ctl start "$program_id"
-expect_output "started session-1 ($program_id, 04:00)"
+expect_output "started session-1-1 ($program_id, 04:00)"  # chaird's first start on this state
 if grep -q "governor:" "$out"; then fail "the governor adapted the example program"; fi
 
 step "advance past its end" ctl advance 250000
-step "watch it to its end" ctl watch --session session-1
+step "watch it to its end" ctl watch --session session-1-1
 expect_output "COMPLETED"
 
 echo "== stop chaird with SIGTERM" >&2

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -184,6 +185,54 @@ TEST_F(ProgramLibraryTest, AMissingDirectoryIsReported) {
   const auto library = ProgramLibrary::load({missing, dir_}, context(), refusals);
   EXPECT_EQ(library->entries().size(), 1u);
   EXPECT_TRUE(ErrorAt(refusals, "program directory does not exist", missing, 0));
+}
+
+}  // namespace
+}  // namespace chaird
+
+namespace chaird {
+namespace {
+
+TEST_F(ProgramLibraryTest, CustomProgramsJoinTheShippedOnesButNeverTakeAShippedId) {
+  add("shipped.textproto", program("shipped", unit::step_item("a", "lumbar", 20000)));
+  const std::vector<CustomProgramText> custom = {
+      {"mine", includer("mine", "shipped"), 42},
+      // An update shipped a program with this id after it was saved: the shipped one wins.
+      {"shipped", program("shipped", unit::step_item("b", "neck", 20000)), 7},
+      {"broken", "metadata { id: \"broken\" name: \"b\" }\nphases { oops }\n", 9},
+  };
+  Diagnostics refusals;
+  const auto library = ProgramLibrary::load({dir_}, context(), refusals, custom);
+  ASSERT_EQ(library->entries().size(), 2u) << refusals.to_string();
+  const LibraryEntry* mine = library->find("mine");
+  ASSERT_NE(mine, nullptr);
+  EXPECT_TRUE(mine->custom);
+  EXPECT_EQ(mine->saved_at_unix_ms, 42);
+  EXPECT_EQ(mine->program->source.path, custom_program_path("mine"));
+  const LibraryEntry* shipped = library->find("shipped");
+  ASSERT_NE(shipped, nullptr);
+  EXPECT_FALSE(shipped->custom);
+  EXPECT_EQ(shipped->program->source.path, path("shipped.textproto"));
+  EXPECT_TRUE(unit::HasError(refusals, "a shipped program"));
+  EXPECT_TRUE(unit::HasError(refusals, "unknown field 'oops'"));
+  EXPECT_TRUE(std::any_of(refusals.items().begin(), refusals.items().end(), [](const auto& d) {
+    return d.where.file == "custom/broken.textproto" && d.where.line == 2;
+  }));
+
+  // Snapshots: with() adds or replaces, without() removes, including() finds the includers;
+  // the snapshot a reader holds does not change.
+  auto entry = *mine;
+  entry.saved_at_unix_ms = 43;
+  const auto replaced = library->with(entry);
+  EXPECT_EQ(replaced->find("mine")->saved_at_unix_ms, 43);
+  EXPECT_EQ(library->find("mine")->saved_at_unix_ms, 42);
+  const auto includers = replaced->including("shipped");
+  ASSERT_EQ(includers.size(), 1u);
+  EXPECT_EQ(includers[0]->program->id(), "mine");
+  const auto removed = replaced->without("mine");
+  EXPECT_EQ(removed->find("mine"), nullptr);
+  EXPECT_EQ(removed->entries().size(), 1u);
+  EXPECT_NE(replaced->find("mine"), nullptr);
 }
 
 }  // namespace

@@ -29,7 +29,7 @@ class ListRecorder final : public StatusRecorder {
 class SessionManagerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    hub_.set_recorder(&recorder_);
+    hub_.add_recorder(&recorder_);
     manager_ = std::make_unique<SessionManager>(rig_.clock, rig_.board, governor_, hub_, options_);
   }
 

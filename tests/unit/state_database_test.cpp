@@ -14,6 +14,7 @@
 
 #include "store/custom_program_store.hpp"
 #include "store/session_history_store.hpp"
+#include "store/user_profile_store.hpp"
 #include "test_support.hpp"
 
 namespace chaird::store {
@@ -292,6 +293,39 @@ TEST(SessionHistoryCsv, QuotesWhatNeedsQuotingAndDisarmsFormulas) {
   EXPECT_NE(lines.find(",10.0,1.00,1.00,1970-01-01T00:00:00Z,COMPLETED,10.0,7,,,"),
             std::string::npos)
       << lines;
+}
+
+}  // namespace
+}  // namespace chaird::store
+
+namespace chaird::store {
+namespace {
+
+TEST(UserProfileStore, KeepsReplacesAndForgetsWithOrWithoutTheHistory) {
+  auto db = StateDatabase::open(test::make_temp_dir("state"));
+  ASSERT_TRUE(db) << db.error();
+  UserProfileStore profiles(**db);
+  SessionHistoryStore history(**db);
+  const std::string bytes("\0\x01binary\xff", 10);  // a serialized message is not text
+  ASSERT_TRUE(profiles.put("ann", bytes, 1));
+  ASSERT_TRUE(profiles.put("bob", "b", 1));
+  ASSERT_TRUE(profiles.put("bob", "b2", 2));
+  EXPECT_EQ(**profiles.get("ann"), bytes);
+  EXPECT_EQ(**profiles.get("bob"), "b2");
+  EXPECT_EQ(*profiles.get("cy"), std::nullopt);
+  ASSERT_TRUE(history.record_start({"s-1", "ann", "p", "P", "k", 1, 1, 1.0, 1.0}));
+  ASSERT_TRUE(history.record_start({"s-2", "bob", "p", "P", "k", 1, 1, 1.0, 1.0}));
+  auto kept = profiles.remove("bob", false);
+  ASSERT_TRUE(kept);
+  EXPECT_TRUE(kept->profile_deleted);
+  EXPECT_EQ(kept->sessions_forgotten, 0);
+  EXPECT_EQ(history.list("bob", 10)->size(), 1u);
+  auto forgotten = profiles.remove("ann", true);
+  ASSERT_TRUE(forgotten);
+  EXPECT_TRUE(forgotten->profile_deleted);
+  EXPECT_EQ(forgotten->sessions_forgotten, 1);
+  EXPECT_TRUE(history.list("ann", 10)->empty());
+  EXPECT_EQ(*profiles.get("ann"), std::nullopt);
 }
 
 }  // namespace

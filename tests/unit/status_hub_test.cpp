@@ -105,7 +105,7 @@ TEST(StatusHub, AWatcherMayRemoveItselfWhilePoked) {
 TEST(StatusHub, TheRecorderGetsEveryStatusInOrder) {
   StatusHub hub;
   ListRecorder recorder;
-  hub.set_recorder(&recorder);
+  hub.add_recorder(&recorder);
   std::vector<StatusPtr> published;
   for (std::uint64_t i = 1; i <= 50; ++i) {
     published.push_back(status(i));

@@ -11,6 +11,7 @@
 #include "control_client.hpp"
 #include "offline_tools.hpp"
 #include "progress_printer.hpp"
+#include "record_commands.hpp"
 #include "replay_command.hpp"
 
 namespace {
@@ -88,6 +89,55 @@ int main(int argc, char** argv) {
   std::string validate_file;
   validate->add_option("file", validate_file, "program file")->required();
 
+  auto* save_cmd = app.add_subcommand(
+      "save", "add a program file to this chair's library as a custom program (checked first)");
+  std::string save_file;
+  bool save_replace = false;
+  save_cmd->add_option("file", save_file, "program file")->required();
+  save_cmd->add_flag("--replace", save_replace, "replace the custom program with the same id");
+  auto* delete_cmd = app.add_subcommand("delete", "remove a custom program");
+  std::string delete_id;
+  delete_cmd->add_option("program", delete_id, "program id")->required();
+
+  auto* profile_cmd = app.add_subcommand("profile", "show a sitter's profile");
+  auto* profile_save = app.add_subcommand("profile-save", "create or replace a sitter's profile");
+  auto* forget_cmd =
+      app.add_subcommand("forget", "delete a sitter's profile (and, asked, their history)");
+  std::string user_id;
+  for (auto* cmd : {profile_cmd, profile_save, forget_cmd})
+    cmd->add_option("user", user_id, "the sitter's user id")->required();
+  chair::v1::UserProfile profile;
+  std::string display_name;
+  std::optional<double> preferred_intensity, preferred_speed, profile_offset;
+  std::vector<std::string> favourites, remembered;
+  profile_save->add_option("--name", display_name, "how the kiosk greets them");
+  profile_save->add_option("--intensity", preferred_intensity, "preferred intensity (0.2..1.5)");
+  profile_save->add_option("--speed", preferred_speed, "preferred speed (0.5..1.5)");
+  profile_save->add_option("--shoulder-offset", profile_offset, "shoulder correction, mm");
+  profile_save->add_option("--favourite", favourites, "a favourite program id (repeatable)");
+  profile_save->add_option("--condition", remembered,
+                           "a health condition to remember (repeatable)");
+  bool forget_history = false;
+  forget_cmd->add_flag("--history", forget_history, "forget their session history too");
+  auto* history_cmd = app.add_subcommand("history", "a sitter's sessions, newest first");
+  std::uint32_t history_limit = 0;
+  bool history_csv = false;
+  history_cmd->add_option("user", user_id, "the sitter's user id")->required();
+  history_cmd->add_option("--limit", history_limit, "at most this many sessions (default 50)");
+  history_cmd->add_flag("--csv", history_csv, "print CSV, for a spreadsheet");
+  auto* feedback_cmd = app.add_subcommand("feedback", "keep a sitter's feedback on a session");
+  chair::v1::RecordSessionFeedbackRequest feedback_request;
+  std::string feedback_session;
+  std::optional<int> discomfort_before, discomfort_after;
+  std::vector<std::string> too_strong;
+  std::string feedback_note;
+  feedback_cmd->add_option("session", feedback_session, "session id")->required();
+  feedback_cmd->add_option("--user", user_id, "the sitter the session was started for");
+  feedback_cmd->add_option("--before", discomfort_before, "discomfort before, 0..10");
+  feedback_cmd->add_option("--after", discomfort_after, "discomfort after, 0..10");
+  feedback_cmd->add_option("--too-strong", too_strong, "a zone where it was too strong");
+  feedback_cmd->add_option("--note", feedback_note, "anything else they said");
+
   auto* start = app.add_subcommand("start", "start a program");
   auto* preview = app.add_subcommand(
       "preview", "what `start` would do with these options: run, softened, or refused and why");
@@ -109,6 +159,7 @@ int main(int argc, char** argv) {
     cmd->add_option("--condition", conditions,
                     "a health condition the sitter reported (repeatable)");
   }
+  start->add_option("--user", user_id, "the signed-in sitter: the session joins their history");
   start->add_flag("--watch", start_watch, "print progress until the session ends");
 
   auto* watch_cmd = app.add_subcommand("watch", "print live progress");
@@ -209,6 +260,34 @@ int main(int argc, char** argv) {
   if (chair_cmd->parsed()) return show_chair(client, std::cout, std::cerr);
   if (program_cmd->parsed()) return show_program(client, shown_program, std::cout, std::cerr);
   if (validate->parsed()) return validate_program(client, validate_file, std::cout, std::cerr);
+  if (save_cmd->parsed())
+    return save_program(client, save_file, save_replace, std::cout, std::cerr);
+  if (delete_cmd->parsed()) return delete_program(client, delete_id, std::cout, std::cerr);
+  if (profile_cmd->parsed()) return show_profile(client, user_id, std::cout, std::cerr);
+  if (profile_save->parsed()) {
+    profile.set_user_id(user_id);
+    profile.set_display_name(display_name);
+    if (preferred_intensity) profile.set_preferred_intensity_scale(*preferred_intensity);
+    if (preferred_speed) profile.set_preferred_speed_scale(*preferred_speed);
+    if (profile_offset) profile.set_shoulder_offset_mm(*profile_offset);
+    for (const auto& f : favourites) profile.add_favourite_programs(f);
+    for (const auto& c : remembered) profile.add_remembered_conditions(c);
+    return save_profile(client, profile, std::cout, std::cerr);
+  }
+  if (forget_cmd->parsed())
+    return forget_user(client, user_id, forget_history, std::cout, std::cerr);
+  if (history_cmd->parsed())
+    return show_history(client, user_id, history_limit, history_csv, std::cout, std::cerr);
+  if (feedback_cmd->parsed()) {
+    feedback_request.set_session_id(feedback_session);
+    feedback_request.set_user_id(user_id);
+    auto* f = feedback_request.mutable_feedback();
+    if (discomfort_before) f->set_discomfort_before(*discomfort_before);
+    if (discomfort_after) f->set_discomfort_after(*discomfort_after);
+    for (const auto& z : too_strong) f->add_too_strong_zones(z);
+    f->set_note(feedback_note);
+    return record_feedback(client, feedback_request, std::cout, std::cerr);
+  }
   if (programs->parsed()) {
     chair::v1::ListProgramsRequest request;
     for (const auto& f : focus_filter) request.add_focus_areas(f);
@@ -229,9 +308,10 @@ int main(int argc, char** argv) {
       const auto& m = p.metadata();
       std::string focus;
       for (const auto& f : m.focus_areas()) focus += (focus.empty() ? "" : ",") + f;
-      std::cout << fmt::format(
-          "{:<26} {:>5}  {:<9} {:<34} {}\n", m.id(), mmss(p.planned_duration_ms()),
-          chair::v1::IntensityClass_Name(m.intensity_class()), m.name(), focus);
+      std::cout << fmt::format("{:<26} {:>5}  {:<9} {:<34} {}\n", m.id(),
+                               mmss(p.planned_duration_ms()),
+                               chair::v1::IntensityClass_Name(m.intensity_class()),
+                               p.custom() ? m.name() + " [custom]" : m.name(), focus);
     }
     if (response.unsuitable_count() > 0) {
       std::cout << fmt::format("({} more not suitable for the conditions given)\n",
@@ -282,6 +362,7 @@ int main(int argc, char** argv) {
     if (shoulder_offset) start_request.set_shoulder_offset_mm(*shoulder_offset);
     for (const auto& c : conditions) start_request.add_health_conditions(c);
     start_request.set_client_name("chairctl");
+    if (start->parsed()) start_request.set_user_id(user_id);
     if (preview->parsed()) return preview_session(client, start_request, std::cout, std::cerr);
     chair::v1::StartSessionResponse response;
     auto status = client.control().StartSession(ControlClient::call_context().get(), start_request,

@@ -36,6 +36,7 @@ struct Refusal {
     kPermissionDenied,  // another app controls the session
     kUnavailable,
     kResourceExhausted,  // too many of something at once (status streams)
+    kAlreadyExists,      // a name taken already (a custom program's id)
     kInternal
   };
   Kind kind = Kind::kFailedPrecondition;

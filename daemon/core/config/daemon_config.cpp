@@ -27,6 +27,15 @@ std::string default_socket_path() {
   return "/tmp/chaird-" + std::to_string(::geteuid()) + ".sock";
 }
 
+std::string default_state_dir() {
+  if (::geteuid() == 0) return "/var/lib/chaird";
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state != nullptr && *state == '/')
+    return std::string(state) + "/chaird";
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/')
+    return std::string(home) + "/.local/state/chaird";
+  return "/tmp/chaird-state-" + std::to_string(::geteuid());
+}
+
 fs::path default_plugin_dir(const fs::path& root) {
   return root / CHAIRD_PLUGIN_SUBDIR;
 }
@@ -50,6 +59,7 @@ chair::v1::DaemonConfig default_config(const fs::path& root) {
   c.set_client_lease_ms(5000);
   c.set_max_pause_ms(300'000);
   c.set_max_watch_streams(100);
+  c.set_state_dir(default_state_dir());
   return c;
 }
 
@@ -107,6 +117,7 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
   if (c.max_pause_ms() < 0) d.error(at, "max_pause_ms cannot be negative (0 takes 5 minutes)");
   if (c.max_watch_streams() < 0 || c.max_watch_streams() > 100'000)
     d.error(at, "max_watch_streams must be between 1 and 100000 (0 takes 100)");
+  if (c.state_dir().empty()) d.error(at, "state_dir: say where chaird keeps its database");
   const auto& level = c.log_level();
   if (level != "trace" && level != "debug" && level != "info" && level != "warn" &&
       level != "error") {

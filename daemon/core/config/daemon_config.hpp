@@ -19,6 +19,9 @@ std::filesystem::path install_root();
 // /run/chaird/chaird.sock for root, else $XDG_RUNTIME_DIR/chaird.sock, else /tmp/chaird-<uid>.sock.
 std::string default_socket_path();
 
+// /var/lib/chaird for root, else $XDG_STATE_HOME/chaird, else $HOME/.local/state/chaird.
+std::string default_state_dir();
+
 // root/lib/chaird/plugins and root/share/chaird, with the library directory the build was
 // configured with (lib/x86_64-linux-gnu on a Debian /usr install).
 std::filesystem::path default_plugin_dir(const std::filesystem::path& root);

@@ -55,9 +55,13 @@ void refuse(const ProgramSource& program, const Diagnostics& problems, Diagnosti
 
 }  // namespace
 
-std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(const std::vector<std::string>& dirs,
-                                                           const ProgramCheckContext& context,
-                                                           Diagnostics& refusals) {
+std::string custom_program_path(std::string_view id) {
+  return "custom/" + std::string(id) + ".textproto";
+}
+
+std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(
+    const std::vector<std::string>& dirs, const ProgramCheckContext& context, Diagnostics& refusals,
+    const std::vector<CustomProgramText>& custom) {
   // 1. Parse every file; refuse unreadable ones and duplicate ids.
   std::vector<std::string> files;
   for (const auto& dir : dirs) {
@@ -79,6 +83,24 @@ std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(const std::vector<std
       continue;
     }
     by_id[(*program)->id()].push_back(*program);
+  }
+  std::map<std::string, const CustomProgramText*> custom_by_id;
+  for (const auto& c : custom) {
+    auto program = parse_program_text(c.text, custom_program_path(c.id));
+    if (!program) {
+      refusals.append(program.error());
+      continue;
+    }
+    const std::string& id = (*program)->id();
+    if (by_id.count(id) > 0) {
+      refusals.error((*program)->locator().nested("metadata").at("id"),
+                     "custom program '" + id + "' is not offered: a shipped program (" +
+                         by_id[id].front()->source.path +
+                         ") now has its id; it stays in chaird's database");
+      continue;
+    }
+    by_id[id].push_back(*program);
+    custom_by_id[id] = &c;
   }
   std::map<std::string, ProgramRef> candidates;
   for (auto& [id, group] : by_id) {
@@ -127,6 +149,10 @@ std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(const std::vector<std
     entry.program = candidates.at(id);
     entry.planned_duration_ms = checked.governed->timeline().duration_ms;
     entry.step_count = static_cast<std::uint32_t>(checked.plan->timeline.steps.size());
+    if (const auto c = custom_by_id.find(id); c != custom_by_id.end()) {
+      entry.custom = true;
+      entry.saved_at_unix_ms = c->second->saved_at_unix_ms;
+    }
     library->entries_.push_back(std::move(entry));
   }
   return library;
@@ -137,6 +163,41 @@ const LibraryEntry* ProgramLibrary::find(std::string_view id) const {
       entries_.begin(), entries_.end(), id,
       [](const LibraryEntry& e, std::string_view i) { return e.program->id() < i; });
   return it != entries_.end() && it->program->id() == id ? &*it : nullptr;
+}
+
+std::shared_ptr<const ProgramLibrary> ProgramLibrary::with(LibraryEntry entry) const {
+  auto next = std::make_shared<ProgramLibrary>(*this);
+  auto& entries = next->entries_;
+  const auto it = std::lower_bound(
+      entries.begin(), entries.end(), entry.program->id(),
+      [](const LibraryEntry& e, const std::string& i) { return e.program->id() < i; });
+  if (it != entries.end() && it->program->id() == entry.program->id()) {
+    *it = std::move(entry);
+  } else {
+    entries.insert(it, std::move(entry));
+  }
+  return next;
+}
+
+std::shared_ptr<const ProgramLibrary> ProgramLibrary::without(std::string_view id) const {
+  auto next = std::make_shared<ProgramLibrary>(*this);
+  auto& entries = next->entries_;
+  entries.erase(std::remove_if(entries.begin(), entries.end(),
+                               [&](const LibraryEntry& e) { return e.program->id() == id; }),
+                entries.end());
+  return next;
+}
+
+std::vector<const LibraryEntry*> ProgramLibrary::including(std::string_view id) const {
+  std::vector<const LibraryEntry*> out;
+  for (const auto& e : entries_) {
+    const auto& phases = e.program->program.phases();
+    if (std::any_of(phases.begin(), phases.end(),
+                    [&](const auto& phase) { return phase.include_program() == id; })) {
+      out.push_back(&e);
+    }
+  }
+  return out;
 }
 
 ProgramResolver ProgramLibrary::resolver(std::shared_ptr<const ProgramLibrary> library) {

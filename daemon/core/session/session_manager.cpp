@@ -155,7 +155,7 @@ Expected<StartedSession, Refusal> SessionManager::start(const StartGate::Claim& 
                               a.id, t.commanded[i], a.unit, initial[i])}};
     }
   }
-  session_id_ = fmt::format("session-{}", ++session_counter_);
+  session_id_ = fmt::format("{}{}", options_.session_id_prefix, ++session_counter_);
   program_id_ = session.program_id;
   program_name_ = session.program_name;
   program_timeline_ = session.timeline;

@@ -49,6 +49,9 @@ struct SessionManagerOptions {
   // A pause longer than this ends the session.
   std::int64_t max_pause_ms = 300'000;
   MonitorOptions monitor;
+  // Session ids are this and a count from 1. chaird puts the number of its start in it
+  // ("session-7-"), so that ids stay unique across restarts.
+  std::string session_id_prefix = "session-";
 };
 
 struct StartedSession {

@@ -44,7 +44,7 @@ void StatusHub::poke_all() const {
 }
 
 void StatusHub::publish(StatusPtr status) {
-  if (recorder_ != nullptr) recorder_->record(status);
+  for (auto* recorder : recorders_) recorder->record(status);
   latest_.store(std::move(status));
   if (!fanout_.joinable()) {
     poke_all();

@@ -50,8 +50,8 @@ class StatusHub {
   void add(std::shared_ptr<StatusWatcher> watcher);
   void remove(const StatusWatcher* watcher);
   std::size_t watcher_count() const { return watchers_.load()->size(); }
-  // Before the dispatch thread starts.
-  void set_recorder(StatusRecorder* recorder) { recorder_ = recorder; }
+  // Before the dispatch thread starts; each gets every status, in the order added.
+  void add_recorder(StatusRecorder* recorder) { recorders_.push_back(recorder); }
 
  private:
   using List = std::vector<std::shared_ptr<StatusWatcher>>;
@@ -60,7 +60,7 @@ class StatusHub {
   std::atomic<StatusPtr> latest_;
   std::atomic<std::shared_ptr<const List>> watchers_;
   std::mutex edit_;  // serialises add and remove; the dispatch thread never takes it
-  StatusRecorder* recorder_ = nullptr;
+  std::vector<StatusRecorder*> recorders_;
   // The fan-out thread sleeps on wake_; pending_ keeps the semaphore at most 1 (a publish
   // while a wake is outstanding adds nothing: the pokes read the latest status anyway).
   std::binary_semaphore wake_{0};

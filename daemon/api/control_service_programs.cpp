@@ -1,0 +1,210 @@
+// SaveProgram and DeleteProgram: custom programs, checked as the library checks its own, kept in
+// chaird's database, offered from the moment they are saved. Parsing and planning run on the
+// planning pool; the database and the library's snapshot change on the records thread, one
+// change at a time, so that two saves or a save and a delete cannot interleave.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include "common/utf8_text.hpp"
+#include "control_service.hpp"
+#include "proto_conversions.hpp"
+#include "request_checks.hpp"
+#include "transport_access.hpp"
+#include "unary_calls.hpp"
+
+namespace chaird::api {
+namespace {
+
+// How many custom programs a chair keeps: enough for any maker or care home, and a bound on
+// what a buggy client can fill the database with.
+constexpr std::size_t kMaxCustomPrograms = 500;
+constexpr std::size_t kMaxReportedErrors = 20;
+
+// A program with errors: each error a violation of "text", at file:line:column.
+Refusal program_has_errors(const Diagnostics& found) {
+  std::vector<FieldProblem> fields;
+  std::size_t errors = 0;
+  for (const auto& d : found.items()) {
+    if (d.severity != Severity::kError) continue;
+    if (++errors > kMaxReportedErrors) continue;
+    fields.push_back({"text", one_line(d.to_string(), 300), "INVALID_PROGRAM", {}, {}, {}});
+  }
+  const std::string message =
+      errors == 1 ? "the program has an error: " + one_line(found.first_error(), 400)
+                  : fmt::format("the program has {} errors; the first: {}", errors,
+                                one_line(found.first_error(), 400));
+  return Refusal{Refusal::Kind::kInvalidArgument, message, std::move(fields), {}, {}};
+}
+
+// Why a program with this id cannot be saved into this library, or nothing.
+std::optional<Refusal> id_taken(const ProgramLibrary& library, const std::string& id,
+                                bool replace) {
+  const LibraryEntry* existing = library.find(id);
+  if (existing == nullptr) return std::nullopt;
+  if (!existing->custom) {
+    return Refusal{Refusal::Kind::kAlreadyExists,
+                   fmt::format("a program shipped with this chair has the id {}; give yours "
+                               "another id (metadata.id)",
+                               excerpt(id)),
+                   {{"text", "metadata.id is a shipped program's", "ID_TAKEN", {}, {}, {}}},
+                   {},
+                   {}};
+  }
+  if (replace) return std::nullopt;
+  return Refusal{
+      Refusal::Kind::kAlreadyExists,
+      fmt::format("a custom program with the id {} exists; set replace to replace it", excerpt(id)),
+      {{"replace", "set it to replace the saved program", "ID_TAKEN", {}, {}, {}}},
+      {},
+      {}};
+}
+
+Refusal store_failed(const std::string& what, const std::string& why) {
+  spdlog::error("{}: {}", what, why);
+  return Refusal{
+      Refusal::Kind::kUnavailable,
+      fmt::format("{}: chaird's database could not be written ({})", what, one_line(why, 300)),
+      {},
+      {},
+      {}};
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ControlService::SaveProgram(grpc::CallbackServerContext* context,
+                                                      const chair::v1::SaveProgramRequest* request,
+                                                      chair::v1::SaveProgramResponse* response) {
+  // It runs the techniques' plugins on text from the caller and changes the library.
+  if (auto refused = refuse_over_tcp(*context, "SaveProgram")) return finish_now(context, *refused);
+  if (auto refusal = check_save_program_request(*request))
+    return finish_now(context, to_status(*refusal));
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.planning, [this, reactor, request, response] {
+    const std::string file =
+        request->file_name().empty() ? std::string("upload.textproto") : request->file_name();
+    auto parsed = parse_program_text(request->text(), file);
+    if (!parsed) {
+      reactor->Finish(to_status(program_has_errors(parsed.error())));
+      return;
+    }
+    const std::string id = (*parsed)->id();
+    if (auto taken = id_taken(*deps_.library.current(), id, request->replace())) {
+      reactor->Finish(to_status(*taken));
+      return;
+    }
+    auto checked = check_program(*parsed, deps_.check);
+    if (!checked) {
+      reactor->Finish(to_status(program_has_errors(checked.error())));
+      return;
+    }
+    // Named as it will be after a restart, when it comes from the database.
+    auto stored_form = parse_program_text(request->text(), custom_program_path(id));
+    if (!stored_form) {
+      reactor->Finish(to_status(program_has_errors(stored_form.error())));
+      return;
+    }
+    LibraryEntry entry;
+    entry.program = *stored_form;
+    entry.planned_duration_ms = checked->governed->timeline().duration_ms;
+    entry.step_count = static_cast<std::uint32_t>(checked->plan->timeline.steps.size());
+    entry.custom = true;
+    for (const auto& w : checked->warnings.items()) *response->add_warnings() = to_proto(w);
+    boost::asio::post(deps_.records, [this, reactor, request, response,
+                                      entry = std::move(entry)]() mutable {
+      const std::string saved_id = entry.program->id();
+      const auto library = deps_.library.current();
+      // Again here, where changes are made one at a time: another save may have come first.
+      if (auto taken = id_taken(*library, saved_id, request->replace())) {
+        reactor->Finish(to_status(*taken));
+        return;
+      }
+      const LibraryEntry* existing = library->find(saved_id);
+      if (existing == nullptr) {
+        std::size_t custom = 0;
+        for (const auto& e : library->entries()) custom += e.custom ? 1 : 0;
+        if (custom >= kMaxCustomPrograms) {
+          reactor->Finish(to_status(
+              Refusal{Refusal::Kind::kResourceExhausted,
+                      fmt::format("this chair keeps at most {} custom programs; delete one first",
+                                  kMaxCustomPrograms),
+                      {},
+                      {},
+                      {}}));
+          return;
+        }
+      }
+      entry.saved_at_unix_ms = deps_.history.now_unix_ms();
+      auto stored = deps_.stores.programs.put({saved_id, request->text(), entry.saved_at_unix_ms});
+      if (!stored) {
+        reactor->Finish(
+            to_status(store_failed("custom program " + excerpt(saved_id), stored.error())));
+        return;
+      }
+      response->set_replaced(existing != nullptr);
+      *response->mutable_summary() = to_proto(entry);
+      deps_.library.replace(library->with(std::move(entry)));
+      spdlog::info("custom program {} {}", excerpt(saved_id),
+                   existing != nullptr ? "replaced" : "saved");
+      reactor->Finish(grpc::Status::OK);
+    });
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::DeleteProgram(
+    grpc::CallbackServerContext* context, const chair::v1::DeleteProgramRequest* request,
+    chair::v1::DeleteProgramResponse*) {
+  if (auto refused = refuse_over_tcp(*context, "DeleteProgram"))
+    return finish_now(context, *refused);
+  if (auto refusal = check_program_id(request->program_id(), "program_id"))
+    return finish_now(context, to_status(*refusal));
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.records, [this, reactor, request] {
+    const std::string& id = request->program_id();
+    const auto library = deps_.library.current();
+    const LibraryEntry* entry = library->find(id);
+    if (entry == nullptr) {
+      const std::string why = fmt::format("no program {} on this chair", excerpt(id));
+      reactor->Finish(to_status(Refusal{Refusal::Kind::kNotFound,
+                                        why,
+                                        {{"program_id", why, "UNKNOWN_VALUE", {}, {}, {}}},
+                                        {},
+                                        {}}));
+      return;
+    }
+    if (!entry->custom) {
+      const std::string why = fmt::format(
+          "{} was shipped with this chair; only custom programs (SaveProgram) can be deleted",
+          excerpt(id));
+      reactor->Finish(to_status(Refusal{
+          Refusal::Kind::kFailedPrecondition, why, {}, {{"SHIPPED_PROGRAM", id, why}}, {}}));
+      return;
+    }
+    if (const auto users = library->including(id); !users.empty()) {
+      std::string names;
+      for (const auto* u : users) names += (names.empty() ? "" : ", ") + excerpt(u->program->id());
+      const std::string why =
+          fmt::format("{} is included by {}; delete or change those first", excerpt(id), names);
+      Refusal r{Refusal::Kind::kFailedPrecondition, why, {}, {}, {}};
+      for (const auto* u : users) {
+        r.blocking.push_back({"INCLUDED_BY", u->program->id(),
+                              fmt::format("{} includes it", excerpt(u->program->id()))});
+      }
+      reactor->Finish(to_status(r));
+      return;
+    }
+    auto removed = deps_.stores.programs.remove(id);
+    if (!removed) {
+      reactor->Finish(to_status(store_failed("custom program " + excerpt(id), removed.error())));
+      return;
+    }
+    deps_.library.replace(library->without(id));
+    spdlog::info("custom program {} deleted", excerpt(id));
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+}  // namespace chaird::api

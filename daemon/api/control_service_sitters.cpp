@@ -1,0 +1,241 @@
+// Sitters who sign in: their profile, their session history (as records or CSV) and their
+// feedback. Every call reads or writes chaird's database on the records thread; a history read
+// first waits for the sessions the recorder has queued, so that a session that just ended is
+// in it.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include "common/utf8_text.hpp"
+#include "control_service.hpp"
+#include "error_status.hpp"
+#include "request_checks.hpp"
+#include "transport_access.hpp"
+#include "unary_calls.hpp"
+
+namespace chaird::api {
+namespace {
+
+constexpr std::uint32_t kDefaultHistoryLimit = 50;
+
+Refusal database_failed(const std::string& what, const std::string& why) {
+  spdlog::error("{}: {}", what, why);
+  return Refusal{
+      Refusal::Kind::kUnavailable,
+      fmt::format("{}: chaird's database could not be used ({})", what, one_line(why, 300)),
+      {},
+      {},
+      {}};
+}
+
+Refusal no_profile(const std::string& user_id) {
+  const std::string why = fmt::format("no profile for user {}", excerpt(user_id));
+  return Refusal{Refusal::Kind::kNotFound,
+                 why,
+                 {{"user_id", why, "UNKNOWN_VALUE", {}, {}, {}}},
+                 {},
+                 "We could not find your profile. Please sign in again or ask staff."};
+}
+
+chair::v1::SessionRecord to_proto(const store::HistoryRow& row) {
+  chair::v1::SessionRecord out;
+  out.set_session_id(valid_utf8(row.start.session_id));
+  out.set_user_id(valid_utf8(row.start.user_id));
+  out.set_program_id(valid_utf8(row.start.program_id));
+  out.set_program_name(valid_utf8(row.start.program_name));
+  out.set_client_name(valid_utf8(row.start.client));
+  out.set_started_at_unix_ms(row.start.started_at_unix_ms);
+  out.set_planned_duration_ms(row.start.planned_duration_ms);
+  out.set_intensity_scale(row.start.intensity_scale);
+  out.set_speed_scale(row.start.speed_scale);
+  if (row.end) {
+    out.set_ended_at_unix_ms(row.end->ended_at_unix_ms);
+    out.set_how_it_ended(valid_utf8(row.end->end_state));
+    out.set_end_reason(valid_utf8(row.end->end_reason));
+    out.set_elapsed_ms(row.end->elapsed_ms);
+  }
+  auto* f = out.mutable_feedback();
+  if (row.feedback.discomfort_before) f->set_discomfort_before(*row.feedback.discomfort_before);
+  if (row.feedback.discomfort_after) f->set_discomfort_after(*row.feedback.discomfort_after);
+  for (const auto& z : row.feedback.too_strong_zones) f->add_too_strong_zones(valid_utf8(z));
+  f->set_note(valid_utf8(row.feedback.note));
+  return out;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ControlService::GetUserProfile(
+    grpc::CallbackServerContext* context, const chair::v1::GetUserProfileRequest* request,
+    chair::v1::UserProfile* response) {
+  if (auto refused = refuse_over_tcp(*context, "GetUserProfile"))
+    return finish_now(context, *refused);
+  if (auto refusal = check_user_id(request->user_id(), "user_id", true))
+    return finish_now(context, to_status(*refusal));
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.records, [this, reactor, request, response] {
+    auto stored = deps_.stores.profiles.get(request->user_id());
+    if (!stored) {
+      reactor->Finish(to_status(database_failed("reading a profile", stored.error())));
+    } else if (!stored->has_value()) {
+      reactor->Finish(to_status(no_profile(request->user_id())));
+    } else if (!response->ParseFromString(**stored)) {
+      reactor->Finish(to_status(Refusal{
+          Refusal::Kind::kInternal,
+          fmt::format("the stored profile of {} cannot be read", excerpt(request->user_id())),
+          {},
+          {},
+          {}}));
+    } else {
+      reactor->Finish(grpc::Status::OK);
+    }
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::SaveUserProfile(grpc::CallbackServerContext* context,
+                                                          const chair::v1::UserProfile* request,
+                                                          chair::v1::UserProfile* response) {
+  if (auto refused = refuse_over_tcp(*context, "SaveUserProfile"))
+    return finish_now(context, *refused);
+  if (auto refusal = check_user_profile(*request)) return finish_now(context, to_status(*refusal));
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.records, [this, reactor, request, response] {
+    *response = *request;
+    response->set_updated_at_unix_ms(deps_.history.now_unix_ms());
+    auto stored = deps_.stores.profiles.put(response->user_id(), response->SerializeAsString(),
+                                            response->updated_at_unix_ms());
+    if (!stored) {
+      reactor->Finish(to_status(database_failed("saving a profile", stored.error())));
+      return;
+    }
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::DeleteUserProfile(
+    grpc::CallbackServerContext* context, const chair::v1::DeleteUserProfileRequest* request,
+    chair::v1::DeleteUserProfileResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "DeleteUserProfile"))
+    return finish_now(context, *refused);
+  if (auto refusal = check_user_id(request->user_id(), "user_id", true))
+    return finish_now(context, to_status(*refusal));
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.records, [this, reactor, request, response] {
+    if (request->forget_history()) deps_.history.flush();  // a session that just ended too
+    auto removed = deps_.stores.profiles.remove(request->user_id(), request->forget_history());
+    if (!removed) {
+      reactor->Finish(to_status(database_failed("deleting a profile", removed.error())));
+      return;
+    }
+    if (!removed->profile_deleted && removed->sessions_forgotten == 0) {
+      reactor->Finish(to_status(no_profile(request->user_id())));
+      return;
+    }
+    response->set_profile_deleted(removed->profile_deleted);
+    response->set_sessions_forgotten(static_cast<std::uint32_t>(removed->sessions_forgotten));
+    spdlog::info("user {} forgotten ({} sessions of history with it)", excerpt(request->user_id()),
+                 removed->sessions_forgotten);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+Expected<std::vector<store::HistoryRow>, Refusal> ControlService::read_history(
+    const chair::v1::ListSessionHistoryRequest& request) {
+  deps_.history.flush();
+  auto rows = deps_.stores.history.list(
+      request.user_id(), request.limit() == 0 ? kDefaultHistoryLimit : request.limit());
+  if (!rows) return Unexpected{database_failed("reading the session history", rows.error())};
+  return std::move(*rows);
+}
+
+grpc::ServerUnaryReactor* ControlService::ListSessionHistory(
+    grpc::CallbackServerContext* context, const chair::v1::ListSessionHistoryRequest* request,
+    chair::v1::ListSessionHistoryResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "ListSessionHistory"))
+    return finish_now(context, *refused);
+  if (auto refusal = check_history_request(*request))
+    return finish_now(context, to_status(*refusal));
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.records, [this, reactor, request, response] {
+    auto rows = read_history(*request);
+    if (!rows) {
+      reactor->Finish(to_status(rows.error()));
+      return;
+    }
+    for (const auto& row : *rows) *response->add_sessions() = to_proto(row);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::ExportSessionHistory(
+    grpc::CallbackServerContext* context, const chair::v1::ListSessionHistoryRequest* request,
+    chair::v1::ExportSessionHistoryResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "ExportSessionHistory"))
+    return finish_now(context, *refused);
+  if (auto refusal = check_history_request(*request))
+    return finish_now(context, to_status(*refusal));
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.records, [this, reactor, request, response] {
+    auto rows = read_history(*request);
+    if (!rows) {
+      reactor->Finish(to_status(rows.error()));
+      return;
+    }
+    // What a client wrote into its own rows may be any bytes; the CSV is valid UTF-8.
+    response->set_csv(valid_utf8(store::history_csv(*rows)));
+    response->set_session_count(static_cast<std::uint32_t>(rows->size()));
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* ControlService::RecordSessionFeedback(
+    grpc::CallbackServerContext* context, const chair::v1::RecordSessionFeedbackRequest* request,
+    chair::v1::RecordSessionFeedbackResponse*) {
+  if (auto refused = refuse_over_tcp(*context, "RecordSessionFeedback"))
+    return finish_now(context, *refused);
+  if (auto refusal = check_feedback_request(*request))
+    return finish_now(context, to_status(*refusal));
+  auto* reactor = context->DefaultReactor();
+  boost::asio::post(deps_.records, [this, reactor, request] {
+    deps_.history.flush();  // the session may have started a moment ago
+    auto owner = deps_.stores.history.owner(request->session_id());
+    if (!owner) {
+      reactor->Finish(to_status(database_failed("reading the session history", owner.error())));
+      return;
+    }
+    if (!owner->has_value() || **owner != request->user_id()) {
+      // The same answer for a session of someone else as for none: it tells nothing about
+      // other sitters.
+      const std::string why =
+          fmt::format("no session {} for {}", excerpt(request->session_id()),
+                      request->user_id().empty() ? std::string("a sitter who did not sign in")
+                                                 : "user " + excerpt(request->user_id()));
+      reactor->Finish(to_status(Refusal{Refusal::Kind::kNotFound,
+                                        why,
+                                        {{"session_id", why, "UNKNOWN_VALUE", {}, {}, {}}},
+                                        {},
+                                        {}}));
+      return;
+    }
+    const auto& f = request->feedback();
+    store::SessionFeedbackRecord record{
+        request->session_id(), std::nullopt, std::nullopt, {}, f.note()};
+    if (f.has_discomfort_before()) record.discomfort_before = f.discomfort_before();
+    if (f.has_discomfort_after()) record.discomfort_after = f.discomfort_after();
+    record.too_strong_zones.assign(f.too_strong_zones().begin(), f.too_strong_zones().end());
+    auto kept = deps_.stores.history.record_feedback(record);
+    if (!kept) {
+      reactor->Finish(to_status(database_failed("keeping the feedback", kept.error())));
+      return;
+    }
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+}  // namespace chaird::api

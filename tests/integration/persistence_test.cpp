@@ -1,0 +1,451 @@
+// What chaird keeps in its database, over real gRPC against the real daemon: custom programs
+// (saved, offered, run, deleted, surviving a SIGKILL), session ids unique across restarts, each
+// sitter's history with how every session ended and their feedback, profiles, and a database
+// that cannot be used, which stops chaird with its path rather than being replaced.
+#include <gmock/gmock.h>
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "chair/v1/errors.pb.h"
+#include "daemon_process.hpp"
+#include "test_support.hpp"
+
+namespace chaird::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string fixture_programs() {
+  return source_dir() + "/tests/integration/programs";
+}
+
+// A small program of the maker's own, on the rollers only.
+std::string custom_text(const std::string& id, double intensity = 0.4) {
+  return "metadata { id: \"" + id + "\" name: \"Mine " + id +
+         "\" summary: \"Shoulders, gently.\" intensity_class: GENTLE }\n"
+         "phases { kind: MAIN tracks { kind: BACK_ROLLERS items { step { name: \"press\" "
+         "technique: \"shiatsu\" zone: \"shoulders\" duration_ms: 30000 intensity: " +
+         std::to_string(intensity) + " } } } }\n";
+}
+
+std::string read_bytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The fields a refused call names, and the reason it gives each.
+std::vector<std::pair<std::string, std::string>> violations(const grpc::Status& status) {
+  std::vector<std::pair<std::string, std::string>> out;
+  chair::v1::ErrorStatus details;
+  EXPECT_TRUE(details.ParseFromString(status.error_details())) << status.error_message();
+  for (const auto& any : details.details()) {
+    chair::v1::BadRequest bad;
+    if (!any.UnpackTo(&bad)) continue;
+    for (const auto& v : bad.field_violations()) out.emplace_back(v.field(), v.description());
+  }
+  return out;
+}
+
+bool names_field(const grpc::Status& status, const std::string& field) {
+  for (const auto& [f, _] : violations(status))
+    if (f == field) return true;
+  return false;
+}
+
+grpc::Status save(DaemonProcess& daemon, const std::string& text, bool replace = false,
+                  chair::v1::SaveProgramResponse* response = nullptr) {
+  chair::v1::SaveProgramRequest request;
+  request.set_text(text);
+  request.set_file_name("mine.textproto");
+  request.set_replace(replace);
+  chair::v1::SaveProgramResponse ignored;
+  grpc::ClientContext context;
+  return daemon.control().SaveProgram(&context, request, response ? response : &ignored);
+}
+
+grpc::Status remove(DaemonProcess& daemon, const std::string& id) {
+  chair::v1::DeleteProgramRequest request;
+  request.set_program_id(id);
+  chair::v1::DeleteProgramResponse response;
+  grpc::ClientContext context;
+  return daemon.control().DeleteProgram(&context, request, &response);
+}
+
+// The program's summary in ListPrograms, or none.
+std::optional<chair::v1::ProgramSummary> listed(DaemonProcess& daemon, const std::string& id) {
+  chair::v1::ListProgramsResponse response;
+  grpc::ClientContext context;
+  EXPECT_TRUE(daemon.control().ListPrograms(&context, {}, &response).ok());
+  for (const auto& p : response.programs())
+    if (p.metadata().id() == id) return p;
+  return std::nullopt;
+}
+
+int program_count(DaemonProcess& daemon) {
+  chair::v1::ListProgramsResponse response;
+  grpc::ClientContext context;
+  EXPECT_TRUE(daemon.control().ListPrograms(&context, {}, &response).ok());
+  return response.programs_size();
+}
+
+DaemonOptions on_state(const std::string& state_dir) {
+  DaemonOptions options = with_programs({fixture_programs()});
+  options.state_dir = state_dir;
+  return options;
+}
+
+TEST(CustomPrograms, ASavedProgramIsOfferedRunsAndSurvivesAKillAndADelete) {
+  const std::string state = make_temp_dir("state");
+  {
+    DaemonProcess daemon(on_state(state));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    chair::v1::SaveProgramResponse saved;
+    const auto status = save(daemon, custom_text("my_neck"), false, &saved);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_TRUE(saved.summary().custom());
+    EXPECT_FALSE(saved.replaced());
+    EXPECT_GT(saved.summary().saved_at_unix_ms(), 0);
+    EXPECT_EQ(saved.summary().planned_duration_ms(), 30000);
+    const auto summary = listed(daemon, "my_neck");
+    ASSERT_TRUE(summary.has_value());
+    EXPECT_TRUE(summary->custom());
+    EXPECT_FALSE(listed(daemon, "e2e_full")->custom());
+    chair::v1::StartSessionResponse started;
+    ASSERT_TRUE(daemon.start("my_neck", &started).ok()) << daemon.log();
+    EXPECT_EQ(started.planned_duration_ms(), 30000);
+    daemon.kill_now();  // no goodbye: the program must be on disk already
+  }
+  {
+    DaemonProcess daemon(on_state(state));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    ASSERT_TRUE(listed(daemon, "my_neck").has_value()) << daemon.log();
+    grpc::ClientContext context;
+    chair::v1::GetProgramRequest request;
+    request.set_program_id("my_neck");
+    chair::v1::GetProgramResponse program;
+    ASSERT_TRUE(daemon.control().GetProgram(&context, request, &program).ok());
+    EXPECT_EQ(program.program().metadata().name(), "Mine my_neck");
+    EXPECT_EQ(program.summary().source_path(), "custom/my_neck.textproto");
+    // Replaced, then deleted.
+    chair::v1::SaveProgramResponse replaced;
+    ASSERT_TRUE(save(daemon, custom_text("my_neck", 0.3), true, &replaced).ok());
+    EXPECT_TRUE(replaced.replaced());
+    const auto deleted = remove(daemon, "my_neck");
+    ASSERT_TRUE(deleted.ok()) << deleted.error_message();
+    EXPECT_FALSE(listed(daemon, "my_neck").has_value());
+    EXPECT_EQ(daemon.terminate(), 0);
+  }
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  EXPECT_FALSE(listed(daemon, "my_neck").has_value());
+  EXPECT_EQ(program_count(daemon), 1);
+}
+
+TEST(CustomPrograms, RefusesBrokenProgramsTakenIdsAndDeletesThatWouldBreakAnother) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const int before = program_count(daemon);
+
+  // Syntax: where, in the name the client gave.
+  auto broken = save(daemon, "metadata { id: \"x\" name: \"X\" }\nphases { kind: MAIN oops }\n");
+  EXPECT_EQ(broken.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_FALSE(violations(broken).empty());
+  EXPECT_EQ(violations(broken)[0].first, "text");
+  EXPECT_THAT(violations(broken)[0].second, HasSubstr("mine.textproto:2:"));
+  // Meaning: a technique the chair does not have, at its step.
+  std::string unknown = custom_text("bad_tech");
+  unknown.replace(unknown.find("shiatsu"), 7, "levitation");
+  auto meaning = save(daemon, unknown);
+  EXPECT_EQ(meaning.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(meaning.error_message(), HasSubstr("levitation"));
+  // A shipped program's id.
+  auto shipped = save(daemon, custom_text("e2e_full"));
+  EXPECT_EQ(shipped.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(shipped.error_message(), HasSubstr("shipped"));
+  // Hostile sizes and bytes.
+  auto huge = save(daemon, std::string(2 << 20, ' '));
+  EXPECT_EQ(huge.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(names_field(huge, "text"));
+  EXPECT_EQ(program_count(daemon), before);
+
+  // A custom one, saved again without replace.
+  ASSERT_TRUE(save(daemon, custom_text("base")).ok());
+  auto twice = save(daemon, custom_text("base"));
+  EXPECT_EQ(twice.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_TRUE(names_field(twice, "replace"));
+  // Another includes it: it cannot go while that one needs it.
+  const std::string wrapper =
+      "metadata { id: \"wrapper\" name: \"Wrapper\" }\n"
+      "phases { include_program: \"base\" }\n";
+  const auto wrapped = save(daemon, wrapper);
+  ASSERT_TRUE(wrapped.ok()) << wrapped.error_message();
+  const auto in_use = remove(daemon, "base");
+  EXPECT_EQ(in_use.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(in_use.error_message(), HasSubstr("wrapper"));
+  EXPECT_EQ(remove(daemon, "e2e_full").error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(remove(daemon, "nothing_here").error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(remove(daemon, std::string(100'000, 'x')).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_TRUE(remove(daemon, "wrapper").ok());
+  ASSERT_TRUE(remove(daemon, "base").ok());
+  EXPECT_EQ(program_count(daemon), before);
+}
+
+TEST(SessionIds, StayUniqueAcrossRestarts) {
+  const std::string state = make_temp_dir("state");
+  std::string first;
+  {
+    DaemonProcess daemon(on_state(state));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    chair::v1::StartSessionResponse started;
+    ASSERT_TRUE(daemon.start("e2e_full", &started).ok()) << daemon.log();
+    first = started.session_id();
+    daemon.kill_now();
+  }
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("e2e_full", &started).ok()) << daemon.log();
+  EXPECT_THAT(first, ::testing::StartsWith("session-"));
+  EXPECT_THAT(started.session_id(), ::testing::StartsWith("session-"));
+  EXPECT_NE(started.session_id(), first);
+}
+
+chair::v1::ListSessionHistoryResponse history(DaemonProcess& daemon, const std::string& user,
+                                              grpc::Status* status = nullptr) {
+  chair::v1::ListSessionHistoryRequest request;
+  request.set_user_id(user);
+  chair::v1::ListSessionHistoryResponse response;
+  grpc::ClientContext context;
+  const auto s = daemon.control().ListSessionHistory(&context, request, &response);
+  if (status != nullptr) {
+    *status = s;
+  } else {
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  }
+  return response;
+}
+
+grpc::Status feedback(DaemonProcess& daemon, const std::string& session, const std::string& user,
+                      const chair::v1::SessionFeedback& f) {
+  chair::v1::RecordSessionFeedbackRequest request;
+  request.set_session_id(session);
+  request.set_user_id(user);
+  *request.mutable_feedback() = f;
+  chair::v1::RecordSessionFeedbackResponse response;
+  grpc::ClientContext context;
+  return daemon.control().RecordSessionFeedback(&context, request, &response);
+}
+
+TEST(SessionHistory, KeepsHowEachSessionEndedAndTheSittersFeedback) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest as_ann;
+  as_ann.set_user_id("ann@example");
+  as_ann.set_intensity_scale(0.8);
+  as_ann.set_client_name("kiosk 1");
+
+  // Ann's first session: stopped a minute in.
+  chair::v1::StartSessionResponse stopped;
+  ASSERT_TRUE(daemon.start("e2e_full", &stopped, &as_ann).ok()) << daemon.log();
+  daemon.advance(60000);
+  {
+    grpc::ClientContext context;
+    chair::v1::StopSessionResponse response;
+    ASSERT_TRUE(daemon.control().StopSession(&context, {}, &response).ok());
+  }
+  daemon.advance(20000);
+  ASSERT_EQ(daemon.status().state(), chair::v1::STOPPED);
+  // Her second: to the end.
+  chair::v1::StartSessionResponse completed;
+  ASSERT_TRUE(daemon.start("e2e_full", &completed, &as_ann).ok()) << daemon.log();
+  daemon.advance(200000);
+  ASSERT_EQ(daemon.status().state(), chair::v1::COMPLETED);
+  // Bob's: an emergency stop.
+  chair::v1::StartSessionRequest as_bob;
+  as_bob.set_user_id("bob");
+  chair::v1::StartSessionResponse stopped_at_once;
+  ASSERT_TRUE(daemon.start("e2e_full", &stopped_at_once, &as_bob).ok()) << daemon.log();
+  daemon.advance(5000);
+  ASSERT_TRUE(daemon.emergency_stop("a foot is caught").ok());
+
+  auto ann = history(daemon, "ann@example");
+  ASSERT_EQ(ann.sessions_size(), 2);
+  const auto& newest = ann.sessions(0);
+  EXPECT_EQ(newest.session_id(), completed.session_id());
+  EXPECT_EQ(newest.how_it_ended(), "COMPLETED");
+  EXPECT_EQ(newest.program_id(), "e2e_full");
+  EXPECT_EQ(newest.client_name(), "kiosk 1");
+  EXPECT_DOUBLE_EQ(newest.intensity_scale(), 0.8);
+  EXPECT_EQ(newest.elapsed_ms(), newest.planned_duration_ms());
+  EXPECT_GE(newest.ended_at_unix_ms(), newest.started_at_unix_ms());
+  const auto& older = ann.sessions(1);
+  EXPECT_EQ(older.session_id(), stopped.session_id());
+  EXPECT_EQ(older.how_it_ended(), "STOPPED");
+  EXPECT_NEAR(static_cast<double>(older.elapsed_ms()), 60000.0, 1000.0);
+  auto bob = history(daemon, "bob");
+  ASSERT_EQ(bob.sessions_size(), 1);
+  EXPECT_EQ(bob.sessions(0).how_it_ended(), "EMERGENCY_STOPPED");
+  EXPECT_THAT(bob.sessions(0).end_reason(), HasSubstr("a foot is caught"));
+
+  // Feedback: Ann's on her own session; not Bob's on hers.
+  chair::v1::SessionFeedback f;
+  f.set_discomfort_before(7);
+  f.set_discomfort_after(3);
+  f.add_too_strong_zones("lumbar");
+  f.set_note("better, but the lower back was too much");
+  ASSERT_TRUE(feedback(daemon, completed.session_id(), "ann@example", f).ok());
+  EXPECT_EQ(feedback(daemon, completed.session_id(), "bob", f).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(feedback(daemon, "session-999-1", "ann@example", f).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  chair::v1::SessionFeedback out_of_range;
+  out_of_range.set_discomfort_after(11);
+  out_of_range.add_too_strong_zones("elbows");
+  out_of_range.set_note(std::string(1000, 'n'));
+  const auto bad = feedback(daemon, completed.session_id(), "ann@example", out_of_range);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(names_field(bad, "feedback.discomfort_after"));
+  EXPECT_TRUE(names_field(bad, "feedback.too_strong_zones[0]"));
+  EXPECT_TRUE(names_field(bad, "feedback.note"));
+  ann = history(daemon, "ann@example");
+  EXPECT_EQ(ann.sessions(0).feedback().discomfort_before(), 7);
+  EXPECT_EQ(ann.sessions(0).feedback().discomfort_after(), 3);
+  EXPECT_EQ(ann.sessions(0).feedback().too_strong_zones(0), "lumbar");
+
+  // CSV: a header and Ann's two sessions.
+  chair::v1::ListSessionHistoryRequest request;
+  request.set_user_id("ann@example");
+  chair::v1::ExportSessionHistoryResponse csv;
+  grpc::ClientContext context;
+  ASSERT_TRUE(daemon.control().ExportSessionHistory(&context, request, &csv).ok());
+  EXPECT_EQ(csv.session_count(), 2u);
+  EXPECT_THAT(csv.csv(), ::testing::StartsWith("session_id,started_at,program_id"));
+  EXPECT_THAT(csv.csv(), HasSubstr(completed.session_id() + ","));
+  EXPECT_THAT(csv.csv(), HasSubstr(",COMPLETED,3.0,7,3,lumbar,"));
+
+  // Hostile requests: named, and nothing read.
+  grpc::Status status;
+  history(daemon, "ann/../bob", &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(names_field(status, "user_id"));
+  history(daemon, std::string(100'000, 'a'), &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  history(daemon, "", &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST(UserProfiles, AreSavedCheckedReadAfterARestartAndForgottenWithTheirHistory) {
+  const std::string state = make_temp_dir("state");
+  std::string session;
+  {
+    DaemonProcess daemon(on_state(state));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    chair::v1::GetUserProfileRequest get;
+    get.set_user_id("ann");
+    chair::v1::UserProfile out;
+    {
+      grpc::ClientContext context;
+      EXPECT_EQ(daemon.control().GetUserProfile(&context, get, &out).error_code(),
+                grpc::StatusCode::NOT_FOUND);
+    }
+    chair::v1::UserProfile bad;
+    bad.set_user_id("ann");
+    bad.set_display_name("Ann\nDROP TABLE");
+    bad.set_preferred_intensity_scale(std::nan(""));
+    bad.set_shoulder_offset_mm(1e9);
+    bad.add_remembered_conditions("broken_heart");
+    for (int i = 0; i < 40; ++i) bad.add_favourite_programs("e2e_full");
+    {
+      grpc::ClientContext context;
+      const auto refused = daemon.control().SaveUserProfile(&context, bad, &out);
+      EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+      for (const char* field : {"display_name", "preferred_intensity_scale", "shoulder_offset_mm",
+                                "remembered_conditions[0]", "favourite_programs"}) {
+        EXPECT_TRUE(names_field(refused, field)) << field << ": " << refused.error_message();
+      }
+    }
+    chair::v1::UserProfile ann;
+    ann.set_user_id("ann");
+    ann.set_display_name("Ann");
+    ann.set_preferred_intensity_scale(0.7);
+    ann.set_shoulder_offset_mm(-20);
+    ann.add_favourite_programs("e2e_full");
+    ann.add_remembered_conditions("varicose_veins");
+    {
+      grpc::ClientContext context;
+      const auto saved = daemon.control().SaveUserProfile(&context, ann, &out);
+      ASSERT_TRUE(saved.ok()) << saved.error_message();
+      EXPECT_GT(out.updated_at_unix_ms(), 0);
+    }
+    {
+      // Bytes that are not UTF-8 never reach chaird's checks: gRPC refuses the message.
+      chair::v1::UserProfile garbled = ann;
+      garbled.set_display_name(std::string("Ann \xff\xfe", 6));
+      grpc::ClientContext context;
+      const auto refused = daemon.control().SaveUserProfile(&context, garbled, &out);
+      EXPECT_FALSE(refused.ok());
+    }
+    chair::v1::StartSessionRequest as_ann;
+    as_ann.set_user_id("ann");
+    chair::v1::StartSessionResponse started;
+    ASSERT_TRUE(daemon.start("e2e_full", &started, &as_ann).ok()) << daemon.log();
+    session = started.session_id();
+    EXPECT_EQ(daemon.terminate(), 0);
+  }
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::GetUserProfileRequest get;
+  get.set_user_id("ann");
+  chair::v1::UserProfile out;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(daemon.control().GetUserProfile(&context, get, &out).ok());
+  }
+  EXPECT_EQ(out.display_name(), "Ann");
+  EXPECT_DOUBLE_EQ(out.preferred_intensity_scale(), 0.7);
+  EXPECT_EQ(out.remembered_conditions(0), "varicose_veins");
+  // The session chaird ended at its shutdown is in her history, and how it ended.
+  auto ann_history = history(daemon, "ann");
+  ASSERT_EQ(ann_history.sessions_size(), 1);
+  EXPECT_EQ(ann_history.sessions(0).session_id(), session);
+  EXPECT_FALSE(ann_history.sessions(0).how_it_ended().empty());
+
+  chair::v1::DeleteUserProfileRequest forget;
+  forget.set_user_id("ann");
+  forget.set_forget_history(true);
+  chair::v1::DeleteUserProfileResponse forgotten;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(daemon.control().DeleteUserProfile(&context, forget, &forgotten).ok());
+  }
+  EXPECT_TRUE(forgotten.profile_deleted());
+  EXPECT_EQ(forgotten.sessions_forgotten(), 1u);
+  EXPECT_EQ(history(daemon, "ann").sessions_size(), 0);
+  grpc::ClientContext context;
+  EXPECT_EQ(daemon.control().GetUserProfile(&context, get, &out).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST(StateDatabase, ADatabaseChairdCannotUseStopsItNamingThePathAndIsLeftAlone) {
+  const std::string state = make_temp_dir("state");
+  const std::string path = state + "/chaird.db";
+  const std::string junk = "not a database at all\n" + std::string(8192, '#');
+  std::ofstream(path, std::ios::binary) << junk;
+  DaemonProcess daemon(on_state(state));
+  EXPECT_FALSE(daemon.ready());
+  EXPECT_NE(daemon.wait_for_exit(), 0);
+  EXPECT_THAT(daemon.log(), HasSubstr(path));
+  EXPECT_THAT(daemon.log(), HasSubstr("move it aside"));
+  EXPECT_EQ(read_bytes(path), junk);
+}
+
+}  // namespace
+}  // namespace chaird::test
