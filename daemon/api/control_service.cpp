@@ -22,20 +22,6 @@ namespace {
 
 constexpr std::size_t kMaxRefusalBytes = 600;
 
-// StartSession's and ResumeSession's reactor: as gRPC's default one, and it tells the bench's
-// hold when the client cancels, so that a test can wait for chaird to have seen it.
-class HeldCallReactor final : public grpc::ServerUnaryReactor {
- public:
-  explicit HeldCallReactor(StartHold* hold) : hold_(hold) {}
-  void OnCancel() override {
-    if (hold_ != nullptr) hold_->note_call_cancelled();
-  }
-  void OnDone() override { delete this; }
-
- private:
-  StartHold* hold_;
-};
-
 // The sitter's conditions for which the program must not run.
 std::vector<std::string> ruled_out_by(const chair::v1::ProgramMetadata& meta,
                                       const std::vector<std::string>& conditions) {
@@ -271,33 +257,36 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
       return;
     }
     if (deps_.start_hold != nullptr) deps_.start_hold->pass();
-    PreparedSession prepared{program->id(), name, checked->governed, client};
-    boost::asio::post(
-        deps_.dispatch, [this, context, done, response, claim = std::move(claim),
-                         prepared = std::move(prepared), record = std::move(record)]() mutable {
-          // The last moment before the chair moves: a stop, a cancelled call or a passed deadline
-          // that came first wins.
-          if (auto gone = why_not_begin(context, *claim)) {
-            done(*gone);
-            return;
-          }
-          const auto governed = prepared.timeline;
-          auto started = deps_.sessions.start(*claim, std::move(prepared));
-          if (!started) {
-            done(to_status(started.error()));
-            return;
-          }
-          record.session_id = started->session_id;
-          record.started_at_unix_ms = deps_.history.now_unix_ms();
-          record.planned_duration_ms = governed->timeline().duration_ms;
-          deps_.history.session_started(std::move(record));  // queued; written off this thread
-          response->set_session_id(started->session_id);
-          response->set_lease_token(started->lease_token);
-          response->set_lease_ms(deps_.sessions.lease_ms());
-          response->set_planned_duration_ms(governed->timeline().duration_ms);
-          for (const auto& a : governed->adaptations()) response->add_adaptations(a);
-          done(grpc::Status::OK);
-        });
+    PreparedSession prepared{program->id(), name, checked->governed, client, energy};
+    boost::asio::post(deps_.dispatch, [this, context, done, response, claim = std::move(claim),
+                                       prepared = std::move(prepared), record = std::move(record),
+                                       plan = checked->plan]() mutable {
+      // The last moment before the chair moves: a stop, a cancelled call or a passed deadline
+      // that came first wins.
+      if (auto gone = why_not_begin(context, *claim)) {
+        done(*gone);
+        return;
+      }
+      const auto governed = prepared.timeline;
+      auto started = deps_.sessions.start(*claim, std::move(prepared));
+      if (!started) {
+        done(to_status(started.error()));
+        return;
+      }
+      // What a live adjustment re-plans from.
+      session_plan_.store(
+          std::make_shared<const SessionPlan>(SessionPlan{started->session_id, std::move(plan)}));
+      record.session_id = started->session_id;
+      record.started_at_unix_ms = deps_.history.now_unix_ms();
+      record.planned_duration_ms = governed->timeline().duration_ms;
+      deps_.history.session_started(std::move(record));  // queued; written off this thread
+      response->set_session_id(started->session_id);
+      response->set_lease_token(started->lease_token);
+      response->set_lease_ms(deps_.sessions.lease_ms());
+      response->set_planned_duration_ms(governed->timeline().duration_ms);
+      for (const auto& a : governed->adaptations()) response->add_adaptations(a);
+      done(grpc::Status::OK);
+    });
   });
   return reactor;
 }

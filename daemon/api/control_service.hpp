@@ -95,6 +95,11 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   grpc::ServerWriteReactor<chair::v1::SessionStatus>* WatchSession(
       grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) override;
 
+  // Live changes to the running session (control_service_adjust.cpp).
+  grpc::ServerUnaryReactor* AdjustSession(grpc::CallbackServerContext* context,
+                                          const chair::v1::AdjustSessionRequest* request,
+                                          chair::v1::AdjustSessionResponse* response) override;
+
   // Custom programs (control_service_programs.cpp).
   grpc::ServerUnaryReactor* SaveProgram(grpc::CallbackServerContext* context,
                                         const chair::v1::SaveProgramRequest* request,
@@ -153,6 +158,13 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
 
   ControlDependencies deps_;
   StartRequestIds start_ids_;
+  // The plan of the session started last, with the options it runs with now: what a live
+  // adjustment re-plans from. Stored on the dispatch thread, read on the planning pool.
+  struct SessionPlan {
+    std::string session_id;
+    std::shared_ptr<const Plan> plan;
+  };
+  std::atomic<std::shared_ptr<const SessionPlan>> session_plan_;
   // Open WatchSession streams that count against max_watch_streams, and the controlling
   // app's own (with the lease token), which are bounded apart.
   static constexpr int kMaxLeaseWatches = 4;

@@ -80,8 +80,11 @@ grpc::ServerUnaryReactor* ControlService::SaveProgram(grpc::CallbackServerContex
   if (auto refused = refuse_over_tcp(*context, "SaveProgram")) return finish_now(context, *refused);
   if (auto refusal = check_save_program_request(*request))
     return finish_now(context, to_status(*refusal));
-  auto* reactor = context->DefaultReactor();
+  auto* reactor = new HeldCallReactor(deps_.start_hold);
   boost::asio::post(deps_.planning, [this, reactor, request, response] {
+    // Everything is checked against this snapshot of the library; the change is made only if
+    // the library is still this one then (no save or delete came in between).
+    const auto base = deps_.library.current();
     const std::string file =
         request->file_name().empty() ? std::string("upload.textproto") : request->file_name();
     auto parsed = parse_program_text(request->text(), file);
@@ -90,11 +93,13 @@ grpc::ServerUnaryReactor* ControlService::SaveProgram(grpc::CallbackServerContex
       return;
     }
     const std::string id = (*parsed)->id();
-    if (auto taken = id_taken(*deps_.library.current(), id, request->replace())) {
+    if (auto taken = id_taken(*base, id, request->replace())) {
       reactor->Finish(to_status(*taken));
       return;
     }
-    auto checked = check_program(*parsed, deps_.check);
+    ProgramCheckContext check = deps_.check;
+    check.resolver = ProgramLibrary::resolver(base);
+    auto checked = check_program(*parsed, check);
     if (!checked) {
       reactor->Finish(to_status(program_has_errors(checked.error())));
       return;
@@ -110,43 +115,85 @@ grpc::ServerUnaryReactor* ControlService::SaveProgram(grpc::CallbackServerContex
     entry.planned_duration_ms = checked->governed->timeline().duration_ms;
     entry.step_count = static_cast<std::uint32_t>(checked->plan->timeline.steps.size());
     entry.custom = true;
-    for (const auto& w : checked->warnings.items()) *response->add_warnings() = to_proto(w);
-    boost::asio::post(deps_.records, [this, reactor, request, response,
-                                      entry = std::move(entry)]() mutable {
-      const std::string saved_id = entry.program->id();
-      const auto library = deps_.library.current();
-      // Again here, where changes are made one at a time: another save may have come first.
-      if (auto taken = id_taken(*library, saved_id, request->replace())) {
-        reactor->Finish(to_status(*taken));
-        return;
-      }
-      const LibraryEntry* existing = library->find(saved_id);
-      if (existing == nullptr) {
-        std::size_t custom = 0;
-        for (const auto& e : library->entries()) custom += e.custom ? 1 : 0;
-        if (custom >= kMaxCustomPrograms) {
-          reactor->Finish(to_status(
-              Refusal{Refusal::Kind::kResourceExhausted,
-                      fmt::format("this chair keeps at most {} custom programs; delete one first",
-                                  kMaxCustomPrograms),
-                      {},
-                      {},
-                      {}}));
+    auto next = base->with(entry);
+    // A replaced program changes every program that includes it: each must still check out
+    // (its length and steps are those of the new version from now on).
+    std::vector<std::string> pending{id};
+    std::vector<std::string> seen;
+    check.resolver = ProgramLibrary::resolver(next);
+    while (!pending.empty()) {
+      const std::string included = pending.back();
+      pending.pop_back();
+      for (const LibraryEntry* user : base->including(included)) {
+        const std::string& user_id = user->program->id();
+        if (std::find(seen.begin(), seen.end(), user_id) != seen.end()) continue;
+        seen.push_back(user_id);
+        pending.push_back(user_id);
+        auto again = check_program(user->program, check);
+        if (!again) {
+          const std::string why = fmt::format(
+              "{} includes {}, and would not check out with this version: {}", excerpt(user_id),
+              excerpt(id), one_line(again.error().first_error(), 300));
+          reactor->Finish(to_status(Refusal{
+              Refusal::Kind::kFailedPrecondition, why, {}, {{"INCLUDED_BY", user_id, why}}, {}}));
           return;
         }
+        LibraryEntry updated = *user;
+        updated.planned_duration_ms = again->governed->timeline().duration_ms;
+        updated.step_count = static_cast<std::uint32_t>(again->plan->timeline.steps.size());
+        next = next->with(std::move(updated));
+        check.resolver = ProgramLibrary::resolver(next);
       }
-      entry.saved_at_unix_ms = deps_.history.now_unix_ms();
-      auto stored = deps_.stores.programs.put({saved_id, request->text(), entry.saved_at_unix_ms});
-      if (!stored) {
-        reactor->Finish(
-            to_status(store_failed("custom program " + excerpt(saved_id), stored.error())));
+    }
+    for (const auto& w : checked->warnings.items()) *response->add_warnings() = to_proto(w);
+    if (deps_.start_hold != nullptr) deps_.start_hold->pass();
+    boost::asio::post(deps_.records, [this, reactor, request, response, base, next, id]() mutable {
+      // Here changes are made one at a time: another save or a delete may have come first.
+      if (deps_.library.current() != base) {
+        reactor->Finish(to_status(Refusal{Refusal::Kind::kAborted,
+                                          "the library changed while the program was being "
+                                          "checked (another save or a delete came first); "
+                                          "nothing was saved, please save it again",
+                                          {},
+                                          {},
+                                          {}}));
         return;
       }
-      response->set_replaced(existing != nullptr);
-      *response->mutable_summary() = to_proto(entry);
-      deps_.library.replace(library->with(std::move(entry)));
-      spdlog::info("custom program {} {}", excerpt(saved_id),
-                   existing != nullptr ? "replaced" : "saved");
+      // The database, not the library, says what is stored: a custom program may be stored and
+      // not offered (it no longer checks out on this chair, or a shipped one took its id).
+      auto stored_before = deps_.stores.programs.exists(id);
+      auto count = deps_.stores.programs.count();
+      if (!stored_before || !count) {
+        reactor->Finish(
+            to_status(store_failed("custom program " + excerpt(id),
+                                   !stored_before ? stored_before.error() : count.error())));
+        return;
+      }
+      if (*stored_before && !request->replace()) {
+        reactor->Finish(to_status(*id_taken(*next, id, false)));
+        return;
+      }
+      if (!*stored_before && *count >= static_cast<std::int64_t>(kMaxCustomPrograms)) {
+        reactor->Finish(to_status(
+            Refusal{Refusal::Kind::kResourceExhausted,
+                    fmt::format("this chair keeps at most {} custom programs; delete one first",
+                                kMaxCustomPrograms),
+                    {},
+                    {},
+                    {}}));
+        return;
+      }
+      LibraryEntry saved = *next->find(id);
+      saved.saved_at_unix_ms = deps_.history.now_unix_ms();
+      auto stored = deps_.stores.programs.put({id, request->text(), saved.saved_at_unix_ms});
+      if (!stored) {
+        reactor->Finish(to_status(store_failed("custom program " + excerpt(id), stored.error())));
+        return;
+      }
+      response->set_replaced(*stored_before);
+      *response->mutable_summary() = to_proto(saved);
+      deps_.library.replace(next->with(std::move(saved)));
+      spdlog::info("custom program {} {}", excerpt(id), *stored_before ? "replaced" : "saved");
       reactor->Finish(grpc::Status::OK);
     });
   });
@@ -165,6 +212,20 @@ grpc::ServerUnaryReactor* ControlService::DeleteProgram(
     const std::string& id = request->program_id();
     const auto library = deps_.library.current();
     const LibraryEntry* entry = library->find(id);
+    if (entry == nullptr || !entry->custom) {
+      // Stored but not offered (it no longer checks out, or a shipped program took its id): it
+      // can still be deleted.
+      auto removed = deps_.stores.programs.remove(id);
+      if (!removed) {
+        reactor->Finish(to_status(store_failed("custom program " + excerpt(id), removed.error())));
+        return;
+      }
+      if (*removed) {
+        spdlog::info("custom program {} (stored, not offered) deleted", excerpt(id));
+        reactor->Finish(grpc::Status::OK);
+        return;
+      }
+    }
     if (entry == nullptr) {
       const std::string why = fmt::format("no program {} on this chair", excerpt(id));
       reactor->Finish(to_status(Refusal{Refusal::Kind::kNotFound,

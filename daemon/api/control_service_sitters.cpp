@@ -19,15 +19,19 @@ namespace {
 
 constexpr std::uint32_t kDefaultHistoryLimit = 50;
 
+// The details (the database's path, SQLite's words) go to the log, not to the app.
 Refusal database_failed(const std::string& what, const std::string& why) {
   spdlog::error("{}: {}", what, why);
   return Refusal{
       Refusal::Kind::kUnavailable,
-      fmt::format("{}: chaird's database could not be used ({})", what, one_line(why, 300)),
+      fmt::format("{}: chaird's database could not be used (chaird's log says why)", what),
       {},
       {},
       {}};
 }
+
+// Profiles a chair keeps: a bound on what one client can fill the disk with.
+constexpr std::int64_t kMaxProfiles = 10'000;
 
 Refusal no_profile(const std::string& user_id) {
   const std::string why = fmt::format("no profile for user {}", excerpt(user_id));
@@ -102,7 +106,25 @@ grpc::ServerUnaryReactor* ControlService::SaveUserProfile(grpc::CallbackServerCo
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.records, [this, reactor, request, response] {
     *response = *request;
+    // Only what chaird checked is kept: fields it does not know are not stored or sent back.
+    response->DiscardUnknownFields();
     response->set_updated_at_unix_ms(deps_.history.now_unix_ms());
+    auto existing = deps_.stores.profiles.get(response->user_id());
+    auto count = deps_.stores.profiles.count();
+    if (!existing || !count) {
+      reactor->Finish(to_status(
+          database_failed("saving a profile", !existing ? existing.error() : count.error())));
+      return;
+    }
+    if (!existing->has_value() && *count >= kMaxProfiles) {
+      reactor->Finish(to_status(Refusal{
+          Refusal::Kind::kResourceExhausted,
+          fmt::format("this chair keeps at most {} profiles; forget some first", kMaxProfiles),
+          {},
+          {},
+          {}}));
+      return;
+    }
     auto stored = deps_.stores.profiles.put(response->user_id(), response->SerializeAsString(),
                                             response->updated_at_unix_ms());
     if (!stored) {

@@ -110,6 +110,23 @@ class Problems {
     }
   }
 
+  // Text a screen or a terminal shows as it is: no control characters (a newline only where
+  // several lines make sense), so that it cannot move a cursor or clear a screen.
+  void printable(const std::string& field, const std::string& value, bool lines) {
+    const bool bad = std::any_of(value.begin(), value.end(), [lines](char ch) {
+      const auto c = static_cast<unsigned char>(ch);
+      return (c < 0x20 && !(lines && c == '\n')) || c == 0x7f;
+    });
+    if (bad) {
+      add({field,
+           fmt::format("{} must be {}without control characters", field, lines ? "" : "one line, "),
+           "INVALID_VALUE",
+           {},
+           {},
+           {}});
+    }
+  }
+
   void zones(const google::protobuf::RepeatedPtrField<std::string>& names, const std::string& field,
              int max) {
     if (!count(field, names.size(), max)) return;
@@ -329,6 +346,25 @@ std::optional<Refusal> check_validate_request(const chair::v1::ValidateProgramRe
   return p.refusal("validate request");
 }
 
+std::optional<Refusal> check_adjust_request(const chair::v1::AdjustSessionRequest& r) {
+  Problems p;
+  p.text("lease_token", r.lease_token(), kMaxIdBytes, true,
+         "send the lease token StartSession gave the controlling app");
+  if (r.has_intensity_scale()) {
+    p.range("intensity_scale", r.intensity_scale(), kMinIntensity, kMaxIntensity, "", "");
+  }
+  if (r.has_speed_scale()) p.range("speed_scale", r.speed_scale(), kMinSpeed, kMaxSpeed, "", "");
+  if (!r.has_intensity_scale() && !r.has_speed_scale() && !r.too_strong_here()) {
+    p.add({"too_strong_here",
+           "nothing to adjust: set intensity_scale, speed_scale or too_strong_here",
+           "REQUIRED",
+           {},
+           {},
+           {}});
+  }
+  return p.refusal("adjustment");
+}
+
 std::optional<Refusal> check_save_program_request(const chair::v1::SaveProgramRequest& r) {
   Problems p;
   p.text("text", r.text(), kMaxProgramTextBytes, true, "send the program's text");
@@ -349,9 +385,7 @@ std::optional<Refusal> check_user_profile(const chair::v1::UserProfile& r) {
   Problems p;
   p.user_id("user_id", r.user_id(), true);
   p.text("display_name", r.display_name(), kMaxDisplayNameBytes, false, "");
-  if (r.display_name().find_first_of(std::string_view("\0\n\r", 3)) != std::string::npos) {
-    p.add({"display_name", "display_name must be one line", "INVALID_VALUE", {}, {}, {}});
-  }
+  p.printable("display_name", r.display_name(), false);
   if (r.has_preferred_intensity_scale()) {
     p.range("preferred_intensity_scale", r.preferred_intensity_scale(), kMinIntensity,
             kMaxIntensity, "", " (StartSession's intensity_scale range)");
@@ -403,6 +437,7 @@ std::optional<Refusal> check_feedback_request(const chair::v1::RecordSessionFeed
   }
   p.zones(f.too_strong_zones(), "feedback.too_strong_zones", kMaxTooStrongZones);
   p.text("feedback.note", f.note(), kMaxFeedbackNoteBytes, false, "");
+  p.printable("feedback.note", f.note(), true);
   return p.refusal("feedback");
 }
 

@@ -35,6 +35,21 @@ Expected<bool, std::string> CustomProgramStore::put(const StoredProgram& program
   return tx->commit();
 }
 
+Expected<bool, std::string> CustomProgramStore::exists(const std::string& id) {
+  auto guard = db_.lock();
+  auto stmt = db_.connection().prepare("SELECT 1 FROM custom_programs WHERE id = ?");
+  if (!stmt) return Unexpected{stmt.error()};
+  stmt->bind(1, id);
+  return stmt->step();
+}
+
+Expected<std::int64_t, std::string> CustomProgramStore::count() {
+  auto guard = db_.lock();
+  auto n = db_.connection().query_text("SELECT count(*) FROM custom_programs");
+  if (!n) return Unexpected{n.error()};
+  return static_cast<std::int64_t>(std::stoll(*n));
+}
+
 Expected<bool, std::string> CustomProgramStore::remove(const std::string& id) {
   auto guard = db_.lock();
   auto& db = db_.connection();

@@ -26,6 +26,8 @@ class CustomProgramStore {
   Expected<std::vector<StoredProgram>, std::string> all();
   // Inserts, or replaces the text of the program with that id.
   Expected<bool, std::string> put(const StoredProgram& program);
+  Expected<bool, std::string> exists(const std::string& id);
+  Expected<std::int64_t, std::string> count();
   // false when there was no such program.
   Expected<bool, std::string> remove(const std::string& id);
 

@@ -82,19 +82,31 @@ Expected<std::unique_ptr<StateDatabase>, std::string> StateDatabase::open_with(
   struct stat dir {};
   if (::stat(state_dir.c_str(), &dir) != 0 || !S_ISDIR(dir.st_mode))
     return Unexpected{fmt::format("{}: not a directory", state_dir)};
-  if ((dir.st_mode & S_IWOTH) != 0) {
+  if ((dir.st_mode & (S_IWOTH | S_IWGRP)) != 0) {
+    return Unexpected{fmt::format(
+        "{}: writable by others than its owner, so they could replace chaird's database; "
+        "chmod go-w it",
+        state_dir)};
+  }
+  if (dir.st_uid != ::geteuid()) {
     return Unexpected{
-        fmt::format("{}: writable by every user, so anyone could replace chaird's database; "
-                    "chmod o-w it",
-                    state_dir)};
+        fmt::format("{}: belongs to uid {}, not to chaird's user (uid {}); it must be chaird's own",
+                    state_dir, dir.st_uid, ::geteuid())};
   }
   const std::string path = (fs::path(state_dir) / kFileName).string();
-  const bool existed = fs::exists(path, ec);
+  struct stat file {};
+  if (::lstat(path.c_str(), &file) == 0 && file.st_uid != ::geteuid()) {
+    return Unexpected{fmt::format("{}: belongs to uid {}, not to chaird's user (uid {})", path,
+                                  file.st_uid, ::geteuid())};
+  }
+  // Created private: the history holds what sitters said about their health.
+  const mode_t previous_umask = ::umask(077);
   auto connection = SqliteConnection::open(path, true);
+  ::umask(previous_umask);
   if (!connection) return Unexpected{connection.error()};
-  if (!existed) ::chmod(path.c_str(), 0600);
   std::unique_ptr<StateDatabase> db(new StateDatabase(std::move(*connection), std::move(options)));
   if (auto ready = db->prepare(migrations); !ready) return Unexpected{ready.error()};
+  ::chmod(path.c_str(), 0600);  // kept private, whoever loosened it
   return db;
 }
 
@@ -113,15 +125,8 @@ Expected<bool, std::string> StateDatabase::prepare(std::span<const char* const> 
         "start afresh, or recover it with sqlite3's .recover",
         db.path(), *check)};
   }
-  auto mode = db.query_text("PRAGMA journal_mode=WAL");
-  if (!mode) return Unexpected{mode.error()};
-  if (*mode != "wal") {
-    return Unexpected{
-        fmt::format("{}: cannot use write-ahead logging (journal mode {})", db.path(), *mode)};
-  }
-  // A commit is on disk when it returns: a saved program survives a power cut too.
-  if (auto done = db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON"); !done) return done;
-
+  // The version first: a newer chaird's database is left exactly as it is (not even switched
+  // to write-ahead logging).
   auto version = db.query_text("PRAGMA user_version");
   if (!version) return Unexpected{version.error()};
   schema_version_ = std::stoi(*version);
@@ -132,6 +137,18 @@ Expected<bool, std::string> StateDatabase::prepare(std::span<const char* const> 
         "it is left as it is",
         db.path(), schema_version_, known)};
   }
+  auto mode = db.query_text("PRAGMA journal_mode=WAL");
+  if (!mode) return Unexpected{mode.error()};
+  if (*mode != "wal") {
+    return Unexpected{
+        fmt::format("{}: cannot use write-ahead logging (journal mode {})", db.path(), *mode)};
+  }
+  // A commit is on disk when it returns: a saved program survives a power cut too. What is
+  // deleted (a forgotten sitter) is overwritten, not left in free pages.
+  if (auto done =
+          db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA secure_delete=ON");
+      !done)
+    return done;
   for (int step = schema_version_; step < known; ++step) {
     auto tx = Transaction::begin(db);
     if (!tx) return Unexpected{tx.error()};

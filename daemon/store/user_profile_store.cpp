@@ -26,6 +26,13 @@ Expected<bool, std::string> UserProfileStore::put(const std::string& user_id,
   return stmt->bind(1, user_id).bind_blob(2, profile).bind(3, now_unix_ms).run();
 }
 
+Expected<std::int64_t, std::string> UserProfileStore::count() {
+  auto guard = db_.lock();
+  auto n = db_.connection().query_text("SELECT count(*) FROM user_profiles");
+  if (!n) return Unexpected{n.error()};
+  return static_cast<std::int64_t>(std::stoll(*n));
+}
+
 Expected<ForgetResult, std::string> UserProfileStore::remove(const std::string& user_id,
                                                              bool forget_history) {
   auto guard = db_.lock();

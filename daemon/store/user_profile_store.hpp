@@ -24,6 +24,7 @@ class UserProfileStore {
   Expected<std::optional<std::string>, std::string> get(const std::string& user_id);
   Expected<bool, std::string> put(const std::string& user_id, const std::string& profile,
                                   std::int64_t now_unix_ms);
+  Expected<std::int64_t, std::string> count();
   Expected<ForgetResult, std::string> remove(const std::string& user_id, bool forget_history);
 
  private:

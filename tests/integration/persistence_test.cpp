@@ -3,6 +3,7 @@
 // sitter's history with how every session ended and their feedback, profiles, and a database
 // that cannot be used, which stops chaird with its path rather than being replaced.
 #include <gmock/gmock.h>
+#include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -10,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "chair/v1/errors.pb.h"
 #include "daemon_process.hpp"
@@ -445,6 +447,153 @@ TEST(StateDatabase, ADatabaseChairdCannotUseStopsItNamingThePathAndIsLeftAlone) 
   EXPECT_THAT(daemon.log(), HasSubstr(path));
   EXPECT_THAT(daemon.log(), HasSubstr("move it aside"));
   EXPECT_EQ(read_bytes(path), junk);
+}
+
+}  // namespace
+}  // namespace chaird::test
+
+namespace chaird::test {
+namespace {
+
+// A SaveProgram on its own thread, so that the test can act while it is held (SimBench's hold).
+class PendingSave {
+ public:
+  PendingSave(DaemonProcess& daemon, std::string text)
+      : thread_([this, &daemon, text = std::move(text)] {
+          chair::v1::SaveProgramRequest request;
+          request.set_text(text);
+          grpc::ClientContext context;
+          context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+          status_ = daemon.control().SaveProgram(&context, request, &response_);
+        }) {}
+  ~PendingSave() {
+    if (thread_.joinable()) thread_.join();
+  }
+  grpc::Status result() {
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+ private:
+  chair::v1::SaveProgramResponse response_;
+  grpc::Status status_;
+  std::thread thread_;
+};
+
+std::string wrapper_of(const std::string& id, const std::string& included) {
+  return "metadata { id: \"" + id + "\" name: \"Wrapper\" }\nphases { include_program: \"" +
+         included + "\" }\n";
+}
+
+TEST(CustomPrograms, ADeleteThatComesFirstAbortsASaveIncludingItAndNothingIsSaved) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  ASSERT_TRUE(save(daemon, custom_text("base")).ok());
+  daemon.hold_starts();
+  PendingSave pending(daemon, wrapper_of("wrapper", "base"));
+  daemon.await_held_start();  // checked against a library that has base
+  ASSERT_TRUE(remove(daemon, "base").ok());
+  daemon.release_starts();
+  const auto result = pending.result();
+  EXPECT_EQ(result.error_code(), grpc::StatusCode::ABORTED) << result.error_message();
+  EXPECT_THAT(result.error_message(), HasSubstr("nothing was saved"));
+  EXPECT_FALSE(listed(daemon, "wrapper").has_value());
+  EXPECT_FALSE(listed(daemon, "base").has_value());
+}
+
+TEST(CustomPrograms, AReplacementMustKeepEveryProgramThatIncludesItWorking) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  ASSERT_TRUE(save(daemon, custom_text("base")).ok());
+  ASSERT_TRUE(save(daemon, wrapper_of("wrapper", "base")).ok());
+  EXPECT_EQ(listed(daemon, "wrapper")->planned_duration_ms(), 30000);
+  // Not for pregnant sitters, while the wrapper does not say so: refused, naming the wrapper.
+  std::string unsafe = custom_text("base");
+  unsafe.replace(unsafe.find("intensity_class"), 0, "contraindications: \"pregnancy\" ");
+  const auto refused = save(daemon, unsafe, true);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("wrapper"));
+  EXPECT_EQ(listed(daemon, "base")->planned_duration_ms(), 30000);
+  // Longer: accepted, and the wrapper's length follows.
+  std::string longer = custom_text("base");
+  longer.replace(longer.find("30000"), 5, "45000");
+  ASSERT_TRUE(save(daemon, longer, true).ok());
+  EXPECT_EQ(listed(daemon, "wrapper")->planned_duration_ms(), 45000);
+}
+
+TEST(CustomPrograms, AStoredProgramThatIsNotOfferedCanStillBeDeleted) {
+  const std::string state = make_temp_dir("state");
+  {
+    DaemonProcess daemon(on_state(state));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    ASSERT_TRUE(save(daemon, custom_text("mine")).ok());
+  }
+  // An update ships a program with the same id: the shipped one is offered, the custom one kept.
+  const std::string shipped = make_temp_dir("shipped");
+  std::ofstream(shipped + "/mine.textproto") << custom_text("mine", 0.5);
+  std::filesystem::copy(fixture_programs() + "/e2e_full.textproto", shipped);
+  {
+    DaemonOptions options = with_programs({shipped});
+    options.state_dir = state;
+    DaemonProcess daemon(options);
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    ASSERT_TRUE(listed(daemon, "mine").has_value());
+    EXPECT_FALSE(listed(daemon, "mine")->custom());
+    EXPECT_THAT(daemon.log(), HasSubstr("custom program 'mine' is not offered"));
+    const auto deleted = remove(daemon, "mine");
+    EXPECT_TRUE(deleted.ok()) << deleted.error_message();
+    // The shipped one stays.
+    EXPECT_TRUE(listed(daemon, "mine").has_value());
+  }
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  EXPECT_FALSE(listed(daemon, "mine").has_value());
+}
+
+TEST(CustomPrograms, TextAKioskShowsIsShortAndPrintable) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  std::string long_name = custom_text("long");
+  long_name.replace(long_name.find("Mine long"), 9, std::string(100'000, 'n'));
+  const auto refused = save(daemon, long_name);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(refused.error_message(), HasSubstr("metadata.name is 100000 bytes long"));
+  EXPECT_LT(refused.error_message().size(), 1100u);
+  std::string escape = custom_text("escape");
+  escape.replace(escape.find("Mine escape"), 11, "Mine \\x1b[2J");
+  const auto control = save(daemon, escape);
+  EXPECT_EQ(control.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(control.error_message(), HasSubstr("control characters"));
+}
+
+TEST(UserProfiles, KeepOnlyWhatChairdChecked) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::UserProfile ann;
+  ann.set_user_id("ann");
+  // A field this chaird does not know (a newer kiosk's, or 100 kB of anything).
+  ann.GetReflection()->MutableUnknownFields(&ann)->AddLengthDelimited(999,
+                                                                      std::string(100'000, 'x'));
+  chair::v1::UserProfile out;
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(daemon.control().SaveUserProfile(&context, ann, &out).ok());
+  }
+  EXPECT_EQ(out.GetReflection()->GetUnknownFields(out).field_count(), 0);
+  chair::v1::GetUserProfileRequest get;
+  get.set_user_id("ann");
+  {
+    grpc::ClientContext context;
+    ASSERT_TRUE(daemon.control().GetUserProfile(&context, get, &out).ok());
+  }
+  EXPECT_EQ(out.GetReflection()->GetUnknownFields(out).field_count(), 0);
+  EXPECT_LT(out.ByteSizeLong(), 100u);
+  // A name that would move a terminal's cursor.
+  ann.set_display_name("Ann\x1b[2J");
+  grpc::ClientContext context;
+  const auto refused = daemon.control().SaveUserProfile(&context, ann, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(names_field(refused, "display_name"));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -100,6 +101,40 @@ TEST(StateDatabase, RefusesADatabaseFromANewerChairdAndLeavesItAsItIs) {
   EXPECT_EQ(read_bytes(db_path(dir)), before);
 }
 
+TEST(StateDatabase, ANewerDatabaseIsNotEvenSwitchedToWriteAheadLogging) {
+  const std::string dir = make_temp_dir("state");
+  {
+    // A newer chaird's database, in SQLite's default rollback-journal mode.
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db_path(dir).c_str(), &raw), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE future (x); PRAGMA user_version = 99", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  const std::string before = read_bytes(db_path(dir));
+  auto db = StateDatabase::open(dir);
+  ASSERT_FALSE(db);
+  EXPECT_NE(db.error().find("newer chaird"), std::string::npos) << db.error();
+  EXPECT_EQ(read_bytes(db_path(dir)), before);
+  EXPECT_FALSE(fs::exists(db_path(dir) + "-wal"));
+}
+
+TEST(StateDatabase, RefusesAStateDirectoryItsGroupMayWriteToAndKeepsTheFilePrivate) {
+  const std::string shared = make_temp_dir("state");
+  ::chmod(shared.c_str(), 0770);
+  auto refused = StateDatabase::open(shared);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().find("chmod go-w"), std::string::npos) << refused.error();
+
+  const std::string dir = make_temp_dir("state");
+  { ASSERT_TRUE(StateDatabase::open(dir)); }
+  ::chmod(db_path(dir).c_str(), 0644);  // someone loosened it
+  ASSERT_TRUE(StateDatabase::open(dir));
+  EXPECT_EQ(fs::status(db_path(dir)).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+}
+
 TEST(StateDatabase, RefusesAFileThatIsNotADatabaseNamingItAndNeverReplacesIt) {
   const std::string dir = make_temp_dir("state");
   const std::string junk = "this is a shopping list, not a database\n" + std::string(5000, 'x');
@@ -138,7 +173,7 @@ TEST(StateDatabase, RefusesAStateDirectoryEveryoneMayWriteTo) {
   ::chmod(dir.c_str(), 0777);
   auto db = StateDatabase::open(dir);
   ASSERT_FALSE(db);
-  EXPECT_NE(db.error().find("writable by every user"), std::string::npos) << db.error();
+  EXPECT_NE(db.error().find("writable by others than its owner"), std::string::npos) << db.error();
   EXPECT_FALSE(fs::exists(db_path(dir)));
 }
 

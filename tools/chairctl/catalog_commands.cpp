@@ -10,18 +10,6 @@
 #include "progress_printer.hpp"
 
 namespace chairctl {
-namespace {
-
-constexpr int kExitOk = 0;
-constexpr int kExitRefused = 1;
-constexpr int kExitUnreachable = 2;
-
-int report(const grpc::Status& status, std::ostream& err) {
-  err << describe(status) << '\n';
-  return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
-}
-
-}  // namespace
 
 int show_chair(ControlClient& client, std::ostream& out, std::ostream& err) {
   chair::v1::GetChairResponse chair;

@@ -81,4 +81,9 @@ std::string describe(const grpc::Status& status) {
   return out;
 }
 
+int report(const grpc::Status& status, std::ostream& err) {
+  err << describe(status) << '\n';
+  return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
+}
+
 }  // namespace chairctl

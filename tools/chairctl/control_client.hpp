@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "chair/v1/control.grpc.pb.h"
@@ -40,5 +41,14 @@ class ControlClient {
 
 // "chaird refused: NOT_FOUND: no program 'x' ..." for people.
 std::string describe(const grpc::Status& status);
+
+// chairctl's exit codes.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitRefused = 1;      // chaird refused, or the input was bad
+inline constexpr int kExitUnreachable = 2;  // chaird did not answer
+inline constexpr int kExitSessionFailed = 3;
+
+// Prints the refusal (describe()) and returns the exit code for it.
+int report(const grpc::Status& status, std::ostream& err);
 
 }  // namespace chairctl

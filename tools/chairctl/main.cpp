@@ -18,14 +18,8 @@ namespace {
 
 using namespace chairctl;
 
-constexpr int kExitOk = 0;
-constexpr int kExitRefused = 1;
-constexpr int kExitUnreachable = 2;
-constexpr int kExitSessionFailed = 3;
-
 int report(const grpc::Status& status) {
-  std::cerr << describe(status) << '\n';
-  return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
+  return chairctl::report(status, std::cerr);
 }
 
 // Prints the session's progress until it ends; the exit code says how it ended.
@@ -177,6 +171,14 @@ int main(int argc, char** argv) {
   auto* resume = app.add_subcommand("resume", "go on from where the session paused");
   std::string lease_token;
   resume->add_option("--lease", lease_token, "the controlling app's lease token")->required();
+  auto* adjust_cmd = app.add_subcommand(
+      "adjust", "change the running session live: intensity, speed, or too strong here");
+  adjust_cmd->add_option("--lease", lease_token, "the controlling app's lease token")->required();
+  std::optional<double> adjust_intensity, adjust_speed;
+  bool too_strong_here = false;
+  adjust_cmd->add_option("--intensity", adjust_intensity, "the session's intensity (0.2..1.5)");
+  adjust_cmd->add_option("--speed", adjust_speed, "the session's tempo (0.5..1.5)");
+  adjust_cmd->add_flag("--too-strong", too_strong_here, "soften the zones at work now");
   auto* keepalive = app.add_subcommand("keepalive", "tell chaird the controlling app is there");
   keepalive->add_option("--lease", lease_token, "the lease token")->required();
   auto* takeover = app.add_subcommand("takeover", "take control of the session (logged)");
@@ -398,6 +400,25 @@ int main(int argc, char** argv) {
     std::cout << chair::v1::SessionState_Name(response.state()) << " ("
               << mmss(response.remaining_ms()) << " left, after a " << response.lead_in_ms()
               << " ms lead-in)" << std::endl;
+    return kExitOk;
+  }
+  if (adjust_cmd->parsed()) {
+    chair::v1::AdjustSessionRequest request;
+    request.set_lease_token(lease_token);
+    if (adjust_intensity) request.set_intensity_scale(*adjust_intensity);
+    if (adjust_speed) request.set_speed_scale(*adjust_speed);
+    request.set_too_strong_here(too_strong_here);
+    chair::v1::AdjustSessionResponse response;
+    auto status =
+        client.control().AdjustSession(ControlClient::call_context().get(), request, &response);
+    if (!status.ok()) return report(status);
+    std::cout << fmt::format("adjusted from {}: intensity {:.2f}, speed {:.2f}",
+                             mmss(response.effective_from_ms()), response.intensity_scale(),
+                             response.speed_scale());
+    for (const auto& z : response.softened_zones())
+      std::cout << fmt::format(", {} at {:.2f}", z.zone(), z.factor());
+    std::cout << std::endl;
+    for (const auto& a : response.adaptations()) std::cout << "  governor: " << a << std::endl;
     return kExitOk;
   }
   if (keepalive->parsed()) {

@@ -13,15 +13,6 @@
 namespace chairctl {
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitRefused = 1;
-constexpr int kExitUnreachable = 2;
-
-int report(const grpc::Status& status, std::ostream& err) {
-  err << describe(status) << '\n';
-  return status.error_code() == grpc::StatusCode::UNAVAILABLE ? kExitUnreachable : kExitRefused;
-}
-
 std::string local_time(std::int64_t unix_ms) {
   if (unix_ms <= 0) return "-";
   const std::time_t seconds = static_cast<std::time_t>(unix_ms / 1000);

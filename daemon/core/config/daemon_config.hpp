@@ -19,7 +19,8 @@ std::filesystem::path install_root();
 // /run/chaird/chaird.sock for root, else $XDG_RUNTIME_DIR/chaird.sock, else /tmp/chaird-<uid>.sock.
 std::string default_socket_path();
 
-// /var/lib/chaird for root, else $XDG_STATE_HOME/chaird, else $HOME/.local/state/chaird.
+// /var/lib/chaird for root, else $XDG_STATE_HOME/chaird, else $HOME/.local/state/chaird; empty
+// without a home (chaird then asks for state_dir rather than guess a shared place like /tmp).
 std::string default_state_dir();
 
 // root/lib/chaird/plugins and root/share/chaird, with the library directory the build was

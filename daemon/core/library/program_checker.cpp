@@ -28,6 +28,25 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
                                       m.id()));
   }
   if (m.name().empty()) d.error(loc.at("name"), "metadata.name is missing (the kiosk shows it)");
+  // What a kiosk shows and every status carries: short, one line, printable.
+  const auto shown = [&](const char* field, const std::string& text, std::size_t max_bytes,
+                         int index) {
+    const SourceLocation where = index < 0 ? loc.at(field) : loc.at(field, index);
+    if (text.size() > max_bytes) {
+      d.error(where, fmt::format("metadata.{} is {} bytes long; at most {} are accepted", field,
+                                 text.size(), max_bytes));
+    } else if (std::any_of(text.begin(), text.end(),
+                           [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
+      d.error(where,
+              fmt::format("metadata.{} must be one line, without control characters", field));
+    }
+  };
+  shown("name", m.name(), 80, -1);
+  shown("summary", m.summary(), 600, -1);
+  shown("author", m.author(), 80, -1);
+  shown("version", m.version(), 40, -1);
+  if (m.tags_size() > 32) d.error(loc.at("tags"), "metadata.tags: at most 32");
+  for (int i = 0; i < std::min(m.tags_size(), 32); ++i) shown("tags", m.tags(i), 40, i);
   if (m.total_duration_ms() < 0)
     d.error(loc.at("total_duration_ms"), "metadata.total_duration_ms cannot be negative");
   for (int i = 0; i < m.contraindications_size(); ++i) {
@@ -155,6 +174,25 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
   CheckedProgram out{*plan, *governed, (*plan)->warnings};
   out.warnings.append(d);
   return out;
+}
+
+Expected<std::shared_ptr<const Plan>, Diagnostics> replan_rest(
+    const std::shared_ptr<const Plan>& previous, std::int64_t from_ms, const PlanOptions& options,
+    const PlannerLimits& limits, std::chrono::milliseconds plugin_budget) {
+  struct Job {
+    Expected<std::shared_ptr<const Plan>, Diagnostics> plan = Unexpected{Diagnostics{}};
+  };
+  auto job = std::make_shared<Job>();
+  const std::string overrun =
+      run_guarded(plugin_budget, [job, previous, from_ms, options, limits](CallWatch& watch) {
+        job->plan = Planner(limits).replan(*previous, from_ms, options, &watch);
+      });
+  if (!overrun.empty()) {
+    Diagnostics d;
+    d.error({}, overrun);
+    return Unexpected{std::move(d)};
+  }
+  return std::move(job->plan);
 }
 
 }  // namespace chaird

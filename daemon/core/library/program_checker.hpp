@@ -42,4 +42,11 @@ Expected<CheckedProgram, Diagnostics> check_program(
     const ProgramRef& program, const ProgramCheckContext& context, const PlanOptions& options = {},
     const EnergyHistory& energy = {}, const chair::v1::SafetyLimits& session_limits = {});
 
+// A live adjustment's re-plan (Planner::replan) of the rest of a session from from_ms, with
+// the techniques on a guarded thread as for a plan: a stuck plugin fails the adjustment, not
+// chaird. Not governed: the caller reviews the result against the session's governor.
+Expected<std::shared_ptr<const Plan>, Diagnostics> replan_rest(
+    const std::shared_ptr<const Plan>& previous, std::int64_t from_ms, const PlanOptions& options,
+    const PlannerLimits& limits, std::chrono::milliseconds plugin_budget);
+
 }  // namespace chaird

@@ -371,6 +371,8 @@ SessionScaling clamp_scaling(SessionScaling s) {
   s.intensity_scale =
       std::clamp(std::isfinite(s.intensity_scale) ? s.intensity_scale : 1.0, 0.2, 1.5);
   s.speed_scale = std::clamp(std::isfinite(s.speed_scale) ? s.speed_scale : 1.0, 0.5, 1.5);
+  // A zone may only be softened, never made stronger than the session.
+  for (auto& z : s.zones) z.factor = std::clamp(std::isfinite(z.factor) ? z.factor : 1.0, 0.3, 1.0);
   return s;
 }
 

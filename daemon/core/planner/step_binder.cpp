@@ -126,7 +126,9 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
 
 void StepBinder::scale(BoundStep& step, const SessionScaling& scaling) {
   const auto& tempo = step.technique->description.tempo;
-  step.intensity = std::clamp(step.base_intensity * scaling.intensity_scale, 0.0, 1.0);
+  step.intensity = std::clamp(
+      step.base_intensity * scaling.intensity_scale * scaling.zone_factor(step.zone->name), 0.0,
+      1.0);
   step.tempo_cpm =
       std::clamp(step.base_tempo_cpm * scaling.speed_scale, tempo.min_cpm, tempo.max_cpm);
 }

@@ -4,6 +4,8 @@
 
 #include <chaird/plugin_sdk.hpp>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/diagnostic.hpp"
@@ -14,9 +16,22 @@
 
 namespace chaird {
 
+// How one body zone's steps are softened on top of the session's intensity ("too strong here").
+struct ZoneScale {
+  std::string zone;
+  double factor = 1.0;  // 0.3..1
+};
+
 struct SessionScaling {
   double intensity_scale = 1.0;  // 0.2..1.5
   double speed_scale = 1.0;      // 0.5..1.5
+  std::vector<ZoneScale> zones;  // at most one entry per zone
+  // The factor for a zone's steps (1 when the sitter never asked).
+  double zone_factor(std::string_view zone) const {
+    for (const auto& z : zones)
+      if (z.zone == zone) return z.factor;
+    return 1.0;
+  }
 };
 
 struct BoundStep {

@@ -159,6 +159,9 @@ Expected<StartedSession, Refusal> SessionManager::start(const StartGate::Claim& 
   program_id_ = session.program_id;
   program_name_ = session.program_name;
   program_timeline_ = session.timeline;
+  start_energy_ =
+      session.energy != nullptr ? session.energy : std::make_shared<const EnergyHistory>();
+  playing_energy_ = start_energy_;
   session_governor_.reset();
   if (const auto& reviewed = session.timeline->reviewed_chair();
       reviewed && reviewed != governor_.chair_ptr()) {
@@ -272,7 +275,8 @@ Expected<ResumedSession, Refusal> SessionManager::resume(const std::string& toke
   ledger_.record(t);
   TimelineRest rest =
       rest_of_timeline(chair_, program_timeline_->timeline(), paused_at_ms_, t.commanded);
-  auto governed = governor().review(std::move(rest.timeline), ledger_.history());
+  auto resumed_energy = std::make_shared<const EnergyHistory>(ledger_.history());
+  auto governed = governor().review(std::move(rest.timeline), *resumed_energy);
   if (!governed) {
     bus_.enter_safe_state();  // wherever the cool-down got to, the pause holds safe
     spdlog::warn("{}: resume refused: {}", session_id_, governed.error().first_error());
@@ -286,6 +290,7 @@ Expected<ResumedSession, Refusal> SessionManager::resume(const std::string& toke
   resumed.adaptations = (*governed)->adaptations();
   program_offset_ms_ = paused_at_ms_ - rest.lead_in_ms;
   resumed_from_ms_ = paused_at_ms_;
+  playing_energy_ = std::move(resumed_energy);
   ++pauses_;  // this pause's timer does nothing now
   set_state(chair::v1::RUNNING);
   spdlog::info("{}: resumed at {} ({} ms lead-in)", session_id_, format_mmss(paused_at_ms_),
@@ -293,6 +298,67 @@ Expected<ResumedSession, Refusal> SessionManager::resume(const std::string& toke
   executor_.play(std::move(*governed));
   publish(t);
   return resumed;
+}
+
+Expected<AdjustTicket, Refusal> SessionManager::begin_adjust(const std::string& token,
+                                                             std::int64_t lead_ms) {
+  if (state_.load() != chair::v1::RUNNING || !executor_.playing()) {
+    return Unexpected{wrong_state("there is no running session to adjust")};
+  }
+  if (lease_.check(token) != ClientLease::Check::kOk) {
+    return Unexpected{
+        Refusal{Refusal::Kind::kPermissionDenied,
+                fmt::format("the session is controlled by {}; only its app may adjust it",
+                            excerpt(lease_.controller()))}};
+  }
+  AdjustTicket t;
+  t.session_id = session_id_;
+  t.playing = executor_.timeline();
+  t.program = program_timeline_;
+  t.shift_ms = -program_offset_ms_;
+  // Never inside a resumed session's lead-in: from there on it plays the program as planned.
+  const std::int64_t lead_in_end = resumed_from_ms_ + t.shift_ms;
+  t.from_ms = std::max(executor_.committed_until_ms(), lead_in_end) + lead_ms;
+  t.from_program_ms = t.from_ms - t.shift_ms;
+  const auto& program = program_timeline_->timeline();
+  if (t.from_program_ms >= program.duration_ms) {
+    return Unexpected{blocked_by_state("the session ends before a change could take effect",
+                                       "Your session is about to end.")};
+  }
+  const std::int64_t now_ms = std::max<std::int64_t>(0, program_ms());
+  for (const auto& step : program.steps) {
+    const bool at_work = (step.start_ms <= now_ms && now_ms < step.end_ms) ||
+                         (step.start_ms <= t.from_program_ms && t.from_program_ms < step.end_ms);
+    if (at_work && std::find(t.active_zones.begin(), t.active_zones.end(), step.zone) ==
+                       t.active_zones.end()) {
+      t.active_zones.push_back(step.zone);
+    }
+  }
+  t.playing_energy = playing_energy_;
+  t.program_energy = start_energy_;
+  return t;
+}
+
+Expected<std::int64_t, Refusal> SessionManager::finish_adjust(const AdjustTicket& ticket,
+                                                              Adjusted adjusted) {
+  // Anything that changed what plays (a stop, a pause, a resume, another adjustment, the end,
+  // an emergency stop) came first: this adjustment was for a session that is no more.
+  if (state_.load() != chair::v1::RUNNING || session_id_ != ticket.session_id ||
+      executor_.timeline() != ticket.playing) {
+    return Unexpected{Refusal{Refusal::Kind::kAborted,
+                              fmt::format("the session changed while the adjustment was being "
+                                          "planned (it is {} now); nothing was changed",
+                                          state_words(state_.load()))}};
+  }
+  if (!executor_.replace_from(adjusted.playing, ticket.from_ms)) {
+    return Unexpected{Refusal{Refusal::Kind::kAborted,
+                              "the session had gone past the point where the change would start; "
+                              "nothing was changed, please try again"}};
+  }
+  program_timeline_ = std::move(adjusted.program);
+  spdlog::info("{}: adjusted from {}", session_id_, format_mmss(ticket.from_program_ms));
+  publish(executor_.sample_now());
+  return ticket.from_program_ms;
 }
 
 Expected<std::int64_t, Refusal> SessionManager::keep_alive(const std::string& token) {

@@ -39,6 +39,30 @@ struct PreparedSession {
   std::shared_ptr<const GovernedTimeline> timeline;
   // Who starts it (the lease's first holder), as the app names itself.
   std::string client = "an app";
+  // What the heaters and airbags had done before it, as the governor counted (its t = 0 is the
+  // timeline's start); a live adjustment is reviewed against the same.
+  std::shared_ptr<const EnergyHistory> energy = nullptr;
+};
+
+// A live adjustment under way: where the session was when it was asked for, and from when the
+// change may take effect. The API re-plans off the dispatch thread, then hands it back.
+struct AdjustTicket {
+  std::string session_id;
+  // What plays now (the program, or the rest of a resumed one), and the program as governed.
+  std::shared_ptr<const GovernedTimeline> playing;
+  std::shared_ptr<const GovernedTimeline> program;
+  std::int64_t from_ms = 0;  // in playing's time: nothing before it changes
+  std::int64_t from_program_ms = 0;
+  std::int64_t shift_ms = 0;  // playing's time = program time + shift_ms
+  std::shared_ptr<const EnergyHistory> playing_energy;
+  std::shared_ptr<const EnergyHistory> program_energy;
+  // The zones of the steps at work when the sitter asked ("too strong here").
+  std::vector<std::string> active_zones;
+};
+
+struct Adjusted {
+  std::shared_ptr<const GovernedTimeline> playing;  // splice_from(...) of the re-plan, governed
+  std::shared_ptr<const GovernedTimeline> program;  // the re-planned program, governed
 };
 
 struct SessionManagerOptions {
@@ -94,6 +118,14 @@ class SessionManager final : private ExecutorListener {
   // Refused unless PAUSED, or when token is not the controlling app's (PERMISSION_DENIED), or
   // when the rest cannot run now (the governor's reason); the session stays paused then.
   Expected<ResumedSession, Refusal> resume(const std::string& token);
+  // A live adjustment (AdjustSession), in two halves around a re-plan: refused (changing
+  // nothing) unless RUNNING, or when token is not the controlling app's, or when the session
+  // ends within the margin. lead_ms: how far ahead of what the board has been sent the change
+  // may start (time for the re-plan).
+  Expected<AdjustTicket, Refusal> begin_adjust(const std::string& token, std::int64_t lead_ms);
+  // Plays the adjusted rest. ABORTED, changing nothing, when the session moved on meanwhile (a
+  // stop, a pause, another adjustment, its end) or the change is too late for the board.
+  Expected<std::int64_t, Refusal> finish_adjust(const AdjustTicket& ticket, Adjusted adjusted);
   // A heartbeat from the controlling app: refused unless a session is RUNNING or PAUSED.
   Expected<std::int64_t, Refusal> keep_alive(const std::string& token);
   // Another app takes control: refused unless a session is RUNNING or PAUSED. Returns the new
@@ -191,6 +223,8 @@ class SessionManager final : private ExecutorListener {
   std::string program_id_;
   std::string program_name_;
   std::shared_ptr<const GovernedTimeline> program_timeline_;
+  std::shared_ptr<const EnergyHistory> start_energy_;    // the program's review counted this
+  std::shared_ptr<const EnergyHistory> playing_energy_;  // what plays now was reviewed with this
   std::int64_t ended_at_ms_ = 0;           // where the program ended, once it is not RUNNING
   std::vector<chair::v1::Fault> latched_;  // the first latched cause and the latest few
   std::uint32_t faults_not_listed_ = 0;

@@ -100,4 +100,35 @@ TimelineRest rest_of_timeline(const ChairModel& chair, const Timeline& timeline,
   return rest;
 }
 
+Timeline splice_from(const Timeline& playing, const Timeline& program, std::int64_t from_ms,
+                     std::int64_t shift_ms) {
+  Timeline tl;
+  tl.program_id = playing.program_id;
+  tl.duration_ms = playing.duration_ms;
+  tl.initial_values = playing.initial_values;
+  tl.regions = playing.regions;
+  for (const auto& c : playing.commands) {
+    if (c.start_ms < from_ms) tl.commands.push_back(c);
+  }
+  const std::size_t kept = tl.commands.size();
+  for (const auto& c : program.commands) {
+    if (c.start_ms + shift_ms < from_ms) continue;
+    TimelineCommand moved = c;
+    moved.start_ms += shift_ms;
+    moved.reach_ms += shift_ms;
+    tl.commands.push_back(moved);
+  }
+  std::stable_sort(tl.commands.begin() + static_cast<std::ptrdiff_t>(kept), tl.commands.end(),
+                   [](const auto& x, const auto& y) {
+                     return x.start_ms != y.start_ms ? x.start_ms < y.start_ms
+                                                     : x.actuator < y.actuator;
+                   });
+  tl.steps = program.steps;
+  for (auto& s : tl.steps) {
+    s.start_ms = std::max<std::int64_t>(0, s.start_ms + shift_ms);
+    s.end_ms = std::max<std::int64_t>(0, s.end_ms + shift_ms);
+  }
+  return tl;
+}
+
 }  // namespace chaird

@@ -23,4 +23,11 @@ struct TimelineRest {
 TimelineRest rest_of_timeline(const ChairModel& chair, const Timeline& timeline,
                               std::int64_t from_ms, std::span<const double> current);
 
+// A live adjustment of what plays: the commands of playing before from_ms, unchanged and in
+// their order (they may have reached the board), then those of program (the whole session,
+// re-planned, in program time) from from_ms on, moved by shift_ms into playing's time (0 for a
+// session that never paused; a resumed session plays its program shift_ms later or earlier).
+Timeline splice_from(const Timeline& playing, const Timeline& program, std::int64_t from_ms,
+                     std::int64_t shift_ms);
+
 }  // namespace chaird

@@ -1,0 +1,135 @@
+// AdjustSession: a live change to the running session. Three hops, none of which blocks the
+// dispatch thread: on the dispatch thread the session says from when a change may take effect
+// (a moment past what the board has been sent); on the planning pool the rest is re-planned with
+// the new options (the techniques on a guarded thread) and reviewed by the session's governor,
+// in program time and in the time of what plays; back on the dispatch thread it is played, unless
+// anything changed what plays meanwhile (a stop, a pause, an emergency stop, another adjustment,
+// the end), in which case nothing changes and the app is told so.
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+
+#include "common/utf8_text.hpp"
+#include "control_service.hpp"
+#include "error_status.hpp"
+#include "request_checks.hpp"
+#include "timeline/timeline_rest.hpp"
+#include "transport_access.hpp"
+#include "unary_calls.hpp"
+
+namespace chaird::api {
+namespace {
+
+// How far past what the board has been sent a change starts, ms of chair time: room for the
+// re-plan (a few ms of real time; at 20x a second of chair time is 50 ms).
+constexpr std::int64_t kAdjustLeadMs = 1000;
+// "Too strong here" softens the zones at work by a fifth each time, down to this.
+constexpr double kSoftenStep = 0.8;
+constexpr double kMinZoneFactor = 0.3;
+
+Refusal refused_change(const std::string& why) {
+  return Refusal{Refusal::Kind::kFailedPrecondition,
+                 one_line("the change cannot be made: " + why, 600),
+                 {},
+                 {{"PROGRAM_CHECK", "adjustment", one_line(why, 300)}},
+                 "That change is not possible right now. The session goes on as before."};
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ControlService::AdjustSession(
+    grpc::CallbackServerContext* context, const chair::v1::AdjustSessionRequest* request,
+    chair::v1::AdjustSessionResponse* response) {
+  if (auto refused = refuse_over_tcp(*context, "AdjustSession"))
+    return finish_now(context, *refused);
+  if (auto refusal = check_adjust_request(*request))
+    return finish_now(context, to_status(*refusal));
+  auto* reactor = new HeldCallReactor(deps_.start_hold);
+  boost::asio::post(deps_.dispatch, [this, context, reactor, request, response] {
+    auto ticket = deps_.sessions.begin_adjust(request->lease_token(), kAdjustLeadMs);
+    if (!ticket) {
+      reactor->Finish(to_status(ticket.error()));
+      return;
+    }
+    boost::asio::post(deps_.planning, [this, context, reactor, request, response,
+                                       ticket = std::move(*ticket)] {
+      const auto current = session_plan_.load();
+      if (current == nullptr || current->session_id != ticket.session_id) {
+        reactor->Finish(to_status(Refusal{Refusal::Kind::kAborted,
+                                          "the session changed before the adjustment was "
+                                          "planned; nothing was changed",
+                                          {},
+                                          {},
+                                          {}}));
+        return;
+      }
+      PlanOptions options = current->plan->options;
+      auto& scaling = options.scaling;
+      if (request->has_intensity_scale()) scaling.intensity_scale = request->intensity_scale();
+      if (request->has_speed_scale()) scaling.speed_scale = request->speed_scale();
+      if (request->too_strong_here()) {
+        for (const auto& zone : ticket.active_zones) {
+          auto it = std::find_if(scaling.zones.begin(), scaling.zones.end(),
+                                 [&](const ZoneScale& z) { return z.zone == zone; });
+          if (it == scaling.zones.end()) it = scaling.zones.insert(scaling.zones.end(), {zone});
+          it->factor = std::max(kMinZoneFactor, it->factor * kSoftenStep);
+        }
+      }
+      auto replanned = replan_rest(current->plan, ticket.from_program_ms, options,
+                                   deps_.check.limits, deps_.check.plugin_budget);
+      if (!replanned) {
+        reactor->Finish(to_status(refused_change(replanned.error().first_error())));
+        return;
+      }
+      // The session's own governor: the limits its start was reviewed with.
+      const SafetyGovernor governor(ticket.program->reviewed_chair(),
+                                    SessionLimits{ticket.program->max_session_ms()});
+      auto program = governor.review((*replanned)->timeline, *ticket.program_energy);
+      if (!program) {
+        reactor->Finish(to_status(refused_change(program.error().first_error())));
+        return;
+      }
+      auto playing = governor.review(splice_from(ticket.playing->timeline(), (*program)->timeline(),
+                                                 ticket.from_ms, ticket.shift_ms),
+                                     *ticket.playing_energy);
+      if (!playing) {
+        reactor->Finish(to_status(refused_change(playing.error().first_error())));
+        return;
+      }
+      if (deps_.start_hold != nullptr) deps_.start_hold->pass();
+      boost::asio::post(deps_.dispatch, [this, context, reactor, response, ticket,
+                                         plan = std::move(*replanned),
+                                         adjusted = Adjusted{*playing, *program}]() mutable {
+        // The app gave up (or its deadline passed) before the change was made: nothing changes.
+        if (auto gone = why_call_gone(context, "adjustment", "nothing was changed")) {
+          reactor->Finish(*gone);
+          return;
+        }
+        const auto governed = adjusted.program;
+        auto from = deps_.sessions.finish_adjust(ticket, std::move(adjusted));
+        if (!from) {
+          reactor->Finish(to_status(from.error()));
+          return;
+        }
+        const auto& now_scaled = plan->options.scaling;
+        response->set_intensity_scale(now_scaled.intensity_scale);
+        response->set_speed_scale(now_scaled.speed_scale);
+        for (const auto& z : now_scaled.zones) {
+          auto* out = response->add_softened_zones();
+          out->set_zone(z.zone);
+          out->set_factor(z.factor);
+        }
+        response->set_effective_from_ms(*from);
+        for (const auto& a : governed->adaptations()) response->add_adaptations(a);
+        session_plan_.store(
+            std::make_shared<const SessionPlan>(SessionPlan{ticket.session_id, std::move(plan)}));
+        reactor->Finish(grpc::Status::OK);
+      });
+    });
+  });
+  return reactor;
+}
+
+}  // namespace chaird::api
