@@ -4,8 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "progress_printer.hpp"
 
@@ -70,15 +68,10 @@ int show_program(ControlClient& client, const std::string& program_id, std::ostr
 
 int validate_program(ControlClient& client, const std::string& path, std::ostream& out,
                      std::ostream& err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    err << path << ": cannot be read\n";
-    return kExitRefused;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
+  const auto text = read_program_text(path, err);
+  if (!text) return kExitRefused;
   chair::v1::ValidateProgramRequest request;
-  request.set_text(text.str());
+  request.set_text(*text);
   request.set_file_name(std::filesystem::path(path).filename().string());
   chair::v1::ValidateProgramResponse response;
   auto status = client.control().ValidateProgram(

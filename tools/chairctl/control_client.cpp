@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "chair/v1/errors.pb.h"
 
 namespace chairctl {
@@ -79,6 +82,17 @@ std::string describe(const grpc::Status& status) {
     }
   }
   return out;
+}
+
+std::optional<std::string> read_program_text(const std::string& path, std::ostream& err) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    err << path << ": cannot be read\n";
+    return std::nullopt;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
 
 int report(const grpc::Status& status, std::ostream& err) {

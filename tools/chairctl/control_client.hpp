@@ -6,6 +6,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -47,6 +48,9 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitRefused = 1;      // chaird refused, or the input was bad
 inline constexpr int kExitUnreachable = 2;  // chaird did not answer
 inline constexpr int kExitSessionFailed = 3;
+
+// A program file's text; nothing (and "PATH: cannot be read" on err) when it cannot be read.
+std::optional<std::string> read_program_text(const std::string& path, std::ostream& err);
 
 // Prints the refusal (describe()) and returns the exit code for it.
 int report(const grpc::Status& status, std::ostream& err);

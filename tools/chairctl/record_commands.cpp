@@ -5,8 +5,6 @@
 
 #include <ctime>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "progress_printer.hpp"
 
@@ -27,15 +25,10 @@ std::string local_time(std::int64_t unix_ms) {
 
 int save_program(ControlClient& client, const std::string& path, bool replace, std::ostream& out,
                  std::ostream& err) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    err << path << ": cannot be read\n";
-    return kExitRefused;
-  }
-  std::stringstream text;
-  text << in.rdbuf();
+  const auto text = read_program_text(path, err);
+  if (!text) return kExitRefused;
   chair::v1::SaveProgramRequest request;
-  request.set_text(text.str());
+  request.set_text(*text);
   request.set_file_name(std::filesystem::path(path).filename().string());
   request.set_replace(replace);
   chair::v1::SaveProgramResponse response;
