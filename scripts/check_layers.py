@@ -36,6 +36,8 @@ LAYERS = {
     "sim/replay": ["sim/model", "daemon/core/session"],
     # chaird's database: beside the pipeline, standing on nothing but the common vocabulary
     "daemon/store": ["daemon/core/common"],
+    # who may call chaird: tokens and roles, standing on the common vocabulary only
+    "daemon/access": ["daemon/core/common"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')

@@ -12,6 +12,8 @@ packages=(
   libspdlog-dev libfmt-dev libcli11-dev
   # chaird's database (custom programs, session history)
   libsqlite3-dev
+  # hashes of bearer tokens (OpenSSL)
+  libssl-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the Python kiosk example and its test

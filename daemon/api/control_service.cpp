@@ -13,7 +13,6 @@
 #include "request_checks.hpp"
 #include "safety/health_conditions.hpp"
 #include "start_request_ids.hpp"
-#include "transport_access.hpp"
 #include "unary_calls.hpp"
 #include "watch_reactor.hpp"
 
@@ -77,9 +76,15 @@ Refusal no_such_program(const std::string& id, const char* field) {
 
 ControlService::ControlService(ControlDependencies deps) : deps_(std::move(deps)) {}
 
+std::optional<grpc::Status> ControlService::refuse_caller(
+    const grpc::CallbackServerContext& context, std::string_view call) const {
+  return deps_.access.refuse(context, std::string("/chair.v1.ChairControl/").append(call));
+}
+
 grpc::ServerUnaryReactor* ControlService::ListPrograms(
     grpc::CallbackServerContext* context, const chair::v1::ListProgramsRequest* request,
     chair::v1::ListProgramsResponse* response) {
+  if (auto refused = refuse_caller(*context, "ListPrograms")) return finish_now(context, *refused);
   if (auto refusal = check_list_programs_request(*request))
     return finish_now(context, to_status(*refusal));
   const std::vector<std::string> conditions(request->health_conditions().begin(),
@@ -115,6 +120,8 @@ grpc::ServerUnaryReactor* ControlService::ListPrograms(
 grpc::ServerUnaryReactor* ControlService::ListTechniques(
     grpc::CallbackServerContext* context, const chair::v1::ListTechniquesRequest*,
     chair::v1::ListTechniquesResponse* response) {
+  if (auto refused = refuse_caller(*context, "ListTechniques"))
+    return finish_now(context, *refused);
   for (const auto& t : deps_.check.catalog->all()) *response->add_techniques() = to_proto(t);
   return finish_now(context, grpc::Status::OK);
 }
@@ -122,6 +129,8 @@ grpc::ServerUnaryReactor* ControlService::ListTechniques(
 grpc::ServerUnaryReactor* ControlService::ListHealthConditions(
     grpc::CallbackServerContext* context, const chair::v1::ListHealthConditionsRequest*,
     chair::v1::ListHealthConditionsResponse* response) {
+  if (auto refused = refuse_caller(*context, "ListHealthConditions"))
+    return finish_now(context, *refused);
   for (const auto& c : health_conditions()) {
     auto* q = response->add_questions();
     q->set_condition(c.name);
@@ -161,8 +170,7 @@ std::optional<Refusal> ControlService::screen_conditions(const StartInputs& in) 
 grpc::ServerUnaryReactor* ControlService::StartSession(
     grpc::CallbackServerContext* context, const chair::v1::StartSessionRequest* request,
     chair::v1::StartSessionResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "StartSession"))
-    return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "StartSession")) return finish_now(context, *refused);
   auto inputs = start_inputs(*request);
   if (!inputs) return finish_now(context, to_status(inputs.error()));
   auto* reactor = new HeldCallReactor(deps_.start_hold);
@@ -295,7 +303,7 @@ grpc::ServerUnaryReactor* ControlService::PreviewSession(
     grpc::CallbackServerContext* context, const chair::v1::StartSessionRequest* request,
     chair::v1::PreviewSessionResponse* response) {
   // It runs the techniques' plugins, as a start does: not for anyone on the network.
-  if (auto refused = refuse_over_tcp(*context, "PreviewSession"))
+  if (auto refused = refuse_caller(*context, "PreviewSession"))
     return finish_now(context, *refused);
   auto inputs = start_inputs(*request);
   if (!inputs) return finish_now(context, to_status(inputs.error()));
@@ -336,6 +344,7 @@ grpc::ServerUnaryReactor* ControlService::PreviewSession(
 grpc::ServerUnaryReactor* ControlService::GetChair(grpc::CallbackServerContext* context,
                                                    const chair::v1::GetChairRequest*,
                                                    chair::v1::GetChairResponse* response) {
+  if (auto refused = refuse_caller(*context, "GetChair")) return finish_now(context, *refused);
   *response->mutable_profile() = deps_.check.chair->profile();
   response->set_state(deps_.sessions.state());
   const auto latest = deps_.hub.latest();
@@ -352,6 +361,7 @@ grpc::ServerUnaryReactor* ControlService::GetChair(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* ControlService::GetProgram(grpc::CallbackServerContext* context,
                                                      const chair::v1::GetProgramRequest* request,
                                                      chair::v1::GetProgramResponse* response) {
+  if (auto refused = refuse_caller(*context, "GetProgram")) return finish_now(context, *refused);
   if (auto refusal = check_program_id(request->program_id(), "program_id"))
     return finish_now(context, to_status(*refusal));
   const auto library = deps_.library.current();
@@ -367,7 +377,7 @@ grpc::ServerUnaryReactor* ControlService::ValidateProgram(
     grpc::CallbackServerContext* context, const chair::v1::ValidateProgramRequest* request,
     chair::v1::ValidateProgramResponse* response) {
   // It runs the techniques' plugins on text from the caller: not for anyone on the network.
-  if (auto refused = refuse_over_tcp(*context, "ValidateProgram"))
+  if (auto refused = refuse_caller(*context, "ValidateProgram"))
     return finish_now(context, *refused);
   if (auto refusal = check_validate_request(*request))
     return finish_now(context, to_status(*refusal));
@@ -422,7 +432,7 @@ std::optional<grpc::Status> ControlService::why_call_gone(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ControlService::StopSession(grpc::CallbackServerContext* context,
                                                       const chair::v1::StopSessionRequest*,
                                                       chair::v1::StopSessionResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "StopSession")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "StopSession")) return finish_now(context, *refused);
   deps_.sessions.cancel_starts("a stop was requested");  // before anything else can begin
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response] {
@@ -435,8 +445,7 @@ grpc::ServerUnaryReactor* ControlService::StopSession(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ControlService::PauseSession(grpc::CallbackServerContext* context,
                                                        const chair::v1::PauseSessionRequest*,
                                                        chair::v1::PauseSessionResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "PauseSession"))
-    return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "PauseSession")) return finish_now(context, *refused);
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response] {
     auto state = deps_.sessions.pause();
@@ -454,8 +463,7 @@ grpc::ServerUnaryReactor* ControlService::PauseSession(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ControlService::ResumeSession(
     grpc::CallbackServerContext* context, const chair::v1::ResumeSessionRequest* request,
     chair::v1::ResumeSessionResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "ResumeSession"))
-    return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "ResumeSession")) return finish_now(context, *refused);
   auto* reactor = new HeldCallReactor(deps_.start_hold);
   // Through the planning pool, where the bench's hold meets it like a start's, so that a test
   // can make a cancel or a stop meet a resume there deterministically.
@@ -486,6 +494,7 @@ grpc::ServerUnaryReactor* ControlService::ResumeSession(
 grpc::ServerUnaryReactor* ControlService::KeepAlive(grpc::CallbackServerContext* context,
                                                     const chair::v1::KeepAliveRequest* request,
                                                     chair::v1::KeepAliveResponse* response) {
+  if (auto refused = refuse_caller(*context, "KeepAlive")) return finish_now(context, *refused);
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response, token = request->lease_token()] {
     auto lease = deps_.sessions.keep_alive(token);
@@ -503,7 +512,7 @@ grpc::ServerUnaryReactor* ControlService::KeepAlive(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* ControlService::TakeOverSession(
     grpc::CallbackServerContext* context, const chair::v1::TakeOverSessionRequest* request,
     chair::v1::TakeOverSessionResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "TakeOverSession"))
+  if (auto refused = refuse_caller(*context, "TakeOverSession"))
     return finish_now(context, *refused);
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response, client = request->client_name()] {
@@ -524,6 +533,7 @@ grpc::ServerUnaryReactor* ControlService::TakeOverSession(
 grpc::ServerUnaryReactor* ControlService::EmergencyStop(
     grpc::CallbackServerContext* context, const chair::v1::EmergencyStopRequest* request,
     chair::v1::EmergencyStopResponse* response) {
+  if (auto refused = refuse_caller(*context, "EmergencyStop")) return finish_now(context, *refused);
   deps_.sessions.cancel_starts("an emergency stop was pressed");
   auto* reactor = context->DefaultReactor();
   // Accepted in every state, with any reason text: shown and logged as one line of valid UTF-8.
@@ -550,7 +560,7 @@ grpc::ServerUnaryReactor* ControlService::ResetSafety(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ControlService::reset(grpc::CallbackServerContext* context,
                                                 std::string_view call,
                                                 std::function<void(SessionState)> answer) {
-  if (auto refused = refuse_over_tcp(*context, call)) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, call)) return finish_now(context, *refused);
   deps_.sessions.cancel_starts("a reset was requested");
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, answer = std::move(answer)] {
@@ -566,7 +576,8 @@ grpc::ServerUnaryReactor* ControlService::reset(grpc::CallbackServerContext* con
 }
 
 grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession(
-    grpc::CallbackServerContext*, const chair::v1::WatchSessionRequest* request) {
+    grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) {
+  if (auto refused = refuse_caller(*context, "WatchSession")) return new RefusedWatch(*refused);
   if (auto refusal = check_watch_request(*request)) return new RefusedWatch(to_status(*refusal));
   if (!request->session_id().empty() && deps_.hub.latest()->session_id() != request->session_id()) {
     return new RefusedWatch(to_status(Refusal{

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string_view>
 
+#include "access_control.hpp"
 #include "chair/v1/control.grpc.pb.h"
 #include "library/live_library.hpp"
 #include "session/session_manager.hpp"
@@ -34,6 +35,8 @@ struct ControlDependencies {
   store::Stores& stores;
   boost::asio::thread_pool& records;
   SessionHistoryRecorder& history;
+  // Who may make which call (access_control.hpp).
+  const AccessControl& access;
   // The bench's hook that holds starts once planned (tests); null when there is none.
   StartHold* start_hold = nullptr;
   // WatchSession streams served at once, besides the controlling app's.
@@ -129,6 +132,10 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
       chair::v1::RecordSessionFeedbackResponse* response) override;
 
  private:
+  // The refusal of a call to ChairControl's method call (its short name) by this caller, or
+  // nothing: every handler asks before it reads its request.
+  std::optional<grpc::Status> refuse_caller(const grpc::CallbackServerContext& context,
+                                            std::string_view call) const;
   // A start request's program and plan options, once its fields are checked (INVALID_ARGUMENT
   // naming every bad field) and its program found (NOT_FOUND).
   struct StartInputs {

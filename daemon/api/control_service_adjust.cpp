@@ -16,7 +16,6 @@
 #include "error_status.hpp"
 #include "request_checks.hpp"
 #include "timeline/timeline_rest.hpp"
-#include "transport_access.hpp"
 #include "unary_calls.hpp"
 
 namespace chaird::api {
@@ -42,8 +41,7 @@ Refusal refused_change(const std::string& why) {
 grpc::ServerUnaryReactor* ControlService::AdjustSession(
     grpc::CallbackServerContext* context, const chair::v1::AdjustSessionRequest* request,
     chair::v1::AdjustSessionResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "AdjustSession"))
-    return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "AdjustSession")) return finish_now(context, *refused);
   if (auto refusal = check_adjust_request(*request))
     return finish_now(context, to_status(*refusal));
   auto* reactor = new HeldCallReactor(deps_.start_hold);

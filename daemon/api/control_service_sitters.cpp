@@ -11,7 +11,6 @@
 #include "control_service.hpp"
 #include "error_status.hpp"
 #include "request_checks.hpp"
-#include "transport_access.hpp"
 #include "unary_calls.hpp"
 
 namespace chaird::api {
@@ -72,7 +71,7 @@ chair::v1::SessionRecord to_proto(const store::HistoryRow& row) {
 grpc::ServerUnaryReactor* ControlService::GetUserProfile(
     grpc::CallbackServerContext* context, const chair::v1::GetUserProfileRequest* request,
     chair::v1::UserProfile* response) {
-  if (auto refused = refuse_over_tcp(*context, "GetUserProfile"))
+  if (auto refused = refuse_caller(*context, "GetUserProfile"))
     return finish_now(context, *refused);
   if (auto refusal = check_user_id(request->user_id(), "user_id", true))
     return finish_now(context, to_status(*refusal));
@@ -100,7 +99,7 @@ grpc::ServerUnaryReactor* ControlService::GetUserProfile(
 grpc::ServerUnaryReactor* ControlService::SaveUserProfile(grpc::CallbackServerContext* context,
                                                           const chair::v1::UserProfile* request,
                                                           chair::v1::UserProfile* response) {
-  if (auto refused = refuse_over_tcp(*context, "SaveUserProfile"))
+  if (auto refused = refuse_caller(*context, "SaveUserProfile"))
     return finish_now(context, *refused);
   if (auto refusal = check_user_profile(*request)) return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();
@@ -139,7 +138,7 @@ grpc::ServerUnaryReactor* ControlService::SaveUserProfile(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ControlService::DeleteUserProfile(
     grpc::CallbackServerContext* context, const chair::v1::DeleteUserProfileRequest* request,
     chair::v1::DeleteUserProfileResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "DeleteUserProfile"))
+  if (auto refused = refuse_caller(*context, "DeleteUserProfile"))
     return finish_now(context, *refused);
   if (auto refusal = check_user_id(request->user_id(), "user_id", true))
     return finish_now(context, to_status(*refusal));
@@ -176,7 +175,7 @@ Expected<std::vector<store::HistoryRow>, Refusal> ControlService::read_history(
 grpc::ServerUnaryReactor* ControlService::ListSessionHistory(
     grpc::CallbackServerContext* context, const chair::v1::ListSessionHistoryRequest* request,
     chair::v1::ListSessionHistoryResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "ListSessionHistory"))
+  if (auto refused = refuse_caller(*context, "ListSessionHistory"))
     return finish_now(context, *refused);
   if (auto refusal = check_history_request(*request))
     return finish_now(context, to_status(*refusal));
@@ -196,7 +195,7 @@ grpc::ServerUnaryReactor* ControlService::ListSessionHistory(
 grpc::ServerUnaryReactor* ControlService::ExportSessionHistory(
     grpc::CallbackServerContext* context, const chair::v1::ListSessionHistoryRequest* request,
     chair::v1::ExportSessionHistoryResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "ExportSessionHistory"))
+  if (auto refused = refuse_caller(*context, "ExportSessionHistory"))
     return finish_now(context, *refused);
   if (auto refusal = check_history_request(*request))
     return finish_now(context, to_status(*refusal));
@@ -218,7 +217,7 @@ grpc::ServerUnaryReactor* ControlService::ExportSessionHistory(
 grpc::ServerUnaryReactor* ControlService::RecordSessionFeedback(
     grpc::CallbackServerContext* context, const chair::v1::RecordSessionFeedbackRequest* request,
     chair::v1::RecordSessionFeedbackResponse*) {
-  if (auto refused = refuse_over_tcp(*context, "RecordSessionFeedback"))
+  if (auto refused = refuse_caller(*context, "RecordSessionFeedback"))
     return finish_now(context, *refused);
   if (auto refusal = check_feedback_request(*request))
     return finish_now(context, to_status(*refusal));

@@ -28,6 +28,8 @@ grpc::StatusCode code_of(Refusal::Kind kind) {
       return grpc::StatusCode::ABORTED;
     case Refusal::Kind::kPermissionDenied:
       return grpc::StatusCode::PERMISSION_DENIED;
+    case Refusal::Kind::kUnauthenticated:
+      return grpc::StatusCode::UNAUTHENTICATED;
     case Refusal::Kind::kUnavailable:
       return grpc::StatusCode::UNAVAILABLE;
     case Refusal::Kind::kResourceExhausted:
@@ -53,6 +55,8 @@ const char* sitter_default(Refusal::Kind kind) {
       return "That was cancelled before the chair moved.";
     case Refusal::Kind::kPermissionDenied:
       return "Another screen is controlling the chair.";
+    case Refusal::Kind::kUnauthenticated:
+      return "This screen is not signed in to the chair. Please ask staff.";
     case Refusal::Kind::kUnavailable:
     case Refusal::Kind::kResourceExhausted:
       return "The chair is busy. Please try again in a moment.";

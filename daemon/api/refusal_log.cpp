@@ -13,8 +13,7 @@ constexpr std::size_t kMaxLoggedMessageBytes = 300;
 
 class RefusalLog final : public grpc::experimental::Interceptor {
  public:
-  RefusalLog(grpc::experimental::ServerRpcInfo* info,
-             const std::function<std::string(const std::string&)>& describe)
+  RefusalLog(grpc::experimental::ServerRpcInfo* info, const RefusalLogFactory::Describe& describe)
       : info_(info), describe_(describe) {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
@@ -23,7 +22,7 @@ class RefusalLog final : public grpc::experimental::Interceptor {
     // from the dispatch thread, which must not wait for anything but the log's queue.
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA) &&
         who_.empty()) {
-      who_ = describe_(info_->server_context()->peer());
+      who_ = describe_(*info_->server_context());
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_STATUS)) {
       const grpc::Status status = methods->GetSendStatus();
@@ -39,7 +38,7 @@ class RefusalLog final : public grpc::experimental::Interceptor {
 
  private:
   grpc::experimental::ServerRpcInfo* info_;
-  const std::function<std::string(const std::string&)>& describe_;
+  const RefusalLogFactory::Describe& describe_;
   std::string who_;
 };
 

@@ -4,8 +4,6 @@
 #include <boost/asio/post.hpp>
 #include <memory>
 
-#include "transport_access.hpp"
-
 namespace chaird::api {
 
 namespace {
@@ -49,8 +47,9 @@ grpc::ServerUnaryReactor* SimBenchService::refuse(grpc::CallbackServerContext* c
 
 std::optional<grpc::Status> SimBenchService::why_refuse(grpc::CallbackServerContext* context,
                                                         std::string_view call) const {
-  // The bench moves the chair's time and holds its starts: not over TCP.
-  if (auto refused = refuse_over_tcp(*context, call)) return refused;
+  // The bench moves the chair's time and holds its starts: staff only.
+  if (auto refused = deps_.access.refuse(*context, std::string("/chair.v1.SimBench/").append(call)))
+    return refused;
   if (deps_.manual_clock == nullptr || deps_.start_hold == nullptr) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         "the clock is not manual; start chaird with --clock manual to use the "
@@ -113,7 +112,8 @@ grpc::ServerUnaryReactor* SimBenchService::ReleaseStarts(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* SimBenchService::InjectFault(grpc::CallbackServerContext* context,
                                                        const chair::v1::InjectFaultRequest* request,
                                                        chair::v1::InjectFaultResponse* response) {
-  if (auto refused = refuse_over_tcp(*context, "InjectFault")) return refuse(context, *refused);
+  if (auto refused = deps_.access.refuse(*context, "/chair.v1.SimBench/InjectFault"))
+    return refuse(context, *refused);
   const bool to_board = deps_.chair == nullptr;
   if (to_board && (!deps_.send_fault_to_board || deps_.model == nullptr)) {
     return refuse(context, grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,

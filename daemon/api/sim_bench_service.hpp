@@ -7,6 +7,7 @@
 #include <optional>
 #include <string_view>
 
+#include "access_control.hpp"
 #include "chair/v1/control.grpc.pb.h"
 #include "clock/virtual_scheduler.hpp"
 #include "model/simulated_chair.hpp"
@@ -15,6 +16,7 @@
 namespace chaird::api {
 
 struct SimBenchDependencies {
+  const AccessControl& access;  // the bench is for staff (access_control.hpp)
   boost::asio::io_context& dispatch;
   boost::asio::thread_pool& planning;
   // Null unless the clock mode is MANUAL: the bench steps time and holds starts only then.

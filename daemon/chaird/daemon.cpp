@@ -13,7 +13,9 @@
 #include <boost/asio/post.hpp>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <future>
+#include <sstream>
 
 #include "api/refusal_log.hpp"
 #include "clock/steady_scheduler.hpp"
@@ -180,6 +182,9 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
   context.catalog = catalog_;
   context.governor = governor_.get();
   context.plugin_budget = std::chrono::milliseconds(config.plugin_call_budget_ms());
+  // Who may call: tokens, and TLS's certificate and key, are read once, here, and refused with
+  // the reason (a loose mode, a line that is not a token) before anything listens.
+  if (!load_access(config)) return false;
   // chaird's database: refused, with its path, rather than replaced when it cannot be used.
   auto db = store::StateDatabase::open(config.state_dir());
   if (!db) {
@@ -225,6 +230,41 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
   return true;
 }
 
+bool Daemon::load_access(const chair::v1::DaemonConfig& config) {
+  std::optional<access::TokenTable> tokens;
+  if (!config.tokens_file().empty()) {
+    auto loaded = access::load_token_file(config.tokens_file());
+    if (!loaded) {
+      spdlog::error("the tokens file cannot be used: {}", loaded.error());
+      return false;
+    }
+    spdlog::info("{} token(s) from {}: every call but EmergencyStop needs one", loaded->size(),
+                 config.tokens_file());
+    tokens = std::move(*loaded);
+  } else {
+    spdlog::info("no tokens file: the Unix socket's peers may make every call");
+  }
+  access_ = std::make_unique<api::AccessControl>(std::move(tokens));
+  if (!config.tls_key_file().empty()) {
+    auto key = access::read_private_file(config.tls_key_file());
+    if (!key) {
+      spdlog::error("the TLS key cannot be used: {}", key.error());
+      return false;
+    }
+    tls_key_pem_ = std::move(*key);
+    std::ifstream cert(config.tls_cert_file());
+    std::stringstream text;
+    text << cert.rdbuf();
+    if (!cert || text.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+      spdlog::error("the TLS certificate {} cannot be read, or holds no PEM certificate",
+                    config.tls_cert_file());
+      return false;
+    }
+    tls_cert_pem_ = text.str();
+  }
+  return true;
+}
+
 bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   ProgramCheckContext context;
   context.chair = chair_;
@@ -234,11 +274,11 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   context.plugin_budget = std::chrono::milliseconds(config.plugin_call_budget_ms());
   control_ = std::make_unique<api::ControlService>(api::ControlDependencies{
       dispatch_, planning_, *sessions_, hub_, *library_, context, *stores_, records_, *history_,
-      &start_hold_,
+      *access_, &start_hold_,
       static_cast<int>(config.max_watch_streams() > 0 ? config.max_watch_streams() : 100)});
   bench_ = std::make_unique<api::SimBenchService>(
-      api::SimBenchDependencies{dispatch_, planning_, manual_clock_, &start_hold_, sim_chair_,
-                                send_fault_to_board(), chair_.get()});
+      api::SimBenchDependencies{*access_, dispatch_, planning_, manual_clock_, &start_hold_,
+                                sim_chair_, send_fault_to_board(), chair_.get()});
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -274,16 +314,19 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
     unix_listener_ = std::move(*listener);
   }
   if (!config.listen_tcp().empty()) {
-    builder.AddListeningPort(config.listen_tcp(),
-                             grpc::experimental::LocalServerCredentials(LOCAL_TCP));
+    grpc::SslServerCredentialsOptions tls;
+    tls.pem_key_cert_pairs.push_back({tls_key_pem_, tls_cert_pem_});
+    builder.AddListeningPort(config.listen_tcp(), grpc::SslServerCredentials(tls));
   }
   builder.RegisterService(control_.get());
   builder.RegisterService(bench_.get());
   // Every refused call is logged with who asked (api/refusal_log.hpp).
   auto interceptors = std::move(hooks_.interceptors);
   interceptors.push_back(std::make_unique<api::RefusalLogFactory>(
-      [listener = unix_listener_.get()](const std::string& peer) {
-        return listener != nullptr ? listener->describe_peer(peer) : peer;
+      [listener = unix_listener_.get(), access = access_.get()](const grpc::ServerContextBase& c) {
+        std::string who = listener != nullptr ? listener->describe_peer(c.peer()) : c.peer();
+        if (const auto token = access->describe_token(c); !token.empty()) who += " with " + token;
+        return who;
       }));
   builder.experimental().SetInterceptorCreators(std::move(interceptors));
   server_ = builder.BuildAndStart();
@@ -295,12 +338,9 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   if (unix_listener_) unix_listener_->serve(*server_);
   spdlog::info("listening on unix:{} (chaird's user, root{})", socket_path_,
                config.socket_group().empty() ? "" : " and group " + config.socket_group());
-  if (!config.listen_tcp().empty()) {
-    spdlog::info(
-        "also listening on {}: there only read-only calls and EmergencyStop are served "
-        "(no tokens or TLS yet); starting, stopping and resetting need the Unix socket",
-        config.listen_tcp());
-  }
+  if (!config.listen_tcp().empty())
+    spdlog::info("also listening on {} (TLS; every call but EmergencyStop needs a token)",
+                 config.listen_tcp());
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/access_control.hpp"
 #include "api/control_service.hpp"
 #include "api/session_history_recorder.hpp"
 #include "api/sim_bench_service.hpp"
@@ -52,6 +53,8 @@ class Daemon {
  private:
   bool load(const chair::v1::DaemonConfig& config);
   bool serve(const chair::v1::DaemonConfig& config);
+  // The tokens file and TLS's certificate and key; false (and logged why) when unusable.
+  bool load_access(const chair::v1::DaemonConfig& config);
   // SimBench.InjectFault over the link: the fault in the board protocol (empty in-process).
   std::function<void(const sim::InjectedFault&)> send_fault_to_board();
 
@@ -78,6 +81,8 @@ class Daemon {
   std::unique_ptr<sim::TraceRecorder> recorder_;
   std::unique_ptr<SessionManager> sessions_;
   StartHold start_hold_;
+  std::unique_ptr<api::AccessControl> access_;
+  std::string tls_cert_pem_, tls_key_pem_;  // for listen_tcp
   std::unique_ptr<api::ControlService> control_;
   std::unique_ptr<api::SimBenchService> bench_;
   sim::SimulatedChair* sim_chair_ = nullptr;  // the in-process chair (owned by bus_), if any

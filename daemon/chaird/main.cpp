@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   CLI::App app{"chaird: massage chair controller (simulated chair)"};
   std::optional<std::string> config_path;
   std::string socket, socket_group, tcp, chair, clock, trace, log_level, board, state_dir;
+  std::string tokens_file, tls_cert, tls_key;
+  bool print_config = false;
   std::vector<std::string> plugin_dirs, program_dirs;
   double time_scale = 0.0;
   app.add_option("-c,--config", config_path,
@@ -30,8 +32,15 @@ int main(int argc, char** argv) {
   app.add_option("--socket-group", socket_group,
                  "besides chaird's user and root, this group may use the socket");
   app.add_option("--tcp", tcp,
-                 "also listen on this loopback address, e.g. 127.0.0.1:50051 (read-only calls "
-                 "and EmergencyStop only)");
+                 "also listen on this host:port, with TLS (--tls-cert, --tls-key) and tokens "
+                 "(--tokens-file) only");
+  app.add_option("--tokens-file", tokens_file,
+                 "bearer tokens' names, roles and hashes; every call but EmergencyStop then needs "
+                 "one (docs/security.md)");
+  app.add_option("--tls-cert", tls_cert, "TLS certificate chain (PEM) for --tcp");
+  app.add_option("--tls-key", tls_key, "TLS private key (PEM) for --tcp");
+  app.add_flag("--print-config", print_config,
+               "print the configuration in effect (file, defaults and options) and exit");
   app.add_option("--plugins", plugin_dirs, "plugin directory (repeatable; replaces the default)");
   app.add_option("--programs", program_dirs,
                  "program directory (repeatable; replaces the default)");
@@ -79,6 +88,9 @@ int main(int argc, char** argv) {
     *config.mutable_program_dirs() = {program_dirs.begin(), program_dirs.end()};
   if (!chair.empty()) config.set_chair_profile(chair);
   if (!state_dir.empty()) config.set_state_dir(state_dir);
+  if (!tokens_file.empty()) config.set_tokens_file(tokens_file);
+  if (!tls_cert.empty()) config.set_tls_cert_file(tls_cert);
+  if (!tls_key.empty()) config.set_tls_key_file(tls_key);
   if (!clock.empty()) {
     std::string upper = clock;
     for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -97,6 +109,10 @@ int main(int argc, char** argv) {
   if (auto problems = chaird::check_config(config, "command line"); problems.has_errors()) {
     std::cerr << problems.to_string();
     return 2;
+  }
+  if (print_config) {
+    std::cout << chaird::config_text(config);
+    return 0;
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level()));
 

@@ -10,7 +10,8 @@
     kiosk.py feedback SESSION --user USER --before N --after N [--too-strong ZONE]
 
 It talks to chaird over its Unix socket with gRPC local credentials, using stubs generated from
-protos/chair/v1 (see README.md). Every refusal is shown from its structured details
+protos/chair/v1 (see README.md). When chaird has a tokens file, the kiosk signs in with its
+bearer token (--token-file, or $CHAIRD_TOKEN): every call carries it (docs/security.md). Every refusal is shown from its structured details
 (chair.v1.ErrorStatus, docs/api.md "Errors"): the sentence for the sitter, and for staff the
 fields that were wrong and what blocked the call.
 """
@@ -41,13 +42,17 @@ def mmss(ms):
 
 
 class Kiosk:
-    def __init__(self, socket_path, stubs_dir):
+    def __init__(self, socket_path, stubs_dir, token=None):
         import grpc
 
         self.grpc = grpc
         self.pb, pb_grpc, self.errors, self.sitter = load_stubs(stubs_dir)
         # chaird accepts only local connections; on a Unix socket that is UDS local credentials.
         credentials = grpc.local_channel_credentials(grpc.LocalConnectionType.UDS)
+        if token:
+            # "authorization: Bearer <token>" on every call.
+            credentials = grpc.composite_channel_credentials(
+                credentials, grpc.access_token_call_credentials(token))
         self.channel = grpc.secure_channel(f"unix://{socket_path}", credentials)
         self.chair = pb_grpc.ChairControlStub(self.channel)
 
@@ -183,6 +188,8 @@ def main():
     parser.add_argument("--socket", default=default_socket(), help="chaird's Unix socket")
     parser.add_argument("--stubs", default=os.environ.get("CHAIRD_PYTHON_STUBS"),
                         help="directory holding the generated chair/v1 Python stubs")
+    parser.add_argument("--token-file", default=None,
+                        help="the kiosk's bearer token, first line (default: $CHAIRD_TOKEN)")
     commands = parser.add_subparsers(dest="command", required=True)
     programs = commands.add_parser("programs")
     programs.add_argument("--answer", action="append", default=[],
@@ -204,7 +211,11 @@ def main():
     feedback.add_argument("--too-strong", action="append", default=[], help="a body zone")
     args = parser.parse_args()
 
-    kiosk = Kiosk(args.socket, args.stubs)
+    token = os.environ.get("CHAIRD_TOKEN")
+    if args.token_file:
+        with open(args.token_file, encoding="utf-8") as f:
+            token = f.readline().strip()
+    kiosk = Kiosk(args.socket, args.stubs, token)
     try:
         if args.command == "programs":
             kiosk.programs(args.answer)

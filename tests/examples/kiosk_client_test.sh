@@ -8,10 +8,16 @@ kiosk="$source_dir/examples/kiosk_client/kiosk.py"
 work=$(mktemp -d "${TMPDIR:-/tmp}/chaird-kiosk.XXXXXX")
 socket="$work/chaird.sock"
 
+# The kiosk signs in with a token of its own, made as a chair maker makes one.
+"$chairctl" token front-desk kiosk >"$work/made" 2>/dev/null
+head -n 1 "$work/made" >"$work/kiosk.token"
+{ echo "# who may call this chair"; sed -n 2p "$work/made"; } >"$work/tokens"
+chmod 0600 "$work/tokens"
+
 "$chaird" --socket "$socket" --clock virtual --plugins "$plugins" \
   --chair "$source_dir/sequences/chairs/generic_4d_sl.textproto" \
   --programs "$source_dir/tests/integration/programs" --state-dir "$work/state" \
-  2>"$work/chaird.log" &
+  --tokens-file "$work/tokens" 2>"$work/chaird.log" &
 pid=$!
 cleanup() {
   kill -TERM "$pid" 2>/dev/null && wait "$pid" || true
@@ -24,17 +30,25 @@ fail() {
   cat "$work/chaird.log" >&2
   exit 1
 }
-"$chairctl" --socket "$socket" --wait 30 programs >/dev/null || fail "chaird did not start"
+"$chairctl" --socket "$socket" --token-file "$work/kiosk.token" --wait 30 programs >/dev/null ||
+  fail "chaird did not start"
 
 run() {  # run EXPECTED_EXIT PATTERN ARGS...: the kiosk's exit code and a line of its output
   local expected=$1 pattern=$2
   shift 2
   local out code=0
-  out=$(CHAIRD_PYTHON_STUBS="$stubs" "$python" "$kiosk" --socket "$socket" "$@" 2>&1) || code=$?
+  out=$(CHAIRD_PYTHON_STUBS="$stubs" "$python" "$kiosk" --socket "$socket" \
+    --token-file "$work/kiosk.token" "$@" 2>&1) || code=$?
   [[ $code -eq $expected ]] || fail "kiosk.py $* exited $code, not $expected:"$'\n'"$out"
   grep -qF -- "$pattern" <<<"$out" || fail "kiosk.py $* did not say '$pattern':"$'\n'"$out"
   echo "ok: kiosk.py $*"
 }
+
+# Without its token, the kiosk is told so, and nothing is served.
+out=$(CHAIRD_PYTHON_STUBS="$stubs" "$python" "$kiosk" --socket "$socket" programs 2>&1) && \
+  fail "kiosk.py without a token was served: $out"
+grep -qF "needs a token chaird knows" <<<"$out" || fail "no token, but not told so: $out"
+echo "ok: kiosk.py without a token is refused"
 
 run 0 "e2e_full" programs
 run 0 "not for: thrombosis, pregnancy" programs
@@ -47,10 +61,11 @@ run 1 "(staff) intensity_scale: intensity_scale must be between 0.2 and 1.5" run
 run 1 "(staff) program_id: no program 'massage_of_the_day'" run massage_of_the_day
 
 # A signed-in sitter: her profile's strength and remembered conditions, then her history.
-"$chairctl" --socket "$socket" profile-save ann --name Ann --intensity 0.8 \
+"$chairctl" --socket "$socket" --token-file "$work/kiosk.token" profile-save ann --name Ann --intensity 0.8 \
   --condition varicose_veins >/dev/null || fail "chairctl profile-save"
 run 0 "Welcome back, Ann." run e2e_full --user ann
-session=$(CHAIRD_PYTHON_STUBS="$stubs" "$python" "$kiosk" --socket "$socket" history ann |
+session=$(CHAIRD_PYTHON_STUBS="$stubs" "$python" "$kiosk" --socket "$socket" \
+  --token-file "$work/kiosk.token" history ann |
   awk '{print $1; exit}')
 [[ $session == session-* ]] || fail "no session in ann's history: '$session'"
 run 0 "Thank you for your feedback." feedback "$session" --user ann --before 6 --after 2

@@ -1,12 +1,9 @@
-// Who may move the chair. Until tokens and TLS arrive, the loopback TCP listener serves only
-// what cannot move it (listings, watching, health, reflection) and EmergencyStop; on the Unix
-// socket chaird checks each peer's user and group itself (SO_PEERCRED) instead of trusting the
-// socket file's mode alone.
-#include <arpa/inet.h>
+// Who may reach the chair: on the Unix socket chaird checks each peer's user and group itself
+// (SO_PEERCRED) instead of trusting the socket file's mode alone. Tokens, roles and TLS are
+// auth_test.cpp's.
 #include <gmock/gmock.h>
 #include <grp.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -29,136 +26,6 @@ using ::testing::HasSubstr;
 
 std::string fixture_programs() {
   return source_dir() + "/tests/integration/programs";
-}
-
-int free_loopback_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-TEST(Access, OverTcpOnlyWhatCannotMoveTheChairAndEmergencyStopAreServed) {
-  const std::string address = "127.0.0.1:" + std::to_string(free_loopback_port());
-  DaemonOptions options = with_programs({fixture_programs()});
-  options.extra_args = {"--tcp", address};
-  DaemonProcess daemon(options);
-  ASSERT_TRUE(daemon.ready()) << daemon.log();
-  auto channel = grpc::CreateChannel(address, grpc::experimental::LocalCredentials(LOCAL_TCP));
-  auto control = chair::v1::ChairControl::NewStub(channel);
-  auto bench = chair::v1::SimBench::NewStub(channel);
-  const auto deadline = [] { return std::chrono::system_clock::now() + std::chrono::seconds(20); };
-
-  // Served: what only reads, and the emergency stop (every caller that can reach the chair).
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::ListProgramsResponse r;
-    EXPECT_TRUE(control->ListPrograms(&c, {}, &r).ok());
-  }
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::GetChairResponse r;
-    EXPECT_TRUE(control->GetChair(&c, {}, &r).ok());
-  }
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    auto reader = control->WatchSession(&c, {});
-    chair::v1::SessionStatus s;
-    EXPECT_TRUE(reader->Read(&s));
-    c.TryCancel();
-    (void)reader->Finish();
-  }
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::EmergencyStopRequest request;
-    request.set_reason("over tcp");
-    chair::v1::EmergencyStopResponse r;
-    EXPECT_TRUE(control->EmergencyStop(&c, request, &r).ok());
-    EXPECT_EQ(r.state(), chair::v1::EMERGENCY_STOPPED);
-  }
-  // Refused: everything that can start, move, or release the chair.
-  const auto expect_denied = [](const grpc::Status& status, const char* call) {
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << call;
-    EXPECT_THAT(status.error_message(), HasSubstr("Unix socket")) << call;
-  };
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::ResetSafetyResponse r;
-    expect_denied(control->ResetSafety(&c, {}, &r), "ResetSafety");
-  }
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::ResetFaultResponse r;
-    expect_denied(control->ResetFault(&c, {}, &r), "ResetFault");
-  }
-  // Not over the network either: what runs the plugins on the caller's request.
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::ValidateProgramRequest request;
-    request.set_text("metadata { id: \"x\" }");
-    chair::v1::ValidateProgramResponse r;
-    expect_denied(control->ValidateProgram(&c, request, &r), "ValidateProgram");
-  }
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::StartSessionRequest request;
-    request.set_program_id("e2e_full");
-    chair::v1::PreviewSessionResponse r;
-    expect_denied(control->PreviewSession(&c, request, &r), "PreviewSession");
-  }
-  EXPECT_EQ(daemon.status().state(), chair::v1::EMERGENCY_STOPPED);  // the reset did not happen
-  {
-    grpc::ClientContext c;
-    chair::v1::ResetFaultResponse r;
-    ASSERT_TRUE(daemon.control().ResetFault(&c, {}, &r).ok());  // on the socket it does
-  }
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::StartSessionRequest request;
-    request.set_program_id("e2e_full");
-    chair::v1::StartSessionResponse r;
-    expect_denied(control->StartSession(&c, request, &r), "StartSession");
-  }
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::StopSessionResponse r;
-    expect_denied(control->StopSession(&c, {}, &r), "StopSession");
-  }
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::AdvanceClockRequest request;
-    request.set_duration_ms(1000);
-    chair::v1::AdvanceClockResponse r;
-    expect_denied(bench->AdvanceClock(&c, request, &r), "AdvanceClock");
-  }
-  {
-    grpc::ClientContext c;
-    c.set_deadline(deadline());
-    chair::v1::HoldStartsResponse r;
-    expect_denied(bench->HoldStarts(&c, {}, &r), "HoldStarts");
-  }
-  daemon.advance(1000);
-  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
-  EXPECT_EQ(daemon.terminate(), 0);
-  EXPECT_THAT(daemon.log(), HasSubstr("read-only calls and EmergencyStop"));
-  EXPECT_THAT(daemon.log(), HasSubstr("/chair.v1.ChairControl/StartSession from ipv4:127.0.0.1:"))
-      << "refusals over TCP are logged with the peer's address";
 }
 
 // Connects to the socket as uid/gid and says whether chaird served the connection: it sends its

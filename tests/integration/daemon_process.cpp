@@ -18,6 +18,7 @@ namespace chaird::test {
 
 DaemonProcess::DaemonProcess(DaemonOptions options) {
   hold_lease_ = options.hold_lease;
+  token_ = options.token;
   dir_ = make_temp_dir("daemon");
   socket_ = options.socket.empty() ? dir_ + "/chaird.sock" : options.socket;
   trace_ = dir_ + "/trace.csv";
@@ -89,6 +90,10 @@ DaemonProcess::DaemonProcess(DaemonOptions options) {
       break;
     }
   }
+}
+
+void DaemonProcess::authorize(grpc::ClientContext& context) const {
+  if (!token_.empty()) context.AddMetadata("authorization", "Bearer " + token_);
 }
 
 struct DaemonProcess::LeaseHolder {
@@ -206,6 +211,7 @@ grpc::Status DaemonProcess::start(const std::string& program_id,
   request.set_program_id(program_id);
   chair::v1::StartSessionResponse ignored;
   grpc::ClientContext context;
+  authorize(context);
   // A start that never answers fails the test instead of hanging it.
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   chair::v1::StartSessionResponse* out = response != nullptr ? response : &ignored;
@@ -213,6 +219,7 @@ grpc::Status DaemonProcess::start(const std::string& program_id,
   if (status.ok() && hold_lease_ && !out->lease_token().empty()) {
     drop_lease();
     auto holder = std::make_unique<LeaseHolder>();
+    authorize(holder->context);
     chair::v1::WatchSessionRequest watch;
     watch.set_lease_token(out->lease_token());
     holder->reader = control_->WatchSession(&holder->context, watch);
@@ -242,6 +249,7 @@ void DaemonProcess::drop_lease() {
   if (pid_ <= 0 || !running()) return;
   // chaird learns of the close on its own threads and says so in a new status.
   grpc::ClientContext context;
+  authorize(context);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
   auto reader = control_->WatchSession(&context, {});
   chair::v1::SessionStatus s;
@@ -262,6 +270,7 @@ void DaemonProcess::advance(std::int64_t ms) {
   request.set_duration_ms(ms);
   chair::v1::AdvanceClockResponse response;
   grpc::ClientContext context;
+  authorize(context);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
   const auto status = bench_->AdvanceClock(&context, request, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -272,12 +281,14 @@ grpc::Status DaemonProcess::emergency_stop(const std::string& reason) {
   request.set_reason(reason);
   chair::v1::EmergencyStopResponse response;
   grpc::ClientContext context;
+  authorize(context);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return control_->EmergencyStop(&context, request, &response);
 }
 
 chair::v1::SessionStatus DaemonProcess::status() {
   grpc::ClientContext context;
+  authorize(context);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   auto reader = control_->WatchSession(&context, {});
   chair::v1::SessionStatus s;
@@ -289,6 +300,7 @@ chair::v1::SessionStatus DaemonProcess::status() {
 
 void DaemonProcess::hold_starts() {
   grpc::ClientContext context;
+  authorize(context);
   chair::v1::HoldStartsResponse response;
   const auto status = bench_->HoldStarts(&context, {}, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -296,6 +308,7 @@ void DaemonProcess::hold_starts() {
 
 void DaemonProcess::await_held_start(bool until_call_cancelled) {
   grpc::ClientContext context;
+  authorize(context);
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   chair::v1::AwaitHeldStartRequest request;
   request.set_until_call_cancelled(until_call_cancelled);
@@ -306,6 +319,7 @@ void DaemonProcess::await_held_start(bool until_call_cancelled) {
 
 void DaemonProcess::release_starts() {
   grpc::ClientContext context;
+  authorize(context);
   chair::v1::ReleaseStartsResponse response;
   const auto status = bench_->ReleaseStarts(&context, {}, &response);
   ASSERT_TRUE(status.ok()) << status.error_message();
@@ -388,6 +402,7 @@ PendingStart::PendingStart(DaemonProcess& daemon, chair::v1::StartSessionRequest
                            std::chrono::milliseconds deadline)
     : thread_([this, &daemon, request = std::move(request), deadline] {
         context_.set_deadline(std::chrono::system_clock::now() + deadline);
+        daemon.authorize(context_);
         status_ = daemon.control().StartSession(&context_, request, &response_);
       }) {}
 

@@ -32,6 +32,8 @@ struct DaemonOptions {
   // start() holds the session's client lease as a kiosk does, with an open WatchSession
   // carrying its token, until the next start, drop_lease() or the end of the test.
   bool hold_lease = true;
+  // With a tokens file (in extra_args): the token every helper's call carries.
+  std::string token;
 };
 
 // The options for a daemon on the given program directories (and clock).
@@ -70,6 +72,9 @@ class DaemonProcess {
   chair::v1::ChairControl::Stub& control() { return *control_; }
   chair::v1::SimBench::Stub& bench() { return *bench_; }
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
+
+  // Adds the options' token to a call of the test's own.
+  void authorize(grpc::ClientContext& context) const;
 
   // Helpers for the common calls; they fail the test on a transport error.
   grpc::Status start(const std::string& program_id,
@@ -118,6 +123,7 @@ class DaemonProcess {
   std::unique_ptr<chair::v1::ChairControl::Stub> control_;
   std::unique_ptr<chair::v1::SimBench::Stub> bench_;
   bool hold_lease_ = true;
+  std::string token_;
   struct LeaseHolder;
   std::unique_ptr<LeaseHolder> lease_holder_;
 };

@@ -71,7 +71,9 @@ TEST(DaemonConfig, AFileOverridesOnlyWhatItSets) {
       "clock { time_scale: 4 }\n"
       "sim { trace_path: \"/tmp/trace.csv\" }\n"
       "bus { }\n"
-      "listen_tcp: \"127.0.0.1:50051\"\n");
+      "listen_tcp: \"127.0.0.1:50051\"\n"
+      "tls_cert_file: \"/etc/chaird/cert.pem\" tls_key_file: \"/etc/chaird/key.pem\"\n"
+      "tokens_file: \"/etc/chaird/tokens\"\n");
   ASSERT_TRUE(loaded) << loaded.error().to_string();
   const auto& c = *loaded;
   EXPECT_EQ(c.log_level(), "debug");
@@ -96,29 +98,65 @@ TEST(DaemonConfig, AFileOverridesOnlyWhatItSets) {
   EXPECT_EQ(empty->log_level(), "info");
 }
 
-TEST(DaemonConfig, OnlyLoopbackTcpListenersAreAccepted) {
-  for (const char* ok : {"127.0.0.1:50051", "[::1]:50051", "localhost:7000"}) {
-    auto loaded = load_text(std::string("listen_tcp: \"") + ok + "\"\n");
+// What a TCP listener needs besides its address.
+const std::string kTlsAndTokens =
+    "tls_cert_file: \"/c.pem\" tls_key_file: \"/k.pem\" tokens_file: \"/tokens\"\n";
+
+TEST(DaemonConfig, ATcpListenerNeedsTlsAndTokens) {
+  auto bare = load_text("listen_tcp: \"127.0.0.1:50051\"\n");
+  ASSERT_FALSE(bare);
+  EXPECT_TRUE(HasError(bare.error(), "listen_tcp needs TLS: set tls_cert_file and tls_key_file"));
+  EXPECT_TRUE(HasError(bare.error(), "listen_tcp needs tokens: set tokens_file"));
+  auto no_tokens =
+      load_text("listen_tcp: \"127.0.0.1:50051\" tls_cert_file: \"/c\" tls_key_file: \"/k\"\n");
+  ASSERT_FALSE(no_tokens);
+  EXPECT_TRUE(HasError(no_tokens.error(), "listen_tcp needs tokens"));
+  auto half = load_text("tls_cert_file: \"/c\"\n");
+  ASSERT_FALSE(half);
+  EXPECT_TRUE(HasError(half.error(), "tls_cert_file and tls_key_file go together"));
+  EXPECT_TRUE(load_text("listen_tcp: \"127.0.0.1:50051\"\n" + kTlsAndTokens));
+}
+
+TEST(DaemonConfig, TcpListenersAreHostAndPort) {
+  for (const char* ok : {"127.0.0.1:50051", "[::1]:50051", "localhost:7000", "0.0.0.0:50051",
+                         "[::]:50051", "chair-12.example.com:50051"}) {
+    auto loaded = load_text(std::string("listen_tcp: \"") + ok + "\"\n" + kTlsAndTokens);
     EXPECT_TRUE(loaded) << ok << ": " << (loaded ? "" : loaded.error().to_string());
   }
-  for (const char* bad : {"0.0.0.0:50051", "192.168.1.20:50051", "[::]:50051", "example.com:50051",
-                          "127.0.0.1", "127.0.0.1:50051.evil.com:1", "localhost:"}) {
+  for (const char* bad :
+       {"127.0.0.1", "127.0.0.1:50051.evil.com:1", "localhost:", ":50051", "a b:50051"}) {
     std::string path;
-    auto loaded = load_text(std::string("listen_tcp: \"") + bad + "\"\n", &path);
+    auto loaded = load_text(std::string("listen_tcp: \"") + bad + "\"\n" + kTlsAndTokens, &path);
     ASSERT_FALSE(loaded) << bad;
-    EXPECT_TRUE(HasError(loaded.error(), "is not a loopback address")) << bad;
+    EXPECT_TRUE(HasError(loaded.error(), "is not host:port")) << bad;
     EXPECT_EQ(loaded.error().items().front().where.file, path);
   }
 }
 
 TEST(DaemonConfig, TheTcpPortMustBeARealPort) {
   for (const char* bad : {"127.0.0.1:0", "127.0.0.1:65536", "localhost:99999"}) {
-    auto loaded = load_text(std::string("listen_tcp: \"") + bad + "\"\n");
+    auto loaded = load_text(std::string("listen_tcp: \"") + bad + "\"\n" + kTlsAndTokens);
     ASSERT_FALSE(loaded) << bad;
     EXPECT_TRUE(HasError(loaded.error(), "the port must be 1 to 65535")) << bad;
   }
-  EXPECT_TRUE(load_text("listen_tcp: \"127.0.0.1:65535\"\n"));
-  EXPECT_TRUE(load_text("listen_tcp: \"[::1]:1\"\n"));
+  EXPECT_TRUE(load_text("listen_tcp: \"127.0.0.1:65535\"\n" + kTlsAndTokens));
+  EXPECT_TRUE(load_text("listen_tcp: \"[::1]:1\"\n" + kTlsAndTokens));
+}
+
+// chaird --print-config writes every field, and what it writes reads back as the same
+// configuration.
+TEST(DaemonConfig, ThePrintedConfigurationReadsBackTheSame) {
+  auto loaded = load_text("log_level: \"debug\"\nprogram_dirs: \"/p\"\nmax_pause_ms: 60000\n");
+  ASSERT_TRUE(loaded);
+  const std::string text = config_text(*loaded);
+  EXPECT_TRUE(Contains(text, "log_level: \"debug\""));
+  EXPECT_TRUE(Contains(text, "max_session_ms: 0")) << "fields left at zero are written too";
+  EXPECT_TRUE(Contains(text, "# link: (not set)")) << "a board only when one is configured";
+  EXPECT_TRUE(Contains(text, "tokens_file: \"\""));
+  EXPECT_TRUE(Contains(text, "max_pause_ms: 60000"));
+  auto again = load_text(text);
+  ASSERT_TRUE(again) << again.error().to_string() << text;
+  EXPECT_EQ(again->DebugString(), loaded->DebugString());
 }
 
 TEST(DaemonConfig, BadValuesAreRefused) {
@@ -142,7 +180,7 @@ TEST(DaemonConfig, BadValuesAreRefused) {
   auto many =
       load_text("log_level: \"loud\"\nlisten_tcp: \"10.0.0.1:1\"\nplugin_call_budget_ms: -3\n");
   ASSERT_FALSE(many);
-  EXPECT_EQ(many.error().error_count(), 3u) << many.error().to_string();
+  EXPECT_EQ(many.error().error_count(), 4u) << many.error().to_string();  // TLS, tokens too
 
   chair::v1::DaemonConfig none = default_config(kRoot);
   none.clear_listen_unix();

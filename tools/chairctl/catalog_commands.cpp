@@ -11,7 +11,7 @@ namespace chairctl {
 
 int show_chair(ControlClient& client, std::ostream& out, std::ostream& err) {
   chair::v1::GetChairResponse chair;
-  auto status = client.control().GetChair(ControlClient::call_context().get(), {}, &chair);
+  auto status = client.control().GetChair(client.call_context().get(), {}, &chair);
   if (!status.ok()) return report(status, err);
   const auto& p = chair.profile();
   out << fmt::format("{} ({}, {})\n", p.name(), p.id(), p.manufacturer());
@@ -39,8 +39,7 @@ int show_program(ControlClient& client, const std::string& program_id, std::ostr
   chair::v1::GetProgramRequest request;
   request.set_program_id(program_id);
   chair::v1::GetProgramResponse response;
-  auto status =
-      client.control().GetProgram(ControlClient::call_context().get(), request, &response);
+  auto status = client.control().GetProgram(client.call_context().get(), request, &response);
   if (!status.ok()) return report(status, err);
   const auto& m = response.summary().metadata();
   out << fmt::format("{} ({}), {}, {} steps, {}\n", m.name(), m.id(),
@@ -75,7 +74,7 @@ int validate_program(ControlClient& client, const std::string& path, std::ostrea
   request.set_file_name(std::filesystem::path(path).filename().string());
   chair::v1::ValidateProgramResponse response;
   auto status = client.control().ValidateProgram(
-      ControlClient::call_context(std::chrono::seconds(120)).get(), request, &response);
+      client.call_context(std::chrono::seconds(120)).get(), request, &response);
   if (!status.ok()) return report(status, err);
   for (const auto& d : response.diagnostics()) {
     out << fmt::format("{}:{}:{}: {}: {}\n", d.file(), d.line(), d.column(),
@@ -92,7 +91,7 @@ int preview_session(ControlClient& client, const chair::v1::StartSessionRequest&
                     std::ostream& out, std::ostream& err) {
   chair::v1::PreviewSessionResponse response;
   auto status = client.control().PreviewSession(
-      ControlClient::call_context(std::chrono::seconds(120)).get(), request, &response);
+      client.call_context(std::chrono::seconds(120)).get(), request, &response);
   if (!status.ok()) return report(status, err);
   switch (response.outcome()) {
     case chair::v1::PreviewSessionResponse::RUNS_AS_WRITTEN:

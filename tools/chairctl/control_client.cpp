@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -9,7 +10,7 @@
 
 namespace chairctl {
 
-ControlClient::ControlClient(const Endpoint& endpoint) {
+ControlClient::ControlClient(const Endpoint& endpoint) : token_(endpoint.token) {
   // chaird is local: when it is still starting, try again soon rather than after gRPC's
   // default back-off of a second or more.
   grpc::ChannelArguments args;
@@ -18,8 +19,14 @@ ControlClient::ControlClient(const Endpoint& endpoint) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
   if (!endpoint.tcp.empty()) {
     target_ = endpoint.tcp;
-    channel_ =
-        grpc::CreateCustomChannel(target_, grpc::experimental::LocalCredentials(LOCAL_TCP), args);
+    grpc::SslCredentialsOptions tls;
+    if (!endpoint.tls_ca.empty()) {
+      std::ifstream in(endpoint.tls_ca);
+      std::stringstream pem;
+      pem << in.rdbuf();
+      tls.pem_root_certs = pem.str();
+    }
+    channel_ = grpc::CreateCustomChannel(target_, grpc::SslCredentials(tls), args);
   } else {
     target_ = "unix:" + endpoint.socket;
     channel_ = grpc::CreateCustomChannel(target_, grpc::experimental::LocalCredentials(UDS), args);
@@ -32,10 +39,32 @@ bool ControlClient::wait_ready(std::chrono::seconds timeout) {
   return channel_->WaitForConnected(std::chrono::system_clock::now() + timeout);
 }
 
-std::unique_ptr<grpc::ClientContext> ControlClient::call_context(std::chrono::seconds deadline) {
-  auto context = std::make_unique<grpc::ClientContext>();
+std::unique_ptr<grpc::ClientContext> ControlClient::call_context(
+    std::chrono::seconds deadline) const {
+  auto context = stream_context();
   context->set_deadline(std::chrono::system_clock::now() + deadline);
   return context;
+}
+
+std::unique_ptr<grpc::ClientContext> ControlClient::stream_context() const {
+  auto context = std::make_unique<grpc::ClientContext>();
+  if (!token_.empty()) context->AddMetadata("authorization", "Bearer " + token_);
+  return context;
+}
+
+std::optional<std::string> read_token(const std::string& token_file, std::ostream& err) {
+  if (token_file.empty()) {
+    const char* env = std::getenv("CHAIRD_TOKEN");
+    return std::string(env != nullptr ? env : "");
+  }
+  std::ifstream in(token_file);
+  std::string token;
+  if (!in || !std::getline(in, token)) {
+    err << token_file << ": cannot be read\n";
+    return std::nullopt;
+  }
+  while (!token.empty() && (token.back() == '\r' || token.back() == ' ')) token.pop_back();
+  return token;
 }
 
 std::string describe(const grpc::Status& status) {

@@ -1,4 +1,5 @@
-// chairctl's side of the control API: one channel to chaird (Unix socket or loopback TCP).
+// chairctl's side of the control API: one channel to chaird (its Unix socket, or TCP with TLS),
+// and the bearer token every call carries when chaird has a tokens file.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -16,8 +17,15 @@ namespace chairctl {
 
 struct Endpoint {
   std::string socket;  // Unix socket path
-  std::string tcp;     // or a loopback host:port
+  std::string tcp;     // or host:port, over TLS
+  std::string tls_ca;  // the certificate(s) chaird's TLS certificate is checked against (PEM);
+                       // empty: the system's
+  std::string token;   // bearer token; empty: none sent
 };
+
+// The token from a file (its first line), or from $CHAIRD_TOKEN when no file is given; an
+// error when the file cannot be read.
+std::optional<std::string> read_token(const std::string& token_file, std::ostream& err);
 
 class ControlClient {
  public:
@@ -28,13 +36,16 @@ class ControlClient {
 
   chair::v1::ChairControl::Stub& control() { return *control_; }
   chair::v1::SimBench::Stub& bench() { return *bench_; }
-  // A context with a deadline, for unary calls.
-  static std::unique_ptr<grpc::ClientContext> call_context(
-      std::chrono::seconds deadline = std::chrono::seconds(30));
+  // A context with a deadline and the token, for unary calls.
+  std::unique_ptr<grpc::ClientContext> call_context(
+      std::chrono::seconds deadline = std::chrono::seconds(30)) const;
+  // A context with the token and no deadline, for streams.
+  std::unique_ptr<grpc::ClientContext> stream_context() const;
   const std::string& target() const { return target_; }
 
  private:
   std::string target_;
+  std::string token_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<chair::v1::ChairControl::Stub> control_;
   std::unique_ptr<chair::v1::SimBench::Stub> bench_;

@@ -13,6 +13,7 @@
 #include "progress_printer.hpp"
 #include "record_commands.hpp"
 #include "replay_command.hpp"
+#include "token_command.hpp"
 
 namespace {
 
@@ -26,12 +27,12 @@ int report(const grpc::Status& status) {
 // With a lease token, the stream holds the session's lease while it runs.
 int watch(ControlClient& client, const std::string& session_id, const std::string& lease = {},
           std::int64_t interval_ms = 0) {
-  grpc::ClientContext context;
+  const auto context = client.stream_context();
   chair::v1::WatchSessionRequest request;
   request.set_session_id(session_id);
   request.set_lease_token(lease);
   request.set_min_interval_ms(interval_ms);
-  auto reader = client.control().WatchSession(&context, request);
+  auto reader = client.control().WatchSession(context.get(), request);
   chair::v1::SessionStatus status;
   chair::v1::SessionStatus last;
   ProgressPrinter printer;
@@ -55,10 +56,26 @@ int watch(ControlClient& client, const std::string& session_id, const std::strin
 int main(int argc, char** argv) {
   CLI::App app{"chairctl: control a chaird massage chair, and check programs offline"};
   app.require_subcommand(1);
-  Endpoint endpoint{chaird::default_socket_path(), ""};
+  Endpoint endpoint{chaird::default_socket_path(), "", "", ""};
   int wait_s = 0;
   app.add_option("--socket", endpoint.socket, "chaird's Unix socket")->capture_default_str();
-  app.add_option("--tcp", endpoint.tcp, "connect over loopback TCP instead, e.g. 127.0.0.1:50051");
+  app.add_option("--tcp", endpoint.tcp,
+                 "connect over TCP with TLS instead, e.g. chair.local:50051");
+  app.add_option("--tls-ca", endpoint.tls_ca,
+                 "check chaird's TLS certificate against these (PEM; default: the system's)");
+  std::string token_file;
+  app.add_option(
+      "--token-file", token_file,
+      "send the bearer token in this file's first line (default: $CHAIRD_TOKEN, if set)");
+
+  auto* token_cmd = app.add_subcommand(
+      "token", "make a new bearer token and its line for chaird's tokens file (offline)");
+  std::string token_name, token_role;
+  token_cmd->add_option("name", token_name, "who holds it, e.g. front-desk (letters, digits, -_.@)")
+      ->required();
+  token_cmd->add_option("role", token_role, "kiosk, engineer or admin")
+      ->required()
+      ->check(CLI::IsMember({"kiosk", "engineer", "admin"}));
   app.add_option("--wait", wait_s, "wait up to this many seconds for chaird to answer");
 
   auto* chair_cmd = app.add_subcommand("chair", "show the chair: model, actuators, state, faults");
@@ -253,6 +270,11 @@ int main(int argc, char** argv) {
                     std::cout, std::cerr);
   }
 
+  if (token_cmd->parsed()) return new_token_line(token_name, token_role, std::cout, std::cerr);
+
+  const auto token = read_token(token_file, std::cerr);
+  if (!token) return kExitRefused;
+  endpoint.token = *token;
   ControlClient client(endpoint);
   if (wait_s > 0 && !client.wait_ready(std::chrono::seconds(wait_s))) {
     std::cerr << "chaird did not answer on " << client.target() << " within " << wait_s << " s\n";
@@ -303,8 +325,7 @@ int main(int argc, char** argv) {
     }
     for (const auto& c : condition_filter) request.add_health_conditions(c);
     chair::v1::ListProgramsResponse response;
-    auto status =
-        client.control().ListPrograms(ControlClient::call_context().get(), request, &response);
+    auto status = client.control().ListPrograms(client.call_context().get(), request, &response);
     if (!status.ok()) return report(status);
     for (const auto& p : response.programs()) {
       const auto& m = p.metadata();
@@ -323,8 +344,7 @@ int main(int argc, char** argv) {
   }
   if (techniques->parsed()) {
     chair::v1::ListTechniquesResponse response;
-    auto status =
-        client.control().ListTechniques(ControlClient::call_context().get(), {}, &response);
+    auto status = client.control().ListTechniques(client.call_context().get(), {}, &response);
     if (!status.ok()) return report(status);
     for (const auto& t : response.techniques()) {
       std::cout << fmt::format("{} {}  ({:.0f}..{:.0f} cpm, default {:.0f}): {}\n", t.name(),
@@ -348,8 +368,7 @@ int main(int argc, char** argv) {
   }
   if (conditions_cmd->parsed()) {
     chair::v1::ListHealthConditionsResponse response;
-    auto status =
-        client.control().ListHealthConditions(ControlClient::call_context().get(), {}, &response);
+    auto status = client.control().ListHealthConditions(client.call_context().get(), {}, &response);
     if (!status.ok()) return report(status);
     for (const auto& q : response.questions())
       std::cout << fmt::format("{:<20} {}\n", q.condition(), q.question());
@@ -367,8 +386,8 @@ int main(int argc, char** argv) {
     if (start->parsed()) start_request.set_user_id(user_id);
     if (preview->parsed()) return preview_session(client, start_request, std::cout, std::cerr);
     chair::v1::StartSessionResponse response;
-    auto status = client.control().StartSession(ControlClient::call_context().get(), start_request,
-                                                &response);
+    auto status =
+        client.control().StartSession(client.call_context().get(), start_request, &response);
     if (!status.ok()) return report(status);
     std::cout << "started " << response.session_id() << " (" << program_id << ", "
               << mmss(response.planned_duration_ms()) << ")" << std::endl;
@@ -384,7 +403,7 @@ int main(int argc, char** argv) {
   if (watch_cmd->parsed()) return watch(client, watch_session, watch_lease, watch_interval_ms);
   if (pause->parsed()) {
     chair::v1::PauseSessionResponse response;
-    auto status = client.control().PauseSession(ControlClient::call_context().get(), {}, &response);
+    auto status = client.control().PauseSession(client.call_context().get(), {}, &response);
     if (!status.ok()) return report(status);
     std::cout << chair::v1::SessionState_Name(response.state()) << " (ends after "
               << mmss(response.max_pause_ms()) << ")" << std::endl;
@@ -394,8 +413,7 @@ int main(int argc, char** argv) {
     chair::v1::ResumeSessionRequest request;
     request.set_lease_token(lease_token);
     chair::v1::ResumeSessionResponse response;
-    auto status =
-        client.control().ResumeSession(ControlClient::call_context().get(), request, &response);
+    auto status = client.control().ResumeSession(client.call_context().get(), request, &response);
     if (!status.ok()) return report(status);
     std::cout << chair::v1::SessionState_Name(response.state()) << " ("
               << mmss(response.remaining_ms()) << " left, after a " << response.lead_in_ms()
@@ -409,8 +427,7 @@ int main(int argc, char** argv) {
     if (adjust_speed) request.set_speed_scale(*adjust_speed);
     request.set_too_strong_here(too_strong_here);
     chair::v1::AdjustSessionResponse response;
-    auto status =
-        client.control().AdjustSession(ControlClient::call_context().get(), request, &response);
+    auto status = client.control().AdjustSession(client.call_context().get(), request, &response);
     if (!status.ok()) return report(status);
     std::cout << fmt::format("adjusted from {}: intensity {:.2f}, speed {:.2f}",
                              mmss(response.effective_from_ms()), response.intensity_scale(),
@@ -425,8 +442,7 @@ int main(int argc, char** argv) {
     chair::v1::KeepAliveRequest request;
     request.set_lease_token(lease_token);
     chair::v1::KeepAliveResponse response;
-    auto status =
-        client.control().KeepAlive(ControlClient::call_context().get(), request, &response);
+    auto status = client.control().KeepAlive(client.call_context().get(), request, &response);
     if (!status.ok()) return report(status);
     std::cout << chair::v1::SessionState_Name(response.state()) << std::endl;
     return kExitOk;
@@ -435,8 +451,7 @@ int main(int argc, char** argv) {
     chair::v1::TakeOverSessionRequest request;
     request.set_client_name(takeover_name);
     chair::v1::TakeOverSessionResponse response;
-    auto status =
-        client.control().TakeOverSession(ControlClient::call_context().get(), request, &response);
+    auto status = client.control().TakeOverSession(client.call_context().get(), request, &response);
     if (!status.ok()) return report(status);
     std::cout << "lease " << response.lease_token() << " (from " << response.previous_client()
               << ")" << std::endl;
@@ -444,7 +459,7 @@ int main(int argc, char** argv) {
   }
   if (stop->parsed()) {
     chair::v1::StopSessionResponse response;
-    auto status = client.control().StopSession(ControlClient::call_context().get(), {}, &response);
+    auto status = client.control().StopSession(client.call_context().get(), {}, &response);
     if (!status.ok()) return report(status);
     std::cout << chair::v1::SessionState_Name(response.state()) << std::endl;
     return kExitOk;
@@ -453,15 +468,14 @@ int main(int argc, char** argv) {
     chair::v1::EmergencyStopRequest request;
     request.set_reason(estop_reason);
     chair::v1::EmergencyStopResponse response;
-    auto status =
-        client.control().EmergencyStop(ControlClient::call_context().get(), request, &response);
+    auto status = client.control().EmergencyStop(client.call_context().get(), request, &response);
     if (!status.ok()) return report(status);
     std::cout << chair::v1::SessionState_Name(response.state()) << std::endl;
     return kExitOk;
   }
   if (reset->parsed()) {
     chair::v1::ResetFaultResponse response;
-    auto status = client.control().ResetFault(ControlClient::call_context().get(), {}, &response);
+    auto status = client.control().ResetFault(client.call_context().get(), {}, &response);
     if (!status.ok()) return report(status);
     std::cout << chair::v1::SessionState_Name(response.state()) << std::endl;
     return kExitOk;
@@ -470,8 +484,8 @@ int main(int argc, char** argv) {
     chair::v1::AdvanceClockRequest request;
     request.set_duration_ms(advance_ms);
     chair::v1::AdvanceClockResponse response;
-    auto status = client.bench().AdvanceClock(
-        ControlClient::call_context(std::chrono::seconds(300)).get(), request, &response);
+    auto status = client.bench().AdvanceClock(client.call_context(std::chrono::seconds(300)).get(),
+                                              request, &response);
     if (!status.ok()) return report(status);
     std::cout << "chair time " << response.chair_time_ms() << " ms" << std::endl;
     return kExitOk;

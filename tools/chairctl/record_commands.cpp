@@ -32,8 +32,8 @@ int save_program(ControlClient& client, const std::string& path, bool replace, s
   request.set_file_name(std::filesystem::path(path).filename().string());
   request.set_replace(replace);
   chair::v1::SaveProgramResponse response;
-  auto status = client.control().SaveProgram(
-      ControlClient::call_context(std::chrono::seconds(120)).get(), request, &response);
+  auto status = client.control().SaveProgram(client.call_context(std::chrono::seconds(120)).get(),
+                                             request, &response);
   if (!status.ok()) return report(status, err);
   for (const auto& w : response.warnings()) {
     out << fmt::format("{}:{}:{}: warning: {}\n", w.file(), w.line(), w.column(), w.message());
@@ -50,8 +50,7 @@ int delete_program(ControlClient& client, const std::string& program_id, std::os
   chair::v1::DeleteProgramRequest request;
   request.set_program_id(program_id);
   chair::v1::DeleteProgramResponse response;
-  auto status =
-      client.control().DeleteProgram(ControlClient::call_context().get(), request, &response);
+  auto status = client.control().DeleteProgram(client.call_context().get(), request, &response);
   if (!status.ok()) return report(status, err);
   out << program_id << " deleted\n";
   return kExitOk;
@@ -62,7 +61,7 @@ int show_profile(ControlClient& client, const std::string& user_id, std::ostream
   chair::v1::GetUserProfileRequest request;
   request.set_user_id(user_id);
   chair::v1::UserProfile p;
-  auto status = client.control().GetUserProfile(ControlClient::call_context().get(), request, &p);
+  auto status = client.control().GetUserProfile(client.call_context().get(), request, &p);
   if (!status.ok()) return report(status, err);
   out << fmt::format("{} ({})\n", p.user_id(), p.display_name().empty() ? "-" : p.display_name());
   if (p.has_preferred_intensity_scale())
@@ -82,8 +81,7 @@ int show_profile(ControlClient& client, const std::string& user_id, std::ostream
 int save_profile(ControlClient& client, const chair::v1::UserProfile& profile, std::ostream& out,
                  std::ostream& err) {
   chair::v1::UserProfile saved;
-  auto status =
-      client.control().SaveUserProfile(ControlClient::call_context().get(), profile, &saved);
+  auto status = client.control().SaveUserProfile(client.call_context().get(), profile, &saved);
   if (!status.ok()) return report(status, err);
   out << saved.user_id() << " saved\n";
   return kExitOk;
@@ -95,8 +93,7 @@ int forget_user(ControlClient& client, const std::string& user_id, bool with_his
   request.set_user_id(user_id);
   request.set_forget_history(with_history);
   chair::v1::DeleteUserProfileResponse response;
-  auto status =
-      client.control().DeleteUserProfile(ControlClient::call_context().get(), request, &response);
+  auto status = client.control().DeleteUserProfile(client.call_context().get(), request, &response);
   if (!status.ok()) return report(status, err);
   out << fmt::format("{}: profile {}, {} sessions forgotten\n", user_id,
                      response.profile_deleted() ? "deleted" : "(none)",
@@ -111,15 +108,15 @@ int show_history(ControlClient& client, const std::string& user_id, std::uint32_
   request.set_limit(limit);
   if (csv) {
     chair::v1::ExportSessionHistoryResponse response;
-    auto status = client.control().ExportSessionHistory(ControlClient::call_context().get(),
-                                                        request, &response);
+    auto status =
+        client.control().ExportSessionHistory(client.call_context().get(), request, &response);
     if (!status.ok()) return report(status, err);
     out << response.csv();
     return kExitOk;
   }
   chair::v1::ListSessionHistoryResponse response;
   auto status =
-      client.control().ListSessionHistory(ControlClient::call_context().get(), request, &response);
+      client.control().ListSessionHistory(client.call_context().get(), request, &response);
   if (!status.ok()) return report(status, err);
   for (const auto& s : response.sessions()) {
     std::string feedback;
@@ -144,8 +141,8 @@ int show_history(ControlClient& client, const std::string& user_id, std::uint32_
 int record_feedback(ControlClient& client, const chair::v1::RecordSessionFeedbackRequest& request,
                     std::ostream& out, std::ostream& err) {
   chair::v1::RecordSessionFeedbackResponse response;
-  auto status = client.control().RecordSessionFeedback(ControlClient::call_context().get(), request,
-                                                       &response);
+  auto status =
+      client.control().RecordSessionFeedback(client.call_context().get(), request, &response);
   if (!status.ok()) return report(status, err);
   out << "feedback kept for " << request.session_id() << '\n';
   return kExitOk;

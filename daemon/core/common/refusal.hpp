@@ -33,7 +33,8 @@ struct Refusal {
     kNotFound,
     kFailedPrecondition,
     kAborted,           // overtaken by another call (a stop cancelled a start being prepared)
-    kPermissionDenied,  // another app controls the session
+    kPermissionDenied,  // another app controls the session; the caller's role may not
+    kUnauthenticated,   // no token, or one chaird does not know
     kUnavailable,
     kResourceExhausted,  // too many of something at once (status streams)
     kAlreadyExists,      // a name taken already (a custom program's id)

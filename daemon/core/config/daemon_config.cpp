@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <regex>
+#include <sstream>
 
 #include "common/text_file.hpp"
 
@@ -76,23 +77,79 @@ void overlay(const chair::v1::DaemonConfig& file, chair::v1::DaemonConfig& c) {
   *c.mutable_program_dirs() = program_dirs;
 }
 
+// Writes every field of message, set or not, indented by depth.
+void write_fields(const google::protobuf::Message& message, int depth, std::ostringstream& out) {
+  const auto* descriptor = message.GetDescriptor();
+  const auto* reflection = message.GetReflection();
+  const std::string indent(static_cast<std::size_t>(depth) * 2, ' ');
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const auto* field = descriptor->field(i);
+    const auto value_text = [&](int index) {
+      std::string text;
+      google::protobuf::TextFormat::PrintFieldValueToString(message, field, index, &text);
+      return text;
+    };
+    // A field that is there or not (a message, a proto3 optional) is written only when it is
+    // there: writing it empty would change what the configuration says (bus.link: a board).
+    if (!field->is_repeated() && field->has_presence() && !reflection->HasField(message, field)) {
+      out << indent << "# " << field->name() << ": (not set)\n";
+      continue;
+    }
+    if (field->is_repeated()) {
+      const int n = reflection->FieldSize(message, field);
+      if (n == 0) out << indent << "# " << field->name() << ": (none)\n";
+      for (int k = 0; k < n; ++k) {
+        if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+          out << indent << field->name() << " {\n";
+          write_fields(reflection->GetRepeatedMessage(message, field, k), depth + 1, out);
+          out << indent << "}\n";
+        } else {
+          out << indent << field->name() << ": " << value_text(k) << "\n";
+        }
+      }
+    } else if (field->cpp_type() == google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
+      out << indent << field->name() << " {\n";
+      write_fields(reflection->GetMessage(message, field), depth + 1, out);
+      out << indent << "}\n";
+    } else {
+      out << indent << field->name() << ": " << value_text(-1) << "\n";
+    }
+  }
+}
+
 }  // namespace
+
+std::string config_text(const chair::v1::DaemonConfig& config) {
+  std::ostringstream out;
+  out << "# chaird's configuration in effect: file, defaults and command line "
+         "(chair.v1.DaemonConfig,\n"
+         "# docs/configuration.md). A 0 takes the default that file states for the field.\n";
+  write_fields(config, 0, out);
+  return out.str();
+}
 
 Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& source) {
   Diagnostics d;
   const SourceLocation at{source, 0, 0};
-  static const std::regex kLoopback(R"((127\.0\.0\.1|localhost|\[::1\]):([0-9]{1,5}))");
+  static const std::regex kHostPort(R"((\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):([0-9]{1,5}))");
   if (c.listen_unix().empty() && c.listen_tcp().empty())
     d.error(at, "no listener: set listen_unix or listen_tcp");
   std::smatch tcp;
-  if (!c.listen_tcp().empty() && !std::regex_match(c.listen_tcp(), tcp, kLoopback)) {
-    d.error(at, "listen_tcp '" + c.listen_tcp() +
-                    "' is not a loopback address; chaird only listens on "
-                    "127.0.0.1, [::1] or localhost (a chair is not controlled over the network)");
-  } else if (!c.listen_tcp().empty() && (std::stoi(tcp[2]) < 1 || std::stoi(tcp[2]) > 65535)) {
-    // The pattern allows five digits; a port beyond 65535 would only fail later, at bind.
-    d.error(at, "listen_tcp '" + c.listen_tcp() + "': the port must be 1 to 65535");
+  if (!c.listen_tcp().empty()) {
+    if (!std::regex_match(c.listen_tcp(), tcp, kHostPort)) {
+      d.error(at, "listen_tcp '" + c.listen_tcp() + "' is not host:port, e.g. 127.0.0.1:50051");
+    } else if (std::stoi(tcp[2]) < 1 || std::stoi(tcp[2]) > 65535) {
+      // The pattern allows five digits; a port beyond 65535 would only fail later, at bind.
+      d.error(at, "listen_tcp '" + c.listen_tcp() + "': the port must be 1 to 65535");
+    }
+    // A chair is not controlled over a network in the clear, nor by whoever reaches the port.
+    if (c.tls_cert_file().empty() || c.tls_key_file().empty())
+      d.error(at, "listen_tcp needs TLS: set tls_cert_file and tls_key_file (docs/security.md)");
+    if (c.tokens_file().empty())
+      d.error(at, "listen_tcp needs tokens: set tokens_file (docs/security.md)");
   }
+  if (c.tls_cert_file().empty() != c.tls_key_file().empty())
+    d.error(at, "tls_cert_file and tls_key_file go together");
   // Faster than 100x the board's lease (1 s of chair time) lasts less than 10 ms of real time,
   // which a busy machine cannot keep; replay faster with the virtual clock.
   if (c.clock().mode() == chair::v1::SCALED &&

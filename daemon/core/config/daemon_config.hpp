@@ -34,6 +34,10 @@ chair::v1::DaemonConfig default_config(const std::filesystem::path& root);
 Expected<chair::v1::DaemonConfig, Diagnostics> load_config(const std::optional<std::string>& path,
                                                            const std::filesystem::path& root);
 
+// The configuration as a text-format file that chaird reads back, every field written out,
+// those left at zero too (chaird --print-config).
+std::string config_text(const chair::v1::DaemonConfig& config);
+
 // Checks a complete configuration (after defaults and command-line overrides).
 Diagnostics check_config(const chair::v1::DaemonConfig& config, const std::string& source);
 
