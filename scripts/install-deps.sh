@@ -14,6 +14,8 @@ packages=(
   libsqlite3-dev
   # hashes of bearer tokens (OpenSSL)
   libssl-dev
+  # systemd's readiness notification and watchdog
+  libsystemd-dev
   # tests and benchmarks
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the Python kiosk example and its test

@@ -144,6 +144,8 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
     stop();
     return false;
   }
+  notifier_.start_watchdog(dispatch_);
+  notifier_.ready("serving on unix:" + socket_path_);
   return true;
 }
 
@@ -358,6 +360,7 @@ std::function<void(const sim::InjectedFault&)> Daemon::send_fault_to_board() {
 }
 
 void Daemon::stop() {
+  notifier_.stopping();
   // 1. The chair first: safe state, on the dispatch thread that owns it. A start being prepared
   // is cancelled before anything else, so that it cannot begin while this is under way.
   if (sessions_) sessions_->cancel_starts("chaird is shutting down");
@@ -390,6 +393,7 @@ void Daemon::stop() {
     again.get_future().wait();
   }
   // 3. The dispatch thread.
+  notifier_.stop_watchdog();
   work_.reset();
   dispatch_.stop();
   if (dispatch_thread_.joinable()) dispatch_thread_.join();

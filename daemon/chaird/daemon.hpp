@@ -26,6 +26,7 @@
 #include "model/simulated_chair.hpp"
 #include "replay/trace_recorder.hpp"
 #include "safety/safety_governor.hpp"
+#include "service_notifier.hpp"
 #include "session/session_manager.hpp"
 #include "session/status_hub.hpp"
 #include "store/stores.hpp"
@@ -90,6 +91,7 @@ class Daemon {
   std::unique_ptr<api::UnixListener> unix_listener_;
   std::unique_ptr<grpc::Server> server_;
   std::thread dispatch_thread_;
+  ServiceNotifier notifier_;  // systemd: ready, stopping, and the dispatch loop's watchdog
   std::string socket_path_;
 };
 
