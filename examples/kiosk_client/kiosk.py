@@ -8,6 +8,10 @@
                                                signed-in sitter's session joins their history
     kiosk.py history USER                      the sitter's sessions and how they felt
     kiosk.py feedback SESSION --user USER --before N --after N [--too-strong ZONE]
+    kiosk.py visit PROGRAM --user USER [--answer CONDITION]
+                                               a whole visit, scripted: sign in, screen, start,
+                                               softer, "too strong here", pause, resume, stop,
+                                               and the sitter's history
 
 It talks to chaird over its Unix socket with gRPC local credentials, using stubs generated from
 protos/chair/v1 (see README.md). When chaird has a tokens file, the kiosk signs in with its
@@ -17,8 +21,10 @@ fields that were wrong and what blocked the call.
 """
 import argparse
 import os
+import queue
 import signal
 import sys
+import threading
 import uuid
 
 
@@ -183,6 +189,77 @@ class Kiosk:
         return 0 if state in ("COMPLETED", "STOPPED") else 3
 
 
+    def visit(self, program, answers, user):
+        """A whole visit as a kiosk makes it, each step printed: what a kiosk's screens call."""
+        profile = self.profile(user)
+        print(f"Signed in: {profile.display_name if profile else user}.")
+        if profile is not None:
+            answers = list(answers) + [c for c in profile.remembered_conditions if c not in answers]
+        offered = self.chair.ListPrograms(self.pb.ListProgramsRequest(health_conditions=answers),
+                                          timeout=10)
+        if program not in [p.metadata.id for p in offered.programs]:
+            print(f"{program} is not offered for these answers: {', '.join(answers) or 'none'}.")
+            return 1
+        print(f"Screened: {program} suits the sitter ({len(offered.programs)} programs offered).")
+        started = self.chair.StartSession(self.pb.StartSessionRequest(
+            program_id=program, health_conditions=answers, client_name="kiosk.py visit",
+            request_id=str(uuid.uuid4()), user_id=user), timeout=30)
+        print(f"Started {started.session_id}.")
+        # The lease-holding stream runs beside the calls, as a kiosk's status screen does.
+        states = queue.Queue()
+        watch = self.chair.WatchSession(self.pb.WatchSessionRequest(
+            session_id=started.session_id, lease_token=started.lease_token))
+
+        def follow():
+            try:
+                for status in watch:
+                    states.put(self.pb.SessionState.Name(status.state))
+            except self.grpc.RpcError:
+                pass
+            states.put(None)
+
+        threading.Thread(target=follow, daemon=True).start()
+
+        def until(wanted):
+            while True:
+                state = states.get(timeout=60)
+                if state is None or state == wanted:
+                    return state
+
+        lease = started.lease_token
+        try:
+            until("RUNNING")
+            softer = self.chair.AdjustSession(self.pb.AdjustSessionRequest(
+                lease_token=lease, intensity_scale=0.8), timeout=30)
+            print(f"Softer: intensity {softer.intensity_scale:.2f} from "
+                  f"{mmss(softer.effective_from_ms)}.")
+            here = self.chair.AdjustSession(self.pb.AdjustSessionRequest(
+                lease_token=lease, too_strong_here=True), timeout=30)
+            zones = ", ".join(f"{z.zone} x{z.factor:.2f}" for z in here.softened_zones)
+            print(f"Too strong here: softened {zones or 'nothing at work now'}.")
+            paused = self.chair.PauseSession(self.pb.PauseSessionRequest(), timeout=30)
+            until("PAUSED")
+            print(f"Paused (for at most {mmss(paused.max_pause_ms)}).")
+            resumed = self.chair.ResumeSession(self.pb.ResumeSessionRequest(lease_token=lease),
+                                               timeout=30)
+            until("RUNNING")
+            print(f"Resumed: {mmss(resumed.remaining_ms)} left, "
+                  f"{resumed.lead_in_ms} ms to ease back in.")
+            self.chair.StopSession(self.pb.StopSessionRequest(), timeout=30)
+            print(f"Stopped: {until('STOPPED') or 'the stream ended'}.")
+        except self.grpc.RpcError as e:
+            print("The visit was cut short.")
+            for line in self.explain(e):
+                print(line)
+            self.chair.StopSession(self.pb.StopSessionRequest(), timeout=10)
+            return 1
+        finally:
+            watch.cancel()
+        print("History:")
+        self.history(user)
+        return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--socket", default=default_socket(), help="chaird's Unix socket")
@@ -209,6 +286,10 @@ def main():
     feedback.add_argument("--before", type=int, default=None, help="discomfort before, 0..10")
     feedback.add_argument("--after", type=int, default=None, help="discomfort after, 0..10")
     feedback.add_argument("--too-strong", action="append", default=[], help="a body zone")
+    visit = commands.add_parser("visit")
+    visit.add_argument("program")
+    visit.add_argument("--user", required=True, help="the signed-in sitter's user id")
+    visit.add_argument("--answer", action="append", default=[], help="a condition the sitter reported")
     args = parser.parse_args()
 
     token = os.environ.get("CHAIRD_TOKEN")
@@ -229,6 +310,8 @@ def main():
         if args.command == "feedback":
             return kiosk.feedback(args.session, args.user, args.before, args.after,
                                   args.too_strong)
+        if args.command == "visit":
+            return kiosk.visit(args.program, args.answer, args.user)
         return kiosk.run(args.program, args.answer, args.intensity, args.user)
     except kiosk.grpc.RpcError as e:
         print(f"chaird is not available: {e.details()}")

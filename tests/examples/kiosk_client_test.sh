@@ -72,3 +72,25 @@ run 0 "Thank you for your feedback." feedback "$session" --user ann --before 6 -
 run 0 "discomfort 6 -> 2" history ann
 run 0 "COMPLETED" history ann
 run 1 "(staff) feedback.discomfort_after" feedback "$session" --user ann --after 12
+
+# A whole visit in real time, on a chair whose clock is the wall clock (a session lasts minutes):
+# sign in, screen, start, softer, "too strong here", pause, resume, stop, history.
+kill -TERM "$pid" && wait "$pid" || true
+"$chaird" --socket "$socket" --clock steady --plugins "$plugins" \
+  --chair "$source_dir/sequences/chairs/generic_4d_sl.textproto" \
+  --programs "$source_dir/tests/integration/programs" --state-dir "$work/state" \
+  --tokens-file "$work/tokens" 2>>"$work/chaird.log" &
+pid=$!
+"$chairctl" --socket "$socket" --token-file "$work/kiosk.token" --wait 30 programs >/dev/null ||
+  fail "chaird did not start again"
+out=$(CHAIRD_PYTHON_STUBS="$stubs" "$python" "$kiosk" --socket "$socket" \
+  --token-file "$work/kiosk.token" visit e2e_full --user ann 2>&1) || fail "the visit failed: $out"
+for step in "Signed in: Ann." "Screened: e2e_full suits the sitter" "Started session-" \
+  "Softer: intensity 0.80" "Too strong here: softened" "Paused (for at most 05:00)." \
+  "Resumed: " "Stopped: STOPPED." "History:"; do
+  grep -qF -- "$step" <<<"$out" || fail "the visit did not say '$step':"$'\n'"$out"
+done
+visit_session=$(sed -n 's/^Started \(session-[0-9-]*\)\.$/\1/p' <<<"$out")
+grep -qE "^$visit_session +End-to-end fixture .* STOPPED" <<<"$out" ||
+  fail "the visit's session is not in ann's history as STOPPED:"$'\n'"$out"
+echo "ok: kiosk.py visit"
