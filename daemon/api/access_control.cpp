@@ -67,14 +67,15 @@ const std::vector<MethodRule>& method_rules() {
           "/chair.v1.ChairControl/ExportSessionHistory",
           "/chair.v1.ChairControl/RecordSessionFeedback"})
       control(m, kSessions);
-    // Programs, faults and the bench: staff. A fault is reset by someone who has looked at the
-    // chair, not by the screen the sitter uses.
+    // Programs, telemetry, faults and the bench: staff. A fault is reset by someone who has looked
+    // at the chair, not by the screen the sitter uses.
     for (std::string_view m :
          {"/chair.v1.ChairControl/ValidateProgram", "/chair.v1.ChairControl/SaveProgram",
-          "/chair.v1.ChairControl/DeleteProgram", "/chair.v1.ChairControl/ResetFault",
-          "/chair.v1.ChairControl/ResetSafety", "/chair.v1.SimBench/AdvanceClock",
-          "/chair.v1.SimBench/InjectFault", "/chair.v1.SimBench/HoldStarts",
-          "/chair.v1.SimBench/AwaitHeldStart", "/chair.v1.SimBench/ReleaseStarts"})
+          "/chair.v1.ChairControl/DeleteProgram", "/chair.v1.ChairControl/WatchTelemetry",
+          "/chair.v1.ChairControl/ResetFault", "/chair.v1.ChairControl/ResetSafety",
+          "/chair.v1.SimBench/AdvanceClock", "/chair.v1.SimBench/InjectFault",
+          "/chair.v1.SimBench/HoldStarts", "/chair.v1.SimBench/AwaitHeldStart",
+          "/chair.v1.SimBench/ReleaseStarts"})
       control(m, kStaff);
     return r;
   }();

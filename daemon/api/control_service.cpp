@@ -623,22 +623,40 @@ grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession
   }
   // Every other stream counts against the bound: the controlling app's is always served, so
   // that a crowd of screens cannot cost a sitter their session.
-  if (!holds_lease) {
-    if (open_watches_.fetch_add(1) >= deps_.max_watch_streams) {
-      open_watches_.fetch_sub(1);
-      return new RefusedWatch(to_status(Refusal{
-          Refusal::Kind::kResourceExhausted,
-          fmt::format("chaird serves at most {} status streams at once; close one, or watch "
-                      "with the session's lease token (the controlling app's stream is always "
-                      "served)",
-                      deps_.max_watch_streams),
-          {},
-          {},
-          "The chair's screens are busy. Please try again in a moment."}));
-    }
-    on_done = [this] { open_watches_.fetch_sub(1); };
-  }
+  if (!holds_lease) return bounded_watch(request->session_id(), std::move(options));
   return new WatchReactor(deps_.hub, request->session_id(), std::move(options), std::move(on_done));
+}
+
+grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::bounded_watch(
+    std::string session_id, WatchOptions options) {
+  if (open_watches_.fetch_add(1) >= deps_.max_watch_streams) {
+    open_watches_.fetch_sub(1);
+    return new RefusedWatch(to_status(Refusal{
+        Refusal::Kind::kResourceExhausted,
+        fmt::format("chaird serves at most {} status streams at once; close one, or watch "
+                    "with the session's lease token (the controlling app's stream is always "
+                    "served)",
+                    deps_.max_watch_streams),
+        {},
+        {},
+        "The chair's screens are busy. Please try again in a moment."}));
+  }
+  return new WatchReactor(deps_.hub, std::move(session_id), std::move(options),
+                          [this] { open_watches_.fetch_sub(1); });
+}
+
+grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchTelemetry(
+    grpc::CallbackServerContext* context, const chair::v1::WatchTelemetryRequest* request) {
+  if (auto refused = refuse_caller(*context, "WatchTelemetry")) return new RefusedWatch(*refused);
+  if (auto refusal = check_telemetry_request(*request, *deps_.check.chair))
+    return new RefusedWatch(to_status(*refusal));
+  WatchOptions options;
+  options.min_interval_ms = request->interval_ms();
+  const auto* descriptor = chair::v1::SessionStatus::descriptor();
+  options.fields = {descriptor->FindFieldByName("actuators"),
+                    descriptor->FindFieldByName("sensors")};
+  options.actuators.assign(request->actuators().begin(), request->actuators().end());
+  return bounded_watch({}, std::move(options));
 }
 
 }  // namespace chaird::api

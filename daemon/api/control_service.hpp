@@ -20,6 +20,7 @@
 #include "session_history_recorder.hpp"
 #include "start_request_ids.hpp"
 #include "store/stores.hpp"
+#include "watch_reactor.hpp"
 
 namespace chaird::api {
 
@@ -97,6 +98,9 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
                                         chair::v1::ResetSafetyResponse* response) override;
   grpc::ServerWriteReactor<chair::v1::SessionStatus>* WatchSession(
       grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) override;
+  grpc::ServerWriteReactor<chair::v1::SessionStatus>* WatchTelemetry(
+      grpc::CallbackServerContext* context,
+      const chair::v1::WatchTelemetryRequest* request) override;
 
   // Live changes to the running session (control_service_adjust.cpp).
   grpc::ServerUnaryReactor* AdjustSession(grpc::CallbackServerContext* context,
@@ -159,6 +163,9 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   static std::optional<grpc::Status> why_call_gone(grpc::CallbackServerContext* context,
                                                    std::string_view call, std::string_view outcome);
 
+  // A stream that counts against max_watch_streams, or the refusal when they are all taken.
+  grpc::ServerWriteReactor<chair::v1::SessionStatus>* bounded_watch(std::string session_id,
+                                                                    WatchOptions options);
   // The user's sessions from the database, newest first (records thread).
   Expected<std::vector<store::HistoryRow>, Refusal> read_history(
       const chair::v1::ListSessionHistoryRequest& request);

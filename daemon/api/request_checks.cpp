@@ -470,4 +470,37 @@ std::optional<Refusal> check_watch_request(const chair::v1::WatchSessionRequest&
   return p.refusal("watch request");
 }
 
+std::optional<Refusal> check_telemetry_request(const chair::v1::WatchTelemetryRequest& r,
+                                               const ChairModel& chair) {
+  Problems p;
+  if (r.interval_ms() < 0 || r.interval_ms() > kMaxWatchIntervalMs) {
+    p.add(
+        {"interval_ms",
+         fmt::format("interval_ms must be between 0 (every sample) and {} ms", kMaxWatchIntervalMs),
+         "OUT_OF_RANGE",
+         0.0,
+         static_cast<double>(kMaxWatchIntervalMs),
+         {}});
+  }
+  std::vector<std::string> ids;
+  for (const auto& a : chair.actuators()) ids.push_back(a.id);
+  const int n = p.count("actuators", r.actuators_size(), kMaxRepeated) ? r.actuators_size() : 0;
+  for (int i = 0; i < n; ++i) {
+    const std::string& id = r.actuators(i);
+    const std::string field = fmt::format("actuators[{}]", i);
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      p.add({field,
+             fmt::format("{} is not an actuator of this chair", excerpt(id)),
+             "UNKNOWN_VALUE",
+             {},
+             {},
+             ids});
+    } else if (std::find(r.actuators().begin(), r.actuators().begin() + i, id) !=
+               r.actuators().begin() + i) {
+      p.add({field, fmt::format("{} is named twice", excerpt(id)), "DUPLICATE", {}, {}, {}});
+    }
+  }
+  return p.refusal("telemetry request");
+}
+
 }  // namespace chaird::api

@@ -20,6 +20,9 @@ std::optional<Refusal> check_validate_request(const chair::v1::ValidateProgramRe
 // The session and token are ids of bounded length; the interval within a minute; every field a
 // SessionStatus field.
 std::optional<Refusal> check_watch_request(const chair::v1::WatchSessionRequest& request);
+// The interval within a minute; every actuator one of this chair's, each named once.
+std::optional<Refusal> check_telemetry_request(const chair::v1::WatchTelemetryRequest& request,
+                                               const ChairModel& chair);
 std::optional<Refusal> check_adjust_request(const chair::v1::AdjustSessionRequest& request);
 std::optional<Refusal> check_save_program_request(const chair::v1::SaveProgramRequest& request);
 // A sitter's id: 1 to 64 bytes of letters, digits, '.', '_', '-', '@' (empty allowed unless

@@ -71,8 +71,19 @@ bool WatchReactor::too_soon(const chair::v1::SessionStatus& latest) const {
 }
 
 StatusHub::StatusPtr WatchReactor::shaped(StatusHub::StatusPtr latest) const {
-  if (options_.fields.empty()) return latest;
+  if (options_.fields.empty() && options_.actuators.empty()) return latest;
   auto out = std::make_shared<chair::v1::SessionStatus>(*latest);
+  if (!options_.actuators.empty()) {
+    auto* values = out->mutable_actuators();
+    values->erase(std::remove_if(values->begin(), values->end(),
+                                 [this](const chair::v1::ActuatorValue& v) {
+                                   return std::find(options_.actuators.begin(),
+                                                    options_.actuators.end(),
+                                                    v.id()) == options_.actuators.end();
+                                 }),
+                  values->end());
+  }
+  if (options_.fields.empty()) return out;
   const auto* descriptor = chair::v1::SessionStatus::descriptor();
   const auto* reflection = chair::v1::SessionStatus::GetReflection();
   for (int i = 0; i < descriptor->field_count(); ++i) {

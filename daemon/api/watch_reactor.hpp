@@ -26,6 +26,8 @@ struct WatchOptions {
   std::int64_t min_interval_ms = 0;
   // Empty: every field. Otherwise the SessionStatus fields kept (besides the ones always sent).
   std::vector<const google::protobuf::FieldDescriptor*> fields;
+  // Empty: every actuator. Otherwise only the actuators with these ids (WatchTelemetry).
+  std::vector<std::string> actuators;
 };
 
 // The SessionStatus fields every stream gets, whatever fields it asked for.

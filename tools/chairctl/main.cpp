@@ -51,6 +51,32 @@ int watch(ControlClient& client, const std::string& session_id, const std::strin
   return kExitOk;
 }
 
+// One line per sample: chair time, then each actuator's target/measured and unit ("*" while
+// active). Stops after samples lines (0: until chaird ends the stream).
+int print_telemetry(ControlClient& client, const chair::v1::WatchTelemetryRequest& request,
+                    std::int64_t samples, std::ostream& out) {
+  const auto context = client.stream_context();
+  auto reader = client.control().WatchTelemetry(context.get(), request);
+  chair::v1::SessionStatus sample;
+  std::int64_t printed = 0;
+  while ((samples <= 0 || printed < samples) && reader->Read(&sample)) {
+    out << fmt::format("{:>10.3f} s {:<10}", static_cast<double>(sample.chair_time_ms()) / 1000.0,
+                       chair::v1::SessionState_Name(sample.state()));
+    for (const auto& a : sample.actuators())
+      out << fmt::format("  {}={:.1f}/{:.1f}{}{}", a.id(), a.target(), a.measured(), a.unit(),
+                         a.active() ? "*" : "");
+    out << std::endl;
+    ++printed;
+  }
+  if (samples > 0 && printed >= samples) {
+    context->TryCancel();
+    (void)reader->Finish();
+    return kExitOk;
+  }
+  const grpc::Status done = reader->Finish();
+  return done.ok() ? kExitOk : report(done);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -173,6 +199,16 @@ int main(int argc, char** argv) {
   start->add_option("--user", user_id, "the signed-in sitter: the session joins their history");
   start->add_flag("--watch", start_watch, "print progress until the session ends");
 
+  auto* telemetry_cmd = app.add_subcommand(
+      "telemetry", "print the actuators' targets and measured values as the chair reports them");
+  std::int64_t telemetry_interval_ms = 0;
+  std::vector<std::string> telemetry_actuators;
+  std::int64_t telemetry_samples = 0;
+  telemetry_cmd->add_option("--interval-ms", telemetry_interval_ms,
+                            "at most one sample per this much chair time (0: every one)");
+  telemetry_cmd->add_option("--actuator", telemetry_actuators,
+                            "only this actuator (repeatable; chairctl chair lists them)");
+  telemetry_cmd->add_option("--samples", telemetry_samples, "stop after this many samples");
   auto* watch_cmd = app.add_subcommand("watch", "print live progress");
   std::string watch_session;
   watch_cmd->add_option("--session", watch_session, "stop watching when this session ends");
@@ -401,6 +437,12 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (watch_cmd->parsed()) return watch(client, watch_session, watch_lease, watch_interval_ms);
+  if (telemetry_cmd->parsed()) {
+    chair::v1::WatchTelemetryRequest request;
+    request.set_interval_ms(telemetry_interval_ms);
+    for (const auto& a : telemetry_actuators) request.add_actuators(a);
+    return print_telemetry(client, request, telemetry_samples, std::cout);
+  }
   if (pause->parsed()) {
     chair::v1::PauseSessionResponse response;
     auto status = client.control().PauseSession(client.call_context().get(), {}, &response);
