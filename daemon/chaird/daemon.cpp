@@ -20,6 +20,7 @@
 #include "api/refusal_log.hpp"
 #include "clock/steady_scheduler.hpp"
 #include "profile/limits_tightening.hpp"
+#include "realtime.hpp"
 
 namespace chaird {
 namespace {
@@ -47,6 +48,13 @@ bool socket_in_use(const std::string& path) {
 
 bool Daemon::start(const chair::v1::DaemonConfig& config) {
   if (!load(config)) return false;
+  if (config.lock_memory()) {
+    const auto locked = lock_all_memory();
+    if (locked.applied)
+      spdlog::info("{}", locked.message);
+    else
+      spdlog::warn("{}", locked.message);
+  }
 
   // The clock.
   switch (config.clock().mode()) {
@@ -140,6 +148,18 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
       std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
           dispatch_.get_executor());
   dispatch_thread_ = std::thread([this] { dispatch_.run(); });
+  if (config.dispatch_rt_priority() > 0) {
+    // Set on the dispatch thread itself; waited for, so that the log says it before SERVING.
+    std::promise<RealtimeOutcome> outcome;
+    boost::asio::post(dispatch_, [&outcome, priority = config.dispatch_rt_priority()] {
+      outcome.set_value(make_this_thread_fifo(priority));
+    });
+    const auto result = outcome.get_future().get();
+    if (result.applied)
+      spdlog::info("{}", result.message);
+    else
+      spdlog::warn("{}", result.message);
+  }
   if (!serve(config)) {
     stop();
     return false;

@@ -39,6 +39,11 @@ int main(int argc, char** argv) {
                  "one (docs/security.md)");
   app.add_option("--tls-cert", tls_cert, "TLS certificate chain (PEM) for --tcp");
   app.add_option("--tls-key", tls_key, "TLS private key (PEM) for --tcp");
+  std::optional<int> rt_priority;
+  bool lock_memory = false;
+  app.add_option("--rt-priority", rt_priority,
+                 "run the dispatch thread under SCHED_FIFO at this priority (1..99), if permitted");
+  app.add_flag("--lock-memory", lock_memory, "lock chaird's memory (mlockall), if permitted");
   app.add_flag("--print-config", print_config,
                "print the configuration in effect (file, defaults and options) and exit");
   app.add_option("--plugins", plugin_dirs, "plugin directory (repeatable; replaces the default)");
@@ -91,6 +96,8 @@ int main(int argc, char** argv) {
   if (!tokens_file.empty()) config.set_tokens_file(tokens_file);
   if (!tls_cert.empty()) config.set_tls_cert_file(tls_cert);
   if (!tls_key.empty()) config.set_tls_key_file(tls_key);
+  if (rt_priority) config.set_dispatch_rt_priority(*rt_priority);
+  if (lock_memory) config.set_lock_memory(true);
   if (!clock.empty()) {
     std::string upper = clock;
     for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));

@@ -116,5 +116,26 @@ TEST(Service, OnSigtermTheChairIsMadeSafeAndChairdExitsWithStreamsOpen) {
   EXPECT_EQ(trace.number(last, "roller.depth.target"), 0.0);
 }
 
+// Asked for real-time scheduling and locked memory, chaird gets them where permitted and says so
+// either way; the chair works the same.
+TEST(Service, AskedForRealTimeChairdSaysWhatItGotAndWorksEitherWay) {
+  DaemonOptions options = with_programs({fixture_programs()});
+  options.extra_args = {"--rt-priority", "10", "--lock-memory"};
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  ASSERT_TRUE(daemon.start("e2e_full").ok());
+  daemon.advance(200000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::COMPLETED);
+  EXPECT_EQ(daemon.terminate(), 0);
+  const std::string log = daemon.log();
+  EXPECT_TRUE(
+      log.find("the dispatch thread runs under SCHED_FIFO, priority 10") != std::string::npos ||
+      log.find("the dispatch thread cannot run under SCHED_FIFO priority 10") != std::string::npos)
+      << log;
+  EXPECT_TRUE(log.find("chaird's memory is locked") != std::string::npos ||
+              log.find("chaird's memory is not locked") != std::string::npos)
+      << log;
+}
+
 }  // namespace
 }  // namespace chaird::test

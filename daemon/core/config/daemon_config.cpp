@@ -148,6 +148,9 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
     if (c.tokens_file().empty())
       d.error(at, "listen_tcp needs tokens: set tokens_file (docs/security.md)");
   }
+  if (c.dispatch_rt_priority() < 0 || c.dispatch_rt_priority() > 99)
+    d.error(at,
+            "dispatch_rt_priority must be 1 to 99 (SCHED_FIFO), or 0 for the default scheduler");
   if (c.tls_cert_file().empty() != c.tls_key_file().empty())
     d.error(at, "tls_cert_file and tls_key_file go together");
   // Faster than 100x the board's lease (1 s of chair time) lasts less than 10 ms of real time,
