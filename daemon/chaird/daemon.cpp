@@ -140,6 +140,10 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
   }
   options.session_id_prefix = fmt::format("session-{}-", daemon_start_);
   hub_.add_recorder(history_.get());  // every session's end, into the history
+  if (hooks_.log_session_label) {
+    log_tagger_ = std::make_unique<LogSessionTagger>(hooks_.log_session_label);
+    hub_.add_recorder(log_tagger_.get());  // every log line names the session in progress
+  }
   sessions_ = std::make_unique<SessionManager>(*scheduler_, *bus_, *governor_, hub_, options);
 
   // Status streams are fed from the hub's own thread, never from the dispatch thread.

@@ -23,6 +23,7 @@
 #include "clock/scheduler.hpp"
 #include "clock/virtual_scheduler.hpp"
 #include "library/live_library.hpp"
+#include "log_session_tagger.hpp"
 #include "model/simulated_chair.hpp"
 #include "replay/trace_recorder.hpp"
 #include "safety/safety_governor.hpp"
@@ -39,6 +40,9 @@ struct DaemonHooks {
   std::function<std::unique_ptr<ActuatorBus>(std::unique_ptr<ActuatorBus>)> wrap_bus;
   // More gRPC server interceptors (a bench stamping when calls arrive).
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  // The label chaird's log tags each line with (main's logger): kept on the session in
+  // progress. Null: lines are not tagged.
+  std::shared_ptr<LogSessionLabel> log_session_label;
 };
 
 class Daemon {
@@ -91,6 +95,7 @@ class Daemon {
   std::unique_ptr<api::UnixListener> unix_listener_;
   std::unique_ptr<grpc::Server> server_;
   std::thread dispatch_thread_;
+  std::unique_ptr<LogSessionTagger> log_tagger_;
   ServiceNotifier notifier_;  // systemd: ready, stopping, and the dispatch loop's watchdog
   std::string socket_path_;
 };

@@ -74,7 +74,8 @@ int main(int argc, char** argv) {
 
   // No thread that logs may wait for stderr's reader: the stop paths log after they act,
   // through this asynchronous, dropping logger.
-  const auto log_drops = chaird::install_async_log(STDERR_FILENO);
+  const auto log_label = std::make_shared<chaird::LogSessionLabel>();
+  const auto log_drops = chaird::install_async_log(STDERR_FILENO, log_label);
   std::size_t drops_reported = 0;
 
   const auto root = chaird::install_root();
@@ -123,7 +124,9 @@ int main(int argc, char** argv) {
   }
   spdlog::set_level(spdlog::level::from_str(config.log_level()));
 
-  chaird::Daemon daemon;
+  chaird::DaemonHooks hooks;
+  hooks.log_session_label = log_label;
+  chaird::Daemon daemon(std::move(hooks));
   if (!daemon.start(config)) return 1;
   int signal = -1;
   const timespec report_every{10, 0};

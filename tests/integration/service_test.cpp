@@ -116,6 +116,28 @@ TEST(Service, OnSigtermTheChairIsMadeSafeAndChairdExitsWithStreamsOpen) {
   EXPECT_EQ(trace.number(last, "roller.depth.target"), 0.0);
 }
 
+// Every line logged while a session is in progress names it, whichever thread logs it (here a
+// refusal logged on a gRPC thread); lines before and after it do not.
+TEST(Service, EveryLogLineDuringASessionNamesTheSession) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("e2e_full", &started).ok());
+  daemon.advance(1000);
+  ASSERT_EQ(daemon.status().state(), chair::v1::RUNNING);
+  const std::string tag = "[" + started.session_id() + "] ";
+  EXPECT_FALSE(daemon.start("e2e_full").ok());  // refused: a session runs
+  daemon.advance(200000);
+  ASSERT_EQ(daemon.status().state(), chair::v1::COMPLETED);
+  EXPECT_EQ(daemon.terminate(), 0);
+  const std::string log = daemon.log();
+  EXPECT_THAT(log, HasSubstr("warning: " + tag + "/chair.v1.ChairControl/StartSession from uid"))
+      << log;
+  EXPECT_THAT(log, ::testing::Not(HasSubstr(tag + "SIGTERM received"))) << "the session is over";
+  EXPECT_THAT(log, HasSubstr("info: SIGTERM received"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("] database "))) << "nothing before the session";
+}
+
 // Asked for real-time scheduling and locked memory, chaird gets them where permitted and says so
 // either way; the chair works the same.
 TEST(Service, AskedForRealTimeChairdSaysWhatItGotAndWorksEitherWay) {

@@ -32,6 +32,34 @@ class Drops final : public LogDrops {
   std::shared_ptr<spdlog::details::thread_pool> pool_;
 };
 
+// spdlog's default logger: tags each line with the session in progress, on the thread that
+// logs, then hands it to the asynchronous queue (async_logger itself is final).
+class SessionTaggedLogger final : public spdlog::logger {
+ public:
+  SessionTaggedLogger(std::shared_ptr<spdlog::async_logger> queue,
+                      std::shared_ptr<const LogSessionLabel> label)
+      : spdlog::logger("chaird"), queue_(std::move(queue)), label_(std::move(label)) {}
+
+ protected:
+  void sink_it_(const spdlog::details::log_msg& msg) override {
+    const auto session = label_->get();
+    if (!session) {
+      queue_->log(msg.time, msg.source, msg.level, msg.payload);
+      return;
+    }
+    spdlog::memory_buf_t tagged;
+    fmt::format_to(std::back_inserter(tagged), "[{}] {}", *session,
+                   std::string_view(msg.payload.data(), msg.payload.size()));
+    queue_->log(msg.time, msg.source, msg.level,
+                spdlog::string_view_t(tagged.data(), tagged.size()));
+  }
+  void flush_() override { queue_->flush(); }
+
+ private:
+  std::shared_ptr<spdlog::async_logger> queue_;
+  std::shared_ptr<const LogSessionLabel> label_;
+};
+
 }  // namespace
 
 NonBlockingFdSink::NonBlockingFdSink(int fd) : fd_(fd) {
@@ -74,13 +102,16 @@ bool NonBlockingFdSink::write_line(const char* data, std::size_t size) {
   return true;
 }
 
-std::shared_ptr<LogDrops> install_async_log(int fd) {
+std::shared_ptr<LogDrops> install_async_log(int fd, std::shared_ptr<const LogSessionLabel> label) {
   spdlog::init_thread_pool(kQueueLines, 1);
   auto sink = std::make_shared<NonBlockingFdSink>(fd);
-  auto logger = std::make_shared<spdlog::async_logger>(
+  auto queue = std::make_shared<spdlog::async_logger>(
       "chaird", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
+  queue->set_pattern("%Y-%m-%d %H:%M:%S.%e chaird %l: %v");
+  queue->set_level(spdlog::level::trace);  // the default logger in front of it decides
+  std::shared_ptr<spdlog::logger> logger = queue;
+  if (label) logger = std::make_shared<SessionTaggedLogger>(std::move(queue), std::move(label));
   spdlog::set_default_logger(logger);
-  spdlog::set_pattern("%Y-%m-%d %H:%M:%S.%e chaird %l: %v");
   return std::make_shared<Drops>(sink, spdlog::thread_pool());
 }
 

@@ -12,6 +12,8 @@
 #include <mutex>
 #include <string>
 
+#include "common/log_session_label.hpp"
+
 namespace chaird {
 
 // Writes each line to fd only when that cannot block; otherwise drops and counts it. Used by
@@ -36,8 +38,11 @@ class NonBlockingFdSink final : public spdlog::sinks::base_sink<std::mutex> {
 
 class LogDrops;
 
-// Installs the asynchronous logger as spdlog's default, writing to fd (stderr).
-std::shared_ptr<LogDrops> install_async_log(int fd);
+// Installs the asynchronous logger as spdlog's default, writing to fd (stderr). With a label,
+// every line logged while a session is in progress starts with "[session-7-3] ": the tag is
+// taken on the thread that logs, as it logs.
+std::shared_ptr<LogDrops> install_async_log(int fd,
+                                            std::shared_ptr<const LogSessionLabel> label = nullptr);
 
 // Lines lost so far: overflowed from the queue, or dropped because fd would have blocked.
 class LogDrops {
