@@ -68,10 +68,11 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
       break;
     }
     case chair::v1::SCALED:
-      scheduler_ = std::make_unique<SteadyScheduler>(dispatch_, config.clock().time_scale());
+      scheduler_ = std::make_unique<SteadyScheduler>(dispatch_, config.clock().time_scale(),
+                                                     hooks_.timer_lateness);
       break;
     default:
-      scheduler_ = std::make_unique<SteadyScheduler>(dispatch_, 1.0);
+      scheduler_ = std::make_unique<SteadyScheduler>(dispatch_, 1.0, hooks_.timer_lateness);
   }
 
   // The board: the simulated chair in this process, or a board of its own over the link.

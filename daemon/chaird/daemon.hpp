@@ -40,6 +40,9 @@ struct DaemonHooks {
   std::function<std::unique_ptr<ActuatorBus>(std::unique_ptr<ActuatorBus>)> wrap_bus;
   // More gRPC server interceptors (a bench stamping when calls arrive).
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  // Told how late each timer of the dispatch thread ran (steady and scaled clocks): a bench
+  // measuring dispatch lateness.
+  std::function<void(std::chrono::nanoseconds)> timer_lateness;
   // The label chaird's log tags each line with (main's logger): kept on the session in
   // progress. Null: lines are not tagged.
   std::shared_ptr<LogSessionLabel> log_session_label;

@@ -4,8 +4,13 @@
 
 namespace chaird {
 
-SteadyScheduler::SteadyScheduler(boost::asio::io_context& io, double time_scale)
-    : io_(io), time_scale_(time_scale), epoch_(std::chrono::steady_clock::now()), timer_(io) {
+SteadyScheduler::SteadyScheduler(boost::asio::io_context& io, double time_scale,
+                                 LatenessObserver observe_lateness)
+    : io_(io),
+      time_scale_(time_scale),
+      epoch_(std::chrono::steady_clock::now()),
+      timer_(io),
+      observe_lateness_(std::move(observe_lateness)) {
   if (!(time_scale_ >= 1.0)) throw std::invalid_argument("time scale must be at least 1");
 }
 
@@ -45,6 +50,8 @@ void SteadyScheduler::arm() {
 void SteadyScheduler::fire() {
   // Run everything due, each callback seeing the queue as the previous one left it.
   while (!queue_.empty() && queue_.earliest() <= now()) {
+    if (observe_lateness_)
+      observe_lateness_(std::chrono::steady_clock::now() - to_steady(queue_.earliest()));
     auto fn = queue_.pop();
     fn();
   }

@@ -3,6 +3,8 @@
 #pragma once
 
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
+#include <functional>
 
 #include "clock/scheduler.hpp"
 
@@ -10,7 +12,12 @@ namespace chaird {
 
 class SteadyScheduler final : public Scheduler {
  public:
-  SteadyScheduler(boost::asio::io_context& io, double time_scale = 1.0);
+  // How late a timer ran: from its due time to the moment its callback starts (the dispatch
+  // thread's wake-up, plus the callbacks due before it). For benchmarks; called on io's thread.
+  using LatenessObserver = std::function<void(std::chrono::nanoseconds late)>;
+
+  SteadyScheduler(boost::asio::io_context& io, double time_scale = 1.0,
+                  LatenessObserver observe_lateness = {});
 
   ChairTime now() const override;
   TimerId call_at(ChairTime t, std::function<void()> fn) override;
@@ -27,6 +34,7 @@ class SteadyScheduler final : public Scheduler {
   std::chrono::steady_clock::time_point epoch_;
   boost::asio::steady_timer timer_;
   TimerQueue queue_;
+  LatenessObserver observe_lateness_;
 };
 
 }  // namespace chaird
