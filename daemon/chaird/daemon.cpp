@@ -257,6 +257,11 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
   return true;
 }
 
+namespace {
+// The most often a client may ping a quiet connection (a kiosk's keepalive).
+constexpr int kMinKioskPingIntervalMs = 10000;
+}  // namespace
+
 bool Daemon::load_access(const chair::v1::DaemonConfig& config) {
   std::optional<access::TokenTable> tokens;
   if (!config.tokens_file().empty()) {
@@ -345,6 +350,15 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
     tls.pem_key_cert_pairs.push_back({tls_key_pem_, tls_cert_pem_});
     builder.AddListeningPort(config.listen_tcp(), grpc::SslServerCredentials(tls));
   }
+  // Keepalive (docs/api.md, "Connecting"): kiosks may check a quiet connection with pings as
+  // often as every 10 s without being cut off for it (gRPC's default allows one per 5 minutes
+  // and ends every stream of a kiosk that pings more), and chaird pings a quiet client every
+  // 30 s itself, so that a kiosk that vanished without closing is noticed within 40 s.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             kMinKioskPingIntervalMs);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   builder.RegisterService(control_.get());
   builder.RegisterService(bench_.get());
   // Every refused call is logged with who asked (api/refusal_log.hpp).
