@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "daemon_process.hpp"
 #include "test_support.hpp"
@@ -237,6 +239,59 @@ std::string read_all(const std::string& path) {
 }
 
 // The replay bench as an engineer runs it: a program id, a fault scenario, an output directory.
+// Every command explains itself: chairctl NAME --help, for each NAME chairctl --help lists.
+TEST(Chairctl, EveryCommandHasHelp) {
+  const CliRun top = chairctl("--help");
+  ASSERT_EQ(top.exit_code, 0) << top.output;
+  const auto at = top.output.find("Subcommands:");
+  ASSERT_NE(at, std::string::npos) << top.output;
+  std::istringstream lines(top.output.substr(at));
+  std::string line;
+  std::getline(lines, line);
+  int checked = 0;
+  while (std::getline(lines, line)) {
+    std::istringstream words(line);
+    std::string name;
+    if (!(words >> name)) continue;
+    const CliRun help = chairctl(name + " --help");
+    EXPECT_EQ(help.exit_code, 0) << name << ": " << help.output;
+    EXPECT_THAT(help.output, HasSubstr("Usage:")) << name;
+    ++checked;
+  }
+  EXPECT_GE(checked, 33);
+}
+
+// The engineer's bench from the command line: a fault injected into the simulated chair, and
+// the start hold that tests use to make a call meet a start at a known point.
+TEST(Chairctl, DrivesTheBench) {
+  DaemonProcess daemon(with_programs({source_dir() + "/tests/integration/programs"}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const std::string socket = " --socket " + daemon.socket() + " ";
+  EXPECT_EQ(chairctl(socket + "hold").exit_code, 0);
+  CliRun started;
+  std::thread start([&] { started = chairctl(socket + "start e2e_full"); });
+  const CliRun held = chairctl(socket + "await-held");
+  EXPECT_EQ(held.exit_code, 0) << held.output;
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE) << "held, not begun";
+  EXPECT_EQ(chairctl(socket + "release").exit_code, 0);
+  start.join();
+  EXPECT_EQ(started.exit_code, 0) << started.output;
+  daemon.advance(2000);
+  ASSERT_EQ(daemon.status().state(), chair::v1::RUNNING);
+
+  const CliRun bad = chairctl(socket + "inject GREMLINS");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_THAT(bad.output, HasSubstr("'GREMLINS' is not a fault kind"));
+  const CliRun no_such = chairctl(socket + "inject PINCH --actuator warp.drive");
+  EXPECT_EQ(no_such.exit_code, 1) << no_such.output;
+  EXPECT_THAT(no_such.output, HasSubstr("INVALID_ARGUMENT"));
+  const CliRun injected = chairctl(socket + "inject HEATER_RUNAWAY --actuator heat.lumbar");
+  EXPECT_EQ(injected.exit_code, 0) << injected.output;
+  EXPECT_THAT(injected.output, HasSubstr("heat.lumbar"));
+  daemon.advance(30000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::FAULTED);
+}
+
 TEST(ChairctlReplay, WritesTracePlotAndSummaryTheSameEveryTimeAndShowsAFault) {
   const std::string dir = make_temp_dir("replay");
   const std::string scenario = dir + "/pinch.textproto";

@@ -245,6 +245,26 @@ int main(int argc, char** argv) {
   std::int64_t advance_ms = 0;
   advance->add_option("ms", advance_ms, "milliseconds of chair time")->required();
 
+  auto* inject = app.add_subcommand(
+      "inject", "the engineer's bench: make the simulated chair (or chair-simd) suffer a fault");
+  std::string inject_kind, inject_actuator;
+  std::int64_t inject_at_ms = 0, inject_duration_ms = 0;
+  double inject_amount = 0.0;
+  inject->add_option("kind", inject_kind, "STUCK_VALVE, LEAKING_AIRBAG, HEATER_RUNAWAY, ...")
+      ->required();
+  inject->add_option("--actuator", inject_actuator, "the actuator's id, for faults of one");
+  inject->add_option("--at-ms", inject_at_ms, "chair time it begins (0: now)");
+  inject->add_option("--amount", inject_amount, "kind-specific size (0: the default)");
+  inject->add_option("--duration-ms", inject_duration_ms, "how long it lasts (0: to the end)");
+  auto* hold = app.add_subcommand(
+      "hold", "the bench's start hold: starts, resumes and adjustments wait once planned");
+  auto* await_held =
+      app.add_subcommand("await-held", "the bench: wait until a start waits at the hold");
+  bool await_cancelled = false;
+  await_held->add_flag("--until-cancelled", await_cancelled,
+                       "and until its client has cancelled the call");
+  auto* release = app.add_subcommand("release", "the bench: let held starts go on");
+
   const auto root = chaird::install_root();
   OfflineSetup setup;
   setup.chair_path = (chaird::default_data_dir(root) / "chairs/generic_4d_sl.textproto").string();
@@ -531,6 +551,44 @@ int main(int argc, char** argv) {
     if (!status.ok()) return report(status);
     std::cout << "chair time " << response.chair_time_ms() << " ms" << std::endl;
     return kExitOk;
+  }
+  if (inject->parsed()) {
+    chair::v1::InjectFaultRequest request;
+    auto* fault = request.mutable_fault();
+    chair::v1::InjectedFaultKind kind{};
+    if (!chair::v1::InjectedFaultKind_Parse(inject_kind, &kind)) {
+      std::cerr << "chairctl: '" << inject_kind << "' is not a fault kind (docs/simulator.md)\n";
+      return kExitRefused;
+    }
+    fault->set_kind(kind);
+    fault->set_actuator(inject_actuator);
+    fault->set_at_ms(inject_at_ms);
+    fault->set_amount(inject_amount);
+    fault->set_duration_ms(inject_duration_ms);
+    chair::v1::InjectFaultResponse response;
+    auto status = client.bench().InjectFault(client.call_context().get(), request, &response);
+    if (!status.ok()) return report(status);
+    std::cout << response.description() << " (at chair time " << response.chair_time_ms() << " ms)"
+              << std::endl;
+    return kExitOk;
+  }
+  if (hold->parsed()) {
+    chair::v1::HoldStartsResponse response;
+    auto status = client.bench().HoldStarts(client.call_context().get(), {}, &response);
+    return status.ok() ? kExitOk : report(status);
+  }
+  if (await_held->parsed()) {
+    chair::v1::AwaitHeldStartRequest request;
+    request.set_until_call_cancelled(await_cancelled);
+    chair::v1::AwaitHeldStartResponse response;
+    auto status = client.bench().AwaitHeldStart(
+        client.call_context(std::chrono::seconds(300)).get(), request, &response);
+    return status.ok() ? kExitOk : report(status);
+  }
+  if (release->parsed()) {
+    chair::v1::ReleaseStartsResponse response;
+    auto status = client.bench().ReleaseStarts(client.call_context().get(), {}, &response);
+    return status.ok() ? kExitOk : report(status);
   }
   return kExitOk;
 }
