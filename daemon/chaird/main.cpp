@@ -79,45 +79,45 @@ int main(int argc, char** argv) {
   std::size_t drops_reported = 0;
 
   const auto root = chaird::install_root();
-  auto loaded = chaird::load_config(config_path, root);
+  // The command line over the file and the defaults, before anything is checked: a default
+  // that cannot be worked out here (no home for a system user) is no error when replaced.
+  const auto command_line = [&](chair::v1::DaemonConfig& config) {
+    if (!socket.empty()) config.set_listen_unix(socket);
+    if (!tcp.empty()) config.set_listen_tcp(tcp);
+    if (!socket_group.empty()) config.set_socket_group(socket_group);
+    if (!plugin_dirs.empty())
+      *config.mutable_plugin_dirs() = {plugin_dirs.begin(), plugin_dirs.end()};
+    if (!program_dirs.empty())
+      *config.mutable_program_dirs() = {program_dirs.begin(), program_dirs.end()};
+    if (!chair.empty()) config.set_chair_profile(chair);
+    if (!state_dir.empty()) config.set_state_dir(state_dir);
+    if (!tokens_file.empty()) config.set_tokens_file(tokens_file);
+    if (!tls_cert.empty()) config.set_tls_cert_file(tls_cert);
+    if (!tls_key.empty()) config.set_tls_key_file(tls_key);
+    if (rt_priority) config.set_dispatch_rt_priority(*rt_priority);
+    if (lock_memory) config.set_lock_memory(true);
+    if (!clock.empty()) {
+      std::string upper = clock;
+      for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+      chair::v1::ClockMode mode = chair::v1::STEADY;
+      chair::v1::ClockMode_Parse(upper, &mode);
+      config.mutable_clock()->set_mode(mode);
+    }
+    if (time_scale != 0.0) config.mutable_clock()->set_time_scale(time_scale);
+    if (!trace.empty()) config.mutable_sim()->set_trace_path(trace);
+    if (!board.empty()) config.mutable_bus()->mutable_link()->set_path(board);
+    if (!faults.empty()) config.mutable_sim()->set_fault_scenario(faults);
+    if (!log_level.empty()) config.set_log_level(log_level);
+    if (client_lease_ms) config.set_client_lease_ms(*client_lease_ms);
+    if (max_pause_ms) config.set_max_pause_ms(*max_pause_ms);
+    if (max_watch_streams) config.set_max_watch_streams(*max_watch_streams);
+  };
+  auto loaded = chaird::load_config(config_path, root, command_line);
   if (!loaded) {
     std::cerr << loaded.error().to_string();
     return 2;
   }
-  chair::v1::DaemonConfig config = *loaded;
-  if (!socket.empty()) config.set_listen_unix(socket);
-  if (!tcp.empty()) config.set_listen_tcp(tcp);
-  if (!socket_group.empty()) config.set_socket_group(socket_group);
-  if (!plugin_dirs.empty())
-    *config.mutable_plugin_dirs() = {plugin_dirs.begin(), plugin_dirs.end()};
-  if (!program_dirs.empty())
-    *config.mutable_program_dirs() = {program_dirs.begin(), program_dirs.end()};
-  if (!chair.empty()) config.set_chair_profile(chair);
-  if (!state_dir.empty()) config.set_state_dir(state_dir);
-  if (!tokens_file.empty()) config.set_tokens_file(tokens_file);
-  if (!tls_cert.empty()) config.set_tls_cert_file(tls_cert);
-  if (!tls_key.empty()) config.set_tls_key_file(tls_key);
-  if (rt_priority) config.set_dispatch_rt_priority(*rt_priority);
-  if (lock_memory) config.set_lock_memory(true);
-  if (!clock.empty()) {
-    std::string upper = clock;
-    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    chair::v1::ClockMode mode = chair::v1::STEADY;
-    chair::v1::ClockMode_Parse(upper, &mode);
-    config.mutable_clock()->set_mode(mode);
-  }
-  if (time_scale != 0.0) config.mutable_clock()->set_time_scale(time_scale);
-  if (!trace.empty()) config.mutable_sim()->set_trace_path(trace);
-  if (!board.empty()) config.mutable_bus()->mutable_link()->set_path(board);
-  if (!faults.empty()) config.mutable_sim()->set_fault_scenario(faults);
-  if (!log_level.empty()) config.set_log_level(log_level);
-  if (client_lease_ms) config.set_client_lease_ms(*client_lease_ms);
-  if (max_pause_ms) config.set_max_pause_ms(*max_pause_ms);
-  if (max_watch_streams) config.set_max_watch_streams(*max_watch_streams);
-  if (auto problems = chaird::check_config(config, "command line"); problems.has_errors()) {
-    std::cerr << problems.to_string();
-    return 2;
-  }
+  const chair::v1::DaemonConfig config = *loaded;
   if (print_config) {
     std::cout << chaird::config_text(config);
     return 0;

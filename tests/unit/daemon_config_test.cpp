@@ -2,6 +2,7 @@
 #include "config/daemon_config.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -157,6 +158,29 @@ TEST(DaemonConfig, ThePrintedConfigurationReadsBackTheSame) {
   auto again = load_text(text);
   ASSERT_TRUE(again) << again.error().to_string() << text;
   EXPECT_EQ(again->DebugString(), loaded->DebugString());
+}
+
+// A default that cannot be worked out (no home for a system user's state) is no error when the
+// command line gives the value: `chaird --state-dir /var/lib/chaird` as user chaird without a
+// HOME must start. The overrides apply before the check.
+TEST(DaemonConfig, CommandLineValuesAreCheckedInsteadOfTheDefaultsTheyReplace) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root, to become a user without a home";
+  const pid_t child = fork();
+  if (child == 0) {
+    if (setgid(65534) != 0 || setuid(65534) != 0) _exit(10);
+    unsetenv("HOME");
+    unsetenv("XDG_STATE_HOME");
+    if (!default_state_dir().empty()) _exit(11);  // the case this is about
+    auto without = load_config(std::nullopt, kRoot);
+    if (without) _exit(1);  // nowhere to keep the database: refused
+    auto with = load_config(std::nullopt, kRoot,
+                            [](chair::v1::DaemonConfig& c) { c.set_state_dir("/var/lib/chaird"); });
+    _exit(with && with->state_dir() == "/var/lib/chaird" ? 0 : 2);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
 }
 
 TEST(DaemonConfig, BadValuesAreRefused) {

@@ -186,8 +186,9 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
   return d;
 }
 
-Expected<chair::v1::DaemonConfig, Diagnostics> load_config(const std::optional<std::string>& path,
-                                                           const fs::path& root) {
+Expected<chair::v1::DaemonConfig, Diagnostics> load_config(
+    const std::optional<std::string>& path, const fs::path& root,
+    const std::function<void(chair::v1::DaemonConfig&)>& overrides) {
   chair::v1::DaemonConfig config = default_config(root);
   if (path) {
     chair::v1::DaemonConfig file;
@@ -195,6 +196,7 @@ Expected<chair::v1::DaemonConfig, Diagnostics> load_config(const std::optional<s
     if (d.has_errors()) return Unexpected{std::move(d)};
     overlay(file, config);
   }
+  if (overrides) overrides(config);
   Diagnostics d = check_config(config, path.value_or("configuration"));
   if (d.has_errors()) return Unexpected{std::move(d)};
   return config;

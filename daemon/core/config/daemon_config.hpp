@@ -4,6 +4,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -30,9 +31,11 @@ std::filesystem::path default_data_dir(const std::filesystem::path& root);
 
 chair::v1::DaemonConfig default_config(const std::filesystem::path& root);
 
-// Reads path (if given) over the defaults and checks the result.
-Expected<chair::v1::DaemonConfig, Diagnostics> load_config(const std::optional<std::string>& path,
-                                                           const std::filesystem::path& root);
+// Reads path (if given) over the defaults, applies overrides (the command line), and checks the
+// result: a default that the command line replaces is not checked.
+Expected<chair::v1::DaemonConfig, Diagnostics> load_config(
+    const std::optional<std::string>& path, const std::filesystem::path& root,
+    const std::function<void(chair::v1::DaemonConfig&)>& overrides = {});
 
 // The configuration as a text-format file that chaird reads back, every field written out,
 // those left at zero too (chaird --print-config).
