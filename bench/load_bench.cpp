@@ -249,6 +249,17 @@ int main(int argc, char** argv) {
   chaird::Daemon daemon(std::move(hooks));
   const auto t0 = Clock::now();
   if (!daemon.start(config)) return 1;
+  // Whatever ends the bench from here, chaird stops first: a Daemon destroyed while its threads
+  // run would end the process with the chair moving.
+  struct StopFirst {
+    chaird::Daemon& daemon;
+    bool stopped = false;
+    void stop() {
+      if (!stopped) daemon.stop();
+      stopped = true;
+    }
+    ~StopFirst() { stop(); }
+  } stop_first{daemon};
   auto channel = grpc::CreateChannel("unix:" + socket, grpc::experimental::LocalCredentials(UDS));
   // SERVING as a client sees it: grpc.health.v1.Health/Check answers status SERVING (field 1,
   // value 1: the bytes 08 01). Debian ships no C++ stubs for the health proto.
@@ -315,7 +326,7 @@ int main(int argc, char** argv) {
   const ssize_t n = ::read(report[0], buffer, sizeof(buffer));
   if (n > 0) std::fwrite(buffer, 1, static_cast<std::size_t>(n), stdout);
   std::fflush(stdout);
-  daemon.stop();
+  stop_first.stop();
   std::filesystem::remove_all(dir);
   return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
 }

@@ -25,6 +25,13 @@ bool is_hex_digit(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
 }
 
+// A word of the file as an error may quote it: never a token pasted in by mistake.
+std::string quoted(std::string_view word) {
+  if (word.substr(0, kTokenPrefix.size()) == kTokenPrefix)
+    return "a token (the file holds tokens' hashes, never tokens)";
+  return "'" + one_line(word, 80) + "'";
+}
+
 struct Word {
   std::string_view text;
   std::size_t column = 0;  // 1-based
@@ -86,15 +93,15 @@ Expected<TokenTable, std::string> parse_token_file(std::string_view text, const 
     if (name.text.size() > kMaxTokenNameBytes ||
         std::find_if_not(name.text.begin(), name.text.end(), is_name_char) != name.text.end())
       return Unexpected(
-          fmt::format("{}: expected a name of at most {} letters, digits and '-_.@', found '{}'",
-                      where(name.column), kMaxTokenNameBytes, one_line(name.text, 80)));
+          fmt::format("{}: expected a name of at most {} letters, digits and '-_.@', found {}",
+                      where(name.column), kMaxTokenNameBytes, quoted(name.text)));
     if (!names.insert(std::string(name.text)).second)
       return Unexpected(fmt::format("{}: the name '{}' is used twice", where(name.column),
                                     std::string(name.text)));
     const auto role = parse_role(words[1].text);
     if (!role)
-      return Unexpected(fmt::format("{}: expected a role, kiosk, engineer or admin, found '{}'",
-                                    where(words[1].column), one_line(words[1].text, 80)));
+      return Unexpected(fmt::format("{}: expected a role, kiosk, engineer or admin, found {}",
+                                    where(words[1].column), quoted(words[1].text)));
     const Word& hash = words[2];
     constexpr std::string_view kScheme = "sha256:";
     const std::string_view digits =
@@ -114,7 +121,7 @@ Expected<TokenTable, std::string> parse_token_file(std::string_view text, const 
   return TokenTable(std::move(entries));
 }
 
-std::optional<std::string> check_private_file(const std::string& path, int fd) {
+std::optional<std::string> check_private_file(const std::string& path, int fd, PrivateFile kind) {
   struct stat st {};
   if (::fstat(fd, &st) != 0)
     return fmt::format("{}: cannot be read: {}", path, std::strerror(errno));
@@ -122,20 +129,27 @@ std::optional<std::string> check_private_file(const std::string& path, int fd) {
   if (st.st_uid != ::geteuid() && st.st_uid != 0)
     return fmt::format("{}: belongs to uid {}: it must belong to chaird's user (uid {}) or root",
                        path, st.st_uid, ::geteuid());
-  if ((st.st_mode & (S_IWGRP | S_IWOTH | S_IROTH | S_IXOTH)) != 0)
+  if (st.st_nlink > 1)
     return fmt::format(
-        "{}: mode {:04o} lets other users read or change it; refused (chmod 0600, or 0640 with "
-        "chaird's group)",
-        path, st.st_mode & 07777);
+        "{}: has {} names (hard links); refused, since another name could be "
+        "readable where this one is not",
+        path, st.st_nlink);
+  const mode_t forbidden =
+      kind == PrivateFile::kSecret ? (S_IRWXG | S_IRWXO) : (S_IWGRP | S_IWOTH | S_IROTH | S_IXOTH);
+  if ((st.st_mode & forbidden) != 0)
+    return fmt::format(
+        "{}: mode {:04o} lets other users read or change it; refused ({})", path,
+        st.st_mode & 07777,
+        kind == PrivateFile::kSecret ? "chmod 0600" : "chmod 0600, or 0640 with chaird's group");
   return std::nullopt;
 }
 
-Expected<std::string, std::string> read_private_file(const std::string& path) {
+Expected<std::string, std::string> read_private_file(const std::string& path, PrivateFile kind) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
   if (fd < 0)
     return Unexpected(fmt::format("{}: cannot be opened: {}", path, std::strerror(errno)));
   // Checked on the open file itself, so that what is checked is what is read.
-  if (auto why = check_private_file(path, fd)) {
+  if (auto why = check_private_file(path, fd, kind)) {
     ::close(fd);
     return Unexpected(*why);
   }
@@ -161,7 +175,7 @@ Expected<std::string, std::string> read_private_file(const std::string& path) {
 }
 
 Expected<TokenTable, std::string> load_token_file(const std::string& path) {
-  auto text = read_private_file(path);
+  auto text = read_private_file(path, PrivateFile::kGroupMayRead);
   if (!text) return Unexpected(text.error());
   return parse_token_file(*text, path);
 }

@@ -46,11 +46,16 @@ inline constexpr std::size_t kMaxTokenBytes = 512;
 Expected<TokenTable, std::string> parse_token_file(std::string_view text, const std::string& path);
 // Reads and parses the file after checking its owner and mode (see above).
 Expected<TokenTable, std::string> load_token_file(const std::string& path);
-// Why a file holding a secret (the tokens file, TLS's private key) must not be used: missing,
-// not a regular file, owned by someone other than chaird's user or root, writable by group or
-// others, or readable by others. Nothing when it may be used.
-std::optional<std::string> check_private_file(const std::string& path, int fd);
+// How private a file must be: the tokens file holds hashes, which chaird's group may read; TLS's
+// private key is a secret no group may read (the socket's group holds kiosks).
+enum class PrivateFile { kGroupMayRead, kSecret };
+// Why a private file must not be used: missing, not a regular file, known by more than one name
+// (a hard link elsewhere escapes this check), owned by someone other than chaird's user or root,
+// writable by group or others, readable by others (or, for a secret, by the group). Nothing when
+// it may be used.
+std::optional<std::string> check_private_file(const std::string& path, int fd, PrivateFile kind);
 // A private file's text (at most kMaxTokenFileBytes), after check_private_file on the open file.
-Expected<std::string, std::string> read_private_file(const std::string& path);
+Expected<std::string, std::string> read_private_file(const std::string& path,
+                                                     PrivateFile kind = PrivateFile::kGroupMayRead);
 
 }  // namespace chaird::access

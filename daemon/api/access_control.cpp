@@ -33,9 +33,9 @@ std::string_view call_name(std::string_view method) {
   return slash == std::string_view::npos ? method : method.substr(slash + 1);
 }
 
-grpc::Status unauthenticated(std::string_view method, std::string why) {
+grpc::Status unauthenticated(std::string_view call, std::string why) {
   return to_status(Refusal{Refusal::Kind::kUnauthenticated,
-                           fmt::format("{} needs a token chaird knows: {}", call_name(method), why),
+                           fmt::format("{} needs a token chaird knows: {}", call, why),
                            {},
                            {},
                            {}});
@@ -109,13 +109,15 @@ Expected<std::string, std::string> AccessControl::bearer(
 }
 
 Expected<access::Caller, grpc::Status> AccessControl::admit(const grpc::ServerContextBase& context,
-                                                            std::string_view method) const {
+                                                            std::string_view method,
+                                                            std::string_view shown) const {
   const MethodRule* rule = rule_for(method);
+  const std::string_view call = shown.empty() ? call_name(method) : shown;
   if (rule == nullptr)
     return Unexpected(to_status(Refusal{Refusal::Kind::kPermissionDenied,
                                         fmt::format("{} has no access rule: it is served to "
                                                     "nobody",
-                                                    call_name(method)),
+                                                    call),
                                         {},
                                         {},
                                         {}}));
@@ -129,27 +131,28 @@ Expected<access::Caller, grpc::Status> AccessControl::admit(const grpc::ServerCo
                                       "Unix socket"));
   }
   auto token = bearer(context);
-  if (!token) return Unexpected(unauthenticated(method, token.error()));
+  if (!token) return Unexpected(unauthenticated(call, token.error()));
   auto caller = tokens_->find(*token);
   if (!caller)
     return Unexpected(unauthenticated(
-        method, "the token sent is not in chaird's tokens file (mistyped, or revoked)"));
+        call, "the token sent is not in chaird's tokens file (mistyped, or revoked)"));
   if (std::find(rule->roles.begin(), rule->roles.end(), caller->role) == rule->roles.end()) {
-    return Unexpected(to_status(Refusal{
-        Refusal::Kind::kPermissionDenied,
-        fmt::format("{} needs the role {}; the token '{}' has the role {}", call_name(method),
-                    role_list(rule->roles), caller->name, access::role_name(caller->role)),
-        {},
-        {{"ROLE", role_list(rule->roles),
-          fmt::format("the token's role is {}", access::role_name(caller->role))}},
-        "This screen may not do that. Please ask staff."}));
+    return Unexpected(to_status(
+        Refusal{Refusal::Kind::kPermissionDenied,
+                fmt::format("{} needs the role {}; the token '{}' has the role {}", call,
+                            role_list(rule->roles), caller->name, access::role_name(caller->role)),
+                {},
+                {{"ROLE", role_list(rule->roles),
+                  fmt::format("the token's role is {}", access::role_name(caller->role))}},
+                "This screen may not do that. Please ask staff."}));
   }
   return *caller;
 }
 
 std::optional<grpc::Status> AccessControl::refuse(const grpc::ServerContextBase& context,
-                                                  std::string_view method) const {
-  auto admitted = admit(context, method);
+                                                  std::string_view method,
+                                                  std::string_view shown) const {
+  auto admitted = admit(context, method, shown);
   if (admitted) return std::nullopt;
   return admitted.error();
 }

@@ -42,11 +42,14 @@ class AccessControl {
 
   // The caller, or the status refusing the call: UNAUTHENTICATED without a token chaird knows,
   // PERMISSION_DENIED when the token's role may not make the call.
+  // shown, when given, names the call in messages instead of the method's name (a use of one
+  // call held to another's rule).
   Expected<access::Caller, grpc::Status> admit(const grpc::ServerContextBase& context,
-                                               std::string_view method) const;
+                                               std::string_view method,
+                                               std::string_view shown = {}) const;
   // The refusal, or nothing when the call may go on.
   std::optional<grpc::Status> refuse(const grpc::ServerContextBase& context,
-                                     std::string_view method) const;
+                                     std::string_view method, std::string_view shown = {}) const;
   // Who the call's token says the caller is, for the log: "token 'front-desk' (kiosk)",
   // "no token", "an unknown token"; empty without a tokens file.
   std::string describe_token(const grpc::ServerContextBase& context) const;

@@ -578,6 +578,12 @@ grpc::ServerUnaryReactor* ControlService::reset(grpc::CallbackServerContext* con
 grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession(
     grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) {
   if (auto refused = refuse_caller(*context, "WatchSession")) return new RefusedWatch(*refused);
+  // A stream with a lease token keeps the session running, as KeepAlive does: a kiosk's.
+  if (!request->lease_token().empty()) {
+    if (auto refused = deps_.access.refuse(*context, "/chair.v1.ChairControl/KeepAlive",
+                                           "WatchSession with a lease token"))
+      return new RefusedWatch(*refused);
+  }
   if (auto refusal = check_watch_request(*request)) return new RefusedWatch(to_status(*refusal));
   if (!request->session_id().empty() && deps_.hub.latest()->session_id() != request->session_id()) {
     return new RefusedWatch(to_status(Refusal{

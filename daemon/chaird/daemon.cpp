@@ -278,7 +278,7 @@ bool Daemon::load_access(const chair::v1::DaemonConfig& config) {
   }
   access_ = std::make_unique<api::AccessControl>(std::move(tokens));
   if (!config.tls_key_file().empty()) {
-    auto key = access::read_private_file(config.tls_key_file());
+    auto key = access::read_private_file(config.tls_key_file(), access::PrivateFile::kSecret);
     if (!key) {
       spdlog::error("the TLS key cannot be used: {}", key.error());
       return false;

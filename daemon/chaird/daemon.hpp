@@ -85,6 +85,8 @@ class Daemon {
   std::unique_ptr<ActuatorBus> bus_;
   // Before the hub, which calls it: it outlives the hub and everything that publishes.
   std::unique_ptr<api::SessionHistoryRecorder> history_;
+  // Recorders the hub calls: declared before it, so that they outlive it.
+  std::unique_ptr<LogSessionTagger> log_tagger_;
   StatusHub hub_;
   std::unique_ptr<sim::TraceRecorder> recorder_;
   std::unique_ptr<SessionManager> sessions_;
@@ -98,7 +100,6 @@ class Daemon {
   std::unique_ptr<api::UnixListener> unix_listener_;
   std::unique_ptr<grpc::Server> server_;
   std::thread dispatch_thread_;
-  std::unique_ptr<LogSessionTagger> log_tagger_;
   ServiceNotifier notifier_;  // systemd: ready, stopping, and the dispatch loop's watchdog
   std::string socket_path_;
 };

@@ -222,8 +222,10 @@ class Kiosk:
 
         def until(wanted):
             while True:
-                state = states.get(timeout=60)
-                if state is None or state == wanted:
+                state = states.get(timeout=60)  # queue.Empty when the chair says nothing
+                if state is None:
+                    raise RuntimeError(f"the status stream ended before {wanted}")
+                if state == wanted:
                     return state
 
         lease = started.lease_token
@@ -246,14 +248,19 @@ class Kiosk:
             print(f"Resumed: {mmss(resumed.remaining_ms)} left, "
                   f"{resumed.lead_in_ms} ms to ease back in.")
             self.chair.StopSession(self.pb.StopSessionRequest(), timeout=30)
-            print(f"Stopped: {until('STOPPED') or 'the stream ended'}.")
-        except self.grpc.RpcError as e:
+            print(f"Stopped: {until('STOPPED')}.")
+        except (self.grpc.RpcError, RuntimeError, queue.Empty) as e:
             print("The visit was cut short.")
-            for line in self.explain(e):
+            for line in (self.explain(e) if isinstance(e, self.grpc.RpcError) else [str(e)]):
                 print(line)
-            self.chair.StopSession(self.pb.StopSessionRequest(), timeout=10)
             return 1
         finally:
+            # Whatever happened, the chair does not go on without the kiosk (a stop of a session
+            # that ended already is refused, harmlessly).
+            try:
+                self.chair.StopSession(self.pb.StopSessionRequest(), timeout=10)
+            except self.grpc.RpcError:
+                pass
             watch.cancel()
         print("History:")
         self.history(user)

@@ -198,8 +198,9 @@ TEST(Auth, WithATokensFileEveryCallButTheEmergencyStopNeedsAKnownToken) {
   EXPECT_THAT(daemon.log(), HasSubstr("/chair.v1.ChairControl/StartSession from "));
   EXPECT_THAT(daemon.log(), HasSubstr("with no token refused: UNAUTHENTICATED"));
   EXPECT_THAT(daemon.log(), HasSubstr("with an unknown token refused: UNAUTHENTICATED"));
-  EXPECT_THAT(daemon.log(), ::testing::Not(HasSubstr(tokens.by_role.at("admin"))))
-      << "a token must never reach the log";
+  for (const auto& [role, token] : tokens.by_role)
+    EXPECT_THAT(daemon.log(), ::testing::Not(HasSubstr(token))) << "a token reached the log";
+  EXPECT_THAT(daemon.log(), ::testing::Not(HasSubstr("chd_0000"))) << "an unknown one too";
 }
 
 TEST(Auth, EachRoleIsHeldToItsCalls) {
@@ -230,6 +231,22 @@ TEST(Auth, EachRoleIsHeldToItsCalls) {
   }
   EXPECT_GT(denied, 20);
   EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  // A status stream that would hold a session's lease is a kiosk's (it keeps the chair
+  // running, as KeepAlive does), not an engineer's.
+  grpc::ClientContext c;
+  c.set_deadline(deadline());
+  c.AddMetadata("authorization", "Bearer " + tokens.by_role.at("engineer"));
+  chair::v1::WatchSessionRequest with_lease;
+  with_lease.set_lease_token("0123456789abcdef");
+  auto reader = daemon.control().WatchSession(&c, with_lease);
+  chair::v1::SessionStatus s;
+  EXPECT_FALSE(reader->Read(&s));
+  const auto refused = reader->Finish();
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_THAT(refused.error_message(), HasSubstr("needs the role kiosk or admin"));
+  EXPECT_EQ(daemon.terminate(), 0);
+  for (const auto& [role, token] : tokens.by_role)
+    EXPECT_THAT(daemon.log(), ::testing::Not(HasSubstr(token))) << "a token reached the log";
 }
 
 TEST(Auth, AKioskRunsASessionAndOnlyStaffResetTheFaultAfterAnEmergencyStop) {
@@ -369,6 +386,12 @@ TEST(Auth, TcpIsServedOnlyWithTlsAndTokens) {
       &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(daemon.status().state(), chair::v1::EMERGENCY_STOPPED);
+  // A CA file that cannot be read is an error, not a quiet fall-back to the system's CAs.
+  const std::string missing_ca =
+      run_chairctl("--tcp " + address + " --tls-ca " + tokens.dir +
+                       "/no-such-ca.pem --token-file " + token_file + " programs",
+                   &code);
+  EXPECT_EQ(code, 1) << missing_ca;
   EXPECT_EQ(daemon.terminate(), 0);
   EXPECT_THAT(daemon.log(), HasSubstr("ipv4:127.0.0.1:"));
 }
@@ -386,7 +409,7 @@ TEST(Auth, TcpWithoutTlsOrTokensAndALooseKeyAreRefusedAtStart) {
     EXPECT_THAT(daemon.log(), HasSubstr("listen_tcp needs tokens"));
   }
   {
-    ASSERT_EQ(chmod(tls.key.c_str(), 0644), 0);
+    ASSERT_EQ(chmod(tls.key.c_str(), 0640), 0);  // the socket's group holds kiosks
     DaemonOptions options = with_tokens(tokens);
     options.extra_args.insert(options.extra_args.end(),
                               {"--tcp", address, "--tls-cert", tls.cert, "--tls-key", tls.key});

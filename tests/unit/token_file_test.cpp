@@ -77,6 +77,14 @@ TEST(TokenFile, EveryMistakeIsPlacedAtLineAndColumn) {
   EXPECT_THAT(error_of(good + line_for("b", "admin", "t")),
               HasSubstr("tokens:2:9: this hash is listed twice"));
   EXPECT_THAT(error_of(std::string("a kiosk \xff\n")), HasSubstr("is not UTF-8"));
+  // A token pasted where a name or role goes is not echoed into the log.
+  const std::string token = new_token();
+  const std::string pasted = error_of(token + " kiosk sha256:" + sha256_hex("u") + "\n");
+  EXPECT_THAT(pasted, HasSubstr("tokens:1:1: expected a name"));
+  EXPECT_THAT(pasted, ::testing::Not(HasSubstr(token.substr(4, 16))));
+  const std::string as_role = error_of("a " + token + " sha256:" + sha256_hex("u") + "\n");
+  EXPECT_THAT(as_role, HasSubstr("tokens:1:3: expected a role"));
+  EXPECT_THAT(as_role, ::testing::Not(HasSubstr(token.substr(4, 16))));
   auto empty = parse_token_file("# nobody yet\n", "tokens");
   ASSERT_TRUE(empty);
   EXPECT_EQ(empty->size(), 0u);
@@ -110,6 +118,23 @@ TEST_F(TokenFileOnDisk, AFileOthersCouldChangeOrReadIsRefused) {
     EXPECT_THAT(table.error(), HasSubstr("lets other users read or change it"));
     EXPECT_THAT(table.error(), HasSubstr(path_));
   }
+}
+
+// The TLS key is a secret: no group may read it (the socket's group holds kiosks), and a second
+// name for it (a hard link) elsewhere is refused too.
+TEST_F(TokenFileOnDisk, AKeyIsReadableByItsOwnerAlone) {
+  ASSERT_EQ(chmod(path_.c_str(), 0600), 0);
+  EXPECT_TRUE(read_private_file(path_, PrivateFile::kSecret));
+  ASSERT_EQ(chmod(path_.c_str(), 0640), 0);
+  auto group = read_private_file(path_, PrivateFile::kSecret);
+  ASSERT_FALSE(group);
+  EXPECT_THAT(group.error(), HasSubstr("mode 0640"));
+  EXPECT_TRUE(read_private_file(path_, PrivateFile::kGroupMayRead)) << "hashes: the group may";
+  ASSERT_EQ(chmod(path_.c_str(), 0600), 0);
+  ASSERT_EQ(link(path_.c_str(), (dir_ + "/second-name").c_str()), 0);
+  auto linked = read_private_file(path_, PrivateFile::kSecret);
+  ASSERT_FALSE(linked);
+  EXPECT_THAT(linked.error(), HasSubstr("has 2 names"));
 }
 
 TEST_F(TokenFileOnDisk, ASymbolicLinkMissingFileOrDirectoryIsRefused) {

@@ -20,12 +20,7 @@ ControlClient::ControlClient(const Endpoint& endpoint) : token_(endpoint.token) 
   if (!endpoint.tcp.empty()) {
     target_ = endpoint.tcp;
     grpc::SslCredentialsOptions tls;
-    if (!endpoint.tls_ca.empty()) {
-      std::ifstream in(endpoint.tls_ca);
-      std::stringstream pem;
-      pem << in.rdbuf();
-      tls.pem_root_certs = pem.str();
-    }
+    tls.pem_root_certs = endpoint.tls_ca_pem;
     channel_ = grpc::CreateCustomChannel(target_, grpc::SslCredentials(tls), args);
   } else {
     target_ = "unix:" + endpoint.socket;
@@ -50,6 +45,17 @@ std::unique_ptr<grpc::ClientContext> ControlClient::stream_context() const {
   auto context = std::make_unique<grpc::ClientContext>();
   if (!token_.empty()) context->AddMetadata("authorization", "Bearer " + token_);
   return context;
+}
+
+std::optional<std::string> read_tls_ca(const std::string& path, std::ostream& err) {
+  std::ifstream in(path);
+  std::stringstream pem;
+  pem << in.rdbuf();
+  if (!in || pem.str().find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    err << path << ": cannot be read, or holds no PEM certificate\n";
+    return std::nullopt;
+  }
+  return pem.str();
 }
 
 std::optional<std::string> read_token(const std::string& token_file, std::ostream& err) {

@@ -16,12 +16,16 @@
 namespace chairctl {
 
 struct Endpoint {
-  std::string socket;  // Unix socket path
-  std::string tcp;     // or host:port, over TLS
-  std::string tls_ca;  // the certificate(s) chaird's TLS certificate is checked against (PEM);
-                       // empty: the system's
-  std::string token;   // bearer token; empty: none sent
+  std::string socket;      // Unix socket path
+  std::string tcp;         // or host:port, over TLS
+  std::string tls_ca_pem;  // the certificate(s) chaird's TLS certificate is checked against
+                           // (PEM text); empty: the system's
+  std::string token;       // bearer token; empty: none sent
 };
+
+// The certificates in a PEM file (--tls-ca), or nothing (and why on err) when it cannot be read
+// or holds none: never a quiet fall-back to the system's certificates.
+std::optional<std::string> read_tls_ca(const std::string& path, std::ostream& err);
 
 // The token from a file (its first line), or from $CHAIRD_TOKEN when no file is given; an
 // error when the file cannot be read.

@@ -83,11 +83,12 @@ int main(int argc, char** argv) {
   CLI::App app{"chairctl: control a chaird massage chair, and check programs offline"};
   app.require_subcommand(1);
   Endpoint endpoint{chaird::default_socket_path(), "", "", ""};
+  std::string tls_ca;
   int wait_s = 0;
   app.add_option("--socket", endpoint.socket, "chaird's Unix socket")->capture_default_str();
   app.add_option("--tcp", endpoint.tcp,
                  "connect over TCP with TLS instead, e.g. chair.local:50051");
-  app.add_option("--tls-ca", endpoint.tls_ca,
+  app.add_option("--tls-ca", tls_ca,
                  "check chaird's TLS certificate against these (PEM; default: the system's)");
   std::string token_file;
   app.add_option(
@@ -331,6 +332,11 @@ int main(int argc, char** argv) {
   const auto token = read_token(token_file, std::cerr);
   if (!token) return kExitRefused;
   endpoint.token = *token;
+  if (!tls_ca.empty()) {
+    auto pem = read_tls_ca(tls_ca, std::cerr);
+    if (!pem) return kExitRefused;
+    endpoint.tls_ca_pem = std::move(*pem);
+  }
   ControlClient client(endpoint);
   if (wait_s > 0 && !client.wait_ready(std::chrono::seconds(wait_s))) {
     std::cerr << "chaird did not answer on " << client.target() << " within " << wait_s << " s\n";
