@@ -20,8 +20,8 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the timing floor next to chaird's dispatch lateness (bench/load.sh)
   rt-tests
-  # the Debian package (CPack's dpkg-shlibdeps works out its dependencies)
-  dpkg-dev
+  # the Debian package (CPack's dpkg-shlibdeps works out its dependencies; CPackDeb needs file)
+  dpkg-dev file
   # the Python kiosk example and its test
   python3 python3-grpcio python3-protobuf
 )
