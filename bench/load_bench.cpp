@@ -33,6 +33,7 @@
 
 #include "chair/v1/control.grpc.pb.h"
 #include "daemon.hpp"
+#include "in_process_daemon.hpp"
 
 namespace {
 
@@ -225,21 +226,10 @@ int main(int argc, char** argv) {
   ::close(report[1]);
 
   spdlog::set_level(spdlog::level::warn);
-  chair::v1::DaemonConfig config;
-  config.set_listen_unix(socket);
-  config.set_state_dir((dir / "state").string());
-  config.add_plugin_dirs(CHAIRD_PLUGIN_DIR);
-  config.set_chair_profile(std::string(CHAIRD_SOURCE_DIR) +
-                           "/sequences/chairs/generic_4d_sl.textproto");
-  config.add_program_dirs(std::string(CHAIRD_SOURCE_DIR) + "/sequences/programs");
-  config.mutable_clock()->set_mode(chair::v1::STEADY);
-  config.set_plugin_call_budget_ms(200);
-  config.set_stop_cooldown_ms(3000);
-  config.set_dispatch_lookahead_ms(200);
+  chair::v1::DaemonConfig config = bench_daemon_config(dir);
   config.set_client_lease_ms(-1);  // the bench's own calls hold no lease
   config.set_max_watch_streams(std::max(100, o.streams + 4));
   config.set_max_session_ms(0);
-  config.mutable_bus()->set_telemetry_period_ms(100);
   config.set_dispatch_rt_priority(o.rt_priority);
   config.set_log_level("warn");
 

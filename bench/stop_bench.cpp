@@ -20,6 +20,7 @@
 
 #include "chair/v1/control.grpc.pb.h"
 #include "daemon.hpp"
+#include "in_process_daemon.hpp"
 
 namespace {
 
@@ -99,18 +100,7 @@ class Rig {
     dir_ = std::filesystem::temp_directory_path() /
            ("chaird-stop-bench-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir_);
-    chair::v1::DaemonConfig config;
-    config.set_listen_unix((dir_ / "chaird.sock").string());
-    config.set_state_dir((dir_ / "state").string());
-    config.add_plugin_dirs(CHAIRD_PLUGIN_DIR);
-    config.set_chair_profile(std::string(CHAIRD_SOURCE_DIR) +
-                             "/sequences/chairs/generic_4d_sl.textproto");
-    config.add_program_dirs(std::string(CHAIRD_SOURCE_DIR) + "/sequences/programs");
-    config.mutable_clock()->set_mode(chair::v1::STEADY);
-    config.set_plugin_call_budget_ms(200);
-    config.set_stop_cooldown_ms(3000);
-    config.set_dispatch_lookahead_ms(200);
-    config.mutable_bus()->set_telemetry_period_ms(100);
+    const chair::v1::DaemonConfig config = bench_daemon_config(dir_);
     chaird::DaemonHooks hooks;
     hooks.wrap_bus = [this](std::unique_ptr<chaird::ActuatorBus> bus) {
       return std::make_unique<TimingBus>(std::move(bus), commanded_);

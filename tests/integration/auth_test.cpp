@@ -9,11 +9,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -22,6 +19,7 @@
 
 #include "api/access_control.hpp"
 #include "chair/v1/control.pb.h"
+#include "cli_run.hpp"
 #include "daemon_process.hpp"
 #include "test_support.hpp"
 
@@ -34,16 +32,11 @@ std::string fixture_programs() {
   return source_dir() + "/tests/integration/programs";
 }
 
-std::string run_chairctl(const std::string& args, int* exit_code = nullptr) {
-  const std::string command = chairctl_binary() + " " + args + " 2>/dev/null";
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return out;
-  std::array<char, 4096> buffer{};
-  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
-  const int status = pclose(pipe);
-  if (exit_code != nullptr) *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return out;
+// chairctl's stdout (stderr dropped: chairctl token says there what to do with its lines).
+std::string stdout_of_chairctl(const std::string& args, int* exit_code = nullptr) {
+  const CliRun run = run_chairctl(args, /*with_stderr=*/false);
+  if (exit_code != nullptr) *exit_code = run.exit_code;
+  return run.output;
 }
 
 // Tokens made by chairctl token, as a chair maker makes them, and the file chaird reads.
@@ -61,7 +54,7 @@ Tokens make_tokens() {
   out << "# made by chairctl token\n";
   for (const char* role : {"kiosk", "engineer", "admin"}) {
     int code = -1;
-    const std::string made = run_chairctl(std::string("token ") + role + "-1 " + role, &code);
+    const std::string made = stdout_of_chairctl(std::string("token ") + role + "-1 " + role, &code);
     EXPECT_EQ(code, 0) << made;
     std::istringstream lines(made);
     std::string token, line;
@@ -381,16 +374,16 @@ TEST(Auth, TcpIsServedOnlyWithTlsAndTokens) {
   const std::string token_file = tokens.dir + "/engineer.token";
   std::ofstream(token_file) << tokens.by_role.at("engineer") << "\n";
   int code = -1;
-  const std::string out = run_chairctl(
+  const std::string out = stdout_of_chairctl(
       "--tcp " + address + " --tls-ca " + tls.cert + " --token-file " + token_file + " reset",
       &code);
   EXPECT_EQ(code, 0) << out;
   EXPECT_NE(daemon.status().state(), chair::v1::EMERGENCY_STOPPED);
   // A CA file that cannot be read is an error, not a quiet fall-back to the system's CAs.
   const std::string missing_ca =
-      run_chairctl("--tcp " + address + " --tls-ca " + tokens.dir +
-                       "/no-such-ca.pem --token-file " + token_file + " programs",
-                   &code);
+      stdout_of_chairctl("--tcp " + address + " --tls-ca " + tokens.dir +
+                             "/no-such-ca.pem --token-file " + token_file + " programs",
+                         &code);
   EXPECT_EQ(code, 1) << missing_ca;
   EXPECT_EQ(daemon.terminate(), 0);
   EXPECT_THAT(daemon.log(), HasSubstr("ipv4:127.0.0.1:"));

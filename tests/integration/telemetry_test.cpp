@@ -2,12 +2,9 @@
 // refused naming the field; chairctl telemetry prints it.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 
 #include "chair/v1/errors.pb.h"
+#include "cli_run.hpp"
 #include "daemon_process.hpp"
 #include "test_support.hpp"
 
@@ -87,15 +84,10 @@ TEST(Telemetry, ChairctlPrintsSamples) {
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   ASSERT_TRUE(daemon.start("e2e_full").ok());
   daemon.advance(1000);
-  const std::string command = chairctl_binary() + " --socket " + daemon.socket() +
-                              " telemetry --actuator roller.depth --samples 1 2>&1";
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::array<char, 4096> buffer{};
-  while (std::size_t n = fread(buffer.data(), 1, buffer.size(), pipe)) out.append(buffer.data(), n);
-  const int code = pclose(pipe);
-  EXPECT_EQ(WEXITSTATUS(code), 0) << out;
+  const CliRun run = run_chairctl("--socket " + daemon.socket() +
+                                  " telemetry --actuator roller.depth --samples 1");
+  const std::string& out = run.output;
+  EXPECT_EQ(run.exit_code, 0) << out;
   EXPECT_THAT(out, HasSubstr("RUNNING"));
   EXPECT_THAT(out, HasSubstr("roller.depth="));
   EXPECT_THAT(out, ::testing::Not(HasSubstr("heat.lumbar")));
