@@ -73,6 +73,15 @@ Expected<bool, std::string> SessionHistoryStore::record_start(const SessionStart
       .run();
 }
 
+Expected<bool, std::string> SessionHistoryStore::record_adjustment(
+    const SessionAdjustmentRecord& r) {
+  auto guard = db_.lock();
+  auto stmt = db_.connection().prepare(
+      "INSERT INTO session_adjustments (session_id, at_program_ms, change) VALUES (?, ?, ?)");
+  if (!stmt) return Unexpected{stmt.error()};
+  return stmt->bind(1, r.session_id).bind(2, r.at_program_ms).bind(3, r.change).run();
+}
+
 Expected<bool, std::string> SessionHistoryStore::record_end(const SessionEndRecord& r) {
   auto guard = db_.lock();
   auto stmt = db_.connection().prepare(
@@ -141,6 +150,20 @@ Expected<std::vector<HistoryRow>, std::string> SessionHistoryStore::list(const s
     h.feedback.note = stmt->text(16);
     out.push_back(std::move(h));
   }
+  auto adjusted = db_.connection().prepare(
+      "SELECT at_program_ms, change FROM session_adjustments WHERE session_id = ? "
+      "ORDER BY number");
+  if (!adjusted) return Unexpected{adjusted.error()};
+  for (auto& h : out) {
+    adjusted->reset();
+    adjusted->bind(1, h.start.session_id);
+    for (;;) {
+      auto row = adjusted->step();
+      if (!row) return Unexpected{row.error()};
+      if (!*row) break;
+      h.adjustments.push_back({h.start.session_id, adjusted->integer(0), adjusted->text(1)});
+    }
+  }
   return out;
 }
 
@@ -160,13 +183,20 @@ std::string history_csv(const std::vector<HistoryRow>& rows) {
   std::string out =
       "session_id,started_at,program_id,program_name,planned_min,intensity_scale,speed_scale,"
       "ended_at,how_it_ended,minutes_done,discomfort_before,discomfort_after,too_strong_zones,"
-      "note\r\n";
+      "note,adjustments\r\n";
   for (const auto& r : rows) {
     const auto number = [](const std::optional<int>& v) {
       return v ? std::to_string(*v) : std::string();
     };
+    // Each adjustment as "at minute: change", in order.
+    std::string adjustments;
+    for (const auto& a : r.adjustments) {
+      adjustments += fmt::format("{}{:.1f} min: {}", adjustments.empty() ? "" : " | ",
+                                 static_cast<double>(a.at_program_ms) / 60000.0, a.change);
+    }
     out += fmt::format(
-        "{},{},{},{},{:.1f},{:.2f},{:.2f},{},{},{},{},{},{},{}\r\n", csv_cell(r.start.session_id),
+        "{},{},{},{},{:.1f},{:.2f},{:.2f},{},{},{},{},{},{},{},{}\r\n",
+        csv_cell(r.start.session_id),
         r.start.started_at_unix_ms > 0 ? iso_utc(r.start.started_at_unix_ms) : "",
         csv_cell(r.start.program_id), csv_cell(r.start.program_name),
         static_cast<double>(r.start.planned_duration_ms) / 60000.0, r.start.intensity_scale,
@@ -174,7 +204,8 @@ std::string history_csv(const std::vector<HistoryRow>& rows) {
         r.end ? csv_cell(r.end->end_state) : "",
         r.end ? fmt::format("{:.1f}", static_cast<double>(r.end->elapsed_ms) / 60000.0) : "",
         number(r.feedback.discomfort_before), number(r.feedback.discomfort_after),
-        csv_cell(join_zones(r.feedback.too_strong_zones)), csv_cell(r.feedback.note));
+        csv_cell(join_zones(r.feedback.too_strong_zones)), csv_cell(r.feedback.note),
+        csv_cell(adjustments));
   }
   return out;
 }

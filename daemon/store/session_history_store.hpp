@@ -42,8 +42,16 @@ struct SessionFeedbackRecord {
   std::string note;
 };
 
+// A change made during the session (AdjustSession).
+struct SessionAdjustmentRecord {
+  std::string session_id;
+  std::int64_t at_program_ms = 0;
+  std::string change;  // "intensity 0.8; too strong: shoulders"
+};
+
 struct HistoryRow {
   SessionStartRecord start;
+  std::vector<SessionAdjustmentRecord> adjustments;  // in order
   std::optional<SessionEndRecord> end;  // none while the session runs (or if chaird died)
   SessionFeedbackRecord feedback;
 };
@@ -54,6 +62,7 @@ class SessionHistoryStore {
 
   Expected<bool, std::string> record_start(const SessionStartRecord& r);
   Expected<bool, std::string> record_end(const SessionEndRecord& r);
+  Expected<bool, std::string> record_adjustment(const SessionAdjustmentRecord& r);
   // false when no such session is known; feedback given again replaces the earlier.
   Expected<bool, std::string> record_feedback(const SessionFeedbackRecord& r);
   // The user's sessions, newest first; at most limit of them.

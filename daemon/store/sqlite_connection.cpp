@@ -47,6 +47,12 @@ Expected<bool, std::string> Statement::step() {
   return Unexpected{db_->error_text(rc)};
 }
 
+void Statement::reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  bind_rc_ = SQLITE_OK;
+}
+
 Expected<bool, std::string> Statement::run() {
   for (;;) {
     auto row = step();

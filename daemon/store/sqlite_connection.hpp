@@ -37,6 +37,8 @@ class Statement {
   Expected<bool, std::string> step();
   // Runs to completion (an INSERT, an UPDATE).
   Expected<bool, std::string> run();
+  // Ready to bind and step again (the same query for another row).
+  void reset();
 
   std::string text(int column) const;
   std::string blob(int column) const;

@@ -14,7 +14,7 @@ namespace {
 
 // Never edit a step once released: add a new one. Each runs in its own transaction together
 // with the user_version it reaches.
-constexpr std::array<const char*, 3> kMigrations = {
+constexpr std::array<const char*, 4> kMigrations = {
     // 1: daemon starts and custom programs.
     R"sql(
       CREATE TABLE daemon_starts (
@@ -54,6 +54,15 @@ constexpr std::array<const char*, 3> kMigrations = {
         user_id TEXT PRIMARY KEY,
         profile BLOB NOT NULL,
         updated_at_unix_ms INTEGER NOT NULL);
+    )sql",
+    // 4: what was adjusted during each session, in order.
+    R"sql(
+      CREATE TABLE session_adjustments (
+        number INTEGER PRIMARY KEY AUTOINCREMENT,
+        session_id TEXT NOT NULL,
+        at_program_ms INTEGER NOT NULL,
+        change TEXT NOT NULL);
+      CREATE INDEX session_adjustments_by_session ON session_adjustments (session_id, number);
     )sql",
 };
 

@@ -47,6 +47,12 @@ Expected<ForgetResult, std::string> UserProfileStore::remove(const std::string& 
     result.profile_deleted = db.changes() > 0;
   }
   if (forget_history) {
+    // Their sessions' adjustments first: nothing of the sitter's sessions is left behind.
+    auto adjustments = db.prepare(
+        "DELETE FROM session_adjustments WHERE session_id IN "
+        "(SELECT session_id FROM sessions WHERE user_id = ?)");
+    if (!adjustments) return Unexpected{adjustments.error()};
+    if (auto done = adjustments->bind(1, user_id).run(); !done) return Unexpected{done.error()};
     auto stmt = db.prepare("DELETE FROM sessions WHERE user_id = ?");
     if (!stmt) return Unexpected{stmt.error()};
     if (auto done = stmt->bind(1, user_id).run(); !done) return Unexpected{done.error()};

@@ -84,6 +84,54 @@ TEST(StateDatabase, MigratesAnOlderSchemaAndKeepsItsData) {
   EXPECT_EQ(all->front().text, "text of mine");
   SessionHistoryStore history(**db);  // the table version 2 added is there
   EXPECT_TRUE(history.record_start({"s-1", "ann", "p", "P", "kiosk", 1, 2, 1.0, 1.0}));
+  EXPECT_TRUE(history.record_adjustment({"s-1", 5, "intensity 0.8"}));  // and version 4's
+}
+
+TEST(StateDatabase, AHistoryFromBeforeAdjustmentsWereKeptGainsThemAndKeepsItsSessions) {
+  const std::string dir = make_temp_dir("state");
+  {
+    auto old = StateDatabase::open_with(dir, StateDatabase::migrations().first(3));
+    ASSERT_TRUE(old) << old.error();
+    SessionHistoryStore history(**old);
+    ASSERT_TRUE(history.record_start({"s-1", "ann", "p", "P", "kiosk", 1, 2, 1.0, 1.0}));
+  }
+  auto db = StateDatabase::open(dir);
+  ASSERT_TRUE(db) << db.error();
+  SessionHistoryStore history(**db);
+  ASSERT_TRUE(history.record_adjustment({"s-1", 60'000, "too strong: shoulders"}));
+  auto rows = history.list("ann", 10);
+  ASSERT_TRUE(rows) << rows.error();
+  ASSERT_EQ(rows->size(), 1u);
+  ASSERT_EQ(rows->front().adjustments.size(), 1u);
+  EXPECT_EQ(rows->front().adjustments.front().change, "too strong: shoulders");
+}
+
+TEST(SessionHistoryStore, KeepsEachSessionsAdjustmentsInOrder) {
+  auto db = StateDatabase::open(make_temp_dir("state"));
+  ASSERT_TRUE(db) << db.error();
+  SessionHistoryStore history(**db);
+  ASSERT_TRUE(history.record_start({"s-1", "ann", "back", "Back", "kiosk", 1000, 900'000, 1, 1}));
+  ASSERT_TRUE(history.record_start({"s-2", "ann", "neck", "Neck", "kiosk", 2000, 600'000, 1, 1}));
+  ASSERT_TRUE(history.record_adjustment({"s-1", 90'000, "intensity 0.8"}));
+  ASSERT_TRUE(history.record_adjustment({"s-2", 30'000, "focus: neck"}));
+  ASSERT_TRUE(history.record_adjustment({"s-1", 30'000, "too strong: lumbar"}));
+  auto rows = history.list("ann", 10);
+  ASSERT_TRUE(rows) << rows.error();
+  ASSERT_EQ(rows->size(), 2u);
+  const auto& s1 = (*rows)[1];
+  ASSERT_EQ(s1.start.session_id, "s-1");
+  ASSERT_EQ(s1.adjustments.size(), 2u);
+  // In the order they were made, not by program time.
+  EXPECT_EQ(s1.adjustments[0].change, "intensity 0.8");
+  EXPECT_EQ(s1.adjustments[0].at_program_ms, 90'000);
+  EXPECT_EQ(s1.adjustments[1].change, "too strong: lumbar");
+  ASSERT_EQ((*rows)[0].adjustments.size(), 1u);
+  EXPECT_EQ((*rows)[0].adjustments[0].change, "focus: neck");
+  const std::string csv = history_csv({s1});
+  EXPECT_NE(csv.find(",adjustments\r\n"), std::string::npos) << csv;
+  EXPECT_NE(csv.find(",1.5 min: intensity 0.8 | 0.5 min: too strong: lumbar\r\n"),
+            std::string::npos)
+      << csv;
 }
 
 TEST(StateDatabase, RefusesADatabaseFromANewerChairdAndLeavesItAsItIs) {
@@ -355,12 +403,16 @@ TEST(UserProfileStore, KeepsReplacesAndForgetsWithOrWithoutTheHistory) {
   EXPECT_TRUE(kept->profile_deleted);
   EXPECT_EQ(kept->sessions_forgotten, 0);
   EXPECT_EQ(history.list("bob", 10)->size(), 1u);
+  ASSERT_TRUE(history.record_adjustment({"s-1", 1, "intensity 0.8"}));
   auto forgotten = profiles.remove("ann", true);
   ASSERT_TRUE(forgotten);
   EXPECT_TRUE(forgotten->profile_deleted);
   EXPECT_EQ(forgotten->sessions_forgotten, 1);
   EXPECT_TRUE(history.list("ann", 10)->empty());
   EXPECT_EQ(*profiles.get("ann"), std::nullopt);
+  // Nothing of ann's sessions is left: a session of that id started again has no adjustments.
+  ASSERT_TRUE(history.record_start({"s-1", "ann", "p", "P", "k", 2, 1, 1.0, 1.0}));
+  EXPECT_TRUE(history.list("ann", 10)->front().adjustments.empty());
 }
 
 }  // namespace
