@@ -184,6 +184,29 @@ TEST(StepBinder, DefaultsAndSessionScaling) {
   EXPECT_DOUBLE_EQ(clamped->plan->timeline.steps[0].tempo_cpm, 6.0);
 }
 
+TEST(StepBinder, AFocusLightensTheStepsElsewhereSoThatItsAreasStandOut) {
+  const std::string text =
+      program_text({step_item("top", "shoulders", 20000, "intensity: 0.4") +
+                    step_item("low", "lumbar", 20000, "intensity: 0.3") +
+                    step_item("calves", "calves", 20000, "intensity: 0.9", "compression")});
+  PlanOptions focused;
+  // upper_back takes in the shoulders (their spans overlap on the track); calves by name.
+  focused.scaling.focus_areas = {"calves", "upper_back"};
+  auto planned = test::plan_text(text, focused);
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  const auto& steps = planned->plan->timeline.steps;
+  ASSERT_EQ(steps.size(), 3u);
+  EXPECT_DOUBLE_EQ(steps[0].intensity, 0.4);  // focus areas keep their own strength
+  EXPECT_DOUBLE_EQ(steps[1].intensity, 0.3 * kOutsideFocusFactor);
+  EXPECT_DOUBLE_EQ(steps[2].intensity, 0.9);
+  // A re-plan with the focus ended gives the steps back their own strength.
+  PlanOptions ended = focused;
+  ended.scaling.focus_areas.clear();
+  auto replanned = Planner().replan(*planned->plan, 0, ended);
+  ASSERT_TRUE(replanned) << replanned.error().to_string();
+  EXPECT_DOUBLE_EQ((*replanned)->timeline.steps[1].intensity, 0.3);
+}
+
 TEST(StepBinder, FamilyInZone) {
   const auto c = unit::chair();
   const ZoneSpec* legs = c->zone("legs");

@@ -178,14 +178,17 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
 
 Expected<std::shared_ptr<const Plan>, Diagnostics> replan_rest(
     const std::shared_ptr<const Plan>& previous, std::int64_t from_ms, const PlanOptions& options,
-    const PlannerLimits& limits, std::chrono::milliseconds plugin_budget) {
+    const PlannerLimits& limits, std::chrono::milliseconds plugin_budget,
+    std::optional<StepReplacement> replacement) {
   struct Job {
     Expected<std::shared_ptr<const Plan>, Diagnostics> plan = Unexpected{Diagnostics{}};
   };
   auto job = std::make_shared<Job>();
   const std::string overrun =
-      run_guarded(plugin_budget, [job, previous, from_ms, options, limits](CallWatch& watch) {
-        job->plan = Planner(limits).replan(*previous, from_ms, options, &watch);
+      run_guarded(plugin_budget, [job, previous, from_ms, options, limits,
+                                  replacement = std::move(replacement)](CallWatch& watch) {
+        job->plan = Planner(limits).replan(*previous, from_ms, options, &watch,
+                                           replacement ? &*replacement : nullptr);
       });
   if (!overrun.empty()) {
     Diagnostics d;

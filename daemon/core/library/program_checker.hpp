@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "common/diagnostic.hpp"
 #include "common/expected.hpp"
@@ -44,9 +45,11 @@ Expected<CheckedProgram, Diagnostics> check_program(
 
 // A live adjustment's re-plan (Planner::replan) of the rest of a session from from_ms, with
 // the techniques on a guarded thread as for a plan: a stuck plugin fails the adjustment, not
-// chaird. Not governed: the caller reviews the result against the session's governor.
+// chaird. Not governed: the caller reviews the result against the session's governor. A manual
+// session's change of technique or zone comes as a replacement.
 Expected<std::shared_ptr<const Plan>, Diagnostics> replan_rest(
     const std::shared_ptr<const Plan>& previous, std::int64_t from_ms, const PlanOptions& options,
-    const PlannerLimits& limits, std::chrono::milliseconds plugin_budget);
+    const PlannerLimits& limits, std::chrono::milliseconds plugin_budget,
+    std::optional<StepReplacement> replacement = std::nullopt);
 
 }  // namespace chaird

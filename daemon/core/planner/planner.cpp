@@ -342,6 +342,38 @@ TimelineStep describe(const BoundStep& s) {
   return t;
 }
 
+// A manual session's change (StepReplacement) from from_ms on.
+void replace_step(Plan& plan, std::size_t replaced, const StepReplacement& replacement,
+                  std::int64_t from_ms, const std::vector<ActuatorIndex>& carried, Generator& gen,
+                  const PlannerLimits& limits, Diagnostics& d) {
+  auto& old = plan.steps[replaced];
+  const std::int64_t end_ms = old.expanded.end_ms;
+  if (end_ms - from_ms < limits.min_technique_ms) {
+    d.error({}, fmt::format("too little of the session is left to change what works ({} ms)",
+                            std::max<std::int64_t>(0, end_ms - from_ms)));
+    return;
+  }
+  // The old step ends where the new one starts: what it played before stays as it was.
+  old.expanded.end_ms = from_ms;
+  plan.timeline.steps[replaced].end_ms = from_ms;
+  ExpandedStep next = replacement.step;
+  next.start_ms = from_ms;
+  next.end_ms = end_ms;
+  const StepBinder binder(*plan.chair, *plan.catalog, *plan.body);
+  auto bound = binder.bind(next, plan.options.scaling, d);
+  if (!bound) return;
+  const int index = static_cast<int>(plan.steps.size());
+  plan.timeline.steps.push_back(describe(*bound));
+  plan.steps.push_back(std::move(*bound));
+  plan.sources.push_back(replacement.source);
+  // The old step's actuators that the new one leaves alone are brought to rest first.
+  if (gen.run(plan.steps.back(), index, from_ms, end_ms, &carried) ==
+      Generator::Result::kTooShort) {
+    d.error({}, fmt::format("too little of the session is left to move to where '{}' starts",
+                            plan.steps.back().technique->name));
+  }
+}
+
 void sort_commands(std::vector<TimelineCommand>& commands) {
   std::stable_sort(commands.begin(), commands.end(),
                    [](const TimelineCommand& a, const TimelineCommand& b) {
@@ -435,10 +467,9 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
   return std::shared_ptr<const Plan>(std::move(plan));
 }
 
-Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(const Plan& previous,
-                                                                   std::int64_t from_ms,
-                                                                   const PlanOptions& options,
-                                                                   CallWatch* watch) const {
+Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(
+    const Plan& previous, std::int64_t from_ms, const PlanOptions& options, CallWatch* watch,
+    const StepReplacement* replacement) const {
   Diagnostics d;
   auto plan = std::make_shared<Plan>();
   plan->chair = previous.chair;
@@ -455,8 +486,24 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(const Plan& p
   plan->body = *body;
   plan->steps = previous.steps;
   for (auto& s : plan->steps) {
-    StepBinder::scale(s, plan->options.scaling);
     if (s.zone->roller) s.span = plan->body->span(s.zone->name);
+    StepBinder::scale(s, plan->options.scaling, *plan->body);
+  }
+  // The step a replacement takes over: the only one not over by from_ms, and under way then.
+  std::optional<std::size_t> replaced;
+  if (replacement != nullptr) {
+    int left = 0;
+    for (std::size_t i = 0; i < plan->steps.size(); ++i) {
+      if (plan->steps[i].expanded.end_ms <= from_ms) continue;
+      ++left;
+      replaced = i;
+    }
+    if (left != 1 || plan->steps[*replaced].expanded.start_ms >= from_ms) {
+      d.error({},
+              "only a manual session's technique and zone can be changed (this session has "
+              "more than one step ahead)");
+      return Unexpected{std::move(d)};
+    }
   }
 
   Timeline& tl = plan->timeline;
@@ -487,7 +534,7 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(const Plan& p
   gen.replay(tl.commands);
   for (std::size_t i = 0; i < plan->steps.size(); ++i) {
     const auto& s = plan->steps[i];
-    if (s.expanded.end_ms <= from_ms) continue;
+    if (s.expanded.end_ms <= from_ms || (replaced && i == *replaced)) continue;
     auto& ts = tl.steps[i];
     const bool in_progress = s.expanded.start_ms < from_ms;
     const std::int64_t from = std::max({s.expanded.start_ms, from_ms, resume[i]});
@@ -511,6 +558,9 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(const Plan& p
       tl.commands.insert(tl.commands.end(), rest.begin(), rest.end());
     }
   }
+  if (replaced)
+    replace_step(*plan, *replaced, *replacement, std::max(from_ms, resume[*replaced]),
+                 carried[*replaced], gen, limits_, d);
   if (d.has_errors()) return Unexpected{std::move(d)};
   sort_commands(tl.commands);
   return std::shared_ptr<const Plan>(std::move(plan));

@@ -53,6 +53,14 @@ struct Plan {
   PlanOptions options;
 };
 
+// A manual session's change of technique or zone (AdjustSession): the step in progress ends
+// where the change starts, once its ramps under way have finished, and this step plays the rest
+// of the session, from where the chair is.
+struct StepReplacement {
+  ExpandedStep step;  // replan sets its start and end
+  ProgramRef source;  // owns step.step
+};
+
 class Planner {
  public:
   explicit Planner(PlannerLimits limits = {}) : limits_(limits) {}
@@ -67,11 +75,11 @@ class Planner {
 
   // Plans the rest of a running session from from_ms with new options (a live adjustment).
   // Commands that start before from_ms are kept as they are; the step in progress is planned
-  // again for what is left of it.
-  Expected<std::shared_ptr<const Plan>, Diagnostics> replan(const Plan& previous,
-                                                            std::int64_t from_ms,
-                                                            const PlanOptions& options,
-                                                            CallWatch* watch = nullptr) const;
+  // again for what is left of it. With a replacement, only one step may be left from from_ms on
+  // (manual mode's), and the replacement takes its place.
+  Expected<std::shared_ptr<const Plan>, Diagnostics> replan(
+      const Plan& previous, std::int64_t from_ms, const PlanOptions& options,
+      CallWatch* watch = nullptr, const StepReplacement* replacement = nullptr) const;
 
   const PlannerLimits& limits() const { return limits_; }
 

@@ -120,15 +120,29 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
   }
   if (!bind_params(step, desc, out.params, d)) ok = false;
   if (!ok) return std::nullopt;
-  scale(out, scaling);
+  scale(out, scaling, body_);
   return out;
 }
 
-void StepBinder::scale(BoundStep& step, const SessionScaling& scaling) {
+bool works_on(const BoundStep& step, const std::vector<std::string>& areas, const BodyModel& body) {
+  for (const auto& area : areas) {
+    if (area == step.zone->name) return true;
+    if (!step.span) continue;
+    const auto other = body.span(area);
+    if (other &&
+        std::min(other->to_mm, step.span->to_mm) > std::max(other->from_mm, step.span->from_mm))
+      return true;
+  }
+  return false;
+}
+
+void StepBinder::scale(BoundStep& step, const SessionScaling& scaling, const BodyModel& body) {
   const auto& tempo = step.technique->description.tempo;
+  step.in_focus = works_on(step, scaling.focus_areas, body);
   step.intensity = std::clamp(
-      step.base_intensity * scaling.intensity_scale * scaling.zone_factor(step.zone->name), 0.0,
-      1.0);
+      step.base_intensity * scaling.intensity_scale * scaling.zone_factor(step.zone->name) *
+          (step.in_focus || scaling.focus_areas.empty() ? 1.0 : kOutsideFocusFactor),
+      0.0, 1.0);
   step.tempo_cpm =
       std::clamp(step.base_tempo_cpm * scaling.speed_scale, tempo.min_cpm, tempo.max_cpm);
 }

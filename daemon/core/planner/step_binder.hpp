@@ -26,6 +26,8 @@ struct SessionScaling {
   double intensity_scale = 1.0;  // 0.2..1.5
   double speed_scale = 1.0;      // 0.5..1.5
   std::vector<ZoneScale> zones;  // at most one entry per zone
+  // Body areas the sitter asked to have emphasised: steps elsewhere get kOutsideFocusFactor.
+  std::vector<std::string> focus_areas;
   // The factor for a zone's steps (1 when the sitter never asked).
   double zone_factor(std::string_view zone) const {
     for (const auto& z : zones)
@@ -33,6 +35,12 @@ struct SessionScaling {
     return 1.0;
   }
 };
+
+// With a focus, the steps elsewhere run at this much of their intensity, so that the focus
+// areas stand out. The focus areas are not made stronger: that could take a press past what the
+// chair allows there, and the session would be refused; raising intensity_scale does that, and
+// the governor reviews it.
+inline constexpr double kOutsideFocusFactor = 0.8;
 
 struct BoundStep {
   ExpandedStep expanded;
@@ -45,6 +53,8 @@ struct BoundStep {
   // What the technique is told, after session scaling.
   double intensity = 0.5;
   double tempo_cpm = 0.0;
+  // The step works on one of the session's focus areas (set with the scaling).
+  bool in_focus = false;
   // Actuators the step may drive (by index, 1 = yes): what the technique declared, resolved on
   // this chair and this zone. Plugins see it as StepContext::usable.
   std::vector<std::uint8_t> allowed;
@@ -59,7 +69,7 @@ class StepBinder {
   std::optional<BoundStep> bind(const ExpandedStep& step, const SessionScaling& scaling,
                                 Diagnostics& d) const;
   // Re-applies session scaling to a bound step (a live adjustment).
-  static void scale(BoundStep& step, const SessionScaling& scaling);
+  static void scale(BoundStep& step, const SessionScaling& scaling, const BodyModel& body);
 
  private:
   bool bind_params(const ExpandedStep& step, const sdk::TechniqueDescription& desc,
@@ -72,6 +82,10 @@ class StepBinder {
   const TechniqueCatalog& catalog_;
   const BodyModel& body_;
 };
+
+// Whether a step works on one of these areas: the same zone, or (for the rollers) a zone whose
+// span on the track overlaps the area's, so that a focus on "upper_back" takes in "shoulders".
+bool works_on(const BoundStep& step, const std::vector<std::string>& areas, const BodyModel& body);
 
 // The actuators a family name ("airbag.*") stands for in a zone.
 std::vector<ActuatorIndex> family_in_zone(const ChairModel& chair, const ZoneSpec& zone,
