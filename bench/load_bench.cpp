@@ -31,7 +31,7 @@
 #include <thread>
 #include <vector>
 
-#include "chair/v1/control.grpc.pb.h"
+#include "wire/chair_services.hpp"
 #include "daemon.hpp"
 #include "in_process_daemon.hpp"
 

@@ -18,9 +18,9 @@
 #include <mutex>
 #include <vector>
 
-#include "chair/v1/control.grpc.pb.h"
 #include "daemon.hpp"
 #include "in_process_daemon.hpp"
+#include "wire/chair_services.hpp"
 
 namespace {
 

@@ -57,10 +57,38 @@ def closure(layer: str, seen: tuple = ()) -> set:
     return out
 
 
+# The services' generated header may be included only through the header that also says how
+# their requests are read (protos/wire/chair_services.hpp): a file that saw the services without
+# it would read requests as plain protobuf does, and gRPC would answer text that is not UTF-8
+# with a bare UNIMPLEMENTED instead of chaird's INVALID_ARGUMENT naming the field.
+SERVICES_HEADER = "chair/v1/control.grpc.pb.h"
+SERVICES_WRAPPER = "protos/wire/chair_services.hpp"
+
+
+def services_included_directly(root: pathlib.Path) -> list:
+    problems = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root).as_posix()
+        # build trees, and the checks' own fixtures of what they refuse
+        if (path.suffix not in (".hpp", ".cpp", ".h", ".cc") or relative.startswith("build/")
+                or relative.startswith("tests/layers/")):
+            continue
+        if relative == SERVICES_WRAPPER:
+            continue
+        for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            m = INCLUDE.match(line)
+            if m and m.group(1) == SERVICES_HEADER:
+                problems.append(
+                    f"{path.relative_to(root)}:{number}: includes \"{SERVICES_HEADER}\": include "
+                    f"\"wire/chair_services.hpp\" instead, so that requests are read as chaird "
+                    f"reads them")
+    return problems
+
+
 def main() -> int:
     root = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ".").resolve()
     by_prefix = {include_prefix(layer): layer for layer in LAYERS}
-    problems = []
+    problems = services_included_directly(root)
     checked = 0
     for layer in LAYERS:
         allowed = closure(layer)

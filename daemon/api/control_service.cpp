@@ -14,7 +14,9 @@
 #include "safety/health_conditions.hpp"
 #include "start_request_ids.hpp"
 #include "unary_calls.hpp"
+#include "unreadable_request.hpp"
 #include "watch_reactor.hpp"
+#include "wire/request_reading.hpp"
 
 namespace chaird::api {
 namespace {
@@ -77,14 +79,20 @@ Refusal no_such_program(const std::string& id, const char* field) {
 ControlService::ControlService(ControlDependencies deps) : deps_(std::move(deps)) {}
 
 std::optional<grpc::Status> ControlService::refuse_caller(
-    const grpc::CallbackServerContext& context, std::string_view call) const {
-  return deps_.access.refuse(context, std::string("/chair.v1.ChairControl/").append(call));
+    const grpc::CallbackServerContext& context, std::string_view call,
+    const google::protobuf::Message& request) const {
+  if (auto refused =
+          deps_.access.refuse(context, std::string("/chair.v1.ChairControl/").append(call)))
+    return refused;
+  if (call == "EmergencyStop" || call == "StopSession") return std::nullopt;
+  return unreadable_request(request);
 }
 
 grpc::ServerUnaryReactor* ControlService::ListPrograms(
     grpc::CallbackServerContext* context, const chair::v1::ListProgramsRequest* request,
     chair::v1::ListProgramsResponse* response) {
-  if (auto refused = refuse_caller(*context, "ListPrograms")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "ListPrograms", *request))
+    return finish_now(context, *refused);
   if (auto refusal = check_list_programs_request(*request))
     return finish_now(context, to_status(*refusal));
   const std::vector<std::string> conditions(request->health_conditions().begin(),
@@ -118,18 +126,18 @@ grpc::ServerUnaryReactor* ControlService::ListPrograms(
 }
 
 grpc::ServerUnaryReactor* ControlService::ListTechniques(
-    grpc::CallbackServerContext* context, const chair::v1::ListTechniquesRequest*,
+    grpc::CallbackServerContext* context, const chair::v1::ListTechniquesRequest* request,
     chair::v1::ListTechniquesResponse* response) {
-  if (auto refused = refuse_caller(*context, "ListTechniques"))
+  if (auto refused = refuse_caller(*context, "ListTechniques", *request))
     return finish_now(context, *refused);
   for (const auto& t : deps_.check.catalog->all()) *response->add_techniques() = to_proto(t);
   return finish_now(context, grpc::Status::OK);
 }
 
 grpc::ServerUnaryReactor* ControlService::ListHealthConditions(
-    grpc::CallbackServerContext* context, const chair::v1::ListHealthConditionsRequest*,
+    grpc::CallbackServerContext* context, const chair::v1::ListHealthConditionsRequest* request,
     chair::v1::ListHealthConditionsResponse* response) {
-  if (auto refused = refuse_caller(*context, "ListHealthConditions"))
+  if (auto refused = refuse_caller(*context, "ListHealthConditions", *request))
     return finish_now(context, *refused);
   for (const auto& c : health_conditions()) {
     auto* q = response->add_questions();
@@ -143,10 +151,26 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
     const chair::v1::StartSessionRequest& request) const {
   if (auto refusal = check_start_request(request, *deps_.check.chair)) return Unexpected{*refusal};
   StartInputs in;
-  const auto library = deps_.library.current();
-  const LibraryEntry* entry = library->find(request.program_id());
-  if (entry == nullptr) return Unexpected{no_such_program(request.program_id(), "program_id")};
-  in.entry = *entry;  // keeps the program, whatever happens to the library meanwhile
+  if (request.has_manual()) {
+    const auto& m = request.manual();
+    ManualSettings manual{m.technique(), m.zone(), kManualDefaultMs, std::nullopt, std::nullopt};
+    if (m.has_duration_ms()) manual.duration_ms = m.duration_ms();
+    if (m.has_intensity()) manual.intensity = m.intensity();
+    if (m.has_tempo_cpm()) manual.tempo_cpm = m.tempo_cpm();
+    if (auto refusal = check_manual_technique(manual, "manual.")) return Unexpected{*refusal};
+    auto program = manual_program(manual);
+    if (!program) return Unexpected{program_check_failed("manual", "Manual", program.error())};
+    in.entry.program = *program;
+    in.entry.planned_duration_ms = manual.duration_ms;
+    in.entry.step_count = 1;
+    in.manual = std::move(manual);
+  } else {
+    const auto library = deps_.library.current();
+    const LibraryEntry* entry = library->find(request.program_id());
+    if (entry == nullptr) return Unexpected{no_such_program(request.program_id(), "program_id")};
+    in.entry = *entry;  // keeps the program, whatever happens to the library meanwhile
+  }
+  options_focus(request.focus(), in.options.scaling);
   in.conditions.assign(request.health_conditions().begin(), request.health_conditions().end());
   PlanOptions& options = in.options;
   if (request.has_intensity_scale()) options.scaling.intensity_scale = request.intensity_scale();
@@ -160,7 +184,62 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
   return in;
 }
 
+std::optional<Refusal> ControlService::check_manual_technique(const ManualSettings& manual,
+                                                              const std::string& prefix) const {
+  const LoadedTechnique* technique = deps_.check.catalog->find(manual.technique);
+  if (technique == nullptr) {
+    std::vector<std::string> names;
+    for (const auto& t : deps_.check.catalog->all()) names.push_back(t.name);
+    const std::string message = fmt::format("no technique {} on this chair (it has: {})",
+                                            excerpt(manual.technique), fmt::join(names, ", "));
+    return Refusal{Refusal::Kind::kInvalidArgument,
+                   message,
+                   {{prefix + "technique", message, "UNKNOWN_VALUE", {}, {}, {}}},
+                   {},
+                   {}};
+  }
+  const auto& tempo = technique->description.tempo;
+  if (manual.tempo_cpm && (tempo.max_cpm == 0.0 || *manual.tempo_cpm < tempo.min_cpm ||
+                           *manual.tempo_cpm > tempo.max_cpm)) {
+    const std::string message =
+        tempo.max_cpm == 0.0
+            ? fmt::format("technique '{}' has no rhythm; leave tempo_cpm unset", technique->name)
+            : fmt::format("tempo_cpm must be between {:g} and {:g} for technique '{}'",
+                          tempo.min_cpm, tempo.max_cpm, technique->name);
+    return Refusal{
+        Refusal::Kind::kInvalidArgument,
+        message,
+        {{prefix + "tempo_cpm", message, "OUT_OF_RANGE", tempo.min_cpm, tempo.max_cpm, {}}},
+        {},
+        {}};
+  }
+  return std::nullopt;
+}
+
+void ControlService::options_focus(const chair::v1::Focus& focus, SessionScaling& scaling) {
+  scaling.focus_areas.assign(focus.areas().begin(), focus.areas().end());
+  std::sort(scaling.focus_areas.begin(), scaling.focus_areas.end());
+  scaling.focus_areas.erase(std::unique(scaling.focus_areas.begin(), scaling.focus_areas.end()),
+                            scaling.focus_areas.end());
+}
+
 std::optional<Refusal> ControlService::screen_conditions(const StartInputs& in) {
+  if (in.manual && !in.conditions.empty()) {
+    // No program author screened what the sitter will choose: manual mode is for sitters who
+    // reported nothing.
+    Refusal r{Refusal::Kind::kFailedPrecondition,
+              "manual mode is not offered to a sitter who reported a health condition; choose a "
+              "program suited to them, or ask staff"};
+    for (const auto& c : in.conditions) {
+      if (std::any_of(r.blocking.begin(), r.blocking.end(),
+                      [&](const auto& b) { return b.subject == c; }))
+        continue;
+      r.blocking.push_back({"CONTRAINDICATION", c, "manual mode is not offered with " + c});
+    }
+    r.sitter_message =
+        "Manual mode is not available for you. Please choose a program or ask staff.";
+    return r;
+  }
   const auto& meta = in.entry.program->program.metadata();
   auto why = ruled_out_by(meta, in.conditions);
   if (why.empty()) return std::nullopt;
@@ -170,7 +249,8 @@ std::optional<Refusal> ControlService::screen_conditions(const StartInputs& in) 
 grpc::ServerUnaryReactor* ControlService::StartSession(
     grpc::CallbackServerContext* context, const chair::v1::StartSessionRequest* request,
     chair::v1::StartSessionResponse* response) {
-  if (auto refused = refuse_caller(*context, "StartSession")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "StartSession", *request))
+    return finish_now(context, *refused);
   auto inputs = start_inputs(*request);
   if (!inputs) return finish_now(context, to_status(inputs.error()));
   auto* reactor = new HeldCallReactor(deps_.start_hold);
@@ -251,6 +331,7 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
                                    options.scaling.intensity_scale,
                                    options.scaling.speed_scale};
   boost::asio::post(deps_.planning, [this, context, done, response, program, name, options,
+                                     manual = std::move(inputs->manual),
                                      limits = std::move(inputs->limits), client = std::move(client),
                                      energy = std::move(energy), claim = std::move(claim),
                                      record = std::move(record)]() mutable {
@@ -268,7 +349,7 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
     PreparedSession prepared{program->id(), name, checked->governed, client, energy};
     boost::asio::post(deps_.dispatch, [this, context, done, response, claim = std::move(claim),
                                        prepared = std::move(prepared), record = std::move(record),
-                                       plan = checked->plan]() mutable {
+                                       plan = checked->plan, manual = std::move(manual)]() mutable {
       // The last moment before the chair moves: a stop, a cancelled call or a passed deadline
       // that came first wins.
       if (auto gone = why_not_begin(context, *claim)) {
@@ -282,8 +363,8 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
         return;
       }
       // What a live adjustment re-plans from.
-      session_plan_.store(
-          std::make_shared<const SessionPlan>(SessionPlan{started->session_id, std::move(plan)}));
+      session_plan_.store(std::make_shared<const SessionPlan>(
+          SessionPlan{started->session_id, std::move(plan), std::move(manual)}));
       record.session_id = started->session_id;
       record.started_at_unix_ms = deps_.history.now_unix_ms();
       record.planned_duration_ms = governed->timeline().duration_ms;
@@ -303,7 +384,7 @@ grpc::ServerUnaryReactor* ControlService::PreviewSession(
     grpc::CallbackServerContext* context, const chair::v1::StartSessionRequest* request,
     chair::v1::PreviewSessionResponse* response) {
   // It runs the techniques' plugins, as a start does: not for anyone on the network.
-  if (auto refused = refuse_caller(*context, "PreviewSession"))
+  if (auto refused = refuse_caller(*context, "PreviewSession", *request))
     return finish_now(context, *refused);
   auto inputs = start_inputs(*request);
   if (!inputs) return finish_now(context, to_status(inputs.error()));
@@ -342,9 +423,10 @@ grpc::ServerUnaryReactor* ControlService::PreviewSession(
 }
 
 grpc::ServerUnaryReactor* ControlService::GetChair(grpc::CallbackServerContext* context,
-                                                   const chair::v1::GetChairRequest*,
+                                                   const chair::v1::GetChairRequest* request,
                                                    chair::v1::GetChairResponse* response) {
-  if (auto refused = refuse_caller(*context, "GetChair")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "GetChair", *request))
+    return finish_now(context, *refused);
   *response->mutable_profile() = deps_.check.chair->profile();
   response->set_state(deps_.sessions.state());
   const auto latest = deps_.hub.latest();
@@ -361,7 +443,8 @@ grpc::ServerUnaryReactor* ControlService::GetChair(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* ControlService::GetProgram(grpc::CallbackServerContext* context,
                                                      const chair::v1::GetProgramRequest* request,
                                                      chair::v1::GetProgramResponse* response) {
-  if (auto refused = refuse_caller(*context, "GetProgram")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "GetProgram", *request))
+    return finish_now(context, *refused);
   if (auto refusal = check_program_id(request->program_id(), "program_id"))
     return finish_now(context, to_status(*refusal));
   const auto library = deps_.library.current();
@@ -377,7 +460,7 @@ grpc::ServerUnaryReactor* ControlService::ValidateProgram(
     grpc::CallbackServerContext* context, const chair::v1::ValidateProgramRequest* request,
     chair::v1::ValidateProgramResponse* response) {
   // It runs the techniques' plugins on text from the caller: not for anyone on the network.
-  if (auto refused = refuse_caller(*context, "ValidateProgram"))
+  if (auto refused = refuse_caller(*context, "ValidateProgram", *request))
     return finish_now(context, *refused);
   if (auto refusal = check_validate_request(*request))
     return finish_now(context, to_status(*refusal));
@@ -430,9 +513,10 @@ std::optional<grpc::Status> ControlService::why_call_gone(grpc::CallbackServerCo
 }
 
 grpc::ServerUnaryReactor* ControlService::StopSession(grpc::CallbackServerContext* context,
-                                                      const chair::v1::StopSessionRequest*,
+                                                      const chair::v1::StopSessionRequest* request,
                                                       chair::v1::StopSessionResponse* response) {
-  if (auto refused = refuse_caller(*context, "StopSession")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "StopSession", *request))
+    return finish_now(context, *refused);
   deps_.sessions.cancel_starts("a stop was requested");  // before anything else can begin
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response] {
@@ -442,10 +526,11 @@ grpc::ServerUnaryReactor* ControlService::StopSession(grpc::CallbackServerContex
   return reactor;
 }
 
-grpc::ServerUnaryReactor* ControlService::PauseSession(grpc::CallbackServerContext* context,
-                                                       const chair::v1::PauseSessionRequest*,
-                                                       chair::v1::PauseSessionResponse* response) {
-  if (auto refused = refuse_caller(*context, "PauseSession")) return finish_now(context, *refused);
+grpc::ServerUnaryReactor* ControlService::PauseSession(
+    grpc::CallbackServerContext* context, const chair::v1::PauseSessionRequest* request,
+    chair::v1::PauseSessionResponse* response) {
+  if (auto refused = refuse_caller(*context, "PauseSession", *request))
+    return finish_now(context, *refused);
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response] {
     auto state = deps_.sessions.pause();
@@ -463,7 +548,8 @@ grpc::ServerUnaryReactor* ControlService::PauseSession(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* ControlService::ResumeSession(
     grpc::CallbackServerContext* context, const chair::v1::ResumeSessionRequest* request,
     chair::v1::ResumeSessionResponse* response) {
-  if (auto refused = refuse_caller(*context, "ResumeSession")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "ResumeSession", *request))
+    return finish_now(context, *refused);
   auto* reactor = new HeldCallReactor(deps_.start_hold);
   // Through the planning pool, where the bench's hold meets it like a start's, so that a test
   // can make a cancel or a stop meet a resume there deterministically.
@@ -494,7 +580,8 @@ grpc::ServerUnaryReactor* ControlService::ResumeSession(
 grpc::ServerUnaryReactor* ControlService::KeepAlive(grpc::CallbackServerContext* context,
                                                     const chair::v1::KeepAliveRequest* request,
                                                     chair::v1::KeepAliveResponse* response) {
-  if (auto refused = refuse_caller(*context, "KeepAlive")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "KeepAlive", *request))
+    return finish_now(context, *refused);
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response, token = request->lease_token()] {
     auto lease = deps_.sessions.keep_alive(token);
@@ -512,7 +599,7 @@ grpc::ServerUnaryReactor* ControlService::KeepAlive(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* ControlService::TakeOverSession(
     grpc::CallbackServerContext* context, const chair::v1::TakeOverSessionRequest* request,
     chair::v1::TakeOverSessionResponse* response) {
-  if (auto refused = refuse_caller(*context, "TakeOverSession"))
+  if (auto refused = refuse_caller(*context, "TakeOverSession", *request))
     return finish_now(context, *refused);
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response, client = request->client_name()] {
@@ -533,11 +620,15 @@ grpc::ServerUnaryReactor* ControlService::TakeOverSession(
 grpc::ServerUnaryReactor* ControlService::EmergencyStop(
     grpc::CallbackServerContext* context, const chair::v1::EmergencyStopRequest* request,
     chair::v1::EmergencyStopResponse* response) {
-  if (auto refused = refuse_caller(*context, "EmergencyStop")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "EmergencyStop", *request))
+    return finish_now(context, *refused);
   deps_.sessions.cancel_starts("an emergency stop was pressed");
   auto* reactor = context->DefaultReactor();
   // Accepted in every state, with any reason text: shown and logged as one line of valid UTF-8.
-  std::string reason = one_line(request->reason(), 200);
+  // A reason that was not text at all stops the chair all the same.
+  std::string reason = chair::wire::unreadable_fields(*request).empty()
+                           ? one_line(request->reason(), 200)
+                           : std::string("(the reason sent was not readable text)");
   boost::asio::post(deps_.dispatch, [this, reactor, response, reason = std::move(reason)] {
     response->set_state(deps_.sessions.emergency_stop(reason));
     reactor->Finish(grpc::Status::OK);
@@ -546,21 +637,24 @@ grpc::ServerUnaryReactor* ControlService::EmergencyStop(
 }
 
 grpc::ServerUnaryReactor* ControlService::ResetFault(grpc::CallbackServerContext* context,
-                                                     const chair::v1::ResetFaultRequest*,
+                                                     const chair::v1::ResetFaultRequest* request,
                                                      chair::v1::ResetFaultResponse* response) {
-  return reset(context, "ResetFault", [response](SessionState s) { response->set_state(s); });
+  return reset(context, "ResetFault", *request,
+               [response](SessionState s) { response->set_state(s); });
 }
 
 grpc::ServerUnaryReactor* ControlService::ResetSafety(grpc::CallbackServerContext* context,
-                                                      const chair::v1::ResetSafetyRequest*,
+                                                      const chair::v1::ResetSafetyRequest* request,
                                                       chair::v1::ResetSafetyResponse* response) {
-  return reset(context, "ResetSafety", [response](SessionState s) { response->set_state(s); });
+  return reset(context, "ResetSafety", *request,
+               [response](SessionState s) { response->set_state(s); });
 }
 
 grpc::ServerUnaryReactor* ControlService::reset(grpc::CallbackServerContext* context,
                                                 std::string_view call,
+                                                const google::protobuf::Message& request,
                                                 std::function<void(SessionState)> answer) {
-  if (auto refused = refuse_caller(*context, call)) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, call, request)) return finish_now(context, *refused);
   deps_.sessions.cancel_starts("a reset was requested");
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, answer = std::move(answer)] {
@@ -577,7 +671,8 @@ grpc::ServerUnaryReactor* ControlService::reset(grpc::CallbackServerContext* con
 
 grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchSession(
     grpc::CallbackServerContext* context, const chair::v1::WatchSessionRequest* request) {
-  if (auto refused = refuse_caller(*context, "WatchSession")) return new RefusedWatch(*refused);
+  if (auto refused = refuse_caller(*context, "WatchSession", *request))
+    return new RefusedWatch(*refused);
   // A stream with a lease token keeps the session running, as KeepAlive does: a kiosk's.
   if (!request->lease_token().empty()) {
     if (auto refused = deps_.access.refuse(*context, "/chair.v1.ChairControl/KeepAlive",
@@ -653,7 +748,8 @@ grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::bounded_watc
 
 grpc::ServerWriteReactor<chair::v1::SessionStatus>* ControlService::WatchTelemetry(
     grpc::CallbackServerContext* context, const chair::v1::WatchTelemetryRequest* request) {
-  if (auto refused = refuse_caller(*context, "WatchTelemetry")) return new RefusedWatch(*refused);
+  if (auto refused = refuse_caller(*context, "WatchTelemetry", *request))
+    return new RefusedWatch(*refused);
   if (auto refusal = check_telemetry_request(*request, *deps_.check.chair))
     return new RefusedWatch(to_status(*refusal));
   WatchOptions options;

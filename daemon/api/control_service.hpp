@@ -12,8 +12,8 @@
 #include <string_view>
 
 #include "access_control.hpp"
-#include "chair/v1/control.grpc.pb.h"
 #include "library/live_library.hpp"
+#include "library/manual_program.hpp"
 #include "session/session_manager.hpp"
 #include "session/start_hold.hpp"
 #include "session/status_hub.hpp"
@@ -21,6 +21,7 @@
 #include "start_request_ids.hpp"
 #include "store/stores.hpp"
 #include "watch_reactor.hpp"
+#include "wire/chair_services.hpp"
 
 namespace chaird::api {
 
@@ -136,23 +137,40 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
       chair::v1::RecordSessionFeedbackResponse* response) override;
 
  private:
-  // The refusal of a call to ChairControl's method call (its short name) by this caller, or
-  // nothing: every handler asks before it reads its request.
+  // The refusal of a call to ChairControl's method call (its short name) by this caller, or of
+  // a request that could not be read whole (INVALID_ARGUMENT naming the fields), or nothing:
+  // every handler asks before it reads its request. A stop and an emergency stop are never
+  // refused for what they carry: the chair stops whatever the text.
   std::optional<grpc::Status> refuse_caller(const grpc::CallbackServerContext& context,
-                                            std::string_view call) const;
+                                            std::string_view call,
+                                            const google::protobuf::Message& request) const;
   // A start request's program and plan options, once its fields are checked (INVALID_ARGUMENT
   // naming every bad field) and its program found (NOT_FOUND).
   struct StartInputs {
     LibraryEntry entry;
+    // Manual mode: what the sitter chose (entry holds its one-step program).
+    std::optional<ManualSettings> manual;
     PlanOptions options;
     chair::v1::SafetyLimits limits;
     std::vector<std::string> conditions;
   };
   Expected<StartInputs, Refusal> start_inputs(const chair::v1::StartSessionRequest& request) const;
-  // The refusal when the sitter's answers rule the program out (CONTRAINDICATION).
+  // The refusal when the sitter's answers rule the program out (CONTRAINDICATION), or when
+  // they reported anything and asked for manual mode.
   static std::optional<Refusal> screen_conditions(const StartInputs& inputs);
+  // INVALID_ARGUMENT (at prefix + "technique" or "tempo_cpm") unless this chair has the
+  // technique and the tempo is in its range.
+  std::optional<Refusal> check_manual_technique(const ManualSettings& manual,
+                                                const std::string& prefix) const;
+  // A manual session's change of technique or zone: the step that plays the rest, and manual
+  // updated. FAILED_PRECONDITION (SESSION_MODE) when the session runs a program.
+  Expected<StepReplacement, Refusal> manual_change(std::optional<ManualSettings>& manual,
+                                                   const chair::v1::ManualChange& change) const;
+  // The focus areas (checked already), each once.
+  static void options_focus(const chair::v1::Focus& focus, SessionScaling& scaling);
   // ResetFault and its former name.
   grpc::ServerUnaryReactor* reset(grpc::CallbackServerContext* context, std::string_view call,
+                                  const google::protobuf::Message& request,
                                   std::function<void(SessionState)> answer);
   // Why a start being prepared must not begin now (a stop came first, the app gave up, its
   // deadline passed), or nothing.
@@ -177,6 +195,7 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   struct SessionPlan {
     std::string session_id;
     std::shared_ptr<const Plan> plan;
+    std::optional<ManualSettings> manual;  // a manual session: what works now
   };
   std::atomic<std::shared_ptr<const SessionPlan>> session_plan_;
   // Open WatchSession streams that count against max_watch_streams, and the controlling

@@ -36,12 +36,66 @@ Refusal refused_change(const std::string& why) {
                  "That change is not possible right now. The session goes on as before."};
 }
 
+// What the history keeps of an adjustment, as a person reads it.
+std::string adjustment_text(const chair::v1::AdjustSessionRequest& r,
+                            const std::vector<std::string>& active_zones) {
+  std::vector<std::string> parts;
+  if (r.has_intensity_scale()) parts.push_back(fmt::format("intensity {:g}", r.intensity_scale()));
+  if (r.has_speed_scale()) parts.push_back(fmt::format("speed {:g}", r.speed_scale()));
+  if (r.too_strong_here()) {
+    parts.push_back(active_zones.empty()
+                        ? std::string("too strong (nothing at work)")
+                        : fmt::format("too strong: {}", fmt::join(active_zones, ", ")));
+  }
+  if (r.has_focus()) {
+    parts.push_back(r.focus().areas().empty()
+                        ? std::string("focus ended")
+                        : fmt::format("focus: {}", fmt::join(r.focus().areas(), ", ")));
+  }
+  if (r.has_manual()) {
+    if (!r.manual().technique().empty()) parts.push_back("technique " + r.manual().technique());
+    if (!r.manual().zone().empty()) parts.push_back("zone " + r.manual().zone());
+  }
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
 }  // namespace
+
+Expected<StepReplacement, Refusal> ControlService::manual_change(
+    std::optional<ManualSettings>& manual, const chair::v1::ManualChange& change) const {
+  if (!manual) {
+    return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition,
+                              "this session runs a program: its technique and zone can be "
+                              "changed only in manual mode",
+                              {},
+                              {{"SESSION_MODE", "program", "the session runs a program"}},
+                              "This program's techniques cannot be changed. The session goes "
+                              "on as before."}};
+  }
+  ManualSettings next = *manual;
+  if (!change.technique().empty() && change.technique() != next.technique) {
+    next.technique = change.technique();
+    next.tempo_cpm.reset();  // the old technique's tempo may not suit the new one
+  }
+  if (!change.zone().empty()) next.zone = change.zone();
+  if (auto refusal = check_manual_technique(next, "manual.")) return Unexpected{*refusal};
+  auto program = manual_program(next);
+  if (!program) return Unexpected{refused_change(program.error().first_error())};
+  Diagnostics d;
+  auto expanded = expand_program(
+      *program, [](std::string_view) { return ProgramRef{}; }, deps_.check.limits.expansion, d);
+  if (d.has_errors() || expanded.steps.size() != 1) {
+    return Unexpected{refused_change(d.has_errors() ? d.first_error() : "no step to play")};
+  }
+  manual = std::move(next);
+  return StepReplacement{std::move(expanded.steps.front()), *program};
+}
 
 grpc::ServerUnaryReactor* ControlService::AdjustSession(
     grpc::CallbackServerContext* context, const chair::v1::AdjustSessionRequest* request,
     chair::v1::AdjustSessionResponse* response) {
-  if (auto refused = refuse_caller(*context, "AdjustSession")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "AdjustSession", *request))
+    return finish_now(context, *refused);
   if (auto refusal = check_adjust_request(*request))
     return finish_now(context, to_status(*refusal));
   auto* reactor = new HeldCallReactor(deps_.start_hold);
@@ -65,6 +119,17 @@ grpc::ServerUnaryReactor* ControlService::AdjustSession(
       }
       PlanOptions options = current->plan->options;
       auto& scaling = options.scaling;
+      if (request->has_focus()) options_focus(request->focus(), scaling);
+      std::optional<ManualSettings> manual = current->manual;
+      std::optional<StepReplacement> replacement;
+      if (request->has_manual()) {
+        auto changed = manual_change(manual, request->manual());
+        if (!changed) {
+          reactor->Finish(to_status(changed.error()));
+          return;
+        }
+        replacement = std::move(*changed);
+      }
       if (request->has_intensity_scale()) scaling.intensity_scale = request->intensity_scale();
       if (request->has_speed_scale()) scaling.speed_scale = request->speed_scale();
       if (request->too_strong_here()) {
@@ -75,8 +140,9 @@ grpc::ServerUnaryReactor* ControlService::AdjustSession(
           it->factor = std::max(kMinZoneFactor, it->factor * kSoftenStep);
         }
       }
-      auto replanned = replan_rest(current->plan, ticket.from_program_ms, options,
-                                   deps_.check.limits, deps_.check.plugin_budget);
+      auto replanned =
+          replan_rest(current->plan, ticket.from_program_ms, options, deps_.check.limits,
+                      deps_.check.plugin_budget, std::move(replacement));
       if (!replanned) {
         reactor->Finish(to_status(refused_change(replanned.error().first_error())));
         return;
@@ -97,8 +163,8 @@ grpc::ServerUnaryReactor* ControlService::AdjustSession(
         return;
       }
       if (deps_.start_hold != nullptr) deps_.start_hold->pass();
-      boost::asio::post(deps_.dispatch, [this, context, reactor, response, ticket,
-                                         plan = std::move(*replanned),
+      boost::asio::post(deps_.dispatch, [this, context, reactor, request, response, ticket,
+                                         manual = std::move(manual), plan = std::move(*replanned),
                                          adjusted = Adjusted{*playing, *program}]() mutable {
         // The app gave up (or its deadline passed) before the change was made: nothing changes.
         if (auto gone = why_call_gone(context, "adjustment", "nothing was changed")) {
@@ -121,8 +187,15 @@ grpc::ServerUnaryReactor* ControlService::AdjustSession(
         }
         response->set_effective_from_ms(*from);
         for (const auto& a : governed->adaptations()) response->add_adaptations(a);
-        session_plan_.store(
-            std::make_shared<const SessionPlan>(SessionPlan{ticket.session_id, std::move(plan)}));
+        for (const auto& area : now_scaled.focus_areas) response->add_focus_areas(area);
+        if (manual) {
+          response->set_technique(manual->technique);
+          response->set_zone(manual->zone);
+        }
+        deps_.history.session_adjusted(
+            {ticket.session_id, *from, adjustment_text(*request, ticket.active_zones)});
+        session_plan_.store(std::make_shared<const SessionPlan>(
+            SessionPlan{ticket.session_id, std::move(plan), std::move(manual)}));
         reactor->Finish(grpc::Status::OK);
       });
     });

@@ -76,7 +76,8 @@ grpc::ServerUnaryReactor* ControlService::SaveProgram(grpc::CallbackServerContex
                                                       const chair::v1::SaveProgramRequest* request,
                                                       chair::v1::SaveProgramResponse* response) {
   // It runs the techniques' plugins on text from the caller and changes the library.
-  if (auto refused = refuse_caller(*context, "SaveProgram")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "SaveProgram", *request))
+    return finish_now(context, *refused);
   if (auto refusal = check_save_program_request(*request))
     return finish_now(context, to_status(*refusal));
   auto* reactor = new HeldCallReactor(deps_.start_hold);
@@ -202,7 +203,8 @@ grpc::ServerUnaryReactor* ControlService::SaveProgram(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* ControlService::DeleteProgram(
     grpc::CallbackServerContext* context, const chair::v1::DeleteProgramRequest* request,
     chair::v1::DeleteProgramResponse*) {
-  if (auto refused = refuse_caller(*context, "DeleteProgram")) return finish_now(context, *refused);
+  if (auto refused = refuse_caller(*context, "DeleteProgram", *request))
+    return finish_now(context, *refused);
   if (auto refusal = check_program_id(request->program_id(), "program_id"))
     return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();

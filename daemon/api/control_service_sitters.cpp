@@ -63,6 +63,11 @@ chair::v1::SessionRecord to_proto(const store::HistoryRow& row) {
   if (row.feedback.discomfort_after) f->set_discomfort_after(*row.feedback.discomfort_after);
   for (const auto& z : row.feedback.too_strong_zones) f->add_too_strong_zones(valid_utf8(z));
   f->set_note(valid_utf8(row.feedback.note));
+  for (const auto& a : row.adjustments) {
+    auto* adjusted = out.add_adjustments();
+    adjusted->set_at_program_ms(a.at_program_ms);
+    adjusted->set_change(valid_utf8(a.change));
+  }
   return out;
 }
 
@@ -71,7 +76,7 @@ chair::v1::SessionRecord to_proto(const store::HistoryRow& row) {
 grpc::ServerUnaryReactor* ControlService::GetUserProfile(
     grpc::CallbackServerContext* context, const chair::v1::GetUserProfileRequest* request,
     chair::v1::UserProfile* response) {
-  if (auto refused = refuse_caller(*context, "GetUserProfile"))
+  if (auto refused = refuse_caller(*context, "GetUserProfile", *request))
     return finish_now(context, *refused);
   if (auto refusal = check_user_id(request->user_id(), "user_id", true))
     return finish_now(context, to_status(*refusal));
@@ -99,7 +104,7 @@ grpc::ServerUnaryReactor* ControlService::GetUserProfile(
 grpc::ServerUnaryReactor* ControlService::SaveUserProfile(grpc::CallbackServerContext* context,
                                                           const chair::v1::UserProfile* request,
                                                           chair::v1::UserProfile* response) {
-  if (auto refused = refuse_caller(*context, "SaveUserProfile"))
+  if (auto refused = refuse_caller(*context, "SaveUserProfile", *request))
     return finish_now(context, *refused);
   if (auto refusal = check_user_profile(*request)) return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();
@@ -138,7 +143,7 @@ grpc::ServerUnaryReactor* ControlService::SaveUserProfile(grpc::CallbackServerCo
 grpc::ServerUnaryReactor* ControlService::DeleteUserProfile(
     grpc::CallbackServerContext* context, const chair::v1::DeleteUserProfileRequest* request,
     chair::v1::DeleteUserProfileResponse* response) {
-  if (auto refused = refuse_caller(*context, "DeleteUserProfile"))
+  if (auto refused = refuse_caller(*context, "DeleteUserProfile", *request))
     return finish_now(context, *refused);
   if (auto refusal = check_user_id(request->user_id(), "user_id", true))
     return finish_now(context, to_status(*refusal));
@@ -175,7 +180,7 @@ Expected<std::vector<store::HistoryRow>, Refusal> ControlService::read_history(
 grpc::ServerUnaryReactor* ControlService::ListSessionHistory(
     grpc::CallbackServerContext* context, const chair::v1::ListSessionHistoryRequest* request,
     chair::v1::ListSessionHistoryResponse* response) {
-  if (auto refused = refuse_caller(*context, "ListSessionHistory"))
+  if (auto refused = refuse_caller(*context, "ListSessionHistory", *request))
     return finish_now(context, *refused);
   if (auto refusal = check_history_request(*request))
     return finish_now(context, to_status(*refusal));
@@ -195,7 +200,7 @@ grpc::ServerUnaryReactor* ControlService::ListSessionHistory(
 grpc::ServerUnaryReactor* ControlService::ExportSessionHistory(
     grpc::CallbackServerContext* context, const chair::v1::ListSessionHistoryRequest* request,
     chair::v1::ExportSessionHistoryResponse* response) {
-  if (auto refused = refuse_caller(*context, "ExportSessionHistory"))
+  if (auto refused = refuse_caller(*context, "ExportSessionHistory", *request))
     return finish_now(context, *refused);
   if (auto refusal = check_history_request(*request))
     return finish_now(context, to_status(*refusal));
@@ -217,7 +222,7 @@ grpc::ServerUnaryReactor* ControlService::ExportSessionHistory(
 grpc::ServerUnaryReactor* ControlService::RecordSessionFeedback(
     grpc::CallbackServerContext* context, const chair::v1::RecordSessionFeedbackRequest* request,
     chair::v1::RecordSessionFeedbackResponse*) {
-  if (auto refused = refuse_caller(*context, "RecordSessionFeedback"))
+  if (auto refused = refuse_caller(*context, "RecordSessionFeedback", *request))
     return finish_now(context, *refused);
   if (auto refusal = check_feedback_request(*request))
     return finish_now(context, to_status(*refusal));

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "common/utf8_text.hpp"
+#include "library/manual_program.hpp"
 #include "planner/body_model.hpp"
 #include "profile/limits_tightening.hpp"
 #include "safety/health_conditions.hpp"
@@ -22,6 +23,12 @@ constexpr double kMaxShoulderOffsetMm = 100.0;
 // More entries than any repeated field of a request needs (15 health conditions, 14 zones, 21
 // status fields): more is a broken or hostile client.
 constexpr int kMaxRepeated = 32;
+constexpr int kMaxFocusAreas = 16;
+constexpr std::size_t kMaxTechniqueBytes = 64;
+constexpr double kMinManualIntensity = 0.05;
+// Wider than any technique's range: the technique's own range is checked when it is known.
+constexpr double kMinTempoCpm = 1.0;
+constexpr double kMaxTempoCpm = 300.0;
 
 std::vector<std::string> condition_names() {
   std::vector<std::string> out;
@@ -258,11 +265,65 @@ std::optional<Refusal> check_program_id(const std::string& id, const char* field
   return p.refusal("request");
 }
 
+namespace {
+
+// A single body zone: known, and named once.
+void zone(Problems& p, const std::string& field, const std::string& name, bool required) {
+  if (name.empty()) {
+    if (required)
+      p.add({field, fmt::format("{} is empty: name a body zone", field), "REQUIRED", {}, {}, {}});
+    return;
+  }
+  const auto& known = BodyModel::known_zones();
+  if (std::find(known.begin(), known.end(), name) != known.end()) return;
+  p.add({field,
+         fmt::format("{} {} is not a body zone (known: {})", field, excerpt(name),
+                     fmt::join(known, ", ")),
+         "UNKNOWN_VALUE",
+         {},
+         {},
+         {}});
+}
+
+void check_manual(Problems& p, const chair::v1::ManualMode& m) {
+  p.text("manual.technique", m.technique(), kMaxTechniqueBytes, true,
+         "choose a technique from ListTechniques");
+  zone(p, "manual.zone", m.zone(), true);
+  if (m.has_duration_ms()) {
+    p.range("manual.duration_ms", static_cast<double>(m.duration_ms()),
+            static_cast<double>(kManualMinMs), static_cast<double>(kManualMaxMs), " ms",
+            " (leave it unset for 15 minutes)");
+  }
+  if (m.has_intensity()) {
+    p.range("manual.intensity", m.intensity(), kMinManualIntensity, 1.0, "",
+            " (leave it unset for 0.5)");
+  }
+  if (m.has_tempo_cpm()) {
+    p.range("manual.tempo_cpm", m.tempo_cpm(), kMinTempoCpm, kMaxTempoCpm, " cycles a minute",
+            " (leave it unset for the technique's own tempo)");
+  }
+}
+
+}  // namespace
+
 std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest& r,
                                            const ChairModel& chair) {
   Problems p;
-  p.text("program_id", r.program_id(), kMaxProgramIdBytes, true,
-         "choose a program from ListPrograms");
+  if (r.has_manual()) {
+    if (!r.program_id().empty()) {
+      p.add({"program_id",
+             "program_id and manual are both set: start a program or manual mode, not both",
+             "CONFLICT",
+             {},
+             {},
+             {}});
+    }
+    check_manual(p, r.manual());
+  } else {
+    p.text("program_id", r.program_id(), kMaxProgramIdBytes, true,
+           "choose a program from ListPrograms, or set manual");
+  }
+  p.zones(r.focus().areas(), "focus.areas", kMaxFocusAreas);
   // A field that is present is checked, 0 included: only an unset field takes the default (a
   // slider at its bottom must never mean full strength).
   if (r.has_intensity_scale()) {
@@ -354,9 +415,23 @@ std::optional<Refusal> check_adjust_request(const chair::v1::AdjustSessionReques
     p.range("intensity_scale", r.intensity_scale(), kMinIntensity, kMaxIntensity, "", "");
   }
   if (r.has_speed_scale()) p.range("speed_scale", r.speed_scale(), kMinSpeed, kMaxSpeed, "", "");
-  if (!r.has_intensity_scale() && !r.has_speed_scale() && !r.too_strong_here()) {
+  p.zones(r.focus().areas(), "focus.areas", kMaxFocusAreas);
+  if (r.has_manual()) {
+    p.text("manual.technique", r.manual().technique(), kMaxTechniqueBytes, false, "");
+    zone(p, "manual.zone", r.manual().zone(), false);
+    if (r.manual().technique().empty() && r.manual().zone().empty()) {
+      p.add({"manual",
+             "manual is empty: set its technique, its zone or both",
+             "REQUIRED",
+             {},
+             {},
+             {}});
+    }
+  }
+  if (!r.has_intensity_scale() && !r.has_speed_scale() && !r.too_strong_here() && !r.has_focus() &&
+      !r.has_manual()) {
     p.add({"too_strong_here",
-           "nothing to adjust: set intensity_scale, speed_scale or too_strong_here",
+           "nothing to adjust: set intensity_scale, speed_scale, too_strong_here, focus or manual",
            "REQUIRED",
            {},
            {},

@@ -40,6 +40,10 @@ void SessionHistoryRecorder::session_started(store::SessionStartRecord record) {
   push(std::move(record));
 }
 
+void SessionHistoryRecorder::session_adjusted(store::SessionAdjustmentRecord record) {
+  push(std::move(record));
+}
+
 void SessionHistoryRecorder::push(Item item) {
   {
     std::lock_guard lock(mutex_);
@@ -66,8 +70,11 @@ void SessionHistoryRecorder::run() {
     for (const auto& item : batch) {
       auto written = std::visit(
           [this](const auto& r) {
-            if constexpr (std::is_same_v<std::decay_t<decltype(r)>, store::SessionStartRecord>) {
+            using Record = std::decay_t<decltype(r)>;
+            if constexpr (std::is_same_v<Record, store::SessionStartRecord>) {
               return store_.record_start(r);
+            } else if constexpr (std::is_same_v<Record, store::SessionAdjustmentRecord>) {
+              return store_.record_adjustment(r);
             } else {
               return store_.record_end(r);
             }

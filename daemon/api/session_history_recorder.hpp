@@ -30,12 +30,15 @@ class SessionHistoryRecorder final : public StatusRecorder {
   // Dispatch thread: queue only.
   void record(StatusHub::StatusPtr status) override;
   void session_started(store::SessionStartRecord record);
+  // Dispatch thread: queue only. An adjustment is written after its session's start.
+  void session_adjusted(store::SessionAdjustmentRecord record);
   // Any other thread: returns once everything queued so far is written.
   void flush();
   std::int64_t now_unix_ms() const { return now_(); }
 
  private:
-  using Item = std::variant<store::SessionStartRecord, store::SessionEndRecord>;
+  using Item = std::variant<store::SessionStartRecord, store::SessionEndRecord,
+                            store::SessionAdjustmentRecord>;
   void push(Item item);
   void run();
 

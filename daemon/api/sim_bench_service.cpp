@@ -4,6 +4,8 @@
 #include <boost/asio/post.hpp>
 #include <memory>
 
+#include "unreadable_request.hpp"
+
 namespace chaird::api {
 
 namespace {
@@ -45,11 +47,13 @@ grpc::ServerUnaryReactor* SimBenchService::refuse(grpc::CallbackServerContext* c
   return reactor;
 }
 
-std::optional<grpc::Status> SimBenchService::why_refuse(grpc::CallbackServerContext* context,
-                                                        std::string_view call) const {
+std::optional<grpc::Status> SimBenchService::why_refuse(
+    grpc::CallbackServerContext* context, std::string_view call,
+    const google::protobuf::Message& request) const {
   // The bench moves the chair's time and holds its starts: staff only.
   if (auto refused = deps_.access.refuse(*context, std::string("/chair.v1.SimBench/").append(call)))
     return refused;
+  if (auto unreadable = unreadable_request(request)) return unreadable;
   if (deps_.manual_clock == nullptr || deps_.start_hold == nullptr) {
     return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                         "the clock is not manual; start chaird with --clock manual to use the "
@@ -61,7 +65,7 @@ std::optional<grpc::Status> SimBenchService::why_refuse(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(
     grpc::CallbackServerContext* context, const chair::v1::AdvanceClockRequest* request,
     chair::v1::AdvanceClockResponse* response) {
-  if (auto why = why_refuse(context, "AdvanceClock")) return refuse(context, *why);
+  if (auto why = why_refuse(context, "AdvanceClock", *request)) return refuse(context, *why);
   auto* reactor = context->DefaultReactor();
   if (request->duration_ms() <= 0 || request->duration_ms() > kMaxAdvanceMs) {
     reactor->Finish(
@@ -78,9 +82,9 @@ grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(
 }
 
 grpc::ServerUnaryReactor* SimBenchService::HoldStarts(grpc::CallbackServerContext* context,
-                                                      const chair::v1::HoldStartsRequest*,
+                                                      const chair::v1::HoldStartsRequest* request,
                                                       chair::v1::HoldStartsResponse*) {
-  if (auto why = why_refuse(context, "HoldStarts")) return refuse(context, *why);
+  if (auto why = why_refuse(context, "HoldStarts", *request)) return refuse(context, *why);
   deps_.start_hold->hold();
   auto* reactor = context->DefaultReactor();
   reactor->Finish(grpc::Status::OK);
@@ -90,14 +94,14 @@ grpc::ServerUnaryReactor* SimBenchService::HoldStarts(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* SimBenchService::AwaitHeldStart(
     grpc::CallbackServerContext* context, const chair::v1::AwaitHeldStartRequest* request,
     chair::v1::AwaitHeldStartResponse*) {
-  if (auto why = why_refuse(context, "AwaitHeldStart")) return refuse(context, *why);
+  if (auto why = why_refuse(context, "AwaitHeldStart", *request)) return refuse(context, *why);
   return new AwaitHeldReactor(*deps_.start_hold, request->until_call_cancelled());
 }
 
-grpc::ServerUnaryReactor* SimBenchService::ReleaseStarts(grpc::CallbackServerContext* context,
-                                                         const chair::v1::ReleaseStartsRequest*,
-                                                         chair::v1::ReleaseStartsResponse*) {
-  if (auto why = why_refuse(context, "ReleaseStarts")) return refuse(context, *why);
+grpc::ServerUnaryReactor* SimBenchService::ReleaseStarts(
+    grpc::CallbackServerContext* context, const chair::v1::ReleaseStartsRequest* request,
+    chair::v1::ReleaseStartsResponse*) {
+  if (auto why = why_refuse(context, "ReleaseStarts", *request)) return refuse(context, *why);
   deps_.start_hold->release();
   // A released start hands its plan to the dispatch thread before the planning thread takes its
   // next task; once a task behind it has gone through both, every released start has begun or
@@ -114,6 +118,7 @@ grpc::ServerUnaryReactor* SimBenchService::InjectFault(grpc::CallbackServerConte
                                                        chair::v1::InjectFaultResponse* response) {
   if (auto refused = deps_.access.refuse(*context, "/chair.v1.SimBench/InjectFault"))
     return refuse(context, *refused);
+  if (auto unreadable = unreadable_request(*request)) return refuse(context, *unreadable);
   const bool to_board = deps_.chair == nullptr;
   if (to_board && (!deps_.send_fault_to_board || deps_.model == nullptr)) {
     return refuse(context, grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,

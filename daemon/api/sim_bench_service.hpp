@@ -8,10 +8,10 @@
 #include <string_view>
 
 #include "access_control.hpp"
-#include "chair/v1/control.grpc.pb.h"
 #include "clock/virtual_scheduler.hpp"
 #include "model/simulated_chair.hpp"
 #include "session/start_hold.hpp"
+#include "wire/chair_services.hpp"
 
 namespace chaird::api {
 
@@ -52,9 +52,11 @@ class SimBenchService final : public chair::v1::SimBench::CallbackService {
                                         chair::v1::InjectFaultResponse* response) override;
 
  private:
-  // Why the bench refuses this call (over TCP; the clock is not manual), or nothing.
+  // Why the bench refuses this call (the caller's role; the clock is not manual; a request
+  // that could not be read whole), or nothing.
   std::optional<grpc::Status> why_refuse(grpc::CallbackServerContext* context,
-                                         std::string_view call) const;
+                                         std::string_view call,
+                                         const google::protobuf::Message& request) const;
   static grpc::ServerUnaryReactor* refuse(grpc::CallbackServerContext* context,
                                           grpc::Status status);
 

@@ -280,5 +280,41 @@ TEST_F(AdjustMeets, TheAppGivingUp) {
   EXPECT_EQ(daemon_.status().state(), chair::v1::RUNNING);
 }
 
+// A manual session's change of technique, held between its plan and its play, meets a stop:
+// the stop wins, nothing changes, and the history does not keep a change that never played.
+TEST(Adjust, AManualChangeMetByAStopChangesNothingAndIsNotKept) {
+  DaemonProcess daemon;
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest request;
+  request.mutable_manual()->set_technique("kneading");
+  request.mutable_manual()->set_zone("shoulders");
+  request.set_user_id("ann");
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("", &started, &request).ok()) << daemon.log();
+  daemon.advance(10000);
+  daemon.hold_starts();
+  chair::v1::AdjustSessionRequest change;
+  change.set_lease_token(started.lease_token());
+  change.mutable_manual()->set_technique("shiatsu");
+  PendingAdjust pending(daemon, change);
+  daemon.await_held_start();
+  {
+    grpc::ClientContext context;
+    chair::v1::StopSessionResponse stopped;
+    ASSERT_TRUE(daemon.control().StopSession(&context, {}, &stopped).ok());
+  }
+  daemon.release_starts();
+  EXPECT_EQ(pending.result().error_code(), grpc::StatusCode::ABORTED);
+  daemon.advance(20000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::STOPPED);
+  chair::v1::ListSessionHistoryRequest history_request;
+  history_request.set_user_id("ann");
+  chair::v1::ListSessionHistoryResponse history;
+  grpc::ClientContext context;
+  ASSERT_TRUE(daemon.control().ListSessionHistory(&context, history_request, &history).ok());
+  ASSERT_EQ(history.sessions_size(), 1);
+  EXPECT_EQ(history.sessions(0).adjustments_size(), 0);
+}
+
 }  // namespace
 }  // namespace chaird::test

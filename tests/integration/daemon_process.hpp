@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "chair/v1/control.grpc.pb.h"
+#include "wire/chair_services.hpp"
 
 namespace chaird::test {
 

@@ -1,6 +1,8 @@
 // Refusals a kiosk can act on: every refused call carries chair.v1.ErrorStatus in its status
 // details (which fields, their allowed ranges, which state or which answers block the call, a
 // message for the sitter), and every invalid field is reported, not only the first.
+#include "error_details.hpp"
+
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <grpcpp/grpcpp.h>
@@ -24,39 +26,6 @@ using ::testing::HasSubstr;
 
 std::string fixture_programs() {
   return source_dir() + "/tests/integration/programs";
-}
-
-struct Details {
-  chair::v1::ErrorStatus status;
-  std::map<std::string, chair::v1::BadRequest::FieldViolation> fields;  // by path
-  std::vector<chair::v1::PreconditionFailure::Violation> blocking;
-  std::string sitter_message;
-};
-
-// What a kiosk reads from a refused call's status.
-Details details_of(const grpc::Status& status) {
-  Details out;
-  EXPECT_FALSE(status.error_details().empty()) << "no details: " << status.error_message();
-  EXPECT_TRUE(out.status.ParseFromString(status.error_details()));
-  EXPECT_EQ(out.status.code(), static_cast<int>(status.error_code()));
-  EXPECT_EQ(out.status.message(), status.error_message());
-  for (const auto& any : out.status.details()) {
-    chair::v1::BadRequest bad;
-    chair::v1::PreconditionFailure blocked;
-    chair::v1::LocalizedMessage sitter;
-    if (any.UnpackTo(&bad)) {
-      for (const auto& v : bad.field_violations()) out.fields[v.field()] = v;
-    } else if (any.UnpackTo(&blocked)) {
-      out.blocking.assign(blocked.violations().begin(), blocked.violations().end());
-    } else if (any.UnpackTo(&sitter)) {
-      EXPECT_EQ(sitter.locale(), "en");
-      out.sitter_message = sitter.message();
-    } else {
-      ADD_FAILURE() << "unexpected detail " << any.type_url();
-    }
-  }
-  EXPECT_FALSE(out.sitter_message.empty()) << "every refusal has words for the sitter";
-  return out;
 }
 
 TEST(ErrorDetails, EveryInvalidFieldOfAStartIsReportedWithItsPathAndRange) {

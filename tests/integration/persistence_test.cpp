@@ -388,12 +388,13 @@ TEST(UserProfiles, AreSavedCheckedReadAfterARestartAndForgottenWithTheirHistory)
       EXPECT_GT(out.updated_at_unix_ms(), 0);
     }
     {
-      // Bytes that are not UTF-8 never reach chaird's checks: gRPC refuses the message.
+      // Bytes that are not UTF-8 are refused with the field, and nothing is stored.
       chair::v1::UserProfile garbled = ann;
       garbled.set_display_name(std::string("Ann \xff\xfe", 6));
       grpc::ClientContext context;
       const auto refused = daemon.control().SaveUserProfile(&context, garbled, &out);
-      EXPECT_FALSE(refused.ok());
+      EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+      EXPECT_THAT(refused.error_message(), HasSubstr("display_name is not valid UTF-8"));
     }
     chair::v1::StartSessionRequest as_ann;
     as_ann.set_user_id("ann");

@@ -11,7 +11,7 @@
 #include <ostream>
 #include <string>
 
-#include "chair/v1/control.grpc.pb.h"
+#include "wire/chair_services.hpp"
 
 namespace chairctl {
 

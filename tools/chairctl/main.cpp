@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <iostream>
 #include <optional>
 
@@ -176,7 +177,8 @@ int main(int argc, char** argv) {
   feedback_cmd->add_option("--too-strong", too_strong, "a zone where it was too strong");
   feedback_cmd->add_option("--note", feedback_note, "anything else they said");
 
-  auto* start = app.add_subcommand("start", "start a program");
+  auto* start = app.add_subcommand(
+      "start", "start a program, or manual mode (--technique and --zone instead of a program)");
   auto* preview = app.add_subcommand(
       "preview", "what `start` would do with these options: run, softened, or refused and why");
   std::string program_id;
@@ -184,9 +186,24 @@ int main(int argc, char** argv) {
   // Left out, chaird applies its defaults; given, each is sent as it is (0 included) and checked.
   std::optional<double> intensity, speed, shoulder_mm, height_cm, shoulder_offset;
   std::vector<std::string> conditions;
+  std::vector<std::string> start_focus;
+  std::string manual_technique, manual_zone;
+  std::optional<double> manual_intensity, manual_tempo, manual_minutes;
   bool start_watch = false;
   for (auto* cmd : {start, preview}) {
-    cmd->add_option("program", program_id, "program id (see `chairctl programs`)")->required();
+    cmd->add_option("program", program_id,
+                    "program id (see `chairctl programs`); leave it out for manual mode");
+    cmd->add_option("--technique", manual_technique,
+                    "manual mode: the technique (see `chairctl techniques`)");
+    cmd->add_option("--zone", manual_zone, "manual mode: the body zone");
+    cmd->add_option("--manual-intensity", manual_intensity,
+                    "manual mode: the technique's strength (0.05..1, default 0.5)");
+    cmd->add_option("--tempo", manual_tempo,
+                    "manual mode: cycles a minute (default the "
+                    "technique's own)");
+    cmd->add_option("--minutes", manual_minutes, "manual mode: how long (1..30, default 15)");
+    cmd->add_option("--focus", start_focus,
+                    "a body zone to emphasise; the rest is lighter (repeatable)");
     cmd->add_option("--intensity", intensity, "scale every step's intensity (0.2..1.5)");
     cmd->add_option("--speed", speed, "scale every step's tempo (0.5..1.5)");
     cmd->add_option("--shoulder-mm", shoulder_mm,
@@ -233,6 +250,14 @@ int main(int argc, char** argv) {
   adjust_cmd->add_option("--intensity", adjust_intensity, "the session's intensity (0.2..1.5)");
   adjust_cmd->add_option("--speed", adjust_speed, "the session's tempo (0.5..1.5)");
   adjust_cmd->add_flag("--too-strong", too_strong_here, "soften the zones at work now");
+  std::vector<std::string> adjust_focus;
+  bool adjust_no_focus = false;
+  std::string adjust_technique, adjust_zone;
+  adjust_cmd->add_option("--focus", adjust_focus,
+                         "emphasise this zone from now; the rest is lighter (repeatable)");
+  adjust_cmd->add_flag("--no-focus", adjust_no_focus, "end the focus");
+  adjust_cmd->add_option("--technique", adjust_technique, "manual mode: the technique from now");
+  adjust_cmd->add_option("--zone", adjust_zone, "manual mode: the zone from now");
   auto* keepalive = app.add_subcommand("keepalive", "tell chaird the controlling app is there");
   keepalive->add_option("--lease", lease_token, "the lease token")->required();
   auto* takeover = app.add_subcommand("takeover", "take control of the session (logged)");
@@ -438,6 +463,23 @@ int main(int argc, char** argv) {
   }
   if (start->parsed() || preview->parsed()) {
     start_request.set_program_id(program_id);
+    const bool manual_mode = !manual_technique.empty() || !manual_zone.empty();
+    if (program_id.empty() && !manual_mode) {
+      std::cerr << "chairctl: name a program, or --technique and --zone for manual mode"
+                << std::endl;
+      return kExitRefused;
+    }
+    if (manual_mode) {
+      auto* manual = start_request.mutable_manual();
+      manual->set_technique(manual_technique);
+      manual->set_zone(manual_zone);
+      if (manual_intensity) manual->set_intensity(*manual_intensity);
+      if (manual_tempo) manual->set_tempo_cpm(*manual_tempo);
+      if (manual_minutes) {
+        manual->set_duration_ms(static_cast<std::int64_t>(std::llround(*manual_minutes * 60000.0)));
+      }
+    }
+    for (const auto& z : start_focus) start_request.mutable_focus()->add_areas(z);
     if (intensity) start_request.set_intensity_scale(*intensity);
     if (speed) start_request.set_speed_scale(*speed);
     if (shoulder_mm) start_request.mutable_body_scan()->set_shoulder_mm(*shoulder_mm);
@@ -451,7 +493,9 @@ int main(int argc, char** argv) {
     auto status =
         client.control().StartSession(client.call_context().get(), start_request, &response);
     if (!status.ok()) return report(status);
-    std::cout << "started " << response.session_id() << " (" << program_id << ", "
+    const std::string what =
+        manual_mode ? fmt::format("manual: {} on {}", manual_technique, manual_zone) : program_id;
+    std::cout << "started " << response.session_id() << " (" << what << ", "
               << mmss(response.planned_duration_ms()) << ")" << std::endl;
     for (const auto& a : response.adaptations()) std::cout << "  governor: " << a << std::endl;
     if (start_watch) return watch(client, response.session_id(), response.lease_token());
@@ -494,6 +538,13 @@ int main(int argc, char** argv) {
     if (adjust_intensity) request.set_intensity_scale(*adjust_intensity);
     if (adjust_speed) request.set_speed_scale(*adjust_speed);
     request.set_too_strong_here(too_strong_here);
+    if (adjust_no_focus || !adjust_focus.empty()) {
+      for (const auto& z : adjust_focus) request.mutable_focus()->add_areas(z);
+    }
+    if (!adjust_technique.empty() || !adjust_zone.empty()) {
+      request.mutable_manual()->set_technique(adjust_technique);
+      request.mutable_manual()->set_zone(adjust_zone);
+    }
     chair::v1::AdjustSessionResponse response;
     auto status = client.control().AdjustSession(client.call_context().get(), request, &response);
     if (!status.ok()) return report(status);
@@ -502,6 +553,10 @@ int main(int argc, char** argv) {
                              response.speed_scale());
     for (const auto& z : response.softened_zones())
       std::cout << fmt::format(", {} at {:.2f}", z.zone(), z.factor());
+    if (response.focus_areas_size() > 0)
+      std::cout << fmt::format(", focus on {}", fmt::join(response.focus_areas(), ", "));
+    if (!response.technique().empty())
+      std::cout << fmt::format(", {} on {}", response.technique(), response.zone());
     std::cout << std::endl;
     for (const auto& a : response.adaptations()) std::cout << "  governor: " << a << std::endl;
     return kExitOk;

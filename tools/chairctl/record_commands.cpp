@@ -133,6 +133,8 @@ int show_history(ControlClient& client, const std::string& user_id, std::uint32_
                        local_time(s.started_at_unix_ms()), s.session_id(), s.program_id(),
                        mmss(s.elapsed_ms()), mmss(s.planned_duration_ms()),
                        s.how_it_ended().empty() ? "(no end noted)" : s.how_it_ended(), feedback);
+    for (const auto& a : s.adjustments())
+      out << fmt::format("{:<16} at {}: {}\n", "", mmss(a.at_program_ms()), a.change());
   }
   if (response.sessions_size() == 0) out << "no sessions for " << user_id << '\n';
   return kExitOk;
