@@ -47,7 +47,7 @@ v() { sed -n "s/^$1=//p" "$work/bench"; }
 
 echo "chaird under load: $(nproc) CPUs, $(uname -r), load $load_line before, policy ${policy[*]}"
 echo "  start to SERVING: $(v time_to_serving_ms) ms"
-echo "  resident memory: $(v rss_idle_MiB) MiB idle, $(v rss_after_load_MiB) MiB after the load (peak $(v rss_peak_MiB) MiB)"
+echo "  resident memory: $(v rss_idle_MiB) MiB at SERVING, $(v rss_session_MiB) MiB with a session running before the load, $(v rss_after_load_MiB) MiB after it (peak $(v rss_peak_MiB) MiB)"
 echo "  load: $(v streams) WatchSession streams ($(v load_streams_served) served, $(v load_statuses_received) statuses), $(v rps) unary calls/s for $(v seconds) s: $(v load_unary_ok) answered, $(v load_unary_failed) failed"
 printf '  %-44s %8s %8s %8s %8s  (us)\n' "" p50 p99 p99.9 max
 printf '  %-44s %8s %8s %8s %8s\n' "dispatch lateness, session running, idle:" "$(v idle_p50_us)" "$(v idle_p99_us)" "$(v idle_p999_us)" "$(v idle_max_us)"

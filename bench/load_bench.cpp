@@ -31,9 +31,9 @@
 #include <thread>
 #include <vector>
 
-#include "wire/chair_services.hpp"
 #include "daemon.hpp"
 #include "in_process_daemon.hpp"
+#include "wire/chair_services.hpp"
 
 namespace {
 
@@ -289,6 +289,8 @@ int main(int argc, char** argv) {
   lateness.take();
   keep_running(*stub, o.seconds);
   auto idle = lateness.take();
+  // The baseline for the load: chaird with its session planned and running, nobody else calling.
+  const double rss_session = rss_mib();
   // Under load.
   if (::write(go[1], "g", 1) != 1) return 1;
   keep_running(*stub, o.seconds);
@@ -307,9 +309,9 @@ int main(int argc, char** argv) {
   std::printf("seconds=%d\nstreams=%d\nrps=%d\nrt_priority=%d\n", o.seconds, o.streams, o.rps,
               o.rt_priority);
   std::printf(
-      "time_to_serving_ms=%.1f\nrss_idle_MiB=%.1f\nrss_after_load_MiB=%.1f\n"
-      "rss_peak_MiB=%.1f\n",
-      serving_ms, rss_idle, rss_after, rss_peak);
+      "time_to_serving_ms=%.1f\nrss_idle_MiB=%.1f\nrss_session_MiB=%.1f\n"
+      "rss_after_load_MiB=%.1f\nrss_peak_MiB=%.1f\n",
+      serving_ms, rss_idle, rss_session, rss_after, rss_peak);
   print_percentiles("idle", std::move(idle));
   print_percentiles("load", std::move(loaded));
   char buffer[512];
