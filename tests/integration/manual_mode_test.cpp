@@ -119,6 +119,11 @@ TEST(ManualMode, RunsTheSittersChoiceChangesItLiveAndTheHistoryKeepsEachChange) 
     ASSERT_TRUE(daemon.control().ExportSessionHistory(&context, history_request, &csv).ok());
   }
   EXPECT_THAT(csv.csv(), HasSubstr("min: technique shiatsu; zone lumbar | "));
+  // The log names the session once on each line of it, in the tag.
+  ASSERT_EQ(daemon.terminate(), 0);
+  const std::string tag = "[" + started.session_id() + "] ";
+  EXPECT_THAT(daemon.log(), HasSubstr(tag + "adjusted from "));
+  EXPECT_THAT(daemon.log(), ::testing::Not(HasSubstr(tag + started.session_id() + ":")));
 }
 
 TEST(ManualMode, EveryBadChoiceIsRefusedWithItsFieldAndNothingMoves) {

@@ -47,9 +47,14 @@ class SessionTaggedLogger final : public spdlog::logger {
       queue_->log(msg.time, msg.source, msg.level, msg.payload);
       return;
     }
+    std::string_view text(msg.payload.data(), msg.payload.size());
+    // A line that names the session itself ("session-7-3: stopped") names it once, in the tag.
+    if (text.size() > session->size() + 2 && text.substr(0, session->size()) == *session &&
+        text.substr(session->size(), 2) == ": ") {
+      text.remove_prefix(session->size() + 2);
+    }
     spdlog::memory_buf_t tagged;
-    fmt::format_to(std::back_inserter(tagged), "[{}] {}", *session,
-                   std::string_view(msg.payload.data(), msg.payload.size()));
+    fmt::format_to(std::back_inserter(tagged), "[{}] {}", *session, text);
     queue_->log(msg.time, msg.source, msg.level,
                 spdlog::string_view_t(tagged.data(), tagged.size()));
   }
