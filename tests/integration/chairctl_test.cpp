@@ -127,6 +127,34 @@ TEST(Chairctl, TalksToChaird) {
   EXPECT_THAT(gone.output, HasSubstr("not reachable"));
 }
 
+TEST(Chairctl, RunsManualModeAndChangesItLive) {
+  DaemonProcess daemon;
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const std::string socket = " --socket " + daemon.socket() + " ";
+  const CliRun nothing = chairctl(socket + "start");
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_THAT(nothing.output, HasSubstr("name a program, or --technique and --zone"));
+  const CliRun started =
+      chairctl(socket + "start --technique kneading --zone shoulders --minutes 5 --focus neck");
+  ASSERT_EQ(started.exit_code, 0) << started.output;
+  EXPECT_THAT(started.output, HasSubstr("(manual: kneading on shoulders, 05:00)"));
+  const auto at = started.output.find("lease ");
+  ASSERT_NE(at, std::string::npos) << started.output;
+  const std::string token = started.output.substr(at + 6, started.output.find(':', at) - at - 6);
+  // Within the lease (no app holds it after chairctl start exits).
+  EXPECT_EQ(chairctl(socket + "advance 2000").exit_code, 0);
+  const CliRun changed =
+      chairctl(socket + "adjust --lease " + token + " --technique shiatsu --zone lumbar");
+  EXPECT_EQ(changed.exit_code, 0) << changed.output;
+  EXPECT_THAT(changed.output, HasSubstr(", focus on neck, shiatsu on lumbar"));
+  const CliRun unfocused = chairctl(socket + "adjust --lease " + token + " --no-focus");
+  EXPECT_EQ(unfocused.exit_code, 0) << unfocused.output;
+  EXPECT_THAT(unfocused.output, ::testing::Not(HasSubstr("focus on")));
+  const CliRun wrong = chairctl(socket + "adjust --lease " + token + " --zone elbows");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_THAT(wrong.output, HasSubstr("manual.zone"));
+}
+
 TEST(Chairctl, AsksBeforeASession) {
   DaemonProcess daemon(with_programs({source_dir() + "/tests/integration/programs"}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();

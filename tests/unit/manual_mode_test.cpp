@@ -115,6 +115,21 @@ TEST(ManualChange, TheOldStepEndsWhereTheNewOnePlaysTheRestFromWhereTheChairIs) 
   auto governed = governor.review(now);
   EXPECT_TRUE(governed) << governed.error().to_string();
 
+  // Another adjustment (a focus, say) from the same moment, before the new step has begun:
+  // the old step's actuators are still brought to rest, and the whole is still safe.
+  PlanOptions focused;
+  focused.scaling.focus_areas = {"lumbar"};
+  auto again_from_there = Planner().replan(**changed, from, focused);
+  ASSERT_TRUE(again_from_there) << again_from_there.error().to_string();
+  const Timeline& refocused = (*again_from_there)->timeline;
+  for (ActuatorIndex a : old_driven) {
+    const ActuatorSpec& spec = c->actuator(a);
+    if (!spec.must_rest() || new_driven.count(a) != 0) continue;
+    EXPECT_DOUBLE_EQ(test::value_at(refocused, *c, spec.id, working), spec.safe_value) << spec.id;
+  }
+  auto regoverned = governor.review(refocused);
+  EXPECT_TRUE(regoverned) << regoverned.error().to_string();
+
   // A second change replaces the new step in turn.
   const auto again = replacement({"kneading", "neck", 120'000, std::nullopt, std::nullopt});
   auto twice = Planner().replan(**changed, 80'000, {}, nullptr, &again);
@@ -122,6 +137,32 @@ TEST(ManualChange, TheOldStepEndsWhereTheNewOnePlaysTheRestFromWhereTheChairIs) 
   ASSERT_EQ((*twice)->timeline.steps.size(), 3u);
   EXPECT_EQ((*twice)->timeline.steps[2].technique, "kneading");
   EXPECT_EQ((*twice)->timeline.steps[1].end_ms, (*twice)->timeline.steps[2].start_ms);
+}
+
+// Found through chairctl: kneading's motor runs to the end of its step, so a step cut short
+// leaves it running, and only the replacement's start pose stops it. A later re-plan from
+// before the replacement had begun (a focus right after the change) lost that.
+TEST(ManualChange, ALaterReplanStillStopsWhatTheCutStepLeftRunning) {
+  const auto c = unit::chair();
+  auto first = plan_manual({"kneading", "shoulders", 120'000, std::nullopt, std::nullopt});
+  ASSERT_TRUE(first) << first.error().to_string();
+  const std::int64_t from = 40'000;
+  const auto change = replacement({"shiatsu", "lumbar", 120'000, std::nullopt, std::nullopt});
+  auto changed = Planner().replan(**first, from, {}, nullptr, &change);
+  ASSERT_TRUE(changed) << changed.error().to_string();
+  SafetyGovernor governor(c, {});
+  auto governed = governor.review((*changed)->timeline);
+  EXPECT_TRUE(governed) << governed.error().to_string();
+  for (const std::int64_t again : {from, from + 500, from + 20'000}) {
+    SCOPED_TRACE("re-planned again from " + std::to_string(again) + " ms");
+    PlanOptions focused;
+    focused.scaling.focus_areas = {"lumbar"};
+    auto refocused = Planner().replan(**changed, again, focused);
+    ASSERT_TRUE(refocused) << refocused.error().to_string();
+    EXPECT_DOUBLE_EQ(test::value_at((*refocused)->timeline, *c, "roller.knead", 119'000), 0.0);
+    auto regoverned = governor.review((*refocused)->timeline);
+    EXPECT_TRUE(regoverned) << regoverned.error().to_string();
+  }
 }
 
 TEST(ManualChange, IsRefusedForAProgramWithMoreThanOneStepAheadAndNearTheEnd) {

@@ -539,7 +539,8 @@ int main(int argc, char** argv) {
     if (adjust_speed) request.set_speed_scale(*adjust_speed);
     request.set_too_strong_here(too_strong_here);
     if (adjust_no_focus || !adjust_focus.empty()) {
-      for (const auto& z : adjust_focus) request.mutable_focus()->add_areas(z);
+      auto* focus = request.mutable_focus();  // present, and empty with --no-focus: no focus
+      for (const auto& z : adjust_focus) focus->add_areas(z);
     }
     if (!adjust_technique.empty() || !adjust_zone.empty()) {
       request.mutable_manual()->set_technique(adjust_technique);

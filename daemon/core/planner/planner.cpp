@@ -362,6 +362,7 @@ void replace_step(Plan& plan, std::size_t replaced, const StepReplacement& repla
   const StepBinder binder(*plan.chair, *plan.catalog, *plan.body);
   auto bound = binder.bind(next, plan.options.scaling, d);
   if (!bound) return;
+  bound->rest_first = carried;
   const int index = static_cast<int>(plan.steps.size());
   plan.timeline.steps.push_back(describe(*bound));
   plan.steps.push_back(std::move(*bound));
@@ -540,8 +541,12 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(
     const std::int64_t from = std::max({s.expanded.start_ms, from_ms, resume[i]});
     bool keep = in_progress && s.expanded.end_ms - from < limits_.min_technique_ms;
     if (!keep) {
-      const auto result = gen.run(s, static_cast<int>(i), from, s.expanded.end_ms,
-                                  in_progress ? &carried[i] : nullptr);
+      // What it must bring to rest: what it drove so far, and what a step it replaced left.
+      std::vector<ActuatorIndex> to_rest = s.rest_first;
+      if (in_progress) to_rest.insert(to_rest.end(), carried[i].begin(), carried[i].end());
+      const bool resting = in_progress || !s.rest_first.empty();
+      const auto result =
+          gen.run(s, static_cast<int>(i), from, s.expanded.end_ms, resting ? &to_rest : nullptr);
       keep = result == Generator::Result::kTooShort;
       if (result == Generator::Result::kPlanned) {
         ts.intensity = s.intensity;

@@ -55,6 +55,9 @@ struct BoundStep {
   double tempo_cpm = 0.0;
   // The step works on one of the session's focus areas (set with the scaling).
   bool in_focus = false;
+  // A manual change's step: what the step it replaced left running (it was cut short, not
+  // ended at rest), brought to rest at its start pose whenever it is planned again.
+  std::vector<ActuatorIndex> rest_first;
   // Actuators the step may drive (by index, 1 = yes): what the technique declared, resolved on
   // this chair and this zone. Plugins see it as StepContext::usable.
   std::vector<std::uint8_t> allowed;
