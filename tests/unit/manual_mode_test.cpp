@@ -165,6 +165,52 @@ TEST(ManualChange, ALaterReplanStillStopsWhatTheCutStepLeftRunning) {
   }
 }
 
+// Found in review: kneading, then the zone changed (kneading again, its motor already at speed,
+// so its start pose commands nothing for it), then the technique: the last change must still
+// stop the motor the first step started.
+TEST(ManualChange, EachChangeRestsWhatAnyEarlierStepLeftRunning) {
+  const auto c = unit::chair();
+  auto plan = plan_manual({"kneading", "shoulders", 120'000, std::nullopt, std::nullopt});
+  ASSERT_TRUE(plan) << plan.error().to_string();
+  std::shared_ptr<const Plan> now = *plan;
+  const auto to_neck = replacement({"kneading", "neck", 120'000, std::nullopt, std::nullopt});
+  auto first = Planner().replan(*now, 30'000, {}, nullptr, &to_neck);
+  ASSERT_TRUE(first) << first.error().to_string();
+  const auto to_shiatsu = replacement({"shiatsu", "lumbar", 120'000, std::nullopt, std::nullopt});
+  auto second = Planner().replan(**first, 60'000, {}, nullptr, &to_shiatsu);
+  ASSERT_TRUE(second) << second.error().to_string();
+  const Timeline& tl = (*second)->timeline;
+  ASSERT_EQ(tl.steps.size(), 3u);
+  EXPECT_DOUBLE_EQ(test::value_at(tl, *c, "roller.knead", 119'000), 0.0);
+  SafetyGovernor governor(c, {});
+  auto governed = governor.review(tl);
+  EXPECT_TRUE(governed) << governed.error().to_string();
+}
+
+// Found in review: a change asked for while the previous one waits for the cut step's ramps
+// takes the previous one's place instead of being refused.
+TEST(ManualChange, AChangeBeforeThePreviousOneHasBegunTakesItsPlace) {
+  auto plan = plan_manual({"kneading", "shoulders", 120'000, std::nullopt, std::nullopt});
+  ASSERT_TRUE(plan) << plan.error().to_string();
+  const auto to_shiatsu = replacement({"shiatsu", "lumbar", 120'000, std::nullopt, std::nullopt});
+  auto first = Planner().replan(**plan, 30'000, {}, nullptr, &to_shiatsu);
+  ASSERT_TRUE(first) << first.error().to_string();
+  const auto to_neck = replacement({"kneading", "neck", 120'000, std::nullopt, std::nullopt});
+  // From the same moment (the first has not begun): it is replaced, not stacked.
+  auto second = Planner().replan(**first, 30'000, {}, nullptr, &to_neck);
+  ASSERT_TRUE(second) << second.error().to_string();
+  const Timeline& tl = (*second)->timeline;
+  ASSERT_EQ(tl.steps.size(), 2u);
+  EXPECT_EQ(tl.steps[1].technique, "kneading");
+  EXPECT_EQ(tl.steps[1].zone, "neck");
+  EXPECT_EQ(tl.steps[0].end_ms, tl.steps[1].start_ms);
+  EXPECT_EQ(tl.steps[1].end_ms, 120'000);
+  for (const auto& cmd : tl.commands) EXPECT_LT(cmd.step, 2) << "a command of the step replaced";
+  SafetyGovernor governor(unit::chair(), {});
+  auto governed = governor.review(tl);
+  EXPECT_TRUE(governed) << governed.error().to_string();
+}
+
 TEST(ManualChange, IsRefusedForAProgramWithMoreThanOneStepAheadAndNearTheEnd) {
   const std::string text = unit::program_text(
       {unit::step_item("a", "shoulders", 30'000) + unit::step_item("b", "lumbar", 30'000)});

@@ -344,8 +344,8 @@ TimelineStep describe(const BoundStep& s) {
 
 // A manual session's change (StepReplacement) from from_ms on.
 void replace_step(Plan& plan, std::size_t replaced, const StepReplacement& replacement,
-                  std::int64_t from_ms, const std::vector<ActuatorIndex>& carried, Generator& gen,
-                  const PlannerLimits& limits, Diagnostics& d) {
+                  std::int64_t from_ms, Generator& gen, const PlannerLimits& limits,
+                  Diagnostics& d) {
   auto& old = plan.steps[replaced];
   const std::int64_t end_ms = old.expanded.end_ms;
   if (end_ms - from_ms < limits.min_technique_ms) {
@@ -362,13 +362,17 @@ void replace_step(Plan& plan, std::size_t replaced, const StepReplacement& repla
   const StepBinder binder(*plan.chair, *plan.catalog, *plan.body);
   auto bound = binder.bind(next, plan.options.scaling, d);
   if (!bound) return;
-  bound->rest_first = carried;
+  // Everything that must rest and is not at rest when the new step starts, and that it does
+  // not drive, is brought to rest: the step cut short, and whatever the changes before it left.
+  // A manual session has one step at a time, so nothing else drives them.
+  bound->rest_first.clear();
+  for (const auto& a : plan.chair->actuators())
+    if (a.must_rest()) bound->rest_first.push_back(a.index);
   const int index = static_cast<int>(plan.steps.size());
   plan.timeline.steps.push_back(describe(*bound));
   plan.steps.push_back(std::move(*bound));
   plan.sources.push_back(replacement.source);
-  // The old step's actuators that the new one leaves alone are brought to rest first.
-  if (gen.run(plan.steps.back(), index, from_ms, end_ms, &carried) ==
+  if (gen.run(plan.steps.back(), index, from_ms, end_ms, &plan.steps.back().rest_first) ==
       Generator::Result::kTooShort) {
     d.error({}, fmt::format("too little of the session is left to move to where '{}' starts",
                             plan.steps.back().technique->name));
@@ -490,9 +494,26 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(
     if (s.zone->roller) s.span = plan->body->span(s.zone->name);
     StepBinder::scale(s, plan->options.scaling, *plan->body);
   }
+  Timeline& tl = plan->timeline;
+  const Timeline& old = previous.timeline;
+  tl.program_id = old.program_id;
+  tl.duration_ms = old.duration_ms;
+  tl.initial_values = old.initial_values;
+  tl.regions = plan->body->depth_regions(*plan->chair);
+  tl.steps = old.steps;
+
   // The step a replacement takes over: the only one not over by from_ms, and under way then.
   std::optional<std::size_t> replaced;
   if (replacement != nullptr) {
+    // An earlier change that has not begun yet (the step it cut still finishing its ramps) is
+    // itself replaced: nothing of it has been kept.
+    std::optional<std::int64_t> popped_end;
+    while (plan->steps.size() > 1 && !plan->steps.back().rest_first.empty() &&
+           plan->steps.back().expanded.start_ms >= from_ms) {
+      popped_end = plan->steps.back().expanded.end_ms;
+      plan->steps.pop_back();
+      tl.steps.pop_back();
+    }
     int left = 0;
     for (std::size_t i = 0; i < plan->steps.size(); ++i) {
       if (plan->steps[i].expanded.end_ms <= from_ms) continue;
@@ -505,15 +526,12 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(
               "more than one step ahead)");
       return Unexpected{std::move(d)};
     }
+    // The step that change had cut runs to where it did again, until this change cuts it.
+    if (popped_end) {
+      plan->steps[*replaced].expanded.end_ms = *popped_end;
+      tl.steps[*replaced].end_ms = *popped_end;
+    }
   }
-
-  Timeline& tl = plan->timeline;
-  const Timeline& old = previous.timeline;
-  tl.program_id = old.program_id;
-  tl.duration_ms = old.duration_ms;
-  tl.initial_values = old.initial_values;
-  tl.regions = plan->body->depth_regions(*plan->chair);
-  tl.steps = old.steps;
   tl.commands.reserve(old.commands.size());
 
   // Steps in progress at from_ms are planned again for what is left of them, after whatever
@@ -564,8 +582,8 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(
     }
   }
   if (replaced)
-    replace_step(*plan, *replaced, *replacement, std::max(from_ms, resume[*replaced]),
-                 carried[*replaced], gen, limits_, d);
+    replace_step(*plan, *replaced, *replacement, std::max(from_ms, resume[*replaced]), gen, limits_,
+                 d);
   if (d.has_errors()) return Unexpected{std::move(d)};
   sort_commands(tl.commands);
   return std::shared_ptr<const Plan>(std::move(plan));
