@@ -76,8 +76,12 @@ Expected<bool, std::string> SessionHistoryStore::record_start(const SessionStart
 Expected<bool, std::string> SessionHistoryStore::record_adjustment(
     const SessionAdjustmentRecord& r) {
   auto guard = db_.lock();
-  auto stmt = db_.connection().prepare(
-      "INSERT INTO session_adjustments (session_id, at_program_ms, change) VALUES (?, ?, ?)");
+  // The first kMaxAdjustmentsPerSession of a session: a kiosk in a loop must not grow a
+  // sitter's history (and every answer that lists it) without bound.
+  auto stmt = db_.connection().prepare(fmt::format(
+      "INSERT INTO session_adjustments (session_id, at_program_ms, change) SELECT ?1, ?2, ?3 "
+      "WHERE (SELECT COUNT(*) FROM session_adjustments WHERE session_id = ?1) < {}",
+      kMaxAdjustmentsPerSession));
   if (!stmt) return Unexpected{stmt.error()};
   return stmt->bind(1, r.session_id).bind(2, r.at_program_ms).bind(3, r.change).run();
 }

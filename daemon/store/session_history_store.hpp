@@ -42,6 +42,9 @@ struct SessionFeedbackRecord {
   std::string note;
 };
 
+// A session keeps at most this many adjustments (the first).
+inline constexpr int kMaxAdjustmentsPerSession = 200;
+
 // A change made during the session (AdjustSession).
 struct SessionAdjustmentRecord {
   std::string session_id;

@@ -18,6 +18,8 @@ using google::protobuf::io::CodedOutputStream;
 
 // Deeper than any chair.v1 request nests; protobuf's own limit is 100.
 constexpr int kMaxDepth = 32;
+// Paths noted, at most: a request of a million bad strings must not cost a million notes.
+constexpr std::size_t kMaxNoted = 20;
 
 // Copies one message's fields from in to out, emptying each string that is not valid UTF-8
 // (protobuf's own test, so that what passes here parses) and noting its path. False when the
@@ -26,6 +28,9 @@ bool copy_readable(CodedInputStream& in, const Descriptor& type, const std::stri
                    int depth, CodedOutputStream& out, std::vector<std::string>& unreadable) {
   std::map<int, int> seen;  // a repeated field's index, by field number
   while (const std::uint32_t tag = in.ReadTag()) {
+    // The number chaird notes under is its own: a request that carries it is not read at all.
+    if (depth == 0 && WireFormatLite::GetTagFieldNumber(tag) == kUnreadableFieldNumber)
+      return false;
     const FieldDescriptor* field = type.FindFieldByNumber(WireFormatLite::GetTagFieldNumber(tag));
     const bool delimited =
         WireFormatLite::GetTagWireType(tag) == WireFormatLite::WIRETYPE_LENGTH_DELIMITED;
@@ -43,7 +48,7 @@ bool copy_readable(CodedInputStream& in, const Descriptor& type, const std::stri
     if (text) {
       if (!google::protobuf::internal::IsStructurallyValidUTF8(value.data(),
                                                                static_cast<int>(value.size()))) {
-        unreadable.push_back(path);
+        if (unreadable.size() < kMaxNoted) unreadable.push_back(path);
         value.clear();
       }
     } else {
@@ -71,6 +76,12 @@ bool copy_readable(CodedInputStream& in, const Descriptor& type, const std::stri
 
 }  // namespace
 
+void mark_unreadable(google::protobuf::Message& message) {
+  message.Clear();
+  message.GetReflection()->MutableUnknownFields(&message)->AddLengthDelimited(
+      kUnreadableFieldNumber, "");
+}
+
 void read_request(const std::string& bytes, google::protobuf::Message& message) {
   message.Clear();
   std::vector<std::string> unreadable;
@@ -85,8 +96,8 @@ void read_request(const std::string& bytes, google::protobuf::Message& message) 
             in.ConsumedEntireMessage();
   }
   if (!whole || !message.ParseFromString(unreadable.empty() ? bytes : readable)) {
-    message.Clear();
-    unreadable.assign(1, "");
+    mark_unreadable(message);
+    return;
   }
   auto* unknown = message.GetReflection()->MutableUnknownFields(&message);
   for (const auto& path : unreadable) unknown->AddLengthDelimited(kUnreadableFieldNumber, path);

@@ -22,13 +22,16 @@
 namespace chair::wire {
 
 // The field number under which a request carries what could not be read (in its unknown
-// fields). Reserved in every chair.v1 request: a client that sends it gets its request refused.
+// fields). chaird's own: a request that carries it is refused as not a message at all.
 inline constexpr int kUnreadableFieldNumber = 536'870'000;
 
-// Reads bytes into message. Strings of invalid UTF-8 (at any depth) are left empty and their
-// paths ("manual.technique", "health_conditions[2]") noted; bytes that are not a message of
-// this type leave it empty with the path "" noted. Never fails for either.
+// Reads bytes into message. Strings of invalid UTF-8 (at any depth) are left empty and the
+// first 20 of their paths ("manual.technique", "health_conditions[2]") noted; bytes that are not
+// a message of this type (or that carry kUnreadableFieldNumber) leave it empty with the path ""
+// noted. Never fails for either.
 void read_request(const std::string& bytes, google::protobuf::Message& message);
+// Empties message and notes it unreadable as a whole (the path "").
+void mark_unreadable(google::protobuf::Message& message);
 
 // What read_request could not read, in the order met; empty for a request read whole.
 std::vector<std::string> unreadable_fields(const google::protobuf::Message& message);
@@ -43,12 +46,15 @@ class RequestTraits {
   static grpc::Status Deserialize(grpc::ByteBuffer* buffer, grpc::protobuf::MessageLite* msg) {
     if (buffer == nullptr) return {grpc::StatusCode::INTERNAL, "No payload"};
     std::vector<grpc::Slice> slices;
+    const bool dumped = buffer->Dump(&slices).ok();
     std::string bytes;
-    if (buffer->Dump(&slices).ok()) {
-      for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-    }
+    for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
     buffer->Clear();
-    read_request(bytes, *static_cast<T*>(msg));
+    if (dumped) {
+      read_request(bytes, *static_cast<T*>(msg));
+    } else {
+      mark_unreadable(*static_cast<T*>(msg));
+    }
     return grpc::Status::OK;
   }
 };

@@ -90,11 +90,27 @@ TEST(RequestReading, FieldsFromANewerClientPassAndTheReservedNumberIsRefused) {
   read_request(sent.SerializeAsString(), read);
   EXPECT_TRUE(unreadable_fields(read).empty());
   EXPECT_EQ(read.lease_token(), "token");
-  // A client that sends the number chaird notes unreadable fields under is refused by it.
-  sent.GetReflection()->MutableUnknownFields(&sent)->AddLengthDelimited(kUnreadableFieldNumber,
-                                                                        "forged");
+  // A client that sends the number chaird notes unreadable fields under (a forged note, or a
+  // thousand of them) is not read at all: one note, for the whole message.
+  for (int i = 0; i < 1000; ++i) {
+    sent.GetReflection()->MutableUnknownFields(&sent)->AddLengthDelimited(kUnreadableFieldNumber,
+                                                                          "forged");
+  }
   read_request(sent.SerializeAsString(), read);
-  EXPECT_THAT(unreadable_fields(read), ElementsAre("forged"));
+  EXPECT_THAT(unreadable_fields(read), ElementsAre(""));
+  EXPECT_EQ(read.lease_token(), "");
+}
+
+TEST(RequestReading, AFloodOfBadStringsCostsTwentyNotes) {
+  v1::EmergencyStopRequest sent;
+  sent.set_reason("@@BAD@@");
+  const std::string one = garbled(sent);
+  std::string flood;
+  for (int i = 0; i < 100'000; ++i) flood += one;  // the same field, again and again
+  v1::EmergencyStopRequest read;
+  read_request(flood, read);
+  EXPECT_EQ(unreadable_fields(read).size(), 20u);
+  EXPECT_EQ(read.reason(), "");
 }
 
 TEST(RequestReading, EveryRequestOfBothServicesIsReadThisWay) {

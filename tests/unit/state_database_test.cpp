@@ -2,6 +2,7 @@
 // unreadable, damaged or newer, and never half-written by a process killed during a save.
 #include "store/state_database.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -127,6 +128,13 @@ TEST(SessionHistoryStore, KeepsEachSessionsAdjustmentsInOrder) {
   EXPECT_EQ(s1.adjustments[1].change, "too strong: lumbar");
   ASSERT_EQ((*rows)[0].adjustments.size(), 1u);
   EXPECT_EQ((*rows)[0].adjustments[0].change, "focus: neck");
+  // A kiosk in a loop: the first 200 are kept.
+  for (int i = 0; i < kMaxAdjustmentsPerSession + 50; ++i)
+    ASSERT_TRUE(history.record_adjustment({"s-2", i, fmt::format("intensity {}", i)}));
+  auto capped = history.list("ann", 10);
+  ASSERT_TRUE(capped) << capped.error();
+  EXPECT_EQ((*capped)[0].adjustments.size(), static_cast<std::size_t>(kMaxAdjustmentsPerSession));
+  EXPECT_EQ((*capped)[0].adjustments.back().change, "intensity 198");
   const std::string csv = history_csv({s1});
   EXPECT_NE(csv.find(",adjustments\r\n"), std::string::npos) << csv;
   EXPECT_NE(csv.find(",1.5 min: intensity 0.8 | 0.5 min: too strong: lumbar\r\n"),
