@@ -3,7 +3,9 @@
 # lateness with a session running, idle and under 64 status streams and 500 unary calls a
 # second; cyclictest (rt-tests) with the same scheduling policy, alone and beside chaird; and
 # chaird's resident memory and time to SERVING.
-#   bench/load.sh [SECONDS]            each phase SECONDS long (default 60): about 3 x SECONDS
+#   bench/load.sh [SECONDS]            each phase SECONDS long (default 60): cyclictest alone,
+#                                      chaird idle, then the load twice (a leak grows with each
+#                                      round): about 4 x SECONDS
 #   CHAIRD_RT_PRIORITY=10 bench/load.sh   both under SCHED_FIFO 10 (when permitted)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,18 +39,19 @@ cyclic() {
 load_line=$(cut -d' ' -f1 /proc/loadavg)
 floor=$(cyclic "$seconds")
 # chaird: an idle phase, then the load phase; cyclictest runs beside it all along.
-cyclic $((2 * seconds + 5)) >"$work/beside" &
+rounds=2
+cyclic $(((1 + rounds) * seconds + 2 * rounds + 5)) >"$work/beside" &
 beside_pid=$!
 build/default/bin/chaird_load_bench --seconds "$seconds" --streams 64 --rps 500 \
-  --rt-priority "$prio" >"$work/bench"
+  --rounds "$rounds" --rt-priority "$prio" >"$work/bench"
 wait "$beside_pid"
 beside=$(cat "$work/beside")
 v() { sed -n "s/^$1=//p" "$work/bench"; }
 
 echo "chaird under load: $(nproc) CPUs, $(uname -r), load $load_line before, policy ${policy[*]}"
 echo "  start to SERVING: $(v time_to_serving_ms) ms"
-echo "  resident memory: $(v rss_idle_MiB) MiB at SERVING, $(v rss_session_MiB) MiB with a session running before the load, $(v rss_after_load_MiB) MiB after it (peak $(v rss_peak_MiB) MiB)"
-echo "  load: $(v streams) WatchSession streams ($(v load_streams_served) served, $(v load_statuses_received) statuses), $(v rps) unary calls/s for $(v seconds) s: $(v load_unary_ok) answered, $(v load_unary_failed) failed"
+echo "  resident memory: $(v rss_idle_MiB) MiB at SERVING, $(v rss_session_MiB) MiB with a session running before the load, after each round of it: $(v rss_after_each_round_MiB) MiB (peak $(v rss_peak_MiB) MiB)"
+echo "  load: $(v rounds) rounds of $(v streams) WatchSession streams ($(v load_streams_served) served, $(v load_statuses_received) statuses) and $(v rps) unary calls/s for $(v seconds) s: $(v load_unary_ok) answered, $(v load_unary_failed) failed"
 printf '  %-44s %8s %8s %8s %8s  (us)\n' "" p50 p99 p99.9 max
 printf '  %-44s %8s %8s %8s %8s\n' "dispatch lateness, session running, idle:" "$(v idle_p50_us)" "$(v idle_p99_us)" "$(v idle_p999_us)" "$(v idle_max_us)"
 printf '  %-44s %8s %8s %8s %8s\n' "dispatch lateness, session running, loaded:" "$(v load_p50_us)" "$(v load_p99_us)" "$(v load_p999_us)" "$(v load_max_us)"

@@ -10,6 +10,7 @@
 // (every status, every field) and `rps` unary calls a second (GetChair, ListPrograms,
 // GetProgram, ListHealthConditions in turn), both over the Unix socket, for `seconds`.
 // Prints key=value lines; bench/load.sh runs it beside cyclictest and makes the table.
+#include <fmt/format.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
@@ -44,6 +45,9 @@ struct Options {
   int streams = 64;
   int rps = 500;
   int rt_priority = 0;
+  // The load runs this many times, one after the other: memory that grows with each round is a
+  // leak; memory that grows once and then holds is what the load needs (buffers, the allocator).
+  int rounds = 2;
 };
 
 Options parse(int argc, char** argv) {
@@ -52,6 +56,7 @@ Options parse(int argc, char** argv) {
     const std::string flag = argv[i];
     const int value = std::atoi(argv[i + 1]);
     if (flag == "--seconds") o.seconds = std::clamp(value, 1, 600);
+    if (flag == "--rounds") o.rounds = std::clamp(value, 1, 10);
     if (flag == "--streams") o.streams = std::clamp(value, 0, 1000);
     if (flag == "--rps") o.rps = std::clamp(value, 0, 5000);
     if (flag == "--rt-priority") o.rt_priority = std::clamp(value, 0, 99);
@@ -99,13 +104,16 @@ void print_percentiles(const std::string& phase, std::vector<std::int64_t> ns) {
 }
 
 // The load, in the child: waits for a line on `go`, runs, writes its counts to `report`.
-int run_load(const Options& o, const std::string& socket, int go, int report) {
-  char byte = 0;
-  if (::read(go, &byte, 1) != 1) return 1;
+struct LoadCounts {
+  std::atomic<long> statuses{0}, ok{0}, failed{0}, streams_open{0};
+};
+
+// One round of the load: the streams and the unary calls for o.seconds.
+void load_once(const Options& o, const std::string& socket, LoadCounts& counts) {
+  auto& [statuses, ok, failed, streams_open] = counts;
   auto channel = grpc::CreateChannel("unix:" + socket, grpc::experimental::LocalCredentials(UDS));
   auto stub = chair::v1::ChairControl::NewStub(channel);
   const auto until = Clock::now() + std::chrono::seconds(o.seconds);
-  std::atomic<long> statuses{0}, ok{0}, failed{0}, streams_open{0};
 
   std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
   std::vector<std::thread> watchers;
@@ -169,12 +177,22 @@ int run_load(const Options& o, const std::string& socket, int go, int report) {
   std::this_thread::sleep_until(until);
   for (auto& c : contexts) c->TryCancel();
   for (auto& t : watchers) t.join();
-  const std::string counts = "load_unary_ok=" + std::to_string(ok.load()) +
-                             "\nload_unary_failed=" + std::to_string(failed.load()) +
-                             "\nload_streams_served=" + std::to_string(streams_open.load()) +
-                             "\nload_statuses_received=" + std::to_string(statuses.load()) + "\n";
-  return ::write(report, counts.data(), counts.size()) == static_cast<ssize_t>(counts.size()) ? 0
-                                                                                              : 1;
+}
+
+// The load's process: a round each time the bench says go, then the counts of all of them.
+int run_load(const Options& o, const std::string& socket, int go, int report) {
+  LoadCounts counts;
+  for (int round = 0; round < o.rounds; ++round) {
+    char byte = 0;
+    if (::read(go, &byte, 1) != 1) return 1;
+    load_once(o, socket, counts);
+  }
+  const std::string text = "load_unary_ok=" + std::to_string(counts.ok.load()) +
+                           "\nload_unary_failed=" + std::to_string(counts.failed.load()) +
+                           "\nload_streams_served=" + std::to_string(counts.streams_open.load()) +
+                           "\nload_statuses_received=" + std::to_string(counts.statuses.load()) +
+                           "\n";
+  return ::write(report, text.data(), text.size()) == static_cast<ssize_t>(text.size()) ? 0 : 1;
 }
 
 bool start_session(chair::v1::ChairControl::Stub& stub) {
@@ -291,14 +309,18 @@ int main(int argc, char** argv) {
   auto idle = lateness.take();
   // The baseline for the load: chaird with its session planned and running, nobody else calling.
   const double rss_session = rss_mib();
-  // Under load.
-  if (::write(go[1], "g", 1) != 1) return 1;
-  keep_running(*stub, o.seconds);
+  // Under load, round after round; the memory after each.
+  std::vector<double> rss_rounds;
+  for (int round = 0; round < o.rounds; ++round) {
+    if (::write(go[1], "g", 1) != 1) return 1;
+    keep_running(*stub, o.seconds);
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // the streams' buffers released
+    rss_rounds.push_back(rss_mib());
+  }
   int status = 0;
   ::waitpid(load, &status, 0);
   auto loaded = lateness.take();
-  std::this_thread::sleep_for(std::chrono::seconds(2));  // the streams' buffers released
-  const double rss_after = rss_mib();
+  const double rss_after = rss_rounds.back();
   const double rss_peak = rss_mib("VmHWM:");
   {
     grpc::ClientContext c;
@@ -306,8 +328,11 @@ int main(int argc, char** argv) {
     (void)stub->StopSession(&c, {}, &r);
   }
 
-  std::printf("seconds=%d\nstreams=%d\nrps=%d\nrt_priority=%d\n", o.seconds, o.streams, o.rps,
-              o.rt_priority);
+  std::printf("seconds=%d\nstreams=%d\nrps=%d\nrt_priority=%d\nrounds=%d\n", o.seconds, o.streams,
+              o.rps, o.rt_priority, o.rounds);
+  std::string rounds;
+  for (double r : rss_rounds) rounds += (rounds.empty() ? "" : " ") + fmt::format("{:.1f}", r);
+  std::printf("rss_after_each_round_MiB=%s\n", rounds.c_str());
   std::printf(
       "time_to_serving_ms=%.1f\nrss_idle_MiB=%.1f\nrss_session_MiB=%.1f\n"
       "rss_after_load_MiB=%.1f\nrss_peak_MiB=%.1f\n",
