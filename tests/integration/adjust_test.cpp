@@ -307,11 +307,7 @@ TEST(Adjust, AManualChangeMetByAStopChangesNothingAndIsNotKept) {
   EXPECT_EQ(pending.result().error_code(), grpc::StatusCode::ABORTED);
   daemon.advance(20000);
   EXPECT_EQ(daemon.status().state(), chair::v1::STOPPED);
-  chair::v1::ListSessionHistoryRequest history_request;
-  history_request.set_user_id("ann");
-  chair::v1::ListSessionHistoryResponse history;
-  grpc::ClientContext context;
-  ASSERT_TRUE(daemon.control().ListSessionHistory(&context, history_request, &history).ok());
+  const auto history = daemon.history("ann");
   ASSERT_EQ(history.sessions_size(), 1);
   EXPECT_EQ(history.sessions(0).adjustments_size(), 0);
 }

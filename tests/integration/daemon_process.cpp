@@ -298,6 +298,23 @@ chair::v1::SessionStatus DaemonProcess::status() {
   return s;
 }
 
+chair::v1::ListSessionHistoryResponse DaemonProcess::history(const std::string& user_id,
+                                                             grpc::Status* status) {
+  chair::v1::ListSessionHistoryRequest request;
+  request.set_user_id(user_id);
+  chair::v1::ListSessionHistoryResponse response;
+  grpc::ClientContext context;
+  authorize(context);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  const auto s = control_->ListSessionHistory(&context, request, &response);
+  if (status != nullptr) {
+    *status = s;
+  } else {
+    EXPECT_TRUE(s.ok()) << s.error_message();
+  }
+  return response;
+}
+
 void DaemonProcess::hold_starts() {
   grpc::ClientContext context;
   authorize(context);

@@ -87,6 +87,9 @@ class DaemonProcess {
   // has seen it.
   void drop_lease();
   chair::v1::SessionStatus status();  // the current status (first message of a watch)
+  // The sitter's history (ListSessionHistory); fails the test on a refusal unless status is given.
+  chair::v1::ListSessionHistoryResponse history(const std::string& user_id,
+                                                grpc::Status* status = nullptr);
   // The bench's start hold (see SimBench.HoldStarts): deterministic interleavings.
   void hold_starts();
   // Fails the test if no start arrives within 30 s. until_call_cancelled: and chaird has seen

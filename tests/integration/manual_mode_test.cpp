@@ -96,13 +96,7 @@ TEST(ManualMode, RunsTheSittersChoiceChangesItLiveAndTheHistoryKeepsEachChange) 
   }
   daemon.advance(10'000);
 
-  chair::v1::ListSessionHistoryRequest history_request;
-  history_request.set_user_id("ann");
-  chair::v1::ListSessionHistoryResponse history;
-  {
-    grpc::ClientContext context;
-    ASSERT_TRUE(daemon.control().ListSessionHistory(&context, history_request, &history).ok());
-  }
+  const auto history = daemon.history("ann");
   ASSERT_EQ(history.sessions_size(), 1);
   const auto& session = history.sessions(0);
   EXPECT_EQ(session.program_id(), "manual");
@@ -116,6 +110,8 @@ TEST(ManualMode, RunsTheSittersChoiceChangesItLiveAndTheHistoryKeepsEachChange) 
   chair::v1::ExportSessionHistoryResponse csv;
   {
     grpc::ClientContext context;
+    chair::v1::ListSessionHistoryRequest history_request;
+    history_request.set_user_id("ann");
     ASSERT_TRUE(daemon.control().ExportSessionHistory(&context, history_request, &csv).ok());
   }
   EXPECT_THAT(csv.csv(), HasSubstr("min: technique shiatsu; zone lumbar | "));

@@ -220,21 +220,6 @@ TEST(SessionIds, StayUniqueAcrossRestarts) {
   EXPECT_NE(started.session_id(), first);
 }
 
-chair::v1::ListSessionHistoryResponse history(DaemonProcess& daemon, const std::string& user,
-                                              grpc::Status* status = nullptr) {
-  chair::v1::ListSessionHistoryRequest request;
-  request.set_user_id(user);
-  chair::v1::ListSessionHistoryResponse response;
-  grpc::ClientContext context;
-  const auto s = daemon.control().ListSessionHistory(&context, request, &response);
-  if (status != nullptr) {
-    *status = s;
-  } else {
-    EXPECT_TRUE(s.ok()) << s.error_message();
-  }
-  return response;
-}
-
 grpc::Status feedback(DaemonProcess& daemon, const std::string& session, const std::string& user,
                       const chair::v1::SessionFeedback& f) {
   chair::v1::RecordSessionFeedbackRequest request;
@@ -278,7 +263,7 @@ TEST(SessionHistory, KeepsHowEachSessionEndedAndTheSittersFeedback) {
   daemon.advance(5000);
   ASSERT_TRUE(daemon.emergency_stop("a foot is caught").ok());
 
-  auto ann = history(daemon, "ann@example");
+  auto ann = daemon.history("ann@example");
   ASSERT_EQ(ann.sessions_size(), 2);
   const auto& newest = ann.sessions(0);
   EXPECT_EQ(newest.session_id(), completed.session_id());
@@ -292,7 +277,7 @@ TEST(SessionHistory, KeepsHowEachSessionEndedAndTheSittersFeedback) {
   EXPECT_EQ(older.session_id(), stopped.session_id());
   EXPECT_EQ(older.how_it_ended(), "STOPPED");
   EXPECT_NEAR(static_cast<double>(older.elapsed_ms()), 60000.0, 1000.0);
-  auto bob = history(daemon, "bob");
+  auto bob = daemon.history("bob");
   ASSERT_EQ(bob.sessions_size(), 1);
   EXPECT_EQ(bob.sessions(0).how_it_ended(), "EMERGENCY_STOPPED");
   EXPECT_THAT(bob.sessions(0).end_reason(), HasSubstr("a foot is caught"));
@@ -317,7 +302,7 @@ TEST(SessionHistory, KeepsHowEachSessionEndedAndTheSittersFeedback) {
   EXPECT_TRUE(names_field(bad, "feedback.discomfort_after"));
   EXPECT_TRUE(names_field(bad, "feedback.too_strong_zones[0]"));
   EXPECT_TRUE(names_field(bad, "feedback.note"));
-  ann = history(daemon, "ann@example");
+  ann = daemon.history("ann@example");
   EXPECT_EQ(ann.sessions(0).feedback().discomfort_before(), 7);
   EXPECT_EQ(ann.sessions(0).feedback().discomfort_after(), 3);
   EXPECT_EQ(ann.sessions(0).feedback().too_strong_zones(0), "lumbar");
@@ -335,12 +320,12 @@ TEST(SessionHistory, KeepsHowEachSessionEndedAndTheSittersFeedback) {
 
   // Hostile requests: named, and nothing read.
   grpc::Status status;
-  history(daemon, "ann/../bob", &status);
+  daemon.history("ann/../bob", &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_TRUE(names_field(status, "user_id"));
-  history(daemon, std::string(100'000, 'a'), &status);
+  daemon.history(std::string(100'000, 'a'), &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  history(daemon, "", &status);
+  daemon.history("", &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
@@ -416,7 +401,7 @@ TEST(UserProfiles, AreSavedCheckedReadAfterARestartAndForgottenWithTheirHistory)
   EXPECT_DOUBLE_EQ(out.preferred_intensity_scale(), 0.7);
   EXPECT_EQ(out.remembered_conditions(0), "varicose_veins");
   // The session chaird ended at its shutdown is in her history, and how it ended.
-  auto ann_history = history(daemon, "ann");
+  auto ann_history = daemon.history("ann");
   ASSERT_EQ(ann_history.sessions_size(), 1);
   EXPECT_EQ(ann_history.sessions(0).session_id(), session);
   EXPECT_FALSE(ann_history.sessions(0).how_it_ended().empty());
@@ -431,7 +416,7 @@ TEST(UserProfiles, AreSavedCheckedReadAfterARestartAndForgottenWithTheirHistory)
   }
   EXPECT_TRUE(forgotten.profile_deleted());
   EXPECT_EQ(forgotten.sessions_forgotten(), 1u);
-  EXPECT_EQ(history(daemon, "ann").sessions_size(), 0);
+  EXPECT_EQ(daemon.history("ann").sessions_size(), 0);
   grpc::ClientContext context;
   EXPECT_EQ(daemon.control().GetUserProfile(&context, get, &out).error_code(),
             grpc::StatusCode::NOT_FOUND);

@@ -12,24 +12,13 @@
 #include "common/utf8_text.hpp"
 #include "daemon_process.hpp"
 #include "error_details.hpp"
+#include "garbled_text.hpp"
 #include "test_support.hpp"
 
 namespace chaird::test {
 namespace {
 
 using ::testing::HasSubstr;
-
-constexpr std::string_view kPlaceholder = "@@BAD@@";
-const std::string kNotUtf8("\xff\xfe\xfd\xc0\xaf\xed\xa0", 7);
-
-// The message's bytes with every placeholder made invalid UTF-8 (the lengths stay the same).
-std::string garbled(const google::protobuf::Message& m) {
-  std::string bytes = m.SerializeAsString();
-  for (auto at = bytes.find(kPlaceholder); at != std::string::npos;
-       at = bytes.find(kPlaceholder, at))
-    bytes.replace(at, kPlaceholder.size(), kNotUtf8);
-  return bytes;
-}
 
 // A unary call with these bytes as its request, as a client that is not protobuf might send.
 grpc::Status raw_call(DaemonProcess& daemon, const std::string& method, const std::string& bytes,

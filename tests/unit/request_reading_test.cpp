@@ -11,24 +11,13 @@
 #include <string>
 
 #include "chair/v1/control.pb.h"
+#include "garbled_text.hpp"
 
 namespace chair::wire {
 namespace {
 
+using chaird::test::garbled;
 using ::testing::ElementsAre;
-
-// Seven bytes that are not UTF-8, the length of the placeholder they replace.
-constexpr std::string_view kPlaceholder = "@@BAD@@";
-const std::string kNotUtf8("\xff\xfe\xfd\xc0\xaf\xed\xa0", 7);
-
-// The message's bytes with every placeholder made invalid UTF-8 (the lengths stay the same).
-std::string garbled(const google::protobuf::Message& m) {
-  std::string bytes = m.SerializeAsString();
-  for (auto at = bytes.find(kPlaceholder); at != std::string::npos;
-       at = bytes.find(kPlaceholder, at))
-    bytes.replace(at, kPlaceholder.size(), kNotUtf8);
-  return bytes;
-}
 
 TEST(RequestReading, AWholeRequestIsReadAsProtobufReadsIt) {
   v1::StartSessionRequest sent;
