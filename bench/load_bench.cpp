@@ -337,6 +337,12 @@ int main(int argc, char** argv) {
       "time_to_serving_ms=%.1f\nrss_idle_MiB=%.1f\nrss_session_MiB=%.1f\n"
       "rss_after_load_MiB=%.1f\nrss_peak_MiB=%.1f\n",
       serving_ms, rss_idle, rss_session, rss_after, rss_peak);
+  // The dispatch thread's pace: how far apart its timers are, on average, with the session idle
+  // (load.sh runs a cyclictest at that pace, since a thread's wake-up depends on how long it
+  // slept).
+  if (!idle.empty())
+    std::printf("idle_mean_interval_ms=%.1f\n",
+                1000.0 * o.seconds / static_cast<double>(idle.size()));
   print_percentiles("idle", std::move(idle));
   print_percentiles("load", std::move(loaded));
   char buffer[512];
