@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "unit_fixtures.hpp"
 
@@ -37,6 +39,22 @@ TEST(StepBinder, UnknownZoneListsTheZones) {
                       column_of(text, "zone: \"elbows\"")));
 }
 
+TEST(StepBinder, MisspeltTechniqueAndZoneSuggestTheClosestName) {
+  const std::string technique = program_text({step_item("s", "lumbar", 20000, "", "shiatzu")});
+  EXPECT_TRUE(ErrorAt(plan_errors(technique),
+                      "step 's': unknown technique 'shiatzu'; did you mean 'shiatsu'? (this "
+                      "chaird has: ",
+                      "test.textproto", line_of(technique, "technique: \"shiatzu\""),
+                      column_of(technique, "technique: \"shiatzu\"")));
+  const std::string zone = program_text({step_item("s", "lumbr", 20000)});
+  EXPECT_TRUE(ErrorAt(plan_errors(zone),
+                      "step 's': unknown zone 'lumbr'; did you mean 'lumbar'? (zones are: neck",
+                      "test.textproto", line_of(zone, "zone: \"lumbr\"")));
+  // Nothing close: no guess, only the list.
+  const std::string far = program_text({step_item("s", "lumbar", 20000, "", "reiki")});
+  EXPECT_FALSE(Contains(unit::find_error(plan_errors(far), "reiki")->message, "did you mean"));
+}
+
 TEST(StepBinder, ZoneTheChairLacks) {
   // A chair without arm airbags and without the arms zone.
   auto armless =
@@ -66,6 +84,27 @@ TEST(StepBinder, RollerTechniqueOnAZoneTheRollersDoNotReach) {
   EXPECT_TRUE(HasError(plan.error(), "zone 'thighs' lies beyond the end of this chair's track"));
   // The lumbar is still within reach.
   EXPECT_TRUE(unit::plan_on(s_track, program_text({step_item("s", "lumbar", 20000)})));
+}
+
+TEST(StepBinder, RollerActuatorTheChairLacksIsNamedNotBlamedOnTheTrack) {
+  // A 2D chair: the same track, no roller.depth. The shoulders are on the track; what shiatsu
+  // lacks there is the depth axis.
+  std::vector<std::pair<std::string, std::string>> edits{
+      {"  id: \"roller.depth\"", "  id: \"roller.depth_unused\""}};
+  for (const char* region : {"neck", "shoulders", "thoracic", "lumbar", "sacrum"}) {
+    const std::string limit = std::string("roller_depth { region: \"") + region + "\"";
+    edits.emplace_back(limit, "# " + limit);  // depth limits need a depth axis
+  }
+  auto flat = unit::chair_variant(edits);
+  ASSERT_NE(flat, nullptr);
+  const std::string text = program_text({step_item("s", "shoulders", 20000)});
+  auto plan = unit::plan_on(flat, text);
+  ASSERT_FALSE(plan);
+  EXPECT_TRUE(ErrorAt(plan.error(),
+                      "step 's': technique 'shiatsu' needs roller.depth: chair 'generic_4d_sl' "
+                      "has no roller.depth",
+                      "test.textproto", line_of(text, "zone: \"shoulders\"")));
+  EXPECT_FALSE(HasError(plan.error(), "beyond the end"));
 }
 
 TEST(StepBinder, ParameterOutOfRange) {

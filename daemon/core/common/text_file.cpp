@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "common/closest_name.hpp"
 #include "common/utf8_text.hpp"
 
 namespace chaird {
@@ -20,21 +21,6 @@ namespace {
 namespace fs = std::filesystem;
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diagonal = up;
-    }
-  }
-  return row[b.size()];
-}
 
 // Protobuf says 'Message type "chair.v1.Step" has no field named "durration".'; a chair maker
 // wants to know which fields exist and which one was probably meant.

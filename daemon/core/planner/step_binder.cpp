@@ -6,6 +6,8 @@
 #include <cmath>
 #include <set>
 
+#include "common/closest_name.hpp"
+
 namespace chaird {
 namespace {
 
@@ -13,6 +15,12 @@ std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (const auto& s : items) out += (out.empty() ? "" : ", ") + s;
   return out;
+}
+
+// "; did you mean 'shiatsu'?" when a known name is a likely typo of the one written, else "".
+std::string did_you_mean(const std::string& written, const std::vector<std::string>& known) {
+  const auto guess = closest_name(written, known);
+  return guess ? fmt::format("; did you mean '{}'?", *guess) : std::string();
 }
 
 std::string type_name(sdk::ParamType t) {
@@ -68,8 +76,8 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
     ok = false;
   } else if (technique == nullptr) {
     d.error(step.where.at("technique"),
-            fmt::format("{}: unknown technique '{}' (this chaird has: {})", who, s.technique(),
-                        join(catalog_.names())));
+            fmt::format("{}: unknown technique '{}'{} (this chaird has: {})", who, s.technique(),
+                        did_you_mean(s.technique(), catalog_.names()), join(catalog_.names())));
     ok = false;
   }
 
@@ -80,7 +88,8 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
     ok = false;
   } else if (std::find(known.begin(), known.end(), s.zone()) == known.end()) {
     d.error(step.where.at("zone"),
-            fmt::format("{}: unknown zone '{}' (zones are: {})", who, s.zone(), join(known)));
+            fmt::format("{}: unknown zone '{}'{} (zones are: {})", who, s.zone(),
+                        did_you_mean(s.zone(), known), join(known)));
     ok = false;
   } else if (zone == nullptr) {
     d.error(step.where.at("zone"),
@@ -165,7 +174,10 @@ bool StepBinder::bind_actuators(const ExpandedStep& step, const LoadedTechnique&
     for (ActuatorIndex i : found) allowed[static_cast<std::size_t>(i)] = 1;
     if (found.empty() && need.required) {
       std::string why;
-      if (roller && zone.roller) {
+      if (!is_family && !chair_.find(need.id)) {
+        // Whatever the zone: a 2D chair has no roller.depth anywhere.
+        why = fmt::format("chair '{}' has no {}", chair_.profile().id(), need.id);
+      } else if (roller && zone.roller) {
         why = fmt::format("zone '{}' lies beyond the end of this chair's track", zone.name);
       } else if (roller) {
         why = fmt::format("the rollers do not reach zone '{}' on this chair", zone.name);
