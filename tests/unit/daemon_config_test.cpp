@@ -230,7 +230,9 @@ TEST(DaemonConfig, ParseErrorsAreLocated) {
   std::string path;
   auto unquoted = load_text("stop_cooldown_ms: 4000\nlog_level: debug\n", &path);
   ASSERT_FALSE(unquoted);
-  EXPECT_TRUE(ErrorAt(unquoted.error(), "Expected string", path, 2, 12));
+  EXPECT_TRUE(ErrorAt(unquoted.error(),
+                      "'log_level' takes text in double quotes, got debug (log_level: \"debug\")",
+                      path, 2, 12));
 
   auto misspelt = load_text("stop_cooldown: 4000\n", &path);
   ASSERT_FALSE(misspelt);

@@ -92,7 +92,7 @@ TEST_F(ProgramLibraryTest, LoadsTheGoodAndRefusesEachBadOneWithItsPlace) {
   EXPECT_EQ(library->find("syntax"), nullptr);
   EXPECT_EQ(library->find("goo"), nullptr);
 
-  EXPECT_TRUE(ErrorAt(refusals, "Expected integer", path("syntax.textproto"), 3,
+  EXPECT_TRUE(ErrorAt(refusals, "takes a whole number, got twenty", path("syntax.textproto"), 3,
                       unit::column_of(texts_["syntax.textproto"], "twenty")));
   const std::string& tech = texts_["bad_technique.textproto"];
   EXPECT_TRUE(ErrorAt(refusals, "unknown technique 'reiki'", path("bad_technique.textproto"),

@@ -39,7 +39,7 @@ TEST(TextFile, SyntaxErrorIsPlacedAtOneBasedLineAndColumnWithWhatWasExpected) {
   EXPECT_EQ(e.where.file, "prog.textproto");
   EXPECT_EQ(e.where.line, 3);
   EXPECT_EQ(e.where.column, column_of(text, "abc"));
-  EXPECT_TRUE(Contains(e.message, "Expected integer")) << e.message;
+  EXPECT_EQ(e.message, "'total_duration_ms' takes a whole number, got abc");
   EXPECT_TRUE(Contains(e.to_string(),
                        "prog.textproto:3:" + std::to_string(column_of(text, "abc")) + ": error: "));
 }
@@ -122,6 +122,34 @@ TEST(TextFile, EveryUnknownFieldIsReportedInOnePassWithASuggestion) {
   ASSERT_NE(far, nullptr) << d.to_string();
   EXPECT_EQ(far->where.line, 5);
   EXPECT_TRUE(Contains(far->message, "expected one of: metadata, phases"));
+}
+
+TEST(TextFile, AValueOfTheWrongKindNamesItsFieldAndTheRightSyntax) {
+  chair::v1::Program program;
+  const auto error_of = [&](const std::string& text) {
+    const Diagnostics d = parse_text(text, "p.textproto", program, nullptr);
+    return d.items().empty() ? std::string("(no error)") : d.items().front().message;
+  };
+  // Protobuf says only 'Expected double, got: "3"'.
+  EXPECT_EQ(error_of("phases { tracks { items { step { intensity: \"3\" } } } }"),
+            "'intensity' takes a number, got the text \"3\": write it without quotes "
+            "(intensity: 3)");
+  EXPECT_EQ(error_of("phases { tracks { items { step { duration_ms: \"60000\" } } } }"),
+            "'duration_ms' takes a whole number, got the text \"60000\": write it without quotes "
+            "(duration_ms: 60000)");
+  EXPECT_EQ(error_of("phases { tracks { items { step { duration_ms: 1.5 } } } }"),
+            "'duration_ms' takes a whole number, got 1.5");
+  EXPECT_EQ(error_of("phases { tracks { items { step { technique: 3 } } } }"),
+            "'technique' takes text in double quotes, got 3 (technique: \"3\")");
+  // Across lines and after a comment, the name is still found, and the place stays the value's.
+  const std::string text =
+      "phases { tracks { items { step {\n  tempo_cpm:  # per minute\n"
+      "    \"twelve\" } } } }";
+  const Diagnostics d = parse_text(text, "p.textproto", program, nullptr);
+  ASSERT_EQ(d.items().size(), 1u);
+  EXPECT_TRUE(Contains(d.items().front().message, "'tempo_cpm' takes a number, got the text"))
+      << d.to_string();
+  EXPECT_EQ(d.items().front().where.line, 3);
 }
 
 TEST(TextFile, InvalidUtf8IsRefusedAtItsLineAndColumn) {

@@ -67,6 +67,87 @@ int advance_column(int column, char c) {
   return c == '\t' ? (column / 8 + 1) * 8 : column + 1;
 }
 
+// The byte offset of a 0-based line and column as protobuf counts them; npos past the text.
+std::size_t offset_of(std::string_view text, int line, int column) {
+  std::size_t offset = 0;
+  for (int l = 0; l < line; ++l) {
+    offset = text.find('\n', offset);
+    if (offset == std::string_view::npos) return offset;
+    ++offset;
+  }
+  for (int c = 0; offset < text.size() && c < column && text[offset] != '\n'; ++offset) {
+    c = advance_column(c, text[offset]);
+  }
+  return offset;
+}
+
+// The field name written before the value at offset ("intensity" in "intensity: \"3\""), across
+// lines and comments; empty when there is none (a value in a list, say).
+std::string field_before(std::string_view text, std::size_t offset) {
+  constexpr std::size_t kLookBack = 2000;
+  std::size_t start = offset > kLookBack ? offset - kLookBack : 0;
+  std::string before;
+  while (start < offset) {
+    const std::size_t end = std::min(text.find('\n', start), offset);
+    bool quoted = false;
+    std::size_t cut = end;
+    for (std::size_t i = start; i < end; ++i) {
+      if (text[i] == '"' && (i == start || text[i - 1] != '\\')) quoted = !quoted;
+      if (text[i] == '#' && !quoted) {
+        cut = i;
+        break;
+      }
+    }
+    before.append(text.substr(start, cut - start)).push_back(' ');
+    start = end + 1;
+  }
+  while (!before.empty() && std::isspace(static_cast<unsigned char>(before.back())) != 0)
+    before.pop_back();
+  if (before.empty() || before.back() != ':') return {};
+  before.pop_back();
+  while (!before.empty() && std::isspace(static_cast<unsigned char>(before.back())) != 0)
+    before.pop_back();
+  std::size_t name_start = before.size();
+  while (name_start > 0 && (std::isalnum(static_cast<unsigned char>(before[name_start - 1])) != 0 ||
+                            before[name_start - 1] == '_'))
+    --name_start;
+  return before.substr(name_start);
+}
+
+bool is_number_text(const std::string& text, bool whole) {
+  static const std::regex kWhole(R"(-?[0-9]+)");
+  static const std::regex kNumber(R"(-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)");
+  return std::regex_match(text, whole ? kWhole : kNumber);
+}
+
+// Protobuf says 'Expected double, got: "3"' at the value, without the field. A chair maker
+// needs the field, what it takes, and how to write it.
+std::string explain_wrong_value(std::string_view text, int line, int column,
+                                const std::string& message) {
+  static const std::regex kExpected(R"(^Expected (double|integer|string), got: (.+)$)");
+  std::smatch m;
+  if (!std::regex_match(message, m, kExpected)) return message;
+  const std::size_t offset = offset_of(text, line, column);
+  if (offset == std::string_view::npos) return message;
+  const std::string field = field_before(text, offset);
+  if (field.empty()) return message;
+  const std::string expected = m[1];
+  const std::string got = m[2];
+  if (expected == "string")
+    return fmt::format("'{}' takes text in double quotes, got {} ({}: \"{}\")", field, got, field,
+                       got);
+  const bool whole = expected == "integer";
+  const std::string what = whole ? "a whole number" : "a number";
+  if (got.size() >= 2 && got.front() == '"' && got.back() == '"') {
+    const std::string inside = got.substr(1, got.size() - 2);
+    if (is_number_text(inside, whole))
+      return fmt::format("'{}' takes {}, got the text {}: write it without quotes ({}: {})", field,
+                         what, got, field, inside);
+    return fmt::format("'{}' takes {}, got the text {}", field, what, got);
+  }
+  return fmt::format("'{}' takes {}, got {}", field, what, got);
+}
+
 // Protobuf reports a misspelt field name or enum value after reading it, at the token that
 // follows: the ':' after a field name, or the next line after an enum value. A chair maker
 // needs the place of the name itself, so look for it backwards from there. Locations are
@@ -125,7 +206,8 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
  private:
   void add(int line, int column, const std::string& message) {
     const auto [l, c] = place_of_name(text_, line, column, message);
-    out_.error({path_, l + 1, c + 1}, explain_unknown_field(message));
+    out_.error({path_, l + 1, c + 1},
+               explain_unknown_field(explain_wrong_value(text_, line, column, message)));
   }
 
   const std::string& path_;

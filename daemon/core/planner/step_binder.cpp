@@ -17,6 +17,12 @@ std::string join(const std::vector<std::string>& items) {
   return out;
 }
 
+std::vector<std::string> zone_names(const ChairModel& chair) {
+  std::vector<std::string> names;
+  for (const auto& zone : chair.zones()) names.push_back(zone.name);
+  return names;
+}
+
 // "; did you mean 'shiatsu'?" when a known name is a likely typo of the one written, else "".
 std::string did_you_mean(const std::string& written, const std::vector<std::string>& known) {
   const auto guess = closest_name(written, known);
@@ -93,7 +99,8 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
     ok = false;
   } else if (zone == nullptr) {
     d.error(step.where.at("zone"),
-            fmt::format("{}: chair '{}' has no zone '{}'", who, chair_.profile().id(), s.zone()));
+            fmt::format("{}: chair '{}' has no zone '{}' (it has: {})", who, chair_.profile().id(),
+                        s.zone(), join(zone_names(chair_))));
     ok = false;
   }
   if (!ok) return std::nullopt;
