@@ -8,6 +8,7 @@
 #include <numeric>
 
 #include "common/utf8_text.hpp"
+#include "planner/round_diagnostics.hpp"
 #include "planner/step_context.hpp"
 #include "timeline/motion_profile.hpp"
 
@@ -443,7 +444,8 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
   for (const auto& step : expanded.steps) {
     if (auto b = binder.bind(step, plan->options.scaling, d)) bound.push_back(std::move(*b));
   }
-  if (d.has_errors()) return Unexpected{std::move(d)};
+  // A repeated step's problem, found in each round, is told once.
+  if (d.has_errors()) return Unexpected{collapse_rounds(d)};
 
   std::stable_sort(bound.begin(), bound.end(), [](const BoundStep& a, const BoundStep& b) {
     return a.expanded.start_ms < b.expanded.start_ms;
@@ -462,12 +464,14 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
     (void)gen.run(bound[i], static_cast<int>(i), bound[i].expanded.start_ms,
                   bound[i].expanded.end_ms);
   }
-  if (d.has_errors()) return Unexpected{std::move(d)};
+  if (d.has_errors()) return Unexpected{collapse_rounds(d)};
   sort_commands(tl.commands);
+  Diagnostics notes;
   for (const auto& s : tl.steps) {
     for (const auto& note : s.notes)
-      plan->warnings.warning(s.where, fmt::format("step '{}': {}", s.name, note));
+      notes.warning(s.where, fmt::format("step '{}': {}", s.name, note));
   }
+  plan->warnings = collapse_rounds(notes);
   plan->steps = std::move(bound);
   return std::shared_ptr<const Plan>(std::move(plan));
 }
