@@ -137,9 +137,27 @@ TEST(Planner, TwoTracksDrivingOneActuatorAtOnceAreRefusedNamingBothSteps) {
   ASSERT_FALSE(plan);
   const std::string expected =
       "step 'b' and step 'a' (test.textproto:" + std::to_string(line_of(text, "\"a\"")) +
-      ") both drive roller.position between 0 and 20000 ms";
+      ") both drive roller.position from 0:00 to 0:20 of phase 'main'";
   EXPECT_TRUE(ErrorAt(plan.error(), expected, "test.textproto", line_of(text, "\"b\"")));
   EXPECT_TRUE(HasError(plan.error(), "both drive roller.depth"));
+
+  // After a warm-up, the times are the main phase's own, as its start_ms are written; a part of
+  // a second is kept.
+  const std::string after_warm_up =
+      "metadata { id: \"t\" name: \"test\" }\n"
+      "phases { kind: WARM_UP tracks { kind: BACK_ROLLERS\n" +
+      step_item("w", "back", 30000, "", "rolling") +
+      "} }\n"
+      "phases { kind: MAIN\n"
+      "  tracks { kind: BACK_ROLLERS\n" +
+      step_item("a", "shoulders", 20000) + "  }\n  tracks { kind: BACK_ROLLERS\n" +
+      step_item("b", "lumbar", 20000, "start_ms: 19500") + "  }\n}\n";
+  auto clash = unit::plan_on(unit::chair(), after_warm_up);
+  ASSERT_FALSE(clash);
+  EXPECT_TRUE(HasError(clash.error(),
+                       "both drive roller.position from 0:19.5 to 0:20 of phase "
+                       "'main'"))
+      << clash.error().to_string();
 
   // One after the other on two tracks is fine.
   const std::string later = program_text(

@@ -7,6 +7,7 @@
 #include <map>
 #include <numeric>
 
+#include "common/duration_text.hpp"
 #include "common/utf8_text.hpp"
 #include "planner/round_diagnostics.hpp"
 #include "planner/step_context.hpp"
@@ -262,10 +263,15 @@ class Generator {
       const auto i = static_cast<std::size_t>(a);
       if (busy_until_[i] > from_ms && claimed_by_[i] >= 0 && claimed_by_[i] != index) {
         const auto& other = timeline_.steps[static_cast<std::size_t>(claimed_by_[i])];
+        // In the phase's own time, as its start_ms are written.
+        const std::int64_t phase_ms = step.expanded.phase_start_ms;
         d_.error(step.expanded.where.self(),
-                 fmt::format("step '{}' and step '{}' ({}:{}) both drive {} between {} and {} ms",
+                 fmt::format("step '{}' and step '{}' ({}:{}) both drive {} from {} to {} of "
+                             "phase '{}'",
                              step.expanded.name, other.name, other.where.file, other.where.line,
-                             chair_.actuator(a).id, from_ms, std::min(busy_until_[i], to_ms)));
+                             chair_.actuator(a).id, format_mmss_exact(from_ms - phase_ms),
+                             format_mmss_exact(std::min(busy_until_[i], to_ms) - phase_ms),
+                             step.expanded.phase));
         ok = false;
       }
     }

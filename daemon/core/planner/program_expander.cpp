@@ -225,6 +225,7 @@ class Expander {
     s.where = loc;
     s.name = ctx.round.empty() ? base : fmt::format("{} ({})", base, ctx.round);
     s.phase = ctx.phase;
+    s.phase_start_ms = ctx.phase_start;
     s.track = ctx.track;
     s.start_ms = start;
     s.end_ms = start + step.duration_ms();

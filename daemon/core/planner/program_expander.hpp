@@ -25,6 +25,7 @@ struct ExpandedStep {
   Locator where;
   std::string name;  // the step's name, or technique@zone, with the repeat round
   std::string phase;
+  std::int64_t phase_start_ms = 0;  // where the phase begins, for times told as written
   std::string track;
   std::int64_t start_ms = 0;
   std::int64_t end_ms = 0;

@@ -1,0 +1,19 @@
+// common/duration_text: durations and times as people read and write them.
+#include "common/duration_text.hpp"
+
+#include <gtest/gtest.h>
+
+namespace chaird {
+namespace {
+
+TEST(DurationText, ExactMinutesAndSecondsKeepAPartOfASecond) {
+  EXPECT_EQ(format_mmss_exact(0), "0:00");
+  EXPECT_EQ(format_mmss_exact(20000), "0:20");
+  EXPECT_EQ(format_mmss_exact(19500), "0:19.5");
+  EXPECT_EQ(format_mmss_exact(61250), "1:01.25");
+  EXPECT_EQ(format_mmss_exact(3600001), "60:00.001");
+  EXPECT_EQ(format_mmss_exact(-1500), "-0:01.5");
+}
+
+}  // namespace
+}  // namespace chaird
