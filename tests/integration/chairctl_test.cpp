@@ -15,6 +15,7 @@ namespace chaird::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 CliRun chairctl(const std::string& args) {
   return run_chairctl(args);
@@ -110,6 +111,16 @@ TEST(Chairctl, TalksToChaird) {
   EXPECT_THAT(programs.output, HasSubstr("03:00"));
   const CliRun techniques = chairctl(socket + "techniques");
   EXPECT_THAT(techniques.output, HasSubstr("shiatsu"));
+  // Tempo ranges as the plugins give them, not rounded; heat has none.
+  EXPECT_THAT(techniques.output, HasSubstr("(1..2.5 cpm, default 2)"));
+  EXPECT_THAT(techniques.output, HasSubstr("(4..30 cpm, default 12)"));
+  EXPECT_THAT(techniques.output, Not(HasSubstr("0..0 cpm")));
+  EXPECT_THAT(techniques.output, HasSubstr("(no tempo: steady)"));
+  // What each technique needs, and what it uses when the chair has it.
+  EXPECT_THAT(techniques.output,
+              HasSubstr("    needs roller.position (moves from point to point), roller.depth (the "
+                        "press); uses if present roller.width (narrow thumbs or wide palms)\n"));
+  EXPECT_THAT(techniques.output, HasSubstr("    needs heat.* (the zone's heaters)\n"));
   const CliRun unknown = chairctl(socket + "start nothing_like_it");
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_THAT(unknown.output, HasSubstr("NOT_FOUND"));

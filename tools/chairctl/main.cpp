@@ -14,6 +14,7 @@
 #include "progress_printer.hpp"
 #include "record_commands.hpp"
 #include "replay_command.hpp"
+#include "technique_text.hpp"
 #include "token_command.hpp"
 
 namespace {
@@ -433,24 +434,7 @@ int main(int argc, char** argv) {
     chair::v1::ListTechniquesResponse response;
     auto status = client.control().ListTechniques(client.call_context().get(), {}, &response);
     if (!status.ok()) return report(status);
-    for (const auto& t : response.techniques()) {
-      std::cout << fmt::format("{} {}  ({:.0f}..{:.0f} cpm, default {:.0f}): {}\n", t.name(),
-                               t.version(), t.tempo().min_cpm(), t.tempo().max_cpm(),
-                               t.tempo().default_cpm(), t.summary());
-      for (const auto& p : t.params()) {
-        std::string range;
-        if (p.type() == chair::v1::NUMBER || p.type() == chair::v1::INTEGER) {
-          range =
-              fmt::format("{}..{} {} (default {})", p.min(), p.max(), p.unit(), p.default_number());
-        } else if (p.type() == chair::v1::CHOICE) {
-          range = fmt::format("{} (default {})", fmt::join(p.choices(), "|"), p.default_choice());
-        } else {
-          range = fmt::format("true|false (default {})", p.default_flag());
-        }
-        std::cout << fmt::format("    {:<16} {:<8} {}  {}\n", p.name(),
-                                 chair::v1::ParamType_Name(p.type()), range, p.summary());
-      }
-    }
+    for (const auto& t : response.techniques()) std::cout << technique_text(t);
     return kExitOk;
   }
   if (conditions_cmd->parsed()) {
