@@ -1,8 +1,10 @@
 // chairctl as a user runs it: offline lint and plan on files, and commands against chaird.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -55,6 +57,37 @@ TEST(Chairctl, LintReportsEveryProblemAtFileLineColumnAndFails) {
   EXPECT_THAT(run.output, HasSubstr("points 99 is outside 2..12"));
 }
 
+TEST(Chairctl, LintWithPluginsThatLeaveOutTheShippedOnesWarnsAndSaysWhyAPluginIsMissing) {
+  // A maker's directory with one plugin of theirs that does not load (a wrong ABI).
+  const std::string plugins = make_temp_dir("maker_plugins");
+  ::chmod(plugins.c_str(), 0755);
+  const std::string library = plugins + "/wrong_abi.so";
+  std::filesystem::copy_file(fixture_dir() + "/wrong_abi.so", library);
+  ::chmod(library.c_str(), 0755);
+  const std::string file = make_temp_dir("maker") + "/palm.textproto";
+  std::ofstream(file) << "metadata { id: \"palm\" name: \"Palm\" }\n"
+                         "phases { kind: MAIN tracks {\n"
+                         "  items { step { technique: \"wrong_abi\" zone: \"lumbar\" "
+                         "duration_ms: 20000 } }\n"
+                         "} }\n";
+  const std::string chair = " --chair " + reference_chair_path();
+
+  const CliRun alone = chairctl("lint " + file + chair + " --plugins " + plugins);
+  EXPECT_EQ(alone.exit_code, 1) << alone.output;
+  EXPECT_THAT(alone.output,
+              HasSubstr("warning: --plugins leaves out the shipped techniques in " + plugin_dir()));
+  EXPECT_THAT(alone.output, HasSubstr(file +
+                                      ":3:18: error: step 'wrong_abi@lumbar': unknown technique "
+                                      "'wrong_abi' (this chaird has no techniques); its plugin " +
+                                      library + " was refused: built for plugin ABI 999"));
+  // With the shipped directory given too: no warning, and the shipped techniques are there.
+  const CliRun both =
+      chairctl("lint " + file + chair + " --plugins " + plugin_dir() + " --plugins " + plugins);
+  EXPECT_THAT(both.output, Not(HasSubstr("leaves out the shipped techniques")));
+  EXPECT_THAT(both.output, HasSubstr("(this chaird has: acupressure, "));
+  EXPECT_THAT(both.output, HasSubstr("its plugin " + library + " was refused: "));
+}
+
 TEST(Chairctl, LintPointsAtASyntaxError) {
   const std::string dir = make_temp_dir("syntax");
   const std::string file = dir + "/syntax.textproto";
@@ -62,7 +95,7 @@ TEST(Chairctl, LintPointsAtASyntaxError) {
   const CliRun run = chairctl("lint " + file + offline_flags());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.output, HasSubstr(file + ":4:22: error:"));
-  EXPECT_THAT(run.output, HasSubstr("integer"));
+  EXPECT_THAT(run.output, HasSubstr("'total_duration_ms' takes a whole number, got soon"));
 }
 
 TEST(Chairctl, LintRefusesTwoFilesWithOneIdAndWarnsOfAMisnamedFile) {

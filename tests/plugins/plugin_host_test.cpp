@@ -19,6 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A private directory holding copies of the named fixture libraries, mode 0755 each.
 std::string plugin_dir_with(const std::vector<std::string>& fixtures, const std::string& name) {
@@ -136,6 +137,44 @@ TEST(PluginHost, RefusesBothPluginsThatShareANameAndNamesBothPaths) {
     EXPECT_THAT(d.message, HasSubstr(dir + "/twin_a.so"));
     EXPECT_THAT(d.message, HasSubstr(dir + "/twin_b.so"));
   }
+}
+
+TEST(PluginHost, AProgramThatNeedsARefusedPluginIsToldWhyItWasRefused) {
+  // wrong_abi.so would be the technique 'wrong_abi'; twin_a and twin_b both call themselves
+  // 'twin'. A program using either is refused where it names them, with the plugin's reason.
+  const std::string dir = plugin_dir_with({"wrong_abi", "twin_a", "twin_b", "side_effect"}, "why");
+  Diagnostics refusals;
+  auto catalog = std::make_shared<const TechniqueCatalog>(TechniqueCatalog::load({dir}, refusals));
+  ASSERT_EQ(refusals.error_count(), 3u) << refusals.to_string();
+  ASSERT_NE(catalog->refused_for("wrong_abi"), nullptr);
+  EXPECT_EQ(catalog->refused_for("side_effect"), nullptr);  // loaded, not refused
+  EXPECT_EQ(catalog->refused_for("reiki"), nullptr);        // no such plugin at all
+
+  auto chair = test::reference_chair();
+  SafetyGovernor governor(chair, SessionLimits{});
+  ProgramCheckContext context;
+  context.chair = chair;
+  context.catalog = catalog;
+  context.governor = &governor;
+  const auto errors_for = [&](const std::string& technique) {
+    auto program = parse_program_text(test::single_step_program(technique, "lumbar", 10000, ""),
+                                      "p.textproto");
+    EXPECT_TRUE(program);
+    auto checked = check_program(*program, context);
+    return checked ? std::string() : checked.error().to_string();
+  };
+  const std::string abi = errors_for("wrong_abi");
+  EXPECT_THAT(abi, HasSubstr("unknown technique 'wrong_abi'"));
+  EXPECT_THAT(abi, HasSubstr("its plugin " + dir + "/wrong_abi.so was refused: "));
+  // The loader's own words, without the path said twice.
+  EXPECT_THAT(abi, HasSubstr("was refused: " +
+                             load_error(dir + "/wrong_abi.so")
+                                 .substr(dir.size() + std::string("/wrong_abi.so: ").size())));
+  const std::string twin = errors_for("twin");
+  EXPECT_THAT(twin, HasSubstr("its plugin " + dir +
+                              "/twin_a.so was refused: two plugins are "
+                              "named 'twin'"));
+  EXPECT_THAT(errors_for("reiki"), Not(HasSubstr("was refused")));
 }
 
 TEST(PluginHost, DiscoveryListsAliasesWithoutRunningAnyOfTheLibrarysCode) {

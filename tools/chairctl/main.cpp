@@ -339,6 +339,10 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
 
+  if (lint->parsed() || plan->parsed() || replay->parsed())
+    warn_if_shipped_techniques_left_out(setup, chaird::default_plugin_dir(root).string(),
+                                        std::cerr);
+
   if (replay->parsed()) {
     if (intensity) replay_request.plan.scaling.intensity_scale = *intensity;
     if (speed) replay_request.plan.scaling.speed_scale = *speed;

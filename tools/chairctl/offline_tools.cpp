@@ -61,6 +61,17 @@ bool load(const OfflineSetup& setup, const std::vector<std::string>& files, Load
 
 }  // namespace
 
+void warn_if_shipped_techniques_left_out(const OfflineSetup& setup, const std::string& shipped_dir,
+                                         std::ostream& err) {
+  std::error_code ec;
+  if (!fs::is_directory(shipped_dir, ec)) return;  // nothing shipped here to leave out
+  for (const auto& dir : setup.plugin_dirs) {
+    if (fs::equivalent(dir, shipped_dir, ec)) return;
+  }
+  err << "warning: --plugins leaves out the shipped techniques in " << shipped_dir
+      << "; to use yours beside them, give both: --plugins " << shipped_dir << " --plugins DIR\n";
+}
+
 int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, std::ostream& out,
              std::ostream& err) {
   Loaded l;

@@ -21,6 +21,11 @@ struct OfflineSetup {
   std::int64_t plugin_budget_ms = 200;
 };
 
+// --plugins replaces the shipped techniques' directory; a maker who meant to add theirs to them
+// is told, with how to keep both.
+void warn_if_shipped_techniques_left_out(const OfflineSetup& setup, const std::string& shipped_dir,
+                                         std::ostream& err);
+
 // Prints every problem as file:line:column: message; returns 1 when any file has errors.
 int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, std::ostream& out,
              std::ostream& err);

@@ -29,6 +29,15 @@ std::string did_you_mean(const std::string& written, const std::vector<std::stri
   return guess ? fmt::format("; did you mean '{}'?", *guess) : std::string();
 }
 
+// "; its plugin /p/x.so was refused: ..." when the technique's plugin was there but refused:
+// the reason a maker needs, where its absence shows.
+std::string why_refused(const TechniqueCatalog& catalog, const std::string& technique) {
+  const Diagnostic* refused = catalog.refused_for(technique);
+  return refused
+             ? fmt::format("; its plugin {} was refused: {}", refused->where.file, refused->message)
+             : std::string();
+}
+
 std::string type_name(sdk::ParamType t) {
   switch (t) {
     case sdk::ParamType::kNumber:
@@ -82,8 +91,11 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
     ok = false;
   } else if (technique == nullptr) {
     d.error(step.where.at("technique"),
-            fmt::format("{}: unknown technique '{}'{} (this chaird has: {})", who, s.technique(),
-                        did_you_mean(s.technique(), catalog_.names()), join(catalog_.names())));
+            fmt::format("{}: unknown technique '{}'{} ({}){}", who, s.technique(),
+                        did_you_mean(s.technique(), catalog_.names()),
+                        catalog_.all().empty() ? "this chaird has no techniques"
+                                               : "this chaird has: " + join(catalog_.names()),
+                        why_refused(catalog_, s.technique())));
     ok = false;
   }
 

@@ -13,6 +13,7 @@ namespace fs = std::filesystem;
 TechniqueCatalog TechniqueCatalog::load(const std::vector<std::string>& dirs,
                                         Diagnostics& refusals) {
   std::vector<LoadedTechnique> loaded;
+  std::vector<Diagnostic> refused;
   for (const auto& dir : dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
@@ -34,10 +35,20 @@ TechniqueCatalog TechniqueCatalog::load(const std::vector<std::string>& dirs,
         loaded.push_back(std::move(*technique));
       } else {
         refusals.error({file.string(), 0, 0}, "plugin refused: " + technique.error());
+        // The loader's text begins with the path, which refused_for's users name already.
+        std::string why = technique.error();
+        if (const std::string prefix = file.string() + ": "; why.rfind(prefix, 0) == 0)
+          why.erase(0, prefix.size());
+        refused.push_back({{file.string(), 0, 0}, std::move(why)});
       }
     }
   }
-  return from(std::move(loaded), refusals);
+  TechniqueCatalog catalog = from(std::move(loaded), refusals);
+  for (auto& r : refused) {
+    catalog.refused_.push_back(std::move(r));
+    catalog.refused_names_.emplace_back();
+  }
+  return catalog;
 }
 
 TechniqueCatalog TechniqueCatalog::from(std::vector<LoadedTechnique> techniques,
@@ -54,8 +65,10 @@ TechniqueCatalog TechniqueCatalog::from(std::vector<LoadedTechnique> techniques,
     std::string paths;
     for (const auto& t : group) paths += (paths.empty() ? "" : " and ") + t.path;
     for (const auto& t : group) {
-      refusals.error({t.path, 0, 0},
-                     "plugin refused: two plugins are named '" + name + "': " + paths);
+      const std::string why = "two plugins are named '" + name + "': " + paths;
+      refusals.error({t.path, 0, 0}, "plugin refused: " + why);
+      catalog.refused_.push_back({{t.path, 0, 0}, why});
+      catalog.refused_names_.push_back(name);
     }
   }
   return catalog;
@@ -66,6 +79,15 @@ const LoadedTechnique* TechniqueCatalog::find(std::string_view name) const {
       std::lower_bound(techniques_.begin(), techniques_.end(), name,
                        [](const LoadedTechnique& t, std::string_view n) { return t.name < n; });
   return it != techniques_.end() && it->name == name ? &*it : nullptr;
+}
+
+const Diagnostic* TechniqueCatalog::refused_for(std::string_view name) const {
+  for (std::size_t i = 0; i < refused_.size(); ++i) {
+    std::string stem = fs::path(refused_[i].where.file).stem().string();
+    if (stem.rfind("lib", 0) == 0) stem.erase(0, 3);  // libpalm_press.so is palm_press too
+    if (refused_names_[i] == name || stem == name) return &refused_[i];
+  }
+  return nullptr;
 }
 
 std::vector<std::string> TechniqueCatalog::names() const {

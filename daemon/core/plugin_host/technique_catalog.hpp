@@ -20,11 +20,16 @@ class TechniqueCatalog {
   static TechniqueCatalog from(std::vector<LoadedTechnique> techniques, Diagnostics& refusals);
 
   const LoadedTechnique* find(std::string_view name) const;
+  // A plugin refused at load that would have been this technique (its file is named for it,
+  // or it called itself by that name), so that a program needing it is told why it is missing.
+  const Diagnostic* refused_for(std::string_view name) const;
   const std::vector<LoadedTechnique>& all() const { return techniques_; }
   std::vector<std::string> names() const;
 
  private:
   std::vector<LoadedTechnique> techniques_;  // by name
+  std::vector<Diagnostic> refused_;          // where: the library; message: why
+  std::vector<std::string> refused_names_;   // beside refused_: the name it gave, or ""
 };
 
 }  // namespace chaird
