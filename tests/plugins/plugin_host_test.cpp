@@ -149,6 +149,18 @@ TEST(PluginHost, AProgramThatNeedsARefusedPluginIsToldWhyItWasRefused) {
   ASSERT_NE(catalog->refused_for("wrong_abi"), nullptr);
   EXPECT_EQ(catalog->refused_for("side_effect"), nullptr);  // loaded, not refused
   EXPECT_EQ(catalog->refused_for("reiki"), nullptr);        // no such plugin at all
+  {
+    // A library named lib<technique>.so is that technique's, and liberty.so is liberty's.
+    const std::string named = plugin_dir_with({}, "named");
+    for (const char* file : {"liberty.so", "libpalm.so"}) {
+      fs::copy_file(fs::path(test::fixture_dir()) / "wrong_abi.so", fs::path(named) / file);
+      ::chmod((fs::path(named) / file).c_str(), 0755);
+    }
+    Diagnostics named_refusals;
+    const auto named_catalog = TechniqueCatalog::load({named}, named_refusals);
+    EXPECT_NE(named_catalog.refused_for("liberty"), nullptr);
+    EXPECT_NE(named_catalog.refused_for("palm"), nullptr);
+  }
 
   auto chair = test::reference_chair();
   SafetyGovernor governor(chair, SessionLimits{});

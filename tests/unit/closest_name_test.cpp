@@ -30,6 +30,9 @@ TEST(ClosestName, SuggestsOnlyACloseNameAndTheClosestOfThem) {
   // A short name is not "close" to every other short name.
   EXPECT_EQ(closest_name("hat", {"heat", "arms"}), "heat");
   EXPECT_EQ(closest_name("xy", {"ab", "neck"}), std::nullopt);
+  // A name far longer than any candidate is no typo of one (and costs nothing to rule out).
+  EXPECT_EQ(closest_name(std::string(900'000, 's'), techniques), std::nullopt);
+  EXPECT_EQ(closest_name(std::string(5000, 's'), {std::string(5001, 's')}), std::nullopt);
 }
 
 }  // namespace

@@ -152,6 +152,34 @@ TEST(TextFile, AValueOfTheWrongKindNamesItsFieldAndTheRightSyntax) {
   EXPECT_EQ(d.items().front().where.line, 3);
 }
 
+TEST(TextFile, AHugeWrongValueOrNameIsExplainedWithoutExhaustingTheStack) {
+  // Each of these once went through std::regex, which recurses about once per character.
+  chair::v1::Program program;
+  const std::string huge(900'000, '7');
+  const Diagnostics quoted =
+      parse_text("phases { tracks { items { step { intensity: \"" + huge + "\" } } } }", "p",
+                 program, nullptr);
+  ASSERT_EQ(quoted.items().size(), 1u);
+  EXPECT_TRUE(Contains(quoted.items().front().message, "'intensity' takes a number, got the text"));
+  const Diagnostics field =
+      parse_text("metadata { " + std::string(900'000, 'x') + ": 1 }", "p", program, nullptr);
+  EXPECT_TRUE(field.has_errors());
+  // A negative number for a field that cannot be negative.
+  const Diagnostics negative =
+      parse_text("phases { tracks { items { repeat { count: -2 } } } }", "p", program, nullptr);
+  ASSERT_EQ(negative.items().size(), 1u);
+  EXPECT_EQ(negative.items().front().message,
+            "'count' takes a whole number of 0 or more, got a negative one");
+  // A quote escaped in a string, and a backslash ending one, do not hide a comment.
+  const Diagnostics escaped = parse_text(
+      "metadata { name: \"a \\\" b\" summary: \"C:\\\\\" }\n"
+      "phases { tracks { items { step { tempo_cpm:  # \"per minute\n \"x\" } } } }",
+      "p", program, nullptr);
+  ASSERT_EQ(escaped.items().size(), 1u) << escaped.to_string();
+  EXPECT_TRUE(Contains(escaped.items().front().message, "'tempo_cpm' takes a number"))
+      << escaped.to_string();
+}
+
 TEST(TextFile, InvalidUtf8IsRefusedAtItsLineAndColumn) {
   const std::string text =
       "metadata {\n"

@@ -8,9 +8,10 @@
 namespace chairctl {
 namespace {
 
-// "2.5", "12": as written, without a rounding that turns 1..2.5 into 1..2.
+// "2.5", "12", "12.34567": the shortest text that reads back as the same number, without a
+// rounding that turns 1..2.5 into 1..2.
 std::string number(double v) {
-  return fmt::format("{:g}", v);
+  return fmt::format("{}", v);
 }
 
 std::string tempo(const chair::v1::TempoRange& r) {

@@ -22,10 +22,15 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 std::optional<std::string> closest_name(std::string_view name,
                                         const std::vector<std::string>& candidates) {
   constexpr std::size_t kMaxEdits = 2;
-  if (name.empty()) return std::nullopt;
+  // Names are short; a long one is no typo, and its edit distance would cost its length squared.
+  constexpr std::size_t kMaxNameLength = 64;
+  if (name.empty() || name.size() > kMaxNameLength) return std::nullopt;
   std::optional<std::string> best;
   std::size_t best_distance = kMaxEdits + 1;
   for (const auto& candidate : candidates) {
+    const std::size_t gap = candidate.size() > name.size() ? candidate.size() - name.size()
+                                                           : name.size() - candidate.size();
+    if (gap > kMaxEdits) continue;  // at least that many edits
     const std::size_t distance = edit_distance(name, candidate);
     const std::size_t longer = std::max(name.size(), candidate.size());
     if (distance < best_distance && 2 * distance < longer) {

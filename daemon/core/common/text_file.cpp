@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -24,6 +25,10 @@ using google::protobuf::FieldDescriptor;
 
 // Protobuf says 'Message type "chair.v1.Step" has no field named "durration".'; a chair maker
 // wants to know which fields exist and which one was probably meant.
+// std::regex recurses about once per character: a message about a megabyte-long token is left
+// as protobuf wrote it rather than explained.
+constexpr std::size_t kMaxExplained = 1024;
+
 std::string explain_unknown_field(const std::string& message) {
   // At the end of the text protobuf says "Expected identifier, got: " (nothing).
   if (message.size() >= 5 && message.compare(message.size() - 5, 5, "got: ") == 0) {
@@ -31,7 +36,7 @@ std::string explain_unknown_field(const std::string& message) {
   }
   static const std::regex kUnknown(R"(Message type \"([\w.]+)\" has no field named \"(\w+)\")");
   std::smatch m;
-  if (!std::regex_search(message, m, kUnknown)) return message;
+  if (message.size() > kMaxExplained || !std::regex_search(message, m, kUnknown)) return message;
   const std::string type = m[1];
   const std::string name = m[2];
   std::string out = "unknown field '" + name + "' in " + type;
@@ -86,14 +91,28 @@ std::size_t offset_of(std::string_view text, int line, int column) {
 std::string field_before(std::string_view text, std::size_t offset) {
   constexpr std::size_t kLookBack = 2000;
   std::size_t start = offset > kLookBack ? offset - kLookBack : 0;
+  // From a line's start, so that a string or comment is not entered halfway.
+  if (start > 0) {
+    const std::size_t newline = text.find('\n', start);
+    if (newline == std::string_view::npos || newline >= offset) return {};
+    start = newline + 1;
+  }
   std::string before;
   while (start < offset) {
     const std::size_t end = std::min(text.find('\n', start), offset);
-    bool quoted = false;
+    char quote = 0;  // the quote a string began with (' or "), while in one
     std::size_t cut = end;
     for (std::size_t i = start; i < end; ++i) {
-      if (text[i] == '"' && (i == start || text[i - 1] != '\\')) quoted = !quoted;
-      if (text[i] == '#' && !quoted) {
+      const char c = text[i];
+      if (quote != 0) {
+        if (c == '\\') {
+          ++i;  // an escaped character, a quote or a backslash
+        } else if (c == quote) {
+          quote = 0;
+        }
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+      } else if (c == '#') {
         cut = i;
         break;
       }
@@ -114,29 +133,43 @@ std::string field_before(std::string_view text, std::size_t offset) {
   return before.substr(name_start);
 }
 
+// A number as the text format writes one ("3", "-0.5", "1e3"); std::from_chars reads it whole.
 bool is_number_text(const std::string& text, bool whole) {
-  static const std::regex kWhole(R"(-?[0-9]+)");
-  static const std::regex kNumber(R"(-?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?)");
-  return std::regex_match(text, whole ? kWhole : kNumber);
+  if (text.empty() || text.size() > 64) return false;
+  const char* end = text.data() + text.size();
+  if (whole) {
+    long long v = 0;
+    const auto r = std::from_chars(text.data(), end, v);
+    return r.ec == std::errc() && r.ptr == end;
+  }
+  double v = 0;
+  const auto r = std::from_chars(text.data(), end, v);
+  return r.ec == std::errc() && r.ptr == end;
 }
 
 // Protobuf says 'Expected double, got: "3"' at the value, without the field. A chair maker
-// needs the field, what it takes, and how to write it.
+// needs the field, what it takes, and how to write it. (Plain string work: the token can be a
+// megabyte long, and std::regex recurses once per character.)
 std::string explain_wrong_value(std::string_view text, int line, int column,
                                 const std::string& message) {
-  static const std::regex kExpected(R"(^Expected (double|integer|string), got: (.+)$)");
-  std::smatch m;
-  if (!std::regex_match(message, m, kExpected)) return message;
+  std::string expected;
+  for (const char* kind : {"double", "integer", "string"}) {
+    if (message.rfind(std::string("Expected ") + kind + ", got: ", 0) == 0) expected = kind;
+  }
+  if (expected.empty()) return message;
+  const std::string got = message.substr(std::string("Expected , got: ").size() + expected.size());
+  if (got.empty()) return message;  // the end of the file: explain_unknown_field says so
   const std::size_t offset = offset_of(text, line, column);
   if (offset == std::string_view::npos) return message;
   const std::string field = field_before(text, offset);
   if (field.empty()) return message;
-  const std::string expected = m[1];
-  const std::string got = m[2];
   if (expected == "string")
     return fmt::format("'{}' takes text in double quotes, got {} ({}: \"{}\")", field, got, field,
                        got);
   const bool whole = expected == "integer";
+  // An unsigned field read '-' and stopped there.
+  if (whole && got == "-")
+    return fmt::format("'{}' takes a whole number of 0 or more, got a negative one", field);
   const std::string what = whole ? "a whole number" : "a number";
   if (got.size() >= 2 && got.front() == '"' && got.back() == '"') {
     const std::string inside = got.substr(1, got.size() - 2);
@@ -158,7 +191,8 @@ std::pair<int, int> place_of_name(std::string_view text, int line, int column,
       R"((?:has no field named|Unknown enumeration value of|Non-repeated field|^Field))"
       R"( \"([^\"]+)\")");
   std::smatch m;
-  if (!std::regex_search(message, m, kNamed)) return {line, column};
+  if (message.size() > kMaxExplained || !std::regex_search(message, m, kNamed))
+    return {line, column};
   const std::string name = m[1];
   std::size_t offset = 0;
   for (int l = 0; l < line; ++l) {

@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <map>
-#include <regex>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -11,10 +11,53 @@
 namespace chaird {
 namespace {
 
-// "'drum (2/3)'" and "'knead (1/2,2/2)'" as program_expander names the rounds of a repeat.
-std::string without_rounds(const std::string& message) {
-  static const std::regex kRound(R"('([^']*) \(\d+/\d+(?:,\d+/\d+)*\)')");
-  return std::regex_replace(message, kRound, "'$1'");
+struct Plain {
+  std::string message;   // without its round tags
+  long long rounds = 0;  // how many rounds the (innermost) tag counts in all; 0 without a tag
+};
+
+// Reads "k/n" or "k/n,k/n..." from text at i, up to a ')'; the product of the n's, or 0 when the
+// text there is not a round tag.
+long long read_rounds(const std::string& text, std::size_t i, std::size_t& end) {
+  long long total = 1;
+  while (true) {
+    std::size_t digits = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) != 0) ++i, ++digits;
+    if (digits == 0 || i >= text.size() || text[i] != '/') return 0;
+    ++i;
+    long long n = 0;
+    digits = 0;
+    while (i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])) != 0) {
+      if (n < 1'000'000'000) n = n * 10 + (text[i] - '0');
+      ++i, ++digits;
+    }
+    if (digits == 0 || i >= text.size()) return 0;
+    total = std::min(total * std::max(n, 1LL), 1'000'000'000'000LL);
+    if (text[i] == ')') {
+      end = i + 1;
+      return total;
+    }
+    if (text[i] != ',') return 0;
+    ++i;
+  }
+}
+
+// "'drum (2/3)'" and "'knead (1/2,2/2)'", as program_expander names the rounds of a repeat,
+// become "'drum'" and "'knead'". A plain scan: names can be a megabyte long.
+Plain without_rounds(const std::string& message) {
+  Plain out;
+  std::size_t copied = 0;
+  for (std::size_t open = message.find(" ("); open != std::string::npos;
+       open = message.find(" (", open + 1)) {
+    std::size_t end = 0;
+    const long long rounds = read_rounds(message, open + 2, end);
+    if (rounds == 0 || end >= message.size() || message[end] != '\'') continue;
+    out.message.append(message, copied, open - copied);
+    copied = end;
+    out.rounds = rounds;
+  }
+  out.message.append(message, copied, std::string::npos);
+  return out;
 }
 
 }  // namespace
@@ -23,28 +66,28 @@ Diagnostics collapse_rounds(const Diagnostics& d) {
   using Key = std::tuple<Severity, std::string, int, int, std::string>;
   std::map<Key, std::size_t> seen;  // to its index in `kept`
   std::vector<Diagnostic> kept;
-  std::vector<int> rounds;
+  std::vector<int> times;
+  std::vector<Plain> plain;
   for (const auto& item : d.items()) {
-    std::string plain = without_rounds(item.message);
-    Key key{item.severity, item.where.file, item.where.line, item.where.column, plain};
-    if (plain == item.message) {
-      kept.push_back(item);
-      rounds.push_back(1);
+    Plain p = without_rounds(item.message);
+    // Exact repeats too: the expander checks a repeated step, before it has a round, each time.
+    Key key{item.severity, item.where.file, item.where.line, item.where.column, p.message};
+    const auto [at, fresh] = seen.emplace(std::move(key), kept.size());
+    if (!fresh) {
+      ++times[at->second];
       continue;
     }
-    const auto [at, fresh] = seen.emplace(std::move(key), kept.size());
-    if (fresh) {
-      kept.push_back(item);
-      rounds.push_back(1);
-    } else {
-      ++rounds[at->second];
-    }
+    kept.push_back(item);
+    times.push_back(1);
+    plain.push_back(std::move(p));
   }
   Diagnostics out;
   for (std::size_t i = 0; i < kept.size(); ++i) {
-    Diagnostic item = kept[i];
-    if (rounds[i] > 1)
-      item.message = fmt::format("{} (in {} rounds)", without_rounds(item.message), rounds[i]);
+    Diagnostic item = std::move(kept[i]);
+    if (times[i] > 1 && plain[i].rounds > 0) {
+      item.message =
+          fmt::format("{} (in {} of {} rounds)", plain[i].message, times[i], plain[i].rounds);
+    }
     out.add(std::move(item));
   }
   return out;

@@ -7,7 +7,8 @@
 namespace chaird {
 
 // One of each problem that recurs at the same place in more than one round, named without its
-// round and marked "(in N rounds)"; a problem only one round has keeps its round. Order kept.
+// round and marked "(in N of M rounds)"; a problem only one round has keeps its round. Exact
+// repeats of one diagnostic are told once too. Order kept.
 Diagnostics collapse_rounds(const Diagnostics& d);
 
 }  // namespace chaird

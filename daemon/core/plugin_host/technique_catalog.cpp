@@ -83,9 +83,10 @@ const LoadedTechnique* TechniqueCatalog::find(std::string_view name) const {
 
 const Diagnostic* TechniqueCatalog::refused_for(std::string_view name) const {
   for (std::size_t i = 0; i < refused_.size(); ++i) {
-    std::string stem = fs::path(refused_[i].where.file).stem().string();
-    if (stem.rfind("lib", 0) == 0) stem.erase(0, 3);  // libpalm_press.so is palm_press too
-    if (refused_names_[i] == name || stem == name) return &refused_[i];
+    const std::string stem = fs::path(refused_[i].where.file).stem().string();
+    // libpalm_press.so is palm_press too (and liberty.so is still liberty).
+    const bool lib = stem.rfind("lib", 0) == 0 && std::string_view(stem).substr(3) == name;
+    if (refused_names_[i] == name || stem == name || lib) return &refused_[i];
   }
   return nullptr;
 }
