@@ -237,6 +237,21 @@ TEST(ProgramCatalog, ValidateProgramPointsAtEveryProblemAndStoresNothing) {
   }
   EXPECT_GE(errors, 2) << checked.DebugString();
 
+  // Hostile text within the size limit: a name or a value of 900 KB is a diagnostic like any
+  // other (explaining it once overflowed the stack and took chaird down), and chaird goes on.
+  for (const std::string& huge :
+       {"metadata { " + std::string(900'000, 'x') + ": 1 }\n",
+        "phases { tracks { items { step { intensity: \"" + std::string(900'000, '7') +
+            "\" } } } }\n",
+        "metadata { id: \"h\" name: \"H\" }\nphases { kind: MAIN tracks { items { repeat { count: "
+        "2 items { step { technique: \"" +
+            std::string(900'000, 't') + "\" zone: \"lumbar\" duration_ms: 20000 } } } } } }\n"}) {
+    checked = validate(daemon, huge);
+    EXPECT_FALSE(checked.valid());
+    EXPECT_GE(checked.diagnostics_size(), 1);
+  }
+  EXPECT_TRUE(validate(daemon, good).valid()) << daemon.log();
+
   // The request itself: empty, too large, a file name on two lines.
   for (const auto& [text, name, field] :
        std::vector<std::tuple<std::string, std::string, std::string>>{
