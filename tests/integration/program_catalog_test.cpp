@@ -243,6 +243,7 @@ TEST(ProgramCatalog, ValidateProgramPointsAtEveryProblemAndStoresNothing) {
        {"metadata { " + std::string(900'000, 'x') + ": 1 }\n",
         "phases { tracks { items { step { intensity: \"" + std::string(900'000, '7') +
             "\" } } } }\n",
+        "metadata { id: \"" + std::string(900'000, 'i') + "\" name: \"H\" }\n",
         "metadata { id: \"h\" name: \"H\" }\nphases { kind: MAIN tracks { items { repeat { count: "
         "2 items { step { technique: \"" +
             std::string(900'000, 't') + "\" zone: \"lumbar\" duration_ms: 20000 } } } } } }\n"}) {

@@ -120,6 +120,15 @@ TEST(ChairModel, DuplicateActuatorIdIsRefusedAtTheSecondDeclaration) {
                       line_of(original, "id: \"roller.width\""), 3));
 }
 
+TEST(ChairModel, AHugeActuatorIdIsRefusedNotACrash) {
+  // Within the 1 MiB a profile may have; std::regex would recurse once per character.
+  const std::string text = replace_once(reference_profile_text(), "id: \"roller.width\"",
+                                        "id: \"" + std::string(900'000, 'r') + "\"");
+  auto loaded = load_chair_text(text);
+  ASSERT_FALSE(loaded);
+  EXPECT_TRUE(HasError(loaded.error(), "must be lowercase words joined by dots"));
+}
+
 TEST(ChairModel, MinNotBelowMaxIsRefusedAtMax) {
   const std::string original = reference_profile_text();
   const std::string text = replace_once(original, "unit: \"Hz\"\n  min: 0\n  max: 10",

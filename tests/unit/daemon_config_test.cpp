@@ -226,6 +226,12 @@ TEST(DaemonConfig, TheBoardLinkNeedsAPathAndTheSteadyClock) {
       "sim.fault_scenario is for the simulated chair"));
 }
 
+TEST(DaemonConfig, AHugeListenAddressIsRefusedNotACrash) {
+  auto huge = load_text("listen_tcp: \"" + std::string(900'000, 'h') + ":50051\"\n");
+  ASSERT_FALSE(huge);
+  EXPECT_TRUE(HasError(huge.error(), "is not host:port"));
+}
+
 TEST(DaemonConfig, ParseErrorsAreLocated) {
   std::string path;
   auto unquoted = load_text("stop_cooldown_ms: 4000\nlog_level: debug\n", &path);

@@ -136,7 +136,8 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
     d.error(at, "no listener: set listen_unix or listen_tcp");
   std::smatch tcp;
   if (!c.listen_tcp().empty()) {
-    if (!std::regex_match(c.listen_tcp(), tcp, kHostPort)) {
+    // The length first: std::regex recurses once per character (a host name is at most 253).
+    if (c.listen_tcp().size() > 300 || !std::regex_match(c.listen_tcp(), tcp, kHostPort)) {
       d.error(at, "listen_tcp '" + c.listen_tcp() + "' is not host:port, e.g. 127.0.0.1:50051");
     } else if (std::stoi(tcp[2]) < 1 || std::stoi(tcp[2]) > 65535) {
       // The pattern allows five digits; a port beyond 65535 would only fail later, at bind.

@@ -15,8 +15,10 @@ namespace {
 using chair::v1::ActuatorKind;
 
 bool valid_actuator_id(const std::string& id) {
+  // The length first: std::regex recurses once per character, and a profile may be 1 MiB.
+  constexpr std::size_t kMaxIdLength = 64;
   static const std::regex kId(R"([a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*)");
-  return std::regex_match(id, kId);
+  return id.size() <= kMaxIdLength && std::regex_match(id, kId);
 }
 
 std::string kind_name(ActuatorKind k) {
@@ -114,8 +116,10 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
     const Locator loc = root.nested("actuators", i);
     const std::string who = "actuator '" + a.id() + "'";
     if (!valid_actuator_id(a.id())) {
-      d.error(loc.at("id"), "actuator id '" + a.id() +
-                                "' must be lowercase words joined by dots, like roller.depth");
+      d.error(loc.at("id"),
+              "actuator id '" + a.id() +
+                  "' must be lowercase words joined by dots, like roller.depth, at most 64 "
+                  "characters");
       continue;
     }
     if (model->by_id_.count(a.id()) != 0) {
