@@ -6,6 +6,14 @@
 namespace chaird {
 namespace {
 
+TEST(DurationText, MinutesAndSecondsRoundToTheSecond) {
+  EXPECT_EQ(format_mmss(0), "0:00");
+  EXPECT_EQ(format_mmss(1499), "0:01");
+  EXPECT_EQ(format_mmss(1500), "0:02");
+  EXPECT_EQ(format_mmss(90000), "1:30");
+  EXPECT_EQ(format_mmss(1800000), "30:00");
+}
+
 TEST(DurationText, ExactMinutesAndSecondsKeepAPartOfASecond) {
   EXPECT_EQ(format_mmss_exact(0), "0:00");
   EXPECT_EQ(format_mmss_exact(20000), "0:20");

@@ -7,7 +7,6 @@
 #include <limits>
 #include <string>
 
-#include "common/duration_text.hpp"
 #include "safety/safe_state.hpp"
 #include "unit_fixtures.hpp"
 
@@ -535,14 +534,6 @@ TEST_F(SafetyGovernorTest, WatchTripsOnSessionOverrun) {
   const SafetyGovernor tight(chair_, SessionLimits{60000});
   EXPECT_TRUE(
       Contains(reason_of(tight.watch(normal_sample(), 130000)), "ran past its 1:00 maximum"));
-}
-
-TEST(FormatMmss, RoundsToTheSecond) {
-  EXPECT_EQ(format_mmss(0), "0:00");
-  EXPECT_EQ(format_mmss(1499), "0:01");
-  EXPECT_EQ(format_mmss(1500), "0:02");
-  EXPECT_EQ(format_mmss(90000), "1:30");
-  EXPECT_EQ(format_mmss(1800000), "30:00");
 }
 
 }  // namespace

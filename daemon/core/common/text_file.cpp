@@ -23,12 +23,12 @@ namespace fs = std::filesystem;
 using google::protobuf::Descriptor;
 using google::protobuf::FieldDescriptor;
 
-// Protobuf says 'Message type "chair.v1.Step" has no field named "durration".'; a chair maker
-// wants to know which fields exist and which one was probably meant.
 // std::regex recurses about once per character: a message about a megabyte-long token is left
 // as protobuf wrote it rather than explained.
 constexpr std::size_t kMaxExplained = 1024;
 
+// Protobuf says 'Message type "chair.v1.Step" has no field named "durration".'; a chair maker
+// wants to know which fields exist and which one was probably meant.
 std::string explain_unknown_field(const std::string& message) {
   // At the end of the text protobuf says "Expected identifier, got: " (nothing).
   if (message.size() >= 5 && message.compare(message.size() - 5, 5, "got: ") == 0) {
