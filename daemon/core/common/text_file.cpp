@@ -120,12 +120,14 @@ std::string field_before(std::string_view text, std::size_t offset) {
     before.append(text.substr(start, cut - start)).push_back(' ');
     start = end + 1;
   }
-  while (!before.empty() && std::isspace(static_cast<unsigned char>(before.back())) != 0)
-    before.pop_back();
+  const auto trim_right = [&before] {
+    while (!before.empty() && std::isspace(static_cast<unsigned char>(before.back())) != 0)
+      before.pop_back();
+  };
+  trim_right();
   if (before.empty() || before.back() != ':') return {};
   before.pop_back();
-  while (!before.empty() && std::isspace(static_cast<unsigned char>(before.back())) != 0)
-    before.pop_back();
+  trim_right();
   std::size_t name_start = before.size();
   while (name_start > 0 && (std::isalnum(static_cast<unsigned char>(before[name_start - 1])) != 0 ||
                             before[name_start - 1] == '_'))
@@ -153,11 +155,15 @@ bool is_number_text(const std::string& text, bool whole) {
 std::string explain_wrong_value(std::string_view text, int line, int column,
                                 const std::string& message) {
   std::string expected;
+  std::string got;
   for (const char* kind : {"double", "integer", "string"}) {
-    if (message.rfind(std::string("Expected ") + kind + ", got: ", 0) == 0) expected = kind;
+    const std::string prefix = std::string("Expected ") + kind + ", got: ";
+    if (message.rfind(prefix, 0) == 0) {
+      expected = kind;
+      got = message.substr(prefix.size());
+    }
   }
   if (expected.empty()) return message;
-  const std::string got = message.substr(std::string("Expected , got: ").size() + expected.size());
   if (got.empty()) return message;  // the end of the file: explain_unknown_field says so
   const std::size_t offset = offset_of(text, line, column);
   if (offset == std::string_view::npos) return message;

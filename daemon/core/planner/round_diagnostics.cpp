@@ -63,32 +63,31 @@ Plain without_rounds(const std::string& message) {
 }  // namespace
 
 Diagnostics collapse_rounds(const Diagnostics& d) {
+  struct Kept {
+    Diagnostic item;  // the first of its kind
+    Plain plain;
+    int times = 1;
+  };
   using Key = std::tuple<Severity, std::string, int, int, std::string>;
   std::map<Key, std::size_t> seen;  // to its index in `kept`
-  std::vector<Diagnostic> kept;
-  std::vector<int> times;
-  std::vector<Plain> plain;
+  std::vector<Kept> kept;
   for (const auto& item : d.items()) {
     Plain p = without_rounds(item.message);
     // Exact repeats too: the expander checks a repeated step, before it has a round, each time.
     Key key{item.severity, item.where.file, item.where.line, item.where.column, p.message};
     const auto [at, fresh] = seen.emplace(std::move(key), kept.size());
-    if (!fresh) {
-      ++times[at->second];
-      continue;
+    if (fresh) {
+      kept.push_back({item, std::move(p)});
+    } else {
+      ++kept[at->second].times;
     }
-    kept.push_back(item);
-    times.push_back(1);
-    plain.push_back(std::move(p));
   }
   Diagnostics out;
-  for (std::size_t i = 0; i < kept.size(); ++i) {
-    Diagnostic item = std::move(kept[i]);
-    if (times[i] > 1 && plain[i].rounds > 0) {
-      item.message =
-          fmt::format("{} (in {} of {} rounds)", plain[i].message, times[i], plain[i].rounds);
-    }
-    out.add(std::move(item));
+  for (auto& k : kept) {
+    if (k.times > 1 && k.plain.rounds > 0)
+      k.item.message =
+          fmt::format("{} (in {} of {} rounds)", k.plain.message, k.times, k.plain.rounds);
+    out.add(std::move(k.item));
   }
   return out;
 }

@@ -13,7 +13,7 @@ namespace fs = std::filesystem;
 TechniqueCatalog TechniqueCatalog::load(const std::vector<std::string>& dirs,
                                         Diagnostics& refusals) {
   std::vector<LoadedTechnique> loaded;
-  std::vector<Diagnostic> refused;
+  std::vector<Refused> refused;
   for (const auto& dir : dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
@@ -39,15 +39,12 @@ TechniqueCatalog TechniqueCatalog::load(const std::vector<std::string>& dirs,
         std::string why = technique.error();
         if (const std::string prefix = file.string() + ": "; why.rfind(prefix, 0) == 0)
           why.erase(0, prefix.size());
-        refused.push_back({{file.string(), 0, 0}, std::move(why)});
+        refused.push_back({{{file.string(), 0, 0}, std::move(why)}, ""});
       }
     }
   }
   TechniqueCatalog catalog = from(std::move(loaded), refusals);
-  for (auto& r : refused) {
-    catalog.refused_.push_back(std::move(r));
-    catalog.refused_names_.emplace_back();
-  }
+  for (auto& r : refused) catalog.refused_.push_back(std::move(r));
   return catalog;
 }
 
@@ -67,8 +64,7 @@ TechniqueCatalog TechniqueCatalog::from(std::vector<LoadedTechnique> techniques,
     for (const auto& t : group) {
       const std::string why = "two plugins are named '" + name + "': " + paths;
       refusals.error({t.path, 0, 0}, "plugin refused: " + why);
-      catalog.refused_.push_back({{t.path, 0, 0}, why});
-      catalog.refused_names_.push_back(name);
+      catalog.refused_.push_back({{{t.path, 0, 0}, why}, name});
     }
   }
   return catalog;
@@ -82,11 +78,11 @@ const LoadedTechnique* TechniqueCatalog::find(std::string_view name) const {
 }
 
 const Diagnostic* TechniqueCatalog::refused_for(std::string_view name) const {
-  for (std::size_t i = 0; i < refused_.size(); ++i) {
-    const std::string stem = fs::path(refused_[i].where.file).stem().string();
+  for (const auto& r : refused_) {
+    const std::string stem = fs::path(r.why.where.file).stem().string();
     // libpalm_press.so is palm_press too (and liberty.so is still liberty).
     const bool lib = stem.rfind("lib", 0) == 0 && std::string_view(stem).substr(3) == name;
-    if (refused_names_[i] == name || stem == name || lib) return &refused_[i];
+    if (r.name == name || stem == name || lib) return &r.why;
   }
   return nullptr;
 }

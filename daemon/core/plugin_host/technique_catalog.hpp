@@ -28,8 +28,11 @@ class TechniqueCatalog {
 
  private:
   std::vector<LoadedTechnique> techniques_;  // by name
-  std::vector<Diagnostic> refused_;          // where: the library; message: why
-  std::vector<std::string> refused_names_;   // beside refused_: the name it gave, or ""
+  struct Refused {
+    Diagnostic why;    // where: the library; message: the reason
+    std::string name;  // the name it gave, when it was refused for sharing it; else ""
+  };
+  std::vector<Refused> refused_;
 };
 
 }  // namespace chaird
