@@ -187,8 +187,11 @@ TEST(BodyModel, ZonesWithoutTrackSpan) {
 
 TEST(BodyModel, ZonesBeyondAShortTrackHaveNoSpan) {
   // An S-track chair: the rollers stop at the seat.
-  auto s_track =
-      unit::chair_variant({{"length_mm: 1350", "length_mm: 765"}, {"max: 1350", "max: 765"}});
+  auto s_track = unit::chair_variant({{"length_mm: 1350", "length_mm: 765"},
+                                      {"max: 1350", "max: 765"},
+                                      {"name: \"glutes\"\n  roller: true", "name: \"glutes\""},
+                                      {"name: \"thighs\"\n  roller: true", "name: \"thighs\""},
+                                      {"name: \"legs\"\n  roller: true", "name: \"legs\""}});
   ASSERT_NE(s_track, nullptr);
   auto body = BodyModel::resolve(*s_track, {});
   ASSERT_TRUE(body) << body.error();

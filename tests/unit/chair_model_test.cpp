@@ -191,6 +191,67 @@ TEST(ChairModel, ZoneNamingAnUnknownActuatorIsRefusedAtTheName) {
                       line_of(original, "name: \"scapula\"") + 2, 3));
 }
 
+TEST(ChairModel, TwoZonesWithOneNameAreRefusedAtTheSecond) {
+  const std::string original = reference_profile_text();
+  const std::string text = replace_once(original, "name: \"thoracic\"", "name: \"scapula\"");
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  EXPECT_TRUE(ErrorAt(loaded.error(), "zone 'scapula' needs a unique name", path,
+                      line_of(original, "name: \"thoracic\""), 3));
+}
+
+// An S-track chair: the rollers stop where the back meets the seat (765 mm).
+std::string s_track_text(const std::string& original) {
+  std::string text = replace_once(original, "length_mm: 1350", "length_mm: 765");
+  return replace_once(text, "max: 1350", "max: 765");
+}
+
+TEST(ChairModel, ARollerZoneBeyondTheEndOfTheTrackIsRefusedAtItsRollerLine) {
+  // Left as on the L-track chair, the thighs, glutes and legs would keep roller: true: the
+  // rollers would be clipped to the track's end and never reach them.
+  const std::string original = reference_profile_text();
+  std::string path;
+  auto loaded = load_chair_text(s_track_text(original), &path);
+  ASSERT_FALSE(loaded);
+  const int thighs = line_of(original, "name: \"thighs\"");
+  EXPECT_TRUE(ErrorAt(loaded.error(),
+                      "zone 'thighs' has roller: true, but for the default body it starts at "
+                      "864 mm and the track ends at 765 mm (track.length_mm): the rollers cannot "
+                      "reach it; set roller: false",
+                      path, thighs + 1, 3));
+  EXPECT_TRUE(HasError(loaded.error(), "zone 'glutes' has roller: true, but"));
+  EXPECT_TRUE(HasError(loaded.error(), "zone 'legs' has roller: true, but"));
+  // Zones partly on the track are kept: the rollers work the part they reach.
+  EXPECT_FALSE(HasError(loaded.error(), "zone 'hips'"));
+  EXPECT_FALSE(HasError(loaded.error(), "zone 'full_body'"));
+  EXPECT_EQ(loaded.error().error_count(), 3u) << loaded.error().to_string();
+}
+
+TEST(ChairModel, TheSTrackChairLoadsOnceItsZonesBeyondTheTrackLeaveTheRollersOut) {
+  std::string text = s_track_text(reference_profile_text());
+  for (const char* zone : {"glutes", "thighs", "legs"}) {
+    text = replace_once(text, std::string("name: \"") + zone + "\"\n  roller: true",
+                        std::string("name: \"") + zone + "\"\n  roller: false");
+  }
+  auto loaded = load_chair_text(text);
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+}
+
+TEST(ChairModel, RollersOnAZoneOffTheTrackAreRefusedWithTheZonesThatAreOnIt) {
+  // The calves are worked by air, not by the back rollers: no body puts them on the track.
+  const std::string original = reference_profile_text();
+  const std::string text =
+      replace_once(original, "name: \"calves\"\n", "name: \"calves\"\n  roller: true\n");
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  EXPECT_TRUE(ErrorAt(loaded.error(),
+                      "zone 'calves' has roller: true, but it is not a zone on the roller track "
+                      "(these are: neck, shoulders,",
+                      path, line_of(original, "name: \"calves\"") + 1, 3));
+}
+
 TEST(ChairModel, ZoneNamingAnActuatorOfTheWrongKindIsRefused) {
   const std::string original = reference_profile_text();
   const std::string text =

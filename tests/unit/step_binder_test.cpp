@@ -78,15 +78,36 @@ TEST(StepBinder, RollerTechniqueOnAZoneTheRollersDoNotReach) {
               "'calves' on this chair",
               "test.textproto", line_of(calves, "zone: \"calves\"")));
 
-  // On an S-track chair the thighs lie beyond the end of the track.
-  auto s_track =
-      unit::chair_variant({{"length_mm: 1350", "length_mm: 765"}, {"max: 1350", "max: 765"}});
+  // On an S-track chair the profile leaves the rollers out of the thighs.
+  auto s_track = unit::chair_variant({{"length_mm: 1350", "length_mm: 765"},
+                                      {"max: 1350", "max: 765"},
+                                      {"name: \"glutes\"\n  roller: true", "name: \"glutes\""},
+                                      {"name: \"thighs\"\n  roller: true", "name: \"thighs\""},
+                                      {"name: \"legs\"\n  roller: true", "name: \"legs\""}});
   ASSERT_NE(s_track, nullptr);
   auto plan = unit::plan_on(s_track, program_text({step_item("s", "thighs", 20000)}));
   ASSERT_FALSE(plan);
-  EXPECT_TRUE(HasError(plan.error(), "zone 'thighs' lies beyond the end of this chair's track"));
+  EXPECT_TRUE(HasError(plan.error(), "the rollers do not reach zone 'thighs' on this chair"));
   // The lumbar is still within reach.
   EXPECT_TRUE(unit::plan_on(s_track, program_text({step_item("s", "lumbar", 20000)})));
+}
+
+TEST(StepBinder, AZoneOnTheTrackForTheDefaultBodyCanLieBeyondItForATallSitter) {
+  // The track ends 36 mm into the default body's thighs; a tall sitter's thighs start lower,
+  // leaving less than the rollers can work.
+  auto short_l =
+      unit::chair_variant({{"length_mm: 1350", "length_mm: 900"}, {"max: 1350", "max: 900"}});
+  ASSERT_NE(short_l, nullptr);
+  const std::string text = program_text({step_item("s", "thighs", 20000)});
+  EXPECT_TRUE(unit::plan_on(short_l, text));
+  PlanOptions tall;
+  tall.body.height_cm = 195;
+  auto plan = unit::plan_on(short_l, text, tall);
+  ASSERT_FALSE(plan);
+  EXPECT_TRUE(ErrorAt(plan.error(),
+                      "step 's': technique 'shiatsu' needs roller.position: zone 'thighs' lies "
+                      "beyond the end of this chair's track",
+                      "test.textproto", line_of(text, "zone: \"thighs\"")));
 }
 
 TEST(StepBinder, RollerActuatorTheChairLacksIsNamedNotBlamedOnTheTrack) {

@@ -7,77 +7,10 @@
 #include <iterator>
 #include <string_view>
 
+#include "profile/body_geometry.hpp"
 #include "profile/body_zone_names.hpp"
 
 namespace chaird {
-namespace {
-
-// Landmark positions as fractions of the shoulder-to-seat length, measured down from the
-// shoulder line; the neck is above it. Rounded from seated anthropometry of adults.
-constexpr double kNeckTop = -0.20;
-constexpr double kScapulaLow = 0.33;
-constexpr double kWaist = 0.70;
-constexpr double kSacrumTop = 0.86;
-// The thigh runs forward from the seat; its length is about a quarter of body height.
-constexpr double kThighPerHeightMmPerCm = 2.45;
-
-struct ZoneRule {
-  const char* name;
-  // Both ends as functions of the landmarks.
-  double (*from)(const sdk::BodyLandmarks&);
-  double (*to)(const sdk::BodyLandmarks&);
-};
-
-double torso(const sdk::BodyLandmarks& b) {
-  return b.seat_mm - b.shoulder_mm;
-}
-double thigh(const sdk::BodyLandmarks& b) {
-  return b.height_cm * kThighPerHeightMmPerCm;
-}
-
-constexpr ZoneRule kZones[] = {
-    {"neck", [](const auto& b) { return b.neck_top_mm; },
-     [](const auto& b) { return b.shoulder_mm; }},
-    {"shoulders", [](const auto& b) { return b.shoulder_mm - 0.06 * torso(b); },
-     [](const auto& b) { return b.shoulder_mm + 0.12 * torso(b); }},
-    {"scapula", [](const auto& b) { return b.shoulder_mm + 0.05 * torso(b); },
-     [](const auto& b) { return b.scapula_low_mm; }},
-    {"thoracic", [](const auto& b) { return b.shoulder_mm + 0.15 * torso(b); },
-     [](const auto& b) { return b.shoulder_mm + 0.60 * torso(b); }},
-    {"lumbar", [](const auto& b) { return b.shoulder_mm + 0.58 * torso(b); },
-     [](const auto& b) { return b.sacrum_top_mm; }},
-    {"sacrum", [](const auto& b) { return b.sacrum_top_mm; },
-     [](const auto& b) { return b.seat_mm - 0.02 * torso(b); }},
-    {"glutes", [](const auto& b) { return b.seat_mm - 0.04 * torso(b); },
-     [](const auto& b) { return b.seat_mm + 0.30 * thigh(b); }},
-    {"thighs", [](const auto& b) { return b.seat_mm + 0.25 * thigh(b); },
-     [](const auto& b) { return b.seat_mm + 0.85 * thigh(b); }},
-    // Groups.
-    {"upper_back", [](const auto& b) { return b.shoulder_mm - 0.06 * torso(b); },
-     [](const auto& b) { return b.scapula_low_mm; }},
-    {"back", [](const auto& b) { return b.shoulder_mm; },
-     [](const auto& b) { return b.sacrum_top_mm; }},
-    {"full_back", [](const auto& b) { return b.neck_top_mm; },
-     [](const auto& b) { return b.seat_mm; }},
-    {"hips", [](const auto& b) { return b.sacrum_top_mm; },
-     [](const auto& b) { return b.seat_mm + 0.30 * thigh(b); }},
-    {"legs", [](const auto& b) { return b.seat_mm + 0.25 * thigh(b); },
-     [](const auto& b) { return b.seat_mm + 0.85 * thigh(b); }},
-    {"full_body", [](const auto& b) { return b.neck_top_mm; },
-     [](const auto& b) { return b.seat_mm + 0.85 * thigh(b); }},
-};
-
-// The chair profile names these zones for its depth limits without seeing this file.
-constexpr bool same_names() {
-  if (std::size(kZones) != kTrackZoneNames.size()) return false;
-  for (std::size_t i = 0; i < kTrackZoneNames.size(); ++i) {
-    if (std::string_view(kZones[i].name) != kTrackZoneNames[i]) return false;
-  }
-  return true;
-}
-static_assert(same_names(), "kTrackZoneNames must list kZones' names in order");
-
-}  // namespace
 
 Expected<BodyModel, std::string> BodyModel::resolve(const ChairModel& chair,
                                                     const BodyInput& input) {
@@ -111,29 +44,14 @@ Expected<BodyModel, std::string> BodyModel::resolve(const ChairModel& chair,
   }
   BodyModel body;
   body.track_length_mm_ = track.length_mm();
-  auto& b = body.landmarks_;
-  b.height_cm = height;
-  b.shoulder_mm = shoulder;
-  b.seat_mm = track.seat_mm();
-  const double t = b.seat_mm - b.shoulder_mm;
-  b.neck_top_mm = std::max(0.0, shoulder + kNeckTop * t);
-  b.scapula_low_mm = shoulder + kScapulaLow * t;
-  b.waist_mm = shoulder + kWaist * t;
-  b.sacrum_top_mm = shoulder + kSacrumTop * t;
-  b.thigh_mid_mm = b.seat_mm + 0.55 * thigh(b);
+  body.landmarks_ = body_landmarks(shoulder, track.seat_mm(), height);
   return body;
 }
 
 std::optional<TrackSpan> BodyModel::span(std::string_view zone) const {
-  for (const auto& rule : kZones) {
-    if (zone != rule.name) continue;
-    TrackSpan s{std::max(0.0, rule.from(landmarks_)),
-                std::min(track_length_mm_, rule.to(landmarks_))};
-    // A zone that keeps less than a few centimetres on this track is out of reach.
-    if (s.to_mm - s.from_mm < 30.0) return std::nullopt;
-    return s;
-  }
-  return std::nullopt;
+  const auto s = zone_on_track(zone, landmarks_, track_length_mm_);
+  if (!s) return std::nullopt;
+  return TrackSpan{s->from_mm, s->to_mm};
 }
 
 std::vector<BodyRegion> BodyModel::depth_regions(const ChairModel& chair) const {
@@ -149,9 +67,7 @@ std::vector<BodyRegion> BodyModel::depth_regions(const ChairModel& chair) const 
 
 const std::vector<std::string>& BodyModel::track_zones() {
   static const std::vector<std::string> names = [] {
-    std::vector<std::string> out;
-    for (const auto& rule : kZones) out.emplace_back(rule.name);
-    return out;
+    return std::vector<std::string>(kTrackZoneNames.begin(), kTrackZoneNames.end());
   }();
   return names;
 }

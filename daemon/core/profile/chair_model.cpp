@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "profile/body_geometry.hpp"
 #include "profile/body_zone_names.hpp"
 
 namespace chaird {
@@ -80,6 +81,45 @@ void check_depth_limits(const std::vector<ActuatorSpec>& actuators,
   }
 }
 
+// A zone the rollers work must lie on the track for the chair's default body: the body puts
+// it there, and a zone beyond the track's end would leave the rollers clipped to the end,
+// working something the program did not name.
+void check_roller_zones(const chair::v1::ChairProfile& profile, const Locator& root,
+                        Diagnostics& d) {
+  const auto& body = profile.default_body();
+  const double track_end_mm = profile.track().length_mm();
+  const sdk::BodyLandmarks landmarks =
+      body_landmarks(body.shoulder_mm(), profile.track().seat_mm(), body.height_cm());
+  for (int i = 0; i < profile.zones_size(); ++i) {
+    const auto& z = profile.zones(i);
+    if (!z.roller()) continue;
+    const SourceLocation at = root.nested("zones", i).at("roller");
+    const auto extent = zone_extent(z.name(), landmarks);
+    if (!extent) {
+      std::string names;
+      for (const auto& n : kTrackZoneNames) names += (names.empty() ? "" : ", ") + std::string(n);
+      d.error(at, fmt::format("zone '{}' has roller: true, but it is not a zone on the roller "
+                              "track (these are: {}); set roller: false",
+                              z.name(), names));
+    } else if (!zone_on_track(z.name(), landmarks, track_end_mm)) {
+      if (extent->from_mm >= track_end_mm) {
+        d.error(at, fmt::format("zone '{}' has roller: true, but for the default body it starts "
+                                "at {:.0f} mm and the track ends at {:.0f} mm "
+                                "(track.length_mm): the rollers cannot reach it; set "
+                                "roller: false",
+                                z.name(), extent->from_mm, track_end_mm));
+      } else {
+        d.error(at,
+                fmt::format("zone '{}' has roller: true, but for the default body only "
+                            "{:.0f}..{:.0f} mm of it lies on the track, which ends at {:.0f} "
+                            "mm (track.length_mm): too little for the rollers to work; set "
+                            "roller: false",
+                            z.name(), std::max(0.0, extent->from_mm), track_end_mm, track_end_mm));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool ActuatorSpec::must_rest() const {
@@ -104,11 +144,14 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
   if (profile.id().empty()) d.error(root.self(), "chair profile needs an id");
   const auto& track = profile.track();
   const Locator track_loc = root.nested("track");
+  bool geometry_sound = false;  // the track and the default body, for where the zones lie
   if (!(track.length_mm() > 0.0)) {
     d.error(track_loc.at("length_mm"), "track.length_mm must be positive");
   } else if (!(track.seat_mm() > 0.0 && track.seat_mm() < track.length_mm())) {
     d.error(track_loc.at("seat_mm"), "track.seat_mm must lie inside the track (0.." +
                                          std::to_string(track.length_mm()) + " mm)");
+  } else {
+    geometry_sound = true;
   }
 
   for (int i = 0; i < profile.actuators_size(); ++i) {
@@ -246,10 +289,14 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
   if (!(body.min_height_cm() > 0.0 && body.min_height_cm() <= body.height_cm() &&
         body.height_cm() <= body.max_height_cm())) {
     d.error(body_loc.self(), "default_body needs min_height_cm <= height_cm <= max_height_cm");
+    geometry_sound = false;
   }
   if (!(body.shoulder_mm() > 0.0 && body.shoulder_mm() < track.seat_mm())) {
     d.error(body_loc.at("shoulder_mm"), "default_body.shoulder_mm must lie above the seat");
+    geometry_sound = false;
   }
+  // With the track or the body wrong, where the zones lie would mislead.
+  if (geometry_sound) check_roller_zones(profile, root, d);
 
   if (d.has_errors()) return Unexpected{std::move(d)};
 
