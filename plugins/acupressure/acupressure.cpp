@@ -1,12 +1,15 @@
 // Acupressure: long, sustained presses at named points placed from the sitter's body scan, not
 // at fixed track positions. The rollers run either side of the spine, so the points are those
 // of the inner bladder line and a few neighbours the rollers reach. Each press sinks in slowly,
-// holds for several seconds and lets go just as slowly.
+// holds for several seconds and lets go just as slowly. On a 2D chair the rollers press by
+// closing their width onto each point.
 #include <algorithm>
 #include <chaird/plugin_sdk.hpp>
 #include <cmath>
 #include <string>
 #include <vector>
+
+#include "press_axis.hpp"
 
 namespace {
 
@@ -73,8 +76,9 @@ class Acupressure final : public Technique {
     };
     d.actuators = {
         {"roller.position", true, "moves from point to point"},
-        {"roller.depth", true, "the sustained press"},
-        {"roller.width", false, "thumb-like narrow contact"},
+        {"roller.depth", false, "the sustained press"},
+        {"roller.width", false,
+         "thumb-like narrow contact; on a chair without roller.depth, the press"},
     };
     d.tempo = {2.0, 8.0, 4.0};  // points pressed per minute
     return d;
@@ -86,8 +90,9 @@ class Acupressure final : public Technique {
                         "' is not");
     }
     const ActuatorInfo& position = ctx.require("roller.position");
-    const ActuatorInfo& depth = ctx.require("roller.depth");
-    const ActuatorInfo* width = ctx.find("roller.width");
+    const chaird::shipped::PressAxis axis = chaird::shipped::press_axis(ctx, "acupressure");
+    const ActuatorInfo& presser = *axis.actuator;
+    const ActuatorInfo* width = axis.by_width ? nullptr : ctx.find("roller.width");
     SetpointWriter out(ctx);
 
     const std::string& set = ctx.choice("points");
@@ -119,11 +124,15 @@ class Acupressure final : public Technique {
       return points[static_cast<std::size_t>(r < n ? r : 2 * (n - 1) - r)];
     };
 
-    const double light = level(depth, 0.05);
-    const double press = level(depth, 0.15 + 0.85 * ctx.intensity);
+    const double light = axis.light;
+    const double press = axis.press;
     out.reach(position, 0, point(0));
-    out.reach(depth, 0, light);
-    if (width != nullptr) {
+    out.reach(presser, 0, light);
+    if (axis.by_width) {
+      out.note(
+          "this chair has no roller.depth: acupressure presses each point by closing the "
+          "rollers' width; width is ignored");
+    } else if (width != nullptr) {
       const std::string& w = ctx.choice("width");
       out.reach(*width, 0, level(*width, w == "narrow" ? 0.0 : w == "medium" ? 0.5 : 1.0));
     } else {
@@ -131,8 +140,8 @@ class Acupressure final : public Technique {
     }
 
     const std::int64_t period = ctx.period_ms();
-    const std::int64_t end_work = ctx.duration_ms - min_ramp_ms(depth, light, depth.min);
-    const std::int64_t min_sink = min_ramp_ms(depth, light, press);
+    const std::int64_t end_work = ctx.duration_ms - min_ramp_ms(presser, light, axis.lifted);
+    const std::int64_t min_sink = min_ramp_ms(presser, light, press);
     const auto wanted_sink = static_cast<std::int64_t>(std::llround(1000.0 * ctx.number("sink_s")));
     std::int64_t t_next = 0;
     std::int64_t pressed = 0;
@@ -152,13 +161,13 @@ class Acupressure final : public Technique {
       const std::int64_t hold = cycle_end - moved - 2 * sink;
       if (hold < kMinHoldMs) break;
       out.ramp(position, t0, point(k));
-      const std::int64_t in = out.ramp(depth, moved, press, sink);
-      out.hold(depth, in + hold);
-      t_next = out.ramp(depth, in + hold, light, sink);
+      const std::int64_t in = out.ramp(presser, moved, press, sink);
+      out.hold(presser, in + hold);
+      t_next = out.ramp(presser, in + hold, light, sink);
       ++pressed;
     }
     if (pressed == 0) out.note("the step is too short for a sustained press");
-    out.ramp(depth, std::max(out.last_at(depth), end_work), depth.min);
+    out.ramp(presser, std::max(out.last_at(presser), end_work), axis.lifted);
     return out.finish();
   }
 };

@@ -1,8 +1,11 @@
 // Shiatsu: the rollers press at points along the zone, one after another. Each press sinks in,
-// holds, and releases before the rollers move on at light contact.
+// holds, and releases before the rollers move on at light contact. On a 2D chair the rollers
+// press by closing their width, and hold longer.
 #include <algorithm>
 #include <chaird/plugin_sdk.hpp>
 #include <cmath>
+
+#include "press_axis.hpp"
 
 namespace {
 
@@ -25,8 +28,9 @@ class Shiatsu final : public Technique {
     };
     d.actuators = {
         {"roller.position", true, "moves from point to point"},
-        {"roller.depth", true, "the press"},
-        {"roller.width", false, "narrow thumbs or wide palms"},
+        {"roller.depth", false, "the press"},
+        {"roller.width", false,
+         "narrow thumbs or wide palms; on a chair without roller.depth, the press"},
     };
     d.tempo = {4.0, 30.0, 12.0};  // presses per minute
     return d;
@@ -34,12 +38,13 @@ class Shiatsu final : public Technique {
 
   StepOutput generate(const StepContext& ctx) const override {
     const ActuatorInfo& position = ctx.require("roller.position");
-    const ActuatorInfo& depth = ctx.require("roller.depth");
-    const ActuatorInfo* width = ctx.find("roller.width");
+    const chaird::shipped::PressAxis axis = chaird::shipped::press_axis(ctx, "shiatsu");
+    const ActuatorInfo& presser = *axis.actuator;
+    const ActuatorInfo* width = axis.by_width ? nullptr : ctx.find("roller.width");
     SetpointWriter out(ctx);
 
-    const double light = level(depth, 0.05);
-    const double press = level(depth, 0.15 + 0.85 * ctx.intensity);
+    const double light = axis.light;
+    const double press = axis.press;
     const auto points = static_cast<int>(ctx.integer("points"));
     const double margin = 0.1 * (ctx.zone.to_mm - ctx.zone.from_mm);
     const double top = ctx.zone.from_mm + margin;
@@ -54,18 +59,25 @@ class Shiatsu final : public Technique {
 
     // Start pose: first point, light contact, chosen width.
     out.reach(position, 0, point(0));
-    out.reach(depth, 0, light);
-    if (width != nullptr) {
+    out.reach(presser, 0, light);
+    if (axis.by_width) {
+      out.note(
+          "this chair has no roller.depth: shiatsu presses by closing the rollers' width "
+          "and holds each press half as long again; width is ignored");
+    } else if (width != nullptr) {
       const std::string& w = ctx.choice("width");
       out.reach(*width, 0, level(*width, w == "narrow" ? 0.0 : w == "medium" ? 0.5 : 1.0));
     } else if (ctx.choice("width") != "narrow") {
       out.note("this chair cannot change the roller width; width is ignored");
     }
+    // A pinch is shallower than a press into the back: it makes up for it in time.
+    const double hold_fraction = axis.by_width ? std::min(0.8, 1.5 * ctx.number("hold_fraction"))
+                                               : ctx.number("hold_fraction");
 
     const std::int64_t period = ctx.period_ms();
-    const std::int64_t sink = min_ramp_ms(depth, light, press);
+    const std::int64_t sink = min_ramp_ms(presser, light, press);
     // Room at the end to lift the rollers off before the step is over.
-    const std::int64_t end_work = ctx.duration_ms - min_ramp_ms(depth, light, depth.min);
+    const std::int64_t end_work = ctx.duration_ms - min_ramp_ms(presser, light, axis.lifted);
     std::int64_t t_next = 0;
     for (std::int64_t k = 0;; ++k) {
       // On the tempo's grid, unless a long move (back to the first point) delayed this press.
@@ -83,16 +95,15 @@ class Shiatsu final : public Technique {
       // Sink in, hold, release within what is left of the cycle.
       const std::int64_t left = t_end - t;
       const std::int64_t press_ms = std::max(sink, left / 5);
-      const std::int64_t hold_ms =
-          std::min(static_cast<std::int64_t>(std::llround(period * ctx.number("hold_fraction"))),
-                   left - 2 * press_ms);
+      const std::int64_t hold_ms = std::min(
+          static_cast<std::int64_t>(std::llround(period * hold_fraction)), left - 2 * press_ms);
       if (hold_ms <= 0) break;  // a step too short for another press
-      t = out.ramp(depth, t, press, press_ms);
-      out.hold(depth, t + hold_ms);
-      out.ramp(depth, t + hold_ms, light, press_ms);
+      t = out.ramp(presser, t, press, press_ms);
+      out.hold(presser, t + hold_ms);
+      out.ramp(presser, t + hold_ms, light, press_ms);
       t_next = t_end;
     }
-    out.ramp(depth, std::max(out.last_at(depth), end_work), depth.min);
+    out.ramp(presser, std::max(out.last_at(presser), end_work), axis.lifted);
     return out.finish();
   }
 };

@@ -1,10 +1,13 @@
 // Trigger point: one chosen spot is located with a small sweep at light contact, then pressed
 // again and again: a slow ramped press, a long hold while the knot lets go, an equally slow
 // release and a short rest. The first presses build up to full depth so the tissue can adapt.
+// On a 2D chair the rollers press by closing their width onto the point.
 #include <algorithm>
 #include <chaird/plugin_sdk.hpp>
 #include <cmath>
 #include <string>
+
+#include "press_axis.hpp"
 
 namespace {
 
@@ -35,8 +38,9 @@ class TriggerPoint final : public Technique {
     };
     d.actuators = {
         {"roller.position", true, "finds and stays on the point"},
-        {"roller.depth", true, "the press"},
-        {"roller.width", false, "narrows the rollers onto the point"},
+        {"roller.depth", false, "the press"},
+        {"roller.width", false,
+         "narrows the rollers onto the point; on a chair without roller.depth, the press"},
     };
     d.tempo = {1.0, 6.0, 3.0};  // presses per minute
     return d;
@@ -48,29 +52,34 @@ class TriggerPoint final : public Technique {
                         "' is not");
     }
     const ActuatorInfo& position = ctx.require("roller.position");
-    const ActuatorInfo& depth = ctx.require("roller.depth");
-    const ActuatorInfo* width = ctx.find("roller.width");
+    const chaird::shipped::PressAxis axis = chaird::shipped::press_axis(ctx, "trigger_point");
+    const ActuatorInfo& presser = *axis.actuator;
+    const ActuatorInfo* width = axis.by_width ? nullptr : ctx.find("roller.width");
     SetpointWriter out(ctx);
 
     const double from = ctx.zone.from_mm;
     const double to = ctx.zone.to_mm;
     const double point =
         std::clamp(from + ctx.number("position") * (to - from) + ctx.number("offset_mm"), from, to);
-    const double light = level(depth, 0.05);
-    const double press = level(depth, 0.15 + 0.85 * ctx.intensity);
+    const double light = axis.light;
+    const double press = axis.press;
 
     // Start pose: on the point, light contact, rollers as narrow as they go.
     out.reach(position, 0, point);
-    out.reach(depth, 0, light);
-    if (width != nullptr) {
+    out.reach(presser, 0, light);
+    if (axis.by_width) {
+      out.note(
+          "this chair has no roller.depth: trigger_point presses by closing the rollers' "
+          "width onto the point");
+    } else if (width != nullptr) {
       out.reach(*width, 0, width->min);
     } else {
       out.note("this chair cannot narrow the rollers; the press is as wide as they are");
     }
 
     const std::int64_t period = ctx.period_ms();
-    const std::int64_t end_work = ctx.duration_ms - min_ramp_ms(depth, light, depth.min);
-    const std::int64_t min_press = min_ramp_ms(depth, light, press);
+    const std::int64_t end_work = ctx.duration_ms - min_ramp_ms(presser, light, axis.lifted);
+    const std::int64_t min_press = min_ramp_ms(presser, light, press);
     const auto wanted = static_cast<std::int64_t>(std::llround(1000.0 * ctx.number("press_s")));
 
     std::int64_t t = 0;
@@ -99,13 +108,13 @@ class TriggerPoint final : public Technique {
       const std::int64_t hold = cycle_end - start - kRestMs - 2 * ramp;
       if (hold < kMinHoldMs) break;
       const double build = ctx.flag("build_up") ? std::min(1.0, (k + 1) / 3.0) : 1.0;
-      const std::int64_t in = out.ramp(depth, start, light + build * (press - light), ramp);
-      out.hold(depth, in + hold);
-      t = out.ramp(depth, in + hold, light, ramp) + kRestMs;
+      const std::int64_t in = out.ramp(presser, start, light + build * (press - light), ramp);
+      out.hold(presser, in + hold);
+      t = out.ramp(presser, in + hold, light, ramp) + kRestMs;
       ++presses;
     }
     if (presses == 0) out.note("the step is too short for a sustained press");
-    out.ramp(depth, std::max(out.last_at(depth), end_work), depth.min);
+    out.ramp(presser, std::max(out.last_at(presser), end_work), axis.lifted);
     return out.finish();
   }
 };

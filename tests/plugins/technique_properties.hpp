@@ -436,6 +436,48 @@ inline bool has_note(const StepPlan& s, std::string_view words) {
   return false;
 }
 
+// A press technique on a 2D chair (no roller.depth): it presses by closing the rollers' width,
+// says so, presses harder with the intensity, never closes onto the spine's midline, and ends
+// cleanly. On a chair without roller.width as well it refuses the step, saying why.
+inline void expect_presses_by_width_on_a_2d_chair(const std::string& technique,
+                                                  const std::string& zone,
+                                                  const std::string& extra = "") {
+  auto flat = chair_without("roller.depth");
+  ASSERT_NE(flat, nullptr);
+  const sdk::ActuatorInfo& width =
+      flat->plugin_view().at(static_cast<std::size_t>(*flat->find("roller.width")));
+  const double range = width.max - width.min;
+  double previous_lowest = INFINITY;
+  for (double i : {0.0, 0.5, 1.0}) {
+    auto s = plan_step(technique, zone, 120000, intensity(i) + extra, flat);
+    ASSERT_TRUE(s.has_value()) << "intensity " << i;
+    EXPECT_TRUE(has_note(*s, "this chair has no roller.depth: " + technique + " presses"));
+    const double lowest = lowest_of(*s, "roller.width");
+    // Closed at least a fifth of the range for a press, never to within a tenth of its
+    // narrowest end (the spine's midline).
+    EXPECT_LE(lowest, width.max - 0.2 * range) << "intensity " << i;
+    EXPECT_GE(lowest, width.min + 0.1 * range - 1e-9) << "intensity " << i;
+    EXPECT_LT(lowest, previous_lowest) << "the pinch does not follow the intensity at " << i;
+    previous_lowest = lowest;
+    EXPECT_GE(crossings(path_of(*s, "roller.width"), width.max - 0.1 * range), 2)
+        << "fewer than two presses at intensity " << i;
+    expect_ends_cleanly(*s);
+  }
+  auto bare = edited_chair([](chair::v1::ChairProfile& p) {
+    p.mutable_limits()->clear_roller_depth();
+    remove_actuator(p, "roller.depth");
+    remove_actuator(p, "roller.width");
+  });
+  ASSERT_NE(bare, nullptr);
+  auto refused = plan_text(single_step_program(technique, zone, 60000, extra), {}, {}, bare);
+  ASSERT_FALSE(refused) << technique << " planned on a chair with neither depth nor width";
+  EXPECT_NE(refused.error().to_string().find(
+                technique + " presses with roller.depth, or on a 2D chair by closing "
+                            "roller.width; this chair has neither"),
+            std::string::npos)
+      << refused.error().to_string();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Calling a technique directly, with the context the planner would build.
 

@@ -31,7 +31,7 @@ TEST(TestLoadAcupressure, LoadsAndDescribesItself) {
   expect_number(d, "sink_s", sdk::ParamType::kNumber, "s", 1.0, 6.0, 3.0);
   expect_choice(d, "width", {"narrow", "medium", "wide"}, "narrow");
   expect_requirement(d, "roller.position", true);
-  expect_requirement(d, "roller.depth", true);
+  expect_requirement(d, "roller.depth", false);  // a 2D chair presses by width
   expect_requirement(d, "roller.width", false);
   expect_tempo_range(d, 2.0, 8.0, 4.0);
 }
@@ -135,6 +135,10 @@ TEST(TestLoadAcupressure, AnyStepLengthPlans) {
 
 TEST(TestLoadAcupressure, LiveChangesReplanCleanly) {
   expect_replans("acupressure", "full_body");
+}
+
+TEST(TestLoadAcupressure, OnAChairWithoutDepthPressesByClosingTheWidth) {
+  expect_presses_by_width_on_a_2d_chair("acupressure", "back");
 }
 
 }  // namespace

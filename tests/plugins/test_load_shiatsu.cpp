@@ -17,7 +17,7 @@ TEST(TestLoadShiatsu, LoadsAndDescribesItself) {
   expect_choice(d, "width", {"narrow", "medium", "wide"}, "narrow");
   expect_choice(d, "direction", {"down", "up", "alternate"}, "down");
   expect_requirement(d, "roller.position", true);
-  expect_requirement(d, "roller.depth", true);
+  expect_requirement(d, "roller.depth", false);  // a 2D chair presses by width
   expect_requirement(d, "roller.width", false);
   expect_tempo_range(d, 4.0, 30.0, 12.0);
 }
@@ -86,6 +86,10 @@ TEST(TestLoadShiatsu, ChairWithoutWidthStillPresses) {
 TEST(TestLoadShiatsu, LiveChangesReplanCleanly) {
   expect_replans("shiatsu", "back");
   expect_replans("shiatsu", "full_back", choice_param("direction", "up"));
+}
+
+TEST(TestLoadShiatsu, OnAChairWithoutDepthPressesByClosingTheWidth) {
+  expect_presses_by_width_on_a_2d_chair("shiatsu", "back");
 }
 
 }  // namespace

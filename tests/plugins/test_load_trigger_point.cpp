@@ -31,7 +31,7 @@ TEST(TestLoadTriggerPoint, LoadsAndDescribesItself) {
   expect_flag(d, "locate", true);
   expect_flag(d, "build_up", true);
   expect_requirement(d, "roller.position", true);
-  expect_requirement(d, "roller.depth", true);
+  expect_requirement(d, "roller.depth", false);  // a 2D chair presses by width
   expect_requirement(d, "roller.width", false);
   expect_tempo_range(d, 1.0, 6.0, 3.0);
 }
@@ -118,6 +118,10 @@ TEST(TestLoadTriggerPoint, AnyStepLengthPlans) {
 
 TEST(TestLoadTriggerPoint, LiveChangesReplanCleanly) {
   expect_replans("trigger_point", "lumbar");
+}
+
+TEST(TestLoadTriggerPoint, OnAChairWithoutDepthPressesByClosingTheWidth) {
+  expect_presses_by_width_on_a_2d_chair("trigger_point", "lumbar");
 }
 
 }  // namespace

@@ -111,22 +111,16 @@ TEST(StepBinder, AZoneOnTheTrackForTheDefaultBodyCanLieBeyondItForATallSitter) {
 }
 
 TEST(StepBinder, RollerActuatorTheChairLacksIsNamedNotBlamedOnTheTrack) {
-  // A 2D chair: the same track, no roller.depth. The shoulders are on the track; what shiatsu
-  // lacks there is the depth axis.
-  std::vector<std::pair<std::string, std::string>> edits{
-      {"  id: \"roller.depth\"", "  id: \"roller.depth_unused\""}};
-  for (const char* region : {"neck", "shoulders", "thoracic", "lumbar", "sacrum"}) {
-    const std::string limit = std::string("roller_depth { region: \"") + region + "\"";
-    edits.emplace_back(limit, "# " + limit);  // depth limits need a depth axis
-  }
-  auto flat = unit::chair_variant(edits);
-  ASSERT_NE(flat, nullptr);
-  const std::string text = program_text({step_item("s", "shoulders", 20000)});
-  auto plan = unit::plan_on(flat, text);
+  // A chair without tapping heads: the shoulders are on the track; what tapping lacks there is
+  // the tapping motor.
+  auto untapped = unit::chair_variant({{"  id: \"roller.tap\"", "  id: \"roller.tap_unused\""}});
+  ASSERT_NE(untapped, nullptr);
+  const std::string text = program_text({step_item("s", "shoulders", 20000, "", "tapping")});
+  auto plan = unit::plan_on(untapped, text);
   ASSERT_FALSE(plan);
   EXPECT_TRUE(ErrorAt(plan.error(),
-                      "step 's': technique 'shiatsu' needs roller.depth: chair 'generic_4d_sl' "
-                      "has no roller.depth",
+                      "step 's': technique 'tapping' needs roller.tap: chair 'generic_4d_sl' "
+                      "has no roller.tap",
                       "test.textproto", line_of(text, "zone: \"shoulders\"")));
   EXPECT_FALSE(HasError(plan.error(), "beyond the end"));
 }
@@ -205,8 +199,8 @@ TEST(StepBinder, EveryProblemOfAFileIsReportedAtOnce) {
                         step_item("d", "lumbar", 20000, "params { name: \"points\" integer: 1 }"),
                     step_item("e", "calves", 20000)});
   const Diagnostics d = plan_errors(text);
-  // Step e lacks two actuators it requires (the roller position and depth): six in all.
-  EXPECT_EQ(d.error_count(), 6u) << d.to_string();
+  // Step e lacks the one actuator shiatsu requires (the roller position): five in all.
+  EXPECT_EQ(d.error_count(), 5u) << d.to_string();
   for (const char* who : {"step 'a'", "step 'b'", "step 'c'", "step 'd'", "step 'e'"}) {
     EXPECT_TRUE(HasError(d, who));
   }
