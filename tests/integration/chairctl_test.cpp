@@ -114,6 +114,46 @@ TEST(Chairctl, LintRefusesTwoFilesWithOneIdAndWarnsOfAMisnamedFile) {
               HasSubstr(dir + "/copy.textproto:1:12: warning: the file is named 'copy.textproto'"));
 }
 
+TEST(Chairctl, LintSumsUpHowEachProgramFitsTheChair) {
+  const std::string programs = source_dir() + "/sequences/programs";
+  const std::string flat_chair = source_dir() + "/sequences/chairs/generic_2d_s.textproto";
+  const std::string flags =
+      " --chair " + flat_chair + " --plugins " + plugin_dir() + " --library " + programs;
+  const CliRun run = chairctl("lint " + programs + "/gentle_warmup.textproto " + programs +
+                              "/deep_tissue.textproto" + flags);
+  EXPECT_EQ(run.exit_code, 1) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("on chair 'generic_2d_s' (Generic 2D S-track chair):\n"
+                                    "  gentle_warmup: runs with changes\n"
+                                    "    step 'long strokes': this chair has no roller.depth: "));
+  EXPECT_THAT(run.output, HasSubstr("  deep_tissue: refused: chair 'generic_2d_s' lacks required "
+                                    "capability 'roller.depth' (and "));
+  // Another program of the library, with a focus it shares, that runs on this chair.
+  EXPECT_THAT(run.output, HasSubstr("    instead, with the same focus: gentle_warmup"));
+
+  const CliRun reference =
+      chairctl("lint " + programs + "/gentle_warmup.textproto" + offline_flags());
+  EXPECT_EQ(reference.exit_code, 0) << reference.output;
+  EXPECT_THAT(reference.output, HasSubstr("on chair 'generic_4d_sl' (Generic 4D SL-track chair):\n"
+                                          "  gentle_warmup: runs as written\n"));
+}
+
+TEST(Chairctl, LintAgainstABrokenChairNamesTheChairsErrorFirst) {
+  const std::string chair = make_temp_dir("broken_chair") + "/chair.textproto";
+  std::ifstream in(reference_chair_path());
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string profile = text.str();
+  const std::string kind = "kind: SPEED";
+  profile.replace(profile.find(kind), kind.size(), "kind: SPEEDY");
+  std::ofstream(chair) << profile;
+  const CliRun run =
+      chairctl("lint " + source_dir() + "/sequences/programs/gentle_warmup.textproto" +
+               " --chair " + chair + " --plugins " + plugin_dir());
+  EXPECT_EQ(run.exit_code, 2) << run.output;
+  EXPECT_EQ(run.output.rfind(chair + ":", 0), 0u) << run.output;
+  EXPECT_THAT(run.output, HasSubstr("SPEEDY"));
+}
+
 TEST(Chairctl, LintAcceptsAGoodProgram) {
   const CliRun run = chairctl("lint " + source_dir() +
                               "/tests/integration/programs/e2e_full.textproto" + offline_flags());

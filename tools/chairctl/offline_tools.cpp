@@ -1,11 +1,13 @@
 #include "offline_tools.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <ostream>
 #include <set>
 
 #include "library/program_checker.hpp"
+#include "program_fit.hpp"
 #include "timeline/timeline_format.hpp"
 
 namespace chairctl {
@@ -19,6 +21,8 @@ struct Loaded {
   std::shared_ptr<const TechniqueCatalog> catalog;
   std::unique_ptr<SafetyGovernor> governor;
   ProgramCheckContext context;
+  // The programs of the library directories and of the files' own directories, by id.
+  std::shared_ptr<std::map<std::string, ProgramRef>> programs;
 };
 
 bool load(const OfflineSetup& setup, const std::vector<std::string>& files, Loaded& l,
@@ -48,6 +52,7 @@ bool load(const OfflineSetup& setup, const std::vector<std::string>& files, Load
       if (auto p = read_program_file(entry.path().string())) programs->emplace((*p)->id(), *p);
     }
   }
+  l.programs = programs;
   l.context.chair = l.chair;
   l.context.catalog = l.catalog;
   l.context.governor = l.governor.get();
@@ -84,14 +89,17 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
   for (const auto& file : files) {
     if (auto program = read_program_file(file)) by_id[(*program)->id()].push_back(*program);
   }
+  std::vector<ProgramFit> fits;
   for (const auto& file : files) {
     Diagnostics d;
     auto program = read_program_file(file);
     if (!program) {
       d = program.error();
+      fits.push_back(assess_fit(file, nullptr, Unexpected{program.error()}));
     } else {
       auto checked = check_program(*program, l.context);
       d = checked ? checked->warnings : checked.error();
+      fits.push_back(assess_fit(file, *program, checked));
       const auto& id = (*program)->id();
       const SourceLocation id_at = (*program)->locator().nested("metadata").at("id");
       if (by_id[id].size() > 1) {
@@ -113,6 +121,15 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
     warnings += d.items().size() - d.error_count();
     if (d.has_errors()) ++bad_files;
   }
+  // What runs on this chair instead of a refused program: the library's programs that run.
+  std::vector<ProgramFit> library;
+  if (std::any_of(fits.begin(), fits.end(),
+                  [](const ProgramFit& f) { return f.fit == Fit::kRefused; })) {
+    for (const auto& [id, program] : *l.programs)
+      library.push_back(
+          assess_fit(program->source.path, program, check_program(program, l.context)));
+  }
+  print_fit_summary(*l.chair, fits, library, out);
   err << "lint: " << files.size() << " file(s), " << errors << " error(s), " << warnings
       << " warning(s)\n";
   return bad_files > 0 ? 1 : 0;
