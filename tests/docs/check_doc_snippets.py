@@ -119,6 +119,10 @@ def excerpt_parts(block: Block) -> list[list[tuple[int, str]]]:
         parts[-1].append((n, pieces[0]))
         for piece in pieces[1:]:
             parts.append([(n, piece)])
+        if len(pieces) > 1:
+            # "f() { ... }": what follows the elided body need not follow it in the source
+            # (a signature list leaves out the comments between the functions).
+            parts.append([])
     return [p for p in parts if normalise("\n".join(t for _, t in p))]
 
 
