@@ -142,9 +142,9 @@ def check_excerpt(block: Block, source_dir: Path, path: str) -> str | None:
             if haystack.find(normalise("\n".join(t for _, t in part[:k])), at) < 0:
                 n, text = part[k - 1]
                 break
-        where = "after the previous part " if at > 0 else ""
+        where = " after the part before it" if at > 0 else ""
         return (f"{block.doc}:{block.line}: {block.language or 'text'} snippet is not an excerpt "
-                f"of {path}:\n{block.doc}:{n}: not found in {path} {where}(from here on): "
+                f"of {path}:\n{block.doc}:{n}: from this line on, not in {path}{where}: "
                 f"{text.strip()}")
     return None
 
@@ -173,8 +173,8 @@ def check_compile(block: Block, args, work: Path) -> str | None:
 def lint(block: Block, args, work: Path, kind: str) -> tuple[int, str]:
     """Lints the block as a program (wrapped as kind says); lint's output names the doc lines."""
     before, after = PROGRAM_WRAPPERS[kind]
-    # A file named after its id, or lint warns about the name.
-    found = re.search(r'^\s*id:\s*"([^"]+)"', block.text, re.MULTILINE)
+    # A file named after its id, or lint warns about the name (unless the id is itself wrong).
+    found = re.search(r'(?<![\w.])id:\s*"([a-z0-9][a-z0-9_-]{0,63})"', block.text)
     name = found.group(1) if found and not before else "doc_snippet"
     program = work / f"{name}.textproto"
     program.write_text("\n".join(before + [block.text.rstrip("\n")] + after) + "\n",
