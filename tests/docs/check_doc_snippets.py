@@ -17,6 +17,10 @@ the same way):
   <!-- snippet: program-items -->    likewise `items` blocks, in one BACK_ROLLERS track.
   <!-- snippet: shows-error TEXT --> textproto: a whole program that shows a mistake: lint must
                                      fail on it, and print TEXT if one is given.
+  <!-- snippet: chair-part -->       textproto: top-level blocks of a chair profile, put into the
+                                     reference chair in place of the ones they stand for (the
+                                     actuator with the same id, the zone with the same name, the
+                                     block of the same name); lint must accept the chair.
 
 Excerpts are only as good as their source: name a file the build compiles (an example, a
 shipped plugin, the SDK header) or one the test suite checks (a shipped program).
@@ -40,8 +44,8 @@ HINTS = {
     "cpp": "<!-- snippet: compile --> (a whole translation unit) or "
            "<!-- snippet: excerpt FILE --> (text of a source file the build compiles)",
     "textproto": "<!-- snippet: program -->, <!-- snippet: program-phases|program-tracks|"
-                 "program-items -->, <!-- snippet: shows-error --> or "
-                 "<!-- snippet: excerpt FILE -->",
+                 "program-items -->, <!-- snippet: shows-error -->, <!-- snippet: chair-part --> "
+                 "or <!-- snippet: excerpt FILE -->",
 }
 
 # Wrappers that turn a fragment into the smallest program lint accepts. Each opening is one
@@ -189,10 +193,11 @@ def lint(block: Block, args, work: Path, kind: str) -> tuple[int, str]:
     def doc_line(m: re.Match) -> str:
         n = int(m.group(1)) - len(before)
         if 1 <= n <= snippet_lines:
-            return f"{block.doc}:{block.line + n}:"
-        return f"{block.doc}:{block.line}: (in the program wrapped around the snippet, line {m.group(1)}):"
+            return f"{block.doc}:{block.line + n}:{m.group(2)}:"
+        return (f"{block.doc}:{block.line}: in the program wrapped around the snippet, line "
+                f"{m.group(1)} column {m.group(2)}:")
 
-    output = re.sub(re.escape(str(program)) + r":(\d+):", doc_line, run.stdout + run.stderr)
+    output = re.sub(re.escape(str(program)) + r":(\d+):(\d+):", doc_line, run.stdout + run.stderr)
     return run.returncode, output
 
 
@@ -216,6 +221,86 @@ def check_shows_error(block: Block, args, work: Path, expected: str) -> str | No
 
 
 # ---------------------------------------------------------------------------------------------
+# Chair profiles
+
+REFERENCE_CHAIR = "sequences/chairs/generic_4d_sl.textproto"
+# Any program will do: lint loads the chair before it looks at the program.
+CHAIR_PROBE = ('metadata { id: "chair_probe" name: "chair probe" }\n'
+               'phases { kind: MAIN tracks { kind: HEAT items { step { technique: "heat" '
+               'zone: "lumbar" duration_ms: 60000 } } } }\n')
+SPACE = re.compile(r"(?:\s+|#[^\n]*)+")
+FIELD = re.compile(r"([A-Za-z_]\w*)\s*:?\s*")
+STRING = re.compile(r"""(?:"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')""")
+VALUE = re.compile(r"""\[[^\]]*\]|(?:"(?:[^"\\\n]|\\.)*"\s*)+|[^\s#{}\[\]]+""")
+
+
+def end_of_block(text: str, i: int) -> int:
+    """The end of the {...} that starts at i, past strings and comments that hold braces."""
+    depth = 0
+    while i < len(text):
+        if text[i] in "\"'":
+            i = STRING.match(text, i).end()
+            continue
+        if text[i] == "#":
+            i = text.find("\n", i) % (len(text) + 1)
+            continue
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        i += 1
+        if depth == 0:
+            return i
+    raise ValueError("a { is never closed")
+
+
+def top_level_fields(text: str) -> list[tuple[tuple[str, str | None], int, int]]:
+    """Each top-level field of a text-format message: its key, start and end. The key of a
+    block that holds an id or a name (an actuator, a zone) includes it."""
+    fields, i = [], 0
+    while True:
+        space = SPACE.match(text, i)
+        i = space.end() if space else i
+        if i >= len(text):
+            return fields
+        field = FIELD.match(text, i)
+        if not field:
+            raise ValueError(f"cannot read a field at: {text[i:i + 40]!r}")
+        start, i = i, field.end()
+        i = end_of_block(text, i) if text.startswith("{", i) else VALUE.match(text, i).end()
+        identity = re.search(r'(?<![\w.])(?:id|name):\s*"([^"]*)"', text[field.end():i])
+        block = text.startswith("{", field.end())
+        fields.append(((field.group(1), identity.group(1) if block and identity else None),
+                       start, i))
+
+
+def check_chair(block: Block, args, work: Path) -> str | None:
+    reference = (args.source_dir / REFERENCE_CHAIR).read_text(encoding="utf-8")
+    try:
+        replaced = {key for key, _, _ in top_level_fields(block.text)}
+        kept = [reference[s:e] for key, s, e in top_level_fields(reference)
+                if key not in replaced]
+    except ValueError as error:
+        return f"{block.doc}:{block.line}: chair profile snippet does not parse: {error}"
+    before = "\n".join(kept).split("\n")
+    chair = work / "chair.textproto"
+    chair.write_text("\n".join(before) + "\n" + block.text, encoding="utf-8")
+    probe = work / "chair_probe.textproto"
+    probe.write_text(CHAIR_PROBE, encoding="utf-8")
+    run = subprocess.run([args.chairctl, "lint", str(probe), "--chair", str(chair),
+                          "--plugins", args.plugins], capture_output=True, text=True)
+    if run.returncode == 0:
+        return None
+
+    def doc_line(m: re.Match) -> str:
+        n = int(m.group(1)) - len(before)
+        if n >= 1:
+            return f"{block.doc}:{block.line + n}:{m.group(2)}:"
+        return (f"{block.doc}:{block.line}: in the reference chair around the snippet, line "
+                f"{m.group(1)} column {m.group(2)}:")
+
+    output = re.sub(re.escape(str(chair)) + r":(\d+):(\d+):", doc_line, run.stdout + run.stderr)
+    return f"{block.doc}:{block.line}: chair profile snippet fails lint:\n{output}"
+
+
+# ---------------------------------------------------------------------------------------------
 
 def check(block: Block, args, work: Path) -> str | None:
     """None when the block matches what it describes, else the message saying why not."""
@@ -234,6 +319,8 @@ def check(block: Block, args, work: Path) -> str | None:
         return check_program(block, args, work, kind)
     if kind == "shows-error" and block.language in ("textproto", ""):
         return check_shows_error(block, args, work, rest)
+    if kind == "chair-part" and block.language in ("textproto", "") and not rest:
+        return check_chair(block, args, work)
     return (f"{block.doc}:{block.line}: unknown snippet marker '{block.marker}' for a "
             f"{block.language or 'plain'} block; use {HINTS.get(block.language, 'excerpt FILE')}")
 
