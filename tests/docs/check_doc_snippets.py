@@ -242,7 +242,8 @@ def end_of_block(text: str, i: int) -> int:
             i = STRING.match(text, i).end()
             continue
         if text[i] == "#":
-            i = text.find("\n", i) % (len(text) + 1)
+            end = text.find("\n", i)
+            i = len(text) if end < 0 else end
             continue
         depth += {"{": 1, "}": -1}.get(text[i], 0)
         i += 1
