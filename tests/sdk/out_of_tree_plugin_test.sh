@@ -129,6 +129,12 @@ done
 # Only the SDK: no daemon, no tools, no shipped plugins.
 [[ ! -e "$prefix/bin" ]] || fail "--component sdk installed $prefix/bin"
 [[ -z "$(find "$prefix" -name '*.so' -print -quit)" ]] || fail "--component sdk installed a plugin"
+# The walkthrough's links to other pages resolve in the installed tree too.
+doc="$(find "$prefix" -path '*/doc/*' -name plugins.md -print -quit)"
+[[ -n "$doc" ]] || fail "--component sdk did not install docs/plugins.md"
+for page in $(grep -oE '\]\([^):#]+\.md' "$doc" | sed 's/^](//' | sort -u); do
+  [[ -f "$(dirname "$doc")/$page" ]] || fail "the installed plugins.md links to $page, which was not installed"
+done
 
 # --- 2. the example, configured on its own against the prefix ---------------------------------
 # Nothing from the environment or a package registry may point CMake at another SDK (such as
