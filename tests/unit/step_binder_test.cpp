@@ -70,6 +70,71 @@ TEST(StepBinder, ZoneTheChairLacks) {
   EXPECT_FALSE(Contains(unit::find_error(plan.error(), "has no zone")->message, "arms,"));
 }
 
+// A chair without arm airbags, and without heat at the lumbar.
+std::shared_ptr<const ChairModel> armless_unheated_chair() {
+  return unit::chair_variant(
+      {{"zones {\n  name: \"arms\"\n  airbags: \"airbag.arm\"\n}\n", ""},
+       {"name: \"lumbar\"\n  roller: true\n  airbags: \"airbag.waist\"\n  heaters: "
+        "\"heat.lumbar\"\n",
+        "name: \"lumbar\"\n  roller: true\n  airbags: \"airbag.waist\"\n"}});
+}
+
+TEST(StepBinder, SideWorkMarkedSkipIfChairLacksIsSkippedWithAWarning) {
+  auto chair = armless_unheated_chair();
+  ASSERT_NE(chair, nullptr);
+  const std::string skip = "skip_if_chair_lacks: true";
+  const std::string text = program_text({step_item("presses", "lumbar", 60000),
+                                         step_item("warmth", "lumbar", 60000, skip, "heat"),
+                                         step_item("squeeze", "arms", 30000, skip, "compression")});
+  auto plan = unit::plan_on(chair, text);
+  ASSERT_TRUE(plan) << plan.error().to_string();
+  // The rest of the program runs, as long as before; the skipped steps leave their time empty.
+  ASSERT_EQ((*plan)->timeline.steps.size(), 1u);
+  EXPECT_EQ((*plan)->timeline.steps[0].name, "presses");
+  EXPECT_EQ((*plan)->timeline.duration_ms, 60000);
+  const Diagnostics& w = (*plan)->warnings;
+  const auto warned = [&](std::string_view words, int line) {
+    for (const auto& item : w.items()) {
+      if (item.severity == Severity::kWarning && item.where.line == line &&
+          item.message.find(words) != std::string::npos)
+        return true;
+    }
+    return false;
+  };
+  EXPECT_TRUE(
+      warned("step 'warmth': skipped on this chair (skip_if_chair_lacks): technique "
+             "'heat' needs heat.*: zone 'lumbar' has no heat.* on this chair",
+             line_of(text, "\"warmth\"")))
+      << w.to_string();
+  EXPECT_TRUE(
+      warned("step 'squeeze': skipped on this chair (skip_if_chair_lacks): chair "
+             "'generic_4d_sl' has no zone 'arms'",
+             line_of(text, "\"squeeze\"")))
+      << w.to_string();
+
+  // Without the mark, what the chair lacks refuses the program, as for any step.
+  const std::string unmarked = program_text(
+      {step_item("presses", "lumbar", 60000), step_item("warmth", "lumbar", 60000, "", "heat")});
+  EXPECT_TRUE(
+      HasError(unit::plan_on(chair, unmarked).error(),
+               "step 'warmth': technique 'heat' needs heat.*: zone 'lumbar' has no heat.*"));
+}
+
+TEST(StepBinder, SkipIfChairLacksDoesNotExcuseAMistakeInTheStep) {
+  auto chair = armless_unheated_chair();
+  ASSERT_NE(chair, nullptr);
+  const std::string skip = "skip_if_chair_lacks: true";
+  const std::string text = program_text(
+      {step_item("presses", "lumbar", 60000), step_item("warmth", "lumbar", 60000, skip, "haet"),
+       step_item("squeeze", "arms", 30000, skip + " params { name: \"hold_s\" number: 99 }",
+                 "compression")});
+  auto plan = unit::plan_on(chair, text);
+  ASSERT_FALSE(plan);
+  EXPECT_TRUE(ErrorAt(plan.error(), "step 'warmth': unknown technique 'haet'", "test.textproto",
+                      line_of(text, "\"warmth\"")));
+  EXPECT_TRUE(HasError(plan.error(), "step 'squeeze': parameter 'hold_s'"));
+}
+
 TEST(StepBinder, RollerTechniqueOnAZoneTheRollersDoNotReach) {
   const std::string calves = program_text({step_item("s", "calves", 20000)});
   EXPECT_TRUE(

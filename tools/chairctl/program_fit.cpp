@@ -46,10 +46,8 @@ ProgramFit assess_fit(const std::string& file, const ProgramRef& program,
     }
     return fit;
   }
-  // What the techniques adapted, step by step (a repeated step once), then the governor.
-  for (const auto& step : checked->plan->timeline.steps) {
-    for (const auto& note : step.notes) add_once(fit.changes, "step '" + step.name + "': " + note);
-  }
+  // What the techniques adapted and the steps skipped (a repeated step once), then the governor.
+  for (const auto& w : checked->plan->warnings.items()) add_once(fit.changes, w.message);
   for (const auto& a : checked->governed->adaptations()) add_once(fit.changes, "governor: " + a);
   fit.fit = fit.changes.empty() ? Fit::kAsWritten : Fit::kWithChanges;
   return fit;

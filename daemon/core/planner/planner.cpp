@@ -447,8 +447,10 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
   const StepBinder binder(*chair, *catalog, *plan->body);
   std::vector<BoundStep> bound;
   bound.reserve(expanded.steps.size());
+  Diagnostics skipped;  // steps marked skip_if_chair_lacks that this chair cannot do
   for (const auto& step : expanded.steps) {
-    if (auto b = binder.bind(step, plan->options.scaling, d)) bound.push_back(std::move(*b));
+    if (auto b = binder.bind(step, plan->options.scaling, d, &skipped))
+      bound.push_back(std::move(*b));
   }
   // A repeated step's problem, found in each round, is told once.
   if (d.has_errors()) return Unexpected{collapse_rounds(d)};
@@ -477,6 +479,7 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
     for (const auto& note : s.notes)
       notes.warning(s.where, fmt::format("step '{}': {}", s.name, note));
   }
+  notes.append(skipped);
   plan->warnings = collapse_rounds(notes);
   plan->steps = std::move(bound);
   return std::shared_ptr<const Plan>(std::move(plan));

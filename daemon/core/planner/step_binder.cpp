@@ -80,10 +80,11 @@ std::vector<ActuatorIndex> family_in_zone(const ChairModel& chair, const ZoneSpe
 }
 
 std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const SessionScaling& scaling,
-                                          Diagnostics& d) const {
+                                          Diagnostics& d, Diagnostics* skipped) const {
   const auto& s = *step.step;
   const std::string who = fmt::format("step '{}'", step.name);
-  bool ok = true;
+  bool ok = true;     // false for a mistake in the step itself
+  Diagnostics lacks;  // what this chair lacks for the step
 
   const LoadedTechnique* technique = catalog_.find(s.technique());
   if (s.technique().empty()) {
@@ -110,12 +111,14 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
                         did_you_mean(s.zone(), known), join(known)));
     ok = false;
   } else if (zone == nullptr) {
-    d.error(step.where.at("zone"),
-            fmt::format("{}: chair '{}' has no zone '{}' (it has: {})", who, chair_.profile().id(),
-                        s.zone(), join(zone_names(chair_))));
-    ok = false;
+    lacks.error(step.where.at("zone"),
+                fmt::format("{}: chair '{}' has no zone '{}' (it has: {})", who,
+                            chair_.profile().id(), s.zone(), join(zone_names(chair_))));
   }
-  if (!ok) return std::nullopt;
+  if (!ok) {
+    d.append(lacks);
+    return std::nullopt;
+  }
 
   const auto& desc = technique->description;
   if (!desc.zones.empty() &&
@@ -123,6 +126,7 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
     d.error(step.where.at("zone"), fmt::format("{}: technique '{}' does not work on zone '{}' "
                                                "(it works on: {})",
                                                who, desc.name, s.zone(), join(desc.zones)));
+    d.append(lacks);
     return std::nullopt;
   }
 
@@ -130,9 +134,10 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
   out.expanded = step;
   out.technique = technique;
   out.zone = zone;
-  if (zone->roller) out.span = body_.span(s.zone());
-
-  if (!bind_actuators(step, *technique, *zone, out.span.has_value(), out.allowed, d)) ok = false;
+  if (zone != nullptr) {
+    if (zone->roller) out.span = body_.span(s.zone());
+    (void)bind_actuators(step, *technique, *zone, out.span.has_value(), out.allowed, lacks);
+  }
 
   out.base_intensity = s.has_intensity() ? s.intensity() : 0.5;
   out.base_tempo_cpm = s.has_tempo_cpm() ? s.tempo_cpm() : desc.tempo.default_cpm;
@@ -147,7 +152,22 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
     ok = false;
   }
   if (!bind_params(step, desc, out.params, d)) ok = false;
-  if (!ok) return std::nullopt;
+  if (!ok || (!lacks.empty() && !(s.skip_if_chair_lacks() && skipped != nullptr))) {
+    d.append(lacks);
+    return std::nullopt;
+  }
+  if (!lacks.empty()) {
+    // Side work this chair cannot do: the rest of the program runs without it.
+    const std::string prefix = who + ": ";
+    for (const auto& item : lacks.items()) {
+      const std::string& m = item.message;
+      const std::string reason = m.rfind(prefix, 0) == 0 ? m.substr(prefix.size()) : m;
+      skipped->warning(item.where, fmt::format("{}: skipped on this chair "
+                                               "(skip_if_chair_lacks): {}",
+                                               who, reason));
+    }
+    return std::nullopt;
+  }
   scale(out, scaling, body_);
   return out;
 }

@@ -68,9 +68,11 @@ class StepBinder {
   StepBinder(const ChairModel& chair, const TechniqueCatalog& catalog, const BodyModel& body)
       : chair_(chair), catalog_(catalog), body_(body) {}
 
-  // nullopt (and diagnostics) when the step cannot run on this chair.
+  // nullopt (and diagnostics) when the step cannot run on this chair. A step marked
+  // skip_if_chair_lacks that only lacks something of the chair's is skipped when skipped is
+  // given: nullopt, no error, and a warning in skipped saying what it lacks.
   std::optional<BoundStep> bind(const ExpandedStep& step, const SessionScaling& scaling,
-                                Diagnostics& d) const;
+                                Diagnostics& d, Diagnostics* skipped = nullptr) const;
   // Re-applies session scaling to a bound step (a live adjustment).
   static void scale(BoundStep& step, const SessionScaling& scaling, const BodyModel& body);
 
