@@ -6,6 +6,7 @@
 #include <ostream>
 #include <set>
 
+#include "library/capability_claims.hpp"
 #include "library/program_checker.hpp"
 #include "program_fit.hpp"
 #include "timeline/timeline_format.hpp"
@@ -99,6 +100,8 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
     } else {
       auto checked = check_program(*program, l.context);
       d = checked ? checked->warnings : checked.error();
+      // Whether the program's claims about chairs match what its steps use.
+      if (checked) d.append(check_claims_against_steps(**program, *checked->plan));
       fits.push_back(assess_fit(file, *program, checked));
       const auto& id = (*program)->id();
       const SourceLocation id_at = (*program)->locator().nested("metadata").at("id");

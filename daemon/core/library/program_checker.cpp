@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "common/duration_text.hpp"
+#include "library/capability_claims.hpp"
 #include "planner/body_model.hpp"
 #include "profile/limits_tightening.hpp"
 #include "safety/health_conditions.hpp"
@@ -66,12 +67,15 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
               fmt::format("focus area '{}' is not a body zone", m.focus_areas(i)));
     }
   }
+  const auto default_body = BodyModel::resolve(chair, {});
   for (int i = 0; i < m.required_capabilities_size(); ++i) {
     const std::string& cap = m.required_capabilities(i);
-    const bool family = cap.size() > 2 && cap.compare(cap.size() - 2, 2, ".*") == 0;
-    const bool present =
-        family ? !chair.family(cap.substr(0, cap.size() - 2)).empty() : chair.find(cap).has_value();
-    if (!present) {
+    std::string reason;
+    const auto capability = parse_capability(cap, reason);
+    if (!capability) {
+      d.error(loc.at("required_capabilities", i),
+              fmt::format("required capability '{}': {}", cap.substr(0, 200), reason));
+    } else if (!default_body || !chair_has(chair, *default_body, *capability)) {
       d.error(loc.at("required_capabilities", i),
               fmt::format("chair '{}' lacks required capability '{}'", chair.profile().id(), cap));
     }
