@@ -154,6 +154,19 @@ TEST(Chairctl, LintAgainstABrokenChairNamesTheChairsErrorFirst) {
   EXPECT_THAT(run.output, HasSubstr("SPEEDY"));
 }
 
+TEST(Chairctl, OptionsBeforeTheFilesTakeOneValueEach) {
+  // --plugins and --library may be given more than once; each takes the one value after it,
+  // not the program files that follow.
+  const std::string file = source_dir() + "/tests/integration/programs/e2e_full.textproto";
+  const CliRun run =
+      chairctl("lint --chair " + reference_chair_path() + " --plugins " + plugin_dir() +
+               " --library " + source_dir() + "/tests/integration/programs " + file + " " + file);
+  EXPECT_EQ(run.exit_code, 1) << run.output;  // one id in two files: both refused
+  EXPECT_THAT(run.output, HasSubstr("lint: 2 file(s)"));
+  const CliRun plan = chairctl("plan --plugins " + plugin_dir() + " " + file);
+  EXPECT_EQ(plan.exit_code, 0) << plan.output;
+}
+
 TEST(Chairctl, LintAcceptsAGoodProgram) {
   const CliRun run = chairctl("lint " + source_dir() +
                               "/tests/integration/programs/e2e_full.textproto" + offline_flags());
@@ -191,8 +204,9 @@ TEST(Chairctl, TalksToChaird) {
   EXPECT_THAT(techniques.output, HasSubstr("(no tempo: steady)"));
   // What each technique needs, and what it uses when the chair has it.
   EXPECT_THAT(techniques.output,
-              HasSubstr("    needs roller.position (moves from point to point), roller.depth (the "
-                        "press); uses if present roller.width (narrow thumbs or wide palms)\n"));
+              HasSubstr("    needs roller.position (moves from point to point); uses if present "
+                        "roller.depth (the press), roller.width (narrow thumbs or wide palms; on a "
+                        "chair without roller.depth, the press)\n"));
   EXPECT_THAT(techniques.output, HasSubstr("    needs heat.* (the zone's heaters)\n"));
   const CliRun unknown = chairctl(socket + "start nothing_like_it");
   EXPECT_EQ(unknown.exit_code, 1);

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <cmath>
+#include <functional>
 #include <iostream>
 #include <optional>
 
@@ -299,8 +300,10 @@ int main(int argc, char** argv) {
   setup.library_dirs = {(chaird::default_data_dir(root) / "programs").string()};
   auto add_offline_options = [&](CLI::App* cmd) {
     cmd->add_option("--chair", setup.chair_path, "chair profile")->capture_default_str();
-    cmd->add_option("--plugins", setup.plugin_dirs, "plugin directories")->capture_default_str();
-    cmd->add_option("--library", setup.library_dirs, "directories include_program looks in")
+    cmd->add_option("--plugins", setup.plugin_dirs, "plugin directories (repeatable)")
+        ->capture_default_str();
+    cmd->add_option("--library", setup.library_dirs,
+                    "directories include_program looks in (repeatable)")
         ->capture_default_str();
   };
   auto* lint = app.add_subcommand("lint", "check program files and report every problem");
@@ -336,6 +339,17 @@ int main(int argc, char** argv) {
   replay->add_option("--intensity", intensity, "scale every step's intensity (0.2..1.5)");
   replay->add_option("--speed", speed, "scale every step's tempo (0.5..1.5)");
   add_offline_options(replay);
+
+  // A repeatable option takes the one value after it each time, so that what follows it stays
+  // what it is: in "lint --plugins DIR a.textproto" the program file is a file, not a second
+  // plugin directory.
+  const std::function<void(CLI::App&)> one_value_each = [&](CLI::App& cmd) {
+    for (CLI::Option* option : cmd.get_options()) {
+      if (!option->get_positional()) option->allow_extra_args(false);
+    }
+    for (CLI::App* sub : cmd.get_subcommands([](CLI::App*) { return true; })) one_value_each(*sub);
+  };
+  one_value_each(app);
 
   CLI11_PARSE(app, argc, argv);
 
