@@ -5,8 +5,13 @@
 namespace chaird::bench {
 
 ReferenceChair load_reference_chair() {
+  return load_chair("generic_4d_sl");
+}
+
+ReferenceChair load_chair(const std::string& id) {
   ReferenceChair r;
-  auto chair = ChairModel::load(CHAIRD_SOURCE_DIR "/sequences/chairs/generic_4d_sl.textproto");
+  auto chair =
+      ChairModel::load(std::string(CHAIRD_SOURCE_DIR "/sequences/chairs/") + id + ".textproto");
   if (!chair) throw std::runtime_error(chair.error().to_string());
   r.chair = *chair;
   Diagnostics refusals;

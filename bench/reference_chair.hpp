@@ -4,6 +4,7 @@
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "library/program_checker.hpp"
 #include "plugin_host/technique_catalog.hpp"
@@ -18,5 +19,7 @@ struct ReferenceChair {
 };
 
 ReferenceChair load_reference_chair();
+// Another chair profile of sequences/chairs/ ("generic_2d_s"), with the same techniques.
+ReferenceChair load_chair(const std::string& id);
 
 }  // namespace chaird::bench

@@ -81,7 +81,11 @@ build/default/bin/chaird_replay_bench --benchmark_repetitions=5 --benchmark_repo
     printf "  replay a 30-min session, model at 1 kHz: %.0f ms (goal <= 100 ms), %.0fx real time\n", $col["real_time"], 1800000 / $col["real_time"]
     printf "  its trace: %.0f rows, %.1f MB as CSV, %.1f MB as JSONL\n", $col["rows"], $col["csv_MB"], $col["jsonl_MB"]
   }
-  $1 ~ /BM_WriteTraceCsv_30min_median/ { printf "  writing that trace as CSV: %.0f ms\n", $col["real_time"] }'
+  $1 ~ /BM_WriteTraceCsv_30min_median/ { printf "  writing that trace as CSV: %.0f ms\n", $col["real_time"] }
+  $1 ~ /BM_ReplayLibrary_OnChair\/[0-9]+_median/ {
+    label = $col["label"]; gsub(/"/, "", label)
+    printf "  the library on %s: %d of %d programs fit, %.0f min of sessions replayed in %.0f ms\n", label, $col["programs"], $col["library"], $col["session_min"], $col["real_time"]
+  }'
 
 # A status publish on the dispatch thread, by the number of open status streams.
 echo
