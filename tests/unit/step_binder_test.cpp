@@ -207,22 +207,40 @@ TEST(StepBinder, ParameterOutOfRange) {
 TEST(StepBinder, ParameterOfTheWrongType) {
   const std::string choice = program_text(
       {step_item("s", "lumbar", 20000, "params { name: \"points\" choice: \"many\" }")});
+  // Each says what the parameter takes, what was written, and how to write it.
   EXPECT_TRUE(HasError(plan_errors(choice),
-                       "step 's': parameter 'points': expected an integer, got a choice"));
+                       "step 's': parameter 'points' takes an integer 2..12, got the choice "
+                       "\"many\": write params { name: \"points\" integer: 5 }"));
   const std::string number =
       program_text({step_item("s", "lumbar", 20000, "params { name: \"points\" number: 4.5 }")});
-  EXPECT_TRUE(
-      HasError(plan_errors(number), "parameter 'points': expected an integer, got a number"));
+  EXPECT_TRUE(HasError(plan_errors(number),
+                       "parameter 'points' takes an integer 2..12, got the number 4.5: write "
+                       "params { name: \"points\" integer: 5 }"));
+  // A whole number written as a number is shown as the integer it meant.
+  const std::string whole_number =
+      program_text({step_item("s", "lumbar", 20000, "params { name: \"points\" number: 4 }")});
+  EXPECT_TRUE(HasError(plan_errors(whole_number),
+                       "parameter 'points' takes an integer 2..12, got the number 4: write "
+                       "params { name: \"points\" integer: 4 }"));
   const std::string flag =
       program_text({step_item("s", "lumbar", 20000, "params { name: \"width\" flag: true }")});
-  EXPECT_TRUE(HasError(plan_errors(flag), "parameter 'width': expected a choice, got a flag"));
+  EXPECT_TRUE(HasError(plan_errors(flag),
+                       "parameter 'width' takes one of narrow, medium, wide, got the flag true: "
+                       "write params { name: \"width\" choice: \"narrow\" }"));
   const std::string empty =
       program_text({step_item("s", "lumbar", 20000, "params { name: \"width\" }")});
-  EXPECT_TRUE(HasError(plan_errors(empty), "parameter 'width': expected a choice, got no value"));
+  EXPECT_TRUE(HasError(plan_errors(empty),
+                       "parameter 'width' takes one of narrow, medium, wide, got no value: write "
+                       "params { name: \"width\" choice: \"narrow\" }"));
   const std::string integer =
       program_text({step_item("s", "lumbar", 20000, "params { name: \"width\" integer: 2 }")});
-  EXPECT_TRUE(
-      HasError(plan_errors(integer), "parameter 'width': expected a choice, got an integer"));
+  EXPECT_TRUE(HasError(plan_errors(integer),
+                       "parameter 'width' takes one of narrow, medium, wide, got the integer 2"));
+  const std::string quoted = program_text(
+      {step_item("s", "lumbar", 20000, "params { name: \"hold_fraction\" choice: \"0.3\" }")});
+  EXPECT_TRUE(HasError(plan_errors(quoted),
+                       "parameter 'hold_fraction' takes a number 0.2..0.6, got the choice \"0.3\": "
+                       "write params { name: \"hold_fraction\" number: 0.3 }"));
   const std::string wrong = program_text(
       {step_item("s", "lumbar", 20000, "params { name: \"width\" choice: \"huge\" }")});
   EXPECT_TRUE(HasError(plan_errors(wrong),

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <optional>
 #include <set>
 
 #include "common/closest_name.hpp"
+#include "common/utf8_text.hpp"
 
 namespace chaird {
 namespace {
@@ -38,34 +41,76 @@ std::string why_refused(const TechniqueCatalog& catalog, const std::string& tech
              : std::string();
 }
 
-std::string type_name(sdk::ParamType t) {
-  switch (t) {
+// What a parameter takes, as a maker reads it: "an integer 2..12", "one of narrow, wide".
+std::string what_it_takes(const sdk::ParamSpec& p) {
+  const std::string unit = p.unit.empty() ? "" : " " + p.unit;
+  switch (p.type) {
     case sdk::ParamType::kNumber:
-      return "a number";
+      return fmt::format("a number {}..{}{}", p.min, p.max, unit);
     case sdk::ParamType::kInteger:
-      return "an integer";
+      return fmt::format("an integer {}..{}{}", p.min, p.max, unit);
     case sdk::ParamType::kBoolean:
       return "a flag (true or false)";
     case sdk::ParamType::kChoice:
-      return "a choice";
+      return "one of " + join(p.choices);
   }
   return "a value";
 }
 
-// With its article, so that the message reads "got an integer" and "got no value".
+// What was written, with its value: "the number 4.5", "the choice \"many\"", "no value".
 std::string written_as(const chair::v1::Param& p) {
   switch (p.value_case()) {
     case chair::v1::Param::kNumber:
-      return "a number";
+      return fmt::format("the number {}", p.number());
     case chair::v1::Param::kInteger:
-      return "an integer";
+      return fmt::format("the integer {}", p.integer());
     case chair::v1::Param::kFlag:
-      return "a flag";
+      return fmt::format("the flag {}", p.flag());
     case chair::v1::Param::kChoice:
-      return "a choice";
+      return fmt::format("the choice \"{}\"", one_line(p.choice(), 64));
     default:
       return "no value";
   }
+}
+
+// How to write the parameter: the value the maker meant when it is clear ("4" for the integer
+// written as number: 4, "0.3" for the number written as choice: "0.3"), else its default.
+std::string right_syntax(const sdk::ParamSpec& spec, const chair::v1::Param& given) {
+  std::optional<double> meant;
+  if (given.has_integer()) meant = static_cast<double>(given.integer());
+  if (given.has_number()) meant = given.number();
+  if (given.has_choice()) {
+    const std::string& text = given.choice();
+    char* end = nullptr;
+    const double parsed = text.size() < 64 ? std::strtod(text.c_str(), &end) : 0.0;
+    if (end != nullptr && end != text.c_str() && *end == '\0') meant = parsed;
+  }
+  const auto usable = [&](double v) {
+    return std::isfinite(v) && v >= spec.min && v <= spec.max &&
+           (spec.type != sdk::ParamType::kInteger || v == std::floor(v));
+  };
+  std::string value;
+  switch (spec.type) {
+    case sdk::ParamType::kNumber:
+      value = fmt::format("number: {}", meant && usable(*meant) ? *meant : spec.default_number);
+      break;
+    case sdk::ParamType::kInteger:
+      value = fmt::format(
+          "integer: {}",
+          static_cast<std::int64_t>(meant && usable(*meant) ? *meant : spec.default_number));
+      break;
+    case sdk::ParamType::kBoolean: {
+      bool flag = spec.default_flag;
+      if (given.has_choice() && (given.choice() == "true" || given.choice() == "false"))
+        flag = given.choice() == "true";
+      value = fmt::format("flag: {}", flag);
+      break;
+    }
+    case sdk::ParamType::kChoice:
+      value = fmt::format("choice: \"{}\"", spec.default_choice);
+      break;
+  }
+  return fmt::format("params {{ name: \"{}\" {} }}", spec.name, value);
 }
 
 }  // namespace
@@ -272,8 +317,9 @@ bool StepBinder::bind_params(const ExpandedStep& step, const sdk::TechniqueDescr
     }
     sdk::ParamValue& v = out[static_cast<std::size_t>(it - desc.params.begin())];
     const auto mismatch = [&] {
-      d.error(where,
-              fmt::format("{}: expected {}, got {}", who, type_name(it->type), written_as(given)));
+      d.error(where, fmt::format("step '{}': parameter '{}' takes {}, got {}: write {}", step.name,
+                                 given.name(), what_it_takes(*it), written_as(given),
+                                 right_syntax(*it, given)));
       ok = false;
     };
     switch (it->type) {
