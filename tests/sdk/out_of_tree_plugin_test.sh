@@ -118,7 +118,16 @@ done
 [[ -d "$plugin_dir" ]] || fail "no shipped plugin directory $plugin_dir (build the plugins first)"
 
 # --- 1. the SDK alone, installed to a fresh prefix ---------------------------------------------
+before_install="$(mktemp)"
 step "install the sdk component" "$cmake_bin" --install "$build_dir" --component sdk --prefix "$prefix"
+# Nothing written into the build tree, so that a read-only one works too (CMake's manifest goes
+# to /dev/null; plugins/CMakeLists.txt).
+manifest="$build_dir/install_manifest_sdk.txt"
+[[ ! -f "$manifest" || "$(readlink -f "$manifest")" == /dev/null ]] ||
+  fail "installing the sdk component wrote $manifest into the build tree"
+written="$(find "$build_dir" -maxdepth 1 -type f -name 'install_manifest*' -newer "$before_install")"
+[[ -z "$written" ]] || fail "installing the sdk component wrote into the build tree: $written"
+rm -f "$before_install"
 [[ -f "$prefix/include/chaird/plugin_sdk.hpp" ]] || fail "the SDK header was not installed"
 config="$(find "$prefix" -name chaird_plugin_sdkConfig.cmake -print -quit)"
 [[ -n "$config" ]] || fail "no chaird_plugin_sdkConfig.cmake under $prefix"
