@@ -19,8 +19,9 @@ struct PressAxis {
   bool by_width = false;
 };
 
-// Closed no further than this fraction of roller.width's range above its narrowest: the pinch
-// stays on the muscles either side of the spine, never on the spine's midline.
+// Closed no further than this fraction of roller.width's range above its narrowest. On a chair
+// without roller.depth the narrowest is the chair's midline_width_mm (ChairModel narrows the
+// range to it), so the pinch stays on the muscles either side of the spine, never on it.
 inline constexpr double kNarrowestPinch = 0.1;
 
 inline PressAxis press_axis(const sdk::StepContext& ctx, std::string_view technique) {

@@ -463,6 +463,18 @@ inline void expect_presses_by_width_on_a_2d_chair(const std::string& technique,
         << "fewer than two presses at intensity " << i;
     expect_ends_cleanly(*s);
   }
+  // A 2D chair whose midline lies wider: the pinch stays wider than it too.
+  auto wide_midline = edited_chair([](chair::v1::ChairProfile& p) {
+    p.mutable_limits()->clear_roller_depth();
+    remove_actuator(p, "roller.depth");
+    p.mutable_limits()->set_midline_width_mm(90);
+  });
+  ASSERT_NE(wide_midline, nullptr);
+  auto wide = plan_step(technique, zone, 120000, intensity(1.0) + extra, wide_midline);
+  ASSERT_TRUE(wide.has_value());
+  EXPECT_GT(lowest_of(*wide, "roller.width"), 90.0) << "the pinch reached the spine's midline";
+  expect_ends_cleanly(*wide);
+
   auto bare = edited_chair([](chair::v1::ChairProfile& p) {
     p.mutable_limits()->clear_roller_depth();
     remove_actuator(p, "roller.depth");

@@ -83,6 +83,37 @@ TEST(ChairModel, AirAndHeatRangesAreNarrowedToTheLimits) {
   EXPECT_DOUBLE_EQ(loose->actuator(unit::idx(*loose, "airbag.calf")).max, 40.0);
 }
 
+// The reference chair without its depth axis (a 2D chair), with the midline at midline_mm.
+std::string two_d_text(const std::string& midline_mm) {
+  std::string text = reference_profile_text();
+  text = replace_once(text, "id: \"roller.depth\"", "id: \"roller.depth_gone\"");
+  for (const char* region : {"neck", "shoulders", "thoracic", "lumbar", "sacrum"}) {
+    const std::string limit = std::string("roller_depth { region: \"") + region + "\"";
+    text = replace_once(text, limit, "# " + limit);
+  }
+  return replace_once(text, "midline_width_mm: 60", "midline_width_mm: " + midline_mm);
+}
+
+TEST(ChairModel, WithoutADepthAxisTheRollersCloseNoFurtherThanTheMidline) {
+  // Nothing else limits how a 2D chair's rollers press over the spine: the midline setting is
+  // roller.width's narrowest, for every technique and for the governor's range checks.
+  auto loaded = load_chair_text(two_d_text("90"));
+  ASSERT_TRUE(loaded) << loaded.error().to_string();
+  const auto& width = (*loaded)->actuator(*(*loaded)->find("roller.width"));
+  EXPECT_DOUBLE_EQ(width.min, 90.0);
+  EXPECT_DOUBLE_EQ((*loaded)->plugin_view()[static_cast<std::size_t>(width.index)].min, 90.0);
+  // With a depth axis, the depth limits over the midline do that job: the range stays whole.
+  const auto reference = unit::chair();
+  EXPECT_DOUBLE_EQ(reference->actuator(*reference->find("roller.width")).min, 60.0);
+  // A midline above the rollers' home would leave them out of range where they start.
+  std::string path;
+  auto refused = load_chair_text(two_d_text("120"), &path);
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(HasError(refused.error(),
+                       "limits.midline_width_mm 120 is roller.width's narrowest on a chair without "
+                       "roller.depth, and its home 100 lies below it"));
+}
+
 TEST(ChairModel, PluginViewSaysWhatMustRestAndWhere) {
   const auto c = unit::chair();
   const auto& view = c->plugin_view();

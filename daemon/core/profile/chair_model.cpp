@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "common/utf8_text.hpp"
 #include "profile/body_geometry.hpp"
 #include "profile/body_zone_names.hpp"
 
@@ -94,27 +95,28 @@ void check_roller_zones(const chair::v1::ChairProfile& profile, const Locator& r
     const auto& z = profile.zones(i);
     if (!z.roller()) continue;
     const SourceLocation at = root.nested("zones", i).at("roller");
+    const std::string name = cut_utf8(z.name(), 64);
     const auto extent = zone_extent(z.name(), landmarks);
     if (!extent) {
       std::string names;
       for (const auto& n : kTrackZoneNames) names += (names.empty() ? "" : ", ") + std::string(n);
       d.error(at, fmt::format("zone '{}' has roller: true, but it is not a zone on the roller "
                               "track (these are: {}); set roller: false",
-                              z.name(), names));
+                              name, names));
     } else if (!zone_on_track(z.name(), landmarks, track_end_mm)) {
       if (extent->from_mm >= track_end_mm) {
         d.error(at, fmt::format("zone '{}' has roller: true, but for the default body it starts "
                                 "at {:.0f} mm and the track ends at {:.0f} mm "
                                 "(track.length_mm): the rollers cannot reach it; set "
                                 "roller: false",
-                                z.name(), extent->from_mm, track_end_mm));
+                                name, extent->from_mm, track_end_mm));
       } else {
-        d.error(at,
-                fmt::format("zone '{}' has roller: true, but for the default body only "
-                            "{:.0f}..{:.0f} mm of it lies on the track, which ends at {:.0f} "
-                            "mm (track.length_mm): too little for the rollers to work; set "
-                            "roller: false",
-                            z.name(), std::max(0.0, extent->from_mm), track_end_mm, track_end_mm));
+        const double from = std::max(0.0, extent->from_mm);
+        const double to = std::min(track_end_mm, extent->to_mm);
+        d.error(at, fmt::format("zone '{}' has roller: true, but for the default body only "
+                                "{:.0f}..{:.0f} mm of it lies on the track (0..{:.0f} mm): too "
+                                "little for the rollers to work; set roller: false",
+                                name, from, to, track_end_mm));
       }
     }
   }
@@ -298,6 +300,22 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
   // With the track or the body wrong, where the zones lie would mislead.
   if (geometry_sound) check_roller_zones(profile, root, d);
 
+  // Without a depth axis nothing limits how the rollers press over the spine but how close
+  // they come together: the midline setting is roller.width's narrowest, so that no technique
+  // (the press techniques pinch by closing the rollers) works on the spine itself.
+  ActuatorSpec* width = nullptr;
+  for (auto& a : model->actuators_) {
+    if (a.id == "roller.width") width = &a;
+  }
+  const bool narrowed_width = width != nullptr && limits.midline_width_mm() > width->min &&
+                              find_spec(model->actuators_, "roller.depth") == nullptr;
+  if (narrowed_width && width->home < limits.midline_width_mm()) {
+    d.error(lim.at("midline_width_mm"),
+            fmt::format("limits.midline_width_mm {} is roller.width's narrowest on a chair without "
+                        "roller.depth, and its home {} lies below it",
+                        limits.midline_width_mm(), width->home));
+  }
+
   if (d.has_errors()) return Unexpected{std::move(d)};
 
   // The profile's limits narrow the ranges: nothing may ask for more than the limit allows.
@@ -305,6 +323,7 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
     if (a.kind == chair::v1::PRESSURE) a.max = std::min(a.max, limits.max_airbag_kpa());
     if (a.kind == chair::v1::TEMPERATURE) a.max = std::min(a.max, limits.max_heat_c());
   }
+  if (narrowed_width) width->min = limits.midline_width_mm();
   for (const auto& a : model->actuators_) {
     sdk::ActuatorInfo info;
     info.index = a.index;
