@@ -102,6 +102,20 @@ TEST(CapabilityClaims, AChairWithoutAZonedClaimRefusesTheProgramAtTheClaim) {
   EXPECT_TRUE(check_metadata(**program, *test::reference_chair()).error_count() == 1u);
 }
 
+TEST(CapabilityClaims, AMegabyteClaimIsToldInAFewWords) {
+  for (const std::string& claim :
+       {std::string(1'000'000, 'x'), "roller.position@" + std::string(1'000'000, 'z')}) {
+    const std::string text =
+        replace_once(program_text({step_item("s", "lumbar", 20000)}), "name: \"test\" }",
+                     "name: \"test\" required_capabilities: \"" + claim + "\" }");
+    auto program = parse_program_text(text, "test.textproto");
+    ASSERT_TRUE(program) << program.error().to_string();
+    const Diagnostics d = check_metadata(**program, *test::reference_chair());
+    ASSERT_EQ(d.error_count(), 1u);
+    EXPECT_LT(d.items()[0].message.size(), 400u);
+  }
+}
+
 // Plans text on the reference chair and checks its claims against its steps.
 Diagnostics claims_warnings(const std::string& text) {
   auto program = parse_program_text(text, "test.textproto");
@@ -172,11 +186,31 @@ TEST(CapabilityClaims, AnActuatorNamedLikeAFamilyIsThatFamily) {
   EXPECT_TRUE(claims_warnings(text).empty()) << claims_warnings(text).to_string();
 }
 
-TEST(CapabilityClaims, AZonedClaimIsUsedByAStepOnAZoneOverlappingIt) {
+TEST(CapabilityClaims, AZonedClaimIsUsedByAStepOnAZoneOverlappingItButCoversOnlyItsOwn) {
+  // The glutes claim keeps the program off chairs that cannot reach part of the hips...
   const std::string text =
       with_claims(program_text({step_item("knead", "hips", 30000, "", "kneading")}),
-                  {"roller.position@glutes", "roller.knead"});
+                  {"roller.position", "roller.position@glutes", "roller.knead"});
   EXPECT_TRUE(claims_warnings(text).empty()) << claims_warnings(text).to_string();
+  // ...but a claim on the hips does not say the rollers reach the glutes: an S-track chair
+  // reaches the one and not the other.
+  const std::string other_zone =
+      with_claims(program_text({step_item("knead", "glutes", 30000, "", "kneading")}),
+                  {"roller.position@hips", "roller.knead"});
+  EXPECT_TRUE(
+      warned(claims_warnings(other_zone), "needs roller.position (technique 'kneading')", 2))
+      << claims_warnings(other_zone).to_string();
+}
+
+TEST(CapabilityClaims, AFamilyClaimIsMetByAnActuatorNamedLikeTheFamily) {
+  // What lint advises for foot_reflexology ("list 'foot_roller.*'") holds on the chairs that
+  // call their foot roller foot_roller.
+  const auto reference = test::reference_chair();
+  const auto body = BodyModel::resolve(*reference, {});
+  ASSERT_TRUE(body);
+  EXPECT_TRUE(chair_has(*reference, *body, parsed("foot_roller.*")));
+  EXPECT_TRUE(chair_has(*reference, *body, parsed("foot_roller.*@feet")));
+  EXPECT_FALSE(chair_has(*reference, *body, parsed("foot_roller.*@calves")));
 }
 
 TEST(CapabilityClaims, AStepMarkedSkipIfChairLacksNeedsNoClaim) {

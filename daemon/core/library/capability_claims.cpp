@@ -6,6 +6,7 @@
 #include <map>
 
 #include "common/closest_name.hpp"
+#include "common/utf8_text.hpp"
 #include "planner/step_binder.hpp"
 
 namespace chaird {
@@ -37,9 +38,16 @@ bool covers(const Capability& claim, const Capability& need) {
   return claim.family ? in_family(need.actuator, claim.actuator) : claim.actuator == need.actuator;
 }
 
-bool same_place(const Capability& claim, const BoundStep& step, const BodyModel& body) {
-  if (claim.zone.empty() || claim.zone == step.zone->name) return true;
-  // "roller.position@glutes" is used by a step on the hips: the spans overlap on the track.
+// A zoned claim covers a step's need on that zone only: a chair may serve the hips and not the
+// glutes, or the full back with other bags than the lumbar.
+bool covers_here(const Capability& claim, const BoundStep& step) {
+  return claim.zone.empty() || claim.zone == step.zone->name;
+}
+
+// A zoned claim is used by a step on a zone overlapping it on the track ("roller.position@glutes"
+// by a step on the hips): the claim keeps the program off chairs that cannot reach part of it.
+bool used_here(const Capability& claim, const BoundStep& step, const BodyModel& body) {
+  if (covers_here(claim, step)) return true;
   const auto claimed = body.span(claim.zone);
   return claimed && step.span &&
          std::min(claimed->to_mm, step.span->to_mm) >
@@ -61,7 +69,7 @@ std::optional<Capability> parse_capability(std::string_view text, std::string& r
     const auto& known = BodyModel::known_zones();
     if (std::find(known.begin(), known.end(), c.zone) == known.end()) {
       const auto guess = closest_name(c.zone, known);
-      reason = fmt::format("'{}' is not a body zone{}", c.zone.substr(0, 64),
+      reason = fmt::format("'{}' is not a body zone{}", cut_utf8(c.zone, 64),
                            guess ? fmt::format("; did you mean '{}'?", *guess) : std::string());
       return std::nullopt;
     }
@@ -79,10 +87,10 @@ std::optional<Capability> parse_capability(std::string_view text, std::string& r
 }
 
 bool chair_has(const ChairModel& chair, const BodyModel& default_body, const Capability& c) {
-  const std::vector<ActuatorIndex> actuators =
-      c.family ? chair.family(c.actuator)
-               : (chair.find(c.actuator) ? std::vector<ActuatorIndex>{*chair.find(c.actuator)}
-                                         : std::vector<ActuatorIndex>{});
+  // A family is its name's actuators too: "foot_roller.*" has the chair's foot_roller.
+  std::vector<ActuatorIndex> actuators =
+      c.family ? chair.family(c.actuator) : std::vector<ActuatorIndex>{};
+  if (auto exact = chair.find(c.actuator)) actuators.push_back(*exact);
   if (actuators.empty()) return false;
   if (c.zone.empty()) return true;
   const ZoneSpec* zone = chair.zone(c.zone);
@@ -131,11 +139,11 @@ Diagnostics check_claims_against_steps(const ProgramSource& program, const Plan&
     for (const auto& a : desc.actuators) {
       const Capability need = declared(a.id);
       for (std::size_t k = 0; k < claims.size(); ++k) {
-        if (covers(claims[k], need) && same_place(claims[k], step, *plan.body)) used[k] = true;
+        if (covers(claims[k], need) && used_here(claims[k], step, *plan.body)) used[k] = true;
       }
       if (!a.required || step.expanded.step->skip_if_chair_lacks()) continue;
       const bool covered = std::any_of(claims.begin(), claims.end(), [&](const Capability& c) {
-        return covers(c, need) && same_place(c, step, *plan.body);
+        return covers(c, need) && covers_here(c, step);
       });
       if (covered) continue;
       auto [it, fresh] = uncovered.try_emplace(a.id);

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "common/duration_text.hpp"
+#include "common/utf8_text.hpp"
 #include "library/capability_claims.hpp"
 #include "planner/body_model.hpp"
 #include "profile/limits_tightening.hpp"
@@ -74,10 +75,11 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
     const auto capability = parse_capability(cap, reason);
     if (!capability) {
       d.error(loc.at("required_capabilities", i),
-              fmt::format("required capability '{}': {}", cap.substr(0, 200), reason));
+              fmt::format("required capability '{}': {}", cut_utf8(cap, 200), reason));
     } else if (!default_body || !chair_has(chair, *default_body, *capability)) {
       d.error(loc.at("required_capabilities", i),
-              fmt::format("chair '{}' lacks required capability '{}'", chair.profile().id(), cap));
+              fmt::format("chair '{}' lacks required capability '{}'", chair.profile().id(),
+                          cut_utf8(cap, 200)));
     }
   }
   return d;
