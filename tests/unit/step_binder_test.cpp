@@ -120,6 +120,19 @@ TEST(StepBinder, SideWorkMarkedSkipIfChairLacksIsSkippedWithAWarning) {
                "step 'warmth': technique 'heat' needs heat.*: zone 'lumbar' has no heat.*"));
 }
 
+TEST(StepBinder, AProgramWhoseEveryStepIsSkippedIsRefused) {
+  auto chair = armless_unheated_chair();
+  ASSERT_NE(chair, nullptr);
+  const std::string text =
+      program_text({step_item("warmth", "lumbar", 60000, "skip_if_chair_lacks: true", "heat")});
+  auto plan = unit::plan_on(chair, text);
+  ASSERT_FALSE(plan) << "a session with nothing to do was planned";
+  EXPECT_TRUE(ErrorAt(plan.error(),
+                      "nothing is left to play on chair 'generic_4d_sl': it lacks what every step "
+                      "needs, and each is marked skip_if_chair_lacks",
+                      "test.textproto", 1, 1));
+}
+
 TEST(StepBinder, SkipIfChairLacksDoesNotExcuseAMistakeInTheStep) {
   auto chair = armless_unheated_chair();
   ASSERT_NE(chair, nullptr);

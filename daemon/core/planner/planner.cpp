@@ -452,6 +452,13 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
     if (auto b = binder.bind(step, plan->options.scaling, d, &skipped))
       bound.push_back(std::move(*b));
   }
+  // Side work alone is no session: a chair that can do none of the steps refuses the program.
+  if (bound.empty() && !skipped.empty()) {
+    d.error(program->locator().self(),
+            fmt::format("nothing is left to play on chair '{}': it lacks what every step needs, "
+                        "and each is marked skip_if_chair_lacks",
+                        chair->profile().id()));
+  }
   // A repeated step's problem, found in each round, is told once.
   if (d.has_errors()) return Unexpected{collapse_rounds(d)};
 
