@@ -146,7 +146,7 @@ TEST_P(OnAReferenceChair, RunsWhereItsClaimsHoldAndIsRefusedForThemWhereNot) {
   EXPECT_TRUE(std::any_of(trace.events.begin(), trace.events.end(),
                           [](const sim::TraceEvent& e) { return e.kind == sim::kEventEnd; }))
       << program_id << " did not play to its end on " << chair_id;
-  std::vector<double> last(trace.actuators.size(), 0.0);
+  std::vector<double> last = s.chair->home_values();  // an actuator never sampled never moved
   for (const auto& sample : trace.samples)
     last[static_cast<std::size_t>(sample.actuator)] = sample.commanded;
   for (const auto& a : s.chair->actuators()) {

@@ -1,6 +1,6 @@
 // Where the body zones lie along the roller track, for a shoulder line, a seat and a height.
 // The planner's body model places each sitter with it; the chair profile uses it when it is
-// loaded, to refuse a roller zone that no sitter's body would put on its track.
+// loaded, to refuse a roller zone that the chair's default body does not put on its track.
 #pragma once
 
 #include <chaird/plugin_sdk.hpp>
