@@ -259,6 +259,16 @@ TEST(ChairModel, ARollerZoneBeyondTheEndOfTheTrackIsRefusedAtItsRollerLine) {
   EXPECT_EQ(loaded.error().error_count(), 3u) << loaded.error().to_string();
 }
 
+TEST(ChairModel, AZoneCutShortAtTheTopIsToldWhatIsLeftOfIt) {
+  // A shoulder line 25 mm from the top of the track leaves 25 mm of the neck on it.
+  const std::string original = reference_profile_text();
+  auto loaded = load_chair_text(replace_once(original, "shoulder_mm: 230", "shoulder_mm: 25"));
+  ASSERT_FALSE(loaded);
+  EXPECT_TRUE(HasError(loaded.error(),
+                       "zone 'neck' has roller: true, but for the default body only 0..25 mm of it "
+                       "lies on the track (0..1350 mm): too little for the rollers to work"));
+}
+
 TEST(ChairModel, TheSTrackChairLoadsOnceItsZonesBeyondTheTrackLeaveTheRollersOut) {
   std::string text = s_track_text(reference_profile_text());
   for (const char* zone : {"glutes", "thighs", "legs"}) {
