@@ -92,7 +92,10 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
     board_link_ = board->get();
     bus_ = std::move(*board);
   } else {
-    auto chair = std::make_unique<sim::SimulatedChair>(chair_, *scheduler_);
+    sim::SimOptions sim_options;
+    if (config.clock().mode() == chair::v1::SCALED)
+      sim_options.time_scale = config.clock().time_scale();
+    auto chair = std::make_unique<sim::SimulatedChair>(chair_, *scheduler_, sim_options);
     if (!config.sim().fault_scenario().empty()) {
       auto faults = sim::load_fault_scenario(config.sim().fault_scenario(), *chair_);
       if (!faults) {
@@ -134,10 +137,11 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
   options.executor.telemetry_period_ms = config.bus().telemetry_period_ms();
   options.executor.lookahead_ms = config.dispatch_lookahead_ms();
   if (config.clock().mode() == chair::v1::SCALED) {
-    // Look ahead at least 40 ms of real time, so that a scheduling hiccup of the machine never
-    // makes a command late for the board.
+    // Look ahead at least 100 ms of real time, so that a scheduling hiccup of the machine never
+    // makes a command late for the board (a VM stalled chaird's dispatch for 52 ms in one demo
+    // run of seven at 20x, past the 40 ms this was).
     options.executor.lookahead_ms = std::max<std::int64_t>(
-        options.executor.lookahead_ms, std::llround(40.0 * config.clock().time_scale()));
+        options.executor.lookahead_ms, std::llround(100.0 * config.clock().time_scale()));
   }
   options.session_id_prefix = fmt::format("session-{}-", daemon_start_);
   hub_.add_recorder(history_.get());  // every session's end, into the history

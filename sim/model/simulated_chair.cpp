@@ -58,7 +58,8 @@ SimulatedChair::SimulatedChair(std::shared_ptr<const ChairModel> chair, const Cl
       supply_v_(kNominalSupplyV) {
   now_ = clock_.now();
   last_lease_ = now_;
-  watchdog_ms_ = chair_->limits().board_lease_ms();
+  watchdog_ms_ = std::llround(static_cast<double>(chair_->limits().board_lease_ms()) *
+                              std::clamp(options.time_scale, 1.0, 1000.0));
   over_pressure_kpa_ = chair_->limits().max_airbag_kpa() * kBoardOverPressureFactor;
   over_temperature_c_ = chair_->limits().max_heat_c() + kBoardOverTemperatureMarginC;
   axes_.resize(chair_->actuator_count());

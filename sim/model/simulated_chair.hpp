@@ -34,6 +34,11 @@ namespace chaird::sim {
 struct SimOptions {
   // The physics step. 5 ms is plenty for the daemon; the replay bench steps at 1 ms.
   std::int64_t step_us = 5000;
+  // How many times faster than real time chair time runs (chaird --clock scaled). The watchdog
+  // watches the host in real time, as a board beside a real host would: board_lease_ms of real
+  // time is time_scale times as much chair time. Otherwise, at 20x, a 50 ms hiccup of a busy
+  // machine would trip it. 1 for real and for virtual time.
+  double time_scale = 1.0;
 };
 
 // One actuator at one model step, for the replay's trace.

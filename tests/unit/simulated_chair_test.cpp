@@ -167,6 +167,28 @@ TEST_F(SimulatedChairTest, ALostLeaseVentsTheAirbagsAndLatches) {
   EXPECT_NE(rig_.telemetry().faults & kFaultLeaseExpired, 0u);
 }
 
+// With chair time running 20 times faster than real time (chaird --clock scaled, the demo),
+// the watchdog watches the host in real time: a host silent for a second of real time trips it,
+// not one silent for 50 ms (a second of chair time), which a busy machine's hiccup can be.
+TEST(SimulatedChairScaled, TheWatchdogCountsTheLeaseInRealTime) {
+  unit::VirtualRig rig;
+  const auto model = unit::chair();
+  sim::SimulatedChair board{model, rig.clock, sim::SimOptions{5000, 20.0}};
+  EXPECT_EQ(board.watchdog_ms(), 20 * model->limits().board_lease_ms());
+  const BusCommand c{unit::idx(*model, "airbag.seat"), chair_time_from_ms(0), chair_time_from_ms(0),
+                     20.0};
+  board.submit(std::span<const BusCommand>(&c, 1));
+  board.refresh_lease(rig.clock.now());
+  rig.advance_ms(1500);  // 75 ms of real time without a lease
+  EXPECT_EQ(board.read_telemetry().faults, kFaultNone);
+  rig.advance_ms(18510);  // past 20 s of chair time, one real second
+  EXPECT_NE(board.read_telemetry().faults & kFaultLeaseExpired, 0u);
+  // A board may still be made stricter than that.
+  sim::SimulatedChair strict{model, rig.clock, sim::SimOptions{5000, 20.0}};
+  strict.shorten_watchdog(500);
+  EXPECT_EQ(strict.watchdog_ms(), 500);
+}
+
 // The watchdog covers every output that is not at its safe value, motors included: a host that
 // dies mid-move must not leave a roller travelling or a motor kneading.
 TEST_F(SimulatedChairTest, TheWatchdogCoversMotorsToo) {
