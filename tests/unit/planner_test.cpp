@@ -286,6 +286,26 @@ TEST(Planner, ReplanKeepsThePastAndChangesTheFuture) {
             format_timeline_table(fresh->plan->timeline, *unit::chair()));
 }
 
+TEST(Planner, AReplanForABodyWhoseZoneLeavesTheTrackIsRefusedNotPlayedAtTheTrackTop) {
+  // On a 900 mm track the default body's thighs keep 36 mm; a 195 cm sitter's, none. A re-plan
+  // for the taller body (a new scan mid-session) must not keep the step with no zone to work
+  // in: the rollers would be sent to 0 mm, the top of the track behind the head.
+  auto short_l =
+      unit::chair_variant({{"length_mm: 1350", "length_mm: 900"}, {"max: 1350", "max: 900"}});
+  ASSERT_NE(short_l, nullptr);
+  const std::string text = program_text({step_item("s", "thighs", 60000)});
+  auto planned = unit::plan_on(short_l, text);
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  PlanOptions tall;
+  tall.body.height_cm = 195;
+  auto replanned = Planner().replan(**planned, 20000, tall);
+  ASSERT_FALSE(replanned) << "re-planned with the rollers outside any zone";
+  EXPECT_TRUE(HasError(replanned.error(),
+                       "step 's': zone 'thighs' lies beyond the end of this chair's track for "
+                       "this body"))
+      << replanned.error().to_string();
+}
+
 TEST(Planner, AChairAwayFromHomeTravelsFromWhereItIs) {
   const auto c = unit::chair();
   PlanOptions options;

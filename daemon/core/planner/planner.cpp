@@ -16,6 +16,15 @@
 namespace chaird {
 namespace {
 
+// The step may drive a roller actuator (roller.position, roller.depth, ...).
+bool drives_rollers(const BoundStep& step, const ChairModel& chair) {
+  for (const auto& a : chair.actuators()) {
+    if (a.id.rfind("roller.", 0) == 0 && step.allowed[static_cast<std::size_t>(a.index)] != 0)
+      return true;
+  }
+  return false;
+}
+
 // Travel is planned a little slower than the limit so that ms rounding never exceeds it.
 constexpr double kTravelMargin = 1.05;
 constexpr std::int64_t kTravelGrainMs = 10;
@@ -189,6 +198,12 @@ class Generator {
       if (sp.value < a.min || sp.value > a.max) {
         problem(fmt::format("asked {} for {} at {} ms, outside its range {}..{}",
                             format_value(sp.value, a.unit), a.id, sp.at_ms, a.min, a.max));
+        continue;
+      }
+      if (a.id == "roller.position" && !step.span) {
+        // Whatever path bound it, a step without a span on the track has no place for them.
+        problem(fmt::format("moved the rollers on zone '{}', which they do not reach for this body",
+                            step.zone->name));
         continue;
       }
       if (a.id == "roller.position" && step.span &&
@@ -513,7 +528,15 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(
   for (auto& s : plan->steps) {
     if (s.zone->roller) s.span = plan->body->span(s.zone->name);
     StepBinder::scale(s, plan->options.scaling, *plan->body);
+    // A new body can put a zone out of the rollers' reach (a taller sitter's thighs beyond a
+    // short track): a step still to come that drives the rollers there has nowhere to work.
+    if (s.expanded.end_ms <= from_ms || s.span || !drives_rollers(s, *plan->chair)) continue;
+    d.error(s.expanded.where.at("zone"),
+            fmt::format("step '{}': zone '{}' lies beyond the end of this chair's track for this "
+                        "body",
+                        s.expanded.name, s.zone->name));
   }
+  if (d.has_errors()) return Unexpected{std::move(d)};
   Timeline& tl = plan->timeline;
   const Timeline& old = previous.timeline;
   tl.program_id = old.program_id;
