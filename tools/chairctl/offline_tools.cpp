@@ -128,9 +128,16 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
   std::vector<ProgramFit> library;
   if (std::any_of(fits.begin(), fits.end(),
                   [](const ProgramFit& f) { return f.fit == Fit::kRefused; })) {
-    for (const auto& [id, program] : *l.programs)
+    for (const auto& [id, program] : *l.programs) {
+      std::error_code ec;
+      const auto linted = std::find_if(files.begin(), files.end(), [&](const std::string& f) {
+        return fs::equivalent(f, program->source.path, ec);
+      });
       library.push_back(
-          assess_fit(program->source.path, program, check_program(program, l.context)));
+          linted != files.end()
+              ? fits[static_cast<std::size_t>(linted - files.begin())]
+              : assess_fit(program->source.path, program, check_program(program, l.context)));
+    }
   }
   print_fit_summary(*l.chair, fits, library, out);
   err << "lint: " << files.size() << " file(s), " << errors << " error(s), " << warnings

@@ -16,8 +16,7 @@ void add_once(std::vector<std::string>& list, std::string item) {
 std::size_t shared_areas(const ProgramFit& a, const ProgramFit& b) {
   std::size_t n = 0;
   for (const auto& area : a.focus_areas) {
-    n += static_cast<std::size_t>(
-        std::count(b.focus_areas.begin(), b.focus_areas.end(), area) > 0 ? 1 : 0);
+    if (std::find(b.focus_areas.begin(), b.focus_areas.end(), area) != b.focus_areas.end()) ++n;
   }
   return n;
 }

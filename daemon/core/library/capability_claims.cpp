@@ -12,10 +12,6 @@
 namespace chaird {
 namespace {
 
-bool starts_with(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
-}
-
 // The actuator a technique declares, as a capability without a zone.
 Capability declared(const std::string& id) {
   Capability c;
@@ -29,7 +25,7 @@ Capability declared(const std::string& id) {
 // A family is its name's actuators: "foot_roller.*" is served by an actuator called foot_roller.
 bool covers(const Capability& claim, const Capability& need) {
   const auto in_family = [](const std::string& id, const std::string& family) {
-    return id == family || starts_with(id, family + ".");
+    return id == family || id.starts_with(family + ".");
   };
   if (need.family) {
     return claim.family ? claim.actuator == need.actuator
@@ -52,10 +48,6 @@ bool used_here(const Capability& claim, const BoundStep& step, const BodyModel& 
   return claimed && step.span &&
          std::min(claimed->to_mm, step.span->to_mm) >
              std::max(claimed->from_mm, step.span->from_mm);
-}
-
-std::string text_of(const Capability& c) {
-  return c.actuator + (c.family ? ".*" : "") + (c.zone.empty() ? "" : "@" + c.zone);
 }
 
 }  // namespace
@@ -95,7 +87,7 @@ bool chair_has(const ChairModel& chair, const BodyModel& default_body, const Cap
   if (c.zone.empty()) return true;
   const ZoneSpec* zone = chair.zone(c.zone);
   if (zone == nullptr) return false;
-  if (c.actuator == "roller" || starts_with(c.actuator, "roller.")) {
+  if (c.actuator == "roller" || c.actuator.starts_with("roller.")) {
     return zone->roller && default_body.span(c.zone).has_value();
   }
   std::vector<ActuatorIndex> here;
@@ -172,7 +164,7 @@ Diagnostics check_claims_against_steps(const ProgramSource& program, const Plan&
     d.warning(loc.at("required_capabilities", claim_index[k]),
               fmt::format("no step uses '{}': the claim only keeps the program off chairs "
                           "without it; remove it",
-                          text_of(claims[k])));
+                          cut_utf8(m.required_capabilities(claim_index[k]), 200)));
   }
   return d;
 }

@@ -181,7 +181,7 @@ std::optional<BoundStep> StepBinder::bind(const ExpandedStep& step, const Sessio
   out.zone = zone;
   if (zone != nullptr) {
     if (zone->roller) out.span = body_.span(s.zone());
-    (void)bind_actuators(step, *technique, *zone, out.span.has_value(), out.allowed, lacks);
+    bind_actuators(step, *technique, *zone, out.span.has_value(), out.allowed, lacks);
   }
 
   out.base_intensity = s.has_intensity() ? s.intensity() : 0.5;
@@ -240,11 +240,10 @@ void StepBinder::scale(BoundStep& step, const SessionScaling& scaling, const Bod
       std::clamp(step.base_tempo_cpm * scaling.speed_scale, tempo.min_cpm, tempo.max_cpm);
 }
 
-bool StepBinder::bind_actuators(const ExpandedStep& step, const LoadedTechnique& technique,
+void StepBinder::bind_actuators(const ExpandedStep& step, const LoadedTechnique& technique,
                                 const ZoneSpec& zone, bool on_track,
                                 std::vector<std::uint8_t>& allowed, Diagnostics& d) const {
   allowed.assign(chair_.actuator_count(), 0);
-  bool ok = true;
   for (const auto& need : technique.description.actuators) {
     std::vector<ActuatorIndex> found;
     const bool is_family = need.id.size() > 2 && need.id.compare(need.id.size() - 2, 2, ".*") == 0;
@@ -272,10 +271,8 @@ bool StepBinder::bind_actuators(const ExpandedStep& step, const LoadedTechnique&
       }
       d.error(step.where.at("zone"), fmt::format("step '{}': technique '{}' needs {}: {}",
                                                  step.name, technique.name, need.id, why));
-      ok = false;
     }
   }
-  return ok;
 }
 
 bool StepBinder::bind_params(const ExpandedStep& step, const sdk::TechniqueDescription& desc,

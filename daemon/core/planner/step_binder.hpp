@@ -79,7 +79,7 @@ class StepBinder {
  private:
   bool bind_params(const ExpandedStep& step, const sdk::TechniqueDescription& desc,
                    std::vector<sdk::ParamValue>& out, Diagnostics& d) const;
-  bool bind_actuators(const ExpandedStep& step, const LoadedTechnique& technique,
+  void bind_actuators(const ExpandedStep& step, const LoadedTechnique& technique,
                       const ZoneSpec& zone, bool on_track, std::vector<std::uint8_t>& allowed,
                       Diagnostics& d) const;
 

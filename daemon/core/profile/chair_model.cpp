@@ -303,12 +303,12 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
   // Without a depth axis nothing limits how the rollers press over the spine but how close
   // they come together: the midline setting is roller.width's narrowest, so that no technique
   // (the press techniques pinch by closing the rollers) works on the spine itself.
-  ActuatorSpec* width = nullptr;
-  for (auto& a : model->actuators_) {
-    if (a.id == "roller.width") width = &a;
-  }
+  const auto width_at = model->by_id_.find("roller.width");
+  ActuatorSpec* width = width_at == model->by_id_.end()
+                            ? nullptr
+                            : &model->actuators_[static_cast<std::size_t>(width_at->second)];
   const bool narrowed_width = width != nullptr && limits.midline_width_mm() > width->min &&
-                              find_spec(model->actuators_, "roller.depth") == nullptr;
+                              model->by_id_.count("roller.depth") == 0;
   if (narrowed_width && width->home < limits.midline_width_mm()) {
     d.error(lim.at("midline_width_mm"),
             fmt::format("limits.midline_width_mm {} is roller.width's narrowest on a chair without "
