@@ -20,7 +20,7 @@ constexpr double kMaxIntensity = 1.5;
 constexpr double kMinSpeed = 0.5;
 constexpr double kMaxSpeed = 1.5;
 constexpr double kMaxShoulderOffsetMm = 100.0;
-// More entries than any repeated field of a request needs (15 health conditions, 14 zones, 21
+// More entries than any repeated field of a request needs (22 health conditions, 14 zones, 21
 // status fields): more is a broken or hostile client.
 constexpr int kMaxRepeated = 32;
 constexpr int kMaxFocusAreas = 16;

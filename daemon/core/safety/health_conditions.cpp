@@ -19,8 +19,26 @@ const std::vector<HealthCondition>& health_conditions() {
       {"fever", "Do you have a fever?"},
       {"skin_condition", "Do you have a skin infection, a wound or a rash where the chair works?"},
       {"recent_surgery", "Have you had surgery in the last three months?"},
-      {"disc_herniation", "Do you have a herniated disc with nerve pain, or spinal stenosis?"},
+      {"disc_herniation",
+       "Do you have a herniated (slipped) disc with pain, numbness or tingling that runs into an "
+       "arm or a leg?"},
+      {"disc_herniation_local",
+       "Do you have a herniated or bulging disc, with pain that stays in your back or neck?"},
+      {"spinal_stenosis",
+       "Do you have spinal stenosis, or back or leg pain that gets worse when you stand or lean "
+       "back and eases when you bend forward?"},
       {"varicose_veins", "Do you have severe varicose veins in the legs?"},
+      {"peripheral_arterial_disease",
+       "Do you have narrowed arteries in your legs (peripheral arterial disease), or leg pain "
+       "when walking that eases when you rest?"},
+      {"heart_failure", "Do you have heart failure, or swollen legs from a heart condition?"},
+      {"cervical_instability",
+       "Do you have an unstable neck, after a neck injury or from rheumatoid arthritis, for "
+       "example?"},
+      {"dizziness", "Do you get dizzy or light-headed when you turn or tilt your head?"},
+      {"see_doctor_first",
+       "Do you have severe or unexplained pain, new numbness or weakness, or loss of bladder or "
+       "bowel control?"},
   };
   return kConditions;
 }
