@@ -29,8 +29,24 @@ std::vector<std::string> ruled_out_by(const chair::v1::ProgramMetadata& meta,
   return screen({meta.contraindications().begin(), meta.contraindications().end()}, conditions);
 }
 
-// The refusal of a program the sitter's answers rule out: which conditions, for the kiosk.
-Refusal unsuitable(const chair::v1::ProgramMetadata& meta, std::vector<std::string> why) {
+// The refusal when chaird has no valid contraindication rules: no session without them.
+Refusal no_rules(const LoadedRules& rules) {
+  const std::string message = one_line(
+      fmt::format("chaird has no valid contraindication rules, so no session can start: {}",
+                  rules.error),
+      kMaxRefusalBytes);
+  return Refusal{Refusal::Kind::kFailedPrecondition,
+                 message,
+                 {},
+                 {{"CONTRAINDICATION_RULES", rules.path, message}},
+                 "The chair cannot start a session now. Please ask staff."};
+}
+
+// The refusal of a program the sitter's answers rule out: which conditions, for the kiosk;
+// rules: the contraindication rules that refuse it, with their reasons.
+Refusal unsuitable(const chair::v1::ProgramMetadata& meta, std::vector<std::string> why,
+                   const std::vector<const ConditionRule*>& rules = {}) {
+  for (const ConditionRule* r : rules) why.push_back(r->condition);
   // Each condition once, however often the sitter's answers name it.
   std::vector<std::string> distinct;
   for (auto& c : why) {
@@ -40,16 +56,29 @@ Refusal unsuitable(const chair::v1::ProgramMetadata& meta, std::vector<std::stri
   why = std::move(distinct);
   std::string list;
   for (const auto& c : why) list += (list.empty() ? "" : ", ") + c;
+  std::string reasons;
+  for (const ConditionRule* rule : rules) reasons += " " + rule->reason;
   Refusal r{Refusal::Kind::kFailedPrecondition,
-            fmt::format("'{}' is not suitable for people with: {}. Please choose another program "
-                        "or ask staff.",
-                        meta.name(), list)};
+            one_line(fmt::format("'{}' is not suitable for people with: {}.{} Please choose "
+                                 "another program or ask staff.",
+                                 meta.name(), list, reasons),
+                     kMaxRefusalBytes)};
   for (const auto& c : why) {
-    r.blocking.push_back({"CONTRAINDICATION", c,
-                          fmt::format("'{}' must not run for people with {}", meta.name(), c)});
+    const auto by_rule = std::find_if(rules.begin(), rules.end(), [&](const ConditionRule* rule) {
+      return rule->condition == c;
+    });
+    r.blocking.push_back(
+        {"CONTRAINDICATION", c,
+         by_rule != rules.end()
+             ? fmt::format("'{}' must not run for people with {}: {}", meta.name(), c,
+                           (*by_rule)->reason)
+             : fmt::format("'{}' must not run for people with {}", meta.name(), c)});
   }
-  r.sitter_message =
-      "This program is not suitable for you. Please choose another one or ask staff.";
+  // The first rule's reason is the sitter's to read: it says what to do (see a doctor first).
+  r.sitter_message = rules.empty()
+                         ? "This program is not suitable for you. Please choose another one or ask "
+                           "staff."
+                         : rules.front()->reason;
   return r;
 }
 
@@ -97,6 +126,9 @@ grpc::ServerUnaryReactor* ControlService::ListPrograms(
     return finish_now(context, to_status(*refusal));
   const std::vector<std::string> conditions(request->health_conditions().begin(),
                                             request->health_conditions().end());
+  // Without valid rules no list can say what is suitable for anyone's answers.
+  if (!conditions.empty() && !deps_.rules->ok())
+    return finish_now(context, to_status(no_rules(*deps_.rules)));
   const auto library = deps_.library.current();
   for (const auto& entry : library->entries()) {
     const auto& meta = entry.program->program.metadata();
@@ -120,7 +152,17 @@ grpc::ServerUnaryReactor* ControlService::ListPrograms(
       response->set_unsuitable_count(response->unsuitable_count() + 1);
       continue;
     }
-    *response->add_programs() = to_proto(entry);
+    SitterVerdict verdict;
+    if (const auto sitter = sitter_rules(conditions, entry.program->id())) {
+      verdict = judge_for_sitter(entry.program, deps_.check.resolver, *sitter, *deps_.check.chair);
+      if (!verdict.refusals.empty()) {
+        response->set_unsuitable_count(response->unsuitable_count() + 1);
+        continue;
+      }
+    }
+    auto* summary = response->add_programs();
+    *summary = to_proto(entry);
+    for (const auto& change : verdict.changes) summary->add_adaptations(change);
   }
   return finish_now(context, grpc::Status::OK);
 }
@@ -147,9 +189,17 @@ grpc::ServerUnaryReactor* ControlService::ListHealthConditions(
   return finish_now(context, grpc::Status::OK);
 }
 
+SitterRulesRef ControlService::sitter_rules(const std::vector<std::string>& conditions,
+                                            const std::string& program_id) const {
+  if (conditions.empty()) return nullptr;
+  return std::make_shared<const SitterRules>(deps_.rules->rules, conditions, program_id,
+                                             *deps_.check.chair);
+}
+
 Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
     const chair::v1::StartSessionRequest& request) const {
   if (auto refusal = check_start_request(request, *deps_.check.chair)) return Unexpected{*refusal};
+  if (!deps_.rules->ok()) return Unexpected{no_rules(*deps_.rules)};
   StartInputs in;
   if (request.has_manual()) {
     const auto& m = request.manual();
@@ -172,6 +222,8 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
   }
   options_focus(request.focus(), in.options.scaling);
   in.conditions.assign(request.health_conditions().begin(), request.health_conditions().end());
+  // Manual mode with conditions is refused (screen_conditions): no rules to apply there.
+  if (!in.manual) in.options.scaling.sitter = sitter_rules(in.conditions, in.entry.program->id());
   PlanOptions& options = in.options;
   if (request.has_intensity_scale()) options.scaling.intensity_scale = request.intensity_scale();
   if (request.has_speed_scale()) options.scaling.speed_scale = request.speed_scale();
@@ -223,7 +275,7 @@ void ControlService::options_focus(const chair::v1::Focus& focus, SessionScaling
                             scaling.focus_areas.end());
 }
 
-std::optional<Refusal> ControlService::screen_conditions(const StartInputs& in) {
+std::optional<Refusal> ControlService::screen_conditions(const StartInputs& in) const {
   if (in.manual && !in.conditions.empty()) {
     // No program author screened what the sitter will choose: manual mode is for sitters who
     // reported nothing.
@@ -242,8 +294,13 @@ std::optional<Refusal> ControlService::screen_conditions(const StartInputs& in) 
   }
   const auto& meta = in.entry.program->program.metadata();
   auto why = ruled_out_by(meta, in.conditions);
-  if (why.empty()) return std::nullopt;
-  return unsuitable(meta, why);
+  std::vector<const ConditionRule*> rules;
+  if (const auto& sitter = in.options.scaling.sitter) {
+    rules = judge_for_sitter(in.entry.program, deps_.check.resolver, *sitter, *deps_.check.chair)
+                .refusals;
+  }
+  if (why.empty() && rules.empty()) return std::nullopt;
+  return unsuitable(meta, why, rules);
 }
 
 grpc::ServerUnaryReactor* ControlService::StartSession(

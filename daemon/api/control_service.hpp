@@ -14,6 +14,7 @@
 #include "access_control.hpp"
 #include "library/live_library.hpp"
 #include "library/manual_program.hpp"
+#include "library/sitter_screening.hpp"
 #include "session/session_manager.hpp"
 #include "session/start_hold.hpp"
 #include "session/status_hub.hpp"
@@ -43,6 +44,8 @@ struct ControlDependencies {
   StartHold* start_hold = nullptr;
   // WatchSession streams served at once, besides the controlling app's.
   int max_watch_streams = 100;
+  // The contraindication rules, or why there are none: then every session is refused.
+  std::shared_ptr<const LoadedRules> rules = std::make_shared<const LoadedRules>();
 };
 
 class ControlService final : public chair::v1::ChairControl::CallbackService {
@@ -155,9 +158,13 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
     std::vector<std::string> conditions;
   };
   Expected<StartInputs, Refusal> start_inputs(const chair::v1::StartSessionRequest& request) const;
-  // The refusal when the sitter's answers rule the program out (CONTRAINDICATION), or when
-  // they reported anything and asked for manual mode.
-  static std::optional<Refusal> screen_conditions(const StartInputs& inputs);
+  // The refusal when the sitter's answers rule the program out (CONTRAINDICATION: its own
+  // contraindications, or a rule that refuses it), or when they reported anything and asked
+  // for manual mode.
+  std::optional<Refusal> screen_conditions(const StartInputs& inputs) const;
+  // The rules for these conditions and this program on this chair (null: no conditions).
+  SitterRulesRef sitter_rules(const std::vector<std::string>& conditions,
+                              const std::string& program_id) const;
   // INVALID_ARGUMENT (at prefix + "technique" or "tempo_cpm") unless this chair has the
   // technique and the tempo is in its range.
   std::optional<Refusal> check_manual_technique(const ManualSettings& manual,

@@ -149,7 +149,7 @@ grpc::ServerUnaryReactor* ControlService::AdjustSession(
       }
       // The session's own governor: the limits its start was reviewed with.
       const SafetyGovernor governor(ticket.program->reviewed_chair(),
-                                    SessionLimits{ticket.program->max_session_ms()});
+                                    ticket.program->session_limits());
       auto program = governor.review((*replanned)->timeline, *ticket.program_energy);
       if (!program) {
         reactor->Finish(to_status(refused_change(program.error().first_error())));

@@ -19,8 +19,10 @@
 
 #include "api/refusal_log.hpp"
 #include "clock/steady_scheduler.hpp"
+#include "planner/body_model.hpp"
 #include "profile/limits_tightening.hpp"
 #include "realtime.hpp"
+#include "safety/contraindication_rules.hpp"
 
 namespace chaird {
 namespace {
@@ -206,7 +208,9 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
   log_diagnostics(refusals, spdlog::level::warn);
   spdlog::info("{} techniques: {}", catalog_->all().size(), fmt::join(catalog_->names(), ", "));
 
-  governor_ = std::make_unique<SafetyGovernor>(chair_, SessionLimits{config.max_session_ms()});
+  governor_ =
+      std::make_unique<SafetyGovernor>(chair_, SessionLimits{config.max_session_ms(), nullptr});
+  load_rules(config);
 
   ProgramCheckContext context;
   context.chair = chair_;
@@ -266,6 +270,29 @@ namespace {
 constexpr int kMinKioskPingIntervalMs = 10000;
 }  // namespace
 
+void Daemon::load_rules(const chair::v1::DaemonConfig& config) {
+  auto rules = std::make_shared<LoadedRules>();
+  rules->path = config.contraindication_rules();
+  const RuleVocabulary vocabulary{catalog_->names(), BodyModel::known_zones(),
+                                  BodyModel::track_zones()};
+  auto loaded = load_contraindication_rules(rules->path, vocabulary);
+  if (loaded) {
+    rules->rules = std::move(loaded->rules);
+    spdlog::info("{} contraindication rules from {}", rules->rules.size(), rules->path);
+    for (const auto& item : loaded->warnings.items()) spdlog::warn("{}", item.to_string());
+  } else {
+    // chaird serves (a kiosk can show why, staff can stop the chair) but starts no session.
+    const auto& items = loaded.error().items();
+    rules->error =
+        fmt::format("{}{}", items.empty() ? "" : items.front().to_string(),
+                    items.size() > 1 ? fmt::format(" (and {} more problems)", items.size() - 1)
+                                     : std::string());
+    spdlog::error("the contraindication rules cannot be used; every session will be refused:");
+    for (const auto& item : items) spdlog::error("{}", item.to_string());
+  }
+  rules_ = std::move(rules);
+}
+
 bool Daemon::load_access(const chair::v1::DaemonConfig& config) {
   std::optional<access::TokenTable> tokens;
   if (!config.tokens_file().empty()) {
@@ -311,7 +338,7 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   control_ = std::make_unique<api::ControlService>(api::ControlDependencies{
       dispatch_, planning_, *sessions_, hub_, *library_, context, *stores_, records_, *history_,
       *access_, &start_hold_,
-      static_cast<int>(config.max_watch_streams() > 0 ? config.max_watch_streams() : 100)});
+      static_cast<int>(config.max_watch_streams() > 0 ? config.max_watch_streams() : 100), rules_});
   bench_ = std::make_unique<api::SimBenchService>(
       api::SimBenchDependencies{*access_, dispatch_, planning_, manual_clock_, &start_hold_,
                                 sim_chair_, send_fault_to_board(), chair_.get()});

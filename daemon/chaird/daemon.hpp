@@ -61,6 +61,8 @@ class Daemon {
  private:
   bool load(const chair::v1::DaemonConfig& config);
   bool serve(const chair::v1::DaemonConfig& config);
+  // The contraindication rules file; a broken one leaves chaird refusing every session.
+  void load_rules(const chair::v1::DaemonConfig& config);
   // The tokens file and TLS's certificate and key; false (and logged why) when unusable.
   bool load_access(const chair::v1::DaemonConfig& config);
   // SimBench.InjectFault over the link: the fault in the board protocol (empty in-process).
@@ -69,6 +71,8 @@ class Daemon {
   std::shared_ptr<const ChairModel> chair_;
   std::shared_ptr<const TechniqueCatalog> catalog_;
   std::unique_ptr<SafetyGovernor> governor_;
+  // The contraindication rules, or why there are none (then every session is refused).
+  std::shared_ptr<const LoadedRules> rules_;
   // chaird's database, and the thread that uses it for the API (declared before the pool, so
   // that it outlives every job the pool runs).
   std::unique_ptr<store::Stores> stores_;

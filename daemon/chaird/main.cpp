@@ -21,7 +21,7 @@ int main(int argc, char** argv) {
 
   CLI::App app{"chaird: massage chair controller (simulated chair)"};
   std::optional<std::string> config_path;
-  std::string socket, socket_group, tcp, chair, clock, trace, log_level, board, state_dir;
+  std::string socket, socket_group, tcp, chair, clock, trace, log_level, board, state_dir, rules;
   std::string tokens_file, tls_cert, tls_key;
   bool print_config = false;
   std::vector<std::string> plugin_dirs, program_dirs;
@@ -50,6 +50,9 @@ int main(int argc, char** argv) {
   app.add_option("--programs", program_dirs,
                  "program directory (repeatable; replaces the default)");
   app.add_option("--chair", chair, "chair profile file");
+  app.add_option("--rules", rules,
+                 "contraindication rules file (docs/contraindication-rules.md); a broken one "
+                 "leaves chaird refusing every session");
   app.add_option("--state-dir", state_dir,
                  "where chaird keeps its database (custom programs, profiles, history)");
   app.add_option("--board", board,
@@ -91,6 +94,7 @@ int main(int argc, char** argv) {
       *config.mutable_program_dirs() = {program_dirs.begin(), program_dirs.end()};
     if (!chair.empty()) config.set_chair_profile(chair);
     if (!state_dir.empty()) config.set_state_dir(state_dir);
+    if (!rules.empty()) config.set_contraindication_rules(rules);
     if (!tokens_file.empty()) config.set_tokens_file(tokens_file);
     if (!tls_cert.empty()) config.set_tls_cert_file(tls_cert);
     if (!tls_key.empty()) config.set_tls_key_file(tls_key);

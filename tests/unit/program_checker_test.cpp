@@ -197,7 +197,7 @@ TEST_F(ProgramCheckerTest, EveryKindOfProblemIsReportedTogetherInFileOrder) {
 
 TEST_F(ProgramCheckerTest, TheGovernorsVerdictCounts) {
   // Longer than this chair allows: planned fine, refused by the governor.
-  const SafetyGovernor short_sessions(chair_, SessionLimits{30000});
+  const SafetyGovernor short_sessions(chair_, SessionLimits{30000, nullptr});
   ProgramCheckContext c = context();
   c.governor = &short_sessions;
   auto checked = check_program(

@@ -418,7 +418,7 @@ TEST_F(SafetyGovernorTest, RefusesSessionsLongerThanTheChairOrTheSessionAllows) 
   EXPECT_TRUE(HasError(too_long.error(), "this chair allows at most 30:00"));
   EXPECT_TRUE(governor_.review(timeline(1800000)));
 
-  const SafetyGovernor tight(chair_, SessionLimits{60000});
+  const SafetyGovernor tight(chair_, SessionLimits{60000, nullptr});
   EXPECT_EQ(tight.max_session_ms(), 60000);
   auto refused = tight.review(timeline(90000));
   ASSERT_FALSE(refused);
@@ -427,7 +427,7 @@ TEST_F(SafetyGovernorTest, RefusesSessionsLongerThanTheChairOrTheSessionAllows) 
   EXPECT_TRUE(tight.review(timeline(60000)));
 
   // Session limits only tighten.
-  const SafetyGovernor loose(chair_, SessionLimits{3600000});
+  const SafetyGovernor loose(chair_, SessionLimits{3600000, nullptr});
   EXPECT_EQ(loose.max_session_ms(), 1800000);
   EXPECT_FALSE(loose.review(timeline(2000000)));
 }
@@ -531,7 +531,7 @@ TEST_F(SafetyGovernorTest, WatchTripsOnSessionOverrun) {
   EXPECT_TRUE(Contains(reason_of(governor_.watch(normal_sample(), 1800000 + 60001)),
                        "the session ran past its 30:00 maximum"));
   EXPECT_EQ(governor_.watch(normal_sample(), 1800000 + 60001)->code, chair::v1::SESSION_OVERRUN);
-  const SafetyGovernor tight(chair_, SessionLimits{60000});
+  const SafetyGovernor tight(chair_, SessionLimits{60000, nullptr});
   EXPECT_TRUE(
       Contains(reason_of(tight.watch(normal_sample(), 130000)), "ran past its 1:00 maximum"));
 }

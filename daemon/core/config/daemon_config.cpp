@@ -50,6 +50,8 @@ chair::v1::DaemonConfig default_config(const fs::path& root) {
   c.add_plugin_dirs(default_plugin_dir(root).string());
   c.set_chair_profile((default_data_dir(root) / "chairs" / "generic_4d_sl.textproto").string());
   c.add_program_dirs((default_data_dir(root) / "programs").string());
+  c.set_contraindication_rules(
+      (default_data_dir(root) / "safety" / "contraindications.textproto").string());
   c.mutable_clock()->set_mode(chair::v1::STEADY);
   c.mutable_clock()->set_time_scale(1.0);
   c.set_log_level("info");

@@ -12,6 +12,7 @@
 #include "planner/body_model.hpp"
 #include "profile/limits_tightening.hpp"
 #include "safety/health_conditions.hpp"
+#include "safety/rule_limits.hpp"
 
 namespace chaird {
 
@@ -114,9 +115,20 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
     }
     chair = *tightened;
   }
+  // The sitter's contraindication rules cap depth, air and heat through the chair's limits.
+  if (const auto& sitter = options.scaling.sitter) {
+    auto capped = chair_for_sitter(chair, *sitter);
+    if (!capped) {
+      d.append(capped.error());
+      d.sort();
+      return Unexpected{std::move(d)};
+    }
+    chair = *capped;
+  }
   std::optional<SafetyGovernor> own_governor;
-  if (chair != context.chair)
-    own_governor.emplace(chair, SessionLimits{context.governor->max_session_ms()});
+  if (chair != context.chair || options.scaling.sitter)
+    own_governor.emplace(chair,
+                         SessionLimits{context.governor->max_session_ms(), options.scaling.sitter});
   const SafetyGovernor& governor = own_governor ? *own_governor : *context.governor;
   // Plugins run on a guarded thread: a plugin stuck in a loop fails this plan, not chaird. An
   // abandoned worker may outlive this call, so the job owns copies of everything it uses.
@@ -141,7 +153,8 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
     d.sort();
     return Unexpected{std::move(d)};
   }
-  const std::int64_t planned = (*plan)->timeline.duration_ms;
+  // As written: the sitter's rules may shorten the session, not the program.
+  const std::int64_t planned = (*plan)->written_duration_ms;
   if (m.total_duration_ms() > 0 && m.total_duration_ms() != planned) {
     d.error(program->locator().nested("metadata").at("total_duration_ms"),
             fmt::format("metadata.total_duration_ms is {} ms but the steps add up to {} ms ({})",

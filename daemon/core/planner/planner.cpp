@@ -10,6 +10,7 @@
 #include "common/duration_text.hpp"
 #include "common/utf8_text.hpp"
 #include "planner/round_diagnostics.hpp"
+#include "planner/sitter_adaptation.hpp"
 #include "planner/step_context.hpp"
 #include "timeline/motion_profile.hpp"
 
@@ -78,6 +79,14 @@ class Generator {
              const std::vector<ActuatorIndex>* carried = nullptr) {
     const std::int64_t window_ms = to_ms - from_ms;
     sdk::StepContext ctx = step_context(step, chair_, body_, value_, window_ms);
+    // A sitter's depth cap is where roller.depth ends for the technique.
+    std::vector<sdk::ActuatorInfo> capped;
+    if (const auto depth = chair_.find("roller.depth"); depth && step.depth_cap_mm > 0.0) {
+      capped.assign(ctx.actuators.begin(), ctx.actuators.end());
+      auto& a = capped[static_cast<std::size_t>(*depth)];
+      a.max = std::max(a.min, std::min(a.max, step.depth_cap_mm));
+      ctx.actuators = capped;
+    }
     auto generate = [&]() -> std::optional<sdk::StepOutput> {
       auto out = call(step, ctx);
       if (!out || !check(step, *out, ctx)) return std::nullopt;
@@ -457,6 +466,12 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
   plan->body = *body;
 
   ExpandedProgram expanded = expand_program(program, resolver, limits_.expansion, d);
+  plan->written_duration_ms = expanded.duration_ms;
+  std::vector<std::string> condition_changes;
+  std::vector<GentleFill> fills;
+  const bool written_steps = !expanded.steps.empty();
+  if (const auto& sitter = plan->options.scaling.sitter)
+    apply_sitter_rules(expanded, *sitter, *catalog, d, condition_changes, fills);
   plan->sources = expanded.sources;
 
   const StepBinder binder(*chair, *catalog, *plan->body);
@@ -474,12 +489,43 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
                         "and each is marked skip_if_chair_lacks",
                         chair->profile().id()));
   }
+  // A session of rests is no session: the sitter's rules left nothing of the program.
+  if (bound.empty() && written_steps && plan->options.scaling.sitter && !d.has_errors() &&
+      skipped.empty()) {
+    std::vector<std::string> why;
+    for (const auto& r : plan->options.scaling.sitter->rules()) {
+      if (r.action == RuleAction::kSkip &&
+          std::find(why.begin(), why.end(), r.because()) == why.end())
+        why.push_back(r.because());
+    }
+    d.error(program->locator().self(),
+            fmt::format("nothing of this program is left for this sitter: their health answers "
+                        "skip every step ({}); choose another program",
+                        fmt::join(why, "; ")));
+  }
   // A repeated step's problem, found in each round, is told once.
   if (d.has_errors()) return Unexpected{collapse_rounds(d)};
 
   std::stable_sort(bound.begin(), bound.end(), [](const BoundStep& a, const BoundStep& b) {
     return a.expanded.start_ms < b.expanded.start_ms;
   });
+  // Gentle work fills a gap only where nothing else drives its actuators meanwhile (a parallel
+  // track's rollers): otherwise the chair rests there.
+  for (const auto& fill : fills) {
+    const auto it = std::find_if(bound.begin(), bound.end(), [&](const BoundStep& b) {
+      return b.expanded.name == fill.step_name;
+    });
+    if (it == bound.end()) continue;
+    const bool clash = std::any_of(bound.begin(), bound.end(), [&](const BoundStep& other) {
+      if (&other == &*it || other.expanded.start_ms >= it->expanded.end_ms ||
+          other.expanded.end_ms <= it->expanded.start_ms)
+        return false;
+      for (std::size_t a = 0; a < other.allowed.size() && a < it->allowed.size(); ++a)
+        if (other.allowed[a] != 0 && it->allowed[a] != 0) return true;
+      return false;
+    });
+    if (clash) bound.erase(it);
+  }
 
   Timeline& tl = plan->timeline;
   tl.program_id = program->id();
@@ -488,6 +534,32 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
   tl.regions = plan->body->depth_regions(*chair);
   tl.steps.reserve(bound.size());
   for (const auto& s : bound) tl.steps.push_back(describe(s));
+
+  for (const auto& fill : fills) {
+    const bool runs = std::any_of(bound.begin(), bound.end(), [&](const BoundStep& b) {
+      return b.expanded.name == fill.step_name;
+    });
+    condition_changes.push_back(runs ? fill.filled : fill.rested);  // rests: cannot, or clashes
+  }
+  // What the sitter's rules lowered, step by step, and the caps their body zones got.
+  for (const auto& s : bound) {
+    if (s.intensity_before_rules > 0.0) {
+      const auto cap = plan->options.scaling.sitter->intensity_cap(s.technique->name, s.zone->name);
+      condition_changes.push_back(fmt::format("step '{}': intensity {:.2f} lowered to {:.2f} ({})",
+                                              s.expanded.name, s.intensity_before_rules,
+                                              s.intensity, cap->rule->because()));
+    }
+    if (s.tempo_before_rules > 0.0) {
+      const auto cap = plan->options.scaling.sitter->tempo_cap(s.technique->name, s.zone->name);
+      condition_changes.push_back(fmt::format("step '{}': tempo {:.0f} cpm lowered to {:.0f} ({})",
+                                              s.expanded.name, s.tempo_before_rules, s.tempo_cpm,
+                                              cap->rule->because()));
+    }
+  }
+  if (const auto& sitter = plan->options.scaling.sitter) {
+    for (auto& line : describe_body_caps(*sitter, tl, *chair)) condition_changes.push_back(line);
+  }
+  tl.condition_changes = std::move(condition_changes);
 
   Generator gen(*chair, *plan->body, limits_, watch, tl, d);
   for (std::size_t i = 0; i < bound.size(); ++i) {
@@ -544,6 +616,7 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(
   tl.initial_values = old.initial_values;
   tl.regions = plan->body->depth_regions(*plan->chair);
   tl.steps = old.steps;
+  tl.condition_changes = old.condition_changes;
 
   // The step a replacement takes over: the only one not over by from_ms, and under way then.
   std::optional<std::size_t> replaced;

@@ -43,6 +43,9 @@ struct PlannerLimits {
 
 struct Plan {
   Timeline timeline;
+  // The length the program's steps add up to as written, before the sitter's contraindication
+  // rules shortened it.
+  std::int64_t written_duration_ms = 0;
   Diagnostics warnings;
   // What a re-plan needs.
   std::vector<BoundStep> steps;  // same order as timeline.steps

@@ -238,6 +238,24 @@ void StepBinder::scale(BoundStep& step, const SessionScaling& scaling, const Bod
       0.0, 1.0);
   step.tempo_cpm =
       std::clamp(step.base_tempo_cpm * scaling.speed_scale, tempo.min_cpm, tempo.max_cpm);
+  // The sitter's rules cap what the technique is told, whatever the sitter asked for. A tempo
+  // cap below the technique's slowest is left for the governor to refuse, with the reason.
+  step.intensity_before_rules = 0.0;
+  step.tempo_before_rules = 0.0;
+  step.depth_cap_mm = 0.0;
+  if (scaling.sitter == nullptr) return;
+  if (auto cap = scaling.sitter->depth_cap(step.zone->name)) step.depth_cap_mm = cap->value;
+  const std::string& technique = step.technique->name;
+  if (auto cap = scaling.sitter->intensity_cap(technique, step.zone->name);
+      cap && step.intensity > cap->value) {
+    step.intensity_before_rules = step.intensity;
+    step.intensity = cap->value;
+  }
+  if (auto cap = scaling.sitter->tempo_cap(technique, step.zone->name);
+      cap && step.tempo_cpm > cap->value) {
+    step.tempo_before_rules = step.tempo_cpm;
+    step.tempo_cpm = std::max(cap->value, tempo.min_cpm);
+  }
 }
 
 void StepBinder::bind_actuators(const ExpandedStep& step, const LoadedTechnique& technique,

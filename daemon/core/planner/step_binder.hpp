@@ -13,6 +13,7 @@
 #include "planner/program_expander.hpp"
 #include "plugin_host/technique_catalog.hpp"
 #include "profile/chair_model.hpp"
+#include "timeline/sitter_rules.hpp"
 
 namespace chaird {
 
@@ -28,6 +29,9 @@ struct SessionScaling {
   std::vector<ZoneScale> zones;  // at most one entry per zone
   // Body areas the sitter asked to have emphasised: steps elsewhere get kOutsideFocusFactor.
   std::vector<std::string> focus_areas;
+  // The contraindication rules for the sitter's conditions: their caps on intensity and tempo
+  // hold after every other scaling, re-plans included. Null: none.
+  SitterRulesRef sitter;
   // The factor for a zone's steps (1 when the sitter never asked).
   double zone_factor(std::string_view zone) const {
     for (const auto& z : zones)
@@ -53,6 +57,12 @@ struct BoundStep {
   // What the technique is told, after session scaling.
   double intensity = 0.5;
   double tempo_cpm = 0.0;
+  // What the sitter's contraindication rules lowered intensity or tempo from (0: they did not).
+  double intensity_before_rules = 0.0;
+  double tempo_before_rules = 0.0;
+  // The roller depth the sitter's rules allow in this zone (0: no cap): the technique is told
+  // roller.depth ends there, so that it presses within the cap instead of being refused.
+  double depth_cap_mm = 0.0;
   // The step works on one of the session's focus areas (set with the scaling).
   bool in_focus = false;
   // A manual change's step: what the step it replaced left running (it was cut short, not

@@ -41,7 +41,7 @@ std::string who_of(const Timeline& tl, const TimelineCommand& c) {
 }  // namespace
 
 SafetyGovernor::SafetyGovernor(std::shared_ptr<const ChairModel> chair, SessionLimits limits)
-    : chair_(std::move(chair)) {
+    : chair_(std::move(chair)), sitter_(std::move(limits.sitter)) {
   max_session_ms_ = chair_->limits().max_session_ms();
   if (limits.max_session_ms > 0) max_session_ms_ = std::min(max_session_ms_, limits.max_session_ms);
 }
@@ -55,15 +55,46 @@ Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> SafetyGovernor::r
     return Unexpected{std::move(d)};
   }
   check_commands(tl, history, d);
+  check_sitter_rules(tl, d);
   if (d.has_errors()) return Unexpected{std::move(d)};
+  // The rules' changes, now checked, come first: they are the sitter's own.
+  adaptations = tl.condition_changes;
   end_safe(tl, adaptations);
   if (tl.duration_ms > max_session_ms_) {
     d.error({}, fmt::format("the session would last {}; this chair allows at most {}",
                             format_mmss(tl.duration_ms), format_mmss(max_session_ms_)));
     return Unexpected{std::move(d)};
   }
-  return std::shared_ptr<const GovernedTimeline>(
-      new GovernedTimeline(std::move(tl), std::move(adaptations), chair_, max_session_ms_));
+  return std::shared_ptr<const GovernedTimeline>(new GovernedTimeline(
+      std::move(tl), std::move(adaptations), chair_, SessionLimits{max_session_ms_, sitter_}));
+}
+
+void SafetyGovernor::check_sitter_rules(const Timeline& tl, Diagnostics& d) const {
+  if (sitter_ == nullptr || sitter_->empty()) return;
+  // Intensity and tempo are what the techniques were told, rounded on the way.
+  constexpr double kCapTolerance = 1e-9;
+  for (const auto& s : tl.steps) {
+    const std::string who = fmt::format("step '{}' ({} on {})", s.name, s.technique, s.zone);
+    if (const ConditionRule* r = sitter_->program_refusal()) {
+      d.error(s.where, fmt::format("{}: the program must not run: {}", who, r->because()));
+      return;
+    }
+    if (const ConditionRule* r = sitter_->step_refusal(s.technique, s.zone)) {
+      d.error(s.where, fmt::format("{}: must not run: {}", who, r->because()));
+    } else if (const ConditionRule* skip = sitter_->skip_of(s.technique, s.zone)) {
+      d.error(s.where, fmt::format("{}: must be skipped: {}", who, skip->because()));
+    }
+    if (auto cap = sitter_->intensity_cap(s.technique, s.zone);
+        cap && s.intensity > cap->value + kCapTolerance) {
+      d.error(s.where, fmt::format("{}: intensity {:.2f} is above {:.2f}: {}", who, s.intensity,
+                                   cap->value, cap->rule->because()));
+    }
+    if (auto cap = sitter_->tempo_cap(s.technique, s.zone);
+        cap && s.tempo_cpm > cap->value + kCapTolerance) {
+      d.error(s.where, fmt::format("{}: tempo {:.0f} cpm is above {:.0f}: {}", who, s.tempo_cpm,
+                                   cap->value, cap->rule->because()));
+    }
+  }
 }
 
 void SafetyGovernor::check_commands(const Timeline& tl, const EnergyHistory& history,

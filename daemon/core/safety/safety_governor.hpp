@@ -18,9 +18,18 @@
 #include "profile/chair_model.hpp"
 #include "safety/energy_ledger.hpp"
 #include "safety/safety_trip.hpp"
+#include "timeline/sitter_rules.hpp"
 #include "timeline/timeline.hpp"
 
 namespace chaird {
+
+struct SessionLimits {
+  // Tightens the chair's max_session_ms; 0 keeps the chair's.
+  std::int64_t max_session_ms = 0;
+  // The contraindication rules for this sitter: no step they refuse or skip, and no intensity
+  // or tempo above their caps, passes. Null: no rules (a cool-down, a program judged alone).
+  SitterRulesRef sitter;
+};
 
 class GovernedTimeline {
  public:
@@ -30,26 +39,23 @@ class GovernedTimeline {
   // a session's may be stricter than the daemon's), and its session maximum: a session holds
   // its re-plans and its run-time watch to the same.
   const std::shared_ptr<const ChairModel>& reviewed_chair() const { return chair_; }
-  std::int64_t max_session_ms() const { return max_session_ms_; }
+  std::int64_t max_session_ms() const { return limits_.max_session_ms; }
+  // What a governor for the rest of this session (a re-plan, a resume) holds it to.
+  const SessionLimits& session_limits() const { return limits_; }
 
  private:
   friend class SafetyGovernor;
   GovernedTimeline(Timeline timeline, std::vector<std::string> adaptations,
-                   std::shared_ptr<const ChairModel> chair, std::int64_t max_session_ms)
+                   std::shared_ptr<const ChairModel> chair, SessionLimits limits)
       : timeline_(std::move(timeline)),
         adaptations_(std::move(adaptations)),
         chair_(std::move(chair)),
-        max_session_ms_(max_session_ms) {}
+        limits_(std::move(limits)) {}
 
   Timeline timeline_;
   std::vector<std::string> adaptations_;
   std::shared_ptr<const ChairModel> chair_;
-  std::int64_t max_session_ms_ = 0;
-};
-
-struct SessionLimits {
-  // Tightens the chair's max_session_ms; 0 keeps the chair's.
-  std::int64_t max_session_ms = 0;
+  SessionLimits limits_;
 };
 
 class SafetyGovernor {
@@ -66,6 +72,7 @@ class SafetyGovernor {
                                                 std::int64_t session_ms) const;
 
   std::int64_t max_session_ms() const { return max_session_ms_; }
+  const SitterRulesRef& sitter() const { return sitter_; }
   const ChairModel& chair() const { return *chair_; }
   const std::shared_ptr<const ChairModel>& chair_ptr() const { return chair_; }
 
@@ -82,9 +89,12 @@ class SafetyGovernor {
                    const std::vector<std::vector<const TimelineCommand*>>& by_actuator,
                    Diagnostics& d) const;
   void end_safe(Timeline& tl, std::vector<std::string>& adaptations) const;
+  // Every step against the sitter's contraindication rules.
+  void check_sitter_rules(const Timeline& tl, Diagnostics& d) const;
 
   std::shared_ptr<const ChairModel> chair_;
   std::int64_t max_session_ms_ = 0;
+  SitterRulesRef sitter_;
 };
 
 }  // namespace chaird

@@ -163,9 +163,12 @@ Expected<StartedSession, Refusal> SessionManager::start(const StartGate::Claim& 
       session.energy != nullptr ? session.energy : std::make_shared<const EnergyHistory>();
   playing_energy_ = start_energy_;
   session_governor_.reset();
+  // A session reviewed with stricter limits, or with a sitter's contraindication rules, keeps
+  // to them when it resumes.
   if (const auto& reviewed = session.timeline->reviewed_chair();
-      reviewed && reviewed != governor_.chair_ptr()) {
-    session_governor_.emplace(reviewed, SessionLimits{session.timeline->max_session_ms()});
+      reviewed &&
+      (reviewed != governor_.chair_ptr() || session.timeline->session_limits().sitter)) {
+    session_governor_.emplace(reviewed, session.timeline->session_limits());
   }
   ended_at_ms_ = 0;
   paused_at_ms_ = 0;

@@ -1,0 +1,58 @@
+#include "library/sitter_screening.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace chaird {
+namespace {
+
+constexpr double kWrittenIntensityDefault = 0.5;  // a step that gives none (docs/programs.md)
+
+void add_once(std::vector<const ConditionRule*>& list, const ConditionRule* r) {
+  if (r != nullptr && std::find(list.begin(), list.end(), r) == list.end()) list.push_back(r);
+}
+
+void add_once(std::vector<std::string>& list, std::string line) {
+  if (std::find(list.begin(), list.end(), line) == list.end()) list.push_back(std::move(line));
+}
+
+}  // namespace
+
+SitterVerdict judge_for_sitter(const ProgramRef& program, const ProgramResolver& resolver,
+                               const SitterRules& rules, const ChairModel& chair) {
+  SitterVerdict verdict;
+  if (rules.empty()) return verdict;
+  add_once(verdict.refusals, rules.program_refusal());
+  Diagnostics ignored;  // the library checked the program when it was loaded
+  const ExpandedProgram expanded = expand_program(program, resolver, {}, ignored);
+  Timeline outline;  // the steps' techniques and zones, for the caps on the body
+  for (const auto& s : expanded.steps) {
+    const std::string& technique = s.step->technique();
+    const std::string& zone = s.step->zone();
+    add_once(verdict.refusals, rules.step_refusal(technique, zone));
+    if (const ConditionRule* skip = rules.skip_of(technique, zone)) {
+      add_once(verdict.changes,
+               fmt::format("skips {} on {} ({})", technique, zone, skip->because()));
+      continue;
+    }
+    const double written = s.step->has_intensity() ? s.step->intensity() : kWrittenIntensityDefault;
+    if (auto cap = rules.intensity_cap(technique, zone); cap && written > cap->value) {
+      add_once(verdict.changes, fmt::format("{} on {} at intensity {:g} at most ({})", technique,
+                                            zone, cap->value, cap->rule->because()));
+    }
+    if (auto cap = rules.tempo_cap(technique, zone);
+        cap && s.step->has_tempo_cpm() && s.step->tempo_cpm() > cap->value) {
+      add_once(verdict.changes, fmt::format("{} on {} at {:g} cpm at most ({})", technique, zone,
+                                            cap->value, cap->rule->because()));
+    }
+    TimelineStep t;
+    t.technique = technique;
+    t.zone = zone;
+    outline.steps.push_back(std::move(t));
+  }
+  for (auto& line : describe_body_caps(rules, outline, chair)) add_once(verdict.changes, line);
+  return verdict;
+}
+
+}  // namespace chaird

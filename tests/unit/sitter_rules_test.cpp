@@ -1,0 +1,292 @@
+// A sitter's contraindication rules, applied: the planner skips, fills, shortens and caps as
+// each rule says and tells why; the safety governor refuses any timeline that breaks them,
+// however it was made; a re-plan keeps them.
+#include "timeline/sitter_rules.hpp"
+
+#include <gtest/gtest.h>
+
+#include "library/program_checker.hpp"
+#include "safety/rule_limits.hpp"
+#include "safety/safety_governor.hpp"
+#include "unit_fixtures.hpp"
+
+namespace chaird::unit {
+namespace {
+
+ConditionRule rule(RuleAction action, std::vector<std::string> techniques,
+                   std::vector<std::string> zones) {
+  ConditionRule r;
+  r.condition = "osteoporosis";
+  r.reason = "fragile bones";
+  r.action = action;
+  r.techniques = std::move(techniques);
+  r.zones = std::move(zones);
+  r.where = {"rules.textproto", 7, 1};
+  return r;
+}
+
+ConditionRule skip(std::vector<std::string> techniques, std::vector<std::string> zones,
+                   SkipGap gap) {
+  auto r = rule(RuleAction::kSkip, std::move(techniques), std::move(zones));
+  r.gap = gap;
+  return r;
+}
+
+PlanOptions with_rules(std::vector<ConditionRule> rules, const std::string& program_id = "t") {
+  PlanOptions options;
+  options.scaling.sitter = std::make_shared<const SitterRules>(
+      rules, std::vector<std::string>{"osteoporosis"}, program_id, *test::reference_chair());
+  return options;
+}
+
+bool mentions(const std::vector<std::string>& lines, std::string_view text) {
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const std::string& l) { return l.find(text) != std::string::npos; });
+}
+
+const TimelineStep* step_named(const Timeline& tl, std::string_view name) {
+  for (const auto& s : tl.steps)
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+// Three steps in a row: warm-up, tapping on the back, then kneading.
+const std::string kThreeSteps = program_text({step_item("warm", "upper_back", 20000) +
+                                              step_item("tap", "back", 30000, "", "tapping") +
+                                              step_item("knead", "lumbar", 20000, "", "kneading")});
+
+TEST(SitterRules, RulesApplyOnlyToTheConditionsReportedAndTheProgramsInScope) {
+  auto r = skip({"tapping"}, {}, SkipGap::kRest);
+  r.programs = {"other"};
+  const SitterRules none({r}, {"osteoporosis"}, "t", *test::reference_chair());
+  EXPECT_TRUE(none.empty());
+  const SitterRules other_condition({skip({"tapping"}, {}, SkipGap::kRest)}, {"fever"}, "t",
+                                    *test::reference_chair());
+  EXPECT_TRUE(other_condition.empty());
+}
+
+TEST(SitterRules, AZoneCoversEveryZoneThatOverlapsIt) {
+  const SitterRules rules({skip({}, {"lumbar"}, SkipGap::kRest)}, {"osteoporosis"}, "t",
+                          *test::reference_chair());
+  EXPECT_TRUE(rules.skip_of("shiatsu", "lumbar"));
+  EXPECT_TRUE(rules.skip_of("shiatsu", "back"));
+  EXPECT_TRUE(rules.skip_of("shiatsu", "full_body"));
+  EXPECT_FALSE(rules.skip_of("shiatsu", "neck"));
+  EXPECT_FALSE(rules.skip_of("shiatsu", "calves"));
+  // Airbags shared: the legs' compression squeezes the calves.
+  const SitterRules calves({skip({}, {"calves"}, SkipGap::kRest)}, {"osteoporosis"}, "t",
+                           *test::reference_chair());
+  EXPECT_TRUE(calves.skip_of("compression", "legs"));
+}
+
+TEST(SitterRules, ASkipThatRestsKeepsTheSessionsLength) {
+  auto planned = test::plan_text(kThreeSteps, with_rules({skip({"tapping"}, {}, SkipGap::kRest)}));
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  const auto& tl = planned->governed->timeline();
+  EXPECT_EQ(tl.duration_ms, 70000);
+  EXPECT_EQ(step_named(tl, "tap"), nullptr);
+  EXPECT_EQ(step_named(tl, "knead")->start_ms, 50000);
+  EXPECT_TRUE(mentions(planned->governed->adaptations(),
+                       "step 'tap' (tapping on back) skipped; the chair rests there "
+                       "(osteoporosis: fragile bones)"));
+}
+
+TEST(SitterRules, ASkipThatShortensTakesTheStepsTimeOut) {
+  auto planned =
+      test::plan_text(kThreeSteps, with_rules({skip({"tapping"}, {}, SkipGap::kShorten)}));
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  const auto& tl = planned->governed->timeline();
+  EXPECT_EQ(tl.duration_ms, 40000);
+  EXPECT_EQ(step_named(tl, "knead")->start_ms, 20000);
+  EXPECT_TRUE(mentions(planned->governed->adaptations(), "the session is 30 s shorter"));
+}
+
+TEST(SitterRules, AShortenedGapWithWorkAlongsideRestsInstead) {
+  const std::string text = program_text(
+      {step_item("warm", "upper_back", 20000) + step_item("tap", "back", 30000, "", "tapping"),
+       step_item("squeeze", "calves", 50000, "", "compression")});
+  auto planned = test::plan_text(text, with_rules({skip({"tapping"}, {}, SkipGap::kShorten)}));
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  EXPECT_EQ(planned->governed->timeline().duration_ms, 50000);
+  EXPECT_TRUE(mentions(planned->governed->adaptations(), "as other work runs alongside"));
+}
+
+TEST(SitterRules, AGentleFillTakesTheSkippedStepsPlace) {
+  auto r = skip({"tapping"}, {}, SkipGap::kGentle);
+  r.fill_technique = "kneading";
+  r.fill_intensity = 0.3;
+  auto planned = test::plan_text(kThreeSteps, with_rules({r}));
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  const auto& tl = planned->governed->timeline();
+  const TimelineStep* fill = step_named(tl, "gentle fill for tap");
+  ASSERT_NE(fill, nullptr);
+  EXPECT_EQ(fill->technique, "kneading");
+  EXPECT_EQ(fill->zone, "back");
+  EXPECT_EQ(fill->start_ms, 20000);
+  EXPECT_EQ(fill->end_ms, 50000);
+  EXPECT_DOUBLE_EQ(fill->intensity, 0.3);
+  EXPECT_TRUE(mentions(planned->governed->adaptations(),
+                       "replaced by gentle kneading on back at intensity 0.3"));
+}
+
+TEST(SitterRules, AFillTheRulesAlsoForbidLeavesARest) {
+  auto r = skip({"tapping"}, {}, SkipGap::kGentle);
+  r.fill_technique = "kneading";
+  r.fill_intensity = 0.3;
+  auto planned =
+      test::plan_text(kThreeSteps, with_rules({r, skip({"kneading"}, {"back"}, SkipGap::kRest)}));
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  EXPECT_EQ(step_named(planned->governed->timeline(), "gentle fill for tap"), nullptr);
+  EXPECT_TRUE(mentions(planned->governed->adaptations(), "the gentle fill is ruled out too"));
+}
+
+TEST(SitterRules, AGentleFillThatWouldClashWithAParallelTrackRests) {
+  auto r = skip({"vibration"}, {}, SkipGap::kGentle);
+  r.fill_technique = "kneading";
+  r.fill_intensity = 0.3;
+  r.fill_zone = "glutes";
+  const std::string text = program_text({step_item("knead", "lumbar", 30000, "", "kneading"),
+                                         step_item("buzz", "seat", 30000, "", "vibration")});
+  auto planned = test::plan_text(text, with_rules({r}));
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  EXPECT_EQ(step_named(planned->governed->timeline(), "gentle fill for buzz"), nullptr);
+  EXPECT_TRUE(mentions(planned->governed->adaptations(), "cannot run on this chair or alongside"));
+}
+
+TEST(SitterRules, IntensityAndTempoCapsHoldWhateverTheSitterAsks) {
+  auto r = rule(RuleAction::kSoften, {}, {"lumbar"});
+  r.max_intensity = 0.35;
+  r.max_tempo_cpm = 10;
+  PlanOptions options = with_rules({r});
+  options.scaling.intensity_scale = 1.5;
+  const std::string text = program_text(
+      {step_item("knead", "lumbar", 20000, "intensity: 0.8 tempo_cpm: 20", "kneading") +
+       step_item("neck", "neck", 20000, "intensity: 0.3")});
+  auto planned = test::plan_text(text, options);
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  const auto& tl = planned->governed->timeline();
+  EXPECT_DOUBLE_EQ(step_named(tl, "knead")->intensity, 0.35);
+  EXPECT_DOUBLE_EQ(step_named(tl, "knead")->tempo_cpm, 10);
+  EXPECT_DOUBLE_EQ(step_named(tl, "neck")->intensity, 0.45);  // outside the rule: 0.3 x 1.5
+  EXPECT_TRUE(mentions(planned->governed->adaptations(),
+                       "step 'knead': intensity 1.00 lowered to 0.35 (osteoporosis: fragile "
+                       "bones)"));
+  EXPECT_TRUE(mentions(planned->governed->adaptations(), "tempo 20 cpm lowered to 10"));
+}
+
+TEST(SitterRules, ARePlanKeepsTheCaps) {
+  auto r = rule(RuleAction::kSoften, {}, {"lumbar"});
+  r.max_intensity = 0.35;
+  const std::string text =
+      program_text({step_item("knead", "lumbar", 60000, "intensity: 0.5", "kneading")});
+  auto planned = test::plan_text(text, with_rules({r}));
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  PlanOptions stronger = planned->plan->options;
+  stronger.scaling.intensity_scale = 1.5;
+  auto replanned = Planner().replan(*planned->plan, 20000, stronger);
+  ASSERT_TRUE(replanned) << replanned.error().to_string();
+  EXPECT_DOUBLE_EQ((*replanned)->timeline.steps[0].intensity, 0.35);
+  EXPECT_TRUE(mentions((*replanned)->timeline.condition_changes, "lowered to 0.35"));
+}
+
+TEST(SitterRules, ARefusalStopsThePlanAtTheStep) {
+  const Diagnostics d =
+      plan_errors(kThreeSteps, with_rules({rule(RuleAction::kRefuse, {"tapping"}, {})}));
+  EXPECT_TRUE(ErrorAt(d,
+                      "step 'tap' (tapping on back) must not run for this sitter: "
+                      "osteoporosis: fragile bones",
+                      "test.textproto", line_of(kThreeSteps, "\"tap\"")));
+  const Diagnostics whole =
+      plan_errors(kThreeSteps, with_rules({rule(RuleAction::kRefuse, {}, {})}));
+  EXPECT_TRUE(HasError(whole, "the program must not run for this sitter"));
+}
+
+TEST(SitterRules, NothingLeftIsRefused) {
+  const Diagnostics d = plan_errors(kThreeSteps, with_rules({skip({}, {"back"}, SkipGap::kRest)}));
+  EXPECT_TRUE(HasError(d, "nothing of this program is left for this sitter"));
+}
+
+// The governor holds every timeline to the rules: one planned without them is refused.
+TEST(SitterRules, TheGovernorRefusesATimelineThatBreaksTheRules) {
+  auto planned = test::plan_text(kThreeSteps);
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  auto capped = rule(RuleAction::kSoften, {}, {"lumbar"});
+  capped.max_intensity = 0.2;
+  const auto sitter = with_rules({skip({"tapping"}, {}, SkipGap::kRest), capped}).scaling.sitter;
+  const SafetyGovernor governor(test::reference_chair(), SessionLimits{0, sitter});
+  auto reviewed = governor.review(planned->plan->timeline);
+  ASSERT_FALSE(reviewed);
+  EXPECT_TRUE(HasError(reviewed.error(),
+                       "step 'tap' (tapping on back): must be skipped: "
+                       "osteoporosis: fragile bones"));
+  EXPECT_TRUE(HasError(reviewed.error(),
+                       "step 'knead' (kneading on lumbar): intensity 0.50 is "
+                       "above 0.20"));
+  // Without the rules, the same timeline passes.
+  const SafetyGovernor plain(test::reference_chair(), SessionLimits{});
+  EXPECT_TRUE(plain.review(planned->plan->timeline));
+}
+
+class SitterBodyCaps : public ::testing::Test {
+ protected:
+  std::shared_ptr<const ChairModel> chair_ = test::reference_chair();
+  SafetyGovernor governor_{chair_, {}};
+  ProgramCheckContext context() const {
+    ProgramCheckContext c;
+    c.chair = chair_;
+    c.catalog = test::shipped_techniques();
+    c.governor = &governor_;
+    return c;
+  }
+  double highest(const Timeline& tl, const ChairModel& chair, const std::string& id) const {
+    const auto a = chair.find(id);
+    double top = 0.0;
+    for (const auto& c : tl.commands)
+      if (c.actuator == *a) top = std::max(top, c.value);
+    return top;
+  }
+};
+
+TEST_F(SitterBodyCaps, DepthAndPressureCapsReachTheChairsLimits) {
+  const std::string text =
+      program_text({step_item("press", "lumbar", 30000, "intensity: 0.6"),
+                    step_item("squeeze", "calves", 30000, "intensity: 0.9", "compression")});
+  auto program = parse_program_text(text, "test.textproto");
+  ASSERT_TRUE(program);
+  auto plain = check_program(*program, context());
+  ASSERT_TRUE(plain) << plain.error().to_string();
+  auto depth = rule(RuleAction::kSoften, {}, {"lumbar"});
+  depth.max_depth_mm = 4;
+  auto air = rule(RuleAction::kSoften, {}, {"calves"});
+  air.max_airbag_kpa = 12;
+  auto capped = check_program(*program, context(), with_rules({depth, air}));
+  ASSERT_TRUE(capped) << capped.error().to_string();
+  const auto& before = plain->governed->timeline();
+  const auto& after = capped->governed->timeline();
+  EXPECT_GT(highest(before, *chair_, "roller.depth"), 4.0);
+  EXPECT_LE(highest(after, *chair_, "roller.depth"), 4.0 + 1e-9);
+  EXPECT_GT(highest(before, *chair_, "airbag.calf"), 12.0);
+  EXPECT_LE(highest(after, *chair_, "airbag.calf"), 12.0 + 1e-9);
+  EXPECT_TRUE(mentions(capped->governed->adaptations(),
+                       "lumbar: roller depth at most 4 mm (osteoporosis: fragile bones)"));
+  EXPECT_TRUE(mentions(capped->governed->adaptations(), "calves: airbags at most 12 kPa"));
+  // The session's governor holds a re-plan to the same chair.
+  EXPECT_LE(capped->governed->reviewed_chair()->actuator(*chair_->find("airbag.calf")).max, 12.0);
+  EXPECT_TRUE(capped->governed->session_limits().sitter);
+}
+
+// A cap on the calves' heat holds for the calves' heaters only, though full_body (which a rule
+// for the calves covers) has every heater.
+TEST_F(SitterBodyCaps, AZoneCapReachesOnlyThatZonesOwnActuators) {
+  auto heat = rule(RuleAction::kSoften, {}, {"calves"});
+  heat.max_heat_c = 30;
+  const auto sitter = with_rules({heat}).scaling.sitter;
+  auto capped = chair_for_sitter(chair_, *sitter);
+  ASSERT_TRUE(capped) << capped.error().to_string();
+  EXPECT_EQ((*capped)->actuator(*chair_->find("heat.calf")).max, 30.0);
+  EXPECT_EQ((*capped)->actuator(*chair_->find("heat.lumbar")).max,
+            chair_->actuator(*chair_->find("heat.lumbar")).max);
+}
+
+}  // namespace
+}  // namespace chaird::unit
