@@ -1,0 +1,154 @@
+// The contraindication rules through the real daemon and gRPC: a kiosk's list says which
+// programs would run softened and how, a preview and a start report every change with its
+// reason, the chair then does without what the rules skip, a condition that needs a doctor
+// refuses every program with that advice, and a broken rules file leaves chaird refusing every
+// session, saying where the file is wrong.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "daemon_process.hpp"
+#include "test_support.hpp"
+
+namespace chaird::test {
+namespace {
+
+using ::testing::HasSubstr;
+
+bool any_has(const google::protobuf::RepeatedPtrField<std::string>& lines,
+             const std::string& text) {
+  return std::any_of(lines.begin(), lines.end(),
+                     [&](const std::string& l) { return l.find(text) != std::string::npos; });
+}
+
+chair::v1::StartSessionRequest answers(std::vector<std::string> conditions) {
+  chair::v1::StartSessionRequest request;
+  for (auto& c : conditions) request.add_health_conditions(std::move(c));
+  return request;
+}
+
+constexpr const char* kNoHeat =
+    "heat_insensitivity: No heat: you might not feel it getting too hot.";
+
+TEST(ContraindicationRules, AKioskListSaysWhatWouldBeSoftenedAndLeavesOutWhatIsRefused) {
+  DaemonProcess daemon(DaemonOptions{});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  grpc::ClientContext context;
+  chair::v1::ListProgramsRequest request;
+  request.add_health_conditions("heat_insensitivity");
+  chair::v1::ListProgramsResponse response;
+  ASSERT_TRUE(daemon.control().ListPrograms(&context, request, &response).ok());
+  bool gentle_touch = false;
+  for (const auto& p : response.programs()) {
+    EXPECT_NE(p.metadata().id(), "warm_stiffness");  // its heat is the point: it refuses
+    if (p.metadata().id() == "gentle_touch") {
+      gentle_touch = true;
+      EXPECT_TRUE(any_has(p.adaptations(), std::string("skips heat on back (") + kNoHeat + ")"))
+          << p.DebugString();
+    }
+    if (p.metadata().id() == "neck_shoulders") {
+      EXPECT_TRUE(p.adaptations().empty()) << p.DebugString();
+    }
+  }
+  EXPECT_TRUE(gentle_touch);
+  EXPECT_GE(response.unsuitable_count(), 1u);
+}
+
+TEST(ContraindicationRules, APreviewAndAStartTellEveryChangeAndTheChairDoesWithoutIt) {
+  DaemonProcess daemon(DaemonOptions{});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto request = answers({"heat_insensitivity"});
+  grpc::ClientContext context;
+  chair::v1::StartSessionRequest preview_request = request;
+  preview_request.set_program_id("gentle_touch");
+  chair::v1::PreviewSessionResponse preview;
+  ASSERT_TRUE(daemon.control().PreviewSession(&context, preview_request, &preview).ok());
+  EXPECT_EQ(preview.outcome(), chair::v1::PreviewSessionResponse::SOFTENED);
+  EXPECT_TRUE(any_has(preview.adaptations(), "skipped; the chair rests there"))
+      << preview.DebugString();
+  EXPECT_TRUE(any_has(preview.adaptations(), kNoHeat)) << preview.DebugString();
+
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("gentle_touch", &started, &request).ok());
+  EXPECT_EQ(started.planned_duration_ms(), preview.planned_duration_ms());
+  EXPECT_TRUE(any_has(started.adaptations(), kNoHeat)) << started.DebugString();
+  daemon.advance(started.planned_duration_ms() + 10000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::COMPLETED);
+  EXPECT_EQ(daemon.terminate(), 0);
+  const Trace trace = Trace::read(daemon.trace_path());
+  for (const auto& column : trace.columns_starting("heat.")) {
+    if (column.size() < 7 || column.compare(column.size() - 7, 7, ".target") != 0) continue;
+    for (std::size_t r = 0; r < trace.size(); ++r)
+      ASSERT_EQ(trace.number(r, column), 0.0) << column << " at row " << r;
+  }
+}
+
+TEST(ContraindicationRules, AConditionThatNeedsADoctorRefusesEveryProgramWithThatAdvice) {
+  DaemonProcess daemon(DaemonOptions{});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto request = answers({"see_doctor_first"});
+  const auto refused = daemon.start("gentle_warmup", nullptr, &request);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("not suitable for people with: see_doctor_first"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("Please see one first."));
+  grpc::ClientContext context;
+  chair::v1::ListProgramsRequest list;
+  list.add_health_conditions("see_doctor_first");
+  chair::v1::ListProgramsResponse programs;
+  ASSERT_TRUE(daemon.control().ListPrograms(&context, list, &programs).ok());
+  EXPECT_EQ(programs.programs_size(), 0);
+  EXPECT_GE(programs.unsuitable_count(), 15u);
+  daemon.advance(2000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+}
+
+TEST(ContraindicationRules, ABrokenRulesFileLeavesChairdRefusingEverySession) {
+  const std::string dir = make_temp_dir("broken_rules");
+  const std::string path = dir + "/rules.textproto";
+  std::ofstream(path) << "rules { condition: \"fever\" reason: \"r\" refuse: true }\n"
+                         "rules { condition: \"flu\" reason: \"r\" refuse: true }\n";
+  DaemonOptions options;
+  options.extra_args = {"--rules", path};
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();  // it serves: a kiosk can say why, staff can stop
+  const auto refused = daemon.start("gentle_warmup");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("no valid contraindication rules"));
+  EXPECT_THAT(refused.error_message(), HasSubstr(path + ":2:9: error: unknown condition"));
+  chair::v1::StartSessionRequest manual;
+  manual.mutable_manual()->set_technique("kneading");
+  manual.mutable_manual()->set_zone("shoulders");
+  EXPECT_EQ(daemon.start("", nullptr, &manual).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  {
+    grpc::ClientContext context;
+    chair::v1::ListProgramsRequest list;
+    list.add_health_conditions("fever");
+    chair::v1::ListProgramsResponse programs;
+    EXPECT_EQ(daemon.control().ListPrograms(&context, list, &programs).error_code(),
+              grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  {
+    // Without answers, the list is only a list: a kiosk can still show it.
+    grpc::ClientContext context;
+    chair::v1::ListProgramsResponse programs;
+    EXPECT_TRUE(daemon.control().ListPrograms(&context, {}, &programs).ok());
+    EXPECT_GE(programs.programs_size(), 15);
+  }
+  daemon.advance(2000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  EXPECT_THAT(daemon.log(), HasSubstr("the contraindication rules cannot be used"));
+}
+
+TEST(ContraindicationRules, AMissingRulesFileIsNoLicenceToRunWithoutRules) {
+  DaemonOptions options;
+  options.extra_args = {"--rules", "/nonexistent/contraindications.textproto"};
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto refused = daemon.start("gentle_warmup");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("/nonexistent/contraindications.textproto"));
+}
+
+}  // namespace
+}  // namespace chaird::test
