@@ -441,6 +441,8 @@ int main(int argc, char** argv) {
                                mmss(p.planned_duration_ms()),
                                chair::v1::IntensityClass_Name(m.intensity_class()),
                                p.custom() ? m.name() + " [custom]" : m.name(), focus);
+      // What the contraindication rules would change for the conditions given.
+      for (const auto& a : p.adaptations()) std::cout << "    softened: " << a << "\n";
     }
     if (response.unsuitable_count() > 0) {
       std::cout << fmt::format("({} more not suitable for the conditions given)\n",
@@ -460,7 +462,7 @@ int main(int argc, char** argv) {
     auto status = client.control().ListHealthConditions(client.call_context().get(), {}, &response);
     if (!status.ok()) return report(status);
     for (const auto& q : response.questions())
-      std::cout << fmt::format("{:<20} {}\n", q.condition(), q.question());
+      std::cout << fmt::format("{:<28} {}\n", q.condition(), q.question());
     return kExitOk;
   }
   if (start->parsed() || preview->parsed()) {
