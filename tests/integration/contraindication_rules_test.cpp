@@ -103,6 +103,50 @@ TEST(ContraindicationRules, AConditionThatNeedsADoctorRefusesEveryProgramWithTha
   EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
 }
 
+// The deepest the plan sent the rollers in this session.
+double deepest(const Trace& trace) {
+  double most = 0.0;
+  for (std::size_t row = 0; row < trace.size(); ++row)
+    most = std::max(most, trace.number(row, "roller.depth.target"));
+  return most;
+}
+
+// A live "stronger" is re-planned and reviewed like the start: the sitter's caps still hold.
+TEST(ContraindicationRules, ALiveAdjustmentCannotLiftTheCaps) {
+  const std::string dir = make_temp_dir("lumbar_program");
+  std::ofstream(dir + "/lumbar_press.textproto")
+      << "metadata { id: \"lumbar_press\" name: \"Lumbar press\" total_duration_ms: 60000 }\n"
+         "phases { kind: MAIN tracks { kind: BACK_ROLLERS\n"
+         "  items { step { name: \"press\" technique: \"shiatsu\" zone: \"lumbar\" "
+         "duration_ms: 60000 intensity: 0.6 } } } }\n";
+  double depth[2] = {};
+  for (const bool reported : {false, true}) {
+    DaemonProcess daemon(with_programs({dir}));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    const auto request = reported ? answers({"disc_herniation_local"}) : answers({});
+    chair::v1::StartSessionResponse started;
+    ASSERT_TRUE(daemon.start("lumbar_press", &started, &request).ok()) << daemon.log();
+    daemon.advance(15000);
+    if (reported) {
+      chair::v1::AdjustSessionRequest stronger;
+      stronger.set_lease_token(started.lease_token());
+      stronger.set_intensity_scale(1.5);
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      chair::v1::AdjustSessionResponse adjusted;
+      const auto status = daemon.control().AdjustSession(&context, stronger, &adjusted);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+    }
+    daemon.advance(50000);
+    EXPECT_EQ(daemon.status().state(), chair::v1::COMPLETED);
+    ASSERT_EQ(daemon.terminate(), 0);
+    depth[reported ? 1 : 0] = deepest(Trace::read(daemon.trace_path()));
+  }
+  EXPECT_GT(depth[0], 6.0);         // as written, it presses deeper than the cap
+  EXPECT_LE(depth[1], 6.0 + 1e-6);  // disc_herniation_local: at most 6 mm, stronger or not
+  EXPECT_GT(depth[1], 0.0);
+}
+
 TEST(ContraindicationRules, ABrokenRulesFileLeavesChairdRefusingEverySession) {
   const std::string dir = make_temp_dir("broken_rules");
   const std::string path = dir + "/rules.textproto";
