@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "common/utf8_text.hpp"
+#include "feedback_softening.hpp"
 #include "profile/limits_tightening.hpp"
 #include "proto_conversions.hpp"
 #include "request_checks.hpp"
@@ -153,9 +154,9 @@ grpc::ServerUnaryReactor* ControlService::ListPrograms(
       continue;
     }
     SitterVerdict verdict;
-    if (const auto sitter = sitter_rules(conditions, entry.program->id())) {
+    if (const auto sitter = sitter_rules(conditions, entry.program)) {
       verdict = judge_for_sitter(entry.program, deps_.check.resolver, *sitter, *deps_.check.chair);
-      if (!verdict.refusals.empty()) {
+      if (!verdict.refusals.empty() || verdict.nothing_left) {
         response->set_unsuitable_count(response->unsuitable_count() + 1);
         continue;
       }
@@ -190,9 +191,10 @@ grpc::ServerUnaryReactor* ControlService::ListHealthConditions(
 }
 
 SitterRulesRef ControlService::sitter_rules(const std::vector<std::string>& conditions,
-                                            const std::string& program_id) const {
+                                            const ProgramRef& program) const {
   if (conditions.empty()) return nullptr;
-  return std::make_shared<const SitterRules>(deps_.rules->rules, conditions, program_id,
+  return std::make_shared<const SitterRules>(deps_.rules->rules, conditions,
+                                             program_ids(program, deps_.check.resolver),
                                              *deps_.check.chair);
 }
 
@@ -223,7 +225,7 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
   options_focus(request.focus(), in.options.scaling);
   in.conditions.assign(request.health_conditions().begin(), request.health_conditions().end());
   // Manual mode with conditions is refused (screen_conditions): no rules to apply there.
-  if (!in.manual) in.options.scaling.sitter = sitter_rules(in.conditions, in.entry.program->id());
+  if (!in.manual) in.options.scaling.sitter = sitter_rules(in.conditions, in.entry.program);
   PlanOptions& options = in.options;
   if (request.has_intensity_scale()) options.scaling.intensity_scale = request.intensity_scale();
   if (request.has_speed_scale()) options.scaling.speed_scale = request.speed_scale();
@@ -296,11 +298,55 @@ std::optional<Refusal> ControlService::screen_conditions(const StartInputs& in) 
   auto why = ruled_out_by(meta, in.conditions);
   std::vector<const ConditionRule*> rules;
   if (const auto& sitter = in.options.scaling.sitter) {
-    rules = judge_for_sitter(in.entry.program, deps_.check.resolver, *sitter, *deps_.check.chair)
-                .refusals;
+    auto verdict =
+        judge_for_sitter(in.entry.program, deps_.check.resolver, *sitter, *deps_.check.chair);
+    rules = std::move(verdict.refusals);
+    // Every step skipped: the program is not for them either (the plan would be refused).
+    if (verdict.nothing_left) {
+      for (const auto& r : sitter->rules())
+        if (r.action == RuleAction::kSkip) rules.push_back(&r);
+    }
   }
   if (why.empty() && rules.empty()) return std::nullopt;
   return unsuitable(meta, why, rules);
+}
+
+void ControlService::apply_feedback(const std::string& user_id, const ProgramRef& program,
+                                    PlanOptions& options) const {
+  deps_.history.flush();  // the sitter's last session may have ended a moment ago
+  auto rows = deps_.stores.history.list(user_id, kFeedbackSessions);
+  if (!rows) {
+    // Their feedback only makes a session gentler where they asked: without it the program
+    // runs as written, as for a sitter who did not sign in.
+    spdlog::warn("the feedback of {} cannot be read: {}", excerpt(user_id), rows.error());
+    return;
+  }
+  const auto softening =
+      soften_from_feedback(*rows, *deps_.check.chair, zones_worked(program, deps_.check.resolver));
+  for (const auto& z : softening.zones) {
+    auto it = std::find_if(options.scaling.zones.begin(), options.scaling.zones.end(),
+                           [&](const ZoneScale& s) { return s.zone == z.zone; });
+    if (it == options.scaling.zones.end())
+      options.scaling.zones.push_back(z);
+    else
+      it->factor = std::min(it->factor, z.factor);
+  }
+  options.notes.insert(options.notes.end(), softening.notes.begin(), softening.notes.end());
+}
+
+template <typename Job>
+void ControlService::post_after_feedback(const std::string& user_id, const ProgramRef& program,
+                                         std::shared_ptr<PlanOptions> options, Job job) {
+  if (user_id.empty()) {
+    boost::asio::post(deps_.planning, std::move(job));
+    return;
+  }
+  // The database is read on its own thread, never a gRPC one; the plan waits for it.
+  boost::asio::post(deps_.records, [this, user_id, program, options = std::move(options),
+                                    job = std::move(job)]() mutable {
+    apply_feedback(user_id, program, *options);
+    boost::asio::post(deps_.planning, std::move(job));
+  });
 }
 
 grpc::ServerUnaryReactor* ControlService::StartSession(
@@ -387,16 +433,18 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
                                    0,
                                    options.scaling.intensity_scale,
                                    options.scaling.speed_scale};
-  boost::asio::post(deps_.planning, [this, context, done, response, program, name, options,
-                                     manual = std::move(inputs->manual),
-                                     limits = std::move(inputs->limits), client = std::move(client),
-                                     energy = std::move(energy), claim = std::move(claim),
-                                     record = std::move(record)]() mutable {
+  auto planned_options = std::make_shared<PlanOptions>(std::move(options));
+  // Manual mode is the sitter's own choice, changed live: their feedback shapes programs.
+  const std::string feedback_user = inputs->manual ? std::string() : request->user_id();
+  auto plan_and_start = [this, context, done, response, program, name, options = planned_options,
+                         manual = std::move(inputs->manual), limits = std::move(inputs->limits),
+                         client = std::move(client), energy = std::move(energy),
+                         claim = std::move(claim), record = std::move(record)]() mutable {
     if (auto gone = why_not_begin(context, *claim)) {
       done(*gone);
       return;
     }
-    auto checked = check_program(program, deps_.check, options, *energy, limits);
+    auto checked = check_program(program, deps_.check, *options, *energy, limits);
     if (!checked) {
       spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
       done(to_status(program_check_failed(program->id(), name, checked.error())));
@@ -433,7 +481,9 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
       for (const auto& a : governed->adaptations()) response->add_adaptations(a);
       done(grpc::Status::OK);
     });
-  });
+  };
+  post_after_feedback(feedback_user, program, std::move(planned_options),
+                      std::move(plan_and_start));
   return reactor;
 }
 
@@ -455,14 +505,15 @@ grpc::ServerUnaryReactor* ControlService::PreviewSession(
     refused(*why);
     return finish_now(context, grpc::Status::OK);
   }
-  PlanOptions options = inputs->options;
-  options.initial_values = deps_.sessions.chair_state();
+  auto options = std::make_shared<PlanOptions>(inputs->options);
+  options->initial_values = deps_.sessions.chair_state();
   auto* reactor = context->DefaultReactor();
-  boost::asio::post(
-      deps_.planning,
+  const std::string feedback_user = inputs->manual ? std::string() : request->user_id();
+  post_after_feedback(
+      feedback_user, inputs->entry.program, options,
       [this, reactor, response, refused, options, program = inputs->entry.program,
        limits = std::move(inputs->limits), energy = deps_.sessions.energy_history()] {
-        auto checked = check_program(program, deps_.check, options, *energy, limits);
+        auto checked = check_program(program, deps_.check, *options, *energy, limits);
         if (!checked) {
           refused(program_check_failed(program->id(), program->program.metadata().name(),
                                        checked.error()));

@@ -45,7 +45,7 @@ struct ControlDependencies {
   // WatchSession streams served at once, besides the controlling app's.
   int max_watch_streams = 100;
   // The contraindication rules, or why there are none: then every session is refused.
-  std::shared_ptr<const LoadedRules> rules = std::make_shared<const LoadedRules>();
+  std::shared_ptr<const LoadedRules> rules = std::make_shared<const LoadedRules>();  // none
 };
 
 class ControlService final : public chair::v1::ChairControl::CallbackService {
@@ -162,9 +162,17 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   // contraindications, or a rule that refuses it), or when they reported anything and asked
   // for manual mode.
   std::optional<Refusal> screen_conditions(const StartInputs& inputs) const;
+  // The sitter's recent feedback, as zones softened and notes for the kiosk (database thread).
+  void apply_feedback(const std::string& user_id, const ProgramRef& program,
+                      PlanOptions& options) const;
+  // Posts job to the planning pool, after applying user_id's feedback to options on the
+  // database thread when there is a user.
+  template <typename Job>
+  void post_after_feedback(const std::string& user_id, const ProgramRef& program,
+                           std::shared_ptr<PlanOptions> options, Job job);
   // The rules for these conditions and this program on this chair (null: no conditions).
   SitterRulesRef sitter_rules(const std::vector<std::string>& conditions,
-                              const std::string& program_id) const;
+                              const ProgramRef& program) const;
   // INVALID_ARGUMENT (at prefix + "technique" or "tempo_cpm") unless this chair has the
   // technique and the tempo is in its range.
   std::optional<Refusal> check_manual_technique(const ManualSettings& manual,

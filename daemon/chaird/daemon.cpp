@@ -277,6 +277,7 @@ void Daemon::load_rules(const chair::v1::DaemonConfig& config) {
                                   BodyModel::track_zones()};
   auto loaded = load_contraindication_rules(rules->path, vocabulary);
   if (loaded) {
+    rules->error.clear();
     rules->rules = std::move(loaded->rules);
     spdlog::info("{} contraindication rules from {}", rules->rules.size(), rules->path);
     for (const auto& item : loaded->warnings.items()) spdlog::warn("{}", item.to_string());

@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "library/program_library.hpp"
+#include "library/sitter_screening.hpp"
 #include "planner/body_model.hpp"
 #include "safety/contraindication_rules.hpp"
 #include "test_support.hpp"
@@ -74,7 +75,7 @@ bool shows_effect(const ConditionRule& written, const ProgramRef& program, const
   PlanOptions options;
   options.scaling.sitter = std::make_shared<const SitterRules>(
       std::vector<ConditionRule>{written}, std::vector<std::string>{written.condition},
-      program->id(), *lib.chair);
+      program_ids(program, lib.context.resolver), *lib.chair);
   if (options.scaling.sitter->empty()) return false;  // not a program the rule is for
   // As the session holds it: its zones widened to every zone of the chair they overlap.
   const ConditionRule& r = options.scaling.sitter->rules().front();

@@ -143,6 +143,30 @@ TEST(ContraindicationRules, CapsOutOfRangeOrWithoutTheirZoneAreRefused) {
   EXPECT_TRUE(ErrorAt(d, "whatever the technique", "rules.textproto", 7));
 }
 
+// A cap of 0 would read as "no limit" in the chair's limits: no heat, air or depth at all is
+// a skip of the technique. A heater held below the room would trip the run-time watch.
+TEST(ContraindicationRules, CapsOfNothingAreRefused) {
+  const Diagnostics d = rule_errors(
+      "rules { condition: \"fever\" reason: \"r\" soften { max_heat_c: 0 } }\n"
+      "rules { condition: \"fever\" reason: \"r\" soften { max_airbag_kpa: 0 } }\n"
+      "rules { condition: \"fever\" reason: \"r\" scope { zones: \"lumbar\" }\n"
+      "  soften { max_depth_mm: 0 } }\n");
+  EXPECT_TRUE(ErrorAt(d, "max_heat_c must be at least 30", "rules.textproto", 1));
+  EXPECT_TRUE(ErrorAt(d, "max_airbag_kpa must be at least 5", "rules.textproto", 2));
+  EXPECT_TRUE(ErrorAt(d, "max_depth_mm must be above 0", "rules.textproto", 4));
+}
+
+// A reason is shown on a kiosk and quoted in refusals and logs: no control characters and no
+// line separators, however they are written.
+TEST(ContraindicationRules, AReasonIsOnePlainLine) {
+  for (const std::string reason :
+       {"tab\\there", "nul\\000", "line\\342\\200\\250break", "next\\302\\205line"}) {
+    const Diagnostics d =
+        rule_errors("rules { condition: \"fever\" reason: \"" + reason + "\" refuse: true }\n");
+    EXPECT_TRUE(ErrorAt(d, "one line of text", "rules.textproto", 1)) << reason;
+  }
+}
+
 TEST(ContraindicationRules, SkipsMustNameWhatAndFillSafely) {
   const Diagnostics d = rule_errors(
       "rules { condition: \"fever\" reason: \"r\" skip { } }\n"

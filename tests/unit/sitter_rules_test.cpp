@@ -35,7 +35,8 @@ ConditionRule skip(std::vector<std::string> techniques, std::vector<std::string>
 PlanOptions with_rules(std::vector<ConditionRule> rules, const std::string& program_id = "t") {
   PlanOptions options;
   options.scaling.sitter = std::make_shared<const SitterRules>(
-      rules, std::vector<std::string>{"osteoporosis"}, program_id, *test::reference_chair());
+      rules, std::vector<std::string>{"osteoporosis"}, std::vector<std::string>{program_id},
+      *test::reference_chair());
   return options;
 }
 
@@ -58,15 +59,15 @@ const std::string kThreeSteps = program_text({step_item("warm", "upper_back", 20
 TEST(SitterRules, RulesApplyOnlyToTheConditionsReportedAndTheProgramsInScope) {
   auto r = skip({"tapping"}, {}, SkipGap::kRest);
   r.programs = {"other"};
-  const SitterRules none({r}, {"osteoporosis"}, "t", *test::reference_chair());
+  const SitterRules none({r}, {"osteoporosis"}, {"t"}, *test::reference_chair());
   EXPECT_TRUE(none.empty());
-  const SitterRules other_condition({skip({"tapping"}, {}, SkipGap::kRest)}, {"fever"}, "t",
+  const SitterRules other_condition({skip({"tapping"}, {}, SkipGap::kRest)}, {"fever"}, {"t"},
                                     *test::reference_chair());
   EXPECT_TRUE(other_condition.empty());
 }
 
 TEST(SitterRules, AZoneCoversEveryZoneThatOverlapsIt) {
-  const SitterRules rules({skip({}, {"lumbar"}, SkipGap::kRest)}, {"osteoporosis"}, "t",
+  const SitterRules rules({skip({}, {"lumbar"}, SkipGap::kRest)}, {"osteoporosis"}, {"t"},
                           *test::reference_chair());
   EXPECT_TRUE(rules.skip_of("shiatsu", "lumbar"));
   EXPECT_TRUE(rules.skip_of("shiatsu", "back"));
@@ -74,9 +75,38 @@ TEST(SitterRules, AZoneCoversEveryZoneThatOverlapsIt) {
   EXPECT_FALSE(rules.skip_of("shiatsu", "neck"));
   EXPECT_FALSE(rules.skip_of("shiatsu", "calves"));
   // Airbags shared: the legs' compression squeezes the calves.
-  const SitterRules calves({skip({}, {"calves"}, SkipGap::kRest)}, {"osteoporosis"}, "t",
+  const SitterRules calves({skip({}, {"calves"}, SkipGap::kRest)}, {"osteoporosis"}, {"t"},
                            *test::reference_chair());
   EXPECT_TRUE(calves.skip_of("compression", "legs"));
+}
+
+std::shared_ptr<const ChairModel> shipped_chair(const std::string& id) {
+  auto chair = ChairModel::load(test::source_dir() + "/sequences/chairs/" + id + ".textproto");
+  EXPECT_TRUE(chair) << id;
+  return chair ? *chair : nullptr;
+}
+
+// Overlap is the body's: zones that share a real part of the back, a part and its group off
+// the track (whatever the chair has), or a shared airbag; not a heater that travels with the
+// rollers along every back zone, and not zones that merely touch.
+TEST(SitterRules, ZonesOverlapWhereTheyShareTheBody) {
+  const auto four_d = test::reference_chair();
+  EXPECT_TRUE(zones_overlap(*four_d, "lumbar", "back"));
+  EXPECT_TRUE(zones_overlap(*four_d, "calves", "legs"));
+  // Shoulder work reaches the lower neck (C6-C7): they share the body.
+  EXPECT_TRUE(zones_overlap(*four_d, "neck", "shoulders"));
+  EXPECT_FALSE(zones_overlap(*four_d, "neck", "scapula"));
+  EXPECT_FALSE(zones_overlap(*four_d, "neck", "lumbar"));
+  // On the 2D chair neither legs nor thighs has rollers, and they share no airbag.
+  const auto two_d = shipped_chair("generic_2d_s");
+  EXPECT_TRUE(zones_overlap(*two_d, "legs", "thighs"));
+  // The premium chair lists its heated rollers on every back zone.
+  const auto premium = shipped_chair("generic_premium");
+  EXPECT_FALSE(zones_overlap(*premium, "neck", "lumbar"));
+  EXPECT_FALSE(zones_overlap(*premium, "neck", "thoracic"));
+  // A part the chair lacks still belongs to its group.
+  EXPECT_TRUE(zones_overlap(*premium, "legs", "calves"));
+  EXPECT_TRUE(zones_overlap(*two_d, "feet", "legs"));
 }
 
 TEST(SitterRules, ASkipThatRestsKeepsTheSessionsLength) {
@@ -127,6 +157,44 @@ TEST(SitterRules, AGentleFillTakesTheSkippedStepsPlace) {
   EXPECT_DOUBLE_EQ(fill->intensity, 0.3);
   EXPECT_TRUE(mentions(planned->governed->adaptations(),
                        "replaced by gentle kneading on back at intensity 0.3"));
+}
+
+// A fill is gentle whatever the sitter's own intensity: 1.5 does not make 0.3 into 0.45.
+TEST(SitterRules, AGentleFillStaysGentleAtTheSittersHighestIntensity) {
+  auto r = skip({"tapping"}, {}, SkipGap::kGentle);
+  r.fill_technique = "kneading";
+  r.fill_intensity = 0.3;
+  PlanOptions options = with_rules({r});
+  options.scaling.intensity_scale = 1.5;
+  const std::string text = program_text({step_item("tap", "back", 30000, "", "tapping") +
+                                         step_item("knead", "lumbar", 20000, "", "kneading")});
+  auto planned = test::plan_text(text, options);
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  const TimelineStep* fill = step_named(planned->governed->timeline(), "gentle fill for tap");
+  ASSERT_NE(fill, nullptr);
+  EXPECT_DOUBLE_EQ(fill->intensity, 0.3);
+}
+
+// Two skipped steps of one name, filled at once: the fill that would clash is told apart from
+// the one that runs (names repeat; the fills are not found by name).
+TEST(SitterRules, FillsOfStepsWithTheSameNameAreToldApart) {
+  auto r = skip({"tapping", "vibration"}, {}, SkipGap::kGentle);
+  r.fill_technique = "kneading";
+  r.fill_intensity = 0.3;
+  const std::string text = program_text({step_item("x", "back", 30000, "", "tapping"),
+                                         step_item("x", "glutes", 30000, "", "vibration")});
+  auto planned = test::plan_text(text, with_rules({r}));
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  const auto& changes = planned->governed->adaptations();
+  const auto count = [&](std::string_view what) {
+    return std::count_if(changes.begin(), changes.end(),
+                         [&](const std::string& c) { return c.find(what) != std::string::npos; });
+  };
+  int fills = 0;
+  for (const auto& s : planned->governed->timeline().steps) fills += s.name == "gentle fill for x";
+  EXPECT_EQ(fills, 1);
+  EXPECT_EQ(count("replaced by gentle kneading"), 1);
+  EXPECT_EQ(count("cannot run on this chair or alongside"), 1);
 }
 
 TEST(SitterRules, AFillTheRulesAlsoForbidLeavesARest) {
@@ -246,6 +314,14 @@ class SitterBodyCaps : public ::testing::Test {
     return top;
   }
 };
+
+// A depth cap deeper than the rollers reach caps nothing: it must not refuse the session.
+TEST_F(SitterBodyCaps, ADepthCapBeyondTheRollersCapsNothing) {
+  auto depth = rule(RuleAction::kSoften, {}, {"lumbar"});
+  depth.max_depth_mm = 50;
+  auto capped = chair_for_sitter(chair_, *with_rules({depth}).scaling.sitter);
+  ASSERT_TRUE(capped) << capped.error().to_string();
+}
 
 TEST_F(SitterBodyCaps, DepthAndPressureCapsReachTheChairsLimits) {
   const std::string text =

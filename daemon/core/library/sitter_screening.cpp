@@ -19,6 +19,25 @@ void add_once(std::vector<std::string>& list, std::string line) {
 
 }  // namespace
 
+std::vector<std::string> program_ids(const ProgramRef& program, const ProgramResolver& resolver) {
+  Diagnostics ignored;  // the library checked the program when it was loaded
+  std::vector<std::string> ids{program->id()};
+  for (const auto& source : expand_program(program, resolver, {}, ignored).sources) {
+    if (std::find(ids.begin(), ids.end(), source->id()) == ids.end()) ids.push_back(source->id());
+  }
+  return ids;
+}
+
+std::vector<std::string> zones_worked(const ProgramRef& program, const ProgramResolver& resolver) {
+  Diagnostics ignored;  // the library checked the program when it was loaded
+  std::vector<std::string> zones;
+  for (const auto& s : expand_program(program, resolver, {}, ignored).steps) {
+    if (std::find(zones.begin(), zones.end(), s.step->zone()) == zones.end())
+      zones.push_back(s.step->zone());
+  }
+  return zones;
+}
+
 SitterVerdict judge_for_sitter(const ProgramRef& program, const ProgramResolver& resolver,
                                const SitterRules& rules, const ChairModel& chair) {
   SitterVerdict verdict;
@@ -27,6 +46,7 @@ SitterVerdict judge_for_sitter(const ProgramRef& program, const ProgramResolver&
   Diagnostics ignored;  // the library checked the program when it was loaded
   const ExpandedProgram expanded = expand_program(program, resolver, {}, ignored);
   Timeline outline;  // the steps' techniques and zones, for the caps on the body
+  bool any_left = expanded.steps.empty();
   for (const auto& s : expanded.steps) {
     const std::string& technique = s.step->technique();
     const std::string& zone = s.step->zone();
@@ -34,8 +54,10 @@ SitterVerdict judge_for_sitter(const ProgramRef& program, const ProgramResolver&
     if (const ConditionRule* skip = rules.skip_of(technique, zone)) {
       add_once(verdict.changes,
                fmt::format("skips {} on {} ({})", technique, zone, skip->because()));
+      any_left = any_left || skip->gap == SkipGap::kGentle;
       continue;
     }
+    any_left = true;
     const double written = s.step->has_intensity() ? s.step->intensity() : kWrittenIntensityDefault;
     if (auto cap = rules.intensity_cap(technique, zone); cap && written > cap->value) {
       add_once(verdict.changes, fmt::format("{} on {} at intensity {:g} at most ({})", technique,
@@ -52,6 +74,7 @@ SitterVerdict judge_for_sitter(const ProgramRef& program, const ProgramResolver&
     outline.steps.push_back(std::move(t));
   }
   for (auto& line : describe_body_caps(rules, outline, chair)) add_once(verdict.changes, line);
+  verdict.nothing_left = !any_left;
   return verdict;
 }
 

@@ -19,7 +19,9 @@ namespace chaird {
 struct LoadedRules {
   std::vector<ConditionRule> rules;
   std::string path;
-  std::string error;  // empty: the rules are in force
+  // Why there are none; empty: the rules are in force. Fails closed: until rules are loaded
+  // into it, an instance holds none and says so.
+  std::string error = "no contraindication rules were loaded";
   bool ok() const { return error.empty(); }
 };
 
@@ -28,7 +30,15 @@ struct SitterVerdict {
   std::vector<const ConditionRule*> refusals;
   // What the rules would change, one line each with its reason.
   std::vector<std::string> changes;
+  // The rules skip every step, with nothing to fill a gap: the plan will be refused.
+  bool nothing_left = false;
 };
+
+// The program's id and those of the programs it includes.
+std::vector<std::string> program_ids(const ProgramRef& program, const ProgramResolver& resolver);
+
+// The zones a program's steps work on, each once, in the order they first appear.
+std::vector<std::string> zones_worked(const ProgramRef& program, const ProgramResolver& resolver);
 
 // rules must outlive the verdict (refusals point into it).
 SitterVerdict judge_for_sitter(const ProgramRef& program, const ProgramResolver& resolver,

@@ -467,7 +467,7 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
 
   ExpandedProgram expanded = expand_program(program, resolver, limits_.expansion, d);
   plan->written_duration_ms = expanded.duration_ms;
-  std::vector<std::string> condition_changes;
+  std::vector<std::string> condition_changes = options.notes;
   std::vector<GentleFill> fills;
   const bool written_steps = !expanded.steps.empty();
   if (const auto& sitter = plan->options.scaling.sitter)
@@ -512,9 +512,8 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
   // Gentle work fills a gap only where nothing else drives its actuators meanwhile (a parallel
   // track's rollers): otherwise the chair rests there.
   for (const auto& fill : fills) {
-    const auto it = std::find_if(bound.begin(), bound.end(), [&](const BoundStep& b) {
-      return b.expanded.name == fill.step_name;
-    });
+    const auto it = std::find_if(bound.begin(), bound.end(),
+                                 [&](const BoundStep& b) { return b.expanded.step == fill.step; });
     if (it == bound.end()) continue;
     const bool clash = std::any_of(bound.begin(), bound.end(), [&](const BoundStep& other) {
       if (&other == &*it || other.expanded.start_ms >= it->expanded.end_ms ||
@@ -536,9 +535,8 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
   for (const auto& s : bound) tl.steps.push_back(describe(s));
 
   for (const auto& fill : fills) {
-    const bool runs = std::any_of(bound.begin(), bound.end(), [&](const BoundStep& b) {
-      return b.expanded.name == fill.step_name;
-    });
+    const bool runs = std::any_of(bound.begin(), bound.end(),
+                                  [&](const BoundStep& b) { return b.expanded.step == fill.step; });
     condition_changes.push_back(runs ? fill.filled : fill.rested);  // rests: cannot, or clashes
   }
   // What the sitter's rules lowered, step by step, and the caps their body zones got.

@@ -29,6 +29,9 @@ struct PlanOptions {
   BodyInput body;
   // Where the chair is when the session starts (telemetry); empty means every actuator at home.
   std::vector<double> initial_values;
+  // What the session's options change for this sitter and why (their feedback softening a
+  // zone): reported first among the plan's adaptations.
+  std::vector<std::string> notes;
 };
 
 struct PlannerLimits {

@@ -29,6 +29,9 @@ struct ExpandedStep {
   std::string track;
   std::int64_t start_ms = 0;
   std::int64_t end_ms = 0;
+  // The most intensity the technique may be told, whatever the session's scaling (a gentle
+  // fill a contraindication rule puts in a skipped step's place); 0: no cap.
+  double max_intensity = 0.0;
 };
 
 struct ExpandedProgram {

@@ -139,11 +139,12 @@ void apply_sitter_rules(ExpandedProgram& expanded, const SitterRules& rules,
       ExpandedStep e = s;
       e.step = &fill;
       e.name = fill.name();
+      e.max_intensity = fill.intensity();  // gentle whatever the sitter's own scaling
       expanded.steps.push_back(std::move(e));
       fills.push_back(
-          {fill.name(),
-           fmt::format("step {} replaced by gentle {} on {} at intensity {:g} ({})", label(s),
-                       fill.technique(), fill.zone(), fill.intensity(), rule->because()),
+          {&fill,
+           fmt::format("step {} replaced by gentle {} on {} at intensity {:g} at most ({})",
+                       label(s), fill.technique(), fill.zone(), fill.intensity(), rule->because()),
            fmt::format("step {} skipped; the chair rests there, as the gentle {} on {} cannot "
                        "run on this chair or alongside the other work ({})",
                        label(s), fill.technique(), fill.zone(), rule->because())});

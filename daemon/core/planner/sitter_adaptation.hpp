@@ -17,9 +17,9 @@ namespace chaird {
 
 // A gap filled with gentle work, told once the plan knows whether this chair can do it.
 struct GentleFill {
-  std::string step_name;  // the fill step's name
-  std::string filled;     // the change when the fill runs
-  std::string rested;     // the change when the chair cannot do it (it rests there)
+  const chair::v1::Step* step = nullptr;  // the fill step (names may repeat)
+  std::string filled;                     // the change when the fill runs
+  std::string rested;                     // the change when the chair cannot do it (it rests there)
 };
 
 // Changes expanded in place; what it changed goes to changes (and fills), what it refuses to d.

@@ -243,6 +243,8 @@ void StepBinder::scale(BoundStep& step, const SessionScaling& scaling, const Bod
   step.intensity_before_rules = 0.0;
   step.tempo_before_rules = 0.0;
   step.depth_cap_mm = 0.0;
+  if (step.expanded.max_intensity > 0.0)
+    step.intensity = std::min(step.intensity, step.expanded.max_intensity);
   if (scaling.sitter == nullptr) return;
   if (auto cap = scaling.sitter->depth_cap(step.zone->name)) step.depth_cap_mm = cap->value;
   const std::string& technique = step.technique->name;

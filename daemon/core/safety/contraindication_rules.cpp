@@ -16,6 +16,10 @@ namespace {
 
 // A reason is shown on a kiosk's screen and in every refusal: one short line.
 constexpr std::size_t kMaxReasonBytes = 300;
+// Below these a cap means "none at all", which is a skip of the technique (and a heater held
+// below the room's temperature would trip the run-time watch).
+constexpr double kMinAirbagCapKpa = 5.0;
+constexpr double kMinHeatCapC = 30.0;
 // Gentle work fills a gap; anything stronger is not gentle.
 constexpr double kMaxFillIntensity = 0.5;
 
@@ -29,6 +33,17 @@ std::string unknown(std::string_view what, std::string_view name,
   if (auto close = closest_name(name, known))
     return message + fmt::format(" (did you mean '{}'?)", *close);
   return message + fmt::format(" (known: {})", fmt::join(known, ", "));
+}
+
+// Valid UTF-8 with no control character and no line or paragraph separator: it is shown on a
+// kiosk's screen and quoted in refusals and logs.
+bool one_plain_line(const std::string& text) {
+  if (valid_utf8(text) != text) return false;
+  for (const unsigned char c : text)
+    if (c < 0x20 || c == 0x7f) return false;
+  for (const char* separator : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9"})
+    if (text.find(separator) != std::string::npos) return false;
+  return true;
 }
 
 std::vector<std::string> condition_names() {
@@ -121,9 +136,7 @@ class RuleChecker {
     r.reason = in.reason();
     if (r.reason.empty()) {
       d_.error(at.self(), "the rule gives no reason: write what the sitter or staff is told");
-    } else if (valid_utf8(r.reason) != r.reason ||
-               r.reason.find_first_of("\r\n") != std::string::npos ||
-               r.reason.size() > kMaxReasonBytes) {
+    } else if (!one_plain_line(r.reason) || r.reason.size() > kMaxReasonBytes) {
       d_.error(at.at("reason"), fmt::format("the reason must be one line of text of at most {} "
                                             "bytes",
                                             kMaxReasonBytes));
@@ -181,10 +194,11 @@ class RuleChecker {
     cap(s.has_max_intensity(), s.max_intensity(), "max_intensity", 0.0, 1.0, true, r.max_intensity);
     cap(s.has_max_tempo_cpm(), s.max_tempo_cpm(), "max_tempo_cpm", 0.0, 1000.0, true,
         r.max_tempo_cpm);
-    cap(s.has_max_depth_mm(), s.max_depth_mm(), "max_depth_mm", 0.0, 100.0, false, r.max_depth_mm);
-    cap(s.has_max_airbag_kpa(), s.max_airbag_kpa(), "max_airbag_kpa", 0.0, 100.0, false,
-        r.max_airbag_kpa);
-    cap(s.has_max_heat_c(), s.max_heat_c(), "max_heat_c", 0.0, 100.0, false, r.max_heat_c);
+    // No heat, no air, no depth is a skip, not a cap: a cap of 0 would read as "no limit".
+    cap(s.has_max_depth_mm(), s.max_depth_mm(), "max_depth_mm", 0.0, 100.0, true, r.max_depth_mm);
+    cap(s.has_max_airbag_kpa(), s.max_airbag_kpa(), "max_airbag_kpa", kMinAirbagCapKpa, 100.0,
+        false, r.max_airbag_kpa);
+    cap(s.has_max_heat_c(), s.max_heat_c(), "max_heat_c", kMinHeatCapC, 100.0, false, r.max_heat_c);
     if (!s.has_max_intensity() && !s.has_max_tempo_cpm() && !s.has_max_depth_mm() &&
         !s.has_max_airbag_kpa() && !s.has_max_heat_c()) {
       d_.error(at.self(),

@@ -35,12 +35,14 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> chair_for_sitter(
   for (const auto& r : rules.rules()) {
     if (!has_body_cap(r)) continue;
     // A chair without roller depth (2D) has nothing to cap there.
-    if (r.max_depth_mm && chair->find("roller.depth")) {
+    if (const auto depth = chair->find("roller.depth"); r.max_depth_mm && depth) {
+      // A cap deeper than the rollers reach caps nothing on this chair.
+      const double cap = std::min(*r.max_depth_mm, chair->actuator(*depth).max);
       for (const auto& z : r.zones) {
         auto* limit = tighter.add_roller_depth();
         limit->set_region(z);
-        limit->set_max_depth_mm(*r.max_depth_mm);
-        limit->set_max_depth_midline_mm(*r.max_depth_mm);
+        limit->set_max_depth_mm(cap);
+        limit->set_max_depth_midline_mm(cap);
       }
     }
     if (r.zones.empty()) {

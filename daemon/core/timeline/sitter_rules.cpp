@@ -35,6 +35,28 @@ bool ConditionRule::covers_step(std::string_view technique, std::string_view zon
 
 bool zones_overlap(const ChairModel& chair, std::string_view a, std::string_view b) {
   if (a == b) return true;
+  // Zones along the back are placed on the body: they overlap when they share a real part of
+  // it (lumbar lies inside back), not when they merely touch (neck and shoulders meet), and
+  // not because a heater that travels with the rollers is listed for them all.
+  const auto& p = chair.profile();
+  const auto body = body_landmarks(p.default_body().shoulder_mm(), p.track().seat_mm(),
+                                   p.default_body().height_cm());
+  const auto ea = zone_extent(a, body);
+  const auto eb = zone_extent(b, body);
+  if (ea && eb) {
+    constexpr double kShare = 0.25;  // of the shorter zone
+    const double shared = std::min(ea->to_mm, eb->to_mm) - std::max(ea->from_mm, eb->from_mm);
+    const double shorter = std::min(ea->to_mm - ea->from_mm, eb->to_mm - eb->from_mm);
+    return shared > kShare * shorter;
+  }
+  // Off the track: the parts of the body named together (a chair may lack one of them).
+  static constexpr std::pair<std::string_view, std::string_view> kPartOf[] = {
+      {"calves", "legs"},    {"feet", "legs"},      {"calves", "full_body"}, {"feet", "full_body"},
+      {"arms", "full_body"}, {"seat", "full_body"}, {"seat", "glutes"},      {"seat", "hips"}};
+  for (const auto& [part, whole] : kPartOf) {
+    if ((a == part && b == whole) || (a == whole && b == part)) return true;
+  }
+  // Or the same airbag, heater, vibration motor or foot roller.
   const ZoneSpec* za = chair.zone(a);
   const ZoneSpec* zb = chair.zone(b);
   if (za == nullptr || zb == nullptr) return false;
@@ -43,18 +65,8 @@ bool zones_overlap(const ChairModel& chair, std::string_view a, std::string_view
       return std::find(y.begin(), y.end(), i) != y.end();
     });
   };
-  if (shares(za->airbags, zb->airbags) || shares(za->heaters, zb->heaters) ||
-      shares(za->vibration, zb->vibration) || shares(za->foot_rollers, zb->foot_rollers))
-    return true;
-  if (!za->roller || !zb->roller) return false;
-  const auto& p = chair.profile();
-  const auto body = body_landmarks(p.default_body().shoulder_mm(), p.track().seat_mm(),
-                                   p.default_body().height_cm());
-  const auto ea = zone_extent(a, body);
-  const auto eb = zone_extent(b, body);
-  // Zones that only touch (upper_back ends where lumbar begins) do not overlap.
-  constexpr double kTouchMm = 1.0;
-  return ea && eb && std::min(ea->to_mm, eb->to_mm) - std::max(ea->from_mm, eb->from_mm) > kTouchMm;
+  return shares(za->airbags, zb->airbags) || shares(za->heaters, zb->heaters) ||
+         shares(za->vibration, zb->vibration) || shares(za->foot_rollers, zb->foot_rollers);
 }
 
 std::string ConditionRule::because() const {
@@ -62,15 +74,16 @@ std::string ConditionRule::because() const {
 }
 
 SitterRules::SitterRules(const std::vector<ConditionRule>& all,
-                         const std::vector<std::string>& conditions, std::string_view program_id,
-                         const ChairModel& chair) {
+                         const std::vector<std::string>& conditions,
+                         const std::vector<std::string>& program_ids, const ChairModel& chair) {
   for (const auto& c : conditions) {
     if (std::find(conditions_.begin(), conditions_.end(), c) == conditions_.end())
       conditions_.push_back(c);
   }
   for (const auto& r : all) {
     if (std::find(conditions_.begin(), conditions_.end(), r.condition) != conditions_.end() &&
-        r.covers_program(program_id))
+        std::any_of(program_ids.begin(), program_ids.end(),
+                    [&](const std::string& id) { return r.covers_program(id); }))
       rules_.push_back(r);
   }
   for (auto& r : rules_) {
@@ -137,20 +150,35 @@ std::vector<std::string> describe_body_caps(const SitterRules& rules, const Time
   std::vector<std::string> out;
   for (const auto& r : rules.rules()) {
     if (!has_body_cap(r)) continue;
+    // The airbags and heaters the caps lower (those of the named zones; every one when the
+    // rule names none): a step that drives one of them is changed, whatever its zone.
+    std::vector<ActuatorIndex> capped;
+    for (const auto& zone : chair.zones()) {
+      if (!r.zones.empty() && std::find(r.zones.begin(), r.zones.end(), zone.name) == r.zones.end())
+        continue;
+      if (r.max_airbag_kpa) capped.insert(capped.end(), zone.airbags.begin(), zone.airbags.end());
+      if (r.max_heat_c) capped.insert(capped.end(), zone.heaters.begin(), zone.heaters.end());
+    }
     const bool touched =
         std::any_of(timeline.steps.begin(), timeline.steps.end(), [&](const auto& s) {
-          if (!r.zones.empty()) return r.covers_step(s.technique, s.zone);
+          if (r.max_depth_mm && r.covers_step(s.technique, s.zone)) return true;
           const ZoneSpec* z = chair.zone(s.zone);
-          return z != nullptr && ((r.max_airbag_kpa && !z->airbags.empty()) ||
-                                  (r.max_heat_c && !z->heaters.empty()));
+          if (z == nullptr) return false;
+          const auto drives = [&](const std::vector<ActuatorIndex>& ids) {
+            return std::any_of(ids.begin(), ids.end(), [&](ActuatorIndex i) {
+              return std::find(capped.begin(), capped.end(), i) != capped.end();
+            });
+          };
+          return drives(z->airbags) || drives(z->heaters);
         });
     if (!touched) continue;
     std::vector<std::string> caps;
-    if (r.max_depth_mm)
+    if (r.max_depth_mm && chair.find("roller.depth"))
       caps.push_back(fmt::format("roller depth at most {:g} mm", *r.max_depth_mm));
     if (r.max_airbag_kpa)
       caps.push_back(fmt::format("airbags at most {:g} kPa", *r.max_airbag_kpa));
     if (r.max_heat_c) caps.push_back(fmt::format("heat at most {:g} °C", *r.max_heat_c));
+    if (caps.empty()) continue;  // a depth cap on a chair without roller depth
     const std::string where =
         r.zones.empty() ? std::string("everywhere") : fmt::format("{}", fmt::join(r.zones, ", "));
     out.push_back(fmt::format("{}: {} ({})", where, fmt::join(caps, ", "), r.because()));

@@ -56,9 +56,10 @@ struct ConditionRule {
   std::string because() const;
 };
 
-// Whether two zones of chair share any of the body: the same zone, a shared airbag, heater,
-// vibration motor or foot roller, or roller zones that overlap along the track for the chair's
-// default body.
+// Whether two zones of chair share any of the body: the same zone; zones along the back that
+// share at least a quarter of the shorter one for the chair's default body; an off-track part
+// and the group it belongs to (calves and legs); or, off the track, a shared airbag, heater,
+// vibration motor or foot roller.
 bool zones_overlap(const ChairModel& chair, std::string_view a, std::string_view b);
 
 // The lowest cap the rules set on one value of a step, and the rule that set it.
@@ -70,10 +71,11 @@ struct RuleCap {
 class SitterRules {
  public:
   SitterRules() = default;
-  // The rules of conditions, among all, that cover program_id, with their zones widened to
-  // every zone of chair that overlaps them.
+  // The rules of conditions, among all, that cover the program (program_ids: its id and those
+  // of the programs it includes: a rule for an included program holds for the whole session),
+  // with their zones widened to every zone of chair that overlaps them.
   SitterRules(const std::vector<ConditionRule>& all, const std::vector<std::string>& conditions,
-              std::string_view program_id, const ChairModel& chair);
+              const std::vector<std::string>& program_ids, const ChairModel& chair);
 
   bool empty() const { return rules_.empty(); }
   const std::vector<ConditionRule>& rules() const { return rules_; }

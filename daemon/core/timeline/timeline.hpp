@@ -61,9 +61,9 @@ struct Timeline {
   // The regions the chair's roller depth limits name, placed for this sitter. A region the
   // body has no room for on this track is left out.
   std::vector<BodyRegion> regions;
-  // What the sitter's health answers changed (contraindication rules: steps skipped or
-  // filled, work softened), each with its reason; the governor reports them once it has
-  // checked the timeline against the rules.
+  // What was changed for this sitter, each with its reason: their feedback (zones softened)
+  // and their health answers (contraindication rules: steps skipped or filled, work
+  // softened); the governor reports them once it has checked the timeline against the rules.
   std::vector<std::string> condition_changes;
 
   // Where each actuator is headed at session time t_ms, from the commands alone.
