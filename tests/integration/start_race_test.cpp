@@ -83,6 +83,25 @@ TEST(StartRace, AStopWhileAStartIsPreparedCancelsTheStart) {
   expect_nothing_moved(daemon);
 }
 
+// A signed-in sitter's start reads their feedback on the database thread before it plans: a
+// stop that comes meanwhile still wins.
+TEST(StartRace, AStopWhileASignedInSittersStartIsPreparedCancelsTheStart) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  auto request = e2e_full();
+  request.set_user_id("ann@example");
+  PendingStart start(daemon, request);
+  daemon.await_held_start();
+
+  ASSERT_TRUE(stop(daemon).ok());
+  daemon.release_starts();
+  expect_cancelled_start(start.result(), "stop");
+  daemon.advance(2000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  expect_nothing_moved(daemon);
+}
+
 TEST(StartRace, AnEmergencyStopAndResetWhileAStartIsPreparedCancelTheStart) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
