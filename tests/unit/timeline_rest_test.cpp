@@ -89,5 +89,19 @@ TEST(TimelineRest, TheLeadInMovesWithinHalfTheLimitsAndResumesARampUnderWay) {
   EXPECT_TRUE(governed) << governed.error().to_string();
 }
 
+// What was changed for the sitter (their rules, their feedback) is still told after a resume
+// and after a live adjustment.
+TEST(TimelineRest, TheSittersChangesAreToldOnAfterAResumeAndAnAdjustment) {
+  const auto chair = unit::chair();
+  Timeline tl = unit::blank_timeline(*chair, 20000);
+  unit::add_command(tl, *chair, 0, 4000, "roller.position", 400);
+  unit::sort_commands(tl);
+  tl.condition_changes = {"step 'tap' (tapping on back) skipped; the chair rests there (r)"};
+  const TimelineRest rest = rest_of_timeline(*chair, tl, 2000, tl.targets_at(2000));
+  EXPECT_EQ(rest.timeline.condition_changes, tl.condition_changes);
+  Timeline playing = unit::blank_timeline(*chair, 20000);
+  EXPECT_EQ(splice_from(playing, tl, 2000, 0).condition_changes, tl.condition_changes);
+}
+
 }  // namespace
 }  // namespace chaird

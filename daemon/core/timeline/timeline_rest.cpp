@@ -71,6 +71,7 @@ TimelineRest rest_of_timeline(const ChairModel& chair, const Timeline& timeline,
   tl.initial_values.assign(current.begin(), current.end());
   tl.initial_values.resize(n, 0.0);
   tl.regions = timeline.regions;
+  tl.condition_changes = timeline.condition_changes;
   for (const auto& a : chair.actuators()) {
     const auto i = static_cast<std::size_t>(a.index);
     if (std::abs(there[i] - tl.initial_values[i]) > kSameValue) {
@@ -107,6 +108,7 @@ Timeline splice_from(const Timeline& playing, const Timeline& program, std::int6
   tl.duration_ms = playing.duration_ms;
   tl.initial_values = playing.initial_values;
   tl.regions = playing.regions;
+  tl.condition_changes = program.condition_changes;  // the re-plan's, as the governor checked
   for (const auto& c : playing.commands) {
     if (c.start_ms < from_ms) tl.commands.push_back(c);
   }
