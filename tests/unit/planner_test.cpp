@@ -225,6 +225,40 @@ TEST(Planner, PlanningIsDeterministic) {
   EXPECT_NE(first->plan, second->plan);  // two separate plans, not one cached
 }
 
+// A gentle program stays gentle: metadata.max_intensity_scale holds the sitter's 1.5x at the
+// program's most, at the start and at a live adjustment, and the session says so.
+TEST(Planner, AProgramHoldsTheSessionIntensityAtItsMost) {
+  std::string text = program_text({step_item("a", "shoulders", 30000, "intensity: 0.4") +
+                                   step_item("b", "lumbar", 30000, "intensity: 0.4")});
+  const std::string name = "name: \"test\"";
+  text.replace(text.find(name), name.size(), name + " max_intensity_scale: 1.2");
+  PlanOptions strong;
+  strong.scaling.intensity_scale = 1.5;
+  auto planned = test::plan_text(text, strong);
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  const Plan& plan = *planned->plan;
+  EXPECT_DOUBLE_EQ(plan.options.scaling.intensity_scale, 1.2);
+  for (const auto& s : plan.timeline.steps) EXPECT_DOUBLE_EQ(s.intensity, 0.48) << s.name;
+  ASSERT_EQ(plan.timeline.condition_changes.size(), 1u);
+  EXPECT_EQ(plan.timeline.condition_changes[0],
+            "intensity held at 1.20x, asked 1.50x: this program is written to stay at most that "
+            "strong");
+
+  auto replanned = Planner().replan(plan, 35000, strong);
+  ASSERT_TRUE(replanned) << replanned.error().to_string();
+  EXPECT_DOUBLE_EQ((*replanned)->options.scaling.intensity_scale, 1.2);
+  EXPECT_DOUBLE_EQ((*replanned)->timeline.steps[1].intensity, 0.48);
+  EXPECT_EQ((*replanned)->timeline.condition_changes, plan.timeline.condition_changes);
+
+  // Asked for less than the program's most: nothing held, nothing said.
+  PlanOptions softer;
+  softer.scaling.intensity_scale = 0.8;
+  auto soft = Planner().replan(plan, 35000, softer);
+  ASSERT_TRUE(soft) << soft.error().to_string();
+  EXPECT_DOUBLE_EQ((*soft)->timeline.steps[1].intensity, 0.32);
+  EXPECT_TRUE((*soft)->timeline.condition_changes.empty());
+}
+
 TEST(Planner, ReplanKeepsThePastAndChangesTheFuture) {
   const std::string text = program_text({step_item("a", "shoulders", 30000, "intensity: 0.5") +
                                          step_item("b", "lumbar", 30000, "intensity: 0.7")});

@@ -62,6 +62,13 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
           fmt::format("unknown health condition '{}' (known: {})", m.contraindications(i), known));
     }
   }
+  if (m.has_max_intensity_scale() &&
+      !(m.max_intensity_scale() >= 0.2 && m.max_intensity_scale() <= 1.5)) {
+    d.error(loc.at("max_intensity_scale"),
+            fmt::format("metadata.max_intensity_scale {:g} is outside 0.2..1.5, the session "
+                        "intensities a sitter can ask for",
+                        m.max_intensity_scale()));
+  }
   const auto& zones = BodyModel::known_zones();
   for (int i = 0; i < m.focus_areas_size(); ++i) {
     if (std::find(zones.begin(), zones.end(), m.focus_areas(i)) == zones.end()) {

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <string_view>
 
 #include "common/duration_text.hpp"
 #include "common/utf8_text.hpp"
@@ -444,6 +445,20 @@ SessionScaling clamp_scaling(SessionScaling s) {
   return s;
 }
 
+// The start of the line that says a program held the session's intensity (a re-plan replaces it).
+constexpr std::string_view kHeldIntensity = "intensity held at ";
+
+// Holds the session's intensity at the program's most, and says so in changes when it had to.
+void hold_intensity(SessionScaling& scaling, double max_scale, std::vector<std::string>& changes) {
+  std::erase_if(changes, [](const std::string& c) { return c.starts_with(kHeldIntensity); });
+  if (scaling.intensity_scale <= max_scale) return;
+  changes.push_back(
+      fmt::format("{}{:.2f}x, asked {:.2f}x: this program is written to stay "
+                  "at most that strong",
+                  kHeldIntensity, max_scale, scaling.intensity_scale));
+  scaling.intensity_scale = max_scale;
+}
+
 }  // namespace
 
 Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
@@ -468,6 +483,11 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
   ExpandedProgram expanded = expand_program(program, resolver, limits_.expansion, d);
   plan->written_duration_ms = expanded.duration_ms;
   std::vector<std::string> condition_changes = options.notes;
+  if (const auto& m = program->program.metadata();
+      m.has_max_intensity_scale() && std::isfinite(m.max_intensity_scale())) {
+    plan->max_intensity_scale = std::clamp(m.max_intensity_scale(), 0.2, 1.5);
+  }
+  hold_intensity(plan->options.scaling, plan->max_intensity_scale, condition_changes);
   std::vector<GentleFill> fills;
   const bool written_steps = !expanded.steps.empty();
   if (const auto& sitter = plan->options.scaling.sitter)
@@ -588,6 +608,9 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(
   plan->options = options;
   plan->options.scaling = clamp_scaling(options.scaling);
   plan->options.initial_values = previous.options.initial_values;
+  plan->max_intensity_scale = previous.max_intensity_scale;
+  std::vector<std::string> condition_changes = previous.timeline.condition_changes;
+  hold_intensity(plan->options.scaling, plan->max_intensity_scale, condition_changes);
   auto body = BodyModel::resolve(*plan->chair, options.body);
   if (!body) {
     d.error({}, body.error());
@@ -614,7 +637,7 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(
   tl.initial_values = old.initial_values;
   tl.regions = plan->body->depth_regions(*plan->chair);
   tl.steps = old.steps;
-  tl.condition_changes = old.condition_changes;
+  tl.condition_changes = std::move(condition_changes);
 
   // The step a replacement takes over: the only one not over by from_ms, and under way then.
   std::optional<std::size_t> replaced;

@@ -49,6 +49,9 @@ struct Plan {
   // The length the program's steps add up to as written, before the sitter's contraindication
   // rules shortened it.
   std::int64_t written_duration_ms = 0;
+  // The program's metadata.max_intensity_scale (1.5 unset): the session's intensity_scale is
+  // held there, at the start and at every live adjustment.
+  double max_intensity_scale = 1.5;
   Diagnostics warnings;
   // What a re-plan needs.
   std::vector<BoundStep> steps;  // same order as timeline.steps
