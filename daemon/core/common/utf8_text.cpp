@@ -129,4 +129,13 @@ std::string excerpt(std::string_view text, std::size_t max_code_points) {
   return out;
 }
 
+bool one_plain_line(std::string_view text) {
+  if (first_invalid_utf8(text) != std::string_view::npos) return false;
+  for (const unsigned char c : text)
+    if (c < 0x20 || c == 0x7f) return false;
+  for (const char* separator : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9"})
+    if (text.find(separator) != std::string_view::npos) return false;
+  return true;
+}
+
 }  // namespace chaird

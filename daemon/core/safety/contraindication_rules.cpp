@@ -35,17 +35,6 @@ std::string unknown(std::string_view what, std::string_view name,
   return message + fmt::format(" (known: {})", fmt::join(known, ", "));
 }
 
-// Valid UTF-8 with no control character and no line or paragraph separator: it is shown on a
-// kiosk's screen and quoted in refusals and logs.
-bool one_plain_line(const std::string& text) {
-  if (valid_utf8(text) != text) return false;
-  for (const unsigned char c : text)
-    if (c < 0x20 || c == 0x7f) return false;
-  for (const char* separator : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9"})
-    if (text.find(separator) != std::string::npos) return false;
-  return true;
-}
-
 std::vector<std::string> condition_names() {
   std::vector<std::string> out;
   for (const auto& c : health_conditions()) out.emplace_back(c.name);

@@ -9,6 +9,7 @@
 #include "common/duration_text.hpp"
 #include "safety/energy_ledger.hpp"
 #include "safety/safe_state.hpp"
+#include "timeline/actuator_path.hpp"
 #include "timeline/motion_profile.hpp"
 
 namespace chaird {
@@ -135,36 +136,6 @@ void SafetyGovernor::check_commands(const Timeline& tl, const EnergyHistory& his
 
 namespace {
 
-// An actuator's path through the timeline: where each ramp starts and ends, holding between.
-struct Knot {
-  std::int64_t at_ms = 0;
-  double value = 0.0;
-};
-
-std::vector<Knot> path_of(const Timeline& tl, ActuatorIndex a,
-                          const std::vector<const TimelineCommand*>& cmds) {
-  double value = tl.initial_values[static_cast<std::size_t>(a)];
-  std::vector<Knot> path{{0, value}};
-  for (const TimelineCommand* c : cmds) {
-    path.push_back({c->start_ms, value});
-    path.push_back({c->reach_ms, c->value});
-    value = c->value;
-  }
-  return path;
-}
-
-double value_on(const std::vector<Knot>& path, std::int64_t t_ms) {
-  const auto after = std::upper_bound(path.begin(), path.end(), t_ms,
-                                      [](std::int64_t t, const Knot& k) { return t < k.at_ms; });
-  if (after == path.begin()) return path.front().value;
-  if (after == path.end()) return path.back().value;
-  const Knot& b = *after;
-  const Knot& a = *(after - 1);
-  if (b.at_ms == a.at_ms) return a.value;
-  const double f = static_cast<double>(t_ms - a.at_ms) / static_cast<double>(b.at_ms - a.at_ms);
-  return a.value + f * (b.value - a.value);
-}
-
 // The part [lo, hi] of [0, 1] where a + s (b - a) lies within [from, to]; lo > hi when none.
 std::pair<double, double> share_within(double a, double b, double from, double to) {
   if (std::abs(b - a) < 1e-12)
@@ -202,15 +173,15 @@ void SafetyGovernor::check_depth(
     return;
   }
   const auto width = chair_->find("roller.width");
-  const std::vector<Knot> p =
+  const std::vector<PathKnot> p =
       path_of(tl, *position, by_actuator[static_cast<std::size_t>(*position)]);
-  const std::vector<Knot> z = path_of(tl, *depth, depth_cmds);
-  const std::vector<Knot> w =
+  const std::vector<PathKnot> z = path_of(tl, *depth, depth_cmds);
+  const std::vector<PathKnot> w =
       width ? path_of(tl, *width, by_actuator[static_cast<std::size_t>(*width)])
-            : std::vector<Knot>{};
+            : std::vector<PathKnot>{};
   std::vector<std::int64_t> times;
   for (const auto* path : {&p, &z, &w}) {
-    for (const Knot& k : *path) times.push_back(k.at_ms);
+    for (const PathKnot& k : *path) times.push_back(k.at_ms);
   }
   times.push_back(tl.duration_ms);
   std::sort(times.begin(), times.end());
