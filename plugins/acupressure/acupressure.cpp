@@ -151,10 +151,9 @@ class Acupressure final : public Technique {
       const std::int64_t moved = k == 0 ? t0 : t0 + min_ramp_ms(position, point(k - 1), point(k));
       // A long move between distant points stretches its cycle rather than cutting the hold.
       std::int64_t cycle_end = std::max(t0 + period, moved + 2 * min_sink + kMinHoldMs);
-      if (cycle_end > end_work) {
-        if (k > 0) break;  // whole presses only, but a short step gets one shorter press
-        cycle_end = end_work;
-      }
+      // What the last press does not have time for comes off its hold (a shorter last press),
+      // rather than leaving the rollers resting on the spot until the step ends.
+      cycle_end = std::min(cycle_end, end_work);
       // The sink gives way to the hold when the tempo is brisk, never below the motor's limit.
       const std::int64_t sink =
           std::max(min_sink, std::min(wanted_sink, (cycle_end - moved - kMinHoldMs) / 2));

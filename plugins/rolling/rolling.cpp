@@ -10,6 +10,8 @@ namespace {
 
 using namespace chaird::sdk;
 
+// A last stroke shorter than this a leg is not worth turning round for.
+constexpr std::int64_t kMinLastLegMs = 1500;
 // Share of each cycle spent on one leg of the stroke; the rest turns the rollers round.
 constexpr double kLegShare = 0.45;
 
@@ -97,13 +99,22 @@ class Rolling final : public Technique {
       const std::int64_t t0 = k * period;
       const std::int64_t cycle = std::min(period, end_work - t0);
       const auto leg = static_cast<std::int64_t>(kLegShare * static_cast<double>(cycle));
-      // Only a step shorter than one stroke gets a squeezed stroke; later ones just end.
-      if (cycle < period && (k > 0 || leg < min_leg)) break;
+      // A step shorter than one stroke gets a squeezed stroke. The last stroke of a longer step
+      // is a shorter one at the same pace, turning early: rollers that just stopped would
+      // rest on one spot, pressing, until the step ends (most of a minute at a slow tempo).
+      double goes_to = turn;
+      if (cycle < period && k > 0) {
+        if (leg < kMinLastLegMs) break;
+        goes_to = start + (turn - start) * static_cast<double>(cycle) / static_cast<double>(period);
+      } else if (cycle < period && leg < min_leg) {
+        break;
+      }
       const std::int64_t t1 = t0 + cycle / 2;
       if (depth != nullptr) out.ramp(*depth, t0, there);
-      out.ramp(position, t0, turn, leg);
+      out.ramp(position, t0, goes_to, leg);
       if (depth != nullptr) out.ramp(*depth, t1, back);
       out.ramp(position, t1, start, leg);
+      if (cycle < period) break;
     }
     if (depth != nullptr) out.ramp(*depth, std::max(out.last_at(*depth), end_work), depth->min);
     return out.finish();

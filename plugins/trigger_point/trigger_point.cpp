@@ -35,6 +35,9 @@ class TriggerPoint final : public Technique {
         ParamSpec::number("press_s", "s", 2.0, 10.0, 4.0, "time to press in, and to release"),
         ParamSpec::boolean("locate", true, "sweep lightly around the point before the first press"),
         ParamSpec::boolean("build_up", true, "the first presses go less deep, full by the third"),
+        ParamSpec::choice("width", {"narrow", "medium", "wide"}, "narrow",
+                          "narrow closes the rollers onto the point (on the spine when the point "
+                          "is on it); medium or wide press the muscles either side of the spine"),
     };
     d.actuators = {
         {"roller.position", true, "finds and stays on the point"},
@@ -64,16 +67,17 @@ class TriggerPoint final : public Technique {
     const double light = axis.light;
     const double press = axis.press;
 
-    // Start pose: on the point, light contact, rollers as narrow as they go.
+    // Start pose: on the point, light contact, the rollers at the width asked for.
     out.reach(position, 0, point);
     out.reach(presser, 0, light);
+    const std::string& w = ctx.choice("width");
     if (axis.by_width) {
       out.note(
           "this chair has no roller.depth: trigger_point presses by closing the rollers' "
           "width onto the point");
     } else if (width != nullptr) {
-      out.reach(*width, 0, width->min);
-    } else {
+      out.reach(*width, 0, level(*width, w == "narrow" ? 0.0 : w == "medium" ? 0.5 : 1.0));
+    } else if (w == "narrow") {
       out.note("this chair cannot narrow the rollers; the press is as wide as they are");
     }
 
@@ -98,10 +102,9 @@ class TriggerPoint final : public Technique {
       const std::int64_t start = std::max(k * period, t);
       std::int64_t cycle_end =
           std::max((k + 1) * period, start + kRestMs + 2 * min_press + kMinHoldMs);
-      if (cycle_end > end_work) {
-        if (k > 0) break;  // whole presses only, but a short step gets one shorter press
-        cycle_end = end_work;
-      }
+      // What the last press does not have time for comes off its hold (a shorter last press),
+      // rather than leaving the rollers resting on the spot until the step ends.
+      cycle_end = std::min(cycle_end, end_work);
       // A brisk tempo shortens the ramps before the hold, never below the motor's limit.
       const std::int64_t ramp =
           std::max(min_press, std::min(wanted, (cycle_end - start - kRestMs - kMinHoldMs) / 2));

@@ -270,6 +270,21 @@ inline std::vector<Corner> technique_path(const StepPlan& s, const std::string& 
   return out;
 }
 
+// How long the actuator rests, doing nothing, between the technique's last move and its final
+// lift-off (the last command) at the end of the step.
+inline std::int64_t idle_before_lift_ms(const StepPlan& s, const std::string& actuator) {
+  const auto index = s.chair->find(actuator);
+  std::vector<const TimelineCommand*> mine;
+  for (const auto& c : s.timeline().commands) {
+    if (index && c.actuator == *index && c.source == CommandSource::kTechnique) mine.push_back(&c);
+  }
+  if (mine.size() < 2) {
+    ADD_FAILURE() << "the technique hardly drives " << actuator;
+    return 0;
+  }
+  return mine.back()->start_ms - mine[mine.size() - 2]->reach_ms;
+}
+
 inline double peak_of(const StepPlan& s, const std::string& actuator) {
   double peak = -INFINITY;
   for (const auto& c : technique_path(s, actuator)) peak = std::max(peak, c.value);

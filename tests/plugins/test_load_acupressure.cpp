@@ -141,5 +141,17 @@ TEST(TestLoadAcupressure, OnAChairWithoutDepthPressesByClosingTheWidth) {
   expect_presses_by_width_on_a_2d_chair("acupressure", "back");
 }
 
+// A step that does not hold a whole number of presses ends with a shorter last press, not
+// with the rollers resting on the spot for most of a press (felt as a hard lump).
+TEST(TestLoadAcupressure, TheLastPressFitsTheTimeLeftInsteadOfStopping) {
+  for (const std::int64_t step_ms : {75000, 88000, 110000, 131000}) {
+    SCOPED_TRACE(step_ms);
+    auto s = plan_step("acupressure", "back", step_ms);
+    ASSERT_TRUE(s.has_value());
+    expect_ends_cleanly(*s);
+    EXPECT_LT(idle_before_lift_ms(*s, "roller.depth"), 7000);
+  }
+}
+
 }  // namespace
 }  // namespace chaird::test

@@ -56,6 +56,31 @@ TEST(TestLoadRolling, FastTempoOnALongZoneShortensTheStroke) {
             span->to_mm - span->from_mm);
 }
 
+// A step that does not hold a whole number of strokes ends with a shorter last stroke, at the
+// same pace: the rollers never stand still pressing on one spot (at 1 stroke a minute, a
+// dropped last stroke left them still for most of a minute, at the base of the skull on
+// full_back).
+TEST(TestLoadRolling, TheLastStrokeFitsTheTimeLeftInsteadOfStopping) {
+  for (const std::int64_t step_ms : {100000, 150000, 170000}) {
+    SCOPED_TRACE(step_ms);
+    auto s = plan_step("rolling", "full_back", step_ms, tempo(1.0));
+    ASSERT_TRUE(s.has_value());
+    expect_ends_cleanly(*s);
+    expect_rollers_in_zone(*s);
+    // The technique's last move of the rollers ends within a few seconds of the step's end
+    // (the lift-off), not a stroke's length before it.
+    const auto position = s->chair->find("roller.position");
+    std::int64_t last_move_ms = 0;
+    double at = s->timeline().initial_values.at(static_cast<std::size_t>(*position));
+    for (const auto& c : s->timeline().commands) {
+      if (c.actuator != *position || c.source != CommandSource::kTechnique) continue;
+      if (std::abs(c.value - at) > 0.5) last_move_ms = c.reach_ms;
+      at = c.value;
+    }
+    EXPECT_GE(last_move_ms, step_ms - 5000);
+  }
+}
+
 TEST(TestLoadRolling, FirmerTowardsTheHeart) {
   auto s = plan_step("rolling", "back", 60000, intensity(0.8));
   ASSERT_TRUE(s.has_value());

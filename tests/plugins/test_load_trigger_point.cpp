@@ -30,6 +30,7 @@ TEST(TestLoadTriggerPoint, LoadsAndDescribesItself) {
   expect_number(d, "press_s", sdk::ParamType::kNumber, "s", 2.0, 10.0, 4.0);
   expect_flag(d, "locate", true);
   expect_flag(d, "build_up", true);
+  expect_choice(d, "width", {"narrow", "medium", "wide"}, "narrow");
   expect_requirement(d, "roller.position", true);
   expect_requirement(d, "roller.depth", false);  // a 2D chair presses by width
   expect_requirement(d, "roller.width", false);
@@ -55,6 +56,17 @@ TEST(TestLoadTriggerPoint, PressesWhereItIsTold) {
   EXPECT_NEAR(peak_of(*s, "roller.position"), point + 15.0, 1e-6);
   // Narrow rollers focus the press.
   EXPECT_DOUBLE_EQ(peak_of(*s, "roller.width"), 60.0);
+}
+
+// A point on the back is pressed beside the spine, not on it, when the program says so.
+TEST(TestLoadTriggerPoint, AWiderSettingPressesBesideTheSpine) {
+  for (const auto& [width, mm] : {std::pair{"medium", 100.0}, std::pair{"wide", 140.0}}) {
+    auto s = plan_step("trigger_point", "back", 120000, choice_param("width", width));
+    ASSERT_TRUE(s.has_value());
+    expect_ends_cleanly(*s);
+    EXPECT_DOUBLE_EQ(peak_of(*s, "roller.width"), mm) << width;
+    EXPECT_DOUBLE_EQ(lowest_of(*s, "roller.width"), mm) << width;
+  }
 }
 
 TEST(TestLoadTriggerPoint, BuildsUpToFullDepthAndHoldsLong) {
@@ -122,6 +134,18 @@ TEST(TestLoadTriggerPoint, LiveChangesReplanCleanly) {
 
 TEST(TestLoadTriggerPoint, OnAChairWithoutDepthPressesByClosingTheWidth) {
   expect_presses_by_width_on_a_2d_chair("trigger_point", "lumbar");
+}
+
+// A step that does not hold a whole number of presses ends with a shorter last press, not
+// with the rollers resting on the spot for most of a press (felt as a hard lump).
+TEST(TestLoadTriggerPoint, TheLastPressFitsTheTimeLeftInsteadOfStopping) {
+  for (const std::int64_t step_ms : {75000, 88000, 110000, 131000}) {
+    SCOPED_TRACE(step_ms);
+    auto s = plan_step("trigger_point", "back", step_ms);
+    ASSERT_TRUE(s.has_value());
+    expect_ends_cleanly(*s);
+    EXPECT_LT(idle_before_lift_ms(*s, "roller.depth"), 7000);
+  }
 }
 
 }  // namespace
