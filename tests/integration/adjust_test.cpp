@@ -140,6 +140,33 @@ TEST(Adjust, TooStrongHereSoftensTheZoneAtWorkAgainAndAgain) {
   EXPECT_EQ(daemon.status().state(), chair::v1::COMPLETED);
 }
 
+// A program's max_intensity_scale over real gRPC: deep_tissue (1.0, it already presses as deep
+// as the reference chair allows) starts at the sitter's 1.5x and runs, held at 1.0x, saying so;
+// a live "stronger" is held too, and the response says at what.
+TEST(Adjust, AProgramHoldsTheSittersStrongestAtItsMostInsteadOfRefusingIt) {
+  DaemonProcess daemon;
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest strong;
+  strong.set_intensity_scale(1.5);
+  chair::v1::StartSessionResponse started;
+  const auto status = daemon.start("deep_tissue", &started, &strong);
+  ASSERT_TRUE(status.ok()) << status.error_message() << daemon.log();
+  const std::string held =
+      "intensity held at 1.00x, asked 1.50x: this program is written to stay at most that strong";
+  EXPECT_THAT(started.adaptations(), ::testing::Contains(held));
+  daemon.advance(20000);
+  chair::v1::AdjustSessionResponse adjusted;
+  const auto adjust_status = adjust(daemon, adjust_request(started.lease_token(), 1.4), &adjusted);
+  ASSERT_TRUE(adjust_status.ok()) << adjust_status.error_message();
+  EXPECT_DOUBLE_EQ(adjusted.intensity_scale(), 1.0);
+  EXPECT_THAT(adjusted.adaptations(),
+              ::testing::Contains(
+                  "intensity held at 1.00x, asked 1.40x: this program is written to stay at most "
+                  "that strong"));
+  daemon.advance(10000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+}
+
 TEST(Adjust, IsRefusedWithAReasonAndChangesNothing) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();

@@ -310,6 +310,11 @@ int main(int argc, char** argv) {
   std::vector<std::string> lint_files;
   lint->add_option("files", lint_files, "program files")->required()->check(CLI::ExistingFile);
   add_offline_options(lint);
+  setup.rules_path =
+      (chaird::default_data_dir(root) / "safety/contraindications.textproto").string();
+  lint->add_option("--rules", setup.rules_path,
+                   "contraindication rules the review counts as covering a condition")
+      ->capture_default_str();
   auto* plan = app.add_subcommand("plan", "print the timeline a program file becomes");
   std::string plan_file;
   bool plan_json = false;

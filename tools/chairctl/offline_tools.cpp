@@ -8,7 +8,10 @@
 
 #include "library/capability_claims.hpp"
 #include "library/program_checker.hpp"
+#include "library/therapist_review.hpp"
+#include "planner/body_model.hpp"
 #include "program_fit.hpp"
+#include "safety/contraindication_rules.hpp"
 #include "timeline/timeline_format.hpp"
 
 namespace chairctl {
@@ -85,10 +88,24 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
   std::size_t errors = 0;
   std::size_t warnings = 0;
   std::size_t bad_files = 0;
+  std::size_t accepted = 0;
   // chaird refuses both of two programs with one id, and looks programs up by id.
   std::map<std::string, std::vector<ProgramRef>> by_id;
   for (const auto& file : files) {
     if (auto program = read_program_file(file)) by_id[(*program)->id()].push_back(*program);
+  }
+  // The rules the review counts: a condition they refuse or skip work for is covered.
+  std::vector<ConditionRule> rules;
+  if (!setup.rules_path.empty()) {
+    auto loaded = load_contraindication_rules(
+        setup.rules_path, {l.catalog->names(), BodyModel::known_zones(), BodyModel::track_zones()});
+    if (loaded) {
+      rules = loaded->rules;
+    } else {
+      err << "note: the contraindication rules in " << setup.rules_path
+          << " cannot be loaded; the review counts only the programs' own contraindications:\n"
+          << loaded.error().to_string();
+    }
   }
   std::vector<ProgramFit> fits;
   for (const auto& file : files) {
@@ -102,6 +119,14 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
       d = checked ? checked->warnings : checked.error();
       // Whether the program's claims about chairs match what its steps use.
       if (checked) d.append(check_claims_against_steps(**program, *checked->plan));
+      // What a careful therapist would object to, less what the file accepts with a reason.
+      if (checked) {
+        ReviewInputs inputs = plan_at_highest(*program, l.context, *checked->plan);
+        inputs.rules = &rules;
+        auto review = review_program(**program, *checked->plan, inputs);
+        d.append(review.findings);
+        accepted += review.accepted;
+      }
       fits.push_back(assess_fit(file, *program, checked));
       const auto& id = (*program)->id();
       const SourceLocation id_at = (*program)->locator().nested("metadata").at("id");
@@ -141,7 +166,9 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
   }
   print_fit_summary(*l.chair, fits, library, out);
   err << "lint: " << files.size() << " file(s), " << errors << " error(s), " << warnings
-      << " warning(s)\n";
+      << " warning(s)";
+  if (accepted > 0) err << ", " << accepted << " accepted in the files with a reason";
+  err << '\n';
   return bad_files > 0 ? 1 : 0;
 }
 

@@ -19,6 +19,8 @@ struct OfflineSetup {
   // Where include_program finds other programs (the files' own directories are added).
   std::vector<std::string> library_dirs;
   std::int64_t plugin_budget_ms = 200;
+  // The contraindication rules lint's review counts as covering a condition (empty: none).
+  std::string rules_path;
 };
 
 // --plugins replaces the shipped techniques' directory; a maker who meant to add theirs to them
