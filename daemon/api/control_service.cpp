@@ -467,6 +467,8 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
         done(to_status(started.error()));
         return;
       }
+      // The intensity the session runs at: a program may have held the sitter's request lower.
+      record.intensity_scale = plan->options.scaling.intensity_scale;
       // What a live adjustment re-plans from.
       session_plan_.store(std::make_shared<const SessionPlan>(
           SessionPlan{started->session_id, std::move(plan), std::move(manual)}));

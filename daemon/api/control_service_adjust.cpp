@@ -130,7 +130,11 @@ grpc::ServerUnaryReactor* ControlService::AdjustSession(
         }
         replacement = std::move(*changed);
       }
-      if (request->has_intensity_scale()) scaling.intensity_scale = request->intensity_scale();
+      // What the sitter asked for last, not what the program held it at: a change of speed or
+      // focus keeps the request (and the session goes on saying it is held).
+      scaling.intensity_scale = request->has_intensity_scale()
+                                    ? request->intensity_scale()
+                                    : current->plan->asked_intensity_scale;
       if (request->has_speed_scale()) scaling.speed_scale = request->speed_scale();
       if (request->too_strong_here()) {
         for (const auto& zone : ticket.active_zones) {

@@ -104,8 +104,9 @@ class Rolling final : public Technique {
       // rest on one spot, pressing, until the step ends (most of a minute at a slow tempo).
       double goes_to = turn;
       if (cycle < period && k > 0) {
-        if (leg < kMinLastLegMs) break;
         goes_to = start + (turn - start) * static_cast<double>(cycle) / static_cast<double>(period);
+        // Shorter legs at the same pace need quicker turns: within the motor's acceleration.
+        if (leg < std::max(kMinLastLegMs, min_ramp_ms(position, start, goes_to))) break;
       } else if (cycle < period && leg < min_leg) {
         break;
       }

@@ -148,6 +148,7 @@ TEST(Adjust, AProgramHoldsTheSittersStrongestAtItsMostInsteadOfRefusingIt) {
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   chair::v1::StartSessionRequest strong;
   strong.set_intensity_scale(1.5);
+  strong.set_user_id("ann");
   chair::v1::StartSessionResponse started;
   const auto status = daemon.start("deep_tissue", &started, &strong);
   ASSERT_TRUE(status.ok()) << status.error_message() << daemon.log();
@@ -163,8 +164,30 @@ TEST(Adjust, AProgramHoldsTheSittersStrongestAtItsMostInsteadOfRefusingIt) {
               ::testing::Contains(
                   "intensity held at 1.00x, asked 1.40x: this program is written to stay at most "
                   "that strong"));
+  // A change of speed alone keeps the sitter's request, and the session keeps saying so.
+  daemon.advance(5000);
+  chair::v1::AdjustSessionRequest faster = adjust_request(started.lease_token(), {});
+  faster.set_speed_scale(1.2);
+  chair::v1::AdjustSessionResponse sped_up;
+  const auto speed_status = adjust(daemon, faster, &sped_up);
+  ASSERT_TRUE(speed_status.ok()) << speed_status.error_message();
+  EXPECT_DOUBLE_EQ(sped_up.intensity_scale(), 1.0);
+  EXPECT_THAT(sped_up.adaptations(),
+              ::testing::Contains(
+                  "intensity held at 1.00x, asked 1.40x: this program is written to stay at most "
+                  "that strong"));
   daemon.advance(10000);
   EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+  // The history keeps the intensity the session ran at, not the one asked for.
+  {
+    grpc::ClientContext context;
+    chair::v1::StopSessionResponse stopped;
+    ASSERT_TRUE(daemon.control().StopSession(&context, {}, &stopped).ok());
+  }
+  daemon.advance(20000);
+  const auto history = daemon.history("ann");
+  ASSERT_EQ(history.sessions_size(), 1);
+  EXPECT_DOUBLE_EQ(history.sessions(0).intensity_scale(), 1.0);
 }
 
 TEST(Adjust, IsRefusedWithAReasonAndChangesNothing) {

@@ -81,6 +81,22 @@ TEST(TestLoadRolling, TheLastStrokeFitsTheTimeLeftInsteadOfStopping) {
   }
 }
 
+// On a chair whose rollers accelerate slowly, a shorter last stroke that the motor could not
+// turn in time is left out rather than run past the step's end.
+TEST(TestLoadRolling, AShortLastStrokeKeepsWithinTheMotorsAcceleration) {
+  auto slow = edited_chair([](chair::v1::ChairProfile& p) {
+    p.mutable_limits()->clear_roller_depth();
+    for (auto& a : *p.mutable_actuators())
+      if (a.id() == "roller.position") a.set_max_accel(20);
+  });
+  ASSERT_NE(slow, nullptr);
+  for (const std::int64_t step_ms : {61000, 63000, 66000, 71000}) {
+    auto s = plan_step("rolling", "back", step_ms, tempo(6.0), slow);
+    ASSERT_TRUE(s.has_value()) << step_ms;
+    expect_ends_cleanly(*s);
+  }
+}
+
 TEST(TestLoadRolling, FirmerTowardsTheHeart) {
   auto s = plan_step("rolling", "back", 60000, intensity(0.8));
   ASSERT_TRUE(s.has_value());

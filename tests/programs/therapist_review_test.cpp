@@ -4,9 +4,13 @@
 // accepted in its file with a reason.
 #include "library/therapist_review.hpp"
 
+#include <google/protobuf/text_format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "library/program_library.hpp"
 #include "planner/body_model.hpp"
@@ -31,6 +35,12 @@ struct Checking {
     context.chair = chair;
     context.catalog = test::shipped_techniques();
     context.governor = &governor;
+    // include_program finds the shipped programs.
+    context.resolver = [](std::string_view id) -> ProgramRef {
+      auto p = read_program_file(test::source_dir() + "/sequences/programs/" + std::string(id) +
+                                 ".textproto");
+      return p ? *p : nullptr;
+    };
   }
 };
 
@@ -235,6 +245,136 @@ TEST(TherapistReview, AWarningIsAcceptedOnlyWithAKnownCheckAndAReason) {
       c7_point("lint_accepted { check: \"lower-neck-deep\" reason: \"we like it\" }", 0.4));
   EXPECT_NE(error.result.findings.to_string().find("cannot be accepted"), std::string::npos);
   EXPECT_EQ(of_check(error.result.findings, "lower-neck-deep").size(), 1u);
+}
+
+TEST(TherapistReview, DeepWorkOnTheSpinesMidlineIsTold) {
+  const std::string presses = "intensity: 0.6 params { name: \"points\" integer: 6 }";
+  const auto narrow = review_text(
+      program("", rollers(step("thoracic presses", "shiatsu", "thoracic", 90000,
+                               presses + " params { name: \"width\" choice: \"narrow\" }"))));
+  const auto found = of_check(narrow.result.findings, "midline-deep");
+  ASSERT_EQ(found.size(), 1u) << narrow.result.findings.to_string();
+  EXPECT_NE(found[0].find("at their narrowest (60 mm apart), on the spine's midline"),
+            std::string::npos)
+      << found[0];
+  const auto beside = review_text(
+      program("", rollers(step("thoracic presses", "shiatsu", "thoracic", 90000,
+                               presses + " params { name: \"width\" choice: \"medium\" }"))));
+  EXPECT_TRUE(of_check(beside.result.findings, "midline-deep").empty())
+      << beside.result.findings.to_string();
+}
+
+// A rule that skips the work for the condition covers it as well as the program's own list.
+TEST(TherapistReview, TheContraindicationRulesCoverWhatTheySkip) {
+  static const Checking checking;
+  auto rules = load_contraindication_rules(
+      test::source_dir() + "/sequences/safety/contraindications.textproto",
+      {checking.context.catalog->names(), BodyModel::known_zones(), BodyModel::track_zones()});
+  ASSERT_TRUE(rules) << rules.error().to_string();
+  auto source = parse_program_text(
+      program("", rollers(step("tap", "tapping", "back", 60000, "intensity: 0.4"))),
+      "review.textproto");
+  ASSERT_TRUE(source) << source.error().to_string();
+  const auto without = review(*source, checking.context);
+  EXPECT_NE(without.result.findings.to_string().find("'anticoagulants'"), std::string::npos);
+  const auto with = review(*source, checking.context, &rules->rules);
+  EXPECT_EQ(with.result.findings.to_string().find("'anticoagulants'"), std::string::npos)
+      << with.result.findings.to_string();
+}
+
+// The foot rollers are a family of one ("foot_roller" has no dot): a jump in their strength is
+// told on a chair whose feet have no airbags to give it away.
+TEST(TherapistReview, AJumpInTheFootRollersIsToldOnAChairWithoutFootAirbags) {
+  std::ifstream in(test::reference_chair_path());
+  std::stringstream text;
+  text << in.rdbuf();
+  chair::v1::ChairProfile profile;
+  ASSERT_TRUE(google::protobuf::TextFormat::ParseFromString(text.str(), &profile));
+  auto* actuators = profile.mutable_actuators();
+  actuators->erase(
+      std::remove_if(actuators->begin(), actuators->end(),
+                     [](const chair::v1::Actuator& a) { return a.id() == "airbag.foot"; }),
+      actuators->end());
+  for (auto& z : *profile.mutable_zones()) {
+    auto* bags = z.mutable_airbags();
+    bags->erase(std::remove(bags->begin(), bags->end(), "airbag.foot"), bags->end());
+  }
+  auto chair =
+      ChairModel::build(std::move(profile), TextFileSource{"no_foot_bags.textproto", nullptr});
+  ASSERT_TRUE(chair) << chair.error().to_string();
+  auto source = parse_program_text(
+      program("", "tracks { kind: FEET " +
+                      step("light soles", "foot_reflexology", "feet", 60000, "intensity: 0.2") +
+                      step("firm soles", "foot_reflexology", "feet", 60000, "intensity: 0.9") +
+                      " }"),
+      "review.textproto");
+  ASSERT_TRUE(source) << source.error().to_string();
+  auto planned = Planner().plan(*source, {}, *chair, test::shipped_techniques(), {});
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  EXPECT_EQ(of_check(review_program(**source, **planned).findings, "intensity-jump").size(), 1u);
+}
+
+TEST(TherapistReview, AnAcceptanceNamesAStepWrittenWithoutANameAsLintPrintsIt) {
+  const std::string tracks =
+      rollers(step("warm", "rolling", "back", 60000, "intensity: 0.3") +
+              "items { step { technique: \"kneading\" zone: \"lumbar\" duration_ms: 60000 "
+              "intensity: 0.7 } }");
+  const auto open = review_text(program("", tracks));
+  ASSERT_EQ(of_check(open.result.findings, "intensity-jump").size(), 1u);
+  EXPECT_NE(open.result.findings.to_string().find("step 'kneading@lumbar'"), std::string::npos);
+  const auto accepted = review_text(program(
+      "lint_accepted { check: \"intensity-jump\" step: \"kneading@lumbar\" reason: \"a test\" }",
+      tracks));
+  EXPECT_TRUE(accepted.result.findings.empty()) << accepted.result.findings.to_string();
+}
+
+// Two acceptances that both match are both used: neither is told to be removed.
+TEST(TherapistReview, EveryMatchingAcceptanceIsUsed) {
+  const auto both = review_text(
+      program("lint_accepted { check: \"intensity-jump\" reason: \"the whole program\" } "
+              "lint_accepted { check: \"intensity-jump\" step: \"deep\" reason: \"this step\" }",
+              rollers(step("warm", "rolling", "back", 60000, "intensity: 0.3") +
+                      step("deep", "kneading", "lumbar", 60000, "intensity: 0.7"))));
+  EXPECT_TRUE(both.result.findings.empty()) << both.result.findings.to_string();
+}
+
+// gentle_warmup accepts its heat to the end because the programs that include it carry on
+// after it; a program that ends with it does not, and is told, whatever gentle_warmup says.
+TEST(TherapistReview, AnIncludedProgramsAcceptanceDoesNotCoverTheSessionAroundIt) {
+  const std::string metadata =
+      "metadata { id: \"t\" name: \"test\" contraindications: \"fracture\" contraindications: "
+      "\"acute_injury\" contraindications: \"pregnancy\" contraindications: \"fever\" "
+      "contraindications: \"skin_condition\" }\n";
+  static const Checking checking;
+  auto warmup =
+      read_program_file(test::source_dir() + "/sequences/programs/gentle_warmup.textproto");
+  ASSERT_TRUE(warmup) << warmup.error().to_string();
+  const auto alone = review(*warmup, checking.context);
+  EXPECT_TRUE(of_check(alone.result.findings, "heat-until-end").empty())
+      << alone.result.findings.to_string();
+  EXPECT_EQ(alone.result.accepted, 1u);
+  const auto ending =
+      review_text(metadata + "phases { kind: MAIN " +
+                  rollers(step("knead", "kneading", "back", 60000, "intensity: 0.3")) +
+                  " }\nphases { include_program: \"gentle_warmup\" }\n");
+  EXPECT_EQ(of_check(ending.result.findings, "heat-until-end").size(), 1u)
+      << ending.result.findings.to_string();
+}
+
+// In a stretch the rollers hold the body still as a fulcrum: not parked.
+TEST(TherapistReview, AStretchsStillRollersAreNotParked) {
+  auto source = parse_program_text(
+      program("", rollers(step("stretch", "stretch", "back", 120000, "intensity: 0.4"))),
+      "review.textproto");
+  ASSERT_TRUE(source) << source.error().to_string();
+  auto planned =
+      Planner().plan(*source, {}, test::reference_chair(), test::shipped_techniques(), {});
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  Plan stopped = **planned;
+  std::erase_if(stopped.timeline.commands, [&](const TimelineCommand& c) {
+    return c.start_ms >= 60000 && c.start_ms < 115000 && c.source == CommandSource::kTechnique;
+  });
+  EXPECT_TRUE(of_check(review_program(**source, stopped).findings, "parked-rollers").empty());
 }
 
 // The library a physiotherapist signs: no error anywhere, and no warning without a reason.

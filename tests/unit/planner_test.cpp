@@ -259,6 +259,26 @@ TEST(Planner, AProgramHoldsTheSessionIntensityAtItsMost) {
   EXPECT_TRUE((*soft)->timeline.condition_changes.empty());
 }
 
+// A program that includes a held one is held too: the included steps are why it holds.
+TEST(Planner, AnIncludedProgramsHoldHoldsTheSession) {
+  std::string inner = program_text({step_item("a", "shoulders", 30000, "intensity: 0.4")}, "inner");
+  const std::string name = "name: \"test\"";
+  inner.replace(inner.find(name), name.size(), name + " max_intensity_scale: 1.1");
+  auto inner_program = parse_program_text(inner, "inner.textproto");
+  ASSERT_TRUE(inner_program) << inner_program.error().to_string();
+  const ProgramResolver resolver = [&](std::string_view id) -> ProgramRef {
+    return id == "inner" ? *inner_program : nullptr;
+  };
+  const std::string outer =
+      "metadata { id: \"outer\" name: \"test\" }\nphases { include_program: \"inner\" }\n";
+  PlanOptions strong;
+  strong.scaling.intensity_scale = 1.5;
+  auto planned = test::plan_text(outer, strong, resolver);
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  EXPECT_DOUBLE_EQ(planned->plan->options.scaling.intensity_scale, 1.1);
+  EXPECT_DOUBLE_EQ(planned->plan->asked_intensity_scale, 1.5);
+}
+
 TEST(Planner, ReplanKeepsThePastAndChangesTheFuture) {
   const std::string text = program_text({step_item("a", "shoulders", 30000, "intensity: 0.5") +
                                          step_item("b", "lumbar", 30000, "intensity: 0.7")});

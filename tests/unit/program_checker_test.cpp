@@ -90,15 +90,15 @@ TEST_F(ProgramCheckerTest, MetadataProblemsAreEachLocated) {
   EXPECT_TRUE(longest.empty()) << longest.to_string();
 }
 
-// A session intensity no sitter can ask for (or NaN, inf) is refused where it is written.
+// A hold below as written (or above what a sitter can ask, NaN, inf) is refused where written.
 TEST_F(ProgramCheckerTest, AMaxIntensityScaleOutsideTheSittersRangeIsRefused) {
-  for (const char* bad : {"0.1", "1.6", "0", "-1", "nan", "inf"}) {
+  for (const char* bad : {"0.9", "0.2", "1.6", "0", "-1", "nan", "inf"}) {
     const std::string text =
         program_with(std::string("  id: \"p\" name: \"n\"\n  max_intensity_scale: ") + bad + "\n");
     const Diagnostics d = check_metadata(*parse(text), *chair_);
-    EXPECT_TRUE(ErrorAt(d, "is outside 0.2..1.5", "prog.textproto", 3, 3)) << bad << d.to_string();
+    EXPECT_TRUE(ErrorAt(d, "is outside 1..1.5", "prog.textproto", 3, 3)) << bad << d.to_string();
   }
-  for (const char* good : {"0.2", "1", "1.5"}) {
+  for (const char* good : {"1", "1.25", "1.5"}) {
     const Diagnostics d = check_metadata(
         *parse(program_with(std::string("  id: \"p\" name: \"n\"\n  max_intensity_scale: ") + good +
                             "\n")),

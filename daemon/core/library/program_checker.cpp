@@ -62,11 +62,13 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
           fmt::format("unknown health condition '{}' (known: {})", m.contraindications(i), known));
     }
   }
+  // The most a sitter can turn the program up: from as written (1) to the API's most (1.5).
   if (m.has_max_intensity_scale() &&
-      !(m.max_intensity_scale() >= 0.2 && m.max_intensity_scale() <= 1.5)) {
+      !(m.max_intensity_scale() >= 1.0 && m.max_intensity_scale() <= 1.5)) {
     d.error(loc.at("max_intensity_scale"),
-            fmt::format("metadata.max_intensity_scale {:g} is outside 0.2..1.5, the session "
-                        "intensities a sitter can ask for",
+            fmt::format("metadata.max_intensity_scale {:g} is outside 1..1.5: it is the most a "
+                        "sitter can turn the program up, from as written (1) to the API's 1.5; "
+                        "to make the program gentler, lower its steps' intensity",
                         m.max_intensity_scale()));
   }
   const auto& zones = BodyModel::known_zones();

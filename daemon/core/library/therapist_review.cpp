@@ -95,10 +95,25 @@ bool drives(const BoundStep& s, std::optional<ActuatorIndex> a) {
          s.allowed[static_cast<std::size_t>(*a)] != 0;
 }
 
+// A family's actuators: "airbag" is every "airbag.*"; an actuator whose id has no dot
+// ("foot_roller", "recline") is a family of its own.
+std::vector<ActuatorIndex> family_of(const ChairModel& chair, std::string_view family) {
+  std::vector<ActuatorIndex> out = chair.family(family);
+  if (const auto exact = chair.find(family)) out.push_back(*exact);
+  return out;
+}
+
 bool drives_family(const BoundStep& s, const ChairModel& chair, std::string_view family) {
-  for (const auto a : chair.family(family))
+  for (const auto a : family_of(chair, family))
     if (drives(s, a)) return true;
   return false;
+}
+
+// Checks whose findings depend on the session around the step (what comes before it, when the
+// session ends), not on the step alone: only the program being linted can accept them, not a
+// program it includes, whose reason was written for a different place.
+bool about_the_session(std::string_view check) {
+  return check == kHeatUntilEnd || check == kIntensityJump;
 }
 
 // Whether the step's own commands set actuator a above off.
@@ -126,10 +141,12 @@ class Review {
   }
 
  private:
-  // The step as written names it in lint_accepted (a repeat's rounds, "knot (1/2)", are one).
+  // The step as written names it in lint_accepted (a repeat's rounds, "knot (1/2)", are one);
+  // a step written without a name is called technique@zone, as lint prints it.
   std::string written_name(std::size_t step) const {
     const auto* written = plan_.steps[step].expanded.step;
-    return written != nullptr ? written->name() : tl_.steps[step].name;
+    if (written != nullptr && !written->name().empty()) return written->name();
+    return tl_.steps[step].technique + "@" + tl_.steps[step].zone;
   }
   void add(std::string_view check, std::size_t step, std::string message) {
     const auto& s = tl_.steps[step];
@@ -184,9 +201,8 @@ class Review {
         }
       }
       if (worst_over <= 0.0) continue;
-      const auto* written = plan.steps[i].expanded.step;
       found_.push_back(
-          {kLowerNeckDeep, s.where, written != nullptr ? written->name() : s.name,
+          {kLowerNeckDeep, s.where, written_name(i),
            fmt::format("step '{}': at the sitter's highest intensity ({:.2f}x) the rollers press "
                        "{:.1f} mm deep on the lower neck (C6-C7){}, where the neck takes at "
                        "most {:.1f} mm on this chair; the lower neck is as fragile as the rest "
@@ -394,7 +410,7 @@ class Review {
              {{"pregnancy", "heat on the lower back is avoided in pregnancy"},
               {"postpartum", "no heat over a tender pelvis or a caesarean wound"}});
       }
-      const auto vibration = chair_.family("vibration");
+      const auto vibration = family_of(chair_, "vibration");
       if (works_any({vibration.begin(), vibration.end()}, 1e-6)) {
         need(i, "vibrates the seat",
              {{"postpartum", "no vibration under a pelvis recovering from birth"}});
@@ -578,12 +594,18 @@ ReviewResult review_program(const ProgramSource& program, const Plan& plan,
     }
   }
   for (const auto& f : found) {
-    const auto accepted = std::find_if(acceptances.begin(), acceptances.end(), [&](auto& a) {
-      return a.file == f.where.file && a.accepted->check() == f.check &&
-             (a.accepted->step().empty() || a.accepted->step() == f.step);
-    });
-    if (accepted != acceptances.end() && severity_of(f.check) == Severity::kWarning) {
-      accepted->used = true;
+    // An acceptance holds in its own file, and for a finding about the session around a step
+    // only in the program being linted. Every acceptance that matches is used.
+    bool accepted = false;
+    for (auto& a : acceptances) {
+      const std::string& where = about_the_session(f.check) ? program.source.path : f.where.file;
+      if (a.file != where || a.accepted->check() != f.check ||
+          (!a.accepted->step().empty() && a.accepted->step() != f.step))
+        continue;
+      a.used = true;
+      accepted = severity_of(f.check) == Severity::kWarning;
+    }
+    if (accepted) {
       ++result.accepted;
       continue;
     }

@@ -34,7 +34,8 @@ const std::vector<ReviewCheck>& review_checks();
 // What the review reads besides the program's plan as written.
 struct ReviewInputs {
   // The plan at the highest intensity a sitter can ask for (the program's max_intensity_scale)
-  // that chaird accepts: the checks of deep presses read it. Null: the plan as written.
+  // that chaird accepts: lower-neck-deep reads it (a sitter can get there). Null: the plan as
+  // written.
   std::shared_ptr<const Plan> strongest;
   double strongest_scale = 1.0;
   // Why chaird refuses the program at the sitter's highest intensity, when it does.

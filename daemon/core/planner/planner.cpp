@@ -483,10 +483,15 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::plan(
   ExpandedProgram expanded = expand_program(program, resolver, limits_.expansion, d);
   plan->written_duration_ms = expanded.duration_ms;
   std::vector<std::string> condition_changes = options.notes;
-  if (const auto& m = program->program.metadata();
-      m.has_max_intensity_scale() && std::isfinite(m.max_intensity_scale())) {
-    plan->max_intensity_scale = std::clamp(m.max_intensity_scale(), 0.2, 1.5);
+  // An included program's hold holds too: its steps are why it has one.
+  for (const auto& source : expanded.sources) {
+    const auto& m = source->program.metadata();
+    if (m.has_max_intensity_scale() && std::isfinite(m.max_intensity_scale())) {
+      plan->max_intensity_scale =
+          std::min(plan->max_intensity_scale, std::clamp(m.max_intensity_scale(), 1.0, 1.5));
+    }
   }
+  plan->asked_intensity_scale = plan->options.scaling.intensity_scale;
   hold_intensity(plan->options.scaling, plan->max_intensity_scale, condition_changes);
   std::vector<GentleFill> fills;
   const bool written_steps = !expanded.steps.empty();
@@ -609,6 +614,7 @@ Expected<std::shared_ptr<const Plan>, Diagnostics> Planner::replan(
   plan->options.scaling = clamp_scaling(options.scaling);
   plan->options.initial_values = previous.options.initial_values;
   plan->max_intensity_scale = previous.max_intensity_scale;
+  plan->asked_intensity_scale = plan->options.scaling.intensity_scale;
   std::vector<std::string> condition_changes = previous.timeline.condition_changes;
   hold_intensity(plan->options.scaling, plan->max_intensity_scale, condition_changes);
   auto body = BodyModel::resolve(*plan->chair, options.body);

@@ -49,9 +49,12 @@ struct Plan {
   // The length the program's steps add up to as written, before the sitter's contraindication
   // rules shortened it.
   std::int64_t written_duration_ms = 0;
-  // The program's metadata.max_intensity_scale (1.5 unset): the session's intensity_scale is
-  // held there, at the start and at every live adjustment.
+  // The lowest metadata.max_intensity_scale of the program and those it includes (1.5 unset):
+  // the session's intensity_scale is held there, at the start and at every live adjustment.
   double max_intensity_scale = 1.5;
+  // What the sitter asked for, before the hold: a live change of something else (speed, focus)
+  // re-plans from it, so that the session goes on saying it holds the sitter's request.
+  double asked_intensity_scale = 1.0;
   Diagnostics warnings;
   // What a re-plan needs.
   std::vector<BoundStep> steps;  // same order as timeline.steps
