@@ -103,6 +103,42 @@ TEST(ContraindicationRules, AConditionThatNeedsADoctorRefusesEveryProgramWithTha
   EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
 }
 
+// After a caesarean the kiosk offers the program made for after birth, kept light and off the
+// lower body by the rules, and none that works the lower back or legs; after other recent
+// surgery, nothing at all.
+TEST(ContraindicationRules, AfterACaesareanThePostnatalProgramIsOpenAsTheRulesSay) {
+  DaemonProcess daemon(DaemonOptions{});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto listed = [&](const std::string& condition) {
+    grpc::ClientContext context;
+    chair::v1::ListProgramsRequest list;
+    list.add_health_conditions(condition);
+    chair::v1::ListProgramsResponse programs;
+    EXPECT_TRUE(daemon.control().ListPrograms(&context, list, &programs).ok());
+    return programs;
+  };
+  const auto after_caesarean = listed("caesarean");
+  bool postnatal = false;
+  for (const auto& p : after_caesarean.programs()) {
+    for (const char* refused : {"deep_tissue", "lower_back_relief", "sciatica_gentle"})
+      EXPECT_NE(p.metadata().id(), refused);
+    if (p.metadata().id() != "postnatal_gentle") continue;
+    postnatal = true;
+    EXPECT_TRUE(any_has(p.adaptations(), "caesarean: After a caesarean: light work only."))
+        << p.DebugString();
+  }
+  EXPECT_TRUE(postnatal);
+  EXPECT_EQ(listed("recent_surgery").programs_size(), 0);
+
+  const auto request = answers({"caesarean"});
+  chair::v1::StartSessionResponse started;
+  const auto status = daemon.start("postnatal_gentle", &started, &request);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(any_has(started.adaptations(), "After a caesarean"));
+  daemon.advance(5000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+}
+
 // The deepest the plan sent the rollers in this session.
 double deepest(const Trace& trace) {
   double most = 0.0;

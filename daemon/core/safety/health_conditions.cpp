@@ -18,7 +18,9 @@ const std::vector<HealthCondition>& health_conditions() {
       {"heat_insensitivity", "Do you have reduced feeling for heat, as with diabetic neuropathy?"},
       {"fever", "Do you have a fever?"},
       {"skin_condition", "Do you have a skin infection, a wound or a rash where the chair works?"},
-      {"recent_surgery", "Have you had surgery in the last three months?"},
+      {"recent_surgery",
+       "Have you had surgery in the last three months, other than a caesarean (asked next)?"},
+      {"caesarean", "Have you given birth by caesarean in the last three months?"},
       {"disc_herniation",
        "Do you have a herniated (slipped) disc with pain, numbness or tingling that runs into an "
        "arm or a leg?"},
