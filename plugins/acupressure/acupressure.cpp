@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "press_axis.hpp"
+#include "width_choice.hpp"
 
 namespace {
 
@@ -134,7 +135,7 @@ class Acupressure final : public Technique {
           "rollers' width; width is ignored");
     } else if (width != nullptr) {
       const std::string& w = ctx.choice("width");
-      out.reach(*width, 0, level(*width, w == "narrow" ? 0.0 : w == "medium" ? 0.5 : 1.0));
+      out.reach(*width, 0, chaird::shipped::width_for(*width, w));
     } else {
       out.note("this chair cannot change the roller width; width is ignored");
     }

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "width_choice.hpp"
+
 namespace {
 
 using namespace chaird::sdk;
@@ -91,7 +93,7 @@ class Kneading final : public Technique {
     if (depth != nullptr) out.reach(*depth, 0, light);
     if (width != nullptr) {
       const std::string& w = ctx.choice("width");
-      out.reach(*width, 0, level(*width, w == "narrow" ? 0.0 : w == "medium" ? 0.5 : 1.0));
+      out.reach(*width, 0, chaird::shipped::width_for(*width, w));
     } else {
       out.note("this chair cannot change the roller width; width is ignored");
     }

@@ -7,6 +7,8 @@
 #include <cmath>
 #include <string>
 
+#include "width_choice.hpp"
+
 namespace {
 
 using namespace chaird::sdk;
@@ -76,7 +78,7 @@ class Myofascial final : public Technique {
     }
     if (width != nullptr) {
       const std::string& w = ctx.choice("width");
-      out.reach(*width, 0, level(*width, w == "narrow" ? 0.0 : w == "medium" ? 0.5 : 1.0));
+      out.reach(*width, 0, chaird::shipped::width_for(*width, w));
     } else {
       out.note("this chair cannot change the roller width; width is ignored");
     }

@@ -6,6 +6,8 @@
 #include <cmath>
 #include <string>
 
+#include "width_choice.hpp"
+
 namespace {
 
 using namespace chaird::sdk;
@@ -86,7 +88,7 @@ class Rolling final : public Technique {
     if (depth != nullptr) out.reach(*depth, 0, there);
     if (width != nullptr) {
       const std::string& w = ctx.choice("width");
-      out.reach(*width, 0, level(*width, w == "narrow" ? 0.0 : w == "medium" ? 0.5 : 1.0));
+      out.reach(*width, 0, chaird::shipped::width_for(*width, w));
     } else {
       out.note("this chair cannot change the roller width; width is ignored");
     }

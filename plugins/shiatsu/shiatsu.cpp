@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "press_axis.hpp"
+#include "width_choice.hpp"
 
 namespace {
 
@@ -66,7 +67,7 @@ class Shiatsu final : public Technique {
           "and holds each press half as long again; width is ignored");
     } else if (width != nullptr) {
       const std::string& w = ctx.choice("width");
-      out.reach(*width, 0, level(*width, w == "narrow" ? 0.0 : w == "medium" ? 0.5 : 1.0));
+      out.reach(*width, 0, chaird::shipped::width_for(*width, w));
     } else if (ctx.choice("width") != "narrow") {
       out.note("this chair cannot change the roller width; width is ignored");
     }

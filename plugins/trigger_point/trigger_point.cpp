@@ -8,6 +8,7 @@
 #include <string>
 
 #include "press_axis.hpp"
+#include "width_choice.hpp"
 
 namespace {
 
@@ -76,7 +77,7 @@ class TriggerPoint final : public Technique {
           "this chair has no roller.depth: trigger_point presses by closing the rollers' "
           "width onto the point");
     } else if (width != nullptr) {
-      out.reach(*width, 0, level(*width, w == "narrow" ? 0.0 : w == "medium" ? 0.5 : 1.0));
+      out.reach(*width, 0, chaird::shipped::width_for(*width, w));
     } else if (w == "narrow") {
       out.note("this chair cannot narrow the rollers; the press is as wide as they are");
     }
