@@ -1,6 +1,7 @@
 // planner/program_expander: phases, tracks, repeats, includes, and the limits on all of them.
 #include "planner/program_expander.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <map>
@@ -346,7 +347,8 @@ TEST(ProgramExpander, UnknownIncludeAndMixedPhasesAreRefused) {
       "phases { include_program: \"nope\" }\n"
       "phases { name: \"mixed\" include_program: \"other\" }\n"
       "phases { name: \"empty\" }\n"
-      "phases { tracks { name: \"bare\" } }\n";
+      "phases { tracks { name: \"bare\" } }\n"
+      "phases { include_program: \"other\" from_program: \"other\" }\n";
   const ProgramRef p = parse(text);
   const Expansion e = expand(p, resolver_of({{"other", p}}));
   EXPECT_TRUE(ErrorAt(e.d, "include_program: no program 'nope' in the library", "p.textproto", 2,
@@ -354,6 +356,10 @@ TEST(ProgramExpander, UnknownIncludeAndMixedPhasesAreRefused) {
   EXPECT_TRUE(ErrorAt(e.d, "a phase with include_program holds nothing else", "p.textproto", 3));
   EXPECT_TRUE(ErrorAt(e.d, "phase 'empty' has no tracks", "p.textproto", 4));
   EXPECT_TRUE(ErrorAt(e.d, "track 'bare' has no steps", "p.textproto", 5));
+  // A copied phase (from_program) is a phase of its own, not an include.
+  EXPECT_THAT(e.d.to_string(),
+              ::testing::HasSubstr(
+                  "p.textproto:6:10: error: a phase with include_program holds nothing else"));
   // Without a resolver every include is unknown.
   EXPECT_TRUE(HasError(expand(p).d, "no program 'nope'"));
 

@@ -22,8 +22,13 @@ void add_once(std::vector<std::string>& list, std::string line) {
 std::vector<std::string> program_ids(const ProgramRef& program, const ProgramResolver& resolver) {
   Diagnostics ignored;  // the library checked the program when it was loaded
   std::vector<std::string> ids{program->id()};
+  const auto add = [&ids](const std::string& id) {
+    if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  };
   for (const auto& source : expand_program(program, resolver, {}, ignored).sources) {
-    if (std::find(ids.begin(), ids.end(), source->id()) == ids.end()) ids.push_back(source->id());
+    add(source->id());
+    // A phase copied from a library program (a composed session) keeps that program's rules.
+    for (const auto& phase : source->program.phases()) add(phase.from_program());
   }
   return ids;
 }

@@ -34,7 +34,8 @@ struct SitterVerdict {
   bool nothing_left = false;
 };
 
-// The program's id and those of the programs it includes.
+// The program's id and those of the programs it includes or copies phases from
+// (Phase.from_program): the ids the contraindication rules for the session are chosen by.
 std::vector<std::string> program_ids(const ProgramRef& program, const ProgramResolver& resolver);
 
 // The zones a program's steps work on, each once, in the order they first appear.

@@ -343,7 +343,11 @@ class Review {
     auto it = by_condition_.find(condition);
     if (it == by_condition_.end()) {
       std::vector<std::string> ids;
-      for (const auto& source : plan_.sources) ids.push_back(source->id());
+      for (const auto& source : plan_.sources) {
+        ids.push_back(source->id());
+        for (const auto& phase : source->program.phases())
+          if (!phase.from_program().empty()) ids.push_back(phase.from_program());
+      }
       if (ids.empty()) ids.push_back(program_.id());
       it = by_condition_
                .emplace(condition,

@@ -81,7 +81,7 @@ class Expander {
                        std::vector<std::string>& stack) {
     const std::string& id = phase.include_program();
     const SourceLocation where = loc.at("include_program");
-    if (phase.tracks_size() != 0 || !phase.name().empty()) {
+    if (phase.tracks_size() != 0 || !phase.name().empty() || !phase.from_program().empty()) {
       d_.error(where, "a phase with include_program holds nothing else");
       return cursor;
     }
