@@ -59,11 +59,12 @@ const std::vector<MethodRule>& method_rules() {
     control("/chair.v1.ChairControl/EmergencyStop", kEveryRole, /*anyone=*/true);
     // Sessions and the sitters they are for: kiosks.
     for (std::string_view m :
-         {"/chair.v1.ChairControl/StartSession", "/chair.v1.ChairControl/PauseSession",
-          "/chair.v1.ChairControl/ResumeSession", "/chair.v1.ChairControl/AdjustSession",
-          "/chair.v1.ChairControl/KeepAlive", "/chair.v1.ChairControl/TakeOverSession",
-          "/chair.v1.ChairControl/GetUserProfile", "/chair.v1.ChairControl/SaveUserProfile",
-          "/chair.v1.ChairControl/DeleteUserProfile", "/chair.v1.ChairControl/ListSessionHistory",
+         {"/chair.v1.ChairControl/StartSession", "/chair.v1.ChairControl/ComposeSession",
+          "/chair.v1.ChairControl/PauseSession", "/chair.v1.ChairControl/ResumeSession",
+          "/chair.v1.ChairControl/AdjustSession", "/chair.v1.ChairControl/KeepAlive",
+          "/chair.v1.ChairControl/TakeOverSession", "/chair.v1.ChairControl/GetUserProfile",
+          "/chair.v1.ChairControl/SaveUserProfile", "/chair.v1.ChairControl/DeleteUserProfile",
+          "/chair.v1.ChairControl/ListSessionHistory",
           "/chair.v1.ChairControl/ExportSessionHistory",
           "/chair.v1.ChairControl/RecordSessionFeedback"})
       control(m, kSessions);

@@ -190,6 +190,10 @@ grpc::ServerUnaryReactor* ControlService::ListHealthConditions(
   return finish_now(context, grpc::Status::OK);
 }
 
+Refusal ControlService::rules_missing() const {
+  return no_rules(*deps_.rules);
+}
+
 SitterRulesRef ControlService::sitter_rules(const std::vector<std::string>& conditions,
                                             const ProgramRef& program) const {
   if (conditions.empty()) return nullptr;
@@ -216,6 +220,20 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
     in.entry.planned_duration_ms = manual.duration_ms;
     in.entry.step_count = 1;
     in.manual = std::move(manual);
+  } else if (!request.composition_id().empty()) {
+    auto composed = composed_.find(request.composition_id());
+    if (!composed) {
+      const std::string message = fmt::format(
+          "no composed session {}: chaird keeps the last {} compositions until it restarts; "
+          "compose it again",
+          excerpt(request.composition_id()), ComposedSessions::kCapacity);
+      return Unexpected{Refusal{Refusal::Kind::kNotFound,
+                                message,
+                                {{"composition_id", message, "UNKNOWN_VALUE", {}, {}, {}}},
+                                {},
+                                "This session is no longer available. Please compose it again."}};
+    }
+    in.entry = std::move(*composed);
   } else {
     const auto library = deps_.library.current();
     const LibraryEntry* entry = library->find(request.program_id());

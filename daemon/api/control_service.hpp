@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "access_control.hpp"
+#include "composed_sessions.hpp"
 #include "library/live_library.hpp"
 #include "library/manual_program.hpp"
 #include "library/sitter_screening.hpp"
@@ -111,6 +112,11 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
                                           const chair::v1::AdjustSessionRequest* request,
                                           chair::v1::AdjustSessionResponse* response) override;
 
+  // A session composed for one sitter (control_service_compose.cpp).
+  grpc::ServerUnaryReactor* ComposeSession(grpc::CallbackServerContext* context,
+                                           const chair::v1::ComposeSessionRequest* request,
+                                           chair::v1::ComposeSessionResponse* response) override;
+
   // Custom programs (control_service_programs.cpp).
   grpc::ServerUnaryReactor* SaveProgram(grpc::CallbackServerContext* context,
                                         const chair::v1::SaveProgramRequest* request,
@@ -170,6 +176,8 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   template <typename Job>
   void post_after_feedback(const std::string& user_id, const ProgramRef& program,
                            std::shared_ptr<PlanOptions> options, Job job);
+  // The refusal of every session while chaird has no valid contraindication rules.
+  Refusal rules_missing() const;
   // The rules for these conditions and this program on this chair (null: no conditions).
   SitterRulesRef sitter_rules(const std::vector<std::string>& conditions,
                               const ProgramRef& program) const;
@@ -205,6 +213,8 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
 
   ControlDependencies deps_;
   StartRequestIds start_ids_;
+  // What ComposeSession made lately, for StartSession and PreviewSession to run.
+  ComposedSessions composed_;
   // The plan of the session started last, with the options it runs with now: what a live
   // adjustment re-plans from. Stored on the dispatch thread, read on the planning pool.
   struct SessionPlan {

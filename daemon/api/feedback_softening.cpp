@@ -53,4 +53,27 @@ FeedbackSoftening soften_from_feedback(const std::vector<store::HistoryRow>& new
   return out;
 }
 
+SitterPast past_from_history(const std::vector<store::HistoryRow>& newest_first,
+                             const ChairModel& chair) {
+  SitterPast past;
+  const std::size_t counted =
+      std::min(newest_first.size(), static_cast<std::size_t>(kFeedbackSessions));
+  for (std::size_t i = 0; i < counted; ++i) {
+    const auto& row = newest_first[i];
+    auto zones = row.feedback.too_strong_zones;
+    std::sort(zones.begin(), zones.end());
+    zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
+    for (const auto& z : zones)
+      if (chair.zone(z) != nullptr) ++past.too_strong[z];
+    const auto& f = row.feedback;
+    if (f.discomfort_before && f.discomfort_after) {
+      auto& relief = past.relief[row.start.program_id];
+      relief.before += *f.discomfort_before;
+      relief.after += *f.discomfort_after;
+      ++relief.sessions;
+    }
+  }
+  return past;
+}
+
 }  // namespace chaird::api

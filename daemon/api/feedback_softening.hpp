@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "library/session_composer.hpp"
 #include "planner/step_binder.hpp"
 #include "profile/chair_model.hpp"
 #include "store/session_history_store.hpp"
@@ -30,5 +31,10 @@ struct FeedbackSoftening {
 FeedbackSoftening soften_from_feedback(const std::vector<store::HistoryRow>& newest_first,
                                        const ChairModel& chair,
                                        const std::vector<std::string>& program_zones);
+
+// What the composer weighs from the same sessions: each zone marked too strong, once per
+// session, and per program the discomfort before and after where the sitter gave both.
+SitterPast past_from_history(const std::vector<store::HistoryRow>& newest_first,
+                             const ChairModel& chair);
 
 }  // namespace chaird::api

@@ -8,6 +8,7 @@
 
 #include "common/utf8_text.hpp"
 #include "library/manual_program.hpp"
+#include "library/session_composer.hpp"
 #include "planner/body_model.hpp"
 #include "profile/limits_tightening.hpp"
 #include "safety/health_conditions.hpp"
@@ -24,6 +25,7 @@ constexpr double kMaxShoulderOffsetMm = 100.0;
 // status fields): more is a broken or hostile client.
 constexpr int kMaxRepeated = 32;
 constexpr int kMaxFocusAreas = 16;
+constexpr int kMaxComposeFocusAreas = 8;
 constexpr std::size_t kMaxTechniqueBytes = 64;
 constexpr double kMinManualIntensity = 0.05;
 // Wider than any technique's range: the technique's own range is checked when it is known.
@@ -309,7 +311,19 @@ void check_manual(Problems& p, const chair::v1::ManualMode& m) {
 std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest& r,
                                            const ChairModel& chair) {
   Problems p;
-  if (r.has_manual()) {
+  if (!r.composition_id().empty()) {
+    // A composed session instead of a program or manual mode: one of the three.
+    if (!r.program_id().empty() || r.has_manual()) {
+      p.add({"composition_id",
+             "composition_id is set with program_id or manual: start a composed session, a "
+             "program or manual mode, one of them",
+             "CONFLICT",
+             {},
+             {},
+             {}});
+    }
+    p.text("composition_id", r.composition_id(), kMaxProgramIdBytes, true, "");
+  } else if (r.has_manual()) {
     if (!r.program_id().empty()) {
       p.add({"program_id",
              "program_id and manual are both set: start a program or manual mode, not both",
@@ -395,6 +409,34 @@ std::optional<Refusal> check_list_programs_request(const chair::v1::ListPrograms
   }
   p.conditions(r.health_conditions(), "health_conditions");
   return p.refusal("program filter");
+}
+
+std::optional<Refusal> check_compose_request(const chair::v1::ComposeSessionRequest& r) {
+  Problems p;
+  p.zones(r.focus_areas(), "focus_areas", kMaxComposeFocusAreas);
+  if (r.available_ms() < kComposeMinMs || r.available_ms() > kComposeMaxMs) {
+    p.add({"available_ms",
+           fmt::format("available_ms must be between {} and {} ({} to {} minutes): the time the "
+                       "sitter has for the session",
+                       kComposeMinMs, kComposeMaxMs, kComposeMinMs / 60000, kComposeMaxMs / 60000),
+           "OUT_OF_RANGE",
+           static_cast<double>(kComposeMinMs),
+           static_cast<double>(kComposeMaxMs),
+           {}});
+  }
+  const int v = r.preferred_intensity();
+  if (v != chair::v1::INTENSITY_CLASS_UNSPECIFIED && v != chair::v1::GENTLE &&
+      v != chair::v1::MODERATE && v != chair::v1::STRONG) {
+    p.add({"preferred_intensity",
+           fmt::format("preferred_intensity is {}, not GENTLE, MODERATE or STRONG", v),
+           "UNKNOWN_VALUE",
+           {},
+           {},
+           {"GENTLE", "MODERATE", "STRONG"}});
+  }
+  p.conditions(r.health_conditions(), "health_conditions");
+  p.user_id("user_id", r.user_id(), false);
+  return p.refusal("compose request");
 }
 
 std::optional<Refusal> check_validate_request(const chair::v1::ValidateProgramRequest& r) {

@@ -16,6 +16,8 @@ namespace chaird::api {
 std::optional<Refusal> check_start_request(const chair::v1::StartSessionRequest& request,
                                            const ChairModel& chair);
 std::optional<Refusal> check_list_programs_request(const chair::v1::ListProgramsRequest& request);
+// Focus areas, the time (5 to 60 minutes), the intensity, conditions and user id.
+std::optional<Refusal> check_compose_request(const chair::v1::ComposeSessionRequest& request);
 std::optional<Refusal> check_validate_request(const chair::v1::ValidateProgramRequest& request);
 // The session and token are ids of bounded length; the interval within a minute; every field a
 // SessionStatus field.

@@ -73,6 +73,7 @@ class RequestTraits {
   X(SaveProgramRequest)           \
   X(DeleteProgramRequest)         \
   X(StartSessionRequest)          \
+  X(ComposeSessionRequest)        \
   X(StopSessionRequest)           \
   X(PauseSessionRequest)          \
   X(AdjustSessionRequest)         \

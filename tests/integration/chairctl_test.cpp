@@ -231,7 +231,8 @@ TEST(Chairctl, RunsManualModeAndChangesItLive) {
   const std::string socket = " --socket " + daemon.socket() + " ";
   const CliRun nothing = chairctl(socket + "start");
   EXPECT_EQ(nothing.exit_code, 1);
-  EXPECT_THAT(nothing.output, HasSubstr("name a program, or --technique and --zone"));
+  EXPECT_THAT(nothing.output,
+              HasSubstr("name a program, --composition, or --technique and --zone"));
   const CliRun started =
       chairctl(socket + "start --technique kneading --zone shoulders --minutes 5 --focus neck");
   ASSERT_EQ(started.exit_code, 0) << started.output;

@@ -65,6 +65,16 @@ TEST(UnreadableRequests, EveryFieldThatIsNotUtf8IsNamedAndNothingStarts) {
   EXPECT_EQ(first_invalid_utf8(refused.error_message()), std::string::npos);
   EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
 
+  // A composition is refused the same way, before anything is read from the history.
+  chair::v1::ComposeSessionRequest compose;
+  compose.add_focus_areas("@@BAD@@");
+  compose.set_available_ms(20 * 60'000);
+  const auto not_composed =
+      raw_call(daemon, "/chair.v1.ChairControl/ComposeSession", garbled(compose));
+  EXPECT_EQ(not_composed.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(details_of(not_composed).fields.count("focus_areas[0]"), 1u)
+      << not_composed.error_message();
+
   // A profile is not stored, and a streaming call is refused the same way.
   chair::v1::UserProfile profile;
   profile.set_user_id("ann");

@@ -87,6 +87,27 @@ int validate_program(ControlClient& client, const std::string& path, std::ostrea
   return kExitOk;
 }
 
+int compose_session(ControlClient& client, const chair::v1::ComposeSessionRequest& request,
+                    std::ostream& out, std::ostream& err) {
+  chair::v1::ComposeSessionResponse response;
+  auto status = client.control().ComposeSession(
+      client.call_context(std::chrono::seconds(120)).get(), request, &response);
+  if (!status.ok()) return report(status, err);
+  out << fmt::format("{}: {} ({})\n", response.composition_id(),
+                     response.program().metadata().name(), mmss(response.planned_duration_ms()));
+  for (const auto& s : response.segments()) {
+    out << fmt::format("  {:<9} {} of {} ({})\n",
+                       s.kind() == chair::v1::WARM_UP     ? "warm-up"
+                       : s.kind() == chair::v1::COOL_DOWN ? "cool-down"
+                                                          : "main",
+                       s.phase(), s.program_id(), mmss(s.duration_ms()));
+  }
+  out << "why:\n";
+  for (const auto& line : response.explanations()) out << "  " << line << '\n';
+  out << fmt::format("start it with: chairctl start --composition {}\n", response.composition_id());
+  return kExitOk;
+}
+
 int preview_session(ControlClient& client, const chair::v1::StartSessionRequest& request,
                     std::ostream& out, std::ostream& err) {
   chair::v1::PreviewSessionResponse response;

@@ -3,6 +3,7 @@
 #include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <cmath>
 #include <functional>
 #include <iostream>
@@ -179,6 +180,21 @@ int main(int argc, char** argv) {
   feedback_cmd->add_option("--too-strong", too_strong, "a zone where it was too strong");
   feedback_cmd->add_option("--note", feedback_note, "anything else they said");
 
+  auto* compose_cmd = app.add_subcommand(
+      "compose",
+      "compose a session for a sitter from the library's segments, each choice explained");
+  std::vector<std::string> compose_focus;
+  std::vector<std::string> compose_conditions;
+  double compose_minutes = 20.0;
+  std::string compose_intensity;
+  compose_cmd->add_option("--focus", compose_focus, "a body zone to work on (repeatable)");
+  compose_cmd->add_option("--minutes", compose_minutes,
+                          "the time the sitter has (5..60, default 20)");
+  compose_cmd->add_option("--prefer", compose_intensity, "gentle, moderate or strong");
+  compose_cmd->add_option("--condition", compose_conditions,
+                          "a health condition the sitter reported (repeatable)");
+  compose_cmd->add_option("--user", user_id, "the signed-in sitter: their feedback weighs in");
+
   auto* start = app.add_subcommand(
       "start", "start a program, or manual mode (--technique and --zone instead of a program)");
   auto* preview = app.add_subcommand(
@@ -216,6 +232,9 @@ int main(int argc, char** argv) {
     cmd->add_option("--condition", conditions,
                     "a health condition the sitter reported (repeatable)");
   }
+  std::string composition_id;
+  for (auto* cmd : {start, preview})
+    cmd->add_option("--composition", composition_id, "a session `chairctl compose` made");
   start->add_option("--user", user_id, "the signed-in sitter: the session joins their history");
   start->add_flag("--watch", start_watch, "print progress until the session ends");
 
@@ -470,11 +489,32 @@ int main(int argc, char** argv) {
       std::cout << fmt::format("{:<28} {}\n", q.condition(), q.question());
     return kExitOk;
   }
+  if (compose_cmd->parsed()) {
+    chair::v1::ComposeSessionRequest request;
+    for (const auto& z : compose_focus) request.add_focus_areas(z);
+    request.set_available_ms(static_cast<std::int64_t>(std::llround(compose_minutes * 60000.0)));
+    if (!compose_intensity.empty()) {
+      chair::v1::IntensityClass preferred{};
+      std::string upper = compose_intensity;
+      for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      if (!chair::v1::IntensityClass_Parse(upper, &preferred) ||
+          preferred == chair::v1::INTENSITY_CLASS_UNSPECIFIED) {
+        std::cerr << "chairctl: --prefer takes gentle, moderate or strong" << std::endl;
+        return kExitRefused;
+      }
+      request.set_preferred_intensity(preferred);
+    }
+    for (const auto& c : compose_conditions) request.add_health_conditions(c);
+    request.set_user_id(user_id);
+    return compose_session(client, request, std::cout, std::cerr);
+  }
   if (start->parsed() || preview->parsed()) {
     start_request.set_program_id(program_id);
+    start_request.set_composition_id(composition_id);
     const bool manual_mode = !manual_technique.empty() || !manual_zone.empty();
-    if (program_id.empty() && !manual_mode) {
-      std::cerr << "chairctl: name a program, or --technique and --zone for manual mode"
+    if (program_id.empty() && composition_id.empty() && !manual_mode) {
+      std::cerr << "chairctl: name a program, --composition, or --technique and --zone for "
+                   "manual mode"
                 << std::endl;
       return kExitRefused;
     }
@@ -502,8 +542,10 @@ int main(int argc, char** argv) {
     auto status =
         client.control().StartSession(client.call_context().get(), start_request, &response);
     if (!status.ok()) return report(status);
-    const std::string what =
-        manual_mode ? fmt::format("manual: {} on {}", manual_technique, manual_zone) : program_id;
+    const std::string what = manual_mode
+                                 ? fmt::format("manual: {} on {}", manual_technique, manual_zone)
+                             : composition_id.empty() ? program_id
+                                                      : composition_id;
     std::cout << "started " << response.session_id() << " (" << what << ", "
               << mmss(response.planned_duration_ms()) << ")" << std::endl;
     for (const auto& a : response.adaptations()) std::cout << "  governor: " << a << std::endl;

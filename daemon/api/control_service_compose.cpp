@@ -1,0 +1,145 @@
+// ComposeSession: a session made for one sitter from the library's segments. The sitter's
+// history is read on the database thread, the composition made and planned on the planning
+// pool; the result is kept for StartSession and PreviewSession (composition_id).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include "common/utf8_text.hpp"
+#include "control_service.hpp"
+#include "error_status.hpp"
+#include "feedback_softening.hpp"
+#include "request_checks.hpp"
+#include "unary_calls.hpp"
+
+namespace chaird::api {
+namespace {
+
+constexpr std::size_t kMaxReasonBytes = 600;
+
+Refusal cannot_compose(const std::string& why) {
+  const std::string message = one_line("no session can be composed: " + why, kMaxReasonBytes);
+  return Refusal{Refusal::Kind::kFailedPrecondition,
+                 message,
+                 {},
+                 {{"COMPOSE", "", message}},
+                 one_line("No session fits: " + why, kMaxReasonBytes)};
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* ControlService::ComposeSession(
+    grpc::CallbackServerContext* context, const chair::v1::ComposeSessionRequest* request,
+    chair::v1::ComposeSessionResponse* response) {
+  // It reads the sitter's history and runs the techniques' plugins: a kiosk's call.
+  if (auto refused = refuse_caller(*context, "ComposeSession", *request))
+    return finish_now(context, *refused);
+  if (auto refusal = check_compose_request(*request))
+    return finish_now(context, to_status(*refusal));
+  // No session is composed without the rules that screen it.
+  if (!deps_.rules->ok()) return finish_now(context, to_status(rules_missing()));
+
+  ComposeAsk ask;
+  ask.focus_areas.assign(request->focus_areas().begin(), request->focus_areas().end());
+  std::sort(ask.focus_areas.begin(), ask.focus_areas.end());
+  ask.focus_areas.erase(std::unique(ask.focus_areas.begin(), ask.focus_areas.end()),
+                        ask.focus_areas.end());
+  ask.available_ms = request->available_ms();
+  ask.conditions.assign(request->health_conditions().begin(), request->health_conditions().end());
+  std::vector<std::string> first_lines;
+  if (request->preferred_intensity() != chair::v1::INTENSITY_CLASS_UNSPECIFIED) {
+    ask.preferred = request->preferred_intensity();
+  } else if (!ask.conditions.empty()) {
+    // Start gentle: with a health condition, strength is the sitter's to ask for.
+    ask.preferred = chair::v1::GENTLE;
+    first_lines.push_back("Gentle work preferred: you reported a health condition");
+  }
+
+  auto* reactor = context->DefaultReactor();
+  auto compose = [this, reactor, response, ask = std::move(ask),
+                  first_lines = std::move(first_lines)](std::vector<store::HistoryRow> rows,
+                                                        std::string history_problem) mutable {
+    const ChairModel& chair = *deps_.check.chair;
+    const SitterPast past = past_from_history(rows, chair);
+    auto composed =
+        compose_session(ask, past, {deps_.library.current(), &chair, &deps_.rules->rules});
+    if (!composed) {
+      reactor->Finish(to_status(cannot_compose(composed.error())));
+      return;
+    }
+    // Planned as StartSession will plan it for this sitter: their rules and their feedback.
+    PlanOptions options;
+    options.scaling.sitter = sitter_rules(ask.conditions, composed->program);
+    const auto softening =
+        soften_from_feedback(rows, chair, zones_worked(composed->program, deps_.check.resolver));
+    options.scaling.zones = softening.zones;
+    options.notes = softening.notes;
+    auto checked = check_program(composed->program, deps_.check, options);
+    if (!checked) {
+      spdlog::warn("composed session refused by its check:\n{}", checked.error().to_string());
+      reactor->Finish(to_status(cannot_compose(
+          "the composed session would not pass the chair's checks (" +
+          one_line(checked.error().first_error(), 300) + "); please choose a program")));
+      return;
+    }
+    const auto& governed = *checked->governed;
+    LibraryEntry entry;
+    entry.program = composed->program;
+    entry.planned_duration_ms = governed.timeline().duration_ms;
+    entry.step_count = static_cast<std::uint32_t>(checked->plan->timeline.steps.size());
+    composed_.keep(entry);
+
+    response->set_composition_id(composed->program->id());
+    *response->mutable_program() = composed->program->program;
+    response->set_text(composed->text);
+    for (const auto& part : composed->parts) {
+      auto* s = response->add_segments();
+      s->set_kind(part.kind);
+      s->set_program_id(part.program_id);
+      s->set_program_name(valid_utf8(part.program_name));
+      s->set_phase(valid_utf8(part.phase));
+      s->set_duration_ms(part.duration_ms);
+      for (const auto& z : part.zones) s->add_zones(z);
+      s->set_why(valid_utf8(part.why));
+    }
+    for (const auto& line : first_lines) response->add_explanations(line);
+    for (const auto& line : composed->explanations) response->add_explanations(valid_utf8(line));
+    if (!history_problem.empty()) response->add_explanations(history_problem);
+    // What the sitter's conditions and feedback change when it runs ends the list.
+    for (const auto& a : governed.adaptations()) {
+      response->add_explanations(a);
+      response->add_adaptations(a);
+    }
+    response->set_planned_duration_ms(governed.timeline().duration_ms);
+    reactor->Finish(grpc::Status::OK);
+  };
+
+  const std::string user_id = request->user_id();
+  if (user_id.empty()) {
+    boost::asio::post(deps_.planning,
+                      [compose = std::move(compose)]() mutable { compose({}, {}); });
+    return reactor;
+  }
+  // The database is read on its own thread, never a gRPC one.
+  boost::asio::post(deps_.records, [this, user_id, compose = std::move(compose)]() mutable {
+    deps_.history.flush();  // the sitter's last session may have ended a moment ago
+    auto rows = deps_.stores.history.list(user_id, kFeedbackSessions);
+    std::vector<store::HistoryRow> read;
+    std::string problem;
+    if (rows) {
+      read = std::move(*rows);
+    } else {
+      // Composed as for a sitter who did not sign in; the kiosk is told.
+      spdlog::warn("the history of {} cannot be read: {}", excerpt(user_id), rows.error());
+      problem = "Your past sessions could not be read: composed without them";
+    }
+    boost::asio::post(deps_.planning, [compose = std::move(compose), read = std::move(read),
+                                       problem = std::move(problem)]() mutable {
+      compose(std::move(read), std::move(problem));
+    });
+  });
+  return reactor;
+}
+
+}  // namespace chaird::api
