@@ -4,20 +4,20 @@
 
 namespace chaird::api {
 
-void ComposedSessions::keep(LibraryEntry entry) {
+void ComposedSessions::keep(ComposedSession session) {
   std::lock_guard lock(mutex_);
-  const std::string& id = entry.program->id();
+  const std::string& id = session.entry.program->id();
   kept_.erase(std::remove_if(kept_.begin(), kept_.end(),
-                             [&](const LibraryEntry& e) { return e.program->id() == id; }),
+                             [&](const ComposedSession& c) { return c.entry.program->id() == id; }),
               kept_.end());
-  kept_.push_back(std::move(entry));
+  kept_.push_back(std::move(session));
   while (kept_.size() > kCapacity) kept_.pop_front();
 }
 
-std::optional<LibraryEntry> ComposedSessions::find(const std::string& id) const {
+std::optional<ComposedSession> ComposedSessions::find(const std::string& id) const {
   std::lock_guard lock(mutex_);
-  for (const auto& e : kept_)
-    if (e.program->id() == id) return e;
+  for (const auto& c : kept_)
+    if (c.entry.program->id() == id) return c;
   return std::nullopt;
 }
 

@@ -5,25 +5,37 @@
 
 #include <cstddef>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "library/program_library.hpp"
 
 namespace chaird::api {
 
+struct ComposedSession {
+  LibraryEntry entry;  // entry.program's id names it
+  // The sitter's answers it was composed for: their rules hold when it runs, whatever the
+  // start request repeats.
+  std::vector<std::string> conditions;
+  // The library it was composed from: once that changed (a program saved or deleted), the
+  // segments may no longer be what the library holds, and it is composed again.
+  std::shared_ptr<const ProgramLibrary> library;
+};
+
 class ComposedSessions {
  public:
   static constexpr std::size_t kCapacity = 32;
 
-  // Keeps the composition (entry.program's id names it); the same id again refreshes it.
-  void keep(LibraryEntry entry);
-  std::optional<LibraryEntry> find(const std::string& id) const;
+  // Keeps the composition; the same id again refreshes it.
+  void keep(ComposedSession session);
+  std::optional<ComposedSession> find(const std::string& id) const;
 
  private:
   mutable std::mutex mutex_;
-  std::deque<LibraryEntry> kept_;  // newest last; guarded by mutex_
+  std::deque<ComposedSession> kept_;  // newest last; guarded by mutex_
 };
 
 }  // namespace chaird::api

@@ -207,6 +207,7 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
   if (auto refusal = check_start_request(request, *deps_.check.chair)) return Unexpected{*refusal};
   if (!deps_.rules->ok()) return Unexpected{no_rules(*deps_.rules)};
   StartInputs in;
+  std::vector<std::string> composed_conditions;
   if (request.has_manual()) {
     const auto& m = request.manual();
     ManualSettings manual{m.technique(), m.zone(), kManualDefaultMs, std::nullopt, std::nullopt};
@@ -233,7 +234,19 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
                                 {},
                                 "This session is no longer available. Please compose it again."}};
     }
-    in.entry = std::move(*composed);
+    if (composed->library != deps_.library.current()) {
+      const std::string message = fmt::format(
+          "the program library changed since {} was composed (a program was saved or deleted); "
+          "compose it again",
+          excerpt(request.composition_id()));
+      return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition,
+                                message,
+                                {},
+                                {{"COMPOSITION_STALE", request.composition_id(), message}},
+                                "This session is no longer available. Please compose it again."}};
+    }
+    in.entry = std::move(composed->entry);
+    composed_conditions = std::move(composed->conditions);
   } else {
     const auto library = deps_.library.current();
     const LibraryEntry* entry = library->find(request.program_id());
@@ -242,6 +255,11 @@ Expected<ControlService::StartInputs, Refusal> ControlService::start_inputs(
   }
   options_focus(request.focus(), in.options.scaling);
   in.conditions.assign(request.health_conditions().begin(), request.health_conditions().end());
+  // A composed session keeps the answers it was composed for, whatever the start repeats.
+  for (auto& c : composed_conditions) {
+    if (std::find(in.conditions.begin(), in.conditions.end(), c) == in.conditions.end())
+      in.conditions.push_back(std::move(c));
+  }
   // Manual mode with conditions is refused (screen_conditions): no rules to apply there.
   if (!in.manual) in.options.scaling.sitter = sitter_rules(in.conditions, in.entry.program);
   PlanOptions& options = in.options;

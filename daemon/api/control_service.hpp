@@ -215,6 +215,9 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   StartRequestIds start_ids_;
   // What ComposeSession made lately, for StartSession and PreviewSession to run.
   ComposedSessions composed_;
+  // One composition at a time: it plans on the pool that live adjustments use, and a kiosk
+  // that asks again and again must not hold up a sitter's "softer".
+  std::atomic<bool> composing_{false};
   // The plan of the session started last, with the options it runs with now: what a live
   // adjustment re-plans from. Stored on the dispatch thread, read on the planning pool.
   struct SessionPlan {

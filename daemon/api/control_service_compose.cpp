@@ -18,13 +18,14 @@ namespace {
 
 constexpr std::size_t kMaxReasonBytes = 600;
 
-Refusal cannot_compose(const std::string& why) {
+// why: for staff and the kiosk; for_sitter: what the sitter reads (no file names, no codes).
+Refusal cannot_compose(const std::string& why, const std::string& for_sitter) {
   const std::string message = one_line("no session can be composed: " + why, kMaxReasonBytes);
   return Refusal{Refusal::Kind::kFailedPrecondition,
                  message,
                  {},
                  {{"COMPOSE", "", message}},
-                 one_line("No session fits: " + why, kMaxReasonBytes)};
+                 one_line(for_sitter, kMaxReasonBytes)};
 }
 
 }  // namespace
@@ -56,16 +57,39 @@ grpc::ServerUnaryReactor* ControlService::ComposeSession(
     first_lines.push_back("Gentle work preferred: you reported a health condition");
   }
 
-  auto* reactor = context->DefaultReactor();
-  auto compose = [this, reactor, response, ask = std::move(ask),
+  if (composing_.exchange(true)) {
+    const std::string message =
+        "another session is being composed on this chair; ask again in a moment";
+    return finish_now(context, to_status(Refusal{Refusal::Kind::kResourceExhausted,
+                                                 message,
+                                                 {},
+                                                 {{"COMPOSING", "", message}},
+                                                 "Please wait a moment and try again."}));
+  }
+  // Every answer from here on ends this composition, and lets the next one in.
+  auto* reactor = new HeldCallReactor(deps_.start_hold);
+  auto finish = [this, reactor](grpc::Status status) {
+    composing_.store(false);
+    reactor->Finish(std::move(status));
+  };
+  auto compose = [this, context, finish, response, ask = std::move(ask),
                   first_lines = std::move(first_lines)](std::vector<store::HistoryRow> rows,
                                                         std::string history_problem) mutable {
+    // The kiosk gave up (or its deadline passed): nothing to plan for.
+    if (context->IsCancelled()) {
+      finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                          "the app gave up on the ComposeSession before it was composed"));
+      return;
+    }
     const ChairModel& chair = *deps_.check.chair;
     const SitterPast past = past_from_history(rows, chair);
-    auto composed =
-        compose_session(ask, past, {deps_.library.current(), &chair, &deps_.rules->rules});
+    const auto library = deps_.library.current();
+    ComposeSources sources{
+        library, &chair, &deps_.rules->rules, deps_.check.catalog.get(),
+        deps_.check.governor != nullptr ? deps_.check.governor->max_session_ms() : 0};
+    auto composed = compose_session(ask, past, sources);
     if (!composed) {
-      reactor->Finish(to_status(cannot_compose(composed.error())));
+      finish(to_status(cannot_compose(composed.error(), "No session fits: " + composed.error())));
       return;
     }
     // Planned as StartSession will plan it for this sitter: their rules and their feedback.
@@ -78,9 +102,17 @@ grpc::ServerUnaryReactor* ControlService::ComposeSession(
     auto checked = check_program(composed->program, deps_.check, options);
     if (!checked) {
       spdlog::warn("composed session refused by its check:\n{}", checked.error().to_string());
-      reactor->Finish(to_status(cannot_compose(
+      finish(to_status(cannot_compose(
           "the composed session would not pass the chair's checks (" +
-          one_line(checked.error().first_error(), 300) + "); please choose a program")));
+              one_line(checked.error().first_error(), 300) + "); please choose a program",
+          "No session could be composed for you now. Please choose a program or ask staff.")));
+      return;
+    }
+    // The bench's hold (tests): a composition waits here, ready, so that another call can meet it.
+    if (deps_.start_hold != nullptr) deps_.start_hold->pass();
+    if (context->IsCancelled()) {
+      finish(grpc::Status(grpc::StatusCode::CANCELLED,
+                          "the app gave up on the ComposeSession; nothing was kept"));
       return;
     }
     const auto& governed = *checked->governed;
@@ -88,7 +120,7 @@ grpc::ServerUnaryReactor* ControlService::ComposeSession(
     entry.program = composed->program;
     entry.planned_duration_ms = governed.timeline().duration_ms;
     entry.step_count = static_cast<std::uint32_t>(checked->plan->timeline.steps.size());
-    composed_.keep(entry);
+    composed_.keep({entry, ask.conditions, library});
 
     response->set_composition_id(composed->program->id());
     *response->mutable_program() = composed->program->program;
@@ -112,7 +144,7 @@ grpc::ServerUnaryReactor* ControlService::ComposeSession(
       response->add_adaptations(a);
     }
     response->set_planned_duration_ms(governed.timeline().duration_ms);
-    reactor->Finish(grpc::Status::OK);
+    finish(grpc::Status::OK);
   };
 
   const std::string user_id = request->user_id();

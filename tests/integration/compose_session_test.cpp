@@ -5,6 +5,10 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+#include <thread>
+
 #include "daemon_process.hpp"
 #include "error_details.hpp"
 #include "test_support.hpp"
@@ -28,6 +32,8 @@ chair::v1::ComposeSessionRequest ask(std::vector<std::string> focus, int minutes
 grpc::Status compose(DaemonProcess& daemon, const chair::v1::ComposeSessionRequest& request,
                      chair::v1::ComposeSessionResponse* response) {
   grpc::ClientContext context;
+  // A composition that never answers fails the test instead of hanging it.
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   return daemon.control().ComposeSession(&context, request, response);
 }
 
@@ -132,11 +138,11 @@ TEST(ComposeSession, ConditionsAndFeedbackShapeTheSessionAndAreExplained) {
   EXPECT_TRUE(any_has(why, "disc_herniation_local")) << composed.DebugString();
   EXPECT_TRUE(any_has(composed.adaptations(), "disc_herniation_local")) << composed.DebugString();
 
-  // The start applies the same: the rules and the feedback, told again.
+  // The start applies the same: the rules and the feedback, told again. The answers go with
+  // the composition: a start that does not repeat them is held to them all the same.
   chair::v1::StartSessionRequest start;
   start.set_composition_id(composed.composition_id());
   start.set_user_id("dan");
-  start.add_health_conditions("disc_herniation_local");
   chair::v1::StartSessionResponse started;
   ASSERT_TRUE(daemon.start("", &started, &start).ok()) << daemon.log();
   EXPECT_TRUE(any_has(started.adaptations(), "lumbar work lighter")) << started.DebugString();
@@ -154,8 +160,11 @@ TEST(ComposeSession, ConditionsAndFeedbackShapeTheSessionAndAreExplained) {
     chair::v1::StartSessionRequest ruled_out = start;
     ruled_out.add_health_conditions(composed.program().metadata().contraindications(0));
     const auto refused = daemon.start("", nullptr, &ruled_out);
-    EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+    ASSERT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
         << refused.error_message();
+    const auto d = details_of(refused);
+    ASSERT_FALSE(d.blocking.empty()) << refused.error_message();
+    EXPECT_EQ(d.blocking.front().type(), "CONTRAINDICATION") << refused.error_message();
   }
 }
 
@@ -182,7 +191,10 @@ TEST(ComposeSession, BadRequestsAreRefusedFieldByFieldAndNothingMoves) {
   unknown.set_composition_id("composed-0000000000000000");
   const auto not_found = daemon.start("", nullptr, &unknown);
   ASSERT_EQ(not_found.error_code(), grpc::StatusCode::NOT_FOUND) << not_found.error_message();
-  EXPECT_TRUE(details_of(not_found).fields.count("composition_id"));
+  const auto unknown_details = details_of(not_found);
+  EXPECT_TRUE(unknown_details.fields.count("composition_id"));
+  EXPECT_EQ(unknown_details.sitter_message,
+            "This session is no longer available. Please compose it again.");
 
   // A composition and a program at once: which one?
   chair::v1::ComposeSessionResponse composed;
@@ -193,6 +205,100 @@ TEST(ComposeSession, BadRequestsAreRefusedFieldByFieldAndNothingMoves) {
   ASSERT_EQ(conflict.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << conflict.error_message();
   EXPECT_TRUE(details_of(conflict).fields.count("composition_id"));
   EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+}
+
+// A composition is made from one version of the library: once a program is saved or deleted,
+// it is composed again rather than run from segments the library may no longer hold.
+TEST(ComposeSession, AfterTheLibraryChangesACompositionIsComposedAgain) {
+  DaemonProcess daemon(DaemonOptions{});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::ComposeSessionResponse composed;
+  ASSERT_TRUE(compose(daemon, ask({"lumbar"}, 20), &composed).ok());
+  {
+    std::ifstream in(source_dir() + "/sequences/programs/gentle_warmup.textproto");
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string program = text.str();
+    const std::string id = "id: \"gentle_warmup\"";
+    ASSERT_NE(program.find(id), std::string::npos);
+    program.replace(program.find(id), id.size(), "id: \"my_warmup\"");
+    chair::v1::SaveProgramRequest save;
+    save.set_text(program);
+    grpc::ClientContext context;
+    chair::v1::SaveProgramResponse saved;
+    const auto s = daemon.control().SaveProgram(&context, save, &saved);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+  }
+  chair::v1::StartSessionRequest start;
+  start.set_composition_id(composed.composition_id());
+  const auto stale = daemon.start("", nullptr, &start);
+  ASSERT_EQ(stale.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << stale.error_message();
+  const auto d = details_of(stale);
+  ASSERT_FALSE(d.blocking.empty());
+  EXPECT_EQ(d.blocking.front().type(), "COMPOSITION_STALE");
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  // Composed again, it runs.
+  chair::v1::ComposeSessionResponse again;
+  ASSERT_TRUE(compose(daemon, ask({"lumbar"}, 20), &again).ok());
+  start.set_composition_id(again.composition_id());
+  EXPECT_TRUE(daemon.start("", nullptr, &start).ok()) << daemon.log();
+}
+
+// A composition on its way, on a thread of the test's (it waits at the bench's hold).
+class PendingCompose {
+ public:
+  PendingCompose(DaemonProcess& daemon, chair::v1::ComposeSessionRequest request)
+      : request_(std::move(request)), thread_([this, &daemon] {
+          status_ = daemon.control().ComposeSession(&context_, request_, &response_);
+        }) {}
+  ~PendingCompose() {
+    if (thread_.joinable()) thread_.join();
+  }
+  PendingCompose(const PendingCompose&) = delete;
+  PendingCompose& operator=(const PendingCompose&) = delete;
+  grpc::Status result() {
+    thread_.join();
+    return status_;
+  }
+  void cancel() { context_.TryCancel(); }
+
+ private:
+  chair::v1::ComposeSessionRequest request_;
+  grpc::ClientContext context_;
+  chair::v1::ComposeSessionResponse response_;
+  grpc::Status status_;
+  std::thread thread_;  // last: it uses the members above
+};
+
+// Composing plans on the pool that live adjustments use: one composition at a time, so that a
+// kiosk asking again and again cannot hold up a sitter's "softer". Met at the bench's hold.
+TEST(ComposeSession, OneCompositionAtATimeAndACancelledOneLetsTheNextIn) {
+  DaemonProcess daemon(DaemonOptions{});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  {
+    PendingCompose first(daemon, ask({"neck"}, 20));
+    daemon.await_held_start();
+    chair::v1::ComposeSessionResponse ignored;
+    const auto second = compose(daemon, ask({"feet"}, 20), &ignored);
+    ASSERT_EQ(second.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << second.error_message();
+    EXPECT_EQ(details_of(second).sitter_message, "Please wait a moment and try again.");
+    daemon.release_starts();
+    EXPECT_TRUE(first.result().ok());
+  }
+  // The kiosk gives up while its composition waits: the next one runs.
+  daemon.hold_starts();
+  {
+    PendingCompose given_up(daemon, ask({"lumbar"}, 20));
+    daemon.await_held_start();
+    given_up.cancel();
+    daemon.await_held_start(/*until_call_cancelled=*/true);
+    daemon.release_starts();
+    EXPECT_EQ(given_up.result().error_code(), grpc::StatusCode::CANCELLED);
+  }
+  chair::v1::ComposeSessionResponse next;
+  const auto s = compose(daemon, ask({"lumbar"}, 20), &next);
+  ASSERT_TRUE(s.ok()) << s.error_message();
 }
 
 TEST(ComposeSession, WithoutValidRulesNothingIsComposed) {

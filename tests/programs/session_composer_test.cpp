@@ -221,6 +221,57 @@ TEST(SessionComposer, RulesWrittenForAProgramHoldForItsCopiedPhases) {
   EXPECT_TRUE(mentions(verdict.changes, "a rule for one program")) << joined(verdict.changes);
 }
 
+// A program a rule refuses for what it includes (a step of the included program) is refused
+// whole, as a start of it would be: none of its own phases is a segment either.
+TEST(SessionComposer, AProgramRefusedForWhatItIncludesGivesNoSegment) {
+  const auto& lib = Library::get();
+  // Arm squeezes: gentle_warmup has them, lower_back_relief (which includes it) has none of
+  // its own.
+  ConditionRule refuse;
+  refuse.condition = "dizziness";
+  refuse.reason = "Not for you today.";
+  refuse.techniques = {"compression"};
+  refuse.zones = {"arms"};
+  refuse.action = RuleAction::kRefuse;
+  const std::vector<ConditionRule> rules{refuse};
+  ComposeSources sources = lib.sources();
+  sources.rules = &rules;
+  bool taken_without_the_rule = false;
+  for (auto preferred : {chair::v1::GENTLE, chair::v1::MODERATE, chair::v1::STRONG}) {
+    // Without the rule, the same ask takes from it: the test can fail.
+    auto free = compose_session(ask_for({"lumbar"}, 30, preferred), {}, lib.sources());
+    ASSERT_TRUE(free);
+    for (const auto& part : free->parts)
+      taken_without_the_rule = taken_without_the_rule || part.program_id == "lower_back_relief";
+    auto c = compose_session(ask_for({"lumbar"}, 30, preferred, {"dizziness"}), {}, sources);
+    if (!c) {
+      // Nothing left at all: the rule's own words say why.
+      EXPECT_NE(c.error().find("Not for you today."), std::string::npos) << c.error();
+      continue;
+    }
+    for (const auto& part : c->parts) {
+      EXPECT_NE(part.program_id, "gentle_warmup");
+      EXPECT_NE(part.program_id, "lower_back_relief") << "it includes gentle_warmup";
+    }
+  }
+  EXPECT_TRUE(taken_without_the_rule);
+}
+
+// The rules for a phase's source hold with those for what the source includes, and a phase
+// copied twice (a saved composition composed again) keeps its first source.
+TEST(SessionComposer, ACopiedPhaseKeepsTheRulesOfItsSourcesIncludes) {
+  const auto& lib = Library::get();
+  auto copied = parse_program_text(
+      "metadata { id: \"copy\" name: \"copy\" }\n"
+      "phases { kind: MAIN from_program: \"deep_tissue\" tracks { kind: BACK_ROLLERS items { step "
+      "{ technique: \"rolling\" zone: \"lumbar\" duration_ms: 60000 } } } }\n",
+      "copy.textproto");
+  ASSERT_TRUE(copied);
+  const auto ids = program_ids(*copied, lib.context.resolver);
+  for (const char* id : {"copy", "deep_tissue", "gentle_warmup"})
+    EXPECT_NE(std::find(ids.begin(), ids.end(), id), ids.end()) << id;
+}
+
 TEST(SessionComposer, AZoneMarkedTooStrongGetsLessWorkAndTheSitterIsTold) {
   const auto& lib = Library::get();
   const auto ask = ask_for({"neck", "shoulders", "upper_back"}, 25);
@@ -272,12 +323,27 @@ TEST(SessionComposer, StricterLimitsTakeTheStricterOfEachField) {
   b.set_max_heat_c(40);
   b.set_heat_window_ms(900'000);
   b.add_roller_depth()->set_region("neck");
+  a.set_max_session_ms(1'200'000);
+  b.set_max_session_ms(900'000);
+  a.set_heat_max_on_ms(600'000);
+  b.set_airbag_max_hold_ms(60'000);
+  a.set_max_tracking_error_mm(8);
+  b.set_max_tracking_error_mm(5);
+  a.set_motor_reverse_rest_ms(200);
+  b.set_motor_reverse_rest_ms(300);
+  a.set_midline_width_mm(60);
   const auto s = stricter_limits(a, b);
   EXPECT_EQ(s.max_airbag_kpa(), 25);
   EXPECT_EQ(s.max_heat_c(), 40);             // set on one side only
   EXPECT_EQ(s.heat_window_ms(), 1'800'000);  // longer is stricter
   EXPECT_EQ(s.roller_depth_size(), 1);
-  EXPECT_EQ(s.max_session_ms(), 0);  // set on neither
+  EXPECT_EQ(s.max_session_ms(), 900'000);
+  EXPECT_EQ(s.heat_max_on_ms(), 600'000);
+  EXPECT_EQ(s.airbag_max_hold_ms(), 60'000);
+  EXPECT_EQ(s.max_tracking_error_mm(), 5);
+  EXPECT_EQ(s.motor_reverse_rest_ms(), 300);               // longer is stricter
+  EXPECT_EQ(s.midline_width_mm(), 60);                     // wider is stricter
+  EXPECT_EQ(stricter_limits({}, {}).max_session_ms(), 0);  // set on neither
 }
 
 }  // namespace

@@ -104,7 +104,10 @@ int compose_session(ControlClient& client, const chair::v1::ComposeSessionReques
   }
   out << "why:\n";
   for (const auto& line : response.explanations()) out << "  " << line << '\n';
-  out << fmt::format("start it with: chairctl start --composition {}\n", response.composition_id());
+  // The sitter's answers go with the composition; their feedback comes with their user id.
+  out << fmt::format("start it with: chairctl start --composition {}{}\n",
+                     response.composition_id(),
+                     request.user_id().empty() ? "" : " --user " + request.user_id());
   return kExitOk;
 }
 

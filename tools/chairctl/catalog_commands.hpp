@@ -15,10 +15,10 @@ int show_program(ControlClient& client, const std::string& program_id, std::ostr
 // Sends the file's text; prints every diagnostic as file:line:column. Exit 1 when invalid.
 int validate_program(ControlClient& client, const std::string& path, std::ostream& out,
                      std::ostream& err);
-// Exit 0 when the start would run (as written or softened), 1 when it would be refused.
 // ComposeSession: the segments, every explanation, and the id `start --composition` takes.
 int compose_session(ControlClient& client, const chair::v1::ComposeSessionRequest& request,
                     std::ostream& out, std::ostream& err);
+// Exit 0 when the start would run (as written or softened), 1 when it would be refused.
 int preview_session(ControlClient& client, const chair::v1::StartSessionRequest& request,
                     std::ostream& out, std::ostream& err);
 

@@ -492,6 +492,11 @@ int main(int argc, char** argv) {
   if (compose_cmd->parsed()) {
     chair::v1::ComposeSessionRequest request;
     for (const auto& z : compose_focus) request.add_focus_areas(z);
+    // chaird checks the range; a value llround cannot take is refused here.
+    if (!std::isfinite(compose_minutes) || std::abs(compose_minutes) > 1e6) {
+      std::cerr << "chairctl: --minutes takes the minutes the sitter has (5..60)" << std::endl;
+      return kExitRefused;
+    }
     request.set_available_ms(static_cast<std::int64_t>(std::llround(compose_minutes * 60000.0)));
     if (!compose_intensity.empty()) {
       chair::v1::IntensityClass preferred{};

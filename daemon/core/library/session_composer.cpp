@@ -39,15 +39,28 @@ struct Segment {
   double score = 0.0;
   // From the end of its last heat step to its own end; -1: no heat.
   std::int64_t heat_tail_ms = -1;
+  // The lowest max_intensity_scale of its program and the programs that one includes.
+  std::optional<double> max_scale;
 };
 
-// The steps of a program's HEAT tracks (repeats included).
-void heat_steps(const google::protobuf::RepeatedPtrField<chair::v1::Item>& items,
-                std::vector<const chair::v1::Step*>& out) {
+// The steps of some items (repeats included).
+void steps_of(const google::protobuf::RepeatedPtrField<chair::v1::Item>& items,
+              std::vector<const chair::v1::Step*>& out) {
   for (const auto& item : items) {
     if (item.has_step()) out.push_back(&item.step());
-    if (item.has_repeat()) heat_steps(item.repeat().items(), out);
+    if (item.has_repeat()) steps_of(item.repeat().items(), out);
   }
+}
+
+// Whether a step heats: its technique drives heaters, or it sits in a HEAT track.
+bool heats(const chair::v1::Step& step, const TechniqueCatalog* catalog,
+           const std::vector<const chair::v1::Step*>& in_heat_tracks) {
+  if (std::find(in_heat_tracks.begin(), in_heat_tracks.end(), &step) != in_heat_tracks.end())
+    return true;
+  const LoadedTechnique* t = catalog != nullptr ? catalog->find(step.technique()) : nullptr;
+  if (t == nullptr) return false;
+  return std::any_of(t->description.actuators.begin(), t->description.actuators.end(),
+                     [](const auto& a) { return a.id.rfind("heat", 0) == 0; });
 }
 
 // Whether heat, wherever it is in this order, ends long enough before the end.
@@ -143,17 +156,22 @@ ProgramRef segment_program(const LibraryEntry& entry, int phase_index) {
 
 // Weighs a segment for this sitter; false when it has nothing to work with.
 bool measure(Segment& s, const ProgramRef& program, const ProgramResolver& resolver,
-             const ComposeAsk& ask, const SitterPast& past, const ChairModel& chair) {
+             const ComposeAsk& ask, const SitterPast& past, const ChairModel& chair,
+             const TechniqueCatalog* catalog) {
   Diagnostics ignored;  // the library checked the program when it was loaded
   const ExpandedProgram expanded = expand_program(program, resolver, {}, ignored);
   if (expanded.steps.empty() || expanded.duration_ms <= 0) return false;
   s.duration_ms = expanded.duration_ms;
   std::vector<const chair::v1::Step*> heat;
-  for (const auto& phase : program->program.phases())
-    for (const auto& track : phase.tracks())
-      if (track.kind() == chair::v1::HEAT) heat_steps(track.items(), heat);
+  std::vector<const chair::v1::Step*> recline;  // moves the chair, works no zone
+  for (const auto& phase : program->program.phases()) {
+    for (const auto& track : phase.tracks()) {
+      if (track.kind() == chair::v1::HEAT) steps_of(track.items(), heat);
+      if (track.kind() == chair::v1::RECLINE) steps_of(track.items(), recline);
+    }
+  }
   for (const auto& step : expanded.steps) {
-    if (std::find(heat.begin(), heat.end(), step.step) == heat.end()) continue;
+    if (!heats(*step.step, catalog, heat)) continue;
     const std::int64_t tail = s.duration_ms - step.end_ms;
     s.heat_tail_ms = s.heat_tail_ms < 0 ? tail : std::min(s.heat_tail_ms, tail);
   }
@@ -162,6 +180,7 @@ bool measure(Segment& s, const ProgramRef& program, const ProgramResolver& resol
   double focus_ms = 0.0;
   std::map<std::string, std::pair<double, double>> marked;  // zone: time, intensity x time
   for (const auto& step : expanded.steps) {
+    if (std::find(recline.begin(), recline.end(), step.step) != recline.end()) continue;
     const std::string& zone = step.step->zone();
     if (std::find(s.zones.begin(), s.zones.end(), zone) == s.zones.end()) s.zones.push_back(zone);
     const auto ms = static_cast<double>(step.end_ms - step.start_ms);
@@ -200,8 +219,7 @@ bool measure(Segment& s, const ProgramRef& program, const ProgramResolver& resol
   return true;
 }
 
-std::string why_of(const Segment& s, const ComposeAsk& ask, const SitterPast& past,
-                   const ChairModel& chair) {
+std::string why_of(const Segment& s, const ComposeAsk& ask, const SitterPast& past) {
   std::string why;
   if (s.kind == chair::v1::WARM_UP) {
     why = "to start gently";
@@ -221,12 +239,6 @@ std::string why_of(const Segment& s, const ComposeAsk& ask, const SitterPast& pa
     const double n = it->second.sessions;
     why += fmt::format("; your discomfort went from {:.0f} to {:.0f} after this program before",
                        it->second.before / n, it->second.after / n);
-  }
-  for (const auto& [z, count] : past.too_strong) {
-    if (overlaps_any(chair, s.zones, z)) {
-      why += fmt::format("; kept light on {}, which you marked too strong {}", z, times(count));
-      break;
-    }
   }
   return why;
 }
@@ -318,9 +330,11 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
   const ChairModel& chair = *sources.chair;
   ComposeAsk ask = asked;
   std::vector<std::string> explanations;
-  // The chair's longest session bounds the time, whatever the sitter has.
-  if (const std::int64_t longest = chair.limits().max_session_ms();
-      longest > 0 && ask.available_ms > longest) {
+  // The chair's longest session (and chaird's, when it is shorter) bounds the time, whatever
+  // the sitter has.
+  std::int64_t longest = chair.limits().max_session_ms();
+  keep_min(longest, sources.max_session_ms);
+  if (longest > 0 && ask.available_ms > longest) {
     ask.available_ms = longest;
     explanations.push_back(
         fmt::format("Composed for {}: this chair runs sessions of at most that", minutes(longest)));
@@ -328,8 +342,16 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
   const ProgramResolver resolver = ProgramLibrary::resolver(sources.library);
   std::vector<Segment> segments;
   std::map<std::string, std::vector<std::string>> left_out;  // why: program names
+  std::vector<std::string> refusing_reasons;                 // of the rules that refuse programs
   for (const auto& entry : sources.library->entries()) {
     const auto& meta = entry.program->program.metadata();
+    // A program that keeps its sessions shorter than this one would be could not lend its
+    // limits to it.
+    if (meta.limits().max_session_ms() > 0 && meta.limits().max_session_ms() < ask.available_ms) {
+      left_out["sessions this long (their own limits keep sessions shorter)"].push_back(
+          meta.name());
+      continue;
+    }
     const std::vector<std::string> contraindications(meta.contraindications().begin(),
                                                      meta.contraindications().end());
     if (auto why = screen(contraindications, ask.conditions); !why.empty()) {
@@ -343,6 +365,27 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
     std::optional<SitterRules> rules;
     if (!ask.conditions.empty() && sources.rules != nullptr) {
       rules.emplace(*sources.rules, ask.conditions, program_ids(entry.program, resolver), chair);
+      // Judged whole, included programs too, as a start of it would be.
+      const SitterVerdict whole = judge_for_sitter(entry.program, resolver, *rules, chair);
+      if (!whole.refusals.empty()) {
+        left_out[whole.refusals.front()->condition].push_back(meta.name());
+        for (const ConditionRule* r : whole.refusals) {
+          if (std::find(refusing_reasons.begin(), refusing_reasons.end(), r->reason) ==
+              refusing_reasons.end())
+            refusing_reasons.push_back(r->reason);
+        }
+        continue;
+      }
+    }
+    // The program is held at the lowest cap of itself and what it includes; so are its phases.
+    std::optional<double> cap;
+    {
+      Diagnostics ignored;  // the library checked the program when it was loaded
+      for (const auto& source : expand_program(entry.program, resolver, {}, ignored).sources) {
+        const auto& m = source->program.metadata();
+        if (m.has_max_intensity_scale())
+          cap = std::min(cap.value_or(m.max_intensity_scale()), m.max_intensity_scale());
+      }
     }
     bool refused = false;
     for (int i = 0; i < entry.program->program.phases_size() && !refused; ++i) {
@@ -354,6 +397,7 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
       s.phase_index = i;
       s.kind = phase.kind() == chair::v1::PHASE_KIND_UNSPECIFIED ? chair::v1::MAIN : phase.kind();
       s.label = phase_label(phase);
+      s.max_scale = cap;
       const ProgramRef one = segment_program(entry, i);
       if (one == nullptr) continue;
       if (rules) {
@@ -365,7 +409,8 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
         }
         if (verdict.nothing_left) continue;  // the rules skip all of it
       }
-      if (measure(s, one, resolver, ask, past, chair)) segments.push_back(std::move(s));
+      if (measure(s, one, resolver, ask, past, chair, sources.catalog))
+        segments.push_back(std::move(s));
     }
     if (refused) {
       segments.erase(std::remove_if(segments.begin(), segments.end(),
@@ -403,8 +448,16 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
     return c;
   };
   Choice chosen = choose(true, true);
-  if (chosen.mains.empty()) chosen = choose(true, false);
-  if (chosen.mains.empty()) chosen = choose(false, false);
+  bool cool_dropped = false;  // for the main work's time, not for want of one that suits
+  bool warm_dropped = false;
+  if (chosen.mains.empty()) {
+    chosen = choose(true, false);
+    cool_dropped = true;
+  }
+  if (chosen.mains.empty()) {
+    chosen = choose(false, false);
+    warm_dropped = true;
+  }
   if (chosen.mains.empty()) {
     std::int64_t shortest = 0;
     for (const auto& s : segments) {
@@ -414,9 +467,12 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
     const std::string where =
         needs_focus ? fmt::format(" on {}", fmt::join(ask.focus_areas, ", ")) : std::string();
     if (shortest == 0) {
+      // The rules' own words first: they say what to do (see a doctor first).
+      std::string reasons;
+      for (const auto& r : refusing_reasons) reasons += " " + r;
       return Unexpected{fmt::format(
-          "no program of this chair has main work{} that suits your answers; please ask staff",
-          where)};
+          "no program of this chair has main work{} that suits your answers.{} Please ask staff",
+          where, reasons)};
     }
     return Unexpected{
         fmt::format("the shortest main work{} takes {}, more than the {} you "
@@ -436,6 +492,7 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
     return order;
   };
   std::vector<std::string> arranged;  // told after the parts
+  bool reordered = false;
   // Heat ends two minutes before the end: a main work without heat last, or a longer
   // cool-down, when the order chosen would leave the sitter on a warm pad.
   if (!heat_ends_in_time(in_order(chosen))) {
@@ -445,6 +502,7 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
                   moved.mains.begin() + static_cast<std::ptrdiff_t>(i) + 1, moved.mains.end());
       if (heat_ends_in_time(in_order(moved))) {
         chosen = moved;
+        reordered = true;
         arranged.push_back(fmt::format(
             "'{}' of {} last, so that heat ends well before the end", chosen.mains.back()->label,
             chosen.mains.back()->entry->program->program.metadata().name()));
@@ -472,6 +530,11 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
       }
     }
   }
+  if (!heat_ends_in_time(in_order(chosen))) {
+    arranged.push_back(
+        "Heat stays on into the last two minutes: no order or cool-down of these segments ends "
+        "it sooner");
+  }
   const std::vector<const Segment*> order = in_order(chosen);
 
   Composition out;
@@ -488,45 +551,54 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
     const auto& m = source.metadata();
     chair::v1::Phase phase = source.phases(s->phase_index);
     phase.set_name(cut_utf8(fmt::format("{} ({})", s->label, m.name()), 120));
-    phase.set_from_program(m.id());
+    // A phase copied before (a saved composition) keeps naming where it first came from.
+    if (phase.from_program().empty()) phase.set_from_program(m.id());
     *program.add_phases() = std::move(phase);
     contraindications.insert(m.contraindications().begin(), m.contraindications().end());
     capabilities.insert(m.required_capabilities().begin(), m.required_capabilities().end());
-    if (m.has_max_intensity_scale())
-      max_scale = std::min(max_scale.value_or(m.max_intensity_scale()), m.max_intensity_scale());
+    if (s->max_scale) max_scale = std::min(max_scale.value_or(*s->max_scale), *s->max_scale);
     if (m.has_limits()) *meta.mutable_limits() = stricter_limits(meta.limits(), m.limits());
     strongest = std::max(strongest, rank(m.intensity_class()));
     if (std::find(from_names.begin(), from_names.end(), m.name()) == from_names.end())
       from_names.push_back(m.name());
     total_ms += s->duration_ms;
-    ComposedPart part{s->kind,
-                      m.id(),
-                      m.name(),
-                      s->label,
-                      s->duration_ms,
-                      s->zones,
-                      why_of(*s, ask, past, chair)};
+    ComposedPart part{
+        s->kind, m.id(), m.name(), s->label, s->duration_ms, s->zones, why_of(*s, ask, past)};
     explanations.push_back(fmt::format("{}: '{}' of {} ({}): {}", kind_word(part.kind), part.phase,
                                        part.program_name, minutes(part.duration_ms), part.why));
     out.parts.push_back(std::move(part));
   }
   explanations.insert(explanations.end(), arranged.begin(), arranged.end());
-  if (!chosen.warm) {
+  const auto missing = [&](const char* what, bool dropped, std::int64_t budget_ms) {
     explanations.push_back(
-        fmt::format("No warm-up: in {} the main work needs the time", minutes(ask.available_ms)));
+        dropped ? fmt::format("No {}: in {} the main work needs the time", what,
+                              minutes(ask.available_ms))
+                : fmt::format("No {}: none that suits you fits in {}", what, minutes(budget_ms)));
+  };
+  if (!chosen.warm) missing("warm-up", warm_dropped, ask.available_ms / 4);
+  if (!chosen.cool) missing("cool-down", cool_dropped, ask.available_ms / 5);
+  if (chosen.mains.size() > 1) {
+    explanations.push_back(reordered ? "Main work in order of strength, gentlest first, but for "
+                                       "the one with heat, which goes earlier"
+                                     : "Main work in order of strength, gentlest first, so that "
+                                       "it builds up");
   }
-  if (!chosen.cool) {
-    explanations.push_back(
-        fmt::format("No cool-down: in {} the main work needs the time", minutes(ask.available_ms)));
-  }
-  if (chosen.mains.size() > 1)
-    explanations.push_back("Main work in order of strength, gentlest first, so that it builds up");
   if (const std::int64_t spare = ask.available_ms - total_ms; spare >= 60'000) {
-    explanations.push_back(fmt::format("{} of your {}: no other segment{} fits in the {} left",
-                                       minutes(total_ms), minutes(ask.available_ms),
-                                       needs_focus ? " on your focus" : "", minutes(spare)));
+    explanations.push_back(
+        chosen.mains.size() == kMaxMainParts
+            ? fmt::format("{} of your {}: at most {} main parts, so that the session does not "
+                          "feel stitched together",
+                          minutes(total_ms), minutes(ask.available_ms), kMaxMainParts)
+            : fmt::format("{} of your {}: no other segment{} fits in the {} left",
+                          minutes(total_ms), minutes(ask.available_ms),
+                          needs_focus ? " on your focus" : "", minutes(spare)));
   }
+  // Marks on the zones this session is about, not on every zone the sitter ever marked.
+  std::vector<std::string> session_zones = ask.focus_areas;
+  for (const auto& part : out.parts)
+    session_zones.insert(session_zones.end(), part.zones.begin(), part.zones.end());
   for (const auto& [zone, count] : past.too_strong) {
+    if (!overlaps_any(chair, session_zones, zone)) continue;
     explanations.push_back(
         fmt::format("Strong work on {} weighed against: you marked it too strong {} lately", zone,
                     times(count)));

@@ -14,6 +14,7 @@
 #include "chair/v1/program.pb.h"
 #include "common/expected.hpp"
 #include "library/program_library.hpp"
+#include "plugin_host/technique_catalog.hpp"
 #include "profile/chair_model.hpp"
 #include "timeline/sitter_rules.hpp"
 
@@ -65,6 +66,8 @@ struct ComposeSources {
   std::shared_ptr<const ProgramLibrary> library;
   const ChairModel* chair = nullptr;
   const std::vector<ConditionRule>* rules = nullptr;  // the contraindication rules in force
+  const TechniqueCatalog* catalog = nullptr;          // which techniques heat
+  std::int64_t max_session_ms = 0;                    // chaird's own bound; 0: the chair's
 };
 
 // A composition, or why none can be made for this sitter (one line a kiosk shows).

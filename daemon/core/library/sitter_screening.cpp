@@ -22,13 +22,26 @@ void add_once(std::vector<std::string>& list, std::string line) {
 std::vector<std::string> program_ids(const ProgramRef& program, const ProgramResolver& resolver) {
   Diagnostics ignored;  // the library checked the program when it was loaded
   std::vector<std::string> ids{program->id()};
-  const auto add = [&ids](const std::string& id) {
-    if (!id.empty() && std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  const auto known = [&ids](const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
   };
-  for (const auto& source : expand_program(program, resolver, {}, ignored).sources) {
-    add(source->id());
-    // A phase copied from a library program (a composed session) keeps that program's rules.
-    for (const auto& phase : source->program.phases()) add(phase.from_program());
+  std::vector<std::string> copied_from;
+  const auto add_sources = [&](const ProgramRef& p) {
+    for (const auto& source : expand_program(p, resolver, {}, ignored).sources) {
+      if (!known(source->id())) ids.push_back(source->id());
+      for (const auto& phase : source->program.phases())
+        if (!phase.from_program().empty()) copied_from.push_back(phase.from_program());
+    }
+  };
+  add_sources(program);
+  // A phase copied from a library program (a composed session) keeps that program's rules, and
+  // those of what it includes or copied in turn, as far as the library still holds them.
+  while (!copied_from.empty()) {
+    const std::string id = copied_from.back();
+    copied_from.pop_back();
+    if (known(id)) continue;
+    ids.push_back(id);
+    if (ProgramRef source = resolver ? resolver(id) : nullptr) add_sources(source);
   }
   return ids;
 }
