@@ -14,19 +14,10 @@ namespace chaird::api {
 FeedbackSoftening soften_from_feedback(const std::vector<store::HistoryRow>& newest_first,
                                        const ChairModel& chair,
                                        const std::vector<std::string>& program_zones) {
-  // How often each zone was marked: once per session, however often a session names it.
-  std::map<std::string, int> marks;
+  // How often each zone was marked, as the composer counts it too.
+  const std::map<std::string, int> marks = past_from_history(newest_first, chair).too_strong;
   const std::size_t counted =
       std::min(newest_first.size(), static_cast<std::size_t>(kFeedbackSessions));
-  for (std::size_t i = 0; i < counted; ++i) {
-    auto zones = newest_first[i].feedback.too_strong_zones;
-    std::sort(zones.begin(), zones.end());
-    zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
-    for (const auto& z : zones) {
-      // Zones a chair no longer has (the record may be older than the profile) count for nothing.
-      if (chair.zone(z) != nullptr) ++marks[z];
-    }
-  }
   FeedbackSoftening out;
   for (const auto& [marked, count] : marks) {
     const double factor = std::max(kFeedbackFloor, std::pow(kFeedbackStep, count));
@@ -63,6 +54,8 @@ SitterPast past_from_history(const std::vector<store::HistoryRow>& newest_first,
     auto zones = row.feedback.too_strong_zones;
     std::sort(zones.begin(), zones.end());
     zones.erase(std::unique(zones.begin(), zones.end()), zones.end());
+    // Once per session, however often a session names it; zones a chair no longer has (the
+    // record may be older than the profile) count for nothing.
     for (const auto& z : zones)
       if (chair.zone(z) != nullptr) ++past.too_strong[z];
     const auto& f = row.feedback;
