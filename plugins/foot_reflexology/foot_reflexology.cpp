@@ -105,8 +105,9 @@ class FootReflexology final : public Technique {
     if (cycles == 0) out.note("the step is too short for a reflexology press");
     for (std::int64_t k = 0; k < cycles; ++k) {
       const std::int64_t t0 = begin + k * cycle;
-      auto at = [&](double share) {
-        return t0 + static_cast<std::int64_t>(share * static_cast<double>(cycle));
+      // A copy: clang before 16 cannot capture a structured binding.
+      auto at = [&, cycle_ms = cycle](double share) {
+        return t0 + static_cast<std::int64_t>(share * static_cast<double>(cycle_ms));
       };
       const bool backward = alternate ? (k % 2 == 1) != first_backward : first_backward;
       for (const ActuatorInfo* b : bags) {

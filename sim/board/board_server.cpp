@@ -33,8 +33,7 @@ struct BoardServer::Connection {
 
 BoardServer::BoardServer(asio::io_context& io, std::shared_ptr<const ChairModel> chair,
                          BoardServerOptions options)
-    : io_(io),
-      chair_(std::move(chair)),
+    : chair_(std::move(chair)),
       options_(std::move(options)),
       clock_(options_.clock_drift_ppm),
       board_(chair_, clock_),

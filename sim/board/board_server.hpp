@@ -67,7 +67,6 @@ class BoardServer {
   void log(const std::string& text) const;
   Expected<InjectedFault, std::string> resolve_wire_fault(const board::InjectFault& m) const;
 
-  boost::asio::io_context& io_;
   std::shared_ptr<const ChairModel> chair_;
   BoardServerOptions options_;
   BoardClock clock_;

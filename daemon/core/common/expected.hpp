@@ -8,6 +8,8 @@ namespace chaird {
 
 template <typename E>
 struct Unexpected {
+  // A constructor, not an aggregate: clang before 16 has no parenthesized aggregate init.
+  Unexpected(E e) : error(std::move(e)) {}  // NOLINT(google-explicit-constructor)
   E error;
 };
 template <typename E>
