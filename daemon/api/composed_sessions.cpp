@@ -5,7 +5,7 @@
 namespace chaird::api {
 
 void ComposedSessions::keep(ComposedSession session) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const std::string& id = session.entry.program->id();
   kept_.erase(std::remove_if(kept_.begin(), kept_.end(),
                              [&](const ComposedSession& c) { return c.entry.program->id() == id; }),
@@ -15,7 +15,7 @@ void ComposedSessions::keep(ComposedSession session) {
 }
 
 std::optional<ComposedSession> ComposedSessions::find(const std::string& id) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   for (const auto& c : kept_)
     if (c.entry.program->id() == id) return c;
   return std::nullopt;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/thread_annotations.hpp"
 #include "library/program_library.hpp"
 
 namespace chaird::api {
@@ -34,8 +35,8 @@ class ComposedSessions {
   std::optional<ComposedSession> find(const std::string& id) const;
 
  private:
-  mutable std::mutex mutex_;
-  std::deque<ComposedSession> kept_;  // newest last; guarded by mutex_
+  mutable Mutex mutex_;
+  std::deque<ComposedSession> kept_ CHAIRD_GUARDED_BY(mutex_);  // newest last
 };
 
 }  // namespace chaird::api

@@ -21,7 +21,7 @@ SessionHistoryRecorder::SessionHistoryRecorder(store::SessionHistoryStore& store
 
 SessionHistoryRecorder::~SessionHistoryRecorder() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_one();
@@ -29,6 +29,7 @@ SessionHistoryRecorder::~SessionHistoryRecorder() {
 }
 
 void SessionHistoryRecorder::record(StatusHub::StatusPtr status) {
+  dispatch_.assert_current();
   const auto& id = status->session_id();
   if (id.empty() || !ends_a_session(status->state()) || id == last_ended_) return;
   last_ended_ = id;
@@ -46,21 +47,21 @@ void SessionHistoryRecorder::session_adjusted(store::SessionAdjustmentRecord rec
 
 void SessionHistoryRecorder::push(Item item) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     queue_.push_back(std::move(item));
   }
   wake_.notify_one();
 }
 
 void SessionHistoryRecorder::flush() {
-  std::unique_lock lock(mutex_);
-  drained_.wait(lock, [this] { return queue_.empty() && in_flight_ == 0; });
+  MutexLock lock(mutex_);
+  while (!(queue_.empty() && in_flight_ == 0)) lock.wait(drained_);
 }
 
 void SessionHistoryRecorder::run() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    while (!stopping_ && queue_.empty()) lock.wait(wake_);
     if (queue_.empty() && stopping_) break;
     std::vector<Item> batch(std::make_move_iterator(queue_.begin()),
                             std::make_move_iterator(queue_.end()));

@@ -13,6 +13,7 @@
 #include <thread>
 #include <variant>
 
+#include "common/thread_annotations.hpp"
 #include "session/status_hub.hpp"
 #include "store/session_history_store.hpp"
 
@@ -44,13 +45,15 @@ class SessionHistoryRecorder final : public StatusRecorder {
 
   store::SessionHistoryStore& store_;
   WallClock now_;
-  std::string last_ended_;  // dispatch thread: the session whose end is queued already
-  std::mutex mutex_;        // shared with the dispatch thread only for a push
+  ThreadRole dispatch_;  // record() runs there
+  // The session whose end is queued already.
+  std::string last_ended_ CHAIRD_GUARDED_BY(dispatch_);
+  Mutex mutex_;  // shared with the dispatch thread only for a push
   std::condition_variable wake_;
   std::condition_variable drained_;
-  std::deque<Item> queue_;
-  std::size_t in_flight_ = 0;
-  bool stopping_ = false;
+  std::deque<Item> queue_ CHAIRD_GUARDED_BY(mutex_);
+  std::size_t in_flight_ CHAIRD_GUARDED_BY(mutex_) = 0;
+  bool stopping_ CHAIRD_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

@@ -25,7 +25,7 @@ StartRequestIds::Claim StartRequestIds::claim(const chair::v1::StartSessionReque
                                               Waiter waiter,
                                               chair::v1::StartSessionResponse* answer) {
   const std::string print = fingerprint(request);
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (Entry* e = find(request.request_id())) {
     if (e->fingerprint != print) return Claim::kConflict;
     if (e->done) {
@@ -50,7 +50,7 @@ void StartRequestIds::finish(const std::string& request_id, const grpc::Status& 
                              const chair::v1::StartSessionResponse& response) {
   std::vector<Waiter> waiters;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     auto it = std::find_if(entries_.begin(), entries_.end(),
                            [&](const Entry& e) { return e.id == request_id && !e.done; });
     if (it == entries_.end()) return;

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "chair/v1/control.pb.h"
+#include "common/thread_annotations.hpp"
 
 namespace chaird::api {
 
@@ -48,10 +49,10 @@ class StartRequestIds {
     chair::v1::StartSessionResponse response;
     std::vector<Waiter> waiters;
   };
-  Entry* find(const std::string& id);
+  Entry* find(const std::string& id) CHAIRD_REQUIRES(mutex_);
 
-  std::mutex mutex_;
-  std::deque<Entry> entries_;  // oldest first
+  Mutex mutex_;
+  std::deque<Entry> entries_ CHAIRD_GUARDED_BY(mutex_);  // oldest first
   std::size_t capacity_;
 };
 

@@ -155,7 +155,7 @@ bool UnixListener::accept_one(grpc::Server& server) {
     return true;
   }
   {
-    std::lock_guard lock(peers_mutex_);
+    MutexLock lock(peers_mutex_);
     peers_[fd] = peer;
   }
   grpc::AddInsecureChannelFromFd(&server, fd);
@@ -170,7 +170,7 @@ std::string UnixListener::describe_peer(const std::string& peer) const {
   } catch (const std::exception&) {
     return peer;
   }
-  std::lock_guard lock(peers_mutex_);
+  MutexLock lock(peers_mutex_);
   const auto it = peers_.find(fd);
   if (it == peers_.end()) return peer;
   return fmt::format("uid {} gid {} pid {}", it->second.uid, it->second.gid, it->second.pid);

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/expected.hpp"
+#include "common/thread_annotations.hpp"
 
 namespace chaird::api {
 
@@ -65,8 +66,8 @@ class UnixListener {
   bool starved_ = false;  // accepting thread only
   // The credentials of each connection handed to gRPC, by descriptor (a descriptor reused by
   // a later connection is overwritten when that one is accepted).
-  mutable std::mutex peers_mutex_;
-  std::unordered_map<int, PeerCredentials> peers_;
+  mutable Mutex peers_mutex_;
+  std::unordered_map<int, PeerCredentials> peers_ CHAIRD_GUARDED_BY(peers_mutex_);
 };
 
 }  // namespace chaird::api

@@ -11,12 +11,12 @@
 #include <atomic>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "chair/v1/control.pb.h"
+#include "common/thread_annotations.hpp"
 #include "session/status_hub.hpp"
 
 namespace chaird::api {
@@ -50,32 +50,32 @@ class WatchReactor final : public grpc::ServerWriteReactor<chair::v1::SessionSta
     explicit Mailbox(WatchReactor* r) : reactor(r) {}
     void on_status() override;
     // Called with the mutex held; releases it, re-running for any poke that came meanwhile.
-    void release();
+    void release() CHAIRD_RELEASE(mutex);
 
-    std::mutex mutex;
+    Mutex mutex;
     std::atomic<bool> poked{false};
-    WatchReactor* reactor;
+    WatchReactor* reactor CHAIRD_GUARDED_BY(mutex);
   };
 
-  // With the mailbox mutex held.
-  void write_latest_locked();
+  void write_latest_locked() CHAIRD_REQUIRES(mailbox_->mutex);
   // Too soon after the last status written, by the stream's min_interval_ms.
-  bool too_soon(const chair::v1::SessionStatus& latest) const;
+  bool too_soon(const chair::v1::SessionStatus& latest) const CHAIRD_REQUIRES(mailbox_->mutex);
   // The status as this stream asked for it (only its fields).
   StatusHub::StatusPtr shaped(StatusHub::StatusPtr latest) const;
-  void finish_locked(grpc::Status status);
+  void finish_locked(grpc::Status status) CHAIRD_REQUIRES(mailbox_->mutex);
 
   StatusHub& hub_;
   const std::string session_id_;
   const WatchOptions options_;
   std::function<void()> on_done_;
   std::shared_ptr<Mailbox> mailbox_;
-  StatusHub::StatusPtr current_;  // the message being written
-  std::uint64_t written_sequence_ = 0;
-  bool wrote_any_ = false;
-  bool in_flight_ = false;
-  bool final_written_ = false;
-  bool finished_ = false;
+  // The stream's state, shared by the hub's pokes and gRPC's callbacks.
+  StatusHub::StatusPtr current_ CHAIRD_GUARDED_BY(mailbox_->mutex);  // the message being written
+  std::uint64_t written_sequence_ CHAIRD_GUARDED_BY(mailbox_->mutex) = 0;
+  bool wrote_any_ CHAIRD_GUARDED_BY(mailbox_->mutex) = false;
+  bool in_flight_ CHAIRD_GUARDED_BY(mailbox_->mutex) = false;
+  bool final_written_ CHAIRD_GUARDED_BY(mailbox_->mutex) = false;
+  bool finished_ CHAIRD_GUARDED_BY(mailbox_->mutex) = false;
 };
 
 // A stream that ends at once with a status (a refused watch).

@@ -46,6 +46,8 @@ BoardLink::BoardLink(std::shared_ptr<const ChairModel> chair, const Clock& clock
 Expected<std::unique_ptr<BoardLink>, std::string> BoardLink::connect(
     std::shared_ptr<const ChairModel> chair, const Clock& clock, BoardLinkOptions options) {
   std::unique_ptr<BoardLink> link(new BoardLink(std::move(chair), clock, std::move(options)));
+  // The link thread's state is set up here, on the caller's thread, before that thread starts.
+  link->link_thread_.assert_current();
   const auto& path = link->options_.path;
   const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_un addr{};
@@ -62,11 +64,16 @@ Expected<std::unique_ptr<BoardLink>, std::string> BoardLink::connect(
   }
   // Hello, and wait for the board's answer.
   const ChairTime sent_at = clock.now();
-  link->sent_ = board::next_sequence(0);
+  std::uint32_t hello_sequence = 0;
+  {
+    // No other thread runs yet; the lock costs nothing and keeps the analysis whole.
+    MutexLock lock(link->mu_);
+    hello_sequence = link->sent_ = board::next_sequence(0);
+  }
   board::Hello hello{board::kProtocolVersion,
                      static_cast<std::uint16_t>(link->chair_->actuator_count()),
                      static_cast<std::uint32_t>(link->chair_->limits().board_lease_ms())};
-  if (!write_all(fd, board::encode(hello, link->sent_))) {
+  if (!write_all(fd, board::encode(hello, hello_sequence))) {
     ::close(fd);
     return Unexpected{fmt::format("the board at {} closed the link", path)};
   }
@@ -104,12 +111,16 @@ Expected<std::unique_ptr<BoardLink>, std::string> BoardLink::connect(
   }
   const ChairTime received_at = clock.now();
   // The board's clock against ours: the first answer (Sync keeps asking).
-  link->board_clock_.add(us(sent_at), us(received_at), ack->board_time_us);
+  {
+    MutexLock lock(link->mu_);
+    link->board_clock_.add(us(sent_at), us(received_at), ack->board_time_us);
+    link->latest_at_host_ = received_at;
+  }
   link->watchdog_ms_ = ack->watchdog_ms;
-  link->latest_at_host_ = received_at;
   link->socket_.assign(stream_protocol(), fd);
   link->read();
   link->sync();
+  link->link_thread_.rebind();  // from here on, the link thread's
   link->thread_ = std::thread([l = link.get()] { l->io_.run(); });
   return link;
 }
@@ -117,6 +128,7 @@ Expected<std::unique_ptr<BoardLink>, std::string> BoardLink::connect(
 BoardLink::~BoardLink() {
   if (!thread_.joinable()) return;
   asio::post(io_, [this] {
+    link_thread_.assert_current();
     // What is queued leaves first (at shutdown, the Safe frame above all); a board that does
     // not take it within 200 ms does not hold chaird's exit (its watchdog makes it safe).
     closing_ = true;
@@ -130,20 +142,23 @@ BoardLink::~BoardLink() {
 
 void BoardLink::send(board::Message m) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!open_) return;
     sent_ = board::next_sequence(sent_);
     // Numbered and queued in one step, so that frames leave in the order of their numbers
     // whichever thread sends them.
     outbox_.push_back(board::encode(m, sent_));
   }
-  asio::post(io_, [this] { write(); });
+  asio::post(io_, [this] {
+    link_thread_.assert_current();
+    write();
+  });
 }
 
 void BoardLink::write() {
   if (writing_) return;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (auto& f : outbox_) out_.push_back(std::move(f));
     outbox_.clear();
   }
@@ -154,9 +169,10 @@ void BoardLink::write() {
   writing_ = true;
   asio::async_write(socket_, asio::buffer(out_.front()),
                     [this](boost::system::error_code ec, std::size_t) {
+                      link_thread_.assert_current();
                       writing_ = false;
                       if (ec) {
-                        std::lock_guard lock(mu_);
+                        MutexLock lock(mu_);
                         link_fault(kFaultLinkLost, "the board link broke: " + ec.message(),
                                    /*link_down=*/true);
                         if (closing_) io_.stop();
@@ -169,8 +185,9 @@ void BoardLink::write() {
 
 void BoardLink::read() {
   socket_.async_read_some(asio::buffer(in_), [this](boost::system::error_code ec, std::size_t n) {
+    link_thread_.assert_current();
     if (ec) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       link_fault(kFaultLinkLost,
                  ec == asio::error::eof ? "the board closed the link"
                                         : "the board link broke: " + ec.message(),
@@ -180,7 +197,7 @@ void BoardLink::read() {
     auto result = decoder_.feed(std::span(in_.data(), n));
     for (const auto& f : result.frames) on_frame(f);
     if (!result.problems.empty()) {
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       link_fault(kFaultLinkLost,
                  "the board sends frames that fail their checks: " + result.problems[0].reason);
     }
@@ -189,7 +206,7 @@ void BoardLink::read() {
 }
 
 void BoardLink::on_frame(const board::Frame& f) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   if (f.sequence != expected_from_board_) {
     link_fault(kFaultLinkLost, fmt::format("board frames {} to {} were lost", expected_from_board_,
                                            f.sequence - 1));
@@ -235,7 +252,7 @@ void BoardLink::submit(std::span<const BusCommand> commands) {
     const auto end = std::min(commands.size(), i + board::kMaxCommandsPerFrame);
     {
       // Due times in the board's clock, as the estimate stands now.
-      std::lock_guard lock(mu_);
+      MutexLock lock(mu_);
       for (std::size_t k = i; k < end; ++k) {
         const auto& c = commands[k];
         frame.commands.push_back({static_cast<std::uint16_t>(c.actuator),
@@ -249,7 +266,7 @@ void BoardLink::submit(std::span<const BusCommand> commands) {
 
 void BoardLink::inject_fault(board::InjectFault fault) {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     fault.at_us = board_clock_.board_time(fault.at_us);
   }
   send(fault);
@@ -261,13 +278,14 @@ void BoardLink::sync() {
   constexpr std::int64_t kQuickSyncMs = 100;
   std::int64_t next_ms = options_.sync_ms;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (!open_) return;
     if (board_clock_.samples() < kQuickAnswers) next_ms = std::min(next_ms, kQuickSyncMs);
   }
   send(board::Sync{us(clock_.now())});
   sync_timer_.expires_after(std::chrono::milliseconds(next_ms));
   sync_timer_.async_wait([this](boost::system::error_code ec) {
+    link_thread_.assert_current();
     if (!ec && !closing_) sync();
   });
 }
@@ -285,7 +303,7 @@ void BoardLink::enter_safe_state() {
 }
 
 Telemetry BoardLink::read_telemetry() {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   const ChairTime now = clock_.now();
   if (now - latest_at_host_ > std::chrono::milliseconds(options_.stale_ms)) {
     link_fault(kFaultLinkLost,
@@ -299,7 +317,7 @@ Telemetry BoardLink::read_telemetry() {
 
 void BoardLink::clear_faults() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     // A link that is down stays down: only the board's own faults can be acknowledged.
     if (!open_) return;
     link_faults_ = kFaultNone;

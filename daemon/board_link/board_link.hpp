@@ -23,6 +23,7 @@
 #include "bus/actuator_bus.hpp"
 #include "bus/board_protocol.hpp"
 #include "common/expected.hpp"
+#include "common/thread_annotations.hpp"
 
 namespace chaird {
 
@@ -59,39 +60,44 @@ class BoardLink final : public ActuatorBus {
  private:
   BoardLink(std::shared_ptr<const ChairModel> chair, const Clock& clock, BoardLinkOptions options);
   void send(board::Message m);  // any thread
-  void write();                 // link thread
-  void read();                  // link thread
-  void on_frame(const board::Frame& f);
-  void sync();  // link thread: asks the board's time, and again after a while
-  // Under mu_. link_down: the connection itself is gone (faults cannot be cleared over it).
-  void link_fault(std::uint32_t bit, const std::string& text, bool link_down = false);
+  void write() CHAIRD_REQUIRES(link_thread_);
+  void read() CHAIRD_REQUIRES(link_thread_);
+  void on_frame(const board::Frame& f) CHAIRD_REQUIRES(link_thread_);
+  // Asks the board's time, and again after a while.
+  void sync() CHAIRD_REQUIRES(link_thread_);
+  // link_down: the connection itself is gone (faults cannot be cleared over it).
+  void link_fault(std::uint32_t bit, const std::string& text, bool link_down = false)
+      CHAIRD_REQUIRES(mu_);
 
   std::shared_ptr<const ChairModel> chair_;
   const Clock& clock_;
   BoardLinkOptions options_;
   std::int64_t watchdog_ms_ = 0;
-  ClockSync board_clock_;  // under mu_ once the link thread runs
+  ClockSync board_clock_ CHAIRD_GUARDED_BY(mu_);
 
   boost::asio::io_context io_;
   boost::asio::local::stream_protocol::socket socket_{io_};
   boost::asio::steady_timer close_guard_{io_};
   boost::asio::steady_timer sync_timer_{io_};
   std::thread thread_;
-  board::FrameDecoder decoder_;
-  std::array<std::uint8_t, 4096> in_{};
-  std::deque<std::vector<std::uint8_t>> out_;  // link thread only
-  bool writing_ = false;                       // link thread only
-  bool closing_ = false;                       // link thread only
-  std::uint32_t expected_from_board_ = 0;      // link thread only
+  // The link thread's own (connect() sets them up before the thread starts).
+  ThreadRole link_thread_;
+  board::FrameDecoder decoder_ CHAIRD_GUARDED_BY(link_thread_);
+  std::array<std::uint8_t, 4096> in_ CHAIRD_GUARDED_BY(link_thread_){};
+  std::deque<std::vector<std::uint8_t>> out_ CHAIRD_GUARDED_BY(link_thread_);
+  bool writing_ CHAIRD_GUARDED_BY(link_thread_) = false;
+  bool closing_ CHAIRD_GUARDED_BY(link_thread_) = false;
+  std::uint32_t expected_from_board_ CHAIRD_GUARDED_BY(link_thread_) = 0;
 
-  mutable std::mutex mu_;  // the dispatch thread and the link thread, held briefly
-  std::uint32_t sent_ = 0;
-  std::vector<std::vector<std::uint8_t>> outbox_;  // numbered frames for the link thread
-  Telemetry latest_;
-  ChairTime latest_at_host_{};
-  std::uint32_t link_faults_ = kFaultNone;
-  std::string link_text_;
-  bool open_ = true;
+  mutable Mutex mu_;  // the dispatch thread and the link thread, held briefly
+  std::uint32_t sent_ CHAIRD_GUARDED_BY(mu_) = 0;
+  std::vector<std::vector<std::uint8_t>> outbox_
+      CHAIRD_GUARDED_BY(mu_);  // numbered frames for the link thread
+  Telemetry latest_ CHAIRD_GUARDED_BY(mu_);
+  ChairTime latest_at_host_ CHAIRD_GUARDED_BY(mu_){};
+  std::uint32_t link_faults_ CHAIRD_GUARDED_BY(mu_) = kFaultNone;
+  std::string link_text_ CHAIRD_GUARDED_BY(mu_);
+  bool open_ CHAIRD_GUARDED_BY(mu_) = true;
 };
 
 }  // namespace chaird

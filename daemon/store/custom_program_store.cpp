@@ -3,7 +3,7 @@
 namespace chaird::store {
 
 Expected<std::vector<StoredProgram>, std::string> CustomProgramStore::all() {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto stmt = db_.connection().prepare(
       "SELECT id, text, saved_at_unix_ms FROM custom_programs ORDER BY id");
   if (!stmt) return Unexpected{stmt.error()};
@@ -18,7 +18,7 @@ Expected<std::vector<StoredProgram>, std::string> CustomProgramStore::all() {
 }
 
 Expected<bool, std::string> CustomProgramStore::put(const StoredProgram& program) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto& db = db_.connection();
   auto tx = Transaction::begin(db);
   if (!tx) return Unexpected{tx.error()};
@@ -36,7 +36,7 @@ Expected<bool, std::string> CustomProgramStore::put(const StoredProgram& program
 }
 
 Expected<bool, std::string> CustomProgramStore::exists(const std::string& id) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto stmt = db_.connection().prepare("SELECT 1 FROM custom_programs WHERE id = ?");
   if (!stmt) return Unexpected{stmt.error()};
   stmt->bind(1, id);
@@ -44,14 +44,14 @@ Expected<bool, std::string> CustomProgramStore::exists(const std::string& id) {
 }
 
 Expected<std::int64_t, std::string> CustomProgramStore::count() {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto n = db_.connection().query_text("SELECT count(*) FROM custom_programs");
   if (!n) return Unexpected{n.error()};
   return static_cast<std::int64_t>(std::stoll(*n));
 }
 
 Expected<bool, std::string> CustomProgramStore::remove(const std::string& id) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto& db = db_.connection();
   auto tx = Transaction::begin(db);
   if (!tx) return Unexpected{tx.error()};

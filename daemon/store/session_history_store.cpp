@@ -50,7 +50,7 @@ std::string iso_utc(std::int64_t unix_ms) {
 }  // namespace
 
 Expected<bool, std::string> SessionHistoryStore::record_start(const SessionStartRecord& r) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto stmt = db_.connection().prepare(
       "INSERT INTO sessions (session_id, user_id, program_id, program_name, client, "
       "started_at_unix_ms, planned_duration_ms, intensity_scale, speed_scale) "
@@ -75,7 +75,7 @@ Expected<bool, std::string> SessionHistoryStore::record_start(const SessionStart
 
 Expected<bool, std::string> SessionHistoryStore::record_adjustment(
     const SessionAdjustmentRecord& r) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   // The first kMaxAdjustmentsPerSession of a session: a kiosk in a loop must not grow a
   // sitter's history (and every answer that lists it) without bound.
   auto stmt = db_.connection().prepare(fmt::format(
@@ -87,7 +87,7 @@ Expected<bool, std::string> SessionHistoryStore::record_adjustment(
 }
 
 Expected<bool, std::string> SessionHistoryStore::record_end(const SessionEndRecord& r) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto stmt = db_.connection().prepare(
       "INSERT INTO sessions (session_id, ended_at_unix_ms, end_state, end_reason, elapsed_ms) "
       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
@@ -103,7 +103,7 @@ Expected<bool, std::string> SessionHistoryStore::record_end(const SessionEndReco
 }
 
 Expected<bool, std::string> SessionHistoryStore::record_feedback(const SessionFeedbackRecord& r) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto& db = db_.connection();
   auto stmt = db.prepare(
       "UPDATE sessions SET discomfort_before = ?, discomfort_after = ?, too_strong_zones = ?, "
@@ -126,7 +126,7 @@ Expected<bool, std::string> SessionHistoryStore::record_feedback(const SessionFe
 
 Expected<std::vector<HistoryRow>, std::string> SessionHistoryStore::list(const std::string& user_id,
                                                                          std::int64_t limit) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto stmt = db_.connection().prepare(
       "SELECT session_id, user_id, program_id, program_name, client, started_at_unix_ms, "
       "planned_duration_ms, intensity_scale, speed_scale, ended_at_unix_ms, end_state, "
@@ -173,7 +173,7 @@ Expected<std::vector<HistoryRow>, std::string> SessionHistoryStore::list(const s
 
 Expected<std::optional<std::string>, std::string> SessionHistoryStore::owner(
     const std::string& session_id) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto stmt = db_.connection().prepare("SELECT user_id FROM sessions WHERE session_id = ?");
   if (!stmt) return Unexpected{stmt.error()};
   stmt->bind(1, session_id);

@@ -181,7 +181,7 @@ Expected<bool, std::string> StateDatabase::prepare(std::span<const char* const> 
 }
 
 Expected<std::int64_t, std::string> StateDatabase::record_daemon_start(std::int64_t now_unix_ms) {
-  auto guard = lock();
+  MutexLock guard(mutex_);
   auto stmt = db_->prepare("INSERT INTO daemon_starts (started_at_unix_ms) VALUES (?)");
   if (!stmt) return Unexpected{stmt.error()};
   if (auto done = stmt->bind(1, now_unix_ms).run(); !done) return Unexpected{done.error()};

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "common/expected.hpp"
+#include "common/thread_annotations.hpp"
 #include "store/sqlite_connection.hpp"
 
 namespace chaird::store {
@@ -41,16 +42,16 @@ class StateDatabase {
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return db_->path(); }
 
-  // One call at a time: lock, then use the connection.
-  std::unique_lock<std::mutex> lock() { return std::unique_lock(mutex_); }
-  SqliteConnection& connection() { return *db_; }
+  // One call at a time: lock the mutex (MutexLock), then use the connection.
+  Mutex& mutex() CHAIRD_RETURN_CAPABILITY(mutex_) { return mutex_; }
+  SqliteConnection& connection() CHAIRD_REQUIRES(mutex_) { return *db_; }
 
  private:
   StateDatabase(std::unique_ptr<SqliteConnection> db, StateDatabaseOptions options)
       : db_(std::move(db)), options_(std::move(options)) {}
   Expected<bool, std::string> prepare(std::span<const char* const> migrations);
 
-  std::mutex mutex_;
+  Mutex mutex_;
   std::unique_ptr<SqliteConnection> db_;
   StateDatabaseOptions options_;
   int schema_version_ = 0;

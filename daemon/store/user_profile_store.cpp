@@ -4,7 +4,7 @@ namespace chaird::store {
 
 Expected<std::optional<std::string>, std::string> UserProfileStore::get(
     const std::string& user_id) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto stmt = db_.connection().prepare("SELECT profile FROM user_profiles WHERE user_id = ?");
   if (!stmt) return Unexpected{stmt.error()};
   stmt->bind(1, user_id);
@@ -17,7 +17,7 @@ Expected<std::optional<std::string>, std::string> UserProfileStore::get(
 Expected<bool, std::string> UserProfileStore::put(const std::string& user_id,
                                                   const std::string& profile,
                                                   std::int64_t now_unix_ms) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto stmt = db_.connection().prepare(
       "INSERT INTO user_profiles (user_id, profile, updated_at_unix_ms) VALUES (?, ?, ?) "
       "ON CONFLICT (user_id) DO UPDATE SET profile = excluded.profile, "
@@ -27,7 +27,7 @@ Expected<bool, std::string> UserProfileStore::put(const std::string& user_id,
 }
 
 Expected<std::int64_t, std::string> UserProfileStore::count() {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto n = db_.connection().query_text("SELECT count(*) FROM user_profiles");
   if (!n) return Unexpected{n.error()};
   return static_cast<std::int64_t>(std::stoll(*n));
@@ -35,7 +35,7 @@ Expected<std::int64_t, std::string> UserProfileStore::count() {
 
 Expected<ForgetResult, std::string> UserProfileStore::remove(const std::string& user_id,
                                                              bool forget_history) {
-  auto guard = db_.lock();
+  MutexLock guard(db_.mutex());
   auto& db = db_.connection();
   auto tx = Transaction::begin(db);
   if (!tx) return Unexpected{tx.error()};

@@ -20,7 +20,7 @@ TraceRecorder::TraceRecorder(std::FILE* file, bool jsonl)
 
 TraceRecorder::~TraceRecorder() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -30,22 +30,22 @@ TraceRecorder::~TraceRecorder() {
 
 void TraceRecorder::record(StatusHub::StatusPtr status) {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     queue_.push_back(std::move(status));
   }
   wake_.notify_one();
 }
 
 void TraceRecorder::flush() {
-  std::unique_lock lock(mutex_);
-  drained_.wait(lock, [this] { return queue_.empty() && in_flight_ == 0; });
+  MutexLock lock(mutex_);
+  while (!(queue_.empty() && in_flight_ == 0)) lock.wait(drained_);
   std::fflush(file_);
 }
 
 void TraceRecorder::run() {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    while (!stopping_ && queue_.empty()) lock.wait(wake_);
     if (queue_.empty() && stopping_) break;
     std::deque<StatusHub::StatusPtr> batch;
     batch.swap(queue_);

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/expected.hpp"
+#include "common/thread_annotations.hpp"
 #include "session/status_hub.hpp"
 
 namespace chaird::sim {
@@ -35,12 +36,12 @@ class TraceRecorder final : public StatusRecorder {
   std::FILE* file_;
   bool jsonl_;
   bool header_written_ = false;
-  std::mutex mutex_;  // shared with the dispatch thread only for a push
+  Mutex mutex_;  // shared with the dispatch thread only for a push
   std::condition_variable wake_;
   std::condition_variable drained_;
-  std::deque<StatusHub::StatusPtr> queue_;
-  std::size_t in_flight_ = 0;
-  bool stopping_ = false;
+  std::deque<StatusHub::StatusPtr> queue_ CHAIRD_GUARDED_BY(mutex_);
+  std::size_t in_flight_ CHAIRD_GUARDED_BY(mutex_) = 0;
+  bool stopping_ CHAIRD_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };
 

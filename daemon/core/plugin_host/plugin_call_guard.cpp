@@ -10,7 +10,7 @@ namespace chaird {
 
 void CallWatch::enter(std::string_view technique, std::string_view step,
                       std::shared_ptr<std::atomic<bool>> hung) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   technique_.assign(technique);
   step_.assign(step);
   hung_ = std::move(hung);
@@ -20,7 +20,7 @@ void CallWatch::enter(std::string_view technique, std::string_view step,
 
 std::string CallWatch::leave() {
   const auto now = std::chrono::steady_clock::now();
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   in_call_ = false;
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(now - started_);
   if (took <= budget_) return {};
@@ -29,7 +29,7 @@ std::string CallWatch::leave() {
 }
 
 std::string CallWatch::overrunning(std::chrono::steady_clock::time_point now) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (!in_call_ || now - started_ <= budget_) return {};
   return fmt::format("{} is still running after {} ms; the budget per step is {} ms",
                      describe_locked(),
@@ -38,7 +38,7 @@ std::string CallWatch::overrunning(std::chrono::steady_clock::time_point now) co
 }
 
 void CallWatch::abandon() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (in_call_ && hung_) hung_->store(true);
 }
 
@@ -51,9 +51,9 @@ namespace {
 struct GuardedJob {
   explicit GuardedJob(std::chrono::milliseconds budget) : watch(budget) {}
   CallWatch watch;
-  std::mutex mutex;
+  Mutex mutex;
   std::condition_variable done_cv;
-  bool done = false;
+  bool done CHAIRD_GUARDED_BY(mutex) = false;
 };
 
 }  // namespace
@@ -68,7 +68,7 @@ std::string run_guarded(std::chrono::milliseconds per_call_budget,
     worker = std::thread([state, job = std::move(job)]() mutable {
       job(state->watch);
       {
-        std::lock_guard lock(state->mutex);
+        MutexLock lock(state->mutex);
         state->done = true;
       }
       state->done_cv.notify_all();
@@ -79,8 +79,10 @@ std::string run_guarded(std::chrono::milliseconds per_call_budget,
 
   // Check for an overrunning call a few times per budget.
   const auto poll = std::max(std::chrono::milliseconds(1), per_call_budget / 4);
-  std::unique_lock lock(state->mutex);
-  while (!state->done_cv.wait_for(lock, poll, [&] { return state->done; })) {
+  MutexLock lock(state->mutex);
+  while (!state->done) {
+    lock.wait_for(state->done_cv, poll);
+    if (state->done) break;
     std::string overrun = state->watch.overrunning(std::chrono::steady_clock::now());
     if (!overrun.empty()) {
       lock.unlock();

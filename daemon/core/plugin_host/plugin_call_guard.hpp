@@ -13,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/thread_annotations.hpp"
+
 namespace chaird {
 
 // Tells the guard which plugin call is running. Used by the planner, on the worker thread.
@@ -36,14 +38,14 @@ class CallWatch {
 
  private:
   const std::chrono::milliseconds budget_;
-  mutable std::mutex mutex_;  // between the worker and the one waiting caller only
-  std::string describe_locked() const;
+  mutable Mutex mutex_;  // between the worker and the one waiting caller only
+  std::string describe_locked() const CHAIRD_REQUIRES(mutex_);
 
-  std::string technique_;
-  std::string step_;
-  std::shared_ptr<std::atomic<bool>> hung_;
-  std::chrono::steady_clock::time_point started_{};
-  bool in_call_ = false;
+  std::string technique_ CHAIRD_GUARDED_BY(mutex_);
+  std::string step_ CHAIRD_GUARDED_BY(mutex_);
+  std::shared_ptr<std::atomic<bool>> hung_ CHAIRD_GUARDED_BY(mutex_);
+  std::chrono::steady_clock::time_point started_ CHAIRD_GUARDED_BY(mutex_){};
+  bool in_call_ CHAIRD_GUARDED_BY(mutex_) = false;
 };
 
 // Runs job(watch) on its own thread. Returns an empty string when the job finished, or the

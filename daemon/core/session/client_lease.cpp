@@ -18,7 +18,7 @@ std::string new_token() {
 }  // namespace
 
 std::string ClientLease::grant(const std::string& client, ChairTime now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   active_ = true;
   token_ = new_token();
   controller_ = client;
@@ -28,7 +28,7 @@ std::string ClientLease::grant(const std::string& client, ChairTime now) {
 }
 
 void ClientLease::end() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   active_ = false;
   holders_ = 0;
 }
@@ -40,26 +40,26 @@ ClientLease::Check ClientLease::check_locked(const std::string& token) const {
 }
 
 ClientLease::Check ClientLease::check(const std::string& token) const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return check_locked(token);
 }
 
 ClientLease::Check ClientLease::beat(const std::string& token, ChairTime now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const Check c = check_locked(token);
   if (c == Check::kOk) last_beat_ = now;
   return c;
 }
 
 ClientLease::Check ClientLease::hold(const std::string& token) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   const Check c = check_locked(token);
   if (c == Check::kOk) ++holders_;
   return c;
 }
 
 void ClientLease::release(const std::string& token, ChairTime now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   // A stream of a session that ended, or of an app that was taken over, holds nothing.
   if (check_locked(token) != Check::kOk || holders_ == 0) return;
   --holders_;
@@ -68,7 +68,7 @@ void ClientLease::release(const std::string& token, ChairTime now) {
 
 std::pair<std::string, std::string> ClientLease::take_over(const std::string& client,
                                                            ChairTime now) {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   std::string previous = controller_;
   token_ = new_token();
   controller_ = client;
@@ -78,18 +78,18 @@ std::pair<std::string, std::string> ClientLease::take_over(const std::string& cl
 }
 
 std::optional<ChairTime> ClientLease::expires_at() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   if (!enabled() || !active_ || holders_ > 0) return std::nullopt;
   return last_beat_ + std::chrono::milliseconds(lease_ms_);
 }
 
 std::string ClientLease::controller() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return controller_;
 }
 
 bool ClientLease::watched() const {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   return active_ && holders_ > 0;
 }
 

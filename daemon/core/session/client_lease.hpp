@@ -8,11 +8,11 @@
 #pragma once
 
 #include <cstdint>
-#include <mutex>
 #include <optional>
 #include <string>
 
 #include "clock/chair_time.hpp"
+#include "common/thread_annotations.hpp"
 
 namespace chaird {
 
@@ -47,15 +47,15 @@ class ClientLease {
   bool watched() const;
 
  private:
-  Check check_locked(const std::string& token) const;
+  Check check_locked(const std::string& token) const CHAIRD_REQUIRES(mutex_);
 
   const std::int64_t lease_ms_;
-  mutable std::mutex mutex_;
-  bool active_ = false;
-  std::string token_;
-  std::string controller_;
-  int holders_ = 0;  // open streams with the current token
-  ChairTime last_beat_{};
+  mutable Mutex mutex_;
+  bool active_ CHAIRD_GUARDED_BY(mutex_) = false;
+  std::string token_ CHAIRD_GUARDED_BY(mutex_);
+  std::string controller_ CHAIRD_GUARDED_BY(mutex_);
+  int holders_ CHAIRD_GUARDED_BY(mutex_) = 0;  // open streams with the current token
+  ChairTime last_beat_ CHAIRD_GUARDED_BY(mutex_){};
 };
 
 }  // namespace chaird

@@ -133,6 +133,7 @@ Refusal SessionManager::blocked_by_state(std::string message, std::string sitter
 
 Expected<StartedSession, Refusal> SessionManager::start(const StartGate::Claim& claim,
                                                         PreparedSession session) {
+  dispatch_.assert_current();
   if (auto cancelled = starts_.cancelled(claim)) return Unexpected{*cancelled};
   if (auto refusal = start_refusal()) return Unexpected{*refusal};
   const Telemetry& t = executor_.sample_now();
@@ -191,6 +192,7 @@ Expected<StartedSession, Refusal> SessionManager::start(const StartGate::Claim& 
 }
 
 SessionState SessionManager::stop() {
+  dispatch_.assert_current();
   starts_.cancel_all("a stop was requested");
   const SessionState s = state_.load();
   if (s == chair::v1::PAUSED) {
@@ -237,6 +239,7 @@ Refusal SessionManager::wrong_state(const char* what) const {
 }
 
 Expected<SessionState, Refusal> SessionManager::pause() {
+  dispatch_.assert_current();
   if (state_.load() != chair::v1::RUNNING) {
     return Unexpected{wrong_state("there is no running session to pause")};
   }
@@ -246,12 +249,16 @@ Expected<SessionState, Refusal> SessionManager::pause() {
   const std::uint64_t pause = ++pauses_;
   pause_ends_at_ = scheduler_.now() + std::chrono::milliseconds(options_.max_pause_ms);
   if (pause_timer_ != 0) scheduler_.cancel(pause_timer_);
-  pause_timer_ = scheduler_.call_at(pause_ends_at_, [this, pause] { on_pause_timer(pause); });
+  pause_timer_ = scheduler_.call_at(pause_ends_at_, [this, pause] {
+    dispatch_.assert_current();  // the scheduler runs its timers there
+    on_pause_timer(pause);
+  });
   publish(executor_.last_telemetry());  // with the time the pause has left
   return state_.load();
 }
 
 Expected<ResumedSession, Refusal> SessionManager::resume(const std::string& token) {
+  dispatch_.assert_current();
   if (state_.load() != chair::v1::PAUSED) {
     return Unexpected{wrong_state("there is no paused session to resume")};
   }
@@ -305,6 +312,7 @@ Expected<ResumedSession, Refusal> SessionManager::resume(const std::string& toke
 
 Expected<AdjustTicket, Refusal> SessionManager::begin_adjust(const std::string& token,
                                                              std::int64_t lead_ms) {
+  dispatch_.assert_current();
   if (state_.load() != chair::v1::RUNNING || !executor_.playing()) {
     return Unexpected{wrong_state("there is no running session to adjust")};
   }
@@ -344,6 +352,7 @@ Expected<AdjustTicket, Refusal> SessionManager::begin_adjust(const std::string& 
 
 Expected<std::int64_t, Refusal> SessionManager::finish_adjust(const AdjustTicket& ticket,
                                                               Adjusted adjusted) {
+  dispatch_.assert_current();
   // Anything that changed what plays (a stop, a pause, a resume, another adjustment, the end,
   // an emergency stop) came first: this adjustment was for a session that is no more.
   if (state_.load() != chair::v1::RUNNING || session_id_ != ticket.session_id ||
@@ -365,6 +374,7 @@ Expected<std::int64_t, Refusal> SessionManager::finish_adjust(const AdjustTicket
 }
 
 Expected<std::int64_t, Refusal> SessionManager::keep_alive(const std::string& token) {
+  dispatch_.assert_current();
   if (!is_live(state_.load())) {
     return Unexpected{wrong_state("there is no session to keep alive")};
   }
@@ -378,6 +388,7 @@ Expected<std::int64_t, Refusal> SessionManager::keep_alive(const std::string& to
 }
 
 Expected<std::string, Refusal> SessionManager::take_over(const std::string& client) {
+  dispatch_.assert_current();
   if (!is_live(state_.load())) {
     return Unexpected{wrong_state("there is no session to take over")};
   }
@@ -404,18 +415,23 @@ Expected<bool, Refusal> SessionManager::watch_opened(const std::string& token) {
 }
 
 void SessionManager::watch_closed(const std::string& token) {
+  dispatch_.assert_current();
   lease_.release(token, scheduler_.now());
   republish();
 }
 
 void SessionManager::republish() {
+  dispatch_.assert_current();
   if (is_live(state_.load())) publish(executor_.last_telemetry());
 }
 
 void SessionManager::arm_lease_timer(ChairTime at) {
   const std::uint64_t session = session_counter_;
   if (lease_timer_ != 0) scheduler_.cancel(lease_timer_);
-  lease_timer_ = scheduler_.call_at(at, [this, session] { on_lease_timer(session); });
+  lease_timer_ = scheduler_.call_at(at, [this, session] {
+    dispatch_.assert_current();
+    on_lease_timer(session);
+  });
 }
 
 void SessionManager::on_lease_timer(std::uint64_t session) {
@@ -454,6 +470,7 @@ void SessionManager::end_paused(const std::string& reason) {
 }
 
 SessionState SessionManager::emergency_stop(const std::string& reason) {
+  dispatch_.assert_current();
   starts_.cancel_all("an emergency stop was pressed");
   latch(chair::v1::EMERGENCY_STOPPED,
         SafetyTrip{chair::v1::EMERGENCY_STOP,
@@ -464,6 +481,7 @@ SessionState SessionManager::emergency_stop(const std::string& reason) {
 }
 
 Expected<SessionState, Refusal> SessionManager::reset() {
+  dispatch_.assert_current();
   starts_.cancel_all("a reset was requested");
   // A board fault no sample has seen yet is latched first, so that the reset deals with it.
   latch_board_fault(executor_.sample_now());
@@ -489,6 +507,7 @@ Expected<SessionState, Refusal> SessionManager::reset() {
 }
 
 void SessionManager::shutdown() {
+  dispatch_.assert_current();
   shutting_down_.store(true);
   starts_.cancel_all("chaird is shutting down");
   const SessionState s = state_.load();
@@ -564,6 +583,7 @@ void SessionManager::set_state(SessionState s, std::string reason) {
 }
 
 void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_ms) {
+  dispatch_.assert_current();
   ledger_.record(sample);
   energy_.store(std::make_shared<const EnergyHistory>(ledger_.history()));
   const SessionState s = state_.load();
@@ -601,6 +621,7 @@ bool SessionManager::latch_board_fault(const Telemetry& sample) {
 }
 
 void SessionManager::on_timeline_end() {
+  dispatch_.assert_current();
   const SessionState s = state_.load();
   if (s == chair::v1::RUNNING) {
     bus_.enter_safe_state();

@@ -21,6 +21,7 @@
 #include "chair/v1/control.pb.h"
 #include "common/expected.hpp"
 #include "common/refusal.hpp"
+#include "common/thread_annotations.hpp"
 #include "execution/executor.hpp"
 #include "safety/energy_ledger.hpp"
 #include "safety/runtime_monitor.hpp"
@@ -161,37 +162,39 @@ class SessionManager final : private ExecutorListener {
   void on_telemetry(const Telemetry& sample, std::int64_t session_ms) override;
   void on_timeline_end() override;
 
-  void set_state(SessionState s, std::string reason = {});
+  void set_state(SessionState s, std::string reason = {}) CHAIRD_REQUIRES(dispatch_);
   // The safe state at once, ending in s (not latched: shutdown, a refused cool-down).
-  void halt(SessionState s, const std::string& reason);
+  void halt(SessionState s, const std::string& reason) CHAIRD_REQUIRES(dispatch_);
   // The safe state at once, latched in s until a reset; a second cause joins the first.
-  void latch(SessionState s, SafetyTrip cause);
+  void latch(SessionState s, SafetyTrip cause) CHAIRD_REQUIRES(dispatch_);
   // Latches a board fault not latched yet; false when there is none.
-  bool latch_board_fault(const Telemetry& sample);
+  bool latch_board_fault(const Telemetry& sample) CHAIRD_REQUIRES(dispatch_);
   // Leaving RUNNING early: keep where the program got to, for the statuses.
-  void note_end_of_program();
+  void note_end_of_program() CHAIRD_REQUIRES(dispatch_);
   // Where the program is: the playing timeline's time, less a resumed session's lead-in.
-  std::int64_t program_ms() const;
+  std::int64_t program_ms() const CHAIRD_REQUIRES(dispatch_);
   // A stop's cool-down from where the chair is, ending in next (STOPPING or PAUSED); the safe
   // state at once if the governor refuses it.
-  void cool_down(SessionState next, const std::string& reason);
+  void cool_down(SessionState next, const std::string& reason) CHAIRD_REQUIRES(dispatch_);
   // Ends a paused session (its cool-down already made the chair safe).
-  void end_paused(const std::string& reason);
-  void arm_lease_timer(ChairTime at);
-  void on_lease_timer(std::uint64_t session);
-  void on_pause_timer(std::uint64_t pause);
-  Refusal wrong_state(const char* what) const;
+  void end_paused(const std::string& reason) CHAIRD_REQUIRES(dispatch_);
+  void arm_lease_timer(ChairTime at) CHAIRD_REQUIRES(dispatch_);
+  void on_lease_timer(std::uint64_t session) CHAIRD_REQUIRES(dispatch_);
+  void on_pause_timer(std::uint64_t pause) CHAIRD_REQUIRES(dispatch_);
+  Refusal wrong_state(const char* what) const CHAIRD_REQUIRES(dispatch_);
   // A refusal because of the state the chair is in, saying which (SESSION_STATE), with a
   // message for the sitter (empty: the API's default).
   Refusal blocked_by_state(std::string message, std::string sitter) const;
-  void publish(const Telemetry& sample);
+  void publish(const Telemetry& sample) CHAIRD_REQUIRES(dispatch_);
 
+  // The dispatch thread's: what only it touches is guarded by this role.
+  ThreadRole dispatch_;
   Scheduler& scheduler_;
   ActuatorBus& bus_;
   const SafetyGovernor& governor_;
   // The session's own, when its program or its app tightened the limits (set at each start).
-  std::optional<SafetyGovernor> session_governor_;
-  const SafetyGovernor& governor() const {
+  std::optional<SafetyGovernor> session_governor_ CHAIRD_GUARDED_BY(dispatch_);
+  const SafetyGovernor& governor() const CHAIRD_REQUIRES(dispatch_) {
     return session_governor_ ? *session_governor_ : governor_;
   }
   const ChairModel& chair_;
@@ -204,32 +207,40 @@ class SessionManager final : private ExecutorListener {
   // Set by shutdown() and never cleared: nothing starts once chaird is going away.
   std::atomic<bool> shutting_down_{false};
   std::atomic<std::shared_ptr<const std::vector<double>>> chair_state_;
-  EnergyLedger ledger_;  // dispatch thread
+  EnergyLedger ledger_ CHAIRD_GUARDED_BY(dispatch_);
   std::atomic<std::shared_ptr<const EnergyHistory>> energy_;
-  std::string reason_;       // shown while latched
-  std::string stop_reason_;  // why the cool-down under way was started
+  std::string reason_ CHAIRD_GUARDED_BY(dispatch_);       // shown while latched
+  std::string stop_reason_ CHAIRD_GUARDED_BY(dispatch_);  // why the cool-down under way was started
   RunTimeMonitor monitor_;
   ClientLease lease_;
-  std::int64_t paused_at_ms_ = 0;       // program time at which the session paused
-  std::int64_t program_offset_ms_ = 0;  // program time = timeline time + this
-  std::int64_t resumed_from_ms_ = 0;    // program time never goes back before this
-  ChairTime pause_ends_at_{};
-  std::uint64_t pauses_ = 0;  // counts pauses: an old pause's timer does nothing
-  Scheduler::TimerId lease_timer_ = 0;
-  Scheduler::TimerId pause_timer_ = 0;
-  std::uint64_t session_counter_ = 0;
-  std::uint64_t sequence_ = 0;
-  std::string session_id_;
-  std::string program_id_;
-  std::string program_name_;
-  std::shared_ptr<const GovernedTimeline> program_timeline_;
-  std::shared_ptr<const EnergyHistory> start_energy_;    // the program's review counted this
-  std::shared_ptr<const EnergyHistory> playing_energy_;  // what plays now was reviewed with this
-  std::int64_t ended_at_ms_ = 0;           // where the program ended, once it is not RUNNING
-  std::vector<chair::v1::Fault> latched_;  // the first latched cause and the latest few
-  std::uint32_t faults_not_listed_ = 0;
-  std::uint32_t latched_board_faults_ = kFaultNone;
-  std::vector<double> previous_measured_;
+  std::int64_t paused_at_ms_ CHAIRD_GUARDED_BY(dispatch_) =
+      0;  // program time at which the session paused
+  std::int64_t program_offset_ms_ CHAIRD_GUARDED_BY(dispatch_) =
+      0;  // program time = timeline time + this
+  std::int64_t resumed_from_ms_ CHAIRD_GUARDED_BY(dispatch_) =
+      0;  // program time never goes back before this
+  ChairTime pause_ends_at_ CHAIRD_GUARDED_BY(dispatch_){};
+  std::uint64_t pauses_ CHAIRD_GUARDED_BY(dispatch_) =
+      0;  // counts pauses: an old pause's timer does nothing
+  Scheduler::TimerId lease_timer_ CHAIRD_GUARDED_BY(dispatch_) = 0;
+  Scheduler::TimerId pause_timer_ CHAIRD_GUARDED_BY(dispatch_) = 0;
+  std::uint64_t session_counter_ CHAIRD_GUARDED_BY(dispatch_) = 0;
+  std::uint64_t sequence_ CHAIRD_GUARDED_BY(dispatch_) = 0;
+  std::string session_id_ CHAIRD_GUARDED_BY(dispatch_);
+  std::string program_id_ CHAIRD_GUARDED_BY(dispatch_);
+  std::string program_name_ CHAIRD_GUARDED_BY(dispatch_);
+  std::shared_ptr<const GovernedTimeline> program_timeline_ CHAIRD_GUARDED_BY(dispatch_);
+  std::shared_ptr<const EnergyHistory> start_energy_
+      CHAIRD_GUARDED_BY(dispatch_);  // the program's review counted this
+  std::shared_ptr<const EnergyHistory> playing_energy_
+      CHAIRD_GUARDED_BY(dispatch_);  // what plays now was reviewed with this
+  std::int64_t ended_at_ms_ CHAIRD_GUARDED_BY(dispatch_) =
+      0;  // where the program ended, once it is not RUNNING
+  std::vector<chair::v1::Fault> latched_
+      CHAIRD_GUARDED_BY(dispatch_);  // the first latched cause and the latest few
+  std::uint32_t faults_not_listed_ CHAIRD_GUARDED_BY(dispatch_) = 0;
+  std::uint32_t latched_board_faults_ CHAIRD_GUARDED_BY(dispatch_) = kFaultNone;
+  std::vector<double> previous_measured_ CHAIRD_GUARDED_BY(dispatch_);
 };
 
 }  // namespace chaird

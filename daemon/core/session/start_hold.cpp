@@ -5,13 +5,13 @@
 namespace chaird {
 
 void StartHold::hold() {
-  std::lock_guard lock(mutex_);
+  MutexLock lock(mutex_);
   held_ = !closed_;
 }
 
 void StartHold::release() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     held_ = false;
     waiting_call_cancelled_ = false;
     ++releases_;
@@ -21,7 +21,7 @@ void StartHold::release() {
 
 void StartHold::close() {
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     closed_ = true;
     held_ = false;
     ++releases_;
@@ -31,7 +31,7 @@ void StartHold::close() {
 
 void StartHold::pass() {
   std::vector<std::function<void()>> notify;
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   if (!held_) return;
   ++waiting_;
   notify.swap(on_waiting_);
@@ -39,14 +39,14 @@ void StartHold::pass() {
   lock.unlock();
   for (auto& then : notify) then();
   lock.lock();
-  released_.wait(lock, [&] { return releases_ != released_at; });
+  while (releases_ == released_at) lock.wait(released_);
   --waiting_;
 }
 
 void StartHold::note_call_cancelled() {
   std::vector<std::function<void()>> notify;
   {
-    std::lock_guard lock(mutex_);
+    MutexLock lock(mutex_);
     if (waiting_ == 0) return;
     waiting_call_cancelled_ = true;
     notify.swap(on_cancelled_);
@@ -55,7 +55,7 @@ void StartHold::note_call_cancelled() {
 }
 
 void StartHold::when_waiting_call_cancelled(std::function<void()> then) {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   if (!waiting_call_cancelled_) {
     on_cancelled_.push_back(std::move(then));
     return;
@@ -65,7 +65,7 @@ void StartHold::when_waiting_call_cancelled(std::function<void()> then) {
 }
 
 void StartHold::when_waiting(std::function<void()> then) {
-  std::unique_lock lock(mutex_);
+  MutexLock lock(mutex_);
   if (waiting_ == 0) {
     on_waiting_.push_back(std::move(then));
     return;

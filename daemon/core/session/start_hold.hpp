@@ -8,8 +8,9 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
-#include <mutex>
 #include <vector>
+
+#include "common/thread_annotations.hpp"
 
 namespace chaird {
 
@@ -33,15 +34,15 @@ class StartHold {
   void when_waiting_call_cancelled(std::function<void()> then);
 
  private:
-  std::mutex mutex_;
+  Mutex mutex_;
   std::condition_variable released_;
-  bool held_ = false;
-  bool closed_ = false;
-  int waiting_ = 0;
-  bool waiting_call_cancelled_ = false;
-  std::vector<std::function<void()>> on_cancelled_;
-  std::uint64_t releases_ = 0;
-  std::vector<std::function<void()>> on_waiting_;
+  bool held_ CHAIRD_GUARDED_BY(mutex_) = false;
+  bool closed_ CHAIRD_GUARDED_BY(mutex_) = false;
+  int waiting_ CHAIRD_GUARDED_BY(mutex_) = 0;
+  bool waiting_call_cancelled_ CHAIRD_GUARDED_BY(mutex_) = false;
+  std::vector<std::function<void()>> on_cancelled_ CHAIRD_GUARDED_BY(mutex_);
+  std::uint64_t releases_ CHAIRD_GUARDED_BY(mutex_) = 0;
+  std::vector<std::function<void()>> on_waiting_ CHAIRD_GUARDED_BY(mutex_);
 };
 
 }  // namespace chaird

@@ -54,14 +54,14 @@ void StatusHub::publish(StatusPtr status) {
 }
 
 void StatusHub::add(std::shared_ptr<StatusWatcher> watcher) {
-  std::lock_guard lock(edit_);
+  MutexLock lock(edit_);
   auto next = std::make_shared<List>(*watchers_.load());
   next->push_back(std::move(watcher));
   watchers_.store(std::move(next));
 }
 
 void StatusHub::remove(const StatusWatcher* watcher) {
-  std::lock_guard lock(edit_);
+  MutexLock lock(edit_);
   auto next = std::make_shared<List>(*watchers_.load());
   next->erase(
       std::remove_if(next->begin(), next->end(), [&](const auto& w) { return w.get() == watcher; }),

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "chair/v1/control.pb.h"
+#include "common/thread_annotations.hpp"
 
 namespace chaird {
 
@@ -59,7 +60,7 @@ class StatusHub {
   void fanout_loop();
   std::atomic<StatusPtr> latest_;
   std::atomic<std::shared_ptr<const List>> watchers_;
-  std::mutex edit_;  // serialises add and remove; the dispatch thread never takes it
+  Mutex edit_;  // serialises add and remove; the dispatch thread never takes it
   std::vector<StatusRecorder*> recorders_;
   // The fan-out thread sleeps on wake_; pending_ keeps the semaphore at most 1 (a publish
   // while a wake is outstanding adds nothing: the pokes read the latest status anyway).
