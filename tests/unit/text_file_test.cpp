@@ -7,6 +7,7 @@
 #include <string>
 
 #include "chair/v1/program.pb.h"
+#include "common/utf8_text.hpp"
 #include "unit_fixtures.hpp"
 
 namespace chaird {
@@ -209,6 +210,28 @@ TEST(TextFile, AnEscapeThatMakesInvalidUtf8IsRefusedAtTheField) {
   EXPECT_EQ(d.items().front().where.line, 3) << d.to_string();
   EXPECT_TRUE(Contains(d.items().front().message, "'name' is not valid UTF-8")) << d.to_string();
   EXPECT_FALSE(program.has_metadata());
+}
+
+// Found by tests/fuzz (chair_profile, config, rules, fault scenarios, programs): the parser
+// quotes the byte it stopped at, which for a character outside ASCII is the first byte of
+// several. Diagnostics go to a kiosk's screen and into the API's string fields, which refuse
+// invalid UTF-8: the quote shows U+FFFD instead.
+TEST(TextFile, ACharacterOutsideAsciiWhereAValueBelongsIsReportedInValidUtf8) {
+  const std::string text =
+      "metadata {\n"
+      "  id: \"x\"\n"
+      "  name: \xc3\xa9t\xc3\xa9\n"
+      "}\n";
+  chair::v1::Program program;
+  const Diagnostics d = parse_text(text, "prog\xc3.textproto", program, nullptr);
+  ASSERT_TRUE(d.has_errors());
+  for (const auto& e : d.items()) {
+    EXPECT_EQ(first_invalid_utf8(e.message), std::string::npos) << e.message;
+    EXPECT_EQ(first_invalid_utf8(e.where.file), std::string::npos) << e.where.file;
+  }
+  EXPECT_EQ(first_invalid_utf8(d.to_string()), std::string::npos) << d.to_string();
+  EXPECT_TRUE(Contains(d.to_string(), "'name' takes text in double quotes")) << d.to_string();
+  EXPECT_EQ(d.items().front().where.line, 3);
 }
 
 TEST(TextFile, AFailedParseLeavesTheMessageCleared) {

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <tuple>
 
+#include "common/utf8_text.hpp"
+
 namespace chaird {
 
 std::string Diagnostic::to_string() const {
@@ -18,11 +20,22 @@ std::string Diagnostic::to_string() const {
 }
 
 void Diagnostics::error(SourceLocation where, std::string message) {
-  items_.push_back({std::move(where), std::move(message), Severity::kError});
+  add({std::move(where), std::move(message), Severity::kError});
 }
 
 void Diagnostics::warning(SourceLocation where, std::string message) {
-  items_.push_back({std::move(where), std::move(message), Severity::kWarning});
+  add({std::move(where), std::move(message), Severity::kWarning});
+}
+
+void Diagnostics::add(Diagnostic d) {
+  // Messages quote what they read (the parser quotes the byte it stopped at, which may be the
+  // first of a character's several) and files are named as found on disk; both go to a kiosk's
+  // screen and into the API's string fields, which must be valid UTF-8.
+  if (first_invalid_utf8(d.message) != std::string_view::npos) d.message = valid_utf8(d.message);
+  if (first_invalid_utf8(d.where.file) != std::string_view::npos) {
+    d.where.file = valid_utf8(d.where.file);
+  }
+  items_.push_back(std::move(d));
 }
 
 void Diagnostics::append(const Diagnostics& other) {

@@ -27,7 +27,8 @@ class Diagnostics {
  public:
   void error(SourceLocation where, std::string message);
   void warning(SourceLocation where, std::string message);
-  void add(Diagnostic d) { items_.push_back(std::move(d)); }
+  // Every text is kept as valid UTF-8 (an invalid sequence becomes U+FFFD).
+  void add(Diagnostic d);
   void append(const Diagnostics& other);
 
   bool has_errors() const;
