@@ -20,6 +20,9 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   # the timing floor next to chaird's dispatch lateness (bench/load.sh)
   rt-tests
+  # clang: the fuzz targets (libFuzzer with ASan and UBSan, tests/fuzz) and the thread-safety
+  # analysis; libclang-rt-14-dev holds libFuzzer and the sanitizers' runtimes
+  clang libclang-rt-14-dev
   # the Debian package (CPack's dpkg-shlibdeps works out its dependencies; CPackDeb needs file)
   dpkg-dev file
   # the Python kiosk example and its test
