@@ -517,7 +517,13 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
       response->set_lease_ms(deps_.sessions.lease_ms());
       response->set_planned_duration_ms(governed->timeline().duration_ms);
       for (const auto& a : governed->adaptations()) response->add_adaptations(a);
-      done(grpc::Status::OK);
+      // Answered once the history holds the session, so that chaird killed just after the
+      // answer keeps every session a kiosk was told had started (bench/crash.sh). The wait for
+      // the disk is on the records thread: the dispatch thread never waits for it.
+      boost::asio::post(deps_.records, [this, done] {
+        deps_.history.flush();
+        done(grpc::Status::OK);
+      });
     });
   };
   post_after_feedback(feedback_user, program, std::move(planned_options),

@@ -6,10 +6,12 @@
 #include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -327,6 +329,45 @@ TEST(SessionHistory, KeepsHowEachSessionEndedAndTheSittersFeedback) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   daemon.history("", &status);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// Found by bench/crash.sh: StartSession answered before the session's row in the history was
+// written (the recorder writes off the dispatch thread), so chaird killed just after the answer
+// lost a session the kiosk had been told started. The test holds the database's write lock, as
+// a slow disk would: the answer must wait for the row, and the row must survive a SIGKILL.
+TEST(SessionHistory, AStartIsAcknowledgedOnlyOnceItsSessionIsInTheHistory) {
+  const std::string state = make_temp_dir("state");
+  {
+    DaemonProcess daemon(on_state(state));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((state + "/chaird.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+    chair::v1::StartSessionRequest request;
+    request.set_program_id("e2e_full");
+    request.set_user_id("held");
+    auto answer = std::async(std::launch::async, [&] {
+      chair::v1::StartSessionResponse response;
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      return daemon.control().StartSession(&context, request, &response);
+    });
+    // The session starts; its row cannot be written while the test holds the lock.
+    for (int i = 0; i < 300 && daemon.status().state() != chair::v1::RUNNING; ++i) {
+      (void)answer.wait_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(daemon.status().state(), chair::v1::RUNNING) << daemon.log();
+    EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout)
+        << "StartSession was answered while its session was not in the history";
+    ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    const auto status = answer.get();
+    ASSERT_TRUE(status.ok()) << status.error_message() << daemon.log();
+    daemon.kill_now();  // at once after the answer: the row must be on disk already
+  }
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  EXPECT_EQ(daemon.history("held").sessions_size(), 1) << daemon.log();
 }
 
 TEST(UserProfiles, AreSavedCheckedReadAfterARestartAndForgottenWithTheirHistory) {
