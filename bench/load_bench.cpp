@@ -33,11 +33,19 @@
 #include <vector>
 
 #include "daemon.hpp"
+#include "daemon_probe.hpp"
+#include "fleet_load.hpp"
 #include "in_process_daemon.hpp"
 #include "wire/chair_services.hpp"
 
 namespace {
 
+using chaird::bench::fork_clients;
+using chaird::bench::Lateness;
+using chaird::bench::quantile_us;
+using chaird::bench::rss_mib;
+using chaird::bench::StopFirst;
+using chaird::bench::wait_until_serving;
 using Clock = std::chrono::steady_clock;
 
 struct Options {
@@ -64,128 +72,20 @@ Options parse(int argc, char** argv) {
   return o;
 }
 
-double rss_mib(const char* field = "VmRSS:") {
-  std::ifstream status("/proc/self/status");
-  std::string line;
-  while (std::getline(status, line)) {
-    if (line.rfind(field, 0) == 0) return std::stod(line.substr(std::strlen(field))) / 1024.0;
-  }
-  return 0.0;
-}
-
-// Lateness samples from the dispatch thread, gathered per phase.
-class Lateness {
- public:
-  void add(std::chrono::nanoseconds late) {
-    std::lock_guard lock(mutex_);
-    if (samples_.size() < kMaxSamples) samples_.push_back(late.count());
-  }
-  std::vector<std::int64_t> take() {
-    std::lock_guard lock(mutex_);
-    return std::exchange(samples_, {});
-  }
-
- private:
-  static constexpr std::size_t kMaxSamples = 10'000'000;
-  std::mutex mutex_;
-  std::vector<std::int64_t> samples_;
-};
-
 void print_percentiles(const std::string& phase, std::vector<std::int64_t> ns) {
-  std::sort(ns.begin(), ns.end());
-  const auto at = [&](double q) {
-    if (ns.empty()) return 0.0;
-    const auto i = static_cast<std::size_t>(q * static_cast<double>(ns.size() - 1));
-    return static_cast<double>(ns[i]) / 1000.0;
-  };
+  const auto at = [&](double q) { return quantile_us(ns, q); };
   std::printf("%s_samples=%zu\n%s_p50_us=%.1f\n%s_p99_us=%.1f\n%s_p999_us=%.1f\n%s_max_us=%.1f\n",
               phase.c_str(), ns.size(), phase.c_str(), at(0.5), phase.c_str(), at(0.99),
               phase.c_str(), at(0.999), phase.c_str(), ns.empty() ? 0.0 : at(1.0));
 }
 
-// The load, in the child: waits for a line on `go`, runs, writes its counts to `report`.
-struct LoadCounts {
-  std::atomic<long> statuses{0}, ok{0}, failed{0}, streams_open{0};
-};
-
-// One round of the load: the streams and the unary calls for o.seconds.
-void load_once(const Options& o, const std::string& socket, LoadCounts& counts) {
-  auto& [statuses, ok, failed, streams_open] = counts;
-  auto channel = grpc::CreateChannel("unix:" + socket, grpc::experimental::LocalCredentials(UDS));
-  auto stub = chair::v1::ChairControl::NewStub(channel);
-  const auto until = Clock::now() + std::chrono::seconds(o.seconds);
-
-  std::vector<std::unique_ptr<grpc::ClientContext>> contexts;
-  std::vector<std::thread> watchers;
-  for (int i = 0; i < o.streams; ++i) {
-    contexts.push_back(std::make_unique<grpc::ClientContext>());
-    watchers.emplace_back([&, c = contexts.back().get()] {
-      auto reader = stub->WatchSession(c, {});
-      chair::v1::SessionStatus s;
-      bool counted = false;
-      while (reader->Read(&s)) {
-        if (!counted) {
-          streams_open.fetch_add(1);
-          counted = true;
-        }
-        statuses.fetch_add(1);
-      }
-      (void)reader->Finish();
-    });
-  }
-  // Unary calls, paced: four callers, each its share of the rate.
-  constexpr int kCallers = 4;
-  std::vector<std::thread> callers;
-  for (int k = 0; k < kCallers && o.rps > 0; ++k) {
-    callers.emplace_back([&, k] {
-      const auto every = std::chrono::microseconds(1'000'000 * kCallers / o.rps);
-      auto next = Clock::now() + every * k / kCallers;
-      for (long n = k; Clock::now() < until; ++n) {
-        std::this_thread::sleep_until(next);
-        next += every;
-        grpc::ClientContext c;
-        c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-        grpc::Status status;
-        switch (n % 4) {
-          case 0: {
-            chair::v1::GetChairResponse r;
-            status = stub->GetChair(&c, {}, &r);
-            break;
-          }
-          case 1: {
-            chair::v1::ListProgramsResponse r;
-            status = stub->ListPrograms(&c, {}, &r);
-            break;
-          }
-          case 2: {
-            chair::v1::GetProgramRequest q;
-            q.set_program_id("shiatsu_classic");
-            chair::v1::GetProgramResponse r;
-            status = stub->GetProgram(&c, q, &r);
-            break;
-          }
-          default: {
-            chair::v1::ListHealthConditionsResponse r;
-            status = stub->ListHealthConditions(&c, {}, &r);
-          }
-        }
-        (status.ok() ? ok : failed).fetch_add(1);
-      }
-    });
-  }
-  for (auto& t : callers) t.join();
-  std::this_thread::sleep_until(until);
-  for (auto& c : contexts) c->TryCancel();
-  for (auto& t : watchers) t.join();
-}
-
 // The load's process: a round each time the bench says go, then the counts of all of them.
 int run_load(const Options& o, const std::string& socket, int go, int report) {
-  LoadCounts counts;
+  chaird::bench::FleetLoadCounts counts;
   for (int round = 0; round < o.rounds; ++round) {
     char byte = 0;
     if (::read(go, &byte, 1) != 1) return 1;
-    load_once(o, socket, counts);
+    chaird::bench::run_fleet_load(socket, o.seconds, o.streams, o.rps, counts);
   }
   const std::string text = "load_unary_ok=" + std::to_string(counts.ok.load()) +
                            "\nload_unary_failed=" + std::to_string(counts.failed.load()) +
@@ -232,16 +132,9 @@ int main(int argc, char** argv) {
   const std::string socket = (dir / "chaird.sock").string();
 
   // The load's process first, before gRPC starts any thread here.
-  int go[2], report[2];
-  if (::pipe(go) != 0 || ::pipe(report) != 0) return 1;
-  const pid_t load = ::fork();
-  if (load == 0) {
-    ::close(go[1]);
-    ::close(report[0]);
-    ::_exit(run_load(o, socket, go[0], report[1]));
-  }
-  ::close(go[0]);
-  ::close(report[1]);
+  const auto clients =
+      fork_clients([&](int go, int report) { return run_load(o, socket, go, report); });
+  if (clients.pid < 0) return 1;
 
   spdlog::set_level(spdlog::level::warn);
   chair::v1::DaemonConfig config = bench_daemon_config(dir);
@@ -257,47 +150,9 @@ int main(int argc, char** argv) {
   chaird::Daemon daemon(std::move(hooks));
   const auto t0 = Clock::now();
   if (!daemon.start(config)) return 1;
-  // Whatever ends the bench from here, chaird stops first: a Daemon destroyed while its threads
-  // run would end the process with the chair moving.
-  struct StopFirst {
-    chaird::Daemon& daemon;
-    bool stopped = false;
-    void stop() {
-      if (!stopped) daemon.stop();
-      stopped = true;
-    }
-    ~StopFirst() { stop(); }
-  } stop_first{daemon};
+  StopFirst stop_first(daemon);
   auto channel = grpc::CreateChannel("unix:" + socket, grpc::experimental::LocalCredentials(UDS));
-  // SERVING as a client sees it: grpc.health.v1.Health/Check answers status SERVING (field 1,
-  // value 1: the bytes 08 01). Debian ships no C++ stubs for the health proto.
-  grpc::GenericStub health(channel);
-  while (true) {
-    grpc::ClientContext c;
-    c.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
-    grpc::Slice empty;
-    grpc::ByteBuffer request(&empty, 1), response;
-    std::mutex m;
-    std::condition_variable cv;
-    bool done = false;
-    grpc::Status st;
-    health.UnaryCall(&c, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                     [&](grpc::Status s) {
-                       std::lock_guard lock(m);
-                       st = std::move(s);
-                       done = true;
-                       cv.notify_all();
-                     });
-    std::unique_lock lock(m);
-    cv.wait(lock, [&] { return done; });
-    std::vector<grpc::Slice> slices;
-    std::string bytes;
-    if (st.ok() && response.Dump(&slices).ok())
-      for (const auto& slice : slices)
-        bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    if (bytes == std::string("\x08\x01", 2)) break;
-    if (Clock::now() - t0 > std::chrono::seconds(60)) return 1;
-  }
+  if (!wait_until_serving(channel, std::chrono::seconds(60))) return 1;
   const double serving_ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
   const double rss_idle = rss_mib();
   auto stub = chair::v1::ChairControl::NewStub(channel);
@@ -312,13 +167,13 @@ int main(int argc, char** argv) {
   // Under load, round after round; the memory after each.
   std::vector<double> rss_rounds;
   for (int round = 0; round < o.rounds; ++round) {
-    if (::write(go[1], "g", 1) != 1) return 1;
+    if (::write(clients.go, "g", 1) != 1) return 1;
     keep_running(*stub, o.seconds);
     std::this_thread::sleep_for(std::chrono::seconds(2));  // the streams' buffers released
     rss_rounds.push_back(rss_mib());
   }
   int status = 0;
-  ::waitpid(load, &status, 0);
+  ::waitpid(clients.pid, &status, 0);
   auto loaded = lateness.take();
   const double rss_after = rss_rounds.back();
   const double rss_peak = rss_mib("VmHWM:");
@@ -346,7 +201,7 @@ int main(int argc, char** argv) {
   print_percentiles("idle", std::move(idle));
   print_percentiles("load", std::move(loaded));
   char buffer[512];
-  const ssize_t n = ::read(report[0], buffer, sizeof(buffer));
+  const ssize_t n = ::read(clients.report, buffer, sizeof(buffer));
   if (n > 0) std::fwrite(buffer, 1, static_cast<std::size_t>(n), stdout);
   std::fflush(stdout);
   stop_first.stop();
