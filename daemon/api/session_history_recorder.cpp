@@ -29,12 +29,17 @@ SessionHistoryRecorder::~SessionHistoryRecorder() {
 }
 
 void SessionHistoryRecorder::record(StatusHub::StatusPtr status) {
-  dispatch_.assert_current();
   const auto& id = status->session_id();
-  if (id.empty() || !ends_a_session(status->state()) || id == last_ended_) return;
-  last_ended_ = id;
-  push(store::SessionEndRecord{id, now_(), chair::v1::SessionState_Name(status->state()),
-                               status->reason(), status->elapsed_ms()});
+  if (id.empty() || !ends_a_session(status->state())) return;
+  {
+    MutexLock lock(mutex_);
+    if (id == last_ended_) return;
+    last_ended_ = id;
+    queue_.push_back(store::SessionEndRecord{id, now_(),
+                                             chair::v1::SessionState_Name(status->state()),
+                                             status->reason(), status->elapsed_ms()});
+  }
+  wake_.notify_one();
 }
 
 void SessionHistoryRecorder::session_started(store::SessionStartRecord record) {

@@ -45,10 +45,10 @@ class SessionHistoryRecorder final : public StatusRecorder {
 
   store::SessionHistoryStore& store_;
   WallClock now_;
-  ThreadRole dispatch_;  // record() runs there
-  // The session whose end is queued already.
-  std::string last_ended_ CHAIRD_GUARDED_BY(dispatch_);
   Mutex mutex_;  // shared with the dispatch thread only for a push
+  // The session whose end is queued already. Under the mutex, not the dispatch thread's: the
+  // first status is published by the thread that builds the session manager.
+  std::string last_ended_ CHAIRD_GUARDED_BY(mutex_);
   std::condition_variable wake_;
   std::condition_variable drained_;
   std::deque<Item> queue_ CHAIRD_GUARDED_BY(mutex_);
