@@ -12,6 +12,7 @@
 
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <thread>
@@ -98,6 +99,7 @@ class Board {
       pollfd p{fd, POLLIN, 0};
       if (::poll(&p, 1, 100) != 1) continue;
       const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n < 0 && errno == EINTR) continue;  // libFuzzer's timer
       if (n <= 0) return false;
       for (const auto& f : decoder.feed(std::span(buf, static_cast<std::size_t>(n))).frames) {
         if (wanted(f.message)) return true;

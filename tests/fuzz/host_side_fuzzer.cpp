@@ -11,8 +11,10 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <future>
 #include <thread>
@@ -70,14 +72,19 @@ class FakeBoard {
       options.connect_timeout_ms = kNoticeMs;
       return BoardLink::connect(chair, clock_, options);
     });
-    const int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
-    if (fd < 0) finding("chaird's link did not connect");
+    // libFuzzer's timer interrupts system calls (EINTR) once a second.
+    int fd = -1;
+    do {
+      fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    } while (fd < 0 && errno == EINTR);
+    if (fd < 0) finding(std::string("chaird's link did not connect: ") + std::strerror(errno));
     // chaird's Hello, then the board's answer (sequence 1; the input's frames follow from 2).
     board::FrameDecoder decoder;
     std::uint8_t buf[4096];
     bool hello = false;
     while (!hello) {
       const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n < 0 && errno == EINTR) continue;
       if (n <= 0) finding("chaird's link closed before its Hello");
       for (const auto& f : decoder.feed(std::span(buf, static_cast<std::size_t>(n))).frames) {
         hello = hello || std::holds_alternative<board::Hello>(f.message);

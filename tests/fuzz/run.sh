@@ -81,11 +81,11 @@ found=0
 printf '%-24s %14s %10s %8s %8s %9s  %s\n' target executions exec/s cov features corpus findings
 for t in "${targets[@]}"; do
   log="$out/$t.log"
-  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{print $2}' | tail -1)
-  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | awk '{print $2}' | tail -1)
-  cov=$(grep -o ' cov: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-  ft=$(grep -o ' ft: [0-9]*' "$log" | awk '{print $2}' | tail -1)
-  corp=$(grep -o ' corp: [0-9]*' "$log" | awk '{print $2}' | tail -1)
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
+  cov=$(grep -o ' cov: [0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
+  ft=$(grep -o ' ft: [0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
+  corp=$(grep -o ' corp: [0-9]*' "$log" | awk '{print $2}' | tail -1 || true)
   n=$(find "build/debug/findings/$t" -type f | wc -l)
   rc=$(cat "$out/$t.rc")
   [[ "$rc" -ne 0 && "$n" -eq 0 ]] && n="exit $rc"
