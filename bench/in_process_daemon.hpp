@@ -15,6 +15,9 @@ inline chair::v1::DaemonConfig bench_daemon_config(const std::filesystem::path& 
   config.set_chair_profile(std::string(CHAIRD_SOURCE_DIR) +
                            "/sequences/chairs/generic_4d_sl.textproto");
   config.add_program_dirs(std::string(CHAIRD_SOURCE_DIR) + "/sequences/programs");
+  // Without its contraindication rules chaird refuses every session.
+  config.set_contraindication_rules(std::string(CHAIRD_SOURCE_DIR) +
+                                    "/sequences/safety/contraindications.textproto");
   config.mutable_clock()->set_mode(chair::v1::STEADY);
   config.set_plugin_call_budget_ms(200);
   config.set_stop_cooldown_ms(3000);

@@ -136,7 +136,10 @@ void run_session_cycles(const std::string& socket, int seconds, Cycles& cycles) 
       token = r.lease_token();
       return s;
     });
-    if (!started) continue;
+    if (!started) {
+      pause_for(1000);  // counted; not hammered
+      continue;
+    }
     pause_for(1000);
     stronger = !stronger;
     check(cycles, "AdjustSession", [&](grpc::ClientContext& c) {
