@@ -97,6 +97,16 @@ grpc::ClientContext* with_deadline(grpc::ClientContext& c, int seconds = 10) {
   return &c;
 }
 
+// A call the ledger marks as under way, so that a kill during it is counted as such.
+template <class Call>
+grpc::Status tracked(Ledger& ledger, int call, int deadline_s, Call make) {
+  grpc::ClientContext c;
+  ledger.in_flight = call;
+  const grpc::Status s = make(with_deadline(c, deadline_s));
+  ledger.in_flight = -1;
+  return s;
+}
+
 // The client's work until chaird goes away: saves and sessions, each acknowledgement noted.
 void work(chair::v1::ChairControl::Stub& control, chair::v1::SimBench::Stub& bench,
           const std::string& user, Ledger& ledger) {
@@ -112,11 +122,8 @@ void work(chair::v1::ChairControl::Stub& control, chair::v1::SimBench::Stub& ben
       q.set_file_name("crash_custom.textproto");
       q.set_replace(true);
       chair::v1::SaveProgramResponse r;
-      grpc::ClientContext c;
-      ledger.in_flight = 0;
-      const auto s = control.SaveProgram(with_deadline(c), q, &r);
-      ledger.in_flight = -1;
-      if (!s.ok()) return;
+      if (!tracked(ledger, 0, 10, [&](auto* c) { return control.SaveProgram(c, q, &r); }).ok())
+        return;
       std::lock_guard lock(ledger.mutex);
       ledger.program_acked = std::max(ledger.program_acked, version);
     }
@@ -129,11 +136,8 @@ void work(chair::v1::ChairControl::Stub& control, chair::v1::SimBench::Stub& ben
       q.set_user_id("crash-sitter");
       q.set_display_name("version " + std::to_string(version));
       chair::v1::UserProfile r;
-      grpc::ClientContext c;
-      ledger.in_flight = 1;
-      const auto s = control.SaveUserProfile(with_deadline(c), q, &r);
-      ledger.in_flight = -1;
-      if (!s.ok()) return;
+      if (!tracked(ledger, 1, 10, [&](auto* c) { return control.SaveUserProfile(c, q, &r); }).ok())
+        return;
       std::lock_guard lock(ledger.mutex);
       ledger.profile_acked = std::max(ledger.profile_acked, version);
     }
@@ -145,11 +149,8 @@ void work(chair::v1::ChairControl::Stub& control, chair::v1::SimBench::Stub& ben
       q.set_user_id(user);
       q.set_client_name("crash bench");
       chair::v1::StartSessionResponse r;
-      grpc::ClientContext c;
-      ledger.in_flight = 2;
-      const auto s = control.StartSession(with_deadline(c, 30), q, &r);
-      ledger.in_flight = -1;
-      if (!s.ok()) return;
+      if (!tracked(ledger, 2, 30, [&](auto* c) { return control.StartSession(c, q, &r); }).ok())
+        return;
       session = r.session_id();
       std::lock_guard lock(ledger.mutex);
       ledger.sessions_acked.insert(user + "/" + session);
@@ -172,11 +173,10 @@ void work(chair::v1::ChairControl::Stub& control, chair::v1::SimBench::Stub& ben
       q.mutable_feedback()->set_discomfort_after(2);
       q.mutable_feedback()->set_note("round feedback");
       chair::v1::RecordSessionFeedbackResponse r;
-      grpc::ClientContext c;
-      ledger.in_flight = 3;
-      const auto s = control.RecordSessionFeedback(with_deadline(c), q, &r);
-      ledger.in_flight = -1;
-      if (!s.ok()) return;
+      if (!tracked(ledger, 3, 10, [&](auto* c) {
+             return control.RecordSessionFeedback(c, q, &r);
+           }).ok())
+        return;
       std::lock_guard lock(ledger.mutex);
       ledger.feedback_acked.insert(user + "/" + session);
     }
@@ -186,6 +186,24 @@ void work(chair::v1::ChairControl::Stub& control, chair::v1::SimBench::Stub& ben
 long version_of(const std::string& name) {
   if (name.rfind("version ", 0) != 0) return -1;
   return std::atol(name.c_str() + 8);
+}
+
+// A record kept as name ("version N"), or refused with status: it must be there once a version
+// was acknowledged, and be one that was sent and none older than the last acknowledged.
+void check_version(const std::string& what, const grpc::Status& status, const std::string& name,
+                   long acked, long sent, std::vector<std::string>& wrong) {
+  if (!status.ok()) {
+    if (acked > 0) {
+      wrong.push_back(what + " acknowledged at version " + std::to_string(acked) +
+                      " is gone: " + status.error_message());
+    }
+    return;
+  }
+  const long v = version_of(name);
+  if (v < acked || v > sent) {
+    wrong.push_back(what + " is '" + name + "', acknowledged " + std::to_string(acked) + ", sent " +
+                    std::to_string(sent));
+  }
 }
 
 // What the restarted chaird keeps, against the ledger; every violation, one per line.
@@ -199,15 +217,8 @@ std::vector<std::string> check(chair::v1::ChairControl::Stub& control, Ledger& l
     chair::v1::GetProgramResponse r;
     grpc::ClientContext c;
     const auto s = control.GetProgram(with_deadline(c), q, &r);
-    const long v = s.ok() ? version_of(r.program().metadata().name()) : 0;
-    if (!s.ok() && ledger.program_acked > 0) {
-      wrong.push_back("the custom program acknowledged at version " +
-                      std::to_string(ledger.program_acked) + " is gone: " + s.error_message());
-    } else if (s.ok() && (v < ledger.program_acked || v > ledger.program_sent)) {
-      wrong.push_back("the custom program is '" + r.program().metadata().name() +
-                      "', acknowledged " + std::to_string(ledger.program_acked) + ", sent " +
-                      std::to_string(ledger.program_sent));
-    }
+    check_version("the custom program", s, r.program().metadata().name(), ledger.program_acked,
+                  ledger.program_sent, wrong);
   }
   {
     chair::v1::GetUserProfileRequest q;
@@ -215,15 +226,8 @@ std::vector<std::string> check(chair::v1::ChairControl::Stub& control, Ledger& l
     chair::v1::UserProfile r;
     grpc::ClientContext c;
     const auto s = control.GetUserProfile(with_deadline(c), q, &r);
-    const long v = s.ok() ? version_of(r.display_name()) : 0;
-    if (!s.ok() && ledger.profile_acked > 0) {
-      wrong.push_back("the profile acknowledged at version " +
-                      std::to_string(ledger.profile_acked) + " is gone: " + s.error_message());
-    } else if (s.ok() && (v < ledger.profile_acked || v > ledger.profile_sent)) {
-      wrong.push_back("the profile is '" + r.display_name() + "', acknowledged " +
-                      std::to_string(ledger.profile_acked) + ", sent " +
-                      std::to_string(ledger.profile_sent));
-    }
+    check_version("the profile", s, r.display_name(), ledger.profile_acked, ledger.profile_sent,
+                  wrong);
   }
   for (const auto& user : users) {
     chair::v1::ListSessionHistoryRequest q;
