@@ -153,7 +153,8 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
   std::vector<ProgramFit> library;
   if (std::any_of(fits.begin(), fits.end(),
                   [](const ProgramFit& f) { return f.fit == Fit::kRefused; })) {
-    for (const auto& [id, program] : *l.programs) {
+    for (const auto& entry : *l.programs) {
+      const auto& program = entry.second;
       std::error_code ec;
       const auto linted = std::find_if(files.begin(), files.end(), [&](const std::string& f) {
         return fs::equivalent(f, program->source.path, ec);
