@@ -70,10 +70,11 @@ TEST(ServiceNotifier, SaysReadyAndStopping) {
 
 TEST(ServiceNotifier, TheWatchdogIsPingedOnlyWhileTheDispatchLoopTurns) {
   NotifySocket systemd("100000");  // 100 ms: pinged every 50 ms
+  // Before the notifier, as in Daemon: its timer must go before the io_context it belongs to.
+  boost::asio::io_context dispatch;
   ServiceNotifier notifier;
   ASSERT_TRUE(notifier.watchdog_interval());
   EXPECT_EQ(notifier.watchdog_interval()->count(), 100000);
-  boost::asio::io_context dispatch;
   auto work = boost::asio::make_work_guard(dispatch);
   std::thread loop([&] { dispatch.run(); });
   notifier.start_watchdog(dispatch);

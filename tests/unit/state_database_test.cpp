@@ -44,6 +44,7 @@ TEST(StateDatabase, CreatesItsDirectoryAndTheWholeSchemaPrivateToChaird) {
   EXPECT_EQ(fs::status(dir).permissions() & fs::perms::all, fs::perms::owner_all);
   EXPECT_EQ(fs::status(db_path(dir)).permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write);
+  MutexLock lock((*db)->mutex());
   auto mode = (*db)->connection().query_text("PRAGMA journal_mode");
   ASSERT_TRUE(mode);
   EXPECT_EQ(*mode, "wal");
@@ -147,6 +148,7 @@ TEST(StateDatabase, RefusesADatabaseFromANewerChairdAndLeavesItAsItIs) {
   {
     auto db = StateDatabase::open(dir);
     ASSERT_TRUE(db) << db.error();
+    MutexLock lock((*db)->mutex());
     ASSERT_TRUE((*db)->connection().exec("PRAGMA user_version = 99"));
   }
   const std::string before = read_bytes(db_path(dir));
@@ -397,7 +399,11 @@ TEST(UserProfileStore, KeepsReplacesAndForgetsWithOrWithoutTheHistory) {
   ASSERT_TRUE(db) << db.error();
   UserProfileStore profiles(**db);
   SessionHistoryStore history(**db);
-  const std::string bytes("\0\x01binary\xff", 10);  // a serialized message is not text
+  // A serialized message is not text. ("\x01" ends before "binary": b is a hex digit.)
+  const std::string bytes(
+      "\0\x01"
+      "binary\xff",
+      9);
   ASSERT_TRUE(profiles.put("ann", bytes, 1));
   ASSERT_TRUE(profiles.put("bob", "b", 1));
   ASSERT_TRUE(profiles.put("bob", "b2", 2));
