@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "access_control.hpp"
+#include "common/shared_snapshot.hpp"
 #include "composed_sessions.hpp"
 #include "library/live_library.hpp"
 #include "library/manual_program.hpp"
@@ -225,7 +226,7 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
     std::shared_ptr<const Plan> plan;
     std::optional<ManualSettings> manual;  // a manual session: what works now
   };
-  std::atomic<std::shared_ptr<const SessionPlan>> session_plan_;
+  SharedSnapshot<const SessionPlan> session_plan_;
   // Open WatchSession streams that count against max_watch_streams, and the controlling
   // app's own (with the lease token), which are bounded apart.
   static constexpr int kMaxLeaseWatches = 4;

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/shared_snapshot.hpp"
+
 namespace chaird {
 
 class LogSessionLabel {
@@ -19,7 +21,7 @@ class LogSessionLabel {
   std::shared_ptr<const std::string> get() const { return label_.load(); }
 
  private:
-  std::atomic<std::shared_ptr<const std::string>> label_;
+  SharedSnapshot<const std::string> label_;
 };
 
 }  // namespace chaird

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <memory>
 
+#include "common/shared_snapshot.hpp"
 #include "library/program_library.hpp"
 
 namespace chaird {
@@ -30,7 +31,7 @@ class LiveLibrary {
   }
 
  private:
-  std::atomic<std::shared_ptr<const ProgramLibrary>> current_;
+  SharedSnapshot<const ProgramLibrary> current_;
 };
 
 }  // namespace chaird

@@ -21,6 +21,7 @@
 #include "chair/v1/control.pb.h"
 #include "common/expected.hpp"
 #include "common/refusal.hpp"
+#include "common/shared_snapshot.hpp"
 #include "common/thread_annotations.hpp"
 #include "execution/executor.hpp"
 #include "safety/energy_ledger.hpp"
@@ -206,9 +207,9 @@ class SessionManager final : private ExecutorListener {
   std::atomic<SessionState> state_{chair::v1::IDLE};
   // Set by shutdown() and never cleared: nothing starts once chaird is going away.
   std::atomic<bool> shutting_down_{false};
-  std::atomic<std::shared_ptr<const std::vector<double>>> chair_state_;
+  SharedSnapshot<const std::vector<double>> chair_state_;
   EnergyLedger ledger_ CHAIRD_GUARDED_BY(dispatch_);
-  std::atomic<std::shared_ptr<const EnergyHistory>> energy_;
+  SharedSnapshot<const EnergyHistory> energy_;
   std::string reason_ CHAIRD_GUARDED_BY(dispatch_);       // shown while latched
   std::string stop_reason_ CHAIRD_GUARDED_BY(dispatch_);  // why the cool-down under way was started
   RunTimeMonitor monitor_;

@@ -15,6 +15,7 @@
 
 #include "common/expected.hpp"
 #include "common/refusal.hpp"
+#include "common/shared_snapshot.hpp"
 
 namespace chaird {
 
@@ -50,7 +51,7 @@ class StartGate {
     std::atomic<std::uint64_t> issued{0};
     std::atomic<std::uint64_t> in_flight{0};  // 0: none
     std::atomic<std::uint64_t> cancelled_through{0};
-    std::atomic<std::shared_ptr<const std::string>> why;
+    SharedSnapshot<const std::string> why;
   };
   std::shared_ptr<State> state_;
 };

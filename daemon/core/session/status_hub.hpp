@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "chair/v1/control.pb.h"
+#include "common/shared_snapshot.hpp"
 #include "common/thread_annotations.hpp"
 
 namespace chaird {
@@ -58,8 +59,8 @@ class StatusHub {
   using List = std::vector<std::shared_ptr<StatusWatcher>>;
   void poke_all() const;
   void fanout_loop();
-  std::atomic<StatusPtr> latest_;
-  std::atomic<std::shared_ptr<const List>> watchers_;
+  SharedSnapshot<const chair::v1::SessionStatus> latest_;
+  SharedSnapshot<const List> watchers_;
   Mutex edit_;  // serialises add and remove; the dispatch thread never takes it
   std::vector<StatusRecorder*> recorders_;
   // The fan-out thread sleeps on wake_; pending_ keeps the semaphore at most 1 (a publish
