@@ -34,6 +34,17 @@ bool write_all(int fd, const std::vector<std::uint8_t>& bytes) {
   return true;
 }
 
+// Why the link went down, for the status a kiosk shows. A board that dies with bytes from chaird
+// still unread resets the connection instead of closing it (Linux, AF_UNIX); writing to it breaks
+// the pipe. Either way the board went away, as with an orderly close.
+std::string link_lost_reason(const boost::system::error_code& ec) {
+  if (ec == asio::error::eof) return "the board closed the link";
+  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) {
+    return "the board closed the link (" + ec.message() + ")";
+  }
+  return "the board link broke: " + ec.message();
+}
+
 }  // namespace
 
 BoardLink::BoardLink(std::shared_ptr<const ChairModel> chair, const Clock& clock,
@@ -173,8 +184,7 @@ void BoardLink::write() {
                       writing_ = false;
                       if (ec) {
                         MutexLock lock(mu_);
-                        link_fault(kFaultLinkLost, "the board link broke: " + ec.message(),
-                                   /*link_down=*/true);
+                        link_fault(kFaultLinkLost, link_lost_reason(ec), /*link_down=*/true);
                         if (closing_) io_.stop();
                         return;
                       }
@@ -188,10 +198,7 @@ void BoardLink::read() {
     link_thread_.assert_current();
     if (ec) {
       MutexLock lock(mu_);
-      link_fault(kFaultLinkLost,
-                 ec == asio::error::eof ? "the board closed the link"
-                                        : "the board link broke: " + ec.message(),
-                 /*link_down=*/true);
+      link_fault(kFaultLinkLost, link_lost_reason(ec), /*link_down=*/true);
       return;
     }
     auto result = decoder_.feed(std::span(in_.data(), n));
