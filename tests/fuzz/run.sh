@@ -3,7 +3,7 @@
 # its seeds, then prints a table: executions, coverage, corpus and findings per target.
 #
 #   tests/fuzz/run.sh                     10 million executions per target (docs/fuzzing.md)
-#   tests/fuzz/run.sh --seconds 60        a minute per target (what CI runs)
+#   tests/fuzz/run.sh --seconds 60 --seed 1   a minute per target, the same inputs each time (CI)
 #   tests/fuzz/run.sh --runs N --only program_fuzzer,config_fuzzer
 #
 # Exits 1 when a target finds anything: its input is kept under build/debug/findings/<target>/,
@@ -14,12 +14,14 @@ cd "$(dirname "$0")/../.."
 runs=10000000
 seconds=0
 only=""
+seed=0
 jobs=$(( $(nproc) > 1 ? 2 : 1 ))
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --seconds) seconds="$2"; shift 2 ;;
     --only) only="$2"; shift 2 ;;
+    --seed) seed="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
@@ -60,6 +62,10 @@ run_one() {
   mkdir -p "$corpus" "$findings"
   local limit=(-runs="$runs")
   [[ "$seconds" -gt 0 ]] && limit=(-max_total_time="$seconds")
+  # A fixed seed makes libFuzzer draw the same inputs in the same order from the same corpus, so
+  # that a finding in CI is found again by the same command (0: a new seed each run, as the long
+  # campaigns want).
+  [[ "$seed" -gt 0 ]] && limit+=(-seed="$seed")
   # -timeout: an input that takes longer is a hang; -rss_limit_mb: the memory bound.
   local rc=0
   "build/debug/bin/$target" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
