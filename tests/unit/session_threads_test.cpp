@@ -1,9 +1,9 @@
 // The threads that meet in chaird, without gRPC between them, so that ThreadSanitizer sees every
-// access (scripts/tsan.sh): the dispatch thread that owns the session manager and the chair,
-// planners preparing starts off it with the real technique plugins, a kiosk stopping, resetting
-// and reading from another, the status hub's fan-out thread and the trace recorder's writer. The
-// manual clock moves only when the dispatch thread moves it; what the test asserts holds in any
-// interleaving.
+// access (scripts/tsan.sh): the dispatch thread that owns the session manager and the chair, two
+// apps starting sessions (planned on their own threads with the real technique plugins) and
+// stopping, resetting and pausing them, a screen reading what any thread may read, the status
+// hub's fan-out thread and the trace recorder's writer. The manual clock moves only when the
+// dispatch thread moves it; what the test asserts holds in any interleaving.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -100,7 +100,7 @@ class Threads {
   std::thread loop_;
 };
 
-TEST(SessionManagerThreads, PlannersKioskAndDispatchThreadMeetOnlyWhereTheyMay) {
+TEST(SessionManagerThreads, TwoAppsAScreenAndTheDispatchThreadShareOnlyWhatTheyMay) {
   Threads t;
   std::atomic<bool> done{false};  // the apps have finished
   std::atomic<int> started{0};
