@@ -5,16 +5,24 @@
 #   tests/fuzz/run.sh                     10 million executions per target (docs/fuzzing.md)
 #   tests/fuzz/run.sh --seconds 60 --seed 1   a minute per target, the same inputs each time (CI)
 #   tests/fuzz/run.sh --runs N --only program_fuzzer,config_fuzzer
+#   tests/fuzz/run.sh --campaign --seconds 3600 --only rules_fuzzer
+#                                         a campaign: its corpus and executions are kept in the
+#                                         repo (tests/fuzz/corpus/, tests/fuzz/campaigns.tsv)
+#   tests/fuzz/run.sh --tally             executions each target has had in campaigns so far
 #
+# Every run also reads the corpus the campaigns grew (tests/fuzz/corpus/<target>/), so CI's
+# minute replays everything they found worth keeping.
 # Exits 1 when a target finds anything: its input is kept under build/debug/findings/<target>/,
 # and `build/debug/bin/<target> <file>` replays it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-runs=10000000
+runs=0
 seconds=0
 only=""
 seed=0
+campaign=0
+goal=10000000
 jobs=$(( $(nproc) > 1 ? 2 : 1 ))
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -23,9 +31,25 @@ while [[ $# -gt 0 ]]; do
     --only) only="$2"; shift 2 ;;
     --seed) seed="$2"; shift 2 ;;
     --jobs) jobs="$2"; shift 2 ;;
+    --campaign) campaign=1; shift ;;
+    --tally) tally_only=1; shift ;;
     *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
+
+tally_file=tests/fuzz/campaigns.tsv
+# Executions per target over every campaign row, against the goal (docs/fuzzing.md).
+tally() {
+  awk -F'\t' -v goal="$goal" 'NR > 1 { n[$3] += $4; s[$3] += $5; f[$3] += ($10 == "0" ? 0 : 1)
+                                         runs[$3]++ }
+    END { for (t in n) printf "%-24s %14d %6d %9d %9d  %s\n", t, n[t], runs[t], s[t], f[t],
+                              (n[t] >= goal ? "reached" : sprintf("%.1f%%", 100 * n[t] / goal)) }' \
+    "$tally_file" | sort
+}
+tally_header() {
+  printf '%-24s %14s %6s %9s %9s  %s\n' target executions runs seconds findings goal
+}
+if [[ "${tally_only:-0}" -eq 1 ]]; then tally_header; tally; exit 0; fi
 
 scripts/install-deps.sh
 cmake --preset debug >/dev/null
@@ -57,21 +81,43 @@ run_one() {
   local target="$1"
   local seeds="tests/fuzz/seeds/${seed_dir[$target]:-${target%_fuzzer}}"
   local corpus="build/debug/corpus/$target"
+  local kept="tests/fuzz/corpus/$target"
   local findings="build/debug/findings/$target"
   rm -rf "$findings"
-  mkdir -p "$corpus" "$findings"
-  local limit=(-runs="$runs")
-  [[ "$seconds" -gt 0 ]] && limit=(-max_total_time="$seconds")
+  mkdir -p "$corpus" "$findings" "$kept"
+  # --runs and --seconds together: whichever comes first ends the run.
+  local limit=()
+  [[ "$runs" -gt 0 ]] && limit+=(-runs="$runs")
+  [[ "$seconds" -gt 0 ]] && limit+=(-max_total_time="$seconds")
+  [[ ${#limit[@]} -eq 0 ]] && limit=(-runs="$goal")
   # A fixed seed makes libFuzzer draw the same inputs in the same order from the same corpus, so
   # that a finding in CI is found again by the same command (0: a new seed each run, as the long
   # campaigns want).
   [[ "$seed" -gt 0 ]] && limit+=(-seed="$seed")
   # -timeout: an input that takes longer is a hang; -rss_limit_mb: the memory bound.
-  local rc=0
+  local rc=0 began=$SECONDS
   "build/debug/bin/$target" "${limit[@]}" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
     -print_final_stats=1 -artifact_prefix="$findings/" \
-    "$corpus" "$seeds" ${shipped[$target]} >"$out/$target.log" 2>&1 || rc=$?
+    "$corpus" "$kept" "$seeds" ${shipped[$target]} >"$out/$target.log" 2>&1 || rc=$?
   echo "$rc" >"$out/$target.rc"
+  echo $((SECONDS - began)) >"$out/$target.seconds"
+  if [[ $campaign -eq 1 ]]; then keep_corpus "$target"; fi
+}
+
+# A campaign keeps the smallest set of inputs that reaches everything the kept corpus and this
+# run's corpus reach (libFuzzer's -merge=1 into an empty directory), so the repo holds what was
+# learned and not every input that once looked new.
+keep_corpus() {
+  local target="$1" kept="tests/fuzz/corpus/$1" merged="build/debug/merged/$1"
+  rm -rf "$merged"
+  mkdir -p "$merged"
+  if "build/debug/bin/$target" -merge=1 -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+       "$merged" "$kept" "build/debug/corpus/$target" >"$out/$target.merge.log" 2>&1; then
+    rm -rf "$kept"
+    mv "$merged" "$kept"
+  else
+    echo "run.sh: merging $target's corpus failed; see $out/$target.merge.log" >&2
+  fi
 }
 
 running=0
@@ -98,8 +144,20 @@ for t in "${targets[@]}"; do
   [[ "$n" != 0 ]] && found=1
   printf '%-24s %14s %10s %8s %8s %9s  %s\n' "$t" "${execs:-?}" "${rate:-?}" "${cov:-?}" "${ft:-?}" \
     "${corp:-?}" "$n"
+  if [[ $campaign -eq 1 ]]; then
+    # A run a finding stopped has no final stats: its last status line counts.
+    [[ -z "$execs" ]] && execs=$(grep -o '^#[0-9]*' "$log" | tr -d '#' | tail -1 || true)
+    [[ -f "$tally_file" ]] ||
+      printf 'date\tcommit\ttarget\texecutions\tseconds\texec_per_s\tcov\tfeatures\tcorpus\tfindings\tload\n' \
+        >"$tally_file"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" \
+      "$(git rev-parse --short HEAD)" "$t" "${execs:-0}" "$(cat "$out/$t.seconds")" "${rate:-0}" \
+      "${cov:-0}" "${ft:-0}" "$(find "tests/fuzz/corpus/$t" -type f | wc -l)" "$n" \
+      "$(cut -d' ' -f1 /proc/loadavg)" >>"$tally_file"
+  fi
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg); logs in $out/"
+if [[ $campaign -eq 1 ]]; then echo "campaigns so far ($tally_file):"; tally_header; tally; fi
 if [[ $found -ne 0 ]]; then
   echo "run.sh: findings; see build/debug/findings/ and the logs" >&2
   for t in "${targets[@]}"; do
