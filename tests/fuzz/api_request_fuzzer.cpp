@@ -16,7 +16,6 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -61,7 +60,9 @@ std::vector<Method> api_methods() {
 class ChairdUnderTest {
  public:
   ChairdUnderTest() {
-    dir_ = std::filesystem::temp_directory_path() / ("chaird-fuzz-api-" + std::to_string(getpid()));
+    // In memory: chaird's database commits each session's history, and on a disk each commit
+    // waits for the disk.
+    dir_ = scratch_dir() / "chaird";
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     chair::v1::DaemonConfig config = default_config(CHAIRD_BINARY_DIR);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ struct ReferenceSetup {
 const ReferenceSetup& reference();
 
 std::string source_path(std::string_view relative);  // under the source tree
+
+// This process's scratch directory: in memory (/dev/shm) where there is one, removed at exit.
+const std::filesystem::path& scratch_dir();
 
 // Writes data to a file of this process's scratch directory (the loaders read real files) and
 // returns its path. The same name is overwritten by the next input.
