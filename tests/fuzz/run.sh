@@ -7,7 +7,8 @@
 #   tests/fuzz/run.sh --runs N --only program_fuzzer,config_fuzzer
 #   tests/fuzz/run.sh --campaign --seconds 3600 --only rules_fuzzer
 #                                         a campaign: its corpus and executions are kept in the
-#                                         repo (tests/fuzz/corpus/, tests/fuzz/campaigns.tsv)
+#                                         repo (tests/fuzz/corpus/, tests/fuzz/campaigns.tsv);
+#                                         without --runs, each target runs to what the goal lacks
 #   tests/fuzz/run.sh --tally             executions each target has had in campaigns so far
 #
 # Every run also reads the corpus the campaigns grew (tests/fuzz/corpus/<target>/), so CI's
@@ -38,7 +39,8 @@ while [[ $# -gt 0 ]]; do
 done
 
 tally_file=tests/fuzz/campaigns.tsv
-# Executions per target over every campaign row, against the goal (docs/fuzzing.md).
+# Executions per target over every campaign row, against the goal (docs/fuzzing.md); "found in":
+# how many of its runs found anything.
 tally() {
   awk -F'\t' -v goal="$goal" 'NR > 1 { n[$3] += $4; s[$3] += $5; f[$3] += ($10 == "0" ? 0 : 1)
                                          runs[$3]++ }
@@ -46,8 +48,13 @@ tally() {
                               (n[t] >= goal ? "reached" : sprintf("%.1f%%", 100 * n[t] / goal)) }' \
     "$tally_file" | sort
 }
+# Executions one target has had in campaigns so far.
+tallied() {
+  [[ -f "$tally_file" ]] || { echo 0; return; }
+  awk -F'\t' -v t="$1" 'NR > 1 && $3 == t { n += $4 } END { print n + 0 }' "$tally_file"
+}
 tally_header() {
-  printf '%-24s %14s %6s %9s %9s  %s\n' target executions runs seconds findings goal
+  printf '%-24s %14s %6s %9s %9s  %s\n' target executions runs seconds "found in" goal
 }
 if [[ "${tally_only:-0}" -eq 1 ]]; then tally_header; tally; exit 0; fi
 
@@ -106,7 +113,10 @@ run_one() {
   mkdir -p "$corpus" "$findings" "$kept"
   # --runs and --seconds together: whichever comes first ends the run.
   local limit=()
-  [[ "$runs" -gt 0 ]] && limit+=(-runs="$runs")
+  local want="$runs"
+  # A campaign without --runs goes on to the goal: what the tally still lacks.
+  if [[ $campaign -eq 1 && "$want" -eq 0 ]]; then want=$((goal - $(tallied "$target"))); fi
+  [[ "$want" -gt 0 ]] && limit+=(-runs="$want")
   [[ "$seconds" -gt 0 ]] && limit+=(-max_total_time="$seconds")
   [[ ${#limit[@]} -eq 0 ]] && limit=(-runs="$goal")
   # A fixed seed makes libFuzzer draw the same inputs in the same order from the same corpus, so
@@ -138,6 +148,15 @@ keep_corpus() {
     echo "run.sh: merging $target's corpus failed; see $out/$target.merge.log" >&2
   fi
 }
+
+if [[ $campaign -eq 1 && "$runs" -eq 0 ]]; then
+  left=()
+  for t in "${targets[@]}"; do
+    if [[ $(tallied "$t") -lt $goal ]]; then left+=("$t"); else echo "run.sh: $t has reached the goal"; fi
+  done
+  targets=("${left[@]}")
+  [[ ${#targets[@]} -gt 0 ]] || exit 0
+fi
 
 running=0
 for t in "${targets[@]}"; do
