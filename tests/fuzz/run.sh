@@ -78,8 +78,8 @@ declare -A shipped=(
 declare -A seed_dir=([board_side_fuzzer]=board_frames [host_side_fuzzer]=board_frames)
 # The longest input each target is given: room for the largest shipped file of its kind (9 KB)
 # or a board stream of dozens of frames, and no more, since libFuzzer lets inputs grow to the
-# bound and a longer input is a slower one (board_frames ran at 5,400 inputs/s with 100-byte
-# inputs and at 2,000/s once they had grown to 6 KB). A longer input is cut to the bound.
+# bound and a longer input is a slower one (chair profiles grow to 10 KB in an hour). A longer
+# input is cut to the bound.
 declare -A max_len=(
   [program_fuzzer]=16384
   [chair_profile_fuzzer]=16384
