@@ -33,6 +33,11 @@ bool is_word_char(char c) {
   return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_';
 }
 
+// A character of a (possibly qualified) protobuf name: a word character or '.'.
+bool is_name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.';
+}
+
 // The name in double quotes at `at` in a protobuf message (' "name"'), if there is one. Plain
 // string work rather than std::regex, which is slow to match and was a tenth of the time the
 // fuzzers spent reading broken files (tests/fuzz).
@@ -52,7 +57,7 @@ std::optional<std::pair<std::string, std::string>> unknown_field_in(std::string_
        at = message.find(kHead, at + 1)) {
     std::size_t i = at + kHead.size();
     const std::size_t type_begin = i;
-    while (i < message.size() && (is_word_char(message[i]) || message[i] == '.')) ++i;
+    while (i < message.size() && is_name_char(message[i])) ++i;
     if (i == type_begin || message.compare(i, kMiddle.size(), kMiddle) != 0) continue;
     const std::size_t type_end = i;
     i += kMiddle.size();
@@ -115,10 +120,6 @@ std::string explain_unknown_field(const std::string& message) {
   }
   if (!best.empty()) return out + "; did you mean '" + best + "'?";
   return out + "; expected one of: " + fields;
-}
-
-bool is_name_char(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '.';
 }
 
 // Protobuf's tokenizer counts a tab as reaching the next multiple of 8 columns.
