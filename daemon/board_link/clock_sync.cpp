@@ -14,10 +14,22 @@ constexpr std::int64_t kRoundTripSlackUs = 500;
 // A crystal is off by ppm, a board configured for the wrong one by percents; a fit that says
 // more than 10 % has been fed nonsense.
 constexpr double kMostRate = 0.1;
+// No chair runs for centuries: a time more than 2^53 µs (285 years) from a clock's zero is
+// garbage from a board or a client. Bounding every time to it keeps the arithmetic below
+// (differences, offsets, a rate of at most 10 %) well inside int64_t, and exact in a double.
+constexpr std::int64_t kMostTimeUs = std::int64_t{1} << 53;
+
+bool reachable(std::int64_t t_us) {
+  return t_us >= -kMostTimeUs && t_us <= kMostTimeUs;
+}
+std::int64_t bounded(std::int64_t t_us) {
+  return std::clamp(t_us, -kMostTimeUs, kMostTimeUs);
+}
 
 }  // namespace
 
 bool ClockSync::add(std::int64_t sent_us, std::int64_t received_us, std::int64_t board_us) {
+  if (!reachable(sent_us) || !reachable(received_us) || !reachable(board_us)) return false;
   const std::int64_t round_trip = received_us - sent_us;
   if (round_trip < 0) return false;
   recent_round_trips_.push_back(round_trip);
@@ -55,12 +67,14 @@ void ClockSync::fit() {
   offset_us_ = (sy - rate_ * sx) / n;
 }
 
-std::int64_t ClockSync::board_time(std::int64_t host_us) const {
+std::int64_t ClockSync::board_time(std::int64_t any_host_us) const {
+  const std::int64_t host_us = bounded(any_host_us);
   const double from_reference = static_cast<double>(host_us - reference_us_);
   return host_us + std::llround(offset_us_ + rate_ * from_reference);
 }
 
-std::int64_t ClockSync::host_time(std::int64_t board_us) const {
+std::int64_t ClockSync::host_time(std::int64_t any_board_us) const {
+  const std::int64_t board_us = bounded(any_board_us);
   // board = host + offset + rate (host - reference), solved for host.
   const double board_from_reference = static_cast<double>(board_us - reference_us_) - offset_us_;
   return reference_us_ + std::llround(board_from_reference / (1.0 + rate_));

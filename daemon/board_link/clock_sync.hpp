@@ -16,10 +16,11 @@ class ClockSync {
  public:
   // One answer: the host sent at sent_us and heard back at received_us (both host chair time);
   // the board read board_us in between. False when it was set aside (it took too long, or
-  // came back before it left).
+  // came back before it left, or holds a time no clock reaches: beyond 2^53 µs, 285 years).
   bool add(std::int64_t sent_us, std::int64_t received_us, std::int64_t board_us);
 
-  // The board's time at the host's time host_us, and back.
+  // The board's time at the host's time host_us, and back; a time beyond 2^53 µs either way is
+  // taken as that bound (it comes from outside, and no answer is right for it).
   std::int64_t board_time(std::int64_t host_us) const;
   std::int64_t host_time(std::int64_t board_us) const;
 

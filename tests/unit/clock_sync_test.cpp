@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 
 namespace chaird {
 namespace {
@@ -81,6 +82,46 @@ TEST(ClockSync, ARateNoCrystalHasIsNotBelieved) {
     sync.add(t, t + 200, t + t / 2);
   }
   EXPECT_LE(sync.drift_ppm(), 100'000.0);
+}
+
+// A board's answers are hostile until checked: a time no clock reaches (an echo of garbage, a
+// counter gone wild) is set aside, and converting any time, however wild, stays defined.
+TEST(ClockSync, SetsAsideAnAnswerWithATimeNoClockReaches) {
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  ClockSync sync;
+  ask(sync, Board{0.0, 5'000'000}, 1000, 150, 150);
+  const auto before = sync.board_time(1'000'000);
+  // The host's time, echoed as garbage: its round trip overflows.
+  EXPECT_FALSE(sync.add(kMin, 2000, 5'002'000));
+  // The board's time, wild either way: its offset overflows.
+  EXPECT_FALSE(sync.add(2000, 2300, kMin));
+  EXPECT_FALSE(sync.add(2000, 2300, kMax));
+  EXPECT_FALSE(sync.add(kMin, kMax, 0));
+  EXPECT_EQ(sync.samples(), 1u);
+  EXPECT_EQ(sync.board_time(1'000'000), before);
+}
+
+TEST(ClockSync, ConvertsAnyTimeWithoutOverflow) {
+  constexpr std::int64_t kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t kMax = std::numeric_limits<std::int64_t>::max();
+  ClockSync sync;
+  ask(sync, Board{0.0, 5'000'000}, 1000, 150, 150);
+  // A telemetry time or an injected fault's time from outside: far off, but on its own side.
+  EXPECT_LT(sync.host_time(kMin), 0);
+  EXPECT_GT(sync.host_time(kMax), 0);
+  EXPECT_LT(sync.board_time(kMin), 0);
+  EXPECT_GT(sync.board_time(kMax), 0);
+  // And a board that runs fast, with a far-off reference: still no overflow.
+  ClockSync drifting;
+  for (int k = 0; k < 12; ++k) {
+    const std::int64_t t = k * 1'000'000;
+    drifting.add(t, t + 200, -4'000'000'000'000'000 + t + t / 20);
+  }
+  EXPECT_LT(drifting.host_time(kMin), 0);
+  EXPECT_GT(drifting.host_time(kMax), 0);
+  EXPECT_LT(drifting.board_time(kMin), 0);
+  EXPECT_GT(drifting.board_time(kMax), 0);
 }
 
 }  // namespace
