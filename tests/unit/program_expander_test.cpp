@@ -166,6 +166,34 @@ TEST(ProgramExpander, StartBeforeThePreviousStepEndsIsLocated) {
   EXPECT_EQ(e.program.steps.size(), 1u);  // b is left out
 }
 
+TEST(ProgramExpander, StartPastTheLimitIsLocated) {
+  // Found reading for overflows: a start this far out overflowed the phase's arithmetic, and one
+  // just short of it overflowed the governor's later.
+  const std::string text =
+      "metadata { id: \"p\" }\n"
+      "phases { tracks {\n" +
+      step("far", 60000, "start_ms: 9223372036854775807") + step("near", 1000) +
+      "} }\n"
+      "phases { tracks {\n" +
+      step("later", 1000, "start_ms: 9223372036854775000") + "} }\n";
+  const Expansion e = expand(text);
+  EXPECT_TRUE(ErrorAt(e.d,
+                      "step 'far': start_ms 9223372036854775807 is over the limit of 86400000 ms "
+                      "(a day into its phase)",
+                      "p.textproto", line_of(text, "start_ms: 9223372036854775807"),
+                      column_of(text, "start_ms: 9223372036854775807")));
+  EXPECT_TRUE(ErrorAt(e.d,
+                      "step 'later': start_ms 9223372036854775000 is over the limit of 86400000 "
+                      "ms (a day into its phase)",
+                      "p.textproto", line_of(text, "start_ms: 9223372036854775000")));
+  // A start within the day is kept.
+  const std::string day = "metadata { id: \"p\" }\nphases { tracks {\n" +
+                          step("a", 1000, "start_ms: 86400000") + "} }\n";
+  const Expansion ok = expand(day);
+  ASSERT_TRUE(ok.d.empty()) << ok.d.to_string();
+  EXPECT_EQ(find(ok.program, "a")->start_ms, 86400000);
+}
+
 TEST(ProgramExpander, StartInsideARepeatIsRefused) {
   const std::string text =
       "metadata { id: \"p\" }\n"

@@ -204,6 +204,11 @@ class Expander {
       } else if (step.start_ms() < 0) {
         d_.error(loc.at("start_ms"), fmt::format("{}: start_ms cannot be negative", who));
         ok = false;
+      } else if (step.start_ms() > limits_.max_start_ms) {
+        d_.error(loc.at("start_ms"),
+                 fmt::format("{}: start_ms {} is over the limit of {} ms (a day into its phase)",
+                             who, step.start_ms(), limits_.max_start_ms));
+        ok = false;
       } else if (ctx.phase_start + step.start_ms() < ctx.cursor) {
         d_.error(loc.at("start_ms"),
                  fmt::format("{}: starts at {} ms, before the previous step of track '{}' ends "

@@ -18,6 +18,9 @@ struct ExpansionLimits {
   std::size_t max_steps = 5000;
   int max_include_depth = 4;
   std::int64_t max_step_ms = std::int64_t{30} * 60 * 1000;
+  // How far into its phase a step may start: a day, far past any session, and small enough
+  // that the sums of starts and durations stay far from overflowing.
+  std::int64_t max_start_ms = std::int64_t{24} * 60 * 60 * 1000;
 };
 
 struct ExpandedStep {
