@@ -332,6 +332,38 @@ TEST(ChairModel, MissingLimitsAreAllReported) {
                       line_of(original, "limits {")));
 }
 
+TEST(ChairModel, TimeLimitsPastADayAreRefusedAndLocated) {
+  // A limit this long means nothing on a chair, and sums with it overflow (the session's
+  // overrun check, the heat ledger's window, the board's watchdog).
+  const std::string original = reference_profile_text();
+  std::string text = original;
+  for (const char* field :
+       {"max_session_ms: 1800000", "heat_max_on_ms: 1800000", "heat_window_ms: 3600000",
+        "airbag_max_hold_ms: 60000", "board_lease_ms: 1000", "motor_reverse_rest_ms: 250"}) {
+    const std::string name = std::string(field).substr(0, std::string(field).find(':'));
+    text = replace_once(text, field, name + ": 9223372036854775807");
+  }
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  for (const char* field : {"max_session_ms", "heat_max_on_ms", "heat_window_ms",
+                            "airbag_max_hold_ms", "board_lease_ms", "motor_reverse_rest_ms"}) {
+    EXPECT_TRUE(HasError(loaded.error(), std::string("limits.") + field +
+                                             " must be at most 86400000 ms (a day), got "
+                                             "9223372036854775807"))
+        << loaded.error().to_string();
+  }
+  EXPECT_TRUE(ErrorAt(loaded.error(),
+                      "limits.heat_window_ms must be at most 86400000 ms (a day), got "
+                      "9223372036854775807",
+                      path, line_of(original, "heat_window_ms: 3600000")));
+  // A day exactly is kept.
+  const std::string day =
+      replace_once(original, "heat_window_ms: 3600000", "heat_window_ms: 86400000");
+  auto kept = load_chair_text(day, &path);
+  EXPECT_TRUE(kept) << (kept ? "" : kept.error().to_string());
+}
+
 TEST(ChairModel, RollerDepthLimitsAreCheckedAndLocated) {
   const std::string original = reference_profile_text();
   const std::string line =

@@ -212,6 +212,28 @@ TEST(DaemonConfig, BadValuesAreRefused) {
 }
 
 // A board of its own keeps real time: due times in virtual or scaled time would all be wrong.
+TEST(DaemonConfig, TimesPastADayAreRefused) {
+  // Each is added to a time somewhere (a deadline, a lease, a pause's end): past a day it means
+  // nothing, and the sum overflows.
+  for (const char* field : {"plugin_call_budget_ms", "max_session_ms", "dispatch_lookahead_ms",
+                            "stop_cooldown_ms", "client_lease_ms", "max_pause_ms"}) {
+    auto loaded = load_text(std::string(field) + ": 9223372036854775807\n");
+    ASSERT_FALSE(loaded) << field;
+    EXPECT_TRUE(HasError(loaded.error(), std::string(field) +
+                                             " must be at most 86400000 ms (a day), got "
+                                             "9223372036854775807"))
+        << loaded.error().to_string();
+  }
+  auto bus = load_text(
+      "bus { telemetry_period_ms: 9223372036854775807 link { path: \"/run/board.sock\" "
+      "stale_ms: 9223372036854775807 } }\n");
+  ASSERT_FALSE(bus);
+  EXPECT_TRUE(HasError(bus.error(), "bus.telemetry_period_ms must be at most 86400000 ms (a day)"))
+      << bus.error().to_string();
+  EXPECT_TRUE(HasError(bus.error(), "bus.link.stale_ms must be at most 86400000 ms (a day)"));
+  EXPECT_TRUE(load_text("max_pause_ms: 86400000\n"));
+}
+
 TEST(DaemonConfig, TheBoardLinkNeedsAPathAndTheSteadyClock) {
   EXPECT_TRUE(load_text("bus { link { path: \"/run/board.sock\" } }\n"));
   EXPECT_TRUE(HasError(load_text("bus { link { } }\n").error(), "bus.link.path"));

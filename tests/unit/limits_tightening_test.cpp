@@ -53,6 +53,22 @@ TEST(LimitsTightening, StricterValuesNarrowTheChairEverywhere) {
   EXPECT_TRUE(HasError(refused.error(), "airbag.waist 24 kPa is outside the allowed 0..20 kPa"));
 }
 
+TEST(LimitsTightening, AStricterValuePastADayIsRefused) {
+  // Longer is stricter for a window or a rest, but not without end: the governor adds them up.
+  auto endless = tighten_limits(*unit::chair(),
+                                parse_limits("heat_window_ms: 9223372036854775807 "
+                                             "motor_reverse_rest_ms: 9223372036854775807"),
+                                "program 'p'", {});
+  ASSERT_FALSE(endless);
+  EXPECT_TRUE(HasError(endless.error(),
+                       "program 'p': limits.heat_window_ms must be at most 86400000 ms (a day), "
+                       "got 9223372036854775807"))
+      << endless.error().to_string();
+  EXPECT_TRUE(HasError(endless.error(),
+                       "program 'p': limits.motor_reverse_rest_ms must be at most 86400000 ms (a "
+                       "day), got 9223372036854775807"));
+}
+
 TEST(LimitsTightening, LooserValuesAreAllRefusedAndNamed) {
   auto loose = tighten_limits(*unit::chair(),
                               parse_limits("max_airbag_kpa: 45 max_heat_c: 50 "

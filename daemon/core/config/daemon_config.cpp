@@ -1,10 +1,13 @@
 #include "config/daemon_config.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <regex>
 #include <sstream>
+#include <utility>
 
 #include "common/text_file.hpp"
 
@@ -180,6 +183,21 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
   if (c.max_pause_ms() < 0) d.error(at, "max_pause_ms cannot be negative (0 takes 5 minutes)");
   if (c.max_watch_streams() < 0 || c.max_watch_streams() > 100'000)
     d.error(at, "max_watch_streams must be between 1 and 100000 (0 takes 100)");
+  // Each of these is added to a time (a deadline, a lease, the end of a pause): past a day it
+  // means nothing, and the sum could overflow.
+  constexpr std::int64_t kDayMs = std::int64_t{24} * 60 * 60 * 1000;
+  for (const auto& [field, value] :
+       {std::pair<const char*, std::int64_t>{"plugin_call_budget_ms", c.plugin_call_budget_ms()},
+        {"bus.telemetry_period_ms", c.bus().telemetry_period_ms()},
+        {"bus.link.stale_ms", c.bus().link().stale_ms()},
+        {"max_session_ms", c.max_session_ms()},
+        {"dispatch_lookahead_ms", c.dispatch_lookahead_ms()},
+        {"stop_cooldown_ms", c.stop_cooldown_ms()},
+        {"client_lease_ms", c.client_lease_ms()},
+        {"max_pause_ms", c.max_pause_ms()}}) {
+    if (value > kDayMs)
+      d.error(at, fmt::format("{} must be at most {} ms (a day), got {}", field, kDayMs, value));
+  }
   if (c.state_dir().empty()) d.error(at, "state_dir: say where chaird keeps its database");
   const auto& level = c.log_level();
   if (level != "trace" && level != "debug" && level != "info" && level != "warn" &&

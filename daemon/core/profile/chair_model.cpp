@@ -6,6 +6,8 @@
 #include <cmath>
 #include <regex>
 #include <set>
+#include <string_view>
+#include <utility>
 
 #include "common/utf8_text.hpp"
 #include "profile/body_geometry.hpp"
@@ -284,6 +286,20 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
   require_positive("max_tracking_error_mm", limits.max_tracking_error_mm());
   if (limits.motor_reverse_rest_ms() < 0)
     d.error(lim.at("motor_reverse_rest_ms"), "limits.motor_reverse_rest_ms cannot be negative");
+  // A time limit past a day means nothing on a chair, and the governor, the heat ledger and the
+  // watchdog add these to times: bounded, the sums stay far from overflowing.
+  constexpr std::int64_t kDayMs = std::int64_t{24} * 60 * 60 * 1000;
+  for (const auto& [field, value] :
+       {std::pair<std::string_view, std::int64_t>{"max_session_ms", limits.max_session_ms()},
+        {"heat_max_on_ms", limits.heat_max_on_ms()},
+        {"heat_window_ms", limits.heat_window_ms()},
+        {"airbag_max_hold_ms", limits.airbag_max_hold_ms()},
+        {"board_lease_ms", limits.board_lease_ms()},
+        {"motor_reverse_rest_ms", limits.motor_reverse_rest_ms()}}) {
+    if (value > kDayMs)
+      d.error(lim.at(field),
+              fmt::format("limits.{} must be at most {} ms (a day), got {}", field, kDayMs, value));
+  }
   check_depth_limits(model->actuators_, limits, lim, d);
 
   const auto& body = profile.default_body();
