@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <limits>
 
@@ -96,6 +97,15 @@ void SimulatedChair::submit(std::span<const BusCommand> commands) {
     if (!std::isfinite(c.value) || c.value < a.min || c.value > a.max || c.reach_by < c.due) {
       fault(kFaultInvalidCommand,
             fmt::format("invalid command for {}: {} by {} ms", a.id, c.value, to_ms(c.reach_by)));
+      return;
+    }
+    // Times from a host are hostile: one more than a day from now is garbage (and its distance
+    // from now could overflow).
+    constexpr auto kFarthest = std::chrono::hours(24);
+    if (c.due < now - kFarthest || c.reach_by > now + kFarthest) {
+      fault(kFaultInvalidCommand,
+            fmt::format("command for {} timed more than a day from the board's {} ms", a.id,
+                        to_ms(now)));
       return;
     }
     if (c.due < now) {

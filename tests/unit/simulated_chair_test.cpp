@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "safety/safe_state.hpp"
@@ -142,6 +144,37 @@ TEST_F(SimulatedChairTest, ALateCommandFaultsAndGoesSafe) {
   rig_.command("airbag.waist", 7000, 9000, 16.0);
   rig_.run_ms(3000);
   EXPECT_GT(rig_.measured("airbag.waist"), 15.0);
+}
+
+TEST_F(SimulatedChairTest, ACommandTimedMoreThanADayFromNowIsRefused) {
+  // From a host, times are hostile: one at the start of time made the lateness overflow, and one
+  // reached by the end of time ramped for ever.
+  rig_.run_ms(1000);
+  const ActuatorIndex depth = unit::idx(*rig_.model, "roller.depth");
+  constexpr auto kMin = std::numeric_limits<std::int64_t>::min();
+  constexpr auto kMax = std::numeric_limits<std::int64_t>::max();
+  const BusCommand ancient{depth, ChairTime(ChairDuration(kMin)), ChairTime(ChairDuration(kMin)),
+                           5.0};
+  rig_.board.submit(std::span(&ancient, 1));
+  Telemetry t = rig_.telemetry();
+  EXPECT_NE(t.faults & kFaultInvalidCommand, 0u) << t.fault_text;
+  EXPECT_TRUE(Contains(t.fault_text,
+                       "command for roller.depth timed more than a day from the board's 1000 ms"))
+      << t.fault_text;
+  EXPECT_TRUE(is_safe(*rig_.model, t.commanded));
+
+  rig_.board.clear_faults();
+  const BusCommand endless{depth, chair_time_from_ms(1100), ChairTime(ChairDuration(kMax)), 5.0};
+  rig_.board.submit(std::span(&endless, 1));
+  t = rig_.telemetry();
+  EXPECT_NE(t.faults & kFaultInvalidCommand, 0u) << "a ramp to the end of time was taken";
+  EXPECT_TRUE(Contains(t.fault_text, "timed more than a day from the board's")) << t.fault_text;
+  // A day ahead exactly is still a command.
+  rig_.board.clear_faults();
+  const BusCommand slow{depth, chair_time_from_ms(1100), chair_time_from_ms(1000 + 86'400'000),
+                        5.0};
+  rig_.board.submit(std::span(&slow, 1));
+  EXPECT_EQ(rig_.telemetry().faults, kFaultNone) << rig_.telemetry().fault_text;
 }
 
 TEST_F(SimulatedChairTest, ALostLeaseVentsTheAirbagsAndLatches) {
