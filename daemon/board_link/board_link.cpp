@@ -225,6 +225,21 @@ void BoardLink::on_frame(const board::Frame& f) {
                                              t->measured.size(), chair_->actuator_count()));
       return;
     }
+    // Where the board steers is what a pause or a stop plans its ramp from: a target more than
+    // a whole range beyond its actuator's range is garbage (a board only takes targets inside
+    // it), not a state to plan from. Measured values may run wild (a runaway heater, a drifting
+    // sensor): the governor judges those.
+    for (std::size_t i = 0; i < t->commanded.size(); ++i) {
+      const auto& a = chair_->actuator(static_cast<ActuatorIndex>(i));
+      const double v = t->commanded[i];
+      if (v < a.min - (a.max - a.min) || v > a.max + (a.max - a.min)) {
+        link_fault(kFaultLinkLost,
+                   fmt::format("the board says it steers {} to {:g}, which no {} reaches ({:g} "
+                               "to {:g}): garbage from the board",
+                               a.id, v, a.id, a.min, a.max));
+        return;
+      }
+    }
     latest_.at = ChairTime(ChairDuration(board_clock_.host_time(t->at_us)));
     latest_.measured = t->measured;
     latest_.commanded = t->commanded;

@@ -14,6 +14,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <future>
@@ -30,7 +31,8 @@ namespace {
 
 constexpr int kNoticeMs = 5000;
 
-void check_telemetry(const Telemetry& t, std::size_t actuators) {
+void check_telemetry(const Telemetry& t, const ChairModel& chair) {
+  const std::size_t actuators = chair.actuator_count();
   if (t.measured.size() != actuators || t.commanded.size() != actuators) {
     finding("telemetry for " + std::to_string(t.measured.size()) + " actuators, the chair has " +
             std::to_string(actuators));
@@ -40,6 +42,17 @@ void check_telemetry(const Telemetry& t, std::size_t actuators) {
   }
   for (double v : t.commanded) {
     if (!std::isfinite(v)) finding("a commanded value that is not finite");
+  }
+  // What a pause or a stop plans its ramp from: a target more than a whole range beyond its
+  // actuator's range is garbage, and must not be kept.
+  for (std::size_t i = 0; i < actuators && i < t.commanded.size(); ++i) {
+    const auto& a = chair.actuator(static_cast<ActuatorIndex>(i));
+    const double v = t.commanded[i];
+    if (v < a.min - (a.max - a.min) || v > a.max + (a.max - a.min)) {
+      char text[64];
+      std::snprintf(text, sizeof(text), "%g", v);
+      finding("telemetry kept the target " + std::string(text) + " for " + a.id);
+    }
   }
   if (!std::isfinite(t.supply_v)) finding("a supply voltage that is not finite");
   if (first_invalid_utf8(t.fault_text) != std::string::npos) {
@@ -113,14 +126,14 @@ class FakeBoard {
                            now + std::chrono::milliseconds(100), chair->actuator(0).min};
         (*link)->submit(std::span(&c, 1));
       }
-      check_telemetry((*link)->read_telemetry(), chair->actuator_count());
+      check_telemetry((*link)->read_telemetry(), *chair);
     }
     // The board goes away: the link must say so.
     ::close(fd);
     const auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(kNoticeMs);
     for (;;) {
       const Telemetry t = (*link)->read_telemetry();
-      check_telemetry(t, chair->actuator_count());
+      check_telemetry(t, *chair);
       if (t.faults & kFaultLinkLost) break;
       if (std::chrono::steady_clock::now() > until) finding("the link did not notice the board go");
       std::this_thread::sleep_for(std::chrono::microseconds(200));

@@ -17,6 +17,15 @@ namespace {
 constexpr double kRateTolerance = 1.02;
 constexpr double kAccelTolerance = 1.10;
 
+TEST(MotionProfile, ATravelNoChairMakesIsBoundedNotOverflowed) {
+  // A distance from a value no actuator reaches, or a speed limit of next to nothing: the time
+  // is the longest move (a year), not whatever the cast of an enormous double makes of it.
+  EXPECT_EQ(min_travel_ms(1e300, 120.0, 400.0), kLongestMoveMs);
+  EXPECT_EQ(min_travel_ms(1e300, 120.0, 0.0), kLongestMoveMs);
+  EXPECT_EQ(min_travel_ms(50.0, 1e-300, 0.0), kLongestMoveMs);
+  EXPECT_EQ(min_travel_ms(50.0, 1e-300, 400.0), kLongestMoveMs);
+}
+
 TEST(MotionProfile, MinTravelMatchesHandComputedTimes) {
   // Nothing to do.
   EXPECT_EQ(min_travel_ms(0.0, 120.0, 400.0), 0);

@@ -8,6 +8,7 @@
 #include "library/program_library.hpp"
 #include "safety/safe_state.hpp"
 #include "test_support.hpp"
+#include "timeline/motion_profile.hpp"
 #include "unit_fixtures.hpp"
 
 namespace chaird {
@@ -87,6 +88,21 @@ TEST(TimelineRest, TheLeadInMovesWithinHalfTheLimitsAndResumesARampUnderWay) {
   SafetyGovernor governor(chair, {});
   auto governed = governor.review(rest.timeline);
   EXPECT_TRUE(governed) << governed.error().to_string();
+}
+
+TEST(TimelineRest, ALeadInFromAValueNoChairReachesIsBounded) {
+  // Where the chair is steering comes from the board: a value far out of range must still give a
+  // lead-in the planner can add to, not an overflowed cast.
+  const auto chair = unit::chair();
+  Timeline tl = unit::blank_timeline(*chair, 20000);
+  unit::add_command(tl, *chair, 0, 4000, "roller.position", 400);
+  unit::sort_commands(tl);
+  std::vector<double> current = tl.targets_at(2000);
+  current[static_cast<std::size_t>(unit::idx(*chair, "roller.position"))] = 1e300;
+  const TimelineRest rest = rest_of_timeline(*chair, tl, 2000, current);
+  // The longest move, and the rest after it (the old cast made 375 ms of it: a jump).
+  EXPECT_GE(rest.lead_in_ms, kLongestMoveMs);
+  EXPECT_LE(rest.lead_in_ms, kLongestMoveMs + 60'000);
 }
 
 // What was changed for the sitter (their rules, their feedback) is still told after a resume

@@ -23,7 +23,12 @@ std::int64_t min_travel_ms(double distance, double max_rate, double max_accel) {
   } else {
     seconds = 2.0 * std::sqrt(distance / max_accel);
   }
-  return static_cast<std::int64_t>(std::ceil(seconds * 1000.0 - 1e-9));
+  return bounded_move_ms(std::ceil(seconds * 1000.0 - 1e-9));
+}
+
+std::int64_t bounded_move_ms(double whole_ms) {
+  if (!(whole_ms < static_cast<double>(kLongestMoveMs))) return kLongestMoveMs;
+  return whole_ms > 0.0 ? static_cast<std::int64_t>(whole_ms) : 0;
 }
 
 std::vector<RampPoint> trapezoid_move(double from, double to, std::int64_t duration_ms,

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "timeline/motion_profile.hpp"
+
 namespace chaird {
 namespace {
 
@@ -14,7 +16,7 @@ constexpr double kLeadInShare = 0.5;
 constexpr double kSameValue = 1e-9;
 
 std::int64_t ceil_ms(double seconds) {
-  return static_cast<std::int64_t>(std::ceil(seconds * 1000.0 - 1e-6));
+  return bounded_move_ms(std::ceil(seconds * 1000.0 - 1e-6));
 }
 
 }  // namespace
