@@ -140,7 +140,10 @@ keep_corpus() {
   local target="$1" kept="tests/fuzz/corpus/$1" merged="build/debug/merged/$1"
   rm -rf "$merged"
   mkdir -p "$merged"
+  # An input that fails while merging (a binary rebuilt since the run) is a finding like any
+  # other: kept with the findings, not dropped in the working directory and forgotten.
   if "build/debug/bin/$target" -merge=1 -timeout=10 -rss_limit_mb=2048 -max_len="${max_len[$1]}" \
+       -artifact_prefix="build/debug/findings/$target/" \
        "$merged" "$kept" "build/debug/corpus/$target" >"$out/$target.merge.log" 2>&1; then
     rm -rf "$kept"
     mv "$merged" "$kept"
