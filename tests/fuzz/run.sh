@@ -203,7 +203,15 @@ if [[ $found -ne 0 ]]; then
   echo "run.sh: findings; see build/debug/findings/ and the logs" >&2
   for t in "${targets[@]}"; do
     if [[ -n "$(find "build/debug/findings/$t" -type f)" || "$(cat "$out/$t.rc")" -ne 0 ]]; then
-      echo "--- $t" >&2; grep -E 'ERROR|finding|SUMMARY|==[0-9]+==' "$out/$t.log" | head -20 >&2
+      echo "--- $t" >&2
+      grep -E 'ERROR|finding|runtime error|SUMMARY|==[0-9]+==' "$out/$t.log" | head -20 >&2
+      # CI's work tree goes with its machine, and the socket targets follow thread timing, so the
+      # same seed need not find it again: the input itself goes into the log (at most 16 KiB).
+      find "build/debug/findings/$t" -type f | head -3 | while read -r f; do
+        echo "input $f, $(stat -c %s "$f") bytes; to replay: base64 -d >in <<<'...'; build/debug/bin/$t in" >&2
+        base64 -w 0 "$f" >&2
+        echo >&2
+      done
     fi
   done
   exit 1
