@@ -45,6 +45,38 @@ std::string link_lost_reason(const boost::system::error_code& ec) {
   return "the board link broke: " + ec.message();
 }
 
+// The shortest watchdog chaird keeps: it refreshes the lease at a quarter of it, and a refresh
+// every 5 ms is as often as a busy host can promise.
+constexpr std::uint32_t kMinBoardWatchdogMs = 20;
+
+// Why chaird will not drive a board that answered Hello like this (empty: it will). The
+// watchdog is what makes the chair safe when chaird falls silent: none, one chaird cannot keep,
+// or one that leaves outputs on for longer than the chair profile allows, is no board to drive.
+std::string refusal_of(const board::HelloAck& ack, const ChairModel& chair,
+                       const std::string& path) {
+  if (ack.version != board::kProtocolVersion) {
+    return fmt::format("the board at {} speaks protocol version {}; chaird speaks {}", path,
+                       ack.version, board::kProtocolVersion);
+  }
+  if (ack.actuator_count != chair.actuator_count()) {
+    return fmt::format("the board at {} drives {} actuators; the chair profile '{}' has {}", path,
+                       ack.actuator_count, chair.profile().id(), chair.actuator_count());
+  }
+  if (ack.watchdog_ms < kMinBoardWatchdogMs) {
+    return fmt::format(
+        "the board at {} reports a watchdog of {} ms; chaird needs at least {} ms to keep its "
+        "lease",
+        path, ack.watchdog_ms, kMinBoardWatchdogMs);
+  }
+  if (ack.watchdog_ms > chair.limits().board_lease_ms()) {
+    return fmt::format(
+        "the board at {} reports a watchdog of {} ms; the chair profile allows at most {} ms "
+        "(limits.board_lease_ms) before every output goes safe",
+        path, ack.watchdog_ms, chair.limits().board_lease_ms());
+  }
+  return {};
+}
+
 }  // namespace
 
 BoardLink::BoardLink(std::shared_ptr<const ChairModel> chair, const Clock& clock,
@@ -116,7 +148,8 @@ Expected<std::unique_ptr<BoardLink>, std::string> BoardLink::connect(
         refusal = "the board refused chaird: " + r->reason;
     }
   }
-  if (!ack) {
+  if (ack) refusal = refusal_of(*ack, *link->chair_, path);
+  if (!refusal.empty()) {
     ::close(fd);
     return Unexpected{refusal};
   }
