@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/time_bound.hpp"
 #include "profile/safe_values.hpp"
 
 namespace chaird::sim {
@@ -101,7 +102,7 @@ void SimulatedChair::submit(std::span<const BusCommand> commands) {
     }
     // Times from a host are hostile: one more than a day from now is garbage (and its distance
     // from now could overflow).
-    constexpr auto kFarthest = std::chrono::hours(24);
+    constexpr auto kFarthest = std::chrono::milliseconds(kDayMs);
     if (c.due < now - kFarthest || c.reach_by > now + kFarthest) {
       fault(kFaultInvalidCommand,
             fmt::format("command for {} timed more than a day from the board's {} ms", a.id,

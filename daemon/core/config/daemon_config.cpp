@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "common/text_file.hpp"
+#include "common/time_bound.hpp"
 
 namespace chaird {
 
@@ -185,7 +186,6 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
     d.error(at, "max_watch_streams must be between 1 and 100000 (0 takes 100)");
   // Each of these is added to a time (a deadline, a lease, the end of a pause): past a day it
   // means nothing, and the sum could overflow.
-  constexpr std::int64_t kDayMs = std::int64_t{24} * 60 * 60 * 1000;
   for (const auto& [field, value] :
        {std::pair<const char*, std::int64_t>{"plugin_call_budget_ms", c.plugin_call_budget_ms()},
         {"bus.telemetry_period_ms", c.bus().telemetry_period_ms()},
@@ -195,8 +195,7 @@ Diagnostics check_config(const chair::v1::DaemonConfig& c, const std::string& so
         {"stop_cooldown_ms", c.stop_cooldown_ms()},
         {"client_lease_ms", c.client_lease_ms()},
         {"max_pause_ms", c.max_pause_ms()}}) {
-    if (value > kDayMs)
-      d.error(at, fmt::format("{} must be at most {} ms (a day), got {}", field, kDayMs, value));
+    if (value > kDayMs) d.error(at, over_a_day(field, value));
   }
   if (c.state_dir().empty()) d.error(at, "state_dir: say where chaird keeps its database");
   const auto& level = c.log_level();

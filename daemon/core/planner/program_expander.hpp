@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/diagnostic.hpp"
+#include "common/time_bound.hpp"
 #include "program/program_source.hpp"
 
 namespace chaird {
@@ -20,7 +21,7 @@ struct ExpansionLimits {
   std::int64_t max_step_ms = std::int64_t{30} * 60 * 1000;
   // How far into its phase a step may start: a day, far past any session, and small enough
   // that the sums of starts and durations stay far from overflowing.
-  std::int64_t max_start_ms = std::int64_t{24} * 60 * 60 * 1000;
+  std::int64_t max_start_ms = kDayMs;
 };
 
 struct ExpandedStep {

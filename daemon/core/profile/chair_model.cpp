@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "common/time_bound.hpp"
 #include "common/utf8_text.hpp"
 #include "profile/body_geometry.hpp"
 #include "profile/body_zone_names.hpp"
@@ -288,7 +289,6 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
     d.error(lim.at("motor_reverse_rest_ms"), "limits.motor_reverse_rest_ms cannot be negative");
   // A time limit past a day means nothing on a chair, and the governor, the heat ledger and the
   // watchdog add these to times: bounded, the sums stay far from overflowing.
-  constexpr std::int64_t kDayMs = std::int64_t{24} * 60 * 60 * 1000;
   for (const auto& [field, value] :
        {std::pair<std::string_view, std::int64_t>{"max_session_ms", limits.max_session_ms()},
         {"heat_max_on_ms", limits.heat_max_on_ms()},
@@ -296,9 +296,7 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
         {"airbag_max_hold_ms", limits.airbag_max_hold_ms()},
         {"board_lease_ms", limits.board_lease_ms()},
         {"motor_reverse_rest_ms", limits.motor_reverse_rest_ms()}}) {
-    if (value > kDayMs)
-      d.error(lim.at(field),
-              fmt::format("limits.{} must be at most {} ms (a day), got {}", field, kDayMs, value));
+    if (value > kDayMs) d.error(lim.at(field), over_a_day(fmt::format("limits.{}", field), value));
   }
   check_depth_limits(model->actuators_, limits, lim, d);
 
