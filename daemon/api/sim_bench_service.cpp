@@ -4,12 +4,18 @@
 #include <boost/asio/post.hpp>
 #include <memory>
 
+#include "clock/sliced_advance.hpp"
 #include "unreadable_request.hpp"
 
 namespace chaird::api {
 
 namespace {
-constexpr std::int64_t kMaxAdvanceMs = 24LL * 3600 * 1000;
+// One call steps through at most a whole session (profiles allow 30 minutes, kiosks less),
+// so that a client's deadline can cover the call on any build; more is more calls.
+constexpr std::int64_t kMaxAdvanceMs = 3'600'000;
+// The most chair time the dispatch thread steps through before it takes what was posted
+// meanwhile: an emergency stop pressed during a long advance acts within this much chair time.
+constexpr auto kAdvanceSlice = std::chrono::milliseconds(100);
 
 // AwaitHeldStart: answers when a start reaches the hold, or ends when the client gives up
 // (its deadline), whichever comes first; it finishes exactly once either way.
@@ -68,16 +74,23 @@ grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(
   if (auto why = why_refuse(context, "AdvanceClock", *request)) return refuse(context, *why);
   auto* reactor = context->DefaultReactor();
   if (request->duration_ms() <= 0 || request->duration_ms() > kMaxAdvanceMs) {
-    reactor->Finish(
-        {grpc::StatusCode::INVALID_ARGUMENT, "duration_ms must be between 1 ms and 24 h"});
+    reactor->Finish({grpc::StatusCode::INVALID_ARGUMENT,
+                     "duration_ms must be between 1 ms and an hour (3600000 ms); advance again "
+                     "for more"});
     return reactor;
   }
-  const std::int64_t by = request->duration_ms();
-  boost::asio::post(deps_.dispatch, [this, reactor, response, by] {
-    deps_.manual_clock->advance(std::chrono::milliseconds(by));
-    response->set_chair_time_ms(to_ms(deps_.manual_clock->now()));
-    reactor->Finish(grpc::Status::OK);
-  });
+  // The context outlives the advance: the call is not finished until done() finishes it.
+  advance_in_slices(
+      *deps_.manual_clock,
+      {std::chrono::milliseconds(request->duration_ms()), kAdvanceSlice,
+       // A client that gave up (its deadline, or gone) stops the clock where it is.
+       [context] { return !context->IsCancelled(); },
+       [this, reactor, response](bool whole) {
+         response->set_chair_time_ms(to_ms(deps_.manual_clock->now()));
+         reactor->Finish(whole ? grpc::Status::OK
+                               : grpc::Status(grpc::StatusCode::CANCELLED,
+                                              "the advance stopped when the call was cancelled"));
+       }});
   return reactor;
 }
 

@@ -199,6 +199,31 @@ TEST(Api, AdvanceClockNeedsAManualClock) {
             grpc::StatusCode::FAILED_PRECONDITION);
 }
 
+// One call moves the bench's clock at most an hour (a whole session at a time): the service
+// steps through every millisecond of it, and a client's deadline must cover that.
+TEST(Api, AdvanceClockMovesAtMostAnHourPerCall) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  auto advance = [&](std::int64_t ms, chair::v1::AdvanceClockResponse& response) {
+    chair::v1::AdvanceClockRequest request;
+    request.set_duration_ms(ms);
+    grpc::ClientContext context;
+    daemon.authorize(context);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    return daemon.bench().AdvanceClock(&context, request, &response);
+  };
+  chair::v1::AdvanceClockResponse before;
+  ASSERT_TRUE(advance(1, before).ok());
+  chair::v1::AdvanceClockResponse response;
+  const auto too_long = advance(3'600'001, response);
+  EXPECT_EQ(too_long.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(too_long.error_message(),
+              HasSubstr("duration_ms must be between 1 ms and an hour (3600000 ms)"));
+  const auto hour = advance(3'600'000, response);
+  ASSERT_TRUE(hour.ok()) << hour.error_message();
+  EXPECT_EQ(response.chair_time_ms(), before.chair_time_ms() + 3'600'000);
+}
+
 TEST(Api, ServesTheStandardHealthService) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();

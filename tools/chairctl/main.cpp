@@ -288,7 +288,8 @@ int main(int argc, char** argv) {
   std::string estop_reason;
   estop->add_option("--reason", estop_reason, "why (logged)");
   auto* reset = app.add_subcommand("reset", "acknowledge an emergency stop or a fault");
-  auto* advance = app.add_subcommand("advance", "simulator with a manual clock: move time forward");
+  auto* advance = app.add_subcommand(
+      "advance", "simulator with a manual clock: move time forward (at most an hour per call)");
   std::int64_t advance_ms = 0;
   advance->add_option("ms", advance_ms, "milliseconds of chair time")->required();
 
