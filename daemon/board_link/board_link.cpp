@@ -148,7 +148,8 @@ Expected<std::unique_ptr<BoardLink>, std::string> BoardLink::connect(
         refusal = "the board refused chaird: " + r->reason;
     }
   }
-  if (ack) refusal = refusal_of(*ack, *link->chair_, path);
+  // A Refused read with the HelloAck is the board's last word, whichever came first.
+  if (ack && refusal.empty()) refusal = refusal_of(*ack, *link->chair_, path);
   if (!refusal.empty()) {
     ::close(fd);
     return Unexpected{refusal};

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "board/board_server.hpp"
 #include "board_link/board_link.hpp"
@@ -58,7 +59,14 @@ class BoardHello : public ::testing::Test {
   // link.
   Expected<std::unique_ptr<BoardLink>, std::string> connect_to_board_answering(
       board::HelloAck answer) {
-    board_ = std::thread([this, answer] {
+    return connect_to_board_sending(board::encode(answer, 1));
+  }
+
+  // A board that answers chaird's Hello with these bytes in one write (so that chaird reads
+  // them at once), then waits for chaird to close the link.
+  Expected<std::unique_ptr<BoardLink>, std::string> connect_to_board_sending(
+      std::vector<std::uint8_t> answer) {
+    board_ = std::thread([this, answer = std::move(answer)] {
       const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
       if (fd < 0) return;
       board::FrameDecoder decoder;
@@ -71,8 +79,7 @@ class BoardHello : public ::testing::Test {
              decoder.feed(std::span(buf.data(), static_cast<std::size_t>(n))).frames)
           hello = hello || std::holds_alternative<board::Hello>(f.message);
       }
-      const auto ack = board::encode(answer, 1);
-      ::send(fd, ack.data(), ack.size(), MSG_NOSIGNAL);
+      ::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL);
       while (::recv(fd, buf.data(), buf.size(), 0) > 0) {
       }
       ::close(fd);
@@ -127,6 +134,26 @@ TEST_F(BoardHello, ABoardThatAnswersForAnotherChairIsRefused) {
   auto link = connect_to_board_answering(ack);
   ASSERT_FALSE(link);
   EXPECT_THAT(link.error(), HasSubstr(std::to_string(ack.actuator_count) + " actuators"));
+}
+
+// A board that says HelloAck and Refused at once has refused: its refusal is what counts,
+// whichever of the two comes first.
+TEST_F(BoardHello, ABoardThatAlsoRefusesInTheSameReadIsRefused) {
+  const board::Refused refused{1, 0, "the seat switch is open"};
+  for (const bool ack_first : {true, false}) {
+    const std::vector<board::Message> said = ack_first
+                                                 ? std::vector<board::Message>{good_ack(), refused}
+                                                 : std::vector<board::Message>{refused, good_ack()};
+    std::vector<std::uint8_t> answer;
+    for (std::uint32_t sequence = 1; const auto& m : said) {
+      const auto frame = board::encode(m, sequence++);
+      answer.insert(answer.end(), frame.begin(), frame.end());
+    }
+    auto link = connect_to_board_sending(answer);
+    ASSERT_FALSE(link) << (ack_first ? "HelloAck, then Refused" : "Refused, then HelloAck");
+    EXPECT_THAT(link.error(), HasSubstr("the board refused chaird: the seat switch is open"));
+    board_.join();
+  }
 }
 
 TEST_F(BoardHello, ABoardWhoseWatchdogIsInRangeIsDriven) {
