@@ -58,7 +58,9 @@ TEST(SlicedAdvance, AStopPostedFromAnotherThreadRunsBeforeTheRestOfTheAdvance) {
   std::optional<std::int64_t> stop_ran_at_ms;
   // The test holds the advance at 60 s of chair time until the kiosk's thread has posted its
   // stop, so the stop arrives during the advance every time.
+  bool held = false;
   rig.clock.call_at(chair_time_from_ms(60'000), [&] {
+    held = true;
     reached.set_value();
     posted.get_future().wait();
   });
@@ -70,6 +72,7 @@ TEST(SlicedAdvance, AStopPostedFromAnotherThreadRunsBeforeTheRestOfTheAdvance) {
   Outcome outcome;
   advance_in_slices(rig.clock, advance_of(rig, 3'600'000, 1'000, outcome));
   rig.io.run();
+  if (!held) reached.set_value();  // the hold never came: let the kiosk go, and fail below
   kiosk.join();
 
   ASSERT_TRUE(stop_ran_at_ms.has_value());
