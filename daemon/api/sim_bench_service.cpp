@@ -10,9 +10,10 @@
 namespace chaird::api {
 
 namespace {
-// One call steps through at most a whole session (profiles allow 30 minutes, kiosks less),
-// so that a client's deadline can cover the call on any build; more is more calls.
-constexpr std::int64_t kMaxAdvanceMs = 3'600'000;
+// One call steps through at most five minutes: a chair that cannot come to rest (a faulted
+// chair with a stuck valve) costs far more per millisecond than an idle one, and an hour of it
+// outlived a client's deadline. More time is more calls (chairctl advance makes them).
+constexpr std::int64_t kMaxAdvanceMs = 300'000;
 // The most chair time the dispatch thread steps through before it takes what was posted
 // meanwhile: an emergency stop pressed during a long advance acts within this much chair time.
 constexpr auto kAdvanceSlice = std::chrono::milliseconds(100);
@@ -75,7 +76,7 @@ grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(
   auto* reactor = context->DefaultReactor();
   if (request->duration_ms() <= 0 || request->duration_ms() > kMaxAdvanceMs) {
     reactor->Finish({grpc::StatusCode::INVALID_ARGUMENT,
-                     "duration_ms must be between 1 ms and an hour (3600000 ms); advance again "
+                     "duration_ms must be between 1 ms and 5 minutes (300000 ms); advance again "
                      "for more"});
     return reactor;
   }

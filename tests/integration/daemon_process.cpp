@@ -6,6 +6,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -266,14 +267,19 @@ void DaemonProcess::drop_lease() {
 }
 
 void DaemonProcess::advance(std::int64_t ms) {
-  chair::v1::AdvanceClockRequest request;
-  request.set_duration_ms(ms);
-  chair::v1::AdvanceClockResponse response;
-  grpc::ClientContext context;
-  authorize(context);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
-  const auto status = bench_->AdvanceClock(&context, request, &response);
-  ASSERT_TRUE(status.ok()) << status.error_message();
+  // chaird moves the clock at most five minutes per call; more is more calls, as chairctl does.
+  constexpr std::int64_t kMostAdvancePerCallMs = 300'000;
+  for (std::int64_t left_ms = ms; left_ms > 0;) {
+    chair::v1::AdvanceClockRequest request;
+    request.set_duration_ms(std::min(left_ms, kMostAdvancePerCallMs));
+    chair::v1::AdvanceClockResponse response;
+    grpc::ClientContext context;
+    authorize(context);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    const auto status = bench_->AdvanceClock(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    left_ms -= request.duration_ms();
+  }
 }
 
 grpc::Status DaemonProcess::emergency_stop(const std::string& reason) {
