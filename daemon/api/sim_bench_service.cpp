@@ -10,8 +10,8 @@
 namespace chaird::api {
 
 namespace {
-// One call steps through at most five minutes: a chair that cannot come to rest (a faulted
-// chair with a stuck valve) costs far more per millisecond than an idle one, and an hour of it
+// One call steps through at most five minutes: a chair that cannot come to rest (axes awake
+// past the board's watchdog) costs far more per millisecond than an idle one, and an hour of it
 // outlived a client's deadline. More time is more calls (chairctl advance makes them).
 constexpr std::int64_t kMaxAdvanceMs = 300'000;
 // The most chair time the dispatch thread steps through before it takes what was posted
