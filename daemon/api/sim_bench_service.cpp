@@ -6,14 +6,11 @@
 
 #include "clock/sliced_advance.hpp"
 #include "unreadable_request.hpp"
+#include "wire/bench_limits.hpp"
 
 namespace chaird::api {
 
 namespace {
-// One call steps through at most five minutes: a chair that cannot come to rest (axes awake
-// past the board's watchdog) costs far more per millisecond than an idle one, and an hour of it
-// outlived a client's deadline. More time is more calls (chairctl advance makes them).
-constexpr std::int64_t kMaxAdvanceMs = 300'000;
 // The most chair time the dispatch thread steps through before it takes what was posted
 // meanwhile: an emergency stop pressed during a long advance acts within this much chair time.
 constexpr auto kAdvanceSlice = std::chrono::milliseconds(100);
@@ -74,7 +71,7 @@ grpc::ServerUnaryReactor* SimBenchService::AdvanceClock(
     chair::v1::AdvanceClockResponse* response) {
   if (auto why = why_refuse(context, "AdvanceClock", *request)) return refuse(context, *why);
   auto* reactor = context->DefaultReactor();
-  if (request->duration_ms() <= 0 || request->duration_ms() > kMaxAdvanceMs) {
+  if (request->duration_ms() <= 0 || request->duration_ms() > wire::kMostAdvanceClockMs) {
     reactor->Finish({grpc::StatusCode::INVALID_ARGUMENT,
                      "duration_ms must be between 1 ms and 5 minutes (300000 ms); advance again "
                      "for more"});

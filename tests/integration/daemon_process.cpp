@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "test_support.hpp"
+#include "wire/bench_limits.hpp"
 
 extern char** environ;
 
@@ -267,11 +268,11 @@ void DaemonProcess::drop_lease() {
 }
 
 void DaemonProcess::advance(std::int64_t ms) {
-  // chaird moves the clock at most five minutes per call; more is more calls, as chairctl does.
-  constexpr std::int64_t kMostAdvancePerCallMs = 300'000;
+  // chaird moves the clock at most wire::kMostAdvanceClockMs per call; more is more calls, as
+  // chairctl does.
   for (std::int64_t left_ms = ms; left_ms > 0;) {
     chair::v1::AdvanceClockRequest request;
-    request.set_duration_ms(std::min(left_ms, kMostAdvancePerCallMs));
+    request.set_duration_ms(std::min(left_ms, wire::kMostAdvanceClockMs));
     chair::v1::AdvanceClockResponse response;
     grpc::ClientContext context;
     authorize(context);

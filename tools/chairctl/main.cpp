@@ -19,6 +19,7 @@
 #include "replay_command.hpp"
 #include "technique_text.hpp"
 #include "token_command.hpp"
+#include "wire/bench_limits.hpp"
 
 namespace {
 
@@ -662,14 +663,14 @@ int main(int argc, char** argv) {
     return kExitOk;
   }
   if (advance->parsed()) {
-    // chaird moves the clock at most five minutes per call (SimBench.AdvanceClock); more is
-    // more calls. A refusal (0 ms, a negative time) comes from the first.
-    constexpr std::int64_t kMostAdvancePerCallMs = 300'000;
+    // chaird moves the clock at most chaird::wire::kMostAdvanceClockMs per call; more is more
+    // calls. A refusal (0 ms, a negative time) comes from the first.
     std::int64_t left_ms = advance_ms;
     chair::v1::AdvanceClockResponse response;
     do {
       chair::v1::AdvanceClockRequest request;
-      request.set_duration_ms(left_ms > 0 ? std::min(left_ms, kMostAdvancePerCallMs) : left_ms);
+      request.set_duration_ms(left_ms > 0 ? std::min(left_ms, chaird::wire::kMostAdvanceClockMs)
+                                          : left_ms);
       auto status = client.bench().AdvanceClock(
           client.call_context(std::chrono::seconds(300)).get(), request, &response);
       if (!status.ok()) return report(status);
