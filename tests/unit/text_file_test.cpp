@@ -125,6 +125,25 @@ TEST(TextFile, EveryUnknownFieldIsReportedInOnePassWithASuggestion) {
   EXPECT_TRUE(Contains(far->message, "expected one of: metadata, phases"));
 }
 
+// Suggestions skip fields whose length alone puts them out of reach (text_file.cpp); a field
+// two edits away in length is still suggested, and a name far from every field gets the list.
+TEST(TextFile, ASuggestionReachesAcrossTwoLettersOfLengthAndNoFurther) {
+  chair::v1::Program program;
+  const auto message_of = [&](const std::string& field) {
+    const Diagnostics d = parse_text("phases { tracks { items { step { " + field + ": 5 } } } }",
+                                     "p", program, nullptr);
+    return d.items().empty() ? std::string("(no error)") : d.items().front().message;
+  };
+  EXPECT_TRUE(Contains(message_of("duraton_m"), "did you mean 'duration_ms'?"))
+      << message_of("duraton_m");
+  EXPECT_TRUE(Contains(message_of("duration_msss"), "did you mean 'duration_ms'?"))
+      << message_of("duration_msss");
+  EXPECT_TRUE(Contains(message_of("duration_mssss"), "expected one of:"))
+      << message_of("duration_mssss");
+  const std::string long_name(900, 'd');  // its message stays under kMaxExplained
+  EXPECT_TRUE(Contains(message_of(long_name), "expected one of:"));
+}
+
 TEST(TextFile, AValueOfTheWrongKindNamesItsFieldAndTheRightSyntax) {
   chair::v1::Program program;
   const auto error_of = [&](const std::string& text) {
