@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,35 @@ TEST(ClosestName, EditDistanceCountsInsertionsDeletionsAndSubstitutions) {
   EXPECT_EQ(edit_distance("lumbr", "lumbar"), 1u);
   EXPECT_EQ(edit_distance("kneeding", "kneading"), 1u);
   EXPECT_EQ(edit_distance("kitten", "sitting"), 3u);
+}
+
+TEST(ClosestName, ABoundedEditDistanceIsExactUpToItsLimitAndOnePastItBeyond) {
+  EXPECT_EQ(edit_distance("kitten", "sitting", 3), 3u);
+  EXPECT_EQ(edit_distance("kitten", "sitting", 2), 3u);
+  EXPECT_EQ(edit_distance("kitten", "sitting", 0), 1u);
+  EXPECT_EQ(edit_distance("shiatzu", "shiatsu", 2), 1u);
+  EXPECT_EQ(edit_distance("same", "same", 0), 0u);
+  EXPECT_EQ(edit_distance(std::string(900, 'a'), "abc", 2), 3u);  // the lengths alone
+  EXPECT_EQ(edit_distance("abcdefgh", "stuvwxyz", 2), 3u);        // stops within the rows
+  // Every pair of short words over a small alphabet, at every limit, against the full table.
+  const std::string letters = "ab_";
+  std::vector<std::string> words{""};
+  for (std::size_t length = 1; length <= 4; ++length) {
+    const std::size_t before = words.size();
+    for (std::size_t w = 0; w < before; ++w) {
+      if (words[w].size() + 1 != length) continue;
+      for (const char c : letters) words.push_back(words[w] + c);
+    }
+  }
+  for (const auto& a : words) {
+    for (const auto& b : words) {
+      const std::size_t full = edit_distance(a, b);
+      for (std::size_t limit = 0; limit <= 5; ++limit) {
+        ASSERT_EQ(edit_distance(a, b, limit), std::min(full, limit + 1))
+            << "'" << a << "' to '" << b << "' within " << limit;
+      }
+    }
+  }
 }
 
 TEST(ClosestName, SuggestsOnlyACloseNameAndTheClosestOfThem) {

@@ -4,19 +4,27 @@
 
 namespace chaird {
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
+std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  const std::size_t past_limit = limit + 1;
+  // The lengths' gap is at least the distance.
+  const std::size_t gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();
+  if (gap > limit) return past_limit;
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
   for (std::size_t i = 1; i <= a.size(); ++i) {
     std::size_t diagonal = row[0];
     row[0] = i;
+    std::size_t row_least = row[0];
     for (std::size_t j = 1; j <= b.size(); ++j) {
       const std::size_t up = row[j];
       row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
       diagonal = up;
+      row_least = std::min(row_least, row[j]);
     }
+    // Every path to the end crosses this row, and no step lowers the count.
+    if (row_least > limit) return past_limit;
   }
-  return row[b.size()];
+  return std::min(row[b.size()], past_limit);
 }
 
 std::optional<std::string> closest_name(std::string_view name,
@@ -28,10 +36,8 @@ std::optional<std::string> closest_name(std::string_view name,
   std::optional<std::string> best;
   std::size_t best_distance = kMaxEdits + 1;
   for (const auto& candidate : candidates) {
-    const std::size_t gap = candidate.size() > name.size() ? candidate.size() - name.size()
-                                                           : name.size() - candidate.size();
-    if (gap > kMaxEdits) continue;  // at least that many edits
-    const std::size_t distance = edit_distance(name, candidate);
+    if (best_distance == 0) break;  // nothing is closer than the name itself
+    const std::size_t distance = edit_distance(name, candidate, best_distance - 1);
     const std::size_t longer = std::max(name.size(), candidate.size());
     if (distance < best_distance && 2 * distance < longer) {
       best_distance = distance;

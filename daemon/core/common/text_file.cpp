@@ -112,13 +112,10 @@ std::string explain_unknown_field(const std::string& message) {
     const bool unit_left_out =
         candidate.size() > name.size() + 1 && candidate.compare(0, name.size(), name) == 0 &&
         candidate[name.size()] == '_' && candidate.find('_', name.size() + 1) == std::string::npos;
-    // The lengths' gap is at least the distance: a name far longer or shorter than every field
-    // (the fuzzer writes 1,000-letter ones) costs no length-squared comparison.
-    const std::size_t gap = candidate.size() > name.size() ? candidate.size() - name.size()
-                                                           : name.size() - candidate.size();
-    const std::size_t dist = unit_left_out          ? 1
-                             : gap >= best_distance ? gap
-                                                    : edit_distance(name, candidate);
+    if (best_distance == 0) continue;  // nothing is closer than the name itself
+    // Bounded by the best so far: a name far from every field (the fuzzer writes 1,000-letter
+    // ones) costs no length-squared comparison.
+    const std::size_t dist = unit_left_out ? 1 : edit_distance(name, candidate, best_distance - 1);
     if (dist < best_distance) {
       best_distance = dist;
       best = candidate;
