@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -26,8 +27,11 @@ TEST(ClosestName, ABoundedEditDistanceIsExactUpToItsLimitAndOnePastItBeyond) {
   EXPECT_EQ(edit_distance("kitten", "sitting", 0), 1u);
   EXPECT_EQ(edit_distance("shiatzu", "shiatsu", 2), 1u);
   EXPECT_EQ(edit_distance("same", "same", 0), 0u);
-  EXPECT_EQ(edit_distance(std::string(900, 'a'), "abc", 2), 3u);  // the lengths alone
-  EXPECT_EQ(edit_distance("abcdefgh", "stuvwxyz", 2), 3u);        // stops within the rows
+  EXPECT_EQ(edit_distance(std::string(900, 'a'), "abc", 2), 3u);  // far apart in length
+  EXPECT_EQ(edit_distance("abcdefgh", "stuvwxyz", 2), 3u);        // far apart in letters
+  // The largest limit there is: no limit, and no "limit + 1" that wraps around to 0.
+  EXPECT_EQ(edit_distance("abc", "", std::numeric_limits<std::size_t>::max()), 3u);
+  EXPECT_EQ(edit_distance("kitten", "sitting", std::numeric_limits<std::size_t>::max()), 3u);
   // Every pair of short words over a small alphabet, at every limit, against the full table.
   const std::string letters = "ab_";
   std::vector<std::string> words{""};

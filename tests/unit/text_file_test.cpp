@@ -125,8 +125,9 @@ TEST(TextFile, EveryUnknownFieldIsReportedInOnePassWithASuggestion) {
   EXPECT_TRUE(Contains(far->message, "expected one of: metadata, phases"));
 }
 
-// Suggestions skip fields whose length alone puts them out of reach (text_file.cpp); a field
-// two edits away in length is still suggested, and a name far from every field gets the list.
+// Suggestions stop comparing a field as soon as it is out of reach (edit_distance's limit); a
+// field two edits away in length is still suggested, and a name far from every field gets the
+// list.
 TEST(TextFile, ASuggestionReachesAcrossTwoLettersOfLengthAndNoFurther) {
   chair::v1::Program program;
   const auto message_of = [&](const std::string& field) {

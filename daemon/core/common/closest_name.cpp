@@ -1,10 +1,13 @@
 #include "common/closest_name.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace chaird {
 
 std::size_t edit_distance(std::string_view a, std::string_view b, std::size_t limit) {
+  // The largest limit is no limit; limit + 1 would wrap around to 0.
+  limit = std::min(limit, std::numeric_limits<std::size_t>::max() - 1);
   const std::size_t past_limit = limit + 1;
   // The lengths' gap is at least the distance.
   const std::size_t gap = a.size() > b.size() ? a.size() - b.size() : b.size() - a.size();

@@ -12,8 +12,9 @@
 namespace chaird {
 
 // Levenshtein distance: insertions, deletions and substitutions, one each. When it is more
-// than limit, limit + 1: a caller that only wants close names stops paying as soon as a name
-// cannot be one (a 1,000-letter name from a fuzzer against a 10-letter field costs nothing).
+// than limit, limit + 1 (the largest limit is none): a caller that only wants close names stops
+// paying as soon as a name cannot be one (a 1,000-letter name from a fuzzer against a 10-letter
+// field costs nothing).
 std::size_t edit_distance(std::string_view a, std::string_view b,
                           std::size_t limit = std::numeric_limits<std::size_t>::max() - 1);
 
