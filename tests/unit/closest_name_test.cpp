@@ -34,13 +34,9 @@ TEST(ClosestName, ABoundedEditDistanceIsExactUpToItsLimitAndOnePastItBeyond) {
   EXPECT_EQ(edit_distance("kitten", "sitting", std::numeric_limits<std::size_t>::max()), 3u);
   // Every pair of short words over a small alphabet, at every limit, against the full table.
   const std::string letters = "ab_";
-  std::vector<std::string> words{""};
-  for (std::size_t length = 1; length <= 4; ++length) {
-    const std::size_t before = words.size();
-    for (std::size_t w = 0; w < before; ++w) {
-      if (words[w].size() + 1 != length) continue;
-      for (const char c : letters) words.push_back(words[w] + c);
-    }
+  std::vector<std::string> words{""};  // shortest first: each word grows the ones after it
+  for (std::size_t w = 0; words[w].size() < 4; ++w) {
+    for (const char c : letters) words.push_back(words[w] + c);
   }
   for (const auto& a : words) {
     for (const auto& b : words) {
