@@ -251,6 +251,17 @@ TEST(ProgramCatalog, ValidateProgramPointsAtEveryProblemAndStoresNothing) {
     EXPECT_FALSE(checked.valid());
     EXPECT_GE(checked.diagnostics_size(), 1);
   }
+  // A megabyte of unknown fields: the first 20, then one error that counts the rest. Listing
+  // all 96,000 took a minute on the planning thread, which every start waits for.
+  std::string unknown;
+  for (int i = 0; unknown.size() < 1'000'000; ++i) unknown += "zz" + std::to_string(i) + ": 1\n";
+  checked = validate(daemon, unknown);
+  EXPECT_FALSE(checked.valid());
+  ASSERT_EQ(checked.diagnostics_size(), 21);
+  EXPECT_NE(checked.diagnostics(20).message().find("more errors from here on are not listed"),
+            std::string::npos)
+      << checked.diagnostics(20).message();
+  EXPECT_EQ(checked.diagnostics(20).line(), 21);
   EXPECT_TRUE(validate(daemon, good).valid()) << daemon.log();
 
   // The request itself: empty, too large, a file name on two lines.

@@ -285,8 +285,9 @@ std::pair<int, int> place_of_name(std::string_view text, int line, int column,
 
 class CollectingErrors : public google::protobuf::io::ErrorCollector {
  public:
-  CollectingErrors(const std::string& path, std::string_view text, Diagnostics& out)
-      : path_(path), text_(text), out_(out) {}
+  CollectingErrors(const std::string& path, std::string_view text, std::size_t max_errors,
+                   Diagnostics& out)
+      : path_(path), text_(text), max_errors_(max_errors), out_(out) {}
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
     add(line, column, message);
@@ -298,8 +299,24 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
     add(line, column, message);
   }
 
+  // The errors past the bound, in one: placed where the first of them is (protobuf reports in
+  // the order it reads), so that it sorts after those listed.
+  void finish() {
+    if (unlisted_ == 0) return;
+    out_.error(
+        {path_, first_unlisted_.first + 1, first_unlisted_.second + 1},
+        fmt::format("{} more {} from here on {} not listed: fix the ones above and "
+                    "check again",
+                    unlisted_, unlisted_ == 1 ? "error" : "errors", unlisted_ == 1 ? "is" : "are"));
+  }
+
  private:
   void add(int line, int column, const std::string& message) {
+    if (listed_ >= max_errors_) {
+      if (unlisted_++ == 0) first_unlisted_ = place_of_name(text_, line, column, message);
+      return;
+    }
+    ++listed_;
     const auto [l, c] = place_of_name(text_, line, column, message);
     out_.error({path_, l + 1, c + 1},
                explain_unknown_field(explain_wrong_value(text_, line, column, message)));
@@ -307,7 +324,11 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
 
   const std::string& path_;
   std::string_view text_;
+  std::size_t max_errors_;
   Diagnostics& out_;
+  std::size_t listed_ = 0;
+  std::size_t unlisted_ = 0;
+  std::pair<int, int> first_unlisted_;  // 0-based line and column, as protobuf gives them
 };
 
 // 1-based line and column (as protobuf counts them) of a byte offset.
@@ -374,13 +395,14 @@ Diagnostics parse_text(std::string_view text, const std::string& path,
                                   static_cast<unsigned char>(text[bad])));
     return diagnostics;
   }
-  CollectingErrors errors(path, text, diagnostics);
+  CollectingErrors errors(path, text, limits.max_errors, diagnostics);
   google::protobuf::TextFormat::Parser parser;
   parser.RecordErrorsTo(&errors);
   parser.AllowUnknownField(true);
   parser.SetRecursionLimit(limits.max_nesting);
   parser.WriteLocationsTo(tree);
   const bool parsed = parser.ParseFromString(std::string(text), &message);
+  errors.finish();
   if (!parsed && !diagnostics.has_errors()) {
     diagnostics.error({path, 0, 0}, "the file could not be parsed");
   }

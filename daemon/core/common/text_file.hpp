@@ -19,6 +19,10 @@ struct TextFileLimits {
   std::size_t max_bytes = 1u << 20;
   // Deeper message nesting is refused by the parser instead of exhausting the stack.
   int max_nesting = 24;
+  // Errors listed per file; the rest are counted in one more error. A person fixes the first
+  // few and checks again (clang stops at 20 too), and placing each error scans the text before
+  // it, so listing every one of a megabyte's took minutes.
+  std::size_t max_errors = 20;
 };
 
 using ParseInfoTree = google::protobuf::TextFormat::ParseInfoTree;
@@ -31,7 +35,7 @@ struct TextFileSource {
 
 // Parses text into message. On any error the message is cleared (a failed parse leaves it
 // half-filled) and the diagnostics say where and what was expected. Unknown fields are all
-// reported, not just the first.
+// reported, not just the first, up to limits.max_errors.
 Diagnostics parse_text(std::string_view text, const std::string& path,
                        google::protobuf::Message& message, ParseInfoTree* tree,
                        const TextFileLimits& limits = {});
