@@ -115,7 +115,7 @@ BENCHMARK(BM_Refuse_MillionStepRepeat)->Unit(benchmark::kMicrosecond);
 
 // A megabyte of unknown fields, as ValidateProgram may be sent: refused with the first errors
 // and a count of the rest (the parse goes on to the end; only the first are placed and
-// explained). Listing all 100,000 took minutes on the one planning thread.
+// explained). Listing all 96,334 took a minute (62 s) on the one planning thread.
 void BM_Refuse_1MB_OfUnknownFields(benchmark::State& state) {
   std::string text;
   int fields = 0;

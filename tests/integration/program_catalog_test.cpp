@@ -252,7 +252,7 @@ TEST(ProgramCatalog, ValidateProgramPointsAtEveryProblemAndStoresNothing) {
     EXPECT_GE(checked.diagnostics_size(), 1);
   }
   // A megabyte of unknown fields: the first 20, then one error that counts the rest. Listing
-  // all 96,000 took a minute on the planning thread, which every start waits for.
+  // all 91,920 took a minute on the planning thread, which every start waits for.
   std::string unknown;
   for (int i = 0; unknown.size() < 1'000'000; ++i) unknown += "zz" + std::to_string(i) + ": 1\n";
   checked = validate(daemon, unknown);

@@ -19,9 +19,10 @@ struct TextFileLimits {
   std::size_t max_bytes = 1u << 20;
   // Deeper message nesting is refused by the parser instead of exhausting the stack.
   int max_nesting = 24;
-  // Errors listed per file; the rest are counted in one more error. A person fixes the first
-  // few and checks again (clang stops at 20 too), and placing each error scans the text before
-  // it, so listing every one of a megabyte's took minutes.
+  // Syntax errors (tokenizer and parser, unknown fields among them) listed per file; the rest
+  // are counted in one more error. A person fixes the first few and checks again (clang stops
+  // at 20 too), and placing each error scans the text before it, so listing every one of a
+  // megabyte's took a minute. Errors found after the parse (limits, names) are not capped here.
   std::size_t max_errors = 20;
 };
 
