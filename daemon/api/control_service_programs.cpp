@@ -24,12 +24,13 @@ constexpr std::size_t kMaxReportedErrors = 20;
 // A program with errors: each error a violation of "text", at file:line:column.
 Refusal program_has_errors(const Diagnostics& found) {
   std::vector<FieldProblem> fields;
-  std::size_t errors = 0;
   for (const auto& d : found.items()) {
     if (d.severity != Severity::kError) continue;
-    if (++errors > kMaxReportedErrors) continue;
+    if (fields.size() == kMaxReportedErrors) break;
     fields.push_back({"text", one_line(d.to_string(), 300), "INVALID_PROGRAM", {}, {}, {}});
   }
+  // Counted, not listed: a file's errors past those its parse lists are one item.
+  const std::size_t errors = found.error_count();
   const std::string message =
       errors == 1 ? "the program has an error: " + one_line(found.first_error(), 400)
                   : fmt::format("the program has {} errors; the first: {}", errors,

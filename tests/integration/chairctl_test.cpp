@@ -62,6 +62,18 @@ TEST(Chairctl, LintReportsEveryProblemAtFileLineColumnAndFails) {
   EXPECT_THAT(run.output, HasSubstr("duration_ms must be positive"));
   EXPECT_THAT(run.output, HasSubstr(file + ":9:"));
   EXPECT_THAT(run.output, HasSubstr("points 99 is outside 2..12"));
+
+  // More syntax errors than are listed: the summary counts them all.
+  const std::string many = dir + "/many.textproto";
+  {
+    std::ofstream out(many);
+    for (int i = 0; i < 30; ++i) out << "zz" << i << ": 1\n";
+  }
+  const CliRun counted = chairctl("lint " + many + offline_flags());
+  EXPECT_EQ(counted.exit_code, 1) << counted.output;
+  EXPECT_THAT(counted.output, HasSubstr("10 more errors from here on are not listed"));
+  EXPECT_THAT(counted.output, HasSubstr("(and 29 more)"));
+  EXPECT_THAT(counted.output, HasSubstr("1 file(s), 30 error(s), 0 warning(s)"));
 }
 
 TEST(Chairctl, LintWithPluginsThatLeaveOutTheShippedOnesWarnsAndSaysWhyAPluginIsMissing) {

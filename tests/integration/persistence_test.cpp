@@ -163,6 +163,13 @@ TEST(CustomPrograms, RefusesBrokenProgramsTakenIdsAndDeletesThatWouldBreakAnothe
   ASSERT_FALSE(violations(broken).empty());
   EXPECT_EQ(violations(broken)[0].first, "text");
   EXPECT_THAT(violations(broken)[0].second, HasSubstr("mine.textproto:2:"));
+  // More errors than are listed: the count is every one of them, not the listed ones.
+  std::string many;
+  for (int i = 0; i < 50; ++i) many += "zz" + std::to_string(i) + ": 1\n";
+  auto fifty = save(daemon, many);
+  EXPECT_EQ(fifty.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(fifty.error_message(), HasSubstr("the program has 50 errors; the first: "));
+  EXPECT_EQ(violations(fifty).size(), 20u);
   // Meaning: a technique the chair does not have, at its step.
   std::string unknown = custom_text("bad_tech");
   unknown.replace(unknown.find("shiatsu"), 7, "levitation");

@@ -294,6 +294,8 @@ TEST(TextFile, ErrorsPastTheBoundAreCountedAtTheFirstNotListed) {
   EXPECT_EQ(rest.where.file, "p.textproto");
   EXPECT_EQ(rest.where.line, 21);  // where the first unlisted one is, so it sorts after the rest
   EXPECT_EQ(rest.where.column, 1);
+  // The count line stands for the errors it counts, so every error is counted once.
+  EXPECT_EQ(d.error_count(), 5000u);
 
   // The bound is the caller's; one over it is one more error.
   TextFileLimits limits;
@@ -303,6 +305,11 @@ TEST(TextFile, ErrorsPastTheBoundAreCountedAtTheFirstNotListed) {
   EXPECT_EQ(three.items().back().message,
             "1 more error from here on is not listed: fix the ones above and check again");
   EXPECT_EQ(three.items().back().where.line, 3);
+  EXPECT_EQ(three.error_count(), 3u);
+  Diagnostics merged;
+  merged.error({"q", 1, 1}, "another file's");
+  merged.append(d);
+  EXPECT_EQ(merged.error_count(), 5001u);
   EXPECT_EQ(parse_text("a: 1\nb: 2\n", "p", program, nullptr, limits).items().size(), 2u);
 }
 

@@ -146,7 +146,7 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
     d.sort();
     for (const auto& item : d.items()) out << item.to_string() << '\n';
     errors += d.error_count();
-    warnings += d.items().size() - d.error_count();
+    warnings += d.warning_count();
     if (d.has_errors()) ++bad_files;
   }
   // What runs on this chair instead of a refused program: the library's programs that run.

@@ -43,13 +43,28 @@ void Diagnostics::append(const Diagnostics& other) {
 }
 
 bool Diagnostics::has_errors() const {
-  return error_count() > 0;
+  return std::any_of(items_.begin(), items_.end(),
+                     [](const Diagnostic& d) { return d.severity == Severity::kError; });
 }
 
+namespace {
+
+std::size_t count_of(const std::vector<Diagnostic>& items, Severity severity) {
+  std::size_t n = 0;
+  for (const auto& d : items) {
+    if (d.severity == severity) n += d.stands_for;
+  }
+  return n;
+}
+
+}  // namespace
+
 std::size_t Diagnostics::error_count() const {
-  return static_cast<std::size_t>(
-      std::count_if(items_.begin(), items_.end(),
-                    [](const Diagnostic& d) { return d.severity == Severity::kError; }));
+  return count_of(items_, Severity::kError);
+}
+
+std::size_t Diagnostics::warning_count() const {
+  return count_of(items_, Severity::kWarning);
 }
 
 void Diagnostics::sort() {

@@ -1,6 +1,7 @@
 // Errors are values with a place and a reason: "program.textproto:14:5: step 'x': ...".
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,9 @@ struct Diagnostic {
   SourceLocation where;
   std::string message;
   Severity severity = Severity::kError;
+  // How many problems this one stands for: more than 1 for the line that counts the errors a
+  // file had past those listed ("30 more errors ... are not listed"), so counts stay true.
+  std::size_t stands_for = 1;
 
   // "file:line:col: error: message" (the form compilers and editors understand).
   std::string to_string() const;
@@ -32,7 +36,9 @@ class Diagnostics {
   void append(const Diagnostics& other);
 
   bool has_errors() const;
+  // Every error and warning, counting those a listed one stands for (Diagnostic::stands_for).
   std::size_t error_count() const;
+  std::size_t warning_count() const;
   bool empty() const { return items_.empty(); }
   const std::vector<Diagnostic>& items() const { return items_; }
   // Sorted by file, line, column; the order a reader fixes them in.
