@@ -646,28 +646,44 @@ bool commanded_safe(const chair::v1::SessionStatus& s, const ChairModel& chair) 
 void run_simd_cases(const std::vector<SimdCase>& cases, const char* what) {
   int run = 0;
   int passed = 0;
+  int set_up_again = 0;
   for (const auto& c : cases) {
     for (const SimdMoment m : c.moments) {
       ++run;
-      BoardProcess board(300);
-      ASSERT_TRUE(board.ready()) << board.log();
-      DaemonOptions options = on_board(board);
-      // Long enough for every case to finish while paused, short enough to meet in a test.
-      options.extra_args.insert(options.extra_args.end(),
-                                {"--max-pause-ms", std::to_string(kSimdMaxPauseMs)});
-      DaemonProcess daemon(options);
-      ASSERT_TRUE(daemon.ready()) << daemon.log();
-      std::string why;
-      const bool ok = reach(daemon, m, why) && c.run(daemon, board, why);
-      if (ok) {
-        ++passed;
-      } else {
-        ADD_FAILURE() << c.name << " " << name_of(m) << ": " << why << "\n" << daemon.log();
+      // Reaching the moment runs in wall time over a real link: a machine busy enough to starve
+      // chair-simd past its report period makes chaird trip (rightly) before the case begins.
+      // That is not the case's outcome, so the set-up is tried once more on a fresh pair; the
+      // case itself is never retried.
+      for (int attempt = 1;; ++attempt) {
+        BoardProcess board(300);
+        ASSERT_TRUE(board.ready()) << board.log();
+        DaemonOptions options = on_board(board);
+        // Long enough for every case to finish while paused, short enough to meet in a test.
+        options.extra_args.insert(options.extra_args.end(),
+                                  {"--max-pause-ms", std::to_string(kSimdMaxPauseMs)});
+        DaemonProcess daemon(options);
+        ASSERT_TRUE(daemon.ready()) << daemon.log();
+        std::string why;
+        if (!reach(daemon, m, why)) {
+          if (attempt < 2) {
+            ++set_up_again;
+            std::printf("%s %s: set-up failed (%s), once more on a fresh board\n%s", c.name,
+                        name_of(m), why.c_str(), daemon.log().c_str());
+            continue;
+          }
+          ADD_FAILURE() << c.name << " " << name_of(m) << ": " << why << "\n" << daemon.log();
+        } else if (c.run(daemon, board, why)) {
+          ++passed;
+        } else {
+          ADD_FAILURE() << c.name << " " << name_of(m) << ": " << why << "\n" << daemon.log();
+        }
+        break;
       }
     }
   }
-  std::printf("fault matrix, %s on chair-simd over the link: %d cases run, %d passed\n", what, run,
-              passed);
+  std::printf(
+      "fault matrix, %s on chair-simd over the link: %d cases run, %d passed, %d set up twice\n",
+      what, run, passed, set_up_again);
 }
 
 TEST(BoardLinkMatrix, EveryFaultOnChairSimdReachesTheSafeStateWithItsReason) {
