@@ -284,10 +284,11 @@ void Daemon::load_rules(const chair::v1::DaemonConfig& config) {
   } else {
     // chaird serves (a kiosk can show why, staff can stop the chair) but starts no session.
     const auto& items = loaded.error().items();
-    rules->error =
-        fmt::format("{}{}", items.empty() ? "" : items.front().to_string(),
-                    items.size() > 1 ? fmt::format(" (and {} more problems)", items.size() - 1)
-                                     : std::string());
+    // Counted, not listed: a line that counts a file's unlisted errors stands for all of them.
+    const std::size_t problems = loaded.error().error_count() + loaded.error().warning_count();
+    rules->error = fmt::format(
+        "{}{}", items.empty() ? "" : items.front().to_string(),
+        problems > 1 ? fmt::format(" (and {} more problems)", problems - 1) : std::string());
     spdlog::error("the contraindication rules cannot be used; every session will be refused:");
     for (const auto& item : items) spdlog::error("{}", item.to_string());
   }

@@ -220,6 +220,23 @@ TEST(ContraindicationRules, ABrokenRulesFileLeavesChairdRefusingEverySession) {
   EXPECT_THAT(daemon.log(), HasSubstr("the contraindication rules cannot be used"));
 }
 
+TEST(ContraindicationRules, ARefusalCountsEveryProblemOfTheRulesFile) {
+  const std::string dir = make_temp_dir("many_broken_rules");
+  const std::string path = dir + "/rules.textproto";
+  {
+    std::ofstream out(path);
+    for (int i = 0; i < 30; ++i) out << "zz" << i << ": 1\n";
+  }
+  DaemonOptions options;
+  options.extra_args = {"--rules", path};
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto refused = daemon.start("gentle_warmup");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr(path + ":1:1: error: unknown field 'zz0'"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("(and 29 more problems)"));
+}
+
 TEST(ContraindicationRules, AMissingRulesFileIsNoLicenceToRunWithoutRules) {
   DaemonOptions options;
   options.extra_args = {"--rules", "/nonexistent/contraindications.textproto"};

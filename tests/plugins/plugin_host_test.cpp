@@ -281,6 +281,20 @@ TEST_F(Misbehaving, NaNOutOfRangeUndeclaredAndLateSetpointsFailThePlan) {
   EXPECT_THAT(plan("never_rests"), HasSubstr("left airbag.waist at 10 kPa at the end of the step"));
 }
 
+TEST_F(Misbehaving, ProblemsPastTheFirstThreeOfAStepAreCountedNotListed) {
+  auto program = parse_program_text(
+      test::single_step_program("misbehaving", "lumbar", 10000,
+                                "params { name: \"mode\" choice: \"ten_out_of_range\" }"),
+      "misbehaving.textproto");
+  ASSERT_TRUE(program);
+  const auto checked = check_program(*program, context_);
+  ASSERT_FALSE(checked);
+  const std::string text = checked.error().to_string();
+  EXPECT_THAT(text, HasSubstr("7 more problems like these"));
+  EXPECT_EQ(checked.error().items().size(), 4u) << text;
+  EXPECT_EQ(checked.error().error_count(), 10u) << text;
+}
+
 TEST_F(Misbehaving, ASlowPluginOverrunsItsBudget) {
   const std::string d = plan("slow");
   EXPECT_THAT(d, HasSubstr("technique 'misbehaving' (step 's')"));

@@ -237,8 +237,12 @@ class Generator {
       }
     }
     if (problems > kMaxProblemsPerStep) {
-      d_.error(where(), fmt::format("{}: {} more problems like these", who(),
-                                    problems - kMaxProblemsPerStep));
+      Diagnostic rest{
+          where(),
+          fmt::format("{}: {} more problems like these", who(), problems - kMaxProblemsPerStep),
+          Severity::kError};
+      rest.stands_for = static_cast<std::size_t>(problems - kMaxProblemsPerStep);
+      d_.add(std::move(rest));
     }
     return problems == 0;
   }
