@@ -23,14 +23,32 @@ constexpr std::size_t kMaxReportedErrors = 20;
 
 // A program with errors: each error a violation of "text", at file:line:column.
 Refusal program_has_errors(const Diagnostics& found) {
-  std::vector<FieldProblem> fields;
-  for (const auto& d : found.items()) {
-    if (d.severity != Severity::kError) continue;
-    if (fields.size() == kMaxReportedErrors) break;
-    fields.push_back({"text", one_line(d.to_string(), 300), "INVALID_PROGRAM", {}, {}, {}});
-  }
   // Counted, not listed: a file's errors past those its parse lists are one item.
   const std::size_t errors = found.error_count();
+  std::vector<const Diagnostic*> items;
+  for (const auto& d : found.items()) {
+    if (d.severity == Severity::kError) items.push_back(&d);
+  }
+  // The first errors, and when there are more items than fit, one that counts the rest (a
+  // kiosk may show the violations only).
+  const std::size_t shown =
+      items.size() > kMaxReportedErrors ? kMaxReportedErrors - 1 : items.size();
+  std::vector<FieldProblem> fields;
+  std::size_t listed = 0;
+  for (std::size_t i = 0; i < shown; ++i) {
+    fields.push_back({"text", one_line(items[i]->to_string(), 300), "INVALID_PROGRAM", {}, {}, {}});
+    listed += items[i]->stands_for;
+  }
+  if (shown < items.size()) {
+    fields.push_back({"text",
+                      fmt::format("{} more errors are not listed: fix the ones above and check "
+                                  "again",
+                                  errors - listed),
+                      "INVALID_PROGRAM",
+                      {},
+                      {},
+                      {}});
+  }
   const std::string message =
       errors == 1 ? "the program has an error: " + one_line(found.first_error(), 400)
                   : fmt::format("the program has {} errors; the first: {}", errors,
