@@ -120,15 +120,19 @@ void BM_Refuse_1MB_OfUnknownFields(benchmark::State& state) {
   std::string text;
   int fields = 0;
   while (text.size() < (1u << 20) - 16) text += "zz" + std::to_string(fields++) + ": 1\n";
+  std::size_t diagnostics = 0;
   std::size_t errors = 0;
   for (auto _ : state) {
     auto program = parse_program_text(text, "upload.textproto");
     if (program) throw std::runtime_error("a megabyte of unknown fields was accepted");
-    errors = program.error().items().size();
+    diagnostics = program.error().items().size();
+    errors = program.error().error_count();
     benchmark::DoNotOptimize(program);
   }
   state.counters["unknown_fields"] = fields;
-  state.counters["errors_listed"] = static_cast<double>(errors);
+  // 20 listed and one that counts the rest; the errors counted are every field.
+  state.counters["diagnostics"] = static_cast<double>(diagnostics);
+  state.counters["errors"] = static_cast<double>(errors);
   state.counters["bytes"] = static_cast<double>(text.size());
   report_peak_rss(state);
 }
