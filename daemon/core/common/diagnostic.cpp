@@ -19,8 +19,8 @@ std::string Diagnostic::to_string() const {
   return out;
 }
 
-void Diagnostics::error(SourceLocation where, std::string message) {
-  add({std::move(where), std::move(message), Severity::kError});
+void Diagnostics::error(SourceLocation where, std::string message, std::size_t stands_for) {
+  add({std::move(where), std::move(message), Severity::kError, stands_for});
 }
 
 void Diagnostics::warning(SourceLocation where, std::string message) {

@@ -29,7 +29,8 @@ struct Diagnostic {
 
 class Diagnostics {
  public:
-  void error(SourceLocation where, std::string message);
+  // stands_for: how many problems it counts (a line that counts those not listed).
+  void error(SourceLocation where, std::string message, std::size_t stands_for = 1);
   void warning(SourceLocation where, std::string message);
   // Every text is kept as valid UTF-8 (an invalid sequence becomes U+FFFD).
   void add(Diagnostic d);

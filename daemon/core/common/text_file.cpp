@@ -303,14 +303,12 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   // the order it reads), so that it sorts after those listed.
   void finish() {
     if (unlisted_ == 0) return;
-    Diagnostic rest{
+    out_.error(
         {path_, first_unlisted_.first + 1, first_unlisted_.second + 1},
         fmt::format("{} more {} from here on {} not listed: fix the ones above and "
                     "check again",
                     unlisted_, unlisted_ == 1 ? "error" : "errors", unlisted_ == 1 ? "is" : "are"),
-        Severity::kError};
-    rest.stands_for = unlisted_;
-    out_.add(std::move(rest));
+        unlisted_);
   }
 
  private:

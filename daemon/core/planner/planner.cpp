@@ -237,12 +237,8 @@ class Generator {
       }
     }
     if (problems > kMaxProblemsPerStep) {
-      Diagnostic rest{
-          where(),
-          fmt::format("{}: {} more problems like these", who(), problems - kMaxProblemsPerStep),
-          Severity::kError};
-      rest.stands_for = static_cast<std::size_t>(problems - kMaxProblemsPerStep);
-      d_.add(std::move(rest));
+      const auto more = static_cast<std::size_t>(problems - kMaxProblemsPerStep);
+      d_.error(where(), fmt::format("{}: {} more problems like these", who(), more), more);
     }
     return problems == 0;
   }
