@@ -61,6 +61,10 @@ if [[ "${tally_only:-0}" -eq 1 ]]; then tally_header; tally; exit 0; fi
 scripts/install-deps.sh
 cmake --preset debug >/dev/null
 cmake --build --preset debug --target chaird_fuzzers --parallel "$(nproc)"
+# The commit the targets were built from, taken now: a campaign runs for hours, and commits that
+# land meanwhile are not what it fuzzed. "+changes": sources differed from that commit.
+built_from=$(git rev-parse --short HEAD)
+git diff --quiet HEAD -- . ':!tests/fuzz/corpus' ':!tests/fuzz/campaigns.tsv' || built_from+="+changes"
 
 # Each target's seeds in the repo, and the shipped files of its kind.
 declare -A shipped=(
@@ -203,7 +207,7 @@ for t in "${targets[@]}"; do
       printf 'date\tcommit\ttarget\texecutions\tseconds\texec_per_s\tcov\tfeatures\tcorpus\tfindings\tload\n' \
         >"$tally_file"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" \
-      "$(git rev-parse --short HEAD)" "$t" "${execs:-0}" "$(cat "$out/$t.seconds")" "${rate:-0}" \
+      "$built_from" "$t" "${execs:-0}" "$(cat "$out/$t.seconds")" "${rate:-0}" \
       "${cov:-0}" "${ft:-0}" "$(find "tests/fuzz/corpus/$t" -type f | wc -l)" "$n" \
       "$(cut -d' ' -f1 /proc/loadavg)" >>"$tally_file"
   fi
