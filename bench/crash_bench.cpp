@@ -5,8 +5,8 @@
 //   - chaird starts (its database opens);
 //   - the program and the profile are each one of the versions sent, whole, and none older
 //     than the last one acknowledged;
-//   - every session whose start was acknowledged is in the history, and every acknowledged
-//     feedback is on its session.
+//   - every session whose start was acknowledged is in the history, with every acknowledged
+//     change made to it, and every acknowledged feedback is on its session.
 //
 //   chaird_crash_bench CHAIRD_BINARY [--rounds 200] [--seed 1]        (bench/crash.sh)
 //
@@ -24,6 +24,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <random>
 #include <set>
@@ -52,13 +53,16 @@ struct Ledger {
   long program_sent = 0, program_acked = 0;
   long profile_sent = 0, profile_acked = 0;
   std::set<std::string> sessions_acked;  // "user/session"
+  std::set<std::string> adjustments_acked;
   std::set<std::string> feedback_acked;
   // The call under way when chaird was killed (kCalls' index, or -1).
   std::atomic<int> in_flight{-1};
 };
 
-constexpr const char* kCalls[] = {"SaveProgram", "SaveUserProfile", "StartSession",
+constexpr const char* kCalls[] = {"SaveProgram", "SaveUserProfile", "StartSession", "AdjustSession",
                                   "RecordSessionFeedback"};
+constexpr int kCallCount = std::size(kCalls);
+constexpr double kAdjustedIntensity = 0.6;
 constexpr int kSavesPerSession = 4;  // the kills land mostly in saves, the point of the bench
 
 std::string program_text(long version) {
@@ -152,8 +156,20 @@ void work(chair::v1::ChairControl::Stub& control, chair::v1::SimBench::Stub& ben
       if (!tracked(ledger, 2, 30, [&](auto* c) { return control.StartSession(c, q, &r); }).ok())
         return;
       session = r.session_id();
+      {
+        std::lock_guard lock(ledger.mutex);
+        ledger.sessions_acked.insert(user + "/" + session);
+      }
+      chair::v1::AdjustSessionRequest change;
+      change.set_lease_token(r.lease_token());
+      change.set_intensity_scale(kAdjustedIntensity);
+      chair::v1::AdjustSessionResponse changed;
+      if (!tracked(ledger, 3, 30, [&](auto* c) {
+             return control.AdjustSession(c, change, &changed);
+           }).ok())
+        return;
       std::lock_guard lock(ledger.mutex);
-      ledger.sessions_acked.insert(user + "/" + session);
+      ledger.adjustments_acked.insert(user + "/" + session);
     }
     {
       chair::v1::StopSessionResponse r;
@@ -173,7 +189,7 @@ void work(chair::v1::ChairControl::Stub& control, chair::v1::SimBench::Stub& ben
       q.mutable_feedback()->set_discomfort_after(2);
       q.mutable_feedback()->set_note("round feedback");
       chair::v1::RecordSessionFeedbackResponse r;
-      if (!tracked(ledger, 3, 10, [&](auto* c) {
+      if (!tracked(ledger, 4, 10, [&](auto* c) {
              return control.RecordSessionFeedback(c, q, &r);
            }).ok())
         return;
@@ -240,15 +256,24 @@ std::vector<std::string> check(chair::v1::ChairControl::Stub& control, Ledger& l
       wrong.push_back("the history of " + user + " cannot be read: " + s.error_message());
       continue;
     }
-    std::set<std::string> kept, with_feedback;
+    std::set<std::string> kept, with_feedback, adjusted;
     for (const auto& record : r.sessions()) {
       kept.insert(user + "/" + record.session_id());
+      for (const auto& a : record.adjustments()) {
+        if (a.change() == fmt::format("intensity {:g}", kAdjustedIntensity))
+          adjusted.insert(user + "/" + record.session_id());
+      }
       if (record.feedback().has_discomfort_after())
         with_feedback.insert(user + "/" + record.session_id());
     }
     for (const auto& id : ledger.sessions_acked) {
       if (id.rfind(user + "/", 0) == 0 && !kept.count(id)) {
         wrong.push_back("session " + id + ", whose start was acknowledged, is not in the history");
+      }
+    }
+    for (const auto& id : ledger.adjustments_acked) {
+      if (id.rfind(user + "/", 0) == 0 && !adjusted.count(id)) {
+        wrong.push_back("the acknowledged change to session " + id + " is not in the history");
       }
     }
     for (const auto& id : ledger.feedback_acked) {
@@ -282,7 +307,7 @@ int main(int argc, char** argv) {
   Ledger ledger;
   std::vector<std::string> users;
   int failures = 0;
-  int killed_in[4] = {0, 0, 0, 0};
+  int killed_in[kCallCount] = {};
   std::set<std::string> reported;
   for (int round = 1; round <= o.rounds; ++round) {
     const std::string user = "crash-" + std::to_string(round);
@@ -331,14 +356,16 @@ int main(int argc, char** argv) {
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
   std::string during;
-  for (int k = 0; k < 4; ++k)
+  for (int k = 0; k < kCallCount; ++k)
     during += fmt::format("{}{} {}", k ? ", " : "", killed_in[k], kCalls[k]);
   std::printf(
       "crash safety: %d rounds, chaird killed with SIGKILL in each (during a call: %s); "
       "program saves sent %ld, acknowledged %ld; profile saves sent %ld, acknowledged %ld; "
-      "sessions acknowledged %zu, feedback acknowledged %zu; violations %d\n",
+      "sessions acknowledged %zu, changes acknowledged %zu, feedback acknowledged %zu; "
+      "violations %d\n",
       o.rounds, during.c_str(), ledger.program_sent, ledger.program_acked, ledger.profile_sent,
-      ledger.profile_acked, ledger.sessions_acked.size(), ledger.feedback_acked.size(), failures);
+      ledger.profile_acked, ledger.sessions_acked.size(), ledger.adjustments_acked.size(),
+      ledger.feedback_acked.size(), failures);
   if (failures == 0) fs::remove_all(dir);
   return failures == 0 ? 0 : 1;
 }
