@@ -380,6 +380,47 @@ TEST(SessionHistory, AStartIsAcknowledgedOnlyOnceItsSessionIsInTheHistory) {
   EXPECT_EQ(daemon.history("held").sessions_size(), 1) << daemon.log();
 }
 
+// The same for a change: AdjustSession answered before its line in the history was written, so
+// chaird killed just after the answer lost a change the kiosk had been told was made.
+TEST(SessionHistory, AnAdjustmentIsAcknowledgedOnlyOnceItIsInTheHistory) {
+  const std::string state = make_temp_dir("state");
+  {
+    DaemonProcess daemon(on_state(state));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    chair::v1::StartSessionRequest as_held;
+    as_held.set_user_id("held");
+    chair::v1::StartSessionResponse started;
+    ASSERT_TRUE(daemon.start("e2e_full", &started, &as_held).ok()) << daemon.log();
+    daemon.advance(5'000);
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((state + "/chaird.db").c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+    chair::v1::AdjustSessionRequest request;
+    request.set_lease_token(started.lease_token());
+    request.set_intensity_scale(0.5);
+    auto answer = std::async(std::launch::async, [&] {
+      chair::v1::AdjustSessionResponse response;
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      return daemon.control().AdjustSession(&context, request, &response);
+    });
+    // The change is made at once; its line cannot be written while the test holds the lock.
+    EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout)
+        << "AdjustSession was answered while its change was not in the history";
+    ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    const auto status = answer.get();
+    ASSERT_TRUE(status.ok()) << status.error_message() << daemon.log();
+    daemon.kill_now();  // at once after the answer: the line must be on disk already
+  }
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto history = daemon.history("held");
+  ASSERT_EQ(history.sessions_size(), 1) << daemon.log();
+  ASSERT_EQ(history.sessions(0).adjustments_size(), 1) << daemon.log();
+  EXPECT_EQ(history.sessions(0).adjustments(0).change(), "intensity 0.5");
+}
+
 TEST(UserProfiles, AreSavedCheckedReadAfterARestartAndForgottenWithTheirHistory) {
   const std::string state = make_temp_dir("state");
   std::string session;
