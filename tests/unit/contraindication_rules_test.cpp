@@ -205,6 +205,27 @@ TEST(ContraindicationRules, ContradictoryRulesForOneConditionAreRefused) {
   EXPECT_EQ(d.error_count(), 3u) << d.to_string();
 }
 
+// Each rule was compared with every one before it and reported once per rule it contradicted:
+// a 270 KB file of 4,000 such rules took chairctl lint 65 s and 2.3 GB. A rule that contradicts
+// earlier rules is one mistake, reported once, with the first of them.
+TEST(ContraindicationRules, ARuleThatContradictsManyIsReportedOnce) {
+  constexpr int kRules = 300;
+  std::string rules;
+  for (int i = 0; i < kRules; ++i) {
+    rules += i % 2 == 0
+                 ? "rules { condition: \"fever\" reason: \"r\" refuse: true }\n"
+                 : "rules { condition: \"fever\" reason: \"s\" soften { max_intensity: 0.5 } }\n";
+  }
+  const Diagnostics d = rule_errors(rules);
+  // Every rule but the first contradicts the one before it; every_condition_refused()'s own
+  // rule for fever contradicts the soft ones.
+  EXPECT_EQ(d.error_count(), static_cast<std::size_t>(kRules)) << d.items().front().message;
+  EXPECT_TRUE(ErrorAt(d, "the rule at line 1:1 refuses the same steps that this one softens",
+                      "rules.textproto", 2));
+  EXPECT_TRUE(ErrorAt(d, "the rule at line 2:1 softens the same steps that this one refuses",
+                      "rules.textproto", 3));
+}
+
 TEST(ContraindicationRules, AConditionWithoutARuleIsRefused) {
   auto loaded = parse_contraindication_rules(
       "rules { condition: \"fever\" reason: \"r\" refuse: true }\n", "r.textproto", vocabulary());
