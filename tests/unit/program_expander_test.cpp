@@ -320,6 +320,100 @@ TEST(ProgramExpander, AMillionStepsAreRefusedWithoutBeingExpanded) {
   EXPECT_TRUE(h.program.steps.empty());
 }
 
+// Found by a review for input that costs more than its size: a repeat was gone round as often
+// as it said, whatever its body held. A repeat with no step went round for nothing (three deep,
+// a billion times from 150 bytes), and a problem in a repeated body was found again in every
+// round (four deep, a 201-byte file ran chairctl lint out of memory).
+TEST(ProgramExpander, ARepeatWithNoStepIsRefusedWithoutGoingRound) {
+  const std::string text =
+      "metadata { id: \"p\" }\nphases { tracks {\n"
+      "items { repeat { count: 1000 items { repeat { count: 1000 items { repeat { count: 1000 } } "
+      "} } } }\n"
+      "items { repeat { count: 1000 items { } items { } } }\n"
+      "} }\n";
+  const Expansion e = expand(text);
+  EXPECT_TRUE(
+      ErrorAt(e.d, "repeat has no step in it: there is nothing to repeat", "p.textproto", 3))
+      << e.d.to_string();
+  EXPECT_TRUE(ErrorAt(e.d, "repeat has no step in it", "p.textproto", 3));
+  EXPECT_EQ(e.d.error_count(), 2u);
+  EXPECT_TRUE(e.program.steps.empty());
+}
+
+TEST(ProgramExpander, AProblemInARepeatIsToldFromItsFirstRoundOnly) {
+  const std::string text =
+      "metadata { id: \"p\" }\nphases { tracks {\n"
+      "items { repeat { count: 1000\n" +
+      step("fine", 100) + step("broken", 0) +
+      "items { }\n"
+      "items { repeat { count: 0 " +
+      step("never", 100) + "} }\n} }\n} }\n";
+  const Expansion e = expand(text);
+  EXPECT_TRUE(HasError(e.d, "step 'broken': duration_ms must be positive")) << e.d.to_string();
+  EXPECT_TRUE(HasError(e.d, "an item needs a step or a repeat"));
+  EXPECT_TRUE(HasError(e.d, "repeat needs a count of at least 1"));
+  // Once each, not once per round: the rounds are all alike.
+  EXPECT_EQ(e.d.error_count(), 3u);
+  EXPECT_LE(e.program.steps.size(), 1u);
+}
+
+// The same for includes: an included program's problems were found again at every include, and
+// once a program had too many steps, every track after it said so again.
+TEST(ProgramExpander, AnIncludedProgramIsFaultedOnceAndTooManyStepsStopsTheExpansion) {
+  const ProgramRef broken =
+      parse("metadata { id: \"broken\" }\nphases { tracks { items { } } }\n", "broken.textproto");
+  const ProgramRef big = parse(
+      "metadata { id: \"big\" }\nphases { tracks {\n"
+      "items { repeat { count: 1000 " +
+          step("a", 1) + step("b", 1) + step("c", 1) + "} }\n} }\n",
+      "big.textproto");
+  std::string text = "metadata { id: \"main\" }\n";
+  for (int i = 0; i < 300; ++i) text += "phases { include_program: \"broken\" }\n";
+  const Expansion e = expand(parse(text), resolver_of({{"broken", broken}}));
+  EXPECT_TRUE(ErrorAt(e.d, "an item needs a step or a repeat", "broken.textproto", 2));
+  EXPECT_EQ(e.d.error_count(), 1u);
+
+  std::string many = "metadata { id: \"main\" }\n";
+  for (int i = 0; i < 300; ++i) many += "phases { include_program: \"big\" }\n";
+  many += "phases { tracks {\n" + step("last", 1) + "} }\n";
+  const Expansion m = expand(parse(many), resolver_of({{"big", big}}));
+  EXPECT_TRUE(HasError(m.d, "a program may have at most 5000")) << m.d.to_string();
+  EXPECT_EQ(m.d.error_count(), 1u);
+  EXPECT_LE(m.program.steps.size(), 5000u);
+}
+
+// Names are copied into every step they name: a 200 KB phase name over a thousand rounds took
+// 3 GB. What a kiosk shows of them is a line anyway.
+TEST(ProgramExpander, NamesLongerThanAKioskShowsAreRefused) {
+  const std::string long_name(100'000, 'n');
+  const std::string text =
+      "metadata { id: \"p\" }\n"
+      "phases { name: \"" +
+      long_name + "\" tracks {\n" + step("s", 100) +
+      "} }\n"
+      "phases { tracks { name: \"" +
+      long_name + "\"\n" + step("s", 100) +
+      "} }\n"
+      "phases { tracks {\n" +
+      step(long_name, 100) + "items { step { technique: \"" + long_name +
+      "\" zone: \"lumbar\" duration_ms: 100 } }\n"
+      "items { step { technique: \"shiatsu\" zone: \"" +
+      long_name +
+      "\" duration_ms: 100 } }\n"
+      "} }\n";
+  const Expansion e = expand(text);
+  EXPECT_TRUE(
+      ErrorAt(e.d, "phase name is 100000 bytes long; at most 80 are accepted", "p.textproto", 2))
+      << e.d.to_string().substr(0, 2000);
+  EXPECT_TRUE(ErrorAt(e.d, "track name is 100000 bytes long", "p.textproto", 5));
+  EXPECT_TRUE(ErrorAt(e.d, "step name is 100000 bytes long", "p.textproto", 9));
+  EXPECT_TRUE(ErrorAt(e.d, "step technique is 100000 bytes long", "p.textproto", 10));
+  EXPECT_TRUE(ErrorAt(e.d, "step zone is 100000 bytes long", "p.textproto", 11));
+  EXPECT_EQ(e.d.error_count(), 5u);
+  EXPECT_LT(e.d.to_string().size(), 2000u);  // the names are not copied into the messages
+  EXPECT_TRUE(e.program.steps.empty());
+}
+
 TEST(ProgramExpander, IncludeInsertsAnotherProgramsPhases) {
   const std::string warm_text =
       "metadata { id: \"warm\" }\n"

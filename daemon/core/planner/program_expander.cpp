@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <set>
 
 namespace chaird {
 namespace {
@@ -49,21 +50,23 @@ class Expander {
     if (program.program.phases_size() == 0) {
       d_.error(root.self(), fmt::format("program '{}' has no phases", program.id()));
     }
-    for (int i = 0; i < program.program.phases_size(); ++i) {
+    for (int i = 0; i < program.program.phases_size() && !too_many_; ++i) {
       const auto& phase = program.program.phases(i);
       const Locator loc = root.nested("phases", i);
       if (!phase.include_program().empty()) {
         cursor = include(phase, loc, cursor, stack);
         continue;
       }
+      if (too_long("phase name", phase.name(), loc.at("name"))) continue;
       if (phase.tracks_size() == 0) {
         d_.error(loc.self(), fmt::format("phase '{}' has no tracks", phase_label(phase)));
         continue;
       }
       std::int64_t phase_end = cursor;
-      for (int j = 0; j < phase.tracks_size(); ++j) {
+      for (int j = 0; j < phase.tracks_size() && !too_many_; ++j) {
         const auto& track = phase.tracks(j);
         const Locator track_loc = loc.nested("tracks", j);
+        if (too_long("track name", track.name(), track_loc.at("name"))) continue;
         if (track.items_size() == 0) {
           d_.error(track_loc.self(), fmt::format("track '{}' has no steps", track_label(track)));
           continue;
@@ -95,6 +98,8 @@ class Expander {
       d_.error(where, fmt::format("includes nest more than {} deep", limits_.max_include_depth));
       return cursor;
     }
+    // Its problems are in its own file, told the first time it was included.
+    if (faulted_includes_.count(id) != 0) return cursor;
     ProgramRef included = resolver_ ? resolver_(id) : nullptr;
     if (!included) {
       d_.error(where, fmt::format("include_program: no program '{}' in the library", id));
@@ -102,9 +107,20 @@ class Expander {
     }
     out_.sources.push_back(included);
     stack.push_back(id);
+    const std::size_t problems = d_.items().size();
     cursor = expand_phases(*included, cursor, stack);
+    if (d_.items().size() != problems) faulted_includes_.insert(id);
     stack.pop_back();
     return cursor;
+  }
+
+  // Names are copied into every step they name, and a kiosk shows them on one line: a long one
+  // is refused, without copying it into the message.
+  bool too_long(const char* what, const std::string& name, const SourceLocation& where) {
+    if (name.size() <= limits_.max_name_bytes) return false;
+    d_.error(where, fmt::format("{} is {} bytes long; at most {} are accepted", what, name.size(),
+                                limits_.max_name_bytes));
+    return true;
   }
 
   struct Context {
@@ -117,7 +133,7 @@ class Expander {
   };
 
   void expand_items(const RepeatedPtrField<Item>& items, const Locator& parent, Context& ctx) {
-    for (int k = 0; k < items.size(); ++k) {
+    for (int k = 0; k < items.size() && !too_many_; ++k) {
       const Item& item = items[k];
       const Locator loc = parent.nested("items", k);
       if (item.has_step()) {
@@ -127,7 +143,6 @@ class Expander {
       } else {
         d_.error(loc.self(), "an item needs a step or a repeat");
       }
-      if (too_many_) return;
     }
   }
 
@@ -146,6 +161,10 @@ class Expander {
       return;
     }
     const std::size_t body = count_steps(repeat.items(), limits_.max_steps + 1, 0);
+    if (body == 0) {
+      d_.error(loc.self(), "repeat has no step in it: there is nothing to repeat");
+      return;
+    }
     const std::size_t expanded = body != 0 && repeat.count() > (limits_.max_steps + 1) / body
                                      ? limits_.max_steps + 1
                                      : body * repeat.count();
@@ -159,17 +178,23 @@ class Expander {
     }
     const std::string outer_round = ctx.round;
     ++ctx.repeat_depth;
-    for (std::uint32_t r = 0; r < repeat.count(); ++r) {
+    for (std::uint32_t r = 0; r < repeat.count() && !too_many_; ++r) {
       ctx.round = fmt::format("{}{}/{}", outer_round.empty() ? "" : outer_round + ",", r + 1,
                               repeat.count());
+      const std::size_t problems = d_.items().size();
       expand_items(repeat.items(), loc, ctx);
-      if (too_many_) break;
+      // Every round is alike: a problem in one is in all, and the program is refused already.
+      if (d_.items().size() != problems) break;
     }
     --ctx.repeat_depth;
     ctx.round = outer_round;
   }
 
   void add_step(const chair::v1::Step& step, const Locator& loc, Context& ctx) {
+    const bool long_name = too_long("step name", step.name(), loc.at("name"));
+    const bool long_technique = too_long("step technique", step.technique(), loc.at("technique"));
+    const bool long_zone = too_long("step zone", step.zone(), loc.at("zone"));
+    if (long_name || long_technique || long_zone) return;
     const std::string base =
         step.name().empty() ? step.technique() + "@" + step.zone() : step.name();
     const std::string who = fmt::format("step '{}'", base);
@@ -243,6 +268,7 @@ class Expander {
   Diagnostics& d_;
   ExpandedProgram out_;
   bool too_many_ = false;
+  std::set<std::string> faulted_includes_;  // ids of included programs that had problems
 };
 
 }  // namespace

@@ -22,6 +22,8 @@ struct ExpansionLimits {
   // How far into its phase a step may start: a day, far past any session, and small enough
   // that the sums of starts and durations stay far from overflowing.
   std::int64_t max_start_ms = kDayMs;
+  // Phase, track and step names, techniques and zones: each is copied into every step it names.
+  std::size_t max_name_bytes = 80;
 };
 
 struct ExpandedStep {
