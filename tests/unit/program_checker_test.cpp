@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "safety/health_conditions.hpp"
 #include "unit_fixtures.hpp"
 
 namespace chaird {
@@ -88,6 +89,40 @@ TEST_F(ProgramCheckerTest, MetadataProblemsAreEachLocated) {
   const Diagnostics longest = check_metadata(
       *parse(program_with("  id: \"" + std::string(64, 'a') + "\" name: \"n\"\n")), *chair_);
   EXPECT_TRUE(longest.empty()) << longest.to_string();
+}
+
+// Found by a review for input that costs more than its size: a program could name a condition
+// any number of times, and each include of it compared every one with the includer's (a
+// program of 10,000 that included another 200 times held the planning thread for 11 s). Each
+// condition once is all a program can say.
+TEST_F(ProgramCheckerTest, ContraindicationsNameEachConditionOnceAndBriefly) {
+  const std::string f = "prog.textproto";
+  std::string many;
+  for (int i = 0; i < 1000; ++i) many += "  contraindications: \"osteoporosis\"\n";
+  Diagnostics d = check_metadata(*parse(program_with("  id: \"p\" name: \"n\"\n" + many)), *chair_);
+  EXPECT_TRUE(ErrorAt(d,
+                      "metadata.contraindications lists 1000 conditions; there are " +
+                          std::to_string(health_conditions().size()),
+                      f, 3))
+      << d.to_string().substr(0, 1000);
+  EXPECT_EQ(d.error_count(), 1u);
+
+  const std::string twice = program_with(
+      "  id: \"p\" name: \"n\"\n"
+      "  contraindications: \"osteoporosis\" contraindications: \"fracture\"\n"
+      "  contraindications: \"osteoporosis\"\n");
+  d = check_metadata(*parse(twice), *chair_);
+  EXPECT_TRUE(ErrorAt(d, "health condition 'osteoporosis' is listed twice", f, 4)) << d.to_string();
+  EXPECT_EQ(d.error_count(), 1u);
+
+  // A name is not copied whole into the message (nor is an id).
+  d = check_metadata(*parse(program_with("  id: \"" + std::string(100'000, 'I') +
+                                         "\" name: \"n\"\n  contraindications: \"" +
+                                         std::string(100'000, 'c') + "\"\n")),
+                     *chair_);
+  EXPECT_TRUE(HasError(d, "unknown health condition"));
+  EXPECT_TRUE(HasError(d, "metadata.id"));
+  EXPECT_LT(d.to_string().size(), 2000u);
 }
 
 // A hold below as written (or above what a sitter can ask, NaN, inf) is refused where written.

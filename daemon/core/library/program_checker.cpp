@@ -26,9 +26,9 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
     return d;
   }
   if (!std::regex_match(m.id(), kId)) {
-    d.error(loc.at("id"), fmt::format("metadata.id '{}' must be 1 to 64 lowercase letters, digits, "
+    d.error(loc.at("id"), fmt::format("metadata.id {} must be 1 to 64 lowercase letters, digits, "
                                       "'_' or '-'",
-                                      m.id()));
+                                      excerpt(m.id())));
   }
   if (m.name().empty()) d.error(loc.at("name"), "metadata.name is missing (the kiosk shows it)");
   // What a kiosk shows and every status carries: short, one line, printable.
@@ -52,14 +52,27 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
   for (int i = 0; i < std::min(m.tags_size(), 32); ++i) shown("tags", m.tags(i), 40, i);
   if (m.total_duration_ms() < 0)
     d.error(loc.at("total_duration_ms"), "metadata.total_duration_ms cannot be negative");
-  for (int i = 0; i < m.contraindications_size(); ++i) {
-    if (!is_known_condition(m.contraindications(i))) {
-      std::string known;
-      for (const auto& c : health_conditions())
-        known += (known.empty() ? "" : ", ") + std::string(c.name);
-      d.error(
-          loc.at("contraindications", i),
-          fmt::format("unknown health condition '{}' (known: {})", m.contraindications(i), known));
+  // Each condition once: more would only be compared again with every program that includes
+  // this one.
+  const std::size_t conditions = health_conditions().size();
+  if (static_cast<std::size_t>(m.contraindications_size()) > conditions) {
+    d.error(loc.at("contraindications", 0),
+            fmt::format("metadata.contraindications lists {} conditions; there are {}",
+                        m.contraindications_size(), conditions));
+  } else {
+    for (int i = 0; i < m.contraindications_size(); ++i) {
+      const std::string& name = m.contraindications(i);
+      if (!is_known_condition(name)) {
+        std::string known;
+        for (const auto& c : health_conditions())
+          known += (known.empty() ? "" : ", ") + std::string(c.name);
+        d.error(loc.at("contraindications", i),
+                fmt::format("unknown health condition {} (known: {})", excerpt(name), known));
+      } else if (std::find(m.contraindications().begin(), m.contraindications().begin() + i,
+                           name) != m.contraindications().begin() + i) {
+        d.error(loc.at("contraindications", i),
+                fmt::format("health condition '{}' is listed twice", name));
+      }
     }
   }
   // The most a sitter can turn the program up: from as written (1) to the API's most (1.5).
