@@ -281,6 +281,16 @@ TEST_F(ProgramCheckerTest, AProgramMustCarryTheContraindicationsOfWhatItIncludes
   EXPECT_TRUE(HasError(missing.error(), "includes 'warmup', which is not for people with: fever"));
   EXPECT_TRUE(check_program(
       parse(text("contraindications: \"fracture\" contraindications: \"fever\"")), c));
+
+  // Included many times, it is one program to carry the conditions of: told once.
+  std::string many = "metadata { id: \"main\" name: \"Main\" }\n";
+  for (int i = 0; i < 50; ++i) many += "phases { include_program: \"warmup\" }\n";
+  auto again = check_program(parse(many), c);
+  ASSERT_FALSE(again);
+  std::size_t told = 0;
+  for (const auto& d : again.error().items())
+    told += d.message.find("includes 'warmup'") != std::string::npos ? 1 : 0;
+  EXPECT_EQ(told, 1u) << again.error().to_string().substr(0, 1000);
 }
 
 }  // namespace

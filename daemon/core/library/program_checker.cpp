@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <optional>
 #include <regex>
+#include <set>
 
 #include "common/duration_text.hpp"
 #include "common/utf8_text.hpp"
@@ -183,13 +184,17 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
                         m.total_duration_ms(), planned, format_mmss(planned)));
   }
   // A program runs the phases it includes, so it must not be offered to anyone they are not for.
+  // Each included program once, however often it is included.
   const Locator contraindications = program->locator().nested("metadata");
+  const std::set<std::string> own(m.contraindications().begin(), m.contraindications().end());
+  std::set<const ProgramSource*> seen{program.get()};
   for (const auto& source : (*plan)->sources) {
-    if (source.get() == program.get()) continue;
+    if (!seen.insert(source.get()).second) continue;
     std::string missing;
+    std::set<std::string> told;
     for (const auto& c : source->program.metadata().contraindications()) {
-      const auto& own = m.contraindications();
-      if (std::find(own.begin(), own.end(), c) == own.end())
+      // An unknown one is refused in its own file.
+      if (is_known_condition(c) && own.count(c) == 0 && told.insert(c).second)
         missing += (missing.empty() ? "" : ", ") + c;
     }
     if (!missing.empty()) {
