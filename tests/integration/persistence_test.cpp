@@ -341,6 +341,24 @@ TEST(SessionHistory, KeepsHowEachSessionEndedAndTheSittersFeedback) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+// Takes the database's write lock, as a slow disk would hold chaird's writes.
+sqlite3* hold_the_database(const std::string& state) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open((state + "/chaird.db").c_str(), &db), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  return db;
+}
+
+// A call whose record cannot be written is not answered; once the lock goes, it is.
+grpc::Status answered_after_its_record(sqlite3* db, std::future<grpc::Status>& answer,
+                                       const std::string& call) {
+  EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout)
+      << call << " was answered while its record was not in the history";
+  EXPECT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  return answer.get();
+}
+
 // Found by bench/crash.sh: StartSession answered before the session's row in the history was
 // written (the recorder writes off the dispatch thread), so chaird killed just after the answer
 // lost a session the kiosk had been told started. The test holds the database's write lock, as
@@ -350,9 +368,7 @@ TEST(SessionHistory, AStartIsAcknowledgedOnlyOnceItsSessionIsInTheHistory) {
   {
     DaemonProcess daemon(on_state(state));
     ASSERT_TRUE(daemon.ready()) << daemon.log();
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((state + "/chaird.db").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3* db = hold_the_database(state);
     chair::v1::StartSessionRequest request;
     request.set_program_id("e2e_full");
     request.set_user_id("held");
@@ -367,11 +383,7 @@ TEST(SessionHistory, AStartIsAcknowledgedOnlyOnceItsSessionIsInTheHistory) {
       (void)answer.wait_for(std::chrono::milliseconds(10));
     }
     ASSERT_EQ(daemon.status().state(), chair::v1::RUNNING) << daemon.log();
-    EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout)
-        << "StartSession was answered while its session was not in the history";
-    ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-    const auto status = answer.get();
+    const auto status = answered_after_its_record(db, answer, "StartSession");
     ASSERT_TRUE(status.ok()) << status.error_message() << daemon.log();
     daemon.kill_now();  // at once after the answer: the row must be on disk already
   }
@@ -392,9 +404,7 @@ TEST(SessionHistory, AnAdjustmentIsAcknowledgedOnlyOnceItIsInTheHistory) {
     chair::v1::StartSessionResponse started;
     ASSERT_TRUE(daemon.start("e2e_full", &started, &as_held).ok()) << daemon.log();
     daemon.advance(5'000);
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((state + "/chaird.db").c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3* db = hold_the_database(state);
     chair::v1::AdjustSessionRequest request;
     request.set_lease_token(started.lease_token());
     request.set_intensity_scale(0.5);
@@ -405,11 +415,7 @@ TEST(SessionHistory, AnAdjustmentIsAcknowledgedOnlyOnceItIsInTheHistory) {
       return daemon.control().AdjustSession(&context, request, &response);
     });
     // The change is made at once; its line cannot be written while the test holds the lock.
-    EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(500)), std::future_status::timeout)
-        << "AdjustSession was answered while its change was not in the history";
-    ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(db);
-    const auto status = answer.get();
+    const auto status = answered_after_its_record(db, answer, "AdjustSession");
     ASSERT_TRUE(status.ok()) << status.error_message() << daemon.log();
     daemon.kill_now();  // at once after the answer: the line must be on disk already
   }
