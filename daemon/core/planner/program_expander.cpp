@@ -105,7 +105,11 @@ class Expander {
       d_.error(where, fmt::format("include_program: no program '{}' in the library", id));
       return cursor;
     }
-    out_.sources.push_back(included);
+    // Each program once among the sources, however often it is included: what reads them
+    // (the contraindication and acceptance checks) then reads each once.
+    if (std::none_of(out_.sources.begin(), out_.sources.end(),
+                     [&](const ProgramRef& s) { return s.get() == included.get(); }))
+      out_.sources.push_back(included);
     stack.push_back(id);
     const std::size_t problems = d_.items().size();
     cursor = expand_phases(*included, cursor, stack);
@@ -165,7 +169,7 @@ class Expander {
       d_.error(loc.self(), "repeat has no step in it: there is nothing to repeat");
       return;
     }
-    const std::size_t expanded = body != 0 && repeat.count() > (limits_.max_steps + 1) / body
+    const std::size_t expanded = repeat.count() > (limits_.max_steps + 1) / body
                                      ? limits_.max_steps + 1
                                      : body * repeat.count();
     if (out_.steps.size() + expanded > limits_.max_steps) {
