@@ -62,9 +62,12 @@ scripts/install-deps.sh
 cmake --preset debug >/dev/null
 cmake --build --preset debug --target chaird_fuzzers --parallel "$(nproc)"
 # The commit the targets were built from, taken now: a campaign runs for hours, and commits that
-# land meanwhile are not what it fuzzed. "+changes": sources differed from that commit.
-built_from=$(git rev-parse --short HEAD)
-git diff --quiet HEAD -- . ':!tests/fuzz/corpus' ':!tests/fuzz/campaigns.tsv' || built_from+="+changes"
+# land meanwhile are not what it fuzzed. "+changes": sources differed from that commit. Only a
+# campaign records it, so that other runs need no git work tree.
+if [[ $campaign -eq 1 ]]; then
+  built_from=$(git rev-parse --short HEAD)
+  git diff --quiet HEAD -- . ':!tests/fuzz/corpus' ':!tests/fuzz/campaigns.tsv' || built_from+="+changes"
+fi
 
 # Each target's seeds in the repo, and the shipped files of its kind.
 declare -A shipped=(
