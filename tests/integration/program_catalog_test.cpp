@@ -286,6 +286,39 @@ TEST(ProgramCatalog, ValidateProgramPointsAtEveryProblemAndStoresNothing) {
   EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
 }
 
+// A program with a problem in each of thousands of steps: a kiosk or an editor gets the first
+// hundred and one line that counts the rest, not an answer of megabytes (past 4 MB, gRPC's
+// default for what a client takes, it would get no answer at all).
+TEST(ProgramCatalog, ValidateProgramListsAHundredProblemsAndCountsTheRest) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const std::string name(80, 'n');
+  std::string text = "metadata { id: \"many\" name: \"Many\" }\nphases { kind: MAIN tracks {\n";
+  constexpr int kSteps = 3000;
+  for (int i = 0; i < kSteps; ++i) {
+    text += "items { step { name: \"" + name + "\" technique: \"" + name + "\" zone: \"" + name +
+            "\" duration_ms: 1000 } }\n";
+  }
+  text += "} }\n";
+  ASSERT_LT(text.size(), std::size_t{1} << 20);
+  const auto checked = validate(daemon, text, std::string(200, 'f'));
+  EXPECT_FALSE(checked.valid());
+  ASSERT_EQ(checked.diagnostics_size(), 101) << checked.ByteSizeLong() << " bytes";
+  EXPECT_LT(checked.ByteSizeLong(), 200'000u);
+  const auto& last = checked.diagnostics(100);
+  EXPECT_EQ(last.severity(), chair::v1::ProgramDiagnostic::ERROR);
+  EXPECT_THAT(last.message(), HasSubstr("more errors"));
+  EXPECT_THAT(last.message(), HasSubstr("not listed"));
+  // It sorts after those listed, at the first it does not list.
+  EXPECT_GE(last.line(), checked.diagnostics(99).line());
+  // Listed ones are whole diagnostics, in order.
+  for (int i = 0; i < 100; ++i) {
+    EXPECT_EQ(checked.diagnostics(i).file(), std::string(200, 'f'));
+    EXPECT_THAT(checked.diagnostics(i).message(), ::testing::Not(HasSubstr("not listed")));
+  }
+  EXPECT_TRUE(validate(daemon, read_text(fixture_programs() + "/e2e_full.textproto")).valid());
+}
+
 chair::v1::PreviewSessionResponse preview(DaemonProcess& daemon,
                                           chair::v1::StartSessionRequest request,
                                           grpc::Status* status = nullptr) {

@@ -1,5 +1,7 @@
 #include "common/diagnostic.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <tuple>
 
@@ -88,6 +90,32 @@ std::string Diagnostics::first_error() const {
     if (d.severity == Severity::kError) return d.to_string();
   }
   return {};
+}
+
+Diagnostics Diagnostics::first_listed(std::size_t listed) const {
+  if (items_.size() <= listed + 1) return *this;
+  Diagnostics out;
+  out.items_.assign(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(listed));
+  const std::vector<Diagnostic> rest(items_.begin() + static_cast<std::ptrdiff_t>(listed),
+                                     items_.end());
+  const std::size_t errors = count_of(rest, Severity::kError);
+  const std::size_t warnings = count_of(rest, Severity::kWarning);
+  const auto counted = [](std::size_t n, const char* what) {
+    return fmt::format("{} more {}{}", n, what, n == 1 ? "" : "s");
+  };
+  std::string what;
+  if (errors > 0) what = counted(errors, "error");
+  if (errors > 0 && warnings > 0) what += " and ";
+  if (warnings > 0) what += counted(warnings, "warning");
+  // It counts the errors it stands for, so that error_count() stays true; the warnings it
+  // mentions are left out of warning_count() when it carries errors too.
+  out.items_.push_back({rest.front().where,
+                        fmt::format("{} from here on {} not listed: fix the ones above and check "
+                                    "again",
+                                    what, errors + warnings == 1 ? "is" : "are"),
+                        errors > 0 ? Severity::kError : Severity::kWarning,
+                        errors > 0 ? errors : warnings});
+  return out;
 }
 
 }  // namespace chaird

@@ -48,6 +48,10 @@ class Diagnostics {
   std::string to_string() const;
   // The first error, for places that can show one line only (a kiosk).
   std::string first_error() const;
+  // The first `listed` of them and, when more than one is left, one that counts the rest,
+  // placed at the first it stands for (so that it sorts after those listed): an answer of
+  // bounded size however many problems a file has. Sort first.
+  Diagnostics first_listed(std::size_t listed) const;
 
  private:
   std::vector<Diagnostic> items_;
