@@ -222,6 +222,35 @@ TEST(ChairModel, ZoneNamingAnUnknownActuatorIsRefusedAtTheName) {
                       line_of(original, "name: \"scapula\"") + 2, 3));
 }
 
+// Each error about a zone quoted its name whole: a 200 KB name with 400 unknown airbags made
+// 80 MB of errors from a profile of 0.3 MB. A name no program can use (programs name zones in
+// at most 80 bytes) is refused once, and what it names is not looked at.
+TEST(ChairModel, AZoneNameLongerThanAProgramCanUseIsRefusedOnce) {
+  const std::string original = reference_profile_text();
+  std::string airbags;
+  for (int i = 0; i < 400; ++i) airbags += "  airbags: \"airbag.x" + std::to_string(i) + "\"\n";
+  const std::string text =
+      replace_once(original, "name: \"scapula\"\n  roller: true\n",
+                   "name: \"" + std::string(200'000, 's') + "\"\n  roller: true\n" + airbags);
+  std::string path;
+  auto loaded = load_chair_text(text, &path);
+  ASSERT_FALSE(loaded);
+  // Asserted first: a failure below prints every error.
+  ASSERT_LT(loaded.error().to_string().size(), 1000u) << loaded.error().error_count() << " errors";
+  EXPECT_EQ(loaded.error().error_count(), 1u);
+  EXPECT_TRUE(ErrorAt(loaded.error(), "zone name is 200000 bytes long; at most 80 are accepted",
+                      path, line_of(original, "name: \"scapula\""), 3));
+
+  // An actuator a zone names is quoted short, however long it is.
+  const std::string long_id = replace_once(
+      original, "name: \"scapula\"\n  roller: true\n",
+      "name: \"scapula\"\n  roller: true\n  airbags: \"" + std::string(200'000, 'a') + "\"\n");
+  loaded = load_chair_text(long_id);
+  ASSERT_FALSE(loaded);
+  ASSERT_LT(loaded.error().to_string().size(), 1000u);
+  EXPECT_TRUE(HasError(loaded.error(), "zone 'scapula' names unknown actuator 'aaaa"));
+}
+
 TEST(ChairModel, TwoZonesWithOneNameAreRefusedAtTheSecond) {
   const std::string original = reference_profile_text();
   const std::string text = replace_once(original, "name: \"thoracic\"", "name: \"scapula\"");

@@ -19,6 +19,10 @@ namespace {
 
 using chair::v1::ActuatorKind;
 
+// The longest zone name a profile may give: as long as a program may name one (the planner's
+// ExpansionLimits::max_name_bytes).
+constexpr std::size_t kMaxZoneNameBytes = 80;
+
 bool valid_actuator_id(const std::string& id) {
   // The length first: std::regex recurses once per character, and a profile may be 1 MiB.
   constexpr std::size_t kMaxIdLength = 64;
@@ -96,7 +100,7 @@ void check_roller_zones(const chair::v1::ChairProfile& profile, const Locator& r
       body_landmarks(body.shoulder_mm(), profile.track().seat_mm(), body.height_cm());
   for (int i = 0; i < profile.zones_size(); ++i) {
     const auto& z = profile.zones(i);
-    if (!z.roller()) continue;
+    if (!z.roller() || z.name().size() > kMaxZoneNameBytes) continue;  // the name is refused
     const SourceLocation at = root.nested("zones", i).at("roller");
     const std::string name = cut_utf8(z.name(), 64);
     const auto extent = zone_extent(z.name(), landmarks);
@@ -232,6 +236,12 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
   for (int i = 0; i < profile.zones_size(); ++i) {
     const auto& z = profile.zones(i);
     const Locator loc = root.nested("zones", i);
+    // No program could name it, and every error about the zone would quote it.
+    if (z.name().size() > kMaxZoneNameBytes) {
+      d.error(loc.at("name"), fmt::format("zone name is {} bytes long; at most {} are accepted",
+                                          z.name().size(), kMaxZoneNameBytes));
+      continue;
+    }
     if (z.name().empty() || !zone_names.insert(z.name()).second) {
       d.error(loc.at("name"), "zone '" + z.name() + "' needs a unique name");
       continue;
@@ -245,7 +255,7 @@ Expected<std::shared_ptr<const ChairModel>, Diagnostics> ChairModel::build(
         const auto it = model->by_id_.find(ids[k]);
         if (it == model->by_id_.end()) {
           d.error(loc.at(field, k),
-                  "zone '" + z.name() + "' names unknown actuator '" + ids[k] + "'");
+                  "zone '" + z.name() + "' names unknown actuator " + excerpt(ids[k]));
         } else if (model->actuators_[static_cast<std::size_t>(it->second)].kind != kind) {
           d.error(loc.at(field, k),
                   "zone '" + z.name() + "': actuator '" + ids[k] + "' is not " + kind_name(kind));
