@@ -16,6 +16,10 @@ namespace {
 
 // A reason is shown on a kiosk's screen and in every refusal: one short line.
 constexpr std::size_t kMaxReasonBytes = 300;
+// A chair needs a few dozen rules (the shipped file has 32). Each rule is compared with every
+// rule before it, and each start matches every step against a sitter's rules: bounded, both
+// stay small (10,516 rules took chairctl lint 3.6 s).
+constexpr int kMaxRules = 1000;
 // Below these a cap means "none at all", which is a skip of the technique (and a heater held
 // below the room's temperature would trip the run-time watch).
 constexpr double kMinAirbagCapKpa = 5.0;
@@ -294,6 +298,13 @@ Expected<ContraindicationRuleSet, Diagnostics> check_rules(
   const Locator root(source, chair::v1::ContraindicationRules::descriptor());
   ContraindicationRuleSet set;
   set.path = source.path;
+  if (file.rules_size() > kMaxRules) {
+    d.error(root.nested("rules", kMaxRules).self(),
+            fmt::format("the file has {} rules; at most {} are accepted (a chair needs a few "
+                        "dozen: one or two for each condition)",
+                        file.rules_size(), kMaxRules));
+    return Unexpected{std::move(d)};
+  }
   RuleChecker checker(vocabulary, d);
   for (int i = 0; i < file.rules_size(); ++i) {
     if (auto r = checker.check(file.rules(i), root.nested("rules", i))) {
