@@ -427,6 +427,98 @@ TEST(SessionHistory, AnAdjustmentIsAcknowledgedOnlyOnceItIsInTheHistory) {
   EXPECT_EQ(history.sessions(0).adjustments(0).change(), "intensity 0.5");
 }
 
+// A stop or an emergency stop pressed while a start or a change waits for its line in the
+// history (the two calls above): the chair stops at once, for nothing that stops it waits for
+// the disk; the waiting call is answered once its line is written (the session did start, the
+// change was made); and the history keeps the start, the change and how the session ended.
+// The lock is held only as long as the stop takes: chaird's writes give up after 2 s.
+TEST(SessionHistory, AStopWhileACallWaitsForItsRecordStopsTheChairAtOnce) {
+  const std::string state = make_temp_dir("state");
+  {
+    DaemonOptions options = on_state(state);
+    options.log_to_pipe = true;  // to see a change made: "[session-1-2] adjusted from 0:05"
+    DaemonProcess daemon(options);
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    daemon.drain_log_pipe();
+    chair::v1::StartSessionRequest as_held;
+    as_held.set_user_id("held");
+    as_held.set_program_id("e2e_full");
+    for (const bool emergency : {false, true}) {
+      for (const bool adjust : {false, true}) {
+        SCOPED_TRACE(std::string(emergency ? "emergency stop" : "stop") + " while " +
+                     (adjust ? "AdjustSession" : "StartSession") + " waits");
+        chair::v1::StartSessionResponse started;
+        if (adjust) {
+          ASSERT_TRUE(daemon.start("e2e_full", &started, &as_held).ok()) << daemon.log();
+          daemon.advance(5'000);
+        }
+        sqlite3* db = hold_the_database(state);
+        auto answer = std::async(std::launch::async, [&] {
+          grpc::ClientContext context;
+          context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+          if (!adjust) return daemon.control().StartSession(&context, as_held, &started);
+          chair::v1::AdjustSessionRequest request;
+          request.set_lease_token(started.lease_token());
+          request.set_intensity_scale(0.5);
+          chair::v1::AdjustSessionResponse response;
+          return daemon.control().AdjustSession(&context, request, &response);
+        });
+        // The call has done its part on the dispatch thread and waits for the disk.
+        if (adjust) {
+          if (!daemon.wait_for_log("[" + started.session_id() + "] adjusted from")) {
+            sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+            sqlite3_close(db);
+            const auto status = answer.get();
+            FAIL() << "no change was made; AdjustSession: " << status.error_message();
+          }
+        } else {
+          for (int i = 0; i < 300 && daemon.status().state() != chair::v1::RUNNING; ++i)
+            (void)answer.wait_for(std::chrono::milliseconds(10));
+          ASSERT_EQ(daemon.status().state(), chair::v1::RUNNING) << daemon.log();
+        }
+        if (emergency) {
+          ASSERT_TRUE(daemon.emergency_stop("held").ok()) << daemon.log();
+          EXPECT_EQ(daemon.status().state(), chair::v1::EMERGENCY_STOPPED);
+        } else {
+          grpc::ClientContext context;
+          context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(1));
+          chair::v1::StopSessionResponse stopped;
+          ASSERT_TRUE(daemon.control().StopSession(&context, {}, &stopped).ok()) << daemon.log();
+          EXPECT_NE(daemon.status().state(), chair::v1::RUNNING);
+        }
+        EXPECT_EQ(answer.wait_for(std::chrono::seconds(0)), std::future_status::timeout)
+            << "answered while its line was not in the history";
+        EXPECT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+        sqlite3_close(db);
+        const auto status = answer.get();
+        EXPECT_TRUE(status.ok()) << status.error_message() << daemon.log();
+        daemon.advance(30'000);
+        if (emergency) {
+          EXPECT_EQ(daemon.status().state(), chair::v1::EMERGENCY_STOPPED);
+          grpc::ClientContext context;
+          chair::v1::ResetFaultResponse reset;
+          ASSERT_TRUE(daemon.control().ResetFault(&context, {}, &reset).ok()) << daemon.log();
+        } else {
+          EXPECT_EQ(daemon.status().state(), chair::v1::STOPPED);
+        }
+      }
+    }
+    EXPECT_EQ(daemon.terminate(), 0) << daemon.log();  // writes how the last session ended
+  }
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto history = daemon.history("held");
+  ASSERT_EQ(history.sessions_size(), 4) << daemon.log();
+  // Newest first: e-stop while adjusting, e-stop while starting, stop while adjusting, stop
+  // while starting.
+  const char* ended[] = {"EMERGENCY_STOPPED", "EMERGENCY_STOPPED", "STOPPED", "STOPPED"};
+  const int changes[] = {1, 0, 1, 0};
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(history.sessions(i).how_it_ended(), ended[i]) << i;
+    EXPECT_EQ(history.sessions(i).adjustments_size(), changes[i]) << i;
+  }
+}
+
 TEST(UserProfiles, AreSavedCheckedReadAfterARestartAndForgottenWithTheirHistory) {
   const std::string state = make_temp_dir("state");
   std::string session;
