@@ -26,8 +26,8 @@ TEST(Diagnostics, TheRestIsCountedInOneLineAtTheFirstNotListed) {
   const Diagnostic& rest = listed.items().back();
   EXPECT_EQ(rest.severity, Severity::kError);
   EXPECT_EQ(rest.message,
-            "150 more errors and 30 more warnings from here on are not listed: fix the ones above "
-            "and check again");
+            "150 more errors and 30 more warnings are not listed: fix the ones above and check "
+            "again");
   EXPECT_EQ(rest.where.line, 101);
   EXPECT_EQ(listed.error_count(), 250u);
 
@@ -36,9 +36,26 @@ TEST(Diagnostics, TheRestIsCountedInOneLineAtTheFirstNotListed) {
   ASSERT_EQ(warned.items().size(), 11u);
   EXPECT_EQ(warned.items().back().severity, Severity::kWarning);
   EXPECT_EQ(warned.items().back().message,
-            "31 more warnings from here on are not listed: fix the ones above and check again");
+            "31 more warnings are not listed: fix the ones above and check again");
   EXPECT_EQ(warned.warning_count(), 40u);
   EXPECT_EQ(warned.error_count(), 1u);
+}
+
+// A hundred warnings before the one error that makes a program invalid: the error is listed.
+TEST(Diagnostics, ErrorsAreListedBeforeWarnings) {
+  Diagnostics d;
+  for (int i = 0; i < 150; ++i) d.warning({"p.textproto", i + 1, 3}, "odd step");
+  d.error({"p.textproto", 200, 3}, "bad step");
+  const Diagnostics listed = d.first_listed(100);
+  ASSERT_EQ(listed.items().size(), 101u);
+  EXPECT_EQ(listed.items().front().severity, Severity::kError);
+  EXPECT_EQ(listed.items().front().where.line, 200);
+  EXPECT_EQ(listed.items()[1].where.line, 1);  // then the warnings, in order
+  EXPECT_EQ(listed.items().back().message,
+            "51 more warnings are not listed: fix the ones above and check again");
+  EXPECT_EQ(listed.items().back().where.line, 100);  // the first it leaves out
+  EXPECT_EQ(listed.error_count(), 1u);
+  EXPECT_EQ(listed.warning_count(), 150u);
 }
 
 TEST(Diagnostics, ALineThatAlreadyCountsOthersIsCountedWithThem) {

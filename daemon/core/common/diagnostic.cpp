@@ -95,9 +95,18 @@ std::string Diagnostics::first_error() const {
 Diagnostics Diagnostics::first_listed(std::size_t listed) const {
   if (items_.size() <= listed + 1) return *this;
   Diagnostics out;
-  out.items_.assign(items_.begin(), items_.begin() + static_cast<std::ptrdiff_t>(listed));
-  const std::vector<Diagnostic> rest(items_.begin() + static_cast<std::ptrdiff_t>(listed),
-                                     items_.end());
+  std::vector<Diagnostic> rest;
+  // Errors first: a file with a hundred warnings before its one error must still show it.
+  for (const Severity kind : {Severity::kError, Severity::kWarning}) {
+    for (const auto& d : items_) {
+      if (d.severity != kind) continue;
+      if (out.items_.size() < listed) {
+        out.items_.push_back(d);
+      } else {
+        rest.push_back(d);
+      }
+    }
+  }
   const std::size_t errors = count_of(rest, Severity::kError);
   const std::size_t warnings = count_of(rest, Severity::kWarning);
   const auto counted = [](std::size_t n, const char* what) {
@@ -107,12 +116,16 @@ Diagnostics Diagnostics::first_listed(std::size_t listed) const {
   if (errors > 0) what = counted(errors, "error");
   if (errors > 0 && warnings > 0) what += " and ";
   if (warnings > 0) what += counted(warnings, "warning");
-  // It counts the errors it stands for, so that error_count() stays true; the warnings it
-  // mentions are left out of warning_count() when it carries errors too.
-  out.items_.push_back({rest.front().where,
-                        fmt::format("{} from here on {} not listed: fix the ones above and check "
-                                    "again",
-                                    what, errors + warnings == 1 ? "is" : "are"),
+  // Placed at the first it leaves out. It counts the errors it stands for, so that
+  // error_count() stays true; the warnings it mentions are left out of warning_count() when it
+  // carries errors too.
+  const auto first = std::min_element(rest.begin(), rest.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.where.file, a.where.line, a.where.column) <
+           std::tie(b.where.file, b.where.line, b.where.column);
+  });
+  out.items_.push_back({first->where,
+                        fmt::format("{} {} not listed: fix the ones above and check again", what,
+                                    errors + warnings == 1 ? "is" : "are"),
                         errors > 0 ? Severity::kError : Severity::kWarning,
                         errors > 0 ? errors : warnings});
   return out;

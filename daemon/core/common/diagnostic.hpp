@@ -48,9 +48,11 @@ class Diagnostics {
   std::string to_string() const;
   // The first error, for places that can show one line only (a kiosk).
   std::string first_error() const;
-  // The first `listed` of them and, when more than one is left, one that counts the rest,
-  // placed at the first it stands for (so that it sorts after those listed): an answer of
-  // bounded size however many problems a file has. Sort first.
+  // At most `listed` of them, errors before warnings, each kind in the order it has here, and
+  // when more than one is left out, one more that counts those (placed at the first of them,
+  // last in the list): an answer of bounded size however many problems a file has, in which
+  // what makes it invalid is never crowded out by warnings. Sort first. The count line counts
+  // as the errors it stands for (or the warnings, when it stands for warnings only).
   Diagnostics first_listed(std::size_t listed) const;
 
  private:
