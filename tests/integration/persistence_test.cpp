@@ -152,6 +152,32 @@ TEST(CustomPrograms, ASavedProgramIsOfferedRunsAndSurvivesAKillAndADelete) {
   EXPECT_EQ(program_count(daemon), 1);
 }
 
+// A saved program's warnings come back as ValidateProgram's problems do: at most 100 and one
+// that counts the rest. On a chair without roller.depth each kneading step says how it adapts,
+// and a program may have thousands of steps.
+TEST(CustomPrograms, ASaveAnswersAHundredWarningsAndCountsTheRest) {
+  DaemonOptions options = with_programs({fixture_programs()});
+  options.chair_profile = source_dir() + "/sequences/chairs/generic_2d_s.textproto";
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  std::string text =
+      "metadata { id: \"many\" name: \"Many\" total_duration_ms: 1500000 focus_areas: "
+      "\"lumbar\" required_capabilities: \"roller.position\" required_capabilities: "
+      "\"roller.knead\" }\nphases { kind: MAIN tracks { kind: BACK_ROLLERS\n";
+  for (int i = 0; i < 150; ++i) {
+    text += "items { step { name: \"s" + std::to_string(i) +
+            "\" technique: \"kneading\" zone: \"lumbar\" duration_ms: 10000 intensity: 0.5 } }\n";
+  }
+  text += "} }\n";
+  chair::v1::SaveProgramResponse saved;
+  const auto status = save(daemon, text, false, &saved);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_EQ(saved.warnings_size(), 101);
+  EXPECT_THAT(saved.warnings(0).message(), HasSubstr("no roller.depth"));
+  EXPECT_EQ(saved.warnings(100).message(),
+            "50 more warnings are not listed: fix the ones above and check again");
+}
+
 TEST(CustomPrograms, RefusesBrokenProgramsTakenIdsAndDeletesThatWouldBreakAnother) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
