@@ -23,9 +23,6 @@ namespace chaird::api {
 namespace {
 
 constexpr std::size_t kMaxRefusalBytes = 600;
-// How many problems ValidateProgram lists before it counts the rest: a screenful or two for an
-// editor, and an answer of some 100 KB at most.
-constexpr std::size_t kMaxListedDiagnostics = 100;
 
 // The sitter's conditions for which the program must not run.
 std::vector<std::string> ruled_out_by(const chair::v1::ProgramMetadata& meta,
@@ -638,12 +635,8 @@ grpc::ServerUnaryReactor* ControlService::ValidateProgram(
         response->set_step_count(static_cast<std::uint32_t>(checked->plan->steps.size()));
       }
     }
-    found.sort();
     response->set_valid(!found.has_errors());
-    // A file with a problem in each of thousands of steps would answer with megabytes, past
-    // the 4 MB a gRPC client takes by default: the first ones and a count of the rest.
-    const Diagnostics listed = found.first_listed(kMaxListedDiagnostics);
-    for (const auto& d : listed.items()) *response->add_diagnostics() = to_proto(d);
+    add_listed(std::move(found), *response->mutable_diagnostics());
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;

@@ -20,9 +20,6 @@ namespace {
 // what a buggy client can fill the database with.
 constexpr std::size_t kMaxCustomPrograms = 500;
 constexpr std::size_t kMaxReportedErrors = 20;
-// A saved program's warnings are listed as ValidateProgram lists problems: a program of
-// thousands of steps may have a warning in each.
-constexpr std::size_t kMaxListedWarnings = 100;
 
 // A program with errors: each error a violation of "text", at file:line:column.
 Refusal program_has_errors(const Diagnostics& found) {
@@ -167,10 +164,7 @@ grpc::ServerUnaryReactor* ControlService::SaveProgram(grpc::CallbackServerContex
         check.resolver = ProgramLibrary::resolver(next);
       }
     }
-    Diagnostics warnings = checked->warnings;
-    warnings.sort();
-    const Diagnostics listed = warnings.first_listed(kMaxListedWarnings);
-    for (const auto& w : listed.items()) *response->add_warnings() = to_proto(w);
+    add_listed(checked->warnings, *response->mutable_warnings());  // as ValidateProgram's
     if (deps_.start_hold != nullptr) deps_.start_hold->pass();
     boost::asio::post(deps_.records, [this, reactor, request, response, base, next, id]() mutable {
       // Here changes are made one at a time: another save or a delete may have come first.

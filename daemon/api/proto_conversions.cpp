@@ -59,4 +59,13 @@ chair::v1::ProgramDiagnostic to_proto(const Diagnostic& d) {
   return out;
 }
 
+void add_listed(Diagnostics found,
+                google::protobuf::RepeatedPtrField<chair::v1::ProgramDiagnostic>& out) {
+  // A screenful or two for an editor, and an answer of some 100 KB at most.
+  constexpr std::size_t kMaxListed = 100;
+  found.sort();
+  const Diagnostics listed = found.first_listed(kMaxListed);
+  for (const auto& d : listed.items()) *out.Add() = to_proto(d);
+}
+
 }  // namespace chaird::api
