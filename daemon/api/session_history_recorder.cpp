@@ -16,8 +16,9 @@ bool ends_a_session(chair::v1::SessionState s) {
 }  // namespace
 
 SessionHistoryRecorder::SessionHistoryRecorder(store::SessionHistoryStore& store,
-                                               WallClock now_unix_ms)
-    : store_(store), now_(std::move(now_unix_ms)), thread_([this] { run(); }) {}
+                                               WallClock now_unix_ms,
+                                               HistoryRecorderOptions options)
+    : store_(store), now_(std::move(now_unix_ms)), options_(options), thread_([this] { run(); }) {}
 
 SessionHistoryRecorder::~SessionHistoryRecorder() {
   {
@@ -35,9 +36,8 @@ void SessionHistoryRecorder::record(StatusHub::StatusPtr status) {
     MutexLock lock(mutex_);
     if (id == last_ended_) return;
     last_ended_ = id;
-    queue_.push_back(store::SessionEndRecord{id, now_(),
-                                             chair::v1::SessionState_Name(status->state()),
-                                             status->reason(), status->elapsed_ms()});
+    queue_line(store::SessionEndRecord{id, now_(), chair::v1::SessionState_Name(status->state()),
+                                       status->reason(), status->elapsed_ms()});
   }
   wake_.notify_one();
 }
@@ -53,14 +53,51 @@ void SessionHistoryRecorder::session_adjusted(store::SessionAdjustmentRecord rec
 void SessionHistoryRecorder::push(Item item) {
   {
     MutexLock lock(mutex_);
-    queue_.push_back(std::move(item));
+    queue_line(std::move(item));
   }
   wake_.notify_one();
 }
 
+void SessionHistoryRecorder::queue_line(Item item) {
+  // Counted, not logged: the dispatch thread queues only. The writer tells the count.
+  // In flight counts too: the writer puts back what the lock kept out.
+  if (queue_.size() + in_flight_ >= options_.max_queued_lines) {
+    ++dropped_;
+    return;
+  }
+  queue_.push_back(std::move(item));
+}
+
 void SessionHistoryRecorder::flush() {
   MutexLock lock(mutex_);
-  while (!(queue_.empty() && in_flight_ == 0)) lock.wait(drained_);
+  const std::uint64_t lockouts = lockouts_;
+  while (!(queue_.empty() && in_flight_ == 0) && lockouts_ == lockouts) lock.wait(drained_);
+}
+
+std::size_t SessionHistoryRecorder::write(const std::vector<Item>& batch, std::string& busy_text) {
+  std::size_t done = 0;
+  for (; done < batch.size(); ++done) {
+    auto written = std::visit(
+        [this](const auto& r) {
+          using Record = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<Record, store::SessionStartRecord>) {
+            return store_.record_start(r);
+          } else if constexpr (std::is_same_v<Record, store::SessionAdjustmentRecord>) {
+            return store_.record_adjustment(r);
+          } else {
+            return store_.record_end(r);
+          }
+        },
+        batch[done]);
+    if (written) continue;
+    if (written.error().busy) {
+      busy_text = std::move(written.error().text);
+      break;
+    }
+    // The session itself is not affected; the history misses this line, and says so.
+    spdlog::error("the session history could not be written: {}", written.error().text);
+  }
+  return done;
 }
 
 void SessionHistoryRecorder::run() {
@@ -73,25 +110,43 @@ void SessionHistoryRecorder::run() {
     queue_.clear();
     in_flight_ = batch.size();
     lock.unlock();
-    for (const auto& item : batch) {
-      auto written = std::visit(
-          [this](const auto& r) {
-            using Record = std::decay_t<decltype(r)>;
-            if constexpr (std::is_same_v<Record, store::SessionStartRecord>) {
-              return store_.record_start(r);
-            } else if constexpr (std::is_same_v<Record, store::SessionAdjustmentRecord>) {
-              return store_.record_adjustment(r);
-            } else {
-              return store_.record_end(r);
-            }
-          },
-          item);
-      // The session itself is not affected; the history misses this line, and says so.
-      if (!written) spdlog::error("the session history could not be written: {}", written.error());
-    }
+    std::string busy_text;
+    const std::size_t done = write(batch, busy_text);
     lock.lock();
     in_flight_ = 0;
+    if (dropped_ > 0) {
+      spdlog::error(
+          "{} lines of the session history were dropped: {} were already waiting for the "
+          "database's lock",
+          dropped_, options_.max_queued_lines);
+      dropped_ = 0;
+    }
+    if (done == batch.size()) {
+      if (locked_out_) spdlog::info("the session history is written again");
+      locked_out_ = false;
+      drained_.notify_all();
+      continue;
+    }
+    // Kept ahead of what came meanwhile, so that a change is never written before its start.
+    queue_.insert(queue_.begin(),
+                  std::make_move_iterator(batch.begin() + static_cast<std::ptrdiff_t>(done)),
+                  std::make_move_iterator(batch.end()));
+    ++lockouts_;
     drained_.notify_all();
+    if (stopping_) {
+      spdlog::error("chaird stops with {} lines of the session history unwritten: {}",
+                    queue_.size(), busy_text);
+      queue_.clear();
+      break;
+    }
+    if (!locked_out_) {
+      spdlog::warn(
+          "the session history is locked by another process ({}); chaird keeps its lines and "
+          "writes them when the lock goes",
+          busy_text);
+      locked_out_ = true;
+    }
+    if (!stopping_) lock.wait_for(wake_, options_.retry_after);
   }
   drained_.notify_all();
 }

@@ -2,8 +2,11 @@
 // queues (it never waits for the disk or for a lock a gRPC thread holds); the recorder's own
 // thread writes. A session's end is seen in the status stream, every status in order, so that
 // no way of ending (completed, stopped, emergency stop, fault, pause timeout, shutdown) is missed.
+// A line another process's lock keeps out (sqlite3 on the command line, a backup) stays queued,
+// in order, and is written when the lock goes.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -19,10 +22,20 @@
 
 namespace chaird::api {
 
+struct HistoryRecorderOptions {
+  // A line the database's lock kept out is tried again after this long, or when another is
+  // queued. Each try waits the database's busy timeout for the lock first.
+  std::chrono::milliseconds retry_after{250};
+  // Lines waiting for the lock, at most: past this, a new line is dropped (and counted in the
+  // log) rather than let memory grow while the lock is never let go.
+  std::size_t max_queued_lines = 10'000;
+};
+
 class SessionHistoryRecorder final : public StatusRecorder {
  public:
   using WallClock = std::function<std::int64_t()>;  // ms since the Unix epoch
-  SessionHistoryRecorder(store::SessionHistoryStore& store, WallClock now_unix_ms);
+  SessionHistoryRecorder(store::SessionHistoryStore& store, WallClock now_unix_ms,
+                         HistoryRecorderOptions options = {});
   // Writes what is queued, then stops.
   ~SessionHistoryRecorder() override;
   SessionHistoryRecorder(const SessionHistoryRecorder&) = delete;
@@ -33,7 +46,9 @@ class SessionHistoryRecorder final : public StatusRecorder {
   void session_started(store::SessionStartRecord record);
   // Dispatch thread: queue only. An adjustment is written after its session's start.
   void session_adjusted(store::SessionAdjustmentRecord record);
-  // Any other thread: returns once everything queued so far is written.
+  // Any other thread: returns once everything queued so far is written, or once the writer
+  // has found the database locked by another process (what is queued is written when the lock
+  // goes; a call must not wait on another process).
   void flush();
   std::int64_t now_unix_ms() const { return now_(); }
 
@@ -41,10 +56,15 @@ class SessionHistoryRecorder final : public StatusRecorder {
   using Item = std::variant<store::SessionStartRecord, store::SessionEndRecord,
                             store::SessionAdjustmentRecord>;
   void push(Item item);
+  void queue_line(Item item) CHAIRD_REQUIRES(mutex_);
   void run();
+  // The writer's thread: writes the batch in order, up to the first line the lock keeps out;
+  // returns how many were done (written, or failed for good and logged).
+  std::size_t write(const std::vector<Item>& batch, std::string& busy_text);
 
   store::SessionHistoryStore& store_;
   WallClock now_;
+  const HistoryRecorderOptions options_;
   Mutex mutex_;  // shared with the dispatch thread only for a push
   // The session whose end is queued already. Under the mutex, not the dispatch thread's: the
   // first status is published by the thread that builds the session manager.
@@ -53,6 +73,10 @@ class SessionHistoryRecorder final : public StatusRecorder {
   std::condition_variable drained_;
   std::deque<Item> queue_ CHAIRD_GUARDED_BY(mutex_);
   std::size_t in_flight_ CHAIRD_GUARDED_BY(mutex_) = 0;
+  // Times the writer found the lock held: a flush waits for the next, not for the lock.
+  std::uint64_t lockouts_ CHAIRD_GUARDED_BY(mutex_) = 0;
+  bool locked_out_ CHAIRD_GUARDED_BY(mutex_) = false;    // told in the log once, until it goes
+  std::uint64_t dropped_ CHAIRD_GUARDED_BY(mutex_) = 0;  // past max_queued_lines, not yet told
   bool stopping_ CHAIRD_GUARDED_BY(mutex_) = false;
   std::thread thread_;
 };

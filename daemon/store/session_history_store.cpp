@@ -47,9 +47,21 @@ std::string iso_utc(std::int64_t unix_ms) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+// A write's failure, told whether it may succeed later. Under the database's lock: the
+// connection remembers its last failure.
+Unexpected<HistoryWriteFailure> failure(const std::string& text, const SqliteConnection& db) {
+  return Unexpected{HistoryWriteFailure{text, db.last_failure_was_busy()}};
+}
+
+Expected<bool, HistoryWriteFailure> written(const Expected<bool, std::string>& done,
+                                            const SqliteConnection& db) {
+  if (done) return true;
+  return failure(done.error(), db);
+}
+
 }  // namespace
 
-Expected<bool, std::string> SessionHistoryStore::record_start(const SessionStartRecord& r) {
+Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_start(const SessionStartRecord& r) {
   MutexLock guard(db_.mutex());
   auto stmt = db_.connection().prepare(
       "INSERT INTO sessions (session_id, user_id, program_id, program_name, client, "
@@ -60,20 +72,21 @@ Expected<bool, std::string> SessionHistoryStore::record_start(const SessionStart
       "started_at_unix_ms = excluded.started_at_unix_ms, "
       "planned_duration_ms = excluded.planned_duration_ms, "
       "intensity_scale = excluded.intensity_scale, speed_scale = excluded.speed_scale");
-  if (!stmt) return Unexpected{stmt.error()};
-  return stmt->bind(1, r.session_id)
-      .bind(2, r.user_id)
-      .bind(3, r.program_id)
-      .bind(4, r.program_name)
-      .bind(5, r.client)
-      .bind(6, r.started_at_unix_ms)
-      .bind(7, r.planned_duration_ms)
-      .bind(8, r.intensity_scale)
-      .bind(9, r.speed_scale)
-      .run();
+  if (!stmt) return failure(stmt.error(), db_.connection());
+  return written(stmt->bind(1, r.session_id)
+                     .bind(2, r.user_id)
+                     .bind(3, r.program_id)
+                     .bind(4, r.program_name)
+                     .bind(5, r.client)
+                     .bind(6, r.started_at_unix_ms)
+                     .bind(7, r.planned_duration_ms)
+                     .bind(8, r.intensity_scale)
+                     .bind(9, r.speed_scale)
+                     .run(),
+                 db_.connection());
 }
 
-Expected<bool, std::string> SessionHistoryStore::record_adjustment(
+Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_adjustment(
     const SessionAdjustmentRecord& r) {
   MutexLock guard(db_.mutex());
   // The first kMaxAdjustmentsPerSession of a session: a kiosk in a loop must not grow a
@@ -82,24 +95,26 @@ Expected<bool, std::string> SessionHistoryStore::record_adjustment(
       "INSERT INTO session_adjustments (session_id, at_program_ms, change) SELECT ?1, ?2, ?3 "
       "WHERE (SELECT COUNT(*) FROM session_adjustments WHERE session_id = ?1) < {}",
       kMaxAdjustmentsPerSession));
-  if (!stmt) return Unexpected{stmt.error()};
-  return stmt->bind(1, r.session_id).bind(2, r.at_program_ms).bind(3, r.change).run();
+  if (!stmt) return failure(stmt.error(), db_.connection());
+  return written(stmt->bind(1, r.session_id).bind(2, r.at_program_ms).bind(3, r.change).run(),
+                 db_.connection());
 }
 
-Expected<bool, std::string> SessionHistoryStore::record_end(const SessionEndRecord& r) {
+Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_end(const SessionEndRecord& r) {
   MutexLock guard(db_.mutex());
   auto stmt = db_.connection().prepare(
       "INSERT INTO sessions (session_id, ended_at_unix_ms, end_state, end_reason, elapsed_ms) "
       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "
       "ended_at_unix_ms = excluded.ended_at_unix_ms, end_state = excluded.end_state, "
       "end_reason = excluded.end_reason, elapsed_ms = excluded.elapsed_ms");
-  if (!stmt) return Unexpected{stmt.error()};
-  return stmt->bind(1, r.session_id)
-      .bind(2, r.ended_at_unix_ms)
-      .bind(3, r.end_state)
-      .bind(4, r.end_reason)
-      .bind(5, r.elapsed_ms)
-      .run();
+  if (!stmt) return failure(stmt.error(), db_.connection());
+  return written(stmt->bind(1, r.session_id)
+                     .bind(2, r.ended_at_unix_ms)
+                     .bind(3, r.end_state)
+                     .bind(4, r.end_reason)
+                     .bind(5, r.elapsed_ms)
+                     .run(),
+                 db_.connection());
 }
 
 Expected<bool, std::string> SessionHistoryStore::record_feedback(const SessionFeedbackRecord& r) {

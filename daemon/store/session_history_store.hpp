@@ -52,6 +52,13 @@ struct SessionAdjustmentRecord {
   std::string change;  // "intensity 0.8; too strong: shoulders"
 };
 
+// Why a line of history was not written. busy: another process held the database's write lock
+// past the busy timeout, and the same line can be written once it lets go.
+struct HistoryWriteFailure {
+  std::string text;
+  bool busy = false;
+};
+
 struct HistoryRow {
   SessionStartRecord start;
   std::vector<SessionAdjustmentRecord> adjustments;  // in order
@@ -63,9 +70,9 @@ class SessionHistoryStore {
  public:
   explicit SessionHistoryStore(StateDatabase& db) : db_(db) {}
 
-  Expected<bool, std::string> record_start(const SessionStartRecord& r);
-  Expected<bool, std::string> record_end(const SessionEndRecord& r);
-  Expected<bool, std::string> record_adjustment(const SessionAdjustmentRecord& r);
+  Expected<bool, HistoryWriteFailure> record_start(const SessionStartRecord& r);
+  Expected<bool, HistoryWriteFailure> record_end(const SessionEndRecord& r);
+  Expected<bool, HistoryWriteFailure> record_adjustment(const SessionAdjustmentRecord& r);
   // false when no such session is known; feedback given again replaces the earlier.
   Expected<bool, std::string> record_feedback(const SessionFeedbackRecord& r);
   // The user's sessions, newest first; at most limit of them.

@@ -40,11 +40,11 @@ Statement& Statement::bind_null(int index) {
 }
 
 Expected<bool, std::string> Statement::step() {
-  if (bind_rc_ != SQLITE_OK) return Unexpected{db_->error_text(bind_rc_)};
+  if (bind_rc_ != SQLITE_OK) return Unexpected{db_->failed(bind_rc_)};
   const int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return Unexpected{db_->error_text(rc)};
+  return Unexpected{db_->failed(rc)};
 }
 
 void Statement::reset() {
@@ -84,7 +84,7 @@ bool Statement::is_null(int column) const {
 }
 
 Expected<std::unique_ptr<SqliteConnection>, std::string> SqliteConnection::open(
-    const std::string& path, bool create) {
+    const std::string& path, bool create, int busy_timeout_ms) {
   sqlite3* db = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX | SQLITE_OPEN_NOFOLLOW |
                     (create ? SQLITE_OPEN_CREATE : 0);
@@ -96,7 +96,7 @@ Expected<std::unique_ptr<SqliteConnection>, std::string> SqliteConnection::open(
   }
   sqlite3_extended_result_codes(db, 1);
   // Another process (sqlite3 on the command line, a backup) may hold a lock for a moment.
-  sqlite3_busy_timeout(db, 2000);
+  sqlite3_busy_timeout(db, busy_timeout_ms);
   return std::unique_ptr<SqliteConnection>(new SqliteConnection(db, path));
 }
 
@@ -109,7 +109,7 @@ Expected<Statement, std::string> SqliteConnection::prepare(std::string_view sql)
   const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt);
-    return Unexpected{error_text(rc)};
+    return Unexpected{failed(rc)};
   }
   return Statement(*this, stmt);
 }
@@ -118,6 +118,7 @@ Expected<bool, std::string> SqliteConnection::exec(const std::string& sql) {
   char* message = nullptr;
   const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
   if (rc != SQLITE_OK) {
+    last_failed_rc_ = rc;
     std::string why =
         fmt::format("{}: {}", path_, message != nullptr ? message : sqlite3_errstr(rc));
     sqlite3_free(message);
@@ -139,6 +140,17 @@ std::string SqliteConnection::error_text(int rc) const {
   const char* message = sqlite3_errmsg(db_);
   return fmt::format("{}: {}", path_,
                      message != nullptr && *message != '\0' ? message : sqlite3_errstr(rc));
+}
+
+std::string SqliteConnection::failed(int rc) {
+  last_failed_rc_ = rc;
+  return error_text(rc);
+}
+
+bool SqliteConnection::last_failure_was_busy() const {
+  // Extended result codes are on: SQLITE_BUSY_SNAPSHOT and the like keep the primary code low.
+  const int primary = last_failed_rc_ & 0xff;
+  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
 }
 
 Expected<Transaction, std::string> Transaction::begin(SqliteConnection& db) {

@@ -56,8 +56,10 @@ class SqliteConnection {
  public:
   // Opens (creating when create is set) the database file. Nothing is read yet: a file that is
   // not a database shows at the first statement.
+  // A lock another process holds is waited for up to busy_timeout_ms before a call fails.
   static Expected<std::unique_ptr<SqliteConnection>, std::string> open(const std::string& path,
-                                                                       bool create);
+                                                                       bool create,
+                                                                       int busy_timeout_ms);
   ~SqliteConnection();
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
@@ -70,6 +72,11 @@ class SqliteConnection {
   std::int64_t changes() const { return sqlite3_changes64(db_); }
   // "<path>: <sqlite's message>".
   std::string error_text(int rc) const;
+  // The same, remembering rc for last_failure_was_busy().
+  std::string failed(int rc);
+  // Whether the last failed call failed because another connection held a lock past the busy
+  // timeout: the same call may succeed later. Read it under the same lock as the call.
+  bool last_failure_was_busy() const;
   const std::string& path() const { return path_; }
   sqlite3* handle() { return db_; }
 
@@ -77,6 +84,7 @@ class SqliteConnection {
   SqliteConnection(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
   sqlite3* db_;
   std::string path_;
+  int last_failed_rc_ = SQLITE_OK;
 };
 
 // Runs a transaction: BEGIN IMMEDIATE now, ROLLBACK unless commit() succeeded.

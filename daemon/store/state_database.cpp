@@ -110,7 +110,7 @@ Expected<std::unique_ptr<StateDatabase>, std::string> StateDatabase::open_with(
   }
   // Created private: the history holds what sitters said about their health.
   const mode_t previous_umask = ::umask(077);
-  auto connection = SqliteConnection::open(path, true);
+  auto connection = SqliteConnection::open(path, true, options.busy_timeout_ms);
   ::umask(previous_umask);
   if (!connection) return Unexpected{connection.error()};
   std::unique_ptr<StateDatabase> db(new StateDatabase(std::move(*connection), std::move(options)));

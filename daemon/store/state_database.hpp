@@ -21,6 +21,9 @@ namespace chaird::store {
 struct StateDatabaseOptions {
   // Tests: called inside every commit, before it completes (SQLite's commit hook).
   std::function<void()> before_commit;
+  // How long a call waits for a lock another process holds (sqlite3 on the command line, a
+  // backup) before it fails as busy. Tests shorten it.
+  int busy_timeout_ms = 2000;
 };
 
 class StateDatabase {

@@ -1,0 +1,126 @@
+// The session history's writer when another process holds the database's write lock (sqlite3
+// on the command line, a backup): a line is kept until it can be written, never dropped, and a
+// call waiting for it is answered meanwhile.
+#include "api/session_history_recorder.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "store/session_history_store.hpp"
+#include "store/state_database.hpp"
+#include "test_support.hpp"
+
+namespace chaird::api {
+namespace {
+
+using store::SessionHistoryStore;
+using store::StateDatabase;
+
+// Another process's connection, holding the write lock until released.
+class HeldLock {
+ public:
+  explicit HeldLock(const std::string& dir) {
+    EXPECT_EQ(sqlite3_open((dir + "/" + StateDatabase::kFileName).c_str(), &db_), SQLITE_OK);
+    sqlite3_busy_timeout(db_, 5000);  // chaird may be writing a line of its own
+    EXPECT_EQ(sqlite3_exec(db_, "BEGIN EXCLUSIVE", nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  ~HeldLock() { release(); }
+  HeldLock(const HeldLock&) = delete;
+  HeldLock& operator=(const HeldLock&) = delete;
+  void release() {
+    if (db_ == nullptr) return;
+    EXPECT_EQ(sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+store::SessionStartRecord start_of(const std::string& session_id) {
+  return {session_id, "ann", "back", "Back", "kiosk", 1000, 900'000, 1.0, 1.0};
+}
+
+std::unique_ptr<StateDatabase> open_database(const std::string& dir) {
+  store::StateDatabaseOptions options;
+  options.busy_timeout_ms = 50;  // a lock held past this is "busy" at once
+  auto db = StateDatabase::open(dir, options);
+  EXPECT_TRUE(db) << db.error();
+  return std::move(*db);
+}
+
+std::size_t sessions_of_ann(SessionHistoryStore& history) {
+  auto rows = history.list("ann", 100'000);
+  EXPECT_TRUE(rows) << rows.error();
+  return rows ? rows->size() : 0;
+}
+
+// Found by reading the recorder: a line SQLite reported busy was logged and dropped, and the
+// StartSession waiting for it answered OK, so a session the kiosk was told started had no row.
+TEST(SessionHistoryRecorder, ALineTheLockKeepsOutIsWrittenOnceTheLockGoes) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  SessionHistoryStore history(*db);
+  SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+  HeldLock lock(dir);
+  recorder.session_started(start_of("s-1"));
+  recorder.session_adjusted({"s-1", 1000, "intensity 0.8"});
+  // Answers once the writer has found the lock held: a start must not wait on another process.
+  recorder.flush();
+  EXPECT_EQ(sessions_of_ann(history), 0u);
+  lock.release();
+  recorder.flush();
+  auto rows = history.list("ann", 10);
+  ASSERT_TRUE(rows) << rows.error();
+  ASSERT_EQ(rows->size(), 1u) << "the line was dropped while the lock was held";
+  EXPECT_EQ(rows->front().start.session_id, "s-1");
+  ASSERT_EQ(rows->front().adjustments.size(), 1u);  // and after its start, in order
+  EXPECT_EQ(rows->front().adjustments.front().change, "intensity 0.8");
+}
+
+// A lock never let go must not grow chaird's memory without bound: past the bound a new line is
+// dropped (and counted in the log); the lines before it are kept.
+TEST(SessionHistoryRecorder, LinesWaitingForTheLockAreBounded) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  SessionHistoryStore history(*db);
+  HistoryRecorderOptions options;
+  options.retry_after = std::chrono::milliseconds(10);
+  options.max_queued_lines = 3;
+  SessionHistoryRecorder recorder(
+      history, [] { return std::int64_t{5000}; }, options);
+  HeldLock lock(dir);
+  for (int i = 1; i <= 5; ++i) recorder.session_started(start_of("s-" + std::to_string(i)));
+  recorder.flush();
+  lock.release();
+  recorder.flush();
+  auto rows = history.list("ann", 10);
+  ASSERT_TRUE(rows) << rows.error();
+  std::vector<std::string> ids;
+  for (const auto& row : *rows) ids.push_back(row.start.session_id);
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"s-1", "s-2", "s-3"}));
+}
+
+// chaird stopping while another process holds the lock stops: it does not wait for the lock.
+TEST(SessionHistoryRecorder, AStopWhileTheLockIsHeldDoesNotWaitForIt) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  SessionHistoryStore history(*db);
+  HeldLock lock(dir);
+  {
+    SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+    recorder.session_started(start_of("s-1"));
+    recorder.flush();
+  }  // returns, with the line logged as unwritten
+  lock.release();
+  EXPECT_EQ(sessions_of_ann(history), 0u);
+}
+
+}  // namespace
+}  // namespace chaird::api
