@@ -2,6 +2,7 @@
 // unsafe endings, and the run-time watch over telemetry.
 #include "safety/safety_governor.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -430,6 +431,25 @@ TEST_F(SafetyGovernorTest, RefusesSessionsLongerThanTheChairOrTheSessionAllows) 
   const SafetyGovernor loose(chair_, SessionLimits{3600000, nullptr});
   EXPECT_EQ(loose.max_session_ms(), 1800000);
   EXPECT_FALSE(loose.review(timeline(2000000)));
+}
+
+// The sitter's adaptations are listed up to a bound (they go into every status); what the
+// governor itself changed follows them, always.
+TEST_F(SafetyGovernorTest, ListsFiftyOfTheSittersAdaptationsAndAllOfItsOwn) {
+  Timeline tl = timeline(10000);
+  for (int i = 0; i < 120; ++i) tl.condition_changes.push_back(fmt::format("change {}", i));
+  add(tl, 0, 1000, "roller.depth", 6);
+  unit::sort_commands(tl);
+  auto governed = governor_.review(tl);
+  ASSERT_TRUE(governed) << governed.error().to_string();
+  const auto& notes = (*governed)->adaptations();
+  ASSERT_EQ(notes.size(), kMaxListedAdaptations + 2);
+  EXPECT_EQ(notes[0], "change 0");
+  EXPECT_EQ(notes[kMaxListedAdaptations - 1], fmt::format("change {}", kMaxListedAdaptations - 1));
+  EXPECT_TRUE(
+      Contains(notes[kMaxListedAdaptations], "70 more adaptations for this sitter are not listed"));
+  EXPECT_TRUE(Contains(notes.back(), "roller.depth at 6 mm at its end; the governor returns it"));
+  EXPECT_EQ((*governed)->timeline().condition_changes.size(), 120u);  // kept whole
 }
 
 TEST_F(SafetyGovernorTest, AdaptsATimelineThatEndsUnsafe) {

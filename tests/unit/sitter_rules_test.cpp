@@ -3,6 +3,7 @@
 // however it was made; a re-plan keeps them.
 #include "timeline/sitter_rules.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "library/program_checker.hpp"
@@ -240,6 +241,30 @@ TEST(SitterRules, IntensityAndTempoCapsHoldWhateverTheSitterAsks) {
                        "step 'knead': intensity 1.00 lowered to 0.35 (osteoporosis: fragile "
                        "bones)"));
   EXPECT_TRUE(mentions(planned->governed->adaptations(), "tempo 20 cpm lowered to 10"));
+}
+
+// Found by review: each step a rule lowered added a line, and every line went into the start's
+// answer and into every status of the session: a long program for a sitter with a rule made
+// each status of every watch stream carry hundreds of lines.
+TEST(SitterRules, AdaptationsListedAreBounded) {
+  auto r = rule(RuleAction::kSoften, {}, {"lumbar"});
+  r.max_intensity = 0.35;
+  r.max_tempo_cpm = 10;
+  std::string steps;
+  for (int i = 0; i < 250; ++i)
+    steps += step_item(fmt::format("knead {}", i), "lumbar", 6000, "intensity: 0.8 tempo_cpm: 20",
+                       "kneading");
+  auto planned = test::plan_text(program_text({steps}), with_rules({r}));
+  ASSERT_TRUE(planned) << planned.error().to_string();
+  const auto& listed = planned->governed->adaptations();
+  const auto& all = planned->governed->timeline().condition_changes;  // kept whole inside
+  EXPECT_GE(all.size(), 500u);  // a line for the intensity and one for the tempo of each step
+  EXPECT_LE(listed.size(), kMaxListedAdaptations + 1 + test::reference_chair()->actuator_count());
+  EXPECT_EQ(listed.front(),
+            "step 'knead 0': intensity 0.80 lowered to 0.35 (osteoporosis: "
+            "fragile bones)");
+  EXPECT_TRUE(mentions(listed, fmt::format("{} more adaptations for this sitter are not listed",
+                                           all.size() - kMaxListedAdaptations)));
 }
 
 TEST(SitterRules, ARePlanKeepsTheCaps) {

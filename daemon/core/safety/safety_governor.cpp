@@ -39,6 +39,17 @@ std::string who_of(const Timeline& tl, const TimelineCommand& c) {
   return fmt::format("step '{}' ({})", s.name, s.technique);
 }
 
+// The sitter's changes as listed: the first kMaxListedAdaptations, then one that counts the
+// rest (the timeline keeps them all).
+std::vector<std::string> listed_adaptations(const std::vector<std::string>& changes) {
+  if (changes.size() <= kMaxListedAdaptations) return changes;
+  std::vector<std::string> listed(
+      changes.begin(), changes.begin() + static_cast<std::ptrdiff_t>(kMaxListedAdaptations));
+  listed.push_back(fmt::format("{} more adaptations for this sitter are not listed",
+                               changes.size() - kMaxListedAdaptations));
+  return listed;
+}
+
 }  // namespace
 
 SafetyGovernor::SafetyGovernor(std::shared_ptr<const ChairModel> chair, SessionLimits limits)
@@ -59,7 +70,7 @@ Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> SafetyGovernor::r
   check_sitter_rules(tl, d);
   if (d.has_errors()) return Unexpected{std::move(d)};
   // The rules' changes, now checked, come first: they are the sitter's own.
-  adaptations = tl.condition_changes;
+  adaptations = listed_adaptations(tl.condition_changes);
   end_safe(tl, adaptations);
   if (tl.duration_ms > max_session_ms_) {
     d.error({}, fmt::format("the session would last {}; this chair allows at most {}",

@@ -31,6 +31,11 @@ struct SessionLimits {
   SitterRulesRef sitter;
 };
 
+// Of the sitter's adaptations (what their rules and feedback changed, step by step), at most
+// this many are listed, then one line that counts the rest: the list goes into the start's
+// answer and into every status. The governor's own lines are listed after them, always.
+inline constexpr std::size_t kMaxListedAdaptations = 50;
+
 class GovernedTimeline {
  public:
   const Timeline& timeline() const { return timeline_; }
