@@ -419,6 +419,34 @@ TEST(SessionHistory, AStartIsAcknowledgedOnlyOnceItsSessionIsInTheHistory) {
   EXPECT_EQ(daemon.history("held").sessions_size(), 1) << daemon.log();
 }
 
+// Another process holding the lock past chaird's busy timeout (2 s): the start is answered, for
+// the session runs and a kiosk must not wait on another process, and its row joins the history
+// once the lock goes. Found by reading the recorder: the row was dropped.
+TEST(SessionHistory, AStartAnsweredWhileTheLockIsHeldJoinsTheHistoryWhenItGoes) {
+  const std::string state = make_temp_dir("state");
+  DaemonOptions options = on_state(state);
+  options.log_to_pipe = true;
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.drain_log_pipe();
+  sqlite3* db = hold_the_database(state);
+  chair::v1::StartSessionRequest request;
+  request.set_program_id("e2e_full");
+  request.set_user_id("held");
+  chair::v1::StartSessionResponse started;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  const auto status = daemon.control().StartSession(&context, request, &started);
+  const bool told = daemon.wait_for_log("the session history is locked by another process");
+  EXPECT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  ASSERT_TRUE(status.ok()) << status.error_message() << daemon.log();
+  EXPECT_TRUE(told) << daemon.log();
+  const auto history = daemon.history("held");  // waits for what is queued
+  ASSERT_EQ(history.sessions_size(), 1) << daemon.log();
+  EXPECT_EQ(history.sessions(0).session_id(), started.session_id());
+}
+
 // The same for a change: AdjustSession answered before its line in the history was written, so
 // chaird killed just after the answer lost a change the kiosk had been told was made.
 TEST(SessionHistory, AnAdjustmentIsAcknowledgedOnlyOnceItIsInTheHistory) {
