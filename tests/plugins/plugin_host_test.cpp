@@ -139,6 +139,22 @@ TEST(PluginHost, RefusesBothPluginsThatShareANameAndNamesBothPaths) {
   }
 }
 
+// A plugin directory listed twice (or once more through a link) is read once: before, every
+// plugin in it met itself as a second plugin of its name, and every technique was refused.
+TEST(PluginHost, ADirectoryListedTwiceIsReadOnce) {
+  const std::string dir = plugin_dir_with({"side_effect"}, "listed-twice");
+  const std::string link = test::make_temp_dir("link") + "/plugins";
+  fs::create_directory_symlink(dir, link);
+  Diagnostics refusals;
+  const auto catalog = TechniqueCatalog::load({dir, link}, refusals);
+  EXPECT_NE(catalog.find("side_effect"), nullptr) << refusals.to_string();
+  EXPECT_EQ(refusals.error_count(), 0u) << refusals.to_string();
+  ASSERT_EQ(refusals.items().size(), 1u) << refusals.to_string();
+  EXPECT_EQ(refusals.items()[0].severity, Severity::kWarning);
+  EXPECT_EQ(refusals.items()[0].where.file, link);
+  EXPECT_THAT(refusals.items()[0].message, HasSubstr("is the same directory as " + dir));
+}
+
 TEST(PluginHost, AProgramThatNeedsARefusedPluginIsToldWhyItWasRefused) {
   // wrong_abi.so would be the technique 'wrong_abi'; twin_a and twin_b both call themselves
   // 'twin'. A program using either is refused where it names them, with the plugin's reason.

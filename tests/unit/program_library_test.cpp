@@ -2,6 +2,7 @@
 // one is refused with its reasons at file:line:col, and refusals spread to what includes them.
 #include "library/program_library.hpp"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -133,6 +134,39 @@ TEST_F(ProgramLibraryTest, TwoProgramsWithOneIdAreBothRefused) {
     EXPECT_TRUE(Contains(mine[0].message, path("twin_a.textproto")));
     EXPECT_TRUE(Contains(mine[0].message, path("twin_b.textproto")));
   }
+}
+
+// Found by review: each of n programs sharing an id was refused naming all n files, n² of text
+// in the log (60 files: 60 refusals of 60 paths each).
+TEST_F(ProgramLibraryTest, ManyProgramsWithOneIdAreEachRefusedNamingAFew) {
+  for (int i = 0; i < 60; ++i)
+    add(fmt::format("twin_{:02}.textproto", i), program("twin", step_item("a", "lumbar", 20000)));
+  Diagnostics refusals;
+  const auto library = ProgramLibrary::load({dir_}, context(), refusals);
+  EXPECT_EQ(library->find("twin"), nullptr);
+  ASSERT_EQ(refusals.error_count(), 60u) << refusals.to_string();
+  for (const auto& d : refusals.items()) {
+    EXPECT_TRUE(Contains(d.message, "60 programs have the id 'twin': ")) << d.message;
+    EXPECT_TRUE(Contains(d.message, path("twin_00.textproto"))) << d.message;
+    EXPECT_TRUE(Contains(d.message, " and 57 more")) << d.message;
+    EXPECT_LT(d.message.size(), 600u);
+  }
+}
+
+// A directory listed twice in the configuration (or once more as "dir/." or through a link) is
+// read once: before, every program in it met itself as a second program with its id, and the
+// whole library was refused over a typo.
+TEST_F(ProgramLibraryTest, ADirectoryListedTwiceIsReadOnce) {
+  add("single.textproto", program("single", step_item("c", "lumbar", 20000)));
+  Diagnostics refusals;
+  const auto library = ProgramLibrary::load({dir_, dir_ + "/."}, context(), refusals);
+  ASSERT_EQ(library->entries().size(), 1u) << refusals.to_string();
+  EXPECT_EQ(refusals.error_count(), 0u) << refusals.to_string();
+  ASSERT_EQ(refusals.items().size(), 1u) << refusals.to_string();
+  EXPECT_EQ(refusals.items()[0].severity, Severity::kWarning);
+  EXPECT_EQ(refusals.items()[0].where.file, dir_ + "/.");
+  EXPECT_TRUE(Contains(refusals.items()[0].message, "is the same directory as " + dir_))
+      << refusals.to_string();
 }
 
 TEST_F(ProgramLibraryTest, AProgramIncludingARefusedProgramIsRefusedToo) {

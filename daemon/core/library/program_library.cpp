@@ -1,8 +1,12 @@
 #include "library/program_library.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
+
+#include "common/listed_directories.hpp"
 
 namespace chaird {
 
@@ -64,10 +68,15 @@ std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(
     const std::vector<CustomProgramText>& custom) {
   // 1. Parse every file; refuse unreadable ones and duplicate ids.
   std::vector<std::string> files;
+  ListedDirectories listed;
   for (const auto& dir : dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
       refusals.error({dir, 0, 0}, "program directory does not exist");
+      continue;
+    }
+    if (auto skipped = listed.already_listed(dir)) {
+      refusals.warning({dir, 0, 0}, *skipped);
       continue;
     }
     for (const auto& entry : fs::directory_iterator(dir, ec)) {
@@ -108,11 +117,15 @@ std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(
       candidates.emplace(id, group.front());
       continue;
     }
-    std::string paths;
-    for (const auto& p : group) paths += (paths.empty() ? "" : " and ") + p->source.path;
+    // Each refusal names a few of the files, not all: n files naming all n made n² of text.
+    std::vector<std::string> files_of_id;
+    for (const auto& p : group) files_of_id.push_back(p->source.path);
+    const std::string paths = name_a_few(files_of_id);
+    const std::string how_many = group.size() == 2 ? "two" : fmt::format("{}", group.size());
     for (const auto& p : group) {
-      refusals.error(p->locator().nested("metadata").at("id"),
-                     "program refused: two programs have the id '" + id + "': " + paths);
+      refusals.error(
+          p->locator().nested("metadata").at("id"),
+          fmt::format("program refused: {} programs have the id '{}': {}", how_many, id, paths));
     }
   }
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 
+#include "common/listed_directories.hpp"
 #include "plugin_host/file_permissions.hpp"
 
 namespace chaird {
@@ -14,10 +15,15 @@ TechniqueCatalog TechniqueCatalog::load(const std::vector<std::string>& dirs,
                                         Diagnostics& refusals) {
   std::vector<LoadedTechnique> loaded;
   std::vector<Refused> refused;
+  ListedDirectories listed;
   for (const auto& dir : dirs) {
     std::error_code ec;
     if (!fs::is_directory(dir, ec)) {
       refusals.error({dir, 0, 0}, "plugin directory does not exist");
+      continue;
+    }
+    if (auto skipped = listed.already_listed(dir)) {
+      refusals.warning({dir, 0, 0}, *skipped);
       continue;
     }
     if (auto reason = loose_permissions(dir)) {
@@ -59,10 +65,12 @@ TechniqueCatalog TechniqueCatalog::from(std::vector<LoadedTechnique> techniques,
       continue;
     }
     // Which one would win is an accident of directory order: refuse them all.
-    std::string paths;
-    for (const auto& t : group) paths += (paths.empty() ? "" : " and ") + t.path;
+    // A few of the files, not all: n refusals naming all n would make n² of text.
+    std::vector<std::string> paths;
+    for (const auto& t : group) paths.push_back(t.path);
+    const std::string how_many = group.size() == 2 ? "two" : std::to_string(group.size());
     for (const auto& t : group) {
-      const std::string why = "two plugins are named '" + name + "': " + paths;
+      const std::string why = how_many + " plugins are named '" + name + "': " + name_a_few(paths);
       refusals.error({t.path, 0, 0}, "plugin refused: " + why);
       catalog.refused_.push_back({{{t.path, 0, 0}, why}, name});
     }
