@@ -29,6 +29,18 @@ Refusal database_failed(const std::string& what, const std::string& why) {
       {}};
 }
 
+// Another process holds chaird's database (sqlite3, a backup) and lines of history wait for it:
+// what reads or forgets the history now would not see them.
+Refusal history_held_back(const std::string& what) {
+  return Refusal{Refusal::Kind::kUnavailable,
+                 fmt::format("{}: the session history is waiting for another program to let go "
+                             "of chaird's database; try again in a moment",
+                             what),
+                 {},
+                 {},
+                 {}};
+}
+
 // Profiles a chair keeps: a bound on what one client can fill the disk with.
 constexpr std::int64_t kMaxProfiles = 10'000;
 
@@ -149,7 +161,11 @@ grpc::ServerUnaryReactor* ControlService::DeleteUserProfile(
     return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.records, [this, reactor, request, response] {
-    if (request->forget_history()) deps_.history.flush();  // a session that just ended too
+    // A session that just ended too; and none held back, or it would come back after.
+    if (request->forget_history() && !deps_.history.flush()) {
+      reactor->Finish(to_status(history_held_back("forgetting a sitter's history")));
+      return;
+    }
     auto removed = deps_.stores.profiles.remove(request->user_id(), request->forget_history());
     if (!removed) {
       reactor->Finish(to_status(database_failed("deleting a profile", removed.error())));
@@ -228,10 +244,14 @@ grpc::ServerUnaryReactor* ControlService::RecordSessionFeedback(
     return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.records, [this, reactor, request] {
-    deps_.history.flush();  // the session may have started a moment ago
+    const bool complete = deps_.history.flush();  // it may have started a moment ago
     auto owner = deps_.stores.history.owner(request->session_id());
     if (!owner) {
       reactor->Finish(to_status(database_failed("reading the session history", owner.error())));
+      return;
+    }
+    if (!owner->has_value() && !complete) {
+      reactor->Finish(to_status(history_held_back("recording feedback")));
       return;
     }
     if (!owner->has_value() || **owner != request->user_id()) {

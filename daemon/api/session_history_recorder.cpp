@@ -21,12 +21,16 @@ SessionHistoryRecorder::SessionHistoryRecorder(store::SessionHistoryStore& store
     : store_(store), now_(std::move(now_unix_ms)), options_(options), thread_([this] { run(); }) {}
 
 SessionHistoryRecorder::~SessionHistoryRecorder() {
+  stop();
+}
+
+void SessionHistoryRecorder::stop() {
   {
     MutexLock lock(mutex_);
     stopping_ = true;
   }
   wake_.notify_one();
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
 }
 
 void SessionHistoryRecorder::record(StatusHub::StatusPtr status) {
@@ -68,24 +72,28 @@ void SessionHistoryRecorder::queue_line(Item item) {
   queue_.push_back(std::move(item));
 }
 
-void SessionHistoryRecorder::flush() {
+bool SessionHistoryRecorder::flush() {
   MutexLock lock(mutex_);
+  // Held back already: the writer tries now (briefly), rather than at its next retry.
+  if (locked_out_) wake_.notify_one();
   const std::uint64_t lockouts = lockouts_;
   while (!(queue_.empty() && in_flight_ == 0) && lockouts_ == lockouts) lock.wait(drained_);
+  return lockouts_ == lockouts;
 }
 
-std::size_t SessionHistoryRecorder::write(const std::vector<Item>& batch, std::string& busy_text) {
+std::size_t SessionHistoryRecorder::write(const std::vector<Item>& batch, int busy_timeout_ms,
+                                          std::string& busy_text) {
   std::size_t done = 0;
   for (; done < batch.size(); ++done) {
     auto written = std::visit(
-        [this](const auto& r) {
+        [this, busy_timeout_ms](const auto& r) {
           using Record = std::decay_t<decltype(r)>;
           if constexpr (std::is_same_v<Record, store::SessionStartRecord>) {
-            return store_.record_start(r);
+            return store_.record_start(r, busy_timeout_ms);
           } else if constexpr (std::is_same_v<Record, store::SessionAdjustmentRecord>) {
-            return store_.record_adjustment(r);
+            return store_.record_adjustment(r, busy_timeout_ms);
           } else {
-            return store_.record_end(r);
+            return store_.record_end(r, busy_timeout_ms);
           }
         },
         batch[done]);
@@ -109,9 +117,10 @@ void SessionHistoryRecorder::run() {
                             std::make_move_iterator(queue_.end()));
     queue_.clear();
     in_flight_ = batch.size();
+    const int busy_timeout_ms = locked_out_ ? options_.held_busy_timeout_ms : -1;
     lock.unlock();
     std::string busy_text;
-    const std::size_t done = write(batch, busy_text);
+    const std::size_t done = write(batch, busy_timeout_ms, busy_text);
     lock.lock();
     in_flight_ = 0;
     if (dropped_ > 0) {
@@ -134,8 +143,10 @@ void SessionHistoryRecorder::run() {
     ++lockouts_;
     drained_.notify_all();
     if (stopping_) {
-      spdlog::error("chaird stops with {} lines of the session history unwritten: {}",
-                    queue_.size(), busy_text);
+      spdlog::error(
+          "chaird stops with {} lines of the session history it could not write (another "
+          "process holds the database's lock): {}",
+          queue_.size(), busy_text);
       queue_.clear();
       break;
     }

@@ -26,6 +26,9 @@ struct HistoryRecorderOptions {
   // A line the database's lock kept out is tried again after this long, or when another is
   // queued. Each try waits the database's busy timeout for the lock first.
   std::chrono::milliseconds retry_after{250};
+  // While lines are held back, each try waits at most this long for the lock (the first waits
+  // the database's busy timeout): a call that waits for a try is not kept long.
+  int held_busy_timeout_ms = 100;
   // Lines waiting for the lock, at most: past this, a new line is dropped (and counted in the
   // log) rather than let memory grow while the lock is never let go.
   std::size_t max_queued_lines = 10'000;
@@ -36,7 +39,7 @@ class SessionHistoryRecorder final : public StatusRecorder {
   using WallClock = std::function<std::int64_t()>;  // ms since the Unix epoch
   SessionHistoryRecorder(store::SessionHistoryStore& store, WallClock now_unix_ms,
                          HistoryRecorderOptions options = {});
-  // Writes what is queued, then stops.
+  // Stops, as stop() does.
   ~SessionHistoryRecorder() override;
   SessionHistoryRecorder(const SessionHistoryRecorder&) = delete;
   SessionHistoryRecorder& operator=(const SessionHistoryRecorder&) = delete;
@@ -46,10 +49,15 @@ class SessionHistoryRecorder final : public StatusRecorder {
   void session_started(store::SessionStartRecord record);
   // Dispatch thread: queue only. An adjustment is written after its session's start.
   void session_adjusted(store::SessionAdjustmentRecord record);
-  // Any other thread: returns once everything queued so far is written, or once the writer
-  // has found the database locked by another process (what is queued is written when the lock
-  // goes; a call must not wait on another process).
-  void flush();
+  // Any other thread: true once everything queued so far is written (or failed for good, and
+  // logged); false once a try finds another process's lock still held (what is queued is
+  // written when it goes: a call must not wait on another process). The first try waits the
+  // database's busy timeout; while lines are held back, a flush has the writer try at once,
+  // waiting held_busy_timeout_ms.
+  bool flush();
+  // Writes what is queued and ends the writer, saying in the log what the lock kept out; before
+  // the log is shut down. Once only; later lines are not written.
+  void stop();
   std::int64_t now_unix_ms() const { return now_(); }
 
  private:
@@ -60,7 +68,7 @@ class SessionHistoryRecorder final : public StatusRecorder {
   void run();
   // The writer's thread: writes the batch in order, up to the first line the lock keeps out;
   // returns how many were done (written, or failed for good and logged).
-  std::size_t write(const std::vector<Item>& batch, std::string& busy_text);
+  std::size_t write(const std::vector<Item>& batch, int busy_timeout_ms, std::string& busy_text);
 
   store::SessionHistoryStore& store_;
   WallClock now_;

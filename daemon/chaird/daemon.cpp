@@ -471,7 +471,9 @@ void Daemon::stop() {
   if (dispatch_thread_.joinable()) dispatch_thread_.join();
   hub_.stop_fanout();  // the server is down: no stream is left to feed
   if (recorder_) recorder_->flush();
-  if (history_) history_->flush();  // how the last session ended
+  // How the last session ended, written; or, under another process's lock, told in the log
+  // while there is one.
+  if (history_) history_->stop();
   if (!socket_path_.empty()) {
     std::error_code ec;
     fs::remove(socket_path_, ec);

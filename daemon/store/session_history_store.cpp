@@ -59,10 +59,32 @@ Expected<bool, HistoryWriteFailure> written(const Expected<bool, std::string>& d
   return failure(done.error(), db);
 }
 
+// For one call, under the database's lock: another wait for another process's lock, then the
+// database's own again.
+class BusyTimeout {
+ public:
+  BusyTimeout(StateDatabase& db, SqliteConnection& connection, int ms)
+      : db_(db), connection_(connection), set_(ms >= 0) {
+    if (set_) connection_.set_busy_timeout(ms);
+  }
+  ~BusyTimeout() {
+    if (set_) connection_.set_busy_timeout(db_.busy_timeout_ms());
+  }
+  BusyTimeout(const BusyTimeout&) = delete;
+  BusyTimeout& operator=(const BusyTimeout&) = delete;
+
+ private:
+  StateDatabase& db_;
+  SqliteConnection& connection_;
+  bool set_;
+};
+
 }  // namespace
 
-Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_start(const SessionStartRecord& r) {
+Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_start(const SessionStartRecord& r,
+                                                                      int busy_timeout_ms) {
   MutexLock guard(db_.mutex());
+  const BusyTimeout patience(db_, db_.connection(), busy_timeout_ms);
   auto stmt = db_.connection().prepare(
       "INSERT INTO sessions (session_id, user_id, program_id, program_name, client, "
       "started_at_unix_ms, planned_duration_ms, intensity_scale, speed_scale) "
@@ -87,8 +109,9 @@ Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_start(const Sess
 }
 
 Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_adjustment(
-    const SessionAdjustmentRecord& r) {
+    const SessionAdjustmentRecord& r, int busy_timeout_ms) {
   MutexLock guard(db_.mutex());
+  const BusyTimeout patience(db_, db_.connection(), busy_timeout_ms);
   // The first kMaxAdjustmentsPerSession of a session: a kiosk in a loop must not grow a
   // sitter's history (and every answer that lists it) without bound.
   auto stmt = db_.connection().prepare(fmt::format(
@@ -100,8 +123,10 @@ Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_adjustment(
                  db_.connection());
 }
 
-Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_end(const SessionEndRecord& r) {
+Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_end(const SessionEndRecord& r,
+                                                                    int busy_timeout_ms) {
   MutexLock guard(db_.mutex());
+  const BusyTimeout patience(db_, db_.connection(), busy_timeout_ms);
   auto stmt = db_.connection().prepare(
       "INSERT INTO sessions (session_id, ended_at_unix_ms, end_state, end_reason, elapsed_ms) "
       "VALUES (?, ?, ?, ?, ?) ON CONFLICT (session_id) DO UPDATE SET "

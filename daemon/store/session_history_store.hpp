@@ -70,9 +70,13 @@ class SessionHistoryStore {
  public:
   explicit SessionHistoryStore(StateDatabase& db) : db_(db) {}
 
-  Expected<bool, HistoryWriteFailure> record_start(const SessionStartRecord& r);
-  Expected<bool, HistoryWriteFailure> record_end(const SessionEndRecord& r);
-  Expected<bool, HistoryWriteFailure> record_adjustment(const SessionAdjustmentRecord& r);
+  // busy_timeout_ms: how long to wait for another process's lock; -1: the database's own.
+  Expected<bool, HistoryWriteFailure> record_start(const SessionStartRecord& r,
+                                                   int busy_timeout_ms = -1);
+  Expected<bool, HistoryWriteFailure> record_end(const SessionEndRecord& r,
+                                                 int busy_timeout_ms = -1);
+  Expected<bool, HistoryWriteFailure> record_adjustment(const SessionAdjustmentRecord& r,
+                                                        int busy_timeout_ms = -1);
   // false when no such session is known; feedback given again replaces the earlier.
   Expected<bool, std::string> record_feedback(const SessionFeedbackRecord& r);
   // The user's sessions, newest first; at most limit of them.

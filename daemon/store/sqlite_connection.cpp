@@ -149,8 +149,8 @@ std::string SqliteConnection::failed(int rc) {
 
 bool SqliteConnection::last_failure_was_busy() const {
   // Extended result codes are on: SQLITE_BUSY_SNAPSHOT and the like keep the primary code low.
-  const int primary = last_failed_rc_ & 0xff;
-  return primary == SQLITE_BUSY || primary == SQLITE_LOCKED;
+  // Not SQLITE_LOCKED: a conflict inside this connection, which trying again would not end.
+  return (last_failed_rc_ & 0xff) == SQLITE_BUSY;
 }
 
 Expected<Transaction, std::string> Transaction::begin(SqliteConnection& db) {

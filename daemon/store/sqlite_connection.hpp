@@ -70,6 +70,8 @@ class SqliteConnection {
   // The first column of the first row of a query, as text (PRAGMA answers).
   Expected<std::string, std::string> query_text(const std::string& sql);
   std::int64_t changes() const { return sqlite3_changes64(db_); }
+  // How long the following calls wait for a lock another process holds.
+  void set_busy_timeout(int ms) { sqlite3_busy_timeout(db_, ms); }
   // "<path>: <sqlite's message>".
   std::string error_text(int rc) const;
   // The same, remembering rc for last_failure_was_busy().

@@ -44,6 +44,7 @@ class StateDatabase {
   Expected<std::int64_t, std::string> record_daemon_start(std::int64_t now_unix_ms);
   int schema_version() const { return schema_version_; }
   const std::string& path() const { return db_->path(); }
+  int busy_timeout_ms() const { return options_.busy_timeout_ms; }
 
   // One call at a time: lock the mutex (MutexLock), then use the connection.
   Mutex& mutex() CHAIRD_RETURN_CAPABILITY(mutex_) { return mutex_; }
