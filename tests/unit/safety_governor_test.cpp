@@ -433,23 +433,28 @@ TEST_F(SafetyGovernorTest, RefusesSessionsLongerThanTheChairOrTheSessionAllows) 
   EXPECT_FALSE(loose.review(timeline(2000000)));
 }
 
-// The sitter's adaptations are listed up to a bound (they go into every status); what the
-// governor itself changed follows them, always.
-TEST_F(SafetyGovernorTest, ListsFiftyOfTheSittersAdaptationsAndAllOfItsOwn) {
+// The sitter's adaptations to single steps are listed up to a bound (they go into every status);
+// the others, and what the governor itself changed, always.
+TEST_F(SafetyGovernorTest, ListsFiftyStepAdaptationsAndAllOthers) {
   Timeline tl = timeline(10000);
-  for (int i = 0; i < 120; ++i) tl.condition_changes.push_back(fmt::format("change {}", i));
+  tl.condition_changes.push_back("shoulders work lighter (80%)");
+  for (int i = 0; i < 120; ++i)
+    tl.condition_changes.push_back(fmt::format("step 'knead {}': intensity 0.80 lowered", i));
+  tl.condition_changes.push_back("intensity held at 1.20: the program allows no more");
   add(tl, 0, 1000, "roller.depth", 6);
   unit::sort_commands(tl);
   auto governed = governor_.review(tl);
   ASSERT_TRUE(governed) << governed.error().to_string();
   const auto& notes = (*governed)->adaptations();
-  ASSERT_EQ(notes.size(), kMaxListedAdaptations + 2);
-  EXPECT_EQ(notes[0], "change 0");
-  EXPECT_EQ(notes[kMaxListedAdaptations - 1], fmt::format("change {}", kMaxListedAdaptations - 1));
-  EXPECT_TRUE(
-      Contains(notes[kMaxListedAdaptations], "70 more adaptations for this sitter are not listed"));
+  ASSERT_EQ(notes.size(), 1 + kMaxListedAdaptations + 1 + 1 + 1);
+  EXPECT_EQ(notes[0], "shoulders work lighter (80%)");
+  EXPECT_EQ(notes[1], "step 'knead 0': intensity 0.80 lowered");
+  EXPECT_EQ(notes[kMaxListedAdaptations],
+            fmt::format("step 'knead {}': intensity 0.80 lowered", kMaxListedAdaptations - 1));
+  EXPECT_EQ(notes[kMaxListedAdaptations + 1], "70 more adaptations for this sitter are not listed");
+  EXPECT_EQ(notes[kMaxListedAdaptations + 2], "intensity held at 1.20: the program allows no more");
   EXPECT_TRUE(Contains(notes.back(), "roller.depth at 6 mm at its end; the governor returns it"));
-  EXPECT_EQ((*governed)->timeline().condition_changes.size(), 120u);  // kept whole
+  EXPECT_EQ((*governed)->timeline().condition_changes.size(), 122u);  // kept whole
 }
 
 TEST_F(SafetyGovernorTest, AdaptsATimelineThatEndsUnsafe) {

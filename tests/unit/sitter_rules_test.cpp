@@ -263,8 +263,16 @@ TEST(SitterRules, AdaptationsListedAreBounded) {
   EXPECT_EQ(listed.front(),
             "step 'knead 0': intensity 0.80 lowered to 0.35 (osteoporosis: "
             "fragile bones)");
+  std::size_t step_lines = 0;
+  for (const auto& line : all) {
+    if (line.rfind("step '", 0) == 0) {
+      ++step_lines;
+    } else {
+      EXPECT_TRUE(mentions(listed, line)) << line;  // the few others are all listed
+    }
+  }
   EXPECT_TRUE(mentions(listed, fmt::format("{} more adaptations for this sitter are not listed",
-                                           all.size() - kMaxListedAdaptations)));
+                                           step_lines - kMaxListedAdaptations)));
 }
 
 TEST(SitterRules, ARePlanKeepsTheCaps) {

@@ -39,14 +39,29 @@ std::string who_of(const Timeline& tl, const TimelineCommand& c) {
   return fmt::format("step '{}' ({})", s.name, s.technique);
 }
 
-// The sitter's changes as listed: the first kMaxListedAdaptations, then one that counts the
-// rest (the timeline keeps them all).
+// The sitter's changes as listed. A change to one step (the planner's "step '<name>': ..."
+// lines, one or two for each step a rule or a gentle fill touched) grows with the program:
+// the first kMaxListedAdaptations are listed, then one that counts the rest. The others (the
+// feedback's notes, an intensity the program holds, the caps on body zones) are few and say
+// the most: all of them, in order. The timeline keeps every line.
 std::vector<std::string> listed_adaptations(const std::vector<std::string>& changes) {
-  if (changes.size() <= kMaxListedAdaptations) return changes;
-  std::vector<std::string> listed(
-      changes.begin(), changes.begin() + static_cast<std::ptrdiff_t>(kMaxListedAdaptations));
-  listed.push_back(fmt::format("{} more adaptations for this sitter are not listed",
-                               changes.size() - kMaxListedAdaptations));
+  const auto of_a_step = [](const std::string& line) { return line.rfind("step '", 0) == 0; };
+  const auto steps =
+      static_cast<std::size_t>(std::count_if(changes.begin(), changes.end(), of_a_step));
+  if (steps <= kMaxListedAdaptations) return changes;
+  std::vector<std::string> listed;
+  std::size_t step_lines = 0;
+  for (const auto& line : changes) {
+    if (!of_a_step(line)) {
+      listed.push_back(line);
+    } else if (++step_lines <= kMaxListedAdaptations) {
+      listed.push_back(line);
+      if (step_lines == kMaxListedAdaptations) {
+        listed.push_back(fmt::format("{} more adaptations for this sitter are not listed",
+                                     steps - kMaxListedAdaptations));
+      }
+    }
+  }
   return listed;
 }
 

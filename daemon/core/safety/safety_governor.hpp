@@ -31,9 +31,10 @@ struct SessionLimits {
   SitterRulesRef sitter;
 };
 
-// Of the sitter's adaptations (what their rules and feedback changed, step by step), at most
+// Of the sitter's adaptations to single steps (what their rules changed, step by step), at most
 // this many are listed, then one line that counts the rest: the list goes into the start's
-// answer and into every status. The governor's own lines are listed after them, always.
+// answer and into every status. Their other adaptations and the governor's own lines are
+// listed always.
 inline constexpr std::size_t kMaxListedAdaptations = 50;
 
 class GovernedTimeline {
