@@ -419,6 +419,17 @@ TEST(SessionHistory, AStartIsAcknowledgedOnlyOnceItsSessionIsInTheHistory) {
   EXPECT_EQ(daemon.history("held").sessions_size(), 1) << daemon.log();
 }
 
+// Starts e2e_full for the sitter 'held', as long as chaird takes: it answers once the session's
+// line is written, or once it finds another process's lock held.
+grpc::Status start_for_held(DaemonProcess& daemon, chair::v1::StartSessionResponse* started) {
+  chair::v1::StartSessionRequest request;
+  request.set_program_id("e2e_full");
+  request.set_user_id("held");
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  return daemon.control().StartSession(&context, request, started);
+}
+
 // Another process holding the lock past chaird's busy timeout (2 s): the start is answered, for
 // the session runs and a kiosk must not wait on another process, and its row joins the history
 // once the lock goes. Found by reading the recorder: the row was dropped.
@@ -430,13 +441,8 @@ TEST(SessionHistory, AStartAnsweredWhileTheLockIsHeldJoinsTheHistoryWhenItGoes) 
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   daemon.drain_log_pipe();
   sqlite3* db = hold_the_database(state);
-  chair::v1::StartSessionRequest request;
-  request.set_program_id("e2e_full");
-  request.set_user_id("held");
   chair::v1::StartSessionResponse started;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  const auto status = daemon.control().StartSession(&context, request, &started);
+  const auto status = start_for_held(daemon, &started);
   const bool told = daemon.wait_for_log("the session history is locked by another process");
   EXPECT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
@@ -455,13 +461,8 @@ TEST(SessionHistory, AStopWhileTheLockIsHeldEndsCleanlyAndSaysWhatIsUnwritten) {
   DaemonProcess daemon(on_state(state));
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   sqlite3* db = hold_the_database(state);
-  chair::v1::StartSessionRequest request;
-  request.set_program_id("e2e_full");
-  request.set_user_id("held");
   chair::v1::StartSessionResponse started;
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  const auto status = daemon.control().StartSession(&context, request, &started);
+  const auto status = start_for_held(daemon, &started);
   const int exit_code = daemon.terminate();
   EXPECT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
@@ -489,12 +490,7 @@ TEST(SessionHistory, ForgettingASitterWhileTheirHistoryIsHeldBackIsRefusedForNow
   }
   daemon.advance(30'000);  // through the cool-down
   sqlite3* db = hold_the_database(state);
-  {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    as_held.set_program_id("e2e_full");
-    ASSERT_TRUE(daemon.control().StartSession(&context, as_held, &started).ok()) << daemon.log();
-  }
+  ASSERT_TRUE(start_for_held(daemon, &started).ok()) << daemon.log();
   chair::v1::DeleteUserProfileRequest forget;
   forget.set_user_id("held");
   forget.set_forget_history(true);
