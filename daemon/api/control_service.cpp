@@ -518,8 +518,9 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
       response->set_planned_duration_ms(governed->timeline().duration_ms);
       for (const auto& a : governed->adaptations()) response->add_adaptations(a);
       // Answered once the history holds the session, so that chaird killed just after the
-      // answer keeps every session a kiosk was told had started (bench/crash.sh). The wait for
-      // the disk is on the records thread: the dispatch thread never waits for it.
+      // answer keeps every session a kiosk was told had started (bench/crash.sh); or, while
+      // another process holds the database, once that is found: the line stays queued
+      // (docs/persistence.md). The wait is on the records thread, never the dispatch thread.
       boost::asio::post(deps_.records, [this, done] {
         deps_.history.flush();
         done(grpc::Status::OK);

@@ -200,8 +200,8 @@ grpc::ServerUnaryReactor* ControlService::AdjustSession(
             {ticket.session_id, *from, adjustment_text(*request, ticket.active_zones)});
         session_plan_.store(std::make_shared<const SessionPlan>(
             SessionPlan{ticket.session_id, std::move(plan), std::move(manual)}));
-        // Answered once the history holds the change, as StartSession is (bench/crash.sh); the
-        // wait for the disk is on the records thread, never on the dispatch thread.
+        // Answered once the history holds the change (or another process's lock is found), as
+        // StartSession is; the wait is on the records thread, never on the dispatch thread.
         boost::asio::post(deps_.records, [this, reactor] {
           deps_.history.flush();
           reactor->Finish(grpc::Status::OK);

@@ -74,6 +74,8 @@ void SessionHistoryRecorder::queue_line(Item item) {
 
 bool SessionHistoryRecorder::flush() {
   MutexLock lock(mutex_);
+  // Stopped (or stopping): no writer is left to wait for.
+  if (stopping_) return queue_.empty() && in_flight_ == 0;
   // Held back already: the writer tries now (briefly), rather than at its next retry.
   if (locked_out_) wake_.notify_one();
   const std::uint64_t lockouts = lockouts_;

@@ -122,5 +122,18 @@ TEST(SessionHistoryRecorder, AStopWhileTheLockIsHeldDoesNotWaitForIt) {
   EXPECT_EQ(sessions_of_ann(history), 0u);
 }
 
+// Found by review: a line queued after stop() was kept with no writer left, and a flush waited
+// for it for ever.
+TEST(SessionHistoryRecorder, AFlushAfterStopDoesNotWait) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  SessionHistoryStore history(*db);
+  SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+  recorder.stop();
+  recorder.session_started(start_of("s-1"));
+  EXPECT_FALSE(recorder.flush());
+  EXPECT_EQ(sessions_of_ann(history), 0u);
+}
+
 }  // namespace
 }  // namespace chaird::api
