@@ -31,4 +31,8 @@ std::string name_a_few(const std::vector<std::string>& paths, std::size_t shown)
   return text;
 }
 
+std::string how_many(std::size_t n) {
+  return n == 2 ? "two" : std::to_string(n);
+}
+
 }  // namespace chaird

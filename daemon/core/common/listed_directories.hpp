@@ -22,5 +22,7 @@ class ListedDirectories {
 
 // "a, b, c and 4 more": the first few of paths, in order.
 std::string name_a_few(const std::vector<std::string>& paths, std::size_t shown = 3);
+// How many files clash, as a refusal says it: "two", else the number.
+std::string how_many(std::size_t n);
 
 }  // namespace chaird

@@ -120,13 +120,9 @@ std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(
     // Each refusal names a few of the files, not all: n files naming all n made n² of text.
     std::vector<std::string> files_of_id;
     for (const auto& p : group) files_of_id.push_back(p->source.path);
-    const std::string paths = name_a_few(files_of_id);
-    const std::string how_many = group.size() == 2 ? "two" : fmt::format("{}", group.size());
-    for (const auto& p : group) {
-      refusals.error(
-          p->locator().nested("metadata").at("id"),
-          fmt::format("program refused: {} programs have the id '{}': {}", how_many, id, paths));
-    }
+    const std::string why = fmt::format("program refused: {} programs have the id '{}': {}",
+                                        how_many(group.size()), id, name_a_few(files_of_id));
+    for (const auto& p : group) refusals.error(p->locator().nested("metadata").at("id"), why);
   }
 
   // 2. Check each program against the others; a program whose include was refused is refused

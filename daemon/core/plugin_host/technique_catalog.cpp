@@ -68,9 +68,9 @@ TechniqueCatalog TechniqueCatalog::from(std::vector<LoadedTechnique> techniques,
     // A few of the files, not all: n refusals naming all n would make n² of text.
     std::vector<std::string> paths;
     for (const auto& t : group) paths.push_back(t.path);
-    const std::string how_many = group.size() == 2 ? "two" : std::to_string(group.size());
+    const std::string why =
+        how_many(group.size()) + " plugins are named '" + name + "': " + name_a_few(paths);
     for (const auto& t : group) {
-      const std::string why = how_many + " plugins are named '" + name + "': " + name_a_few(paths);
       refusals.error({t.path, 0, 0}, "plugin refused: " + why);
       catalog.refused_.push_back({{{t.path, 0, 0}, why}, name});
     }
