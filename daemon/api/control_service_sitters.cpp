@@ -161,6 +161,16 @@ grpc::ServerUnaryReactor* ControlService::DeleteUserProfile(
     return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.records, [this, reactor, request, response] {
+    // The end of a running session, queued after the forget, would outlive it.
+    if (request->forget_history() && deps_.history.session_running_for(request->user_id())) {
+      reactor->Finish(to_status(Refusal{Refusal::Kind::kFailedPrecondition,
+                                        "the sitter's session is running: stop the session "
+                                        "first, then forget their history",
+                                        {},
+                                        {},
+                                        {}}));
+      return;
+    }
     // A session that just ended too; and none held back, or it would come back after.
     if (request->forget_history() && !deps_.history.flush()) {
       reactor->Finish(to_status(history_held_back("forgetting a sitter's history")));

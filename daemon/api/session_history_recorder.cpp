@@ -40,6 +40,10 @@ void SessionHistoryRecorder::record(StatusHub::StatusPtr status) {
     MutexLock lock(mutex_);
     if (id == last_ended_) return;
     last_ended_ = id;
+    if (id == running_session_) {
+      running_session_.clear();
+      running_user_.clear();
+    }
     queue_line(store::SessionEndRecord{id, now_(), chair::v1::SessionState_Name(status->state()),
                                        status->reason(), status->elapsed_ms()});
   }
@@ -47,7 +51,20 @@ void SessionHistoryRecorder::record(StatusHub::StatusPtr status) {
 }
 
 void SessionHistoryRecorder::session_started(store::SessionStartRecord record) {
+  {
+    MutexLock lock(mutex_);
+    // (A session whose end was queued first is not running.)
+    if (record.session_id != last_ended_) {
+      running_session_ = record.session_id;
+      running_user_ = record.user_id;
+    }
+  }
   push(std::move(record));
+}
+
+bool SessionHistoryRecorder::session_running_for(const std::string& user_id) {
+  MutexLock lock(mutex_);
+  return !running_session_.empty() && !user_id.empty() && running_user_ == user_id;
 }
 
 void SessionHistoryRecorder::session_adjusted(store::SessionAdjustmentRecord record) {

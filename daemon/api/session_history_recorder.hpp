@@ -59,6 +59,9 @@ class SessionHistoryRecorder final : public StatusRecorder {
   // the log is shut down. Once only; later lines are not written.
   void stop();
   std::int64_t now_unix_ms() const { return now_(); }
+  // Any thread: whether user_id's session has started and its end is not yet queued. A forget
+  // waits for it, or the end (or a change) queued after the forget would outlive it.
+  bool session_running_for(const std::string& user_id);
 
  private:
   using Item = std::variant<store::SessionStartRecord, store::SessionEndRecord,
@@ -77,6 +80,9 @@ class SessionHistoryRecorder final : public StatusRecorder {
   // The session whose end is queued already. Under the mutex, not the dispatch thread's: the
   // first status is published by the thread that builds the session manager.
   std::string last_ended_ CHAIRD_GUARDED_BY(mutex_);
+  // The session started last, and its sitter (empty: not signed in), until its end is queued.
+  std::string running_session_ CHAIRD_GUARDED_BY(mutex_);
+  std::string running_user_ CHAIRD_GUARDED_BY(mutex_);
   std::condition_variable wake_;
   std::condition_variable drained_;
   std::deque<Item> queue_ CHAIRD_GUARDED_BY(mutex_);

@@ -491,6 +491,13 @@ TEST(SessionHistory, ForgettingASitterWhileTheirHistoryIsHeldBackIsRefusedForNow
   daemon.advance(30'000);  // through the cool-down
   sqlite3* db = hold_the_database(state);
   ASSERT_TRUE(start_for_held(daemon, &started).ok()) << daemon.log();
+  {
+    // Ended, or the forget is refused for the running session before the held line counts.
+    grpc::ClientContext context;
+    chair::v1::StopSessionResponse stopped;
+    ASSERT_TRUE(daemon.control().StopSession(&context, {}, &stopped).ok()) << daemon.log();
+  }
+  daemon.advance(30'000);  // through the cool-down
   chair::v1::DeleteUserProfileRequest forget;
   forget.set_user_id("held");
   forget.set_forget_history(true);
@@ -513,6 +520,73 @@ TEST(SessionHistory, ForgettingASitterWhileTheirHistoryIsHeldBackIsRefusedForNow
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
   EXPECT_THAT(status.error_message(), HasSubstr("try again")) << status.error_message();
   EXPECT_EQ(history.sessions_size(), 2) << daemon.log();
+}
+
+// Rows of one session in the database, whatever their user: what a forget must leave none of.
+int rows_of_session(const std::string& state, const std::string& session_id) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open((state + "/chaird.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  sqlite3_stmt* stmt = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, "SELECT count(*) FROM sessions WHERE session_id = ?", -1, &stmt,
+                               nullptr),
+            SQLITE_OK);
+  sqlite3_bind_text(stmt, 1, session_id.c_str(), -1, SQLITE_TRANSIENT);
+  const int rows = sqlite3_step(stmt) == SQLITE_ROW ? sqlite3_column_int(stmt, 0) : -1;
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  return rows;
+}
+
+// Forgetting a sitter whose session is running is refused until it ends: found by review, the
+// forget went through, and the session's end, queued after it, came back as a row the forget
+// had not removed (with the session's id and how it ended, and no user).
+TEST(SessionHistory, ForgettingASitterWhoseSessionRunsIsRefusedUntilItEnds) {
+  const std::string state = make_temp_dir("state");
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest as_ann;
+  as_ann.set_user_id("ann");
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("e2e_full", &started, &as_ann).ok()) << daemon.log();
+  daemon.advance(2'000);
+  chair::v1::DeleteUserProfileRequest forget;
+  forget.set_user_id("ann");
+  forget.set_forget_history(true);
+  {
+    grpc::ClientContext context;
+    chair::v1::DeleteUserProfileResponse forgotten;
+    const auto refused = daemon.control().DeleteUserProfile(&context, forget, &forgotten);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+        << refused.error_message();
+    EXPECT_THAT(refused.error_message(), HasSubstr("stop the session first"));
+  }
+  EXPECT_EQ(daemon.history("ann").sessions_size(), 1) << "the refused forget removed something";
+  // A forget of the profile alone leaves the history, so it need not wait.
+  {
+    chair::v1::DeleteUserProfileRequest profile_only;
+    profile_only.set_user_id("ann");
+    grpc::ClientContext context;
+    chair::v1::DeleteUserProfileResponse forgotten;
+    EXPECT_EQ(daemon.control().DeleteUserProfile(&context, profile_only, &forgotten).error_code(),
+              grpc::StatusCode::NOT_FOUND);  // she saved none; not refused for the session
+  }
+  {
+    grpc::ClientContext context;
+    chair::v1::StopSessionResponse stopped;
+    ASSERT_TRUE(daemon.control().StopSession(&context, {}, &stopped).ok()) << daemon.log();
+  }
+  daemon.advance(30'000);  // through the cool-down
+  {
+    grpc::ClientContext context;
+    chair::v1::DeleteUserProfileResponse forgotten;
+    const auto status = daemon.control().DeleteUserProfile(&context, forget, &forgotten);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(forgotten.sessions_forgotten(), 1u);
+  }
+  EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
+  EXPECT_EQ(rows_of_session(state, started.session_id()), 0)
+      << "a row of the forgotten sitter's session outlived the forget";
 }
 
 // The same for a change: AdjustSession answered before its line in the history was written, so

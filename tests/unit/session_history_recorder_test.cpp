@@ -135,5 +135,40 @@ TEST(SessionHistoryRecorder, AFlushAfterStopDoesNotWait) {
   EXPECT_EQ(sessions_of_ann(history), 0u);
 }
 
+StatusHub::StatusPtr ended(const std::string& session_id) {
+  auto status = std::make_shared<chair::v1::SessionStatus>();
+  status->set_session_id(session_id);
+  status->set_state(chair::v1::STOPPED);
+  return status;
+}
+
+// What a forget waits for (DeleteUserProfile): the sitter's session from its start until its
+// end is queued, whichever order the two reach the recorder in.
+TEST(SessionHistoryRecorder, KnowsWhoseSessionIsRunning) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  SessionHistoryStore history(*db);
+  SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+  EXPECT_FALSE(recorder.session_running_for("ann"));
+  recorder.session_started(start_of("s-1"));
+  EXPECT_TRUE(recorder.session_running_for("ann"));
+  EXPECT_FALSE(recorder.session_running_for("bob"));
+  EXPECT_FALSE(recorder.session_running_for(""));
+  recorder.record(ended("s-0"));  // another session's end
+  EXPECT_TRUE(recorder.session_running_for("ann"));
+  recorder.record(ended("s-1"));
+  EXPECT_FALSE(recorder.session_running_for("ann"));
+  // An end queued before its start: the session is over.
+  recorder.record(ended("s-2"));
+  recorder.session_started(start_of("s-2"));
+  EXPECT_FALSE(recorder.session_running_for("ann"));
+  // A sitter who did not sign in has no one to forget.
+  auto anonymous = start_of("s-3");
+  anonymous.user_id.clear();
+  recorder.session_started(anonymous);
+  EXPECT_FALSE(recorder.session_running_for(""));
+  EXPECT_TRUE(recorder.flush());
+}
+
 }  // namespace
 }  // namespace chaird::api
