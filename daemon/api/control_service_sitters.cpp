@@ -152,6 +152,31 @@ grpc::ServerUnaryReactor* ControlService::SaveUserProfile(grpc::CallbackServerCo
   return reactor;
 }
 
+// Records thread. A forget must leave no line of the sitter's behind, so it waits while one may
+// still come: from a start being prepared (which may be theirs, and would begin after the
+// forget), from their running session (its end is written when it ends), or held back by
+// another process's lock. A start requested after these checks is a new session.
+std::optional<Refusal> ControlService::why_not_forget_history(const std::string& user_id) {
+  const std::string what = "forgetting a sitter's history";
+  if (deps_.sessions.start_being_prepared()) {
+    return Refusal{Refusal::Kind::kUnavailable,
+                   what + ": a session is starting; try again in a moment",
+                   {},
+                   {},
+                   {}};
+  }
+  if (deps_.history.session_running_for(user_id)) {
+    return Refusal{Refusal::Kind::kFailedPrecondition,
+                   what + ": the sitter's session is running; stop the session first",
+                   {},
+                   {},
+                   {}};
+  }
+  // A session that just ended too.
+  if (!deps_.history.flush()) return history_held_back(what);
+  return std::nullopt;
+}
+
 grpc::ServerUnaryReactor* ControlService::DeleteUserProfile(
     grpc::CallbackServerContext* context, const chair::v1::DeleteUserProfileRequest* request,
     chair::v1::DeleteUserProfileResponse* response) {
@@ -161,20 +186,11 @@ grpc::ServerUnaryReactor* ControlService::DeleteUserProfile(
     return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.records, [this, reactor, request, response] {
-    // The end of a running session, queued after the forget, would outlive it.
-    if (request->forget_history() && deps_.history.session_running_for(request->user_id())) {
-      reactor->Finish(to_status(Refusal{Refusal::Kind::kFailedPrecondition,
-                                        "the sitter's session is running: stop the session "
-                                        "first, then forget their history",
-                                        {},
-                                        {},
-                                        {}}));
-      return;
-    }
-    // A session that just ended too; and none held back, or it would come back after.
-    if (request->forget_history() && !deps_.history.flush()) {
-      reactor->Finish(to_status(history_held_back("forgetting a sitter's history")));
-      return;
+    if (request->forget_history()) {
+      if (auto refusal = why_not_forget_history(request->user_id())) {
+        reactor->Finish(to_status(*refusal));
+        return;
+      }
     }
     auto removed = deps_.stores.profiles.remove(request->user_id(), request->forget_history());
     if (!removed) {

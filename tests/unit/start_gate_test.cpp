@@ -19,6 +19,21 @@ TEST(StartGate, OneStartAtATimeUntilTheClaimIsLetGo) {
   EXPECT_TRUE(gate.claim());
 }
 
+// What a forget of a sitter's history waits for: a start that may still begin.
+TEST(StartGate, SaysWhetherAStartIsBeingPrepared) {
+  StartGate gate;
+  EXPECT_FALSE(gate.preparing());
+  auto claim = gate.claim();
+  ASSERT_TRUE(claim);
+  EXPECT_TRUE(gate.preparing());
+  claim->reset();
+  EXPECT_FALSE(gate.preparing());
+  auto doomed = gate.claim();
+  ASSERT_TRUE(doomed);
+  gate.cancel_all("a stop was pressed");
+  EXPECT_FALSE(gate.preparing()) << "a cancelled start can never begin";
+}
+
 TEST(StartGate, ACancelStopsEveryClaimMadeBeforeItAndSaysWhy) {
   StartGate gate;
   auto claim = gate.claim();

@@ -110,6 +110,8 @@ class SessionManager final : private ExecutorListener {
   [[nodiscard]] std::optional<Refusal> starts_cancelled(const StartGate::Claim& claim) const {
     return starts_.cancelled(claim);
   }
+  // A start is being prepared: it has not yet begun or been refused.
+  [[nodiscard]] bool start_being_prepared() const { return starts_.preparing(); }
 
   // --- dispatch thread ---
   // Refused (changing nothing) when the claim was cancelled or the chair cannot start now.

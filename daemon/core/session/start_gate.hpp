@@ -45,6 +45,8 @@ class StartGate {
   void cancel_all(const std::string& why);
   // Any thread. Why this claim may not begin, or nothing when it may.
   [[nodiscard]] std::optional<Refusal> cancelled(const Claim& claim) const;
+  // Any thread. Whether a start holds a claim that may still begin.
+  [[nodiscard]] bool preparing() const { return state_->in_flight.load() != 0; }
 
  private:
   struct State {
