@@ -313,6 +313,27 @@ TEST(TextFile, ErrorsPastTheBoundAreCountedAtTheFirstNotListed) {
   EXPECT_EQ(parse_text("a: 1\nb: 2\n", "p", program, nullptr, limits).items().size(), 2u);
 }
 
+// The syntax error that ended the parse (protobuf stops at it) is listed even past the bound:
+// it is what makes the file unreadable, and it was only counted, after 20 unknown fields.
+TEST(TextFile, TheSyntaxErrorThatEndsTheParseIsListedPastTheBound) {
+  std::string text;
+  for (int i = 0; i < 25; ++i) text += "zz" + std::to_string(i) + ": 1\n";
+  text += "metadata { id: \"x\" } }\n";  // line 26: one brace too many
+  chair::v1::Program program;
+  Diagnostics d = parse_text(text, "p.textproto", program, nullptr);
+  d.sort();
+  ASSERT_EQ(d.items().size(), 22u) << d.to_string();
+  const Diagnostic& count = d.items()[20];
+  EXPECT_EQ(count.message,
+            "5 more errors from here on are not listed: fix the ones above and check again");
+  EXPECT_EQ(count.where.line, 21);
+  const Diagnostic& syntax = d.items().back();
+  EXPECT_EQ(syntax.where.line, 26) << syntax.to_string();
+  EXPECT_EQ(syntax.where.column, 22) << syntax.to_string();
+  EXPECT_FALSE(Contains(syntax.message, "unknown field")) << syntax.message;
+  EXPECT_EQ(d.error_count(), 26u);  // each counted once: 20 listed, 5 counted, the syntax error
+}
+
 TEST(TextFile, AGoodParseFillsTheMessage) {
   chair::v1::Program program;
   const Diagnostics d = parse_text("metadata { id: \"x\" name: \"y\" }\n", "p", program, nullptr);

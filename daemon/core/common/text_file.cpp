@@ -290,18 +290,24 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
       : path_(path), text_(text), max_errors_(max_errors), out_(out) {}
   void AddError(int line, google::protobuf::io::ColumnNumber column,
                 const std::string& message) override {
-    add(line, column, message);
+    add(line, column, message, /*syntax=*/true);
   }
   void AddWarning(int line, google::protobuf::io::ColumnNumber column,
                   const std::string& message) override {
     // Unknown fields arrive as warnings because the parser is told to go on past them, so
     // that a file with several is reported whole. They are still errors for us.
-    add(line, column, message);
+    add(line, column, message, /*syntax=*/false);
   }
 
   // The errors past the bound, in one: placed where the first of them is (protobuf reports in
-  // the order it reads), so that it sorts after those listed.
+  // the order it reads), so that it sorts after those listed. The last, when it is a syntax
+  // error, is listed on its own: it is the one the parse stopped at, what makes the file
+  // unreadable, and a count would hide it behind unknown fields.
   void finish() {
+    if (unlisted_ > 0 && last_unlisted_syntax_) {
+      --unlisted_;
+      list(last_unlisted_.line, last_unlisted_.column, last_unlisted_.message);
+    }
     if (unlisted_ == 0) return;
     out_.error(
         {path_, first_unlisted_.first + 1, first_unlisted_.second + 1},
@@ -312,12 +318,24 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   }
 
  private:
-  void add(int line, int column, const std::string& message) {
+  struct Reported {
+    int line = 0;
+    int column = 0;
+    std::string message;
+  };
+
+  void add(int line, int column, const std::string& message, bool syntax) {
     if (listed_ >= max_errors_) {
       if (unlisted_++ == 0) first_unlisted_ = place_of_name(text_, line, column, message);
+      // Kept as reported (placing it scans the text): only the last is ever listed.
+      last_unlisted_syntax_ = syntax;
+      if (syntax) last_unlisted_ = {line, column, message};
       return;
     }
     ++listed_;
+    list(line, column, message);
+  }
+  void list(int line, int column, const std::string& message) {
     const auto [l, c] = place_of_name(text_, line, column, message);
     out_.error({path_, l + 1, c + 1},
                explain_unknown_field(explain_wrong_value(text_, line, column, message)));
@@ -330,6 +348,8 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   std::size_t listed_ = 0;
   std::size_t unlisted_ = 0;
   std::pair<int, int> first_unlisted_;  // 0-based line and column, as protobuf gives them
+  Reported last_unlisted_;  // the last unlisted syntax error, 0-based as protobuf gives it
+  bool last_unlisted_syntax_ = false;
 };
 
 // 1-based line and column (as protobuf counts them) of a byte offset.
