@@ -131,6 +131,10 @@ TEST(Chairctl, LintRefusesTwoFilesWithOneIdAndWarnsOfAMisnamedFile) {
   EXPECT_THAT(run.output, HasSubstr("id 'twin' is also used by " + dir + "/copy.textproto"));
   EXPECT_THAT(run.output,
               HasSubstr(dir + "/copy.textproto:1:12: warning: the file is named 'copy.textproto'"));
+  // The summary says so too: it said both ran as written, which chaird does not let them.
+  EXPECT_THAT(run.output, HasSubstr("  twin: refused: id 'twin' is also used by " + dir +
+                                    "/copy.textproto; chaird would refuse both\n"));
+  EXPECT_THAT(run.output, Not(HasSubstr("twin: runs"))) << run.output;
 }
 
 TEST(Chairctl, LintSumsUpHowEachProgramFitsTheChair) {

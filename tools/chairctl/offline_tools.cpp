@@ -135,7 +135,17 @@ int run_lint(const OfflineSetup& setup, const std::vector<std::string>& files, s
         for (const auto& p : by_id[id]) {
           if (p->source.path != file) others += (others.empty() ? "" : ", ") + p->source.path;
         }
-        d.error(id_at, "id '" + id + "' is also used by " + others + "; chaird would refuse both");
+        const std::string clash =
+            "id '" + id + "' is also used by " + others + "; chaird would refuse both";
+        d.error(id_at, clash);
+        // The summary says what chaird would do: refuse it, whatever else it says.
+        ProgramFit& fit = fits.back();
+        if (fit.fit != Fit::kRefused) {
+          fit.fit = Fit::kRefused;
+          fit.reason = clash;
+          fit.changes.clear();
+        }
+        ++fit.problems;
       }
       if (!id.empty() && fs::path(file).stem().string() != id) {
         d.warning(id_at, "the file is named '" + fs::path(file).filename().string() +
