@@ -28,10 +28,19 @@ TEST(StartGate, SaysWhetherAStartIsBeingPrepared) {
   EXPECT_TRUE(gate.preparing());
   claim->reset();
   EXPECT_FALSE(gate.preparing());
+  // A claim cancelled while its start is already beginning (past its last check on the
+  // dispatch thread) is still being prepared until it is let go: found by review, a reset in
+  // that moment let a forget through before the start it let begin was recorded.
   auto doomed = gate.claim();
   ASSERT_TRUE(doomed);
   gate.cancel_all("a stop was pressed");
-  EXPECT_FALSE(gate.preparing()) << "a cancelled start can never begin";
+  EXPECT_TRUE(gate.preparing());
+  auto next = gate.claim();
+  EXPECT_TRUE(next) << "the next start need not wait for the doomed plan";
+  doomed->reset();
+  EXPECT_TRUE(gate.preparing());
+  next->reset();
+  EXPECT_FALSE(gate.preparing());
 }
 
 TEST(StartGate, ACancelStopsEveryClaimMadeBeforeItAndSaysWhy) {

@@ -14,9 +14,11 @@ Expected<StartGate::ClaimPtr, Refusal> StartGate::claim() {
                               "another start is being prepared; wait for it to begin or fail"}};
   }
   // The deleter frees the gate for the next start, whichever thread lets the claim go last.
+  state_->held.fetch_add(1);
   return ClaimPtr(new Claim(state_, id), [](const Claim* c) {
     std::uint64_t mine = c->id();
     c->state_->in_flight.compare_exchange_strong(mine, 0);
+    c->state_->held.fetch_sub(1);
     delete c;
   });
 }

@@ -45,13 +45,15 @@ class StartGate {
   void cancel_all(const std::string& why);
   // Any thread. Why this claim may not begin, or nothing when it may.
   [[nodiscard]] std::optional<Refusal> cancelled(const Claim& claim) const;
-  // Any thread. Whether a start holds a claim that may still begin.
-  [[nodiscard]] bool preparing() const { return state_->in_flight.load() != 0; }
+  // Any thread. Whether a start holds a claim, cancelled or not: a cancelled claim's start may
+  // be past its last check already, beginning, until the claim is let go.
+  [[nodiscard]] bool preparing() const { return state_->held.load() != 0; }
 
  private:
   struct State {
     std::atomic<std::uint64_t> issued{0};
     std::atomic<std::uint64_t> in_flight{0};  // 0: none
+    std::atomic<std::uint64_t> held{0};       // claims not yet let go, cancelled ones too
     std::atomic<std::uint64_t> cancelled_through{0};
     SharedSnapshot<const std::string> why;
   };
