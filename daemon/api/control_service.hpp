@@ -208,8 +208,10 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   // A stream that counts against max_watch_streams, or the refusal when they are all taken.
   grpc::ServerWriteReactor<chair::v1::SessionStatus>* bounded_watch(std::string session_id,
                                                                     WatchOptions options);
-  // Why user_id's history cannot be forgotten now, if it cannot (records thread).
-  std::optional<Refusal> why_not_forget_history(const std::string& user_id);
+  // Deletes user_id's profile, and with_history their sessions, or says why not now (records
+  // thread).
+  Expected<store::ForgetResult, Refusal> remove_profile(const std::string& user_id,
+                                                        bool with_history);
   // The user's sessions from the database, newest first (records thread).
   Expected<std::vector<store::HistoryRow>, Refusal> read_history(
       const chair::v1::ListSessionHistoryRequest& request);

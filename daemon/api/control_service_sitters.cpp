@@ -152,29 +152,42 @@ grpc::ServerUnaryReactor* ControlService::SaveUserProfile(grpc::CallbackServerCo
   return reactor;
 }
 
-// Records thread. A forget must leave no line of the sitter's behind, so it waits while one may
-// still come: from a start being prepared (which may be theirs, and would begin after the
-// forget), from their running session (its end is written when it ends), or held back by
-// another process's lock. A start requested after these checks is a new session.
-std::optional<Refusal> ControlService::why_not_forget_history(const std::string& user_id) {
+// Records thread. A forget of the history leaves no line of the sitter's behind: it waits while
+// one may still come, from a start being prepared (which may be theirs, and would begin after
+// the forget), from their session that has not ended (its end is written when it ends), or held
+// back by another process's lock; and the recorder writes nothing while it runs, so that a
+// session that begins meanwhile is written whole, after it, as a new session.
+Expected<store::ForgetResult, Refusal> ControlService::remove_profile(const std::string& user_id,
+                                                                      bool with_history) {
+  const auto removed = [&]() -> Expected<store::ForgetResult, Refusal> {
+    auto r = deps_.stores.profiles.remove(user_id, with_history);
+    if (!r) return Unexpected{database_failed("deleting a profile", r.error())};
+    return *r;
+  };
+  if (!with_history) return removed();
   const std::string what = "forgetting a sitter's history";
   if (deps_.sessions.start_being_prepared()) {
-    return Refusal{Refusal::Kind::kUnavailable,
-                   what + ": a session is starting; try again in a moment",
-                   {},
-                   {},
-                   {}};
+    return Unexpected{Refusal{Refusal::Kind::kUnavailable,
+                              what + ": a session is starting; try again in a moment",
+                              {},
+                              {},
+                              {}}};
   }
-  if (deps_.history.session_running_for(user_id)) {
-    return Refusal{Refusal::Kind::kFailedPrecondition,
-                   what + ": the sitter's session is running; stop the session first",
-                   {},
-                   {},
-                   {}};
+  std::optional<Expected<store::ForgetResult, Refusal>> result;
+  switch (deps_.history.while_quiet_for(user_id, [&] { result = removed(); })) {
+    case SessionHistoryRecorder::Quiet::kDone:
+      return *result;
+    case SessionHistoryRecorder::Quiet::kSessionRunning:
+      return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition,
+                                what + ": the sitter's session has not ended; stop it, or let it "
+                                       "end, then try again",
+                                {},
+                                {},
+                                {}}};
+    case SessionHistoryRecorder::Quiet::kHeldBack:
+      break;
   }
-  // A session that just ended too.
-  if (!deps_.history.flush()) return history_held_back(what);
-  return std::nullopt;
+  return Unexpected{history_held_back(what)};
 }
 
 grpc::ServerUnaryReactor* ControlService::DeleteUserProfile(
@@ -186,15 +199,9 @@ grpc::ServerUnaryReactor* ControlService::DeleteUserProfile(
     return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.records, [this, reactor, request, response] {
-    if (request->forget_history()) {
-      if (auto refusal = why_not_forget_history(request->user_id())) {
-        reactor->Finish(to_status(*refusal));
-        return;
-      }
-    }
-    auto removed = deps_.stores.profiles.remove(request->user_id(), request->forget_history());
+    auto removed = remove_profile(request->user_id(), request->forget_history());
     if (!removed) {
-      reactor->Finish(to_status(database_failed("deleting a profile", removed.error())));
+      reactor->Finish(to_status(removed.error()));
       return;
     }
     if (!removed->profile_deleted && removed->sessions_forgotten == 0) {

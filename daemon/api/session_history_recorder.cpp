@@ -64,6 +64,10 @@ void SessionHistoryRecorder::session_started(store::SessionStartRecord record) {
 
 bool SessionHistoryRecorder::session_running_for(const std::string& user_id) {
   MutexLock lock(mutex_);
+  return running_for(user_id);
+}
+
+bool SessionHistoryRecorder::running_for(const std::string& user_id) const {
   return !running_session_.empty() && !user_id.empty() && running_user_ == user_id;
 }
 
@@ -91,6 +95,11 @@ void SessionHistoryRecorder::queue_line(Item item) {
 
 bool SessionHistoryRecorder::flush() {
   MutexLock lock(mutex_);
+  if (writer_held_) return queue_.empty() && in_flight_ == 0;
+  return drain(lock);
+}
+
+bool SessionHistoryRecorder::drain(MutexLock& lock) {
   // Stopped (or stopping): no writer is left to wait for.
   if (stopping_) return queue_.empty() && in_flight_ == 0;
   // Held back already: the writer tries now (briefly), rather than at its next retry.
@@ -98,6 +107,25 @@ bool SessionHistoryRecorder::flush() {
   const std::uint64_t lockouts = lockouts_;
   while (!(queue_.empty() && in_flight_ == 0) && lockouts_ == lockouts) lock.wait(drained_);
   return lockouts_ == lockouts;
+}
+
+SessionHistoryRecorder::Quiet SessionHistoryRecorder::while_quiet_for(
+    const std::string& user_id, const std::function<void()>& job) {
+  {
+    MutexLock lock(mutex_);
+    if (!drain(lock)) return Quiet::kHeldBack;
+    if (running_for(user_id)) return Quiet::kSessionRunning;
+    // From here the writer takes nothing: a session that begins meanwhile is written whole,
+    // after the job.
+    writer_held_ = true;
+  }
+  job();
+  {
+    MutexLock lock(mutex_);
+    writer_held_ = false;
+  }
+  wake_.notify_one();
+  return Quiet::kDone;
 }
 
 std::size_t SessionHistoryRecorder::write(const std::vector<Item>& batch, int busy_timeout_ms,
@@ -130,7 +158,8 @@ std::size_t SessionHistoryRecorder::write(const std::vector<Item>& batch, int bu
 void SessionHistoryRecorder::run() {
   MutexLock lock(mutex_);
   for (;;) {
-    while (!stopping_ && queue_.empty()) lock.wait(wake_);
+    // (Held, even when stopping: a job runs briefly, and what it waits for is not the stop.)
+    while (writer_held_ || (!stopping_ && queue_.empty())) lock.wait(wake_);
     if (queue_.empty() && stopping_) break;
     std::vector<Item> batch(std::make_move_iterator(queue_.begin()),
                             std::make_move_iterator(queue_.end()));

@@ -53,21 +53,29 @@ class SessionHistoryRecorder final : public StatusRecorder {
   // logged); false once a try finds another process's lock still held (what is queued is
   // written when it goes: a call must not wait on another process). The first try waits the
   // database's busy timeout; while lines are held back, a flush has the writer try at once,
-  // waiting held_busy_timeout_ms.
+  // waiting held_busy_timeout_ms. False at once while the writer is held (while_quiet_for).
   bool flush();
   // Writes what is queued and ends the writer, saying in the log what the lock kept out; before
   // the log is shut down. Once only; later lines are not written.
   void stop();
   std::int64_t now_unix_ms() const { return now_(); }
-  // Any thread: whether user_id's session has started and its end is not yet queued. A forget
-  // waits for it, or the end (or a change) queued after the forget would outlive it.
+  // Any thread: whether user_id's session has started and its end is not yet queued.
   bool session_running_for(const std::string& user_id);
+  enum class Quiet { kDone, kSessionRunning, kHeldBack };
+  // Records thread: runs job (a forget) once nothing of user_id's is left to write, with the
+  // writer held meanwhile, so that no line of theirs is written during it and none after it
+  // but of a session that began after. Not run: user_id's session has not ended (its end would
+  // be written after the job), or lines are held back (as flush() says).
+  Quiet while_quiet_for(const std::string& user_id, const std::function<void()>& job);
 
  private:
   using Item = std::variant<store::SessionStartRecord, store::SessionEndRecord,
                             store::SessionAdjustmentRecord>;
   void push(Item item);
   void queue_line(Item item) CHAIRD_REQUIRES(mutex_);
+  bool running_for(const std::string& user_id) const CHAIRD_REQUIRES(mutex_);
+  // Waits until everything queued is written (true) or a try finds the lock held (false).
+  bool drain(MutexLock& lock) CHAIRD_REQUIRES(mutex_);
   void run();
   // The writer's thread: writes the batch in order, up to the first line the lock keeps out;
   // returns how many were done (written, or failed for good and logged).
@@ -92,6 +100,7 @@ class SessionHistoryRecorder final : public StatusRecorder {
   bool locked_out_ CHAIRD_GUARDED_BY(mutex_) = false;    // told in the log once, until it goes
   std::uint64_t dropped_ CHAIRD_GUARDED_BY(mutex_) = 0;  // past max_queued_lines, not yet told
   bool stopping_ CHAIRD_GUARDED_BY(mutex_) = false;
+  bool writer_held_ CHAIRD_GUARDED_BY(mutex_) = false;  // while_quiet_for's job runs
   std::thread thread_;
 };
 

@@ -133,7 +133,7 @@ TEST(StartRace, AForgetWhileAStartIsPreparedIsRefusedForNow) {
   daemon.release_starts();
   ASSERT_TRUE(start.result().ok()) << start.result().error_message() << daemon.log();
   EXPECT_EQ(forgotten.error_code(), grpc::StatusCode::UNAVAILABLE) << forgotten.error_message();
-  EXPECT_NE(forgotten.error_message().find("try again"), std::string::npos)
+  EXPECT_NE(forgotten.error_message().find("a session is starting; try again"), std::string::npos)
       << forgotten.error_message();
   // Nothing was forgotten: her profile, and the session that began.
   grpc::ClientContext context;

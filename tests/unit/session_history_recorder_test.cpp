@@ -12,6 +12,7 @@
 
 #include "store/session_history_store.hpp"
 #include "store/state_database.hpp"
+#include "store/user_profile_store.hpp"
 #include "test_support.hpp"
 
 namespace chaird::api {
@@ -167,6 +168,48 @@ TEST(SessionHistoryRecorder, KnowsWhoseSessionIsRunning) {
   anonymous.user_id.clear();
   recorder.session_started(anonymous);
   EXPECT_FALSE(recorder.session_running_for(""));
+  EXPECT_TRUE(recorder.flush());
+}
+
+// A forget runs with the writer held, once everything before it is written: a session of the
+// sitter's that begins meanwhile is written whole, after it. Found by review: a start that began
+// between the forget's checks and its delete was written before the delete, which removed its
+// start; its end, written after, was a row of no one that no later forget could find.
+TEST(SessionHistoryRecorder, AForgetRunsOnceTheSittersLinesAreWrittenWithTheWriterHeld) {
+  using Quiet = SessionHistoryRecorder::Quiet;
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  SessionHistoryStore history(*db);
+  store::UserProfileStore profiles(*db);
+  SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+  recorder.session_started(start_of("s-1"));
+  EXPECT_EQ(recorder.while_quiet_for("ann", [] { ADD_FAILURE() << "ran while s-1 runs"; }),
+            Quiet::kSessionRunning);
+  recorder.record(ended("s-1"));
+  bool ran = false;
+  const Quiet quiet = recorder.while_quiet_for("ann", [&] {
+    ran = true;
+    EXPECT_EQ(sessions_of_ann(history), 1u) << "s-1's lines were not all written first";
+    recorder.session_started(start_of("s-2"));  // begins while the forget runs
+    EXPECT_FALSE(recorder.flush()) << "the writer wrote s-2 during the forget";
+    auto forgotten = profiles.remove("ann", true);
+    ASSERT_TRUE(forgotten) << forgotten.error();
+    EXPECT_EQ(forgotten->sessions_forgotten, 1);
+  });
+  EXPECT_EQ(quiet, Quiet::kDone);
+  EXPECT_TRUE(ran);
+  EXPECT_TRUE(recorder.flush());
+  auto rows = history.list("ann", 10);
+  ASSERT_TRUE(rows) << rows.error();
+  ASSERT_EQ(rows->size(), 1u) << "s-2, whole, after the forget";
+  EXPECT_EQ((*rows)[0].start.session_id, "s-2");
+
+  // Lines held back by another process's lock: not run, as flush() says.
+  HeldLock lock(dir);
+  recorder.record(ended("s-2"));
+  EXPECT_EQ(recorder.while_quiet_for("bob", [] { ADD_FAILURE() << "ran while lines wait"; }),
+            Quiet::kHeldBack);
+  lock.release();
   EXPECT_TRUE(recorder.flush());
 }
 
