@@ -334,6 +334,34 @@ TEST(TextFile, TheSyntaxErrorThatEndsTheParseIsListedPastTheBound) {
   EXPECT_EQ(d.error_count(), 26u);  // each counted once: 20 listed, 5 counted, the syntax error
 }
 
+// A syntax error the tokenizer reports and reads on past (a missing quote) is listed too, and
+// the error the parse stopped at after it: found by review, the last report, an unknown field
+// after the missing quote, hid it in the count.
+TEST(TextFile, TheFirstSyntaxErrorPastTheBoundAndTheLastAreListed) {
+  std::string unknown;
+  for (int i = 0; i < 25; ++i) unknown += "zz" + std::to_string(i) + ": 1\n";
+  chair::v1::Program program;
+  const auto listed_at = [](const Diagnostics& d, int line) {
+    std::vector<std::string> found;
+    for (const auto& e : d.items()) {
+      if (e.where.line == line && !Contains(e.message, "not listed")) found.push_back(e.message);
+    }
+    return found;
+  };
+  // The quote's line goes on with an unknown field, and the file parses to its end.
+  Diagnostics read_on =
+      parse_text(unknown + "metadata { name: \"Neck\n  zz99: 1\n}\n", "p", program, nullptr);
+  const auto quote = listed_at(read_on, 26);
+  ASSERT_EQ(quote.size(), 1u) << read_on.to_string();
+  EXPECT_TRUE(Contains(quote[0], "String literals cannot cross line boundaries")) << quote[0];
+  EXPECT_TRUE(listed_at(read_on, 27).empty()) << "an unknown field is counted past the bound";
+  EXPECT_EQ(read_on.error_count(), 27u) << read_on.to_string();
+  // The quote's line ends the file: the parse stops after it, and both are listed.
+  Diagnostics stopped = parse_text(unknown + "metadata { name: \"Neck }\n", "p", program, nullptr);
+  EXPECT_EQ(listed_at(stopped, 26).size() + listed_at(stopped, 27).size(), 2u)
+      << stopped.to_string();
+}
+
 TEST(TextFile, AGoodParseFillsTheMessage) {
   chair::v1::Program program;
   const Diagnostics d = parse_text("metadata { id: \"x\" name: \"y\" }\n", "p", program, nullptr);

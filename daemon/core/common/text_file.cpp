@@ -300,13 +300,15 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   }
 
   // The errors past the bound, in one: placed where the first of them is (protobuf reports in
-  // the order it reads), so that it sorts after those listed. The last, when it is a syntax
-  // error, is listed on its own: it is the one the parse stopped at, what makes the file
-  // unreadable, and a count would hide it behind unknown fields.
+  // the order it reads), so that it sorts after those listed. Two syntax errors are listed on
+  // their own, or a count would hide what makes the file unreadable behind unknown fields: the
+  // first (the tokenizer reads on past a missing quote, say) and the one the parse stopped at
+  // (the last report, when it is a syntax error).
   void finish() {
-    if (unlisted_ > 0 && last_unlisted_syntax_) {
+    for (const auto* e : {&first_unlisted_syntax_, &last_unlisted_syntax_}) {
+      if (!e->has_value()) continue;
       --unlisted_;
-      list(last_unlisted_.line, last_unlisted_.column, last_unlisted_.message);
+      list((*e)->line, (*e)->column, (*e)->message);
     }
     if (unlisted_ == 0) return;
     out_.error(
@@ -327,9 +329,14 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   void add(int line, int column, const std::string& message, bool syntax) {
     if (listed_ >= max_errors_) {
       if (unlisted_++ == 0) first_unlisted_ = place_of_name(text_, line, column, message);
-      // Kept as reported (placing it scans the text): only the last is ever listed.
-      last_unlisted_syntax_ = syntax;
-      if (syntax) last_unlisted_ = {line, column, message};
+      // Kept as reported (placing one scans the text): at most two are listed.
+      std::optional<Reported> reported;
+      if (syntax) reported = Reported{line, column, message};
+      if (!first_unlisted_syntax_) {
+        first_unlisted_syntax_ = std::move(reported);
+      } else {
+        last_unlisted_syntax_ = std::move(reported);  // none when an unknown field came after
+      }
       return;
     }
     ++listed_;
@@ -348,8 +355,10 @@ class CollectingErrors : public google::protobuf::io::ErrorCollector {
   std::size_t listed_ = 0;
   std::size_t unlisted_ = 0;
   std::pair<int, int> first_unlisted_;  // 0-based line and column, as protobuf gives them
-  Reported last_unlisted_;  // the last unlisted syntax error, 0-based as protobuf gives it
-  bool last_unlisted_syntax_ = false;
+  // 0-based, as protobuf gives them: the first unlisted syntax error, and the last unlisted
+  // report when it is another syntax error.
+  std::optional<Reported> first_unlisted_syntax_;
+  std::optional<Reported> last_unlisted_syntax_;
 };
 
 // 1-based line and column (as protobuf counts them) of a byte offset.
