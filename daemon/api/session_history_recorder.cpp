@@ -62,11 +62,6 @@ void SessionHistoryRecorder::session_started(store::SessionStartRecord record) {
   push(std::move(record));
 }
 
-bool SessionHistoryRecorder::session_running_for(const std::string& user_id) {
-  MutexLock lock(mutex_);
-  return running_for(user_id);
-}
-
 bool SessionHistoryRecorder::running_for(const std::string& user_id) const {
   return !running_session_.empty() && !user_id.empty() && running_user_ == user_id;
 }
@@ -119,12 +114,18 @@ SessionHistoryRecorder::Quiet SessionHistoryRecorder::while_quiet_for(
     // after the job.
     writer_held_ = true;
   }
+  // Let go however the job ends.
+  struct Release {
+    SessionHistoryRecorder& r;
+    ~Release() {
+      {
+        MutexLock lock(r.mutex_);
+        r.writer_held_ = false;
+      }
+      r.wake_.notify_one();
+    }
+  } release{*this};
   job();
-  {
-    MutexLock lock(mutex_);
-    writer_held_ = false;
-  }
-  wake_.notify_one();
   return Quiet::kDone;
 }
 

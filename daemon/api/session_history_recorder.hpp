@@ -53,19 +53,19 @@ class SessionHistoryRecorder final : public StatusRecorder {
   // logged); false once a try finds another process's lock still held (what is queued is
   // written when it goes: a call must not wait on another process). The first try waits the
   // database's busy timeout; while lines are held back, a flush has the writer try at once,
-  // waiting held_busy_timeout_ms. False at once while the writer is held (while_quiet_for).
+  // waiting held_busy_timeout_ms. While the writer is held (while_quiet_for), answers at
+  // once: false when lines wait.
   bool flush();
   // Writes what is queued and ends the writer, saying in the log what the lock kept out; before
   // the log is shut down. Once only; later lines are not written.
   void stop();
   std::int64_t now_unix_ms() const { return now_(); }
-  // Any thread: whether user_id's session has started and its end is not yet queued.
-  bool session_running_for(const std::string& user_id);
   enum class Quiet { kDone, kSessionRunning, kHeldBack };
   // Records thread: runs job (a forget) once nothing of user_id's is left to write, with the
   // writer held meanwhile, so that no line of theirs is written during it and none after it
-  // but of a session that began after. Not run: user_id's session has not ended (its end would
-  // be written after the job), or lines are held back (as flush() says).
+  // but of a session that began after. Not run: user_id's session has started and its end is
+  // not yet queued (it would be written after the job), or lines are held back (as flush()
+  // says). Not from inside a job.
   Quiet while_quiet_for(const std::string& user_id, const std::function<void()>& job);
 
  private:

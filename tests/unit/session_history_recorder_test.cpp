@@ -146,28 +146,32 @@ StatusHub::StatusPtr ended(const std::string& session_id) {
 // What a forget waits for (DeleteUserProfile): the sitter's session from its start until its
 // end is queued, whichever order the two reach the recorder in.
 TEST(SessionHistoryRecorder, KnowsWhoseSessionIsRunning) {
+  using Quiet = SessionHistoryRecorder::Quiet;
   const std::string dir = test::make_temp_dir("state");
   auto db = open_database(dir);
   SessionHistoryStore history(*db);
   SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
-  EXPECT_FALSE(recorder.session_running_for("ann"));
+  const auto running = [&](const std::string& user_id) {
+    return recorder.while_quiet_for(user_id, [] {}) == Quiet::kSessionRunning;
+  };
+  EXPECT_FALSE(running("ann"));
   recorder.session_started(start_of("s-1"));
-  EXPECT_TRUE(recorder.session_running_for("ann"));
-  EXPECT_FALSE(recorder.session_running_for("bob"));
-  EXPECT_FALSE(recorder.session_running_for(""));
+  EXPECT_TRUE(running("ann"));
+  EXPECT_FALSE(running("bob"));
+  EXPECT_FALSE(running(""));
   recorder.record(ended("s-0"));  // another session's end
-  EXPECT_TRUE(recorder.session_running_for("ann"));
+  EXPECT_TRUE(running("ann"));
   recorder.record(ended("s-1"));
-  EXPECT_FALSE(recorder.session_running_for("ann"));
+  EXPECT_FALSE(running("ann"));
   // An end queued before its start: the session is over.
   recorder.record(ended("s-2"));
   recorder.session_started(start_of("s-2"));
-  EXPECT_FALSE(recorder.session_running_for("ann"));
+  EXPECT_FALSE(running("ann"));
   // A sitter who did not sign in has no one to forget.
   auto anonymous = start_of("s-3");
   anonymous.user_id.clear();
   recorder.session_started(anonymous);
-  EXPECT_FALSE(recorder.session_running_for(""));
+  EXPECT_FALSE(running(""));
   EXPECT_TRUE(recorder.flush());
 }
 

@@ -36,7 +36,7 @@ TEST(StartGate, SaysWhetherAStartIsBeingPrepared) {
   gate.cancel_all("a stop was pressed");
   EXPECT_TRUE(gate.preparing());
   auto next = gate.claim();
-  EXPECT_TRUE(next) << "the next start need not wait for the doomed plan";
+  ASSERT_TRUE(next) << "the next start need not wait for the doomed plan";
   doomed->reset();
   EXPECT_TRUE(gate.preparing());
   next->reset();

@@ -8,13 +8,15 @@ StartGate::StartGate() : state_(std::make_shared<State>()) {
 
 Expected<StartGate::ClaimPtr, Refusal> StartGate::claim() {
   const std::uint64_t id = state_->issued.fetch_add(1) + 1;
+  // Counted before the gate is taken, so that preparing() never misses a claim it granted.
+  state_->held.fetch_add(1);
   std::uint64_t none = 0;
   if (!state_->in_flight.compare_exchange_strong(none, id)) {
+    state_->held.fetch_sub(1);
     return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition,
                               "another start is being prepared; wait for it to begin or fail"}};
   }
   // The deleter frees the gate for the next start, whichever thread lets the claim go last.
-  state_->held.fetch_add(1);
   return ClaimPtr(new Claim(state_, id), [](const Claim* c) {
     std::uint64_t mine = c->id();
     c->state_->in_flight.compare_exchange_strong(mine, 0);
