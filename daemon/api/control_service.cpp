@@ -521,8 +521,9 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
       // answer keeps every session a kiosk was told had started (bench/crash.sh); or, while
       // another process holds the database, once that is found: the line stays queued
       // (docs/persistence.md). The wait is on the records thread, never the dispatch thread.
-      boost::asio::post(deps_.records, [this, done] {
-        deps_.history.flush();
+      boost::asio::post(deps_.records, [this, done, response] {
+        const bool flushed = deps_.history.flush();
+        response->set_history_note(deps_.history.history_note(response->session_id(), flushed));
         done(grpc::Status::OK);
       });
     });

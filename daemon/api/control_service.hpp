@@ -212,9 +212,10 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   // thread).
   Expected<store::ForgetResult, Refusal> remove_profile(const std::string& user_id,
                                                         bool with_history);
-  // The user's sessions from the database, newest first (records thread).
+  // The user's sessions from the database, newest first (records thread); note: why the list
+  // may not be whole, if it may not.
   Expected<std::vector<store::HistoryRow>, Refusal> read_history(
-      const chair::v1::ListSessionHistoryRequest& request);
+      const chair::v1::ListSessionHistoryRequest& request, std::string& note);
 
   ControlDependencies deps_;
   StartRequestIds start_ids_;

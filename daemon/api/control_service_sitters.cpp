@@ -218,8 +218,12 @@ grpc::ServerUnaryReactor* ControlService::DeleteUserProfile(
 }
 
 Expected<std::vector<store::HistoryRow>, Refusal> ControlService::read_history(
-    const chair::v1::ListSessionHistoryRequest& request) {
-  deps_.history.flush();
+    const chair::v1::ListSessionHistoryRequest& request, std::string& note) {
+  if (!deps_.history.flush()) {
+    note =
+        "sessions another program's hold on chaird's database keeps back may be missing from "
+        "this list; chaird writes them when that program lets go";
+  }
   auto rows = deps_.stores.history.list(
       request.user_id(), request.limit() == 0 ? kDefaultHistoryLimit : request.limit());
   if (!rows) return Unexpected{database_failed("reading the session history", rows.error())};
@@ -235,7 +239,7 @@ grpc::ServerUnaryReactor* ControlService::ListSessionHistory(
     return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.records, [this, reactor, request, response] {
-    auto rows = read_history(*request);
+    auto rows = read_history(*request, *response->mutable_history_note());
     if (!rows) {
       reactor->Finish(to_status(rows.error()));
       return;
@@ -255,7 +259,7 @@ grpc::ServerUnaryReactor* ControlService::ExportSessionHistory(
     return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.records, [this, reactor, request, response] {
-    auto rows = read_history(*request);
+    auto rows = read_history(*request, *response->mutable_history_note());
     if (!rows) {
       reactor->Finish(to_status(rows.error()));
       return;

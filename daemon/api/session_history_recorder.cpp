@@ -4,9 +4,13 @@
 
 #include <vector>
 
+#include "common/utf8_text.hpp"
+
 namespace chaird::api {
 
 namespace {
+
+constexpr std::size_t kRememberedRefusals = 16;
 
 bool ends_a_session(chair::v1::SessionState s) {
   return s == chair::v1::COMPLETED || s == chair::v1::STOPPED || s == chair::v1::FAULTED ||
@@ -60,6 +64,21 @@ void SessionHistoryRecorder::session_started(store::SessionStartRecord record) {
     }
   }
   push(std::move(record));
+}
+
+std::string SessionHistoryRecorder::history_note(const std::string& session_id, bool flushed) {
+  if (!flushed) {
+    return "may not be in the session history yet: another program holds chaird's database; "
+           "chaird writes it when that program lets go";
+  }
+  MutexLock lock(mutex_);
+  for (auto it = refused_.rbegin(); it != refused_.rend(); ++it) {
+    // The database's text may come from another program (a trigger): one plain line.
+    if (it->first == session_id)
+      return "is not in the session history: chaird could not write it (" +
+             one_line(it->second, 200) + ")";
+  }
+  return {};
 }
 
 bool SessionHistoryRecorder::running_for(const std::string& user_id) const {
@@ -150,8 +169,14 @@ std::size_t SessionHistoryRecorder::write(const std::vector<Item>& batch, int bu
       busy_text = std::move(written.error().text);
       break;
     }
-    // The session itself is not affected; the history misses this line, and says so.
-    spdlog::error("the session history could not be written: {}", written.error().text);
+    // The session itself is not affected; the history misses this line, and says so (the
+    // log, and the call that waits for it).
+    spdlog::error("the session history could not be written: {}",
+                  one_line(written.error().text, 400));
+    const auto& session_id = std::visit([](const auto& r) { return r.session_id; }, batch[done]);
+    MutexLock lock(mutex_);
+    refused_.emplace_back(session_id, written.error().text);
+    if (refused_.size() > kRememberedRefusals) refused_.pop_front();
   }
   return done;
 }

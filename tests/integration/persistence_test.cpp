@@ -444,13 +444,57 @@ TEST(SessionHistory, AStartAnsweredWhileTheLockIsHeldJoinsTheHistoryWhenItGoes) 
   chair::v1::StartSessionResponse started;
   const auto status = start_for_held(daemon, &started);
   const bool told = daemon.wait_for_log("the session history is locked by another process");
+  // The kiosk is told, and so is a reader meanwhile (WAL: reads go on under the write lock).
+  grpc::Status listed;
+  const auto while_held = daemon.history("held", &listed);
   EXPECT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
   ASSERT_TRUE(status.ok()) << status.error_message() << daemon.log();
   EXPECT_TRUE(told) << daemon.log();
+  EXPECT_THAT(started.history_note(), HasSubstr("may not be in the session history yet"));
+  EXPECT_THAT(started.history_note(), HasSubstr("another program holds chaird's database"));
+  EXPECT_TRUE(listed.ok()) << listed.error_message();
+  EXPECT_EQ(while_held.sessions_size(), 0);
+  EXPECT_THAT(while_held.history_note(), HasSubstr("may be missing from this list"));
   const auto history = daemon.history("held");  // waits for what is queued
   ASSERT_EQ(history.sessions_size(), 1) << daemon.log();
   EXPECT_EQ(history.sessions(0).session_id(), started.session_id());
+  EXPECT_EQ(history.history_note(), "");
+}
+
+// A session the history refuses for good (a full disk; here another program's trigger, whose
+// text is hostile: two lines) runs, and the kiosk is told it is not in the history, and why,
+// in one line. It was told nothing: the line was dropped, logged, and the start answered OK.
+TEST(SessionHistory, AStartTheHistoryRefusesRunsAndTheKioskIsToldWhy) {
+  const std::string state = make_temp_dir("state");
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((state + "/chaird.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    EXPECT_EQ(sqlite3_exec(db,
+                           "CREATE TRIGGER no_room BEFORE INSERT ON sessions BEGIN "
+                           "SELECT RAISE(ABORT, 'no room\nleft'); END",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(start_for_held(daemon, &started).ok()) << daemon.log();
+  EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+  EXPECT_THAT(started.history_note(), HasSubstr("is not in the session history"));
+  EXPECT_THAT(started.history_note(), HasSubstr("no room left")) << started.history_note();
+  // A change to it is not in the history either (it has no row to join), and says so.
+  chair::v1::AdjustSessionRequest change;
+  change.set_lease_token(started.lease_token());
+  change.set_intensity_scale(0.8);
+  grpc::ClientContext context;
+  chair::v1::AdjustSessionResponse adjusted;
+  ASSERT_TRUE(daemon.control().AdjustSession(&context, change, &adjusted).ok()) << daemon.log();
+  EXPECT_THAT(adjusted.history_note(), HasSubstr("is not in the session history"));
+  EXPECT_EQ(daemon.history("held").sessions_size(), 0);
 }
 
 // chaird stopped while another process holds the lock: it stops at once and cleanly, and says
