@@ -523,7 +523,8 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
       // (docs/persistence.md). The wait is on the records thread, never the dispatch thread.
       boost::asio::post(deps_.records, [this, done, response] {
         const bool flushed = deps_.history.flush();
-        response->set_history_note(deps_.history.history_note(response->session_id(), flushed));
+        response->set_history_note(
+            deps_.history.history_note(response->session_id(), std::nullopt, flushed));
         done(grpc::Status::OK);
       });
     });

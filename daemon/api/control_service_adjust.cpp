@@ -202,11 +202,12 @@ grpc::ServerUnaryReactor* ControlService::AdjustSession(
             SessionPlan{ticket.session_id, std::move(plan), std::move(manual)}));
         // Answered once the history holds the change (or another process's lock is found), as
         // StartSession is; the wait is on the records thread, never on the dispatch thread.
-        boost::asio::post(deps_.records, [this, reactor, response, id = ticket.session_id] {
-          const bool flushed = deps_.history.flush();
-          response->set_history_note(deps_.history.history_note(id, flushed));
-          reactor->Finish(grpc::Status::OK);
-        });
+        boost::asio::post(
+            deps_.records, [this, reactor, response, id = ticket.session_id, at_ms = *from] {
+              const bool flushed = deps_.history.flush();
+              response->set_history_note(deps_.history.history_note(id, at_ms, flushed));
+              reactor->Finish(grpc::Status::OK);
+            });
       });
     });
   });

@@ -66,17 +66,19 @@ void SessionHistoryRecorder::session_started(store::SessionStartRecord record) {
   push(std::move(record));
 }
 
-std::string SessionHistoryRecorder::history_note(const std::string& session_id, bool flushed) {
+std::string SessionHistoryRecorder::history_note(const std::string& session_id,
+                                                 std::optional<std::int64_t> change_at_ms,
+                                                 bool flushed) {
   if (!flushed) {
     return "may not be in the session history yet: another program holds chaird's database; "
            "chaird writes it when that program lets go";
   }
   MutexLock lock(mutex_);
   for (auto it = refused_.rbegin(); it != refused_.rend(); ++it) {
-    // The database's text may come from another program (a trigger): one plain line.
-    if (it->first == session_id)
-      return "is not in the session history: chaird could not write it (" +
-             one_line(it->second, 200) + ")";
+    if (it->session_id != session_id) continue;
+    // A change is not in the history without its session's start either.
+    if (it->start || (change_at_ms && it->change_at_ms == change_at_ms))
+      return "is not in the session history: chaird could not write it (" + it->why + ")";
   }
   return {};
 }
@@ -173,9 +175,20 @@ std::size_t SessionHistoryRecorder::write(const std::vector<Item>& batch, int bu
     // log, and the call that waits for it).
     spdlog::error("the session history could not be written: {}",
                   one_line(written.error().text, 400));
-    const auto& session_id = std::visit([](const auto& r) { return r.session_id; }, batch[done]);
+    Refused refused;
+    std::visit(
+        [&refused](const auto& r) {
+          using Record = std::decay_t<decltype(r)>;
+          refused.session_id = r.session_id;
+          if constexpr (std::is_same_v<Record, store::SessionStartRecord>) refused.start = true;
+          if constexpr (std::is_same_v<Record, store::SessionAdjustmentRecord>)
+            refused.change_at_ms = r.at_program_ms;
+        },
+        batch[done]);
+    // The database's text may come from another program (a trigger): one plain line.
+    refused.why = one_line(written.error().text, 300);
     MutexLock lock(mutex_);
-    refused_.emplace_back(session_id, written.error().text);
+    refused_.push_back(std::move(refused));
     if (refused_.size() > kRememberedRefusals) refused_.pop_front();
   }
   return done;

@@ -12,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -61,10 +62,12 @@ class SessionHistoryRecorder final : public StatusRecorder {
   // the log is shut down. Once only; later lines are not written.
   void stop();
   std::int64_t now_unix_ms() const { return now_(); }
-  // Records thread, after a flush that answered flushed: empty when session_id's lines are in
-  // the history; otherwise one line a kiosk can show, saying they may not be there yet (held
-  // back) or are not (a line the database refused for good, and why).
-  std::string history_note(const std::string& session_id, bool flushed);
+  // Records thread, after a flush that answered flushed: empty when the session's start
+  // (change_at_ms: its change from there) is in the history; otherwise one line a kiosk can
+  // show, saying it may not be there yet (held back), or is not, and why (the database refused
+  // the line for good; for a change, or its session's start).
+  std::string history_note(const std::string& session_id, std::optional<std::int64_t> change_at_ms,
+                           bool flushed);
   enum class Quiet { kDone, kSessionRunning, kHeldBack };
   // Records thread: runs job (a forget) once nothing of user_id's is left to write, with the
   // writer held meanwhile, so that no line of theirs is written during it and none after it
@@ -106,9 +109,15 @@ class SessionHistoryRecorder final : public StatusRecorder {
   std::uint64_t dropped_ CHAIRD_GUARDED_BY(mutex_) = 0;  // past max_queued_lines, not yet told
   bool stopping_ CHAIRD_GUARDED_BY(mutex_) = false;
   bool writer_held_ CHAIRD_GUARDED_BY(mutex_) = false;  // while_quiet_for's job runs
-  // The sessions of the last lines the database refused for good, and why (a few: a kiosk asks
-  // just after its call).
-  std::deque<std::pair<std::string, std::string>> refused_ CHAIRD_GUARDED_BY(mutex_);
+  // The last lines the database refused for good, and why (a few: a kiosk asks just after its
+  // call).
+  struct Refused {
+    std::string session_id;
+    std::optional<std::int64_t> change_at_ms;  // none: the session's start (or its end)
+    bool start = false;
+    std::string why;  // one plain line
+  };
+  std::deque<Refused> refused_ CHAIRD_GUARDED_BY(mutex_);
   std::thread thread_;
 };
 

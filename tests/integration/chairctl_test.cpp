@@ -1,6 +1,7 @@
 // chairctl as a user runs it: offline lint and plan on files, and commands against chaird.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -135,6 +136,30 @@ TEST(Chairctl, LintRefusesTwoFilesWithOneIdAndWarnsOfAMisnamedFile) {
   EXPECT_THAT(run.output, HasSubstr("  twin: refused: id 'twin' is also used by " + dir +
                                     "/copy.textproto; chaird would refuse both\n"));
   EXPECT_THAT(run.output, Not(HasSubstr("twin: runs"))) << run.output;
+}
+
+// chairctl shows staff what chaird says of the history: a session the database refused runs,
+// and `start` says it is not in the history, and why.
+TEST(Chairctl, StartSaysWhenTheSessionIsNotInTheHistory) {
+  DaemonOptions options = with_programs({source_dir() + "/tests/integration/programs"});
+  options.state_dir = make_temp_dir("state");
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((options.state_dir + "/chaird.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  EXPECT_EQ(sqlite3_exec(db,
+                         "CREATE TRIGGER no_room BEFORE INSERT ON sessions BEGIN "
+                         "SELECT RAISE(ABORT, 'no room left'); END",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const CliRun started = chairctl(" --socket " + daemon.socket() + " start e2e_full --user ann");
+  EXPECT_EQ(started.exit_code, 0) << started.output;
+  EXPECT_THAT(started.output,
+              HasSubstr("  history: this session is not in the session history: chaird could "
+                        "not write it ("));
+  EXPECT_THAT(started.output, HasSubstr("no room left)")) << started.output;
 }
 
 TEST(Chairctl, LintSumsUpHowEachProgramFitsTheChair) {

@@ -217,5 +217,37 @@ TEST(SessionHistoryRecorder, AForgetRunsOnceTheSittersLinesAreWrittenWithTheWrit
   EXPECT_TRUE(recorder.flush());
 }
 
+// What a call is told of its own line: found by review, a note was kept per session, so after
+// one change the database refused, every later change (written) was told it was not in the
+// history too.
+TEST(SessionHistoryRecorder, ANoteSaysWhetherThisLineIsInTheHistory) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  {
+    // Another program's trigger refuses one change for good (not busy: it is not a lock).
+    sqlite3* other = nullptr;
+    ASSERT_EQ(sqlite3_open((dir + "/" + StateDatabase::kFileName).c_str(), &other), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(other,
+                           "CREATE TRIGGER no_bad BEFORE INSERT ON session_adjustments "
+                           "WHEN NEW.change = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(other);
+    sqlite3_close(other);
+  }
+  SessionHistoryStore history(*db);
+  SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+  recorder.session_started(start_of("s-1"));
+  recorder.session_adjusted({"s-1", 1000, "bad"});
+  recorder.session_adjusted({"s-1", 2000, "intensity 0.8"});
+  ASSERT_TRUE(recorder.flush());
+  EXPECT_EQ(recorder.history_note("s-1", std::nullopt, true), "") << "the start is written";
+  EXPECT_NE(recorder.history_note("s-1", 1000, true).find("is not in the session history"),
+            std::string::npos);
+  EXPECT_EQ(recorder.history_note("s-1", 2000, true), "") << "this change is written";
+  // Held back: may not be there yet, whichever line.
+  EXPECT_NE(recorder.history_note("s-1", 2000, false).find("may not be"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace chaird::api

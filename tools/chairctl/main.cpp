@@ -556,6 +556,8 @@ int main(int argc, char** argv) {
     std::cout << "started " << response.session_id() << " (" << what << ", "
               << mmss(response.planned_duration_ms()) << ")" << std::endl;
     for (const auto& a : response.adaptations()) std::cout << "  governor: " << a << std::endl;
+    if (!response.history_note().empty())
+      std::cout << "  history: this session " << response.history_note() << std::endl;
     if (start_watch) return watch(client, response.session_id(), response.lease_token());
     if (response.lease_ms() > 0) {
       std::cout << "lease " << response.lease_token() << ": the session stops unless an app keeps "
@@ -618,6 +620,8 @@ int main(int argc, char** argv) {
       std::cout << fmt::format(", {} on {}", response.technique(), response.zone());
     std::cout << std::endl;
     for (const auto& a : response.adaptations()) std::cout << "  governor: " << a << std::endl;
+    if (!response.history_note().empty())
+      std::cout << "  history: this change " << response.history_note() << std::endl;
     return kExitOk;
   }
   if (keepalive->parsed()) {

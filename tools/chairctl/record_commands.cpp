@@ -112,6 +112,8 @@ int show_history(ControlClient& client, const std::string& user_id, std::uint32_
         client.control().ExportSessionHistory(client.call_context().get(), request, &response);
     if (!status.ok()) return report(status, err);
     out << response.csv();
+    // Apart from the CSV, which a spreadsheet reads.
+    if (!response.history_note().empty()) err << "note: " << response.history_note() << '\n';
     return kExitOk;
   }
   chair::v1::ListSessionHistoryResponse response;
@@ -137,6 +139,7 @@ int show_history(ControlClient& client, const std::string& user_id, std::uint32_
       out << fmt::format("{:<16} at {}: {}\n", "", mmss(a.at_program_ms()), a.change());
   }
   if (response.sessions_size() == 0) out << "no sessions for " << user_id << '\n';
+  if (!response.history_note().empty()) out << "note: " << response.history_note() << '\n';
   return kExitOk;
 }
 
