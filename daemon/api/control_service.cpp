@@ -442,13 +442,19 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
     return reactor;
   }
   StartGate::ClaimPtr claim = std::move(*claimed);
+  // A refusal lets the gate go before it answers: a kiosk that starts again at once must not
+  // meet its own refused start still holding it.
+  const auto refuse = [done](StartGate::ClaimPtr& held, grpc::Status status) {
+    held.reset();
+    done(std::move(status));
+  };
   // Refuse early what would be refused anyway, before spending time on a plan.
   if (auto refusal = deps_.sessions.start_refusal()) {
-    done(to_status(*refusal));
+    refuse(claim, to_status(*refusal));
     return reactor;
   }
   if (auto refusal = screen_conditions(*inputs)) {
-    done(to_status(*refusal));
+    refuse(claim, to_status(*refusal));
     return reactor;
   }
 
@@ -472,62 +478,64 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
   auto planned_options = std::make_shared<PlanOptions>(std::move(options));
   // Manual mode is the sitter's own choice, changed live: their feedback shapes programs.
   const std::string feedback_user = inputs->manual ? std::string() : request->user_id();
-  auto plan_and_start = [this, context, done, response, program, name, options = planned_options,
-                         manual = std::move(inputs->manual), limits = std::move(inputs->limits),
-                         client = std::move(client), energy = std::move(energy),
-                         claim = std::move(claim), record = std::move(record)]() mutable {
+  auto plan_and_start = [this, context, done, refuse, response, program, name,
+                         options = planned_options, manual = std::move(inputs->manual),
+                         limits = std::move(inputs->limits), client = std::move(client),
+                         energy = std::move(energy), claim = std::move(claim),
+                         record = std::move(record)]() mutable {
     if (auto gone = why_not_begin(context, *claim)) {
-      done(*gone);
+      refuse(claim, *gone);
       return;
     }
     auto checked = check_program(program, deps_.check, *options, *energy, limits);
     if (!checked) {
       spdlog::warn("start '{}' refused:\n{}", program->id(), checked.error().to_string());
-      done(to_status(program_check_failed(program->id(), name, checked.error())));
+      refuse(claim, to_status(program_check_failed(program->id(), name, checked.error())));
       return;
     }
     if (deps_.start_hold != nullptr) deps_.start_hold->pass();
     PreparedSession prepared{program->id(), name, checked->governed, client, energy};
-    boost::asio::post(deps_.dispatch, [this, context, done, response, claim = std::move(claim),
-                                       prepared = std::move(prepared), record = std::move(record),
-                                       plan = checked->plan, manual = std::move(manual)]() mutable {
-      // The last moment before the chair moves: a stop, a cancelled call or a passed deadline
-      // that came first wins.
-      if (auto gone = why_not_begin(context, *claim)) {
-        done(*gone);
-        return;
-      }
-      const auto governed = prepared.timeline;
-      auto started = deps_.sessions.start(*claim, std::move(prepared));
-      if (!started) {
-        done(to_status(started.error()));
-        return;
-      }
-      // The intensity the session runs at: a program may have held the sitter's request lower.
-      record.intensity_scale = plan->options.scaling.intensity_scale;
-      // What a live adjustment re-plans from.
-      session_plan_.store(std::make_shared<const SessionPlan>(
-          SessionPlan{started->session_id, std::move(plan), std::move(manual)}));
-      record.session_id = started->session_id;
-      record.started_at_unix_ms = deps_.history.now_unix_ms();
-      record.planned_duration_ms = governed->timeline().duration_ms;
-      deps_.history.session_started(std::move(record));  // queued; written off this thread
-      response->set_session_id(started->session_id);
-      response->set_lease_token(started->lease_token);
-      response->set_lease_ms(deps_.sessions.lease_ms());
-      response->set_planned_duration_ms(governed->timeline().duration_ms);
-      for (const auto& a : governed->adaptations()) response->add_adaptations(a);
-      // Answered once the history holds the session, so that chaird killed just after the
-      // answer keeps every session a kiosk was told had started (bench/crash.sh); or, while
-      // another process holds the database, once that is found: the line stays queued
-      // (docs/persistence.md). The wait is on the records thread, never the dispatch thread.
-      boost::asio::post(deps_.records, [this, done, response] {
-        const bool flushed = deps_.history.flush();
-        response->set_history_note(
-            deps_.history.history_note(response->session_id(), std::nullopt, flushed));
-        done(grpc::Status::OK);
-      });
-    });
+    boost::asio::post(
+        deps_.dispatch, [this, context, done, refuse, response, claim = std::move(claim),
+                         prepared = std::move(prepared), record = std::move(record),
+                         plan = checked->plan, manual = std::move(manual)]() mutable {
+          // The last moment before the chair moves: a stop, a cancelled call or a passed deadline
+          // that came first wins.
+          if (auto gone = why_not_begin(context, *claim)) {
+            refuse(claim, *gone);
+            return;
+          }
+          const auto governed = prepared.timeline;
+          auto started = deps_.sessions.start(*claim, std::move(prepared));
+          if (!started) {
+            refuse(claim, to_status(started.error()));
+            return;
+          }
+          // The intensity the session runs at: a program may have held the sitter's request lower.
+          record.intensity_scale = plan->options.scaling.intensity_scale;
+          // What a live adjustment re-plans from.
+          session_plan_.store(std::make_shared<const SessionPlan>(
+              SessionPlan{started->session_id, std::move(plan), std::move(manual)}));
+          record.session_id = started->session_id;
+          record.started_at_unix_ms = deps_.history.now_unix_ms();
+          record.planned_duration_ms = governed->timeline().duration_ms;
+          deps_.history.session_started(std::move(record));  // queued; written off this thread
+          response->set_session_id(started->session_id);
+          response->set_lease_token(started->lease_token);
+          response->set_lease_ms(deps_.sessions.lease_ms());
+          response->set_planned_duration_ms(governed->timeline().duration_ms);
+          for (const auto& a : governed->adaptations()) response->add_adaptations(a);
+          // Answered once the history holds the session, so that chaird killed just after the
+          // answer keeps every session a kiosk was told had started (bench/crash.sh); or, while
+          // another process holds the database, once that is found: the line stays queued
+          // (docs/persistence.md). The wait is on the records thread, never the dispatch thread.
+          boost::asio::post(deps_.records, [this, done, response] {
+            const bool flushed = deps_.history.flush();
+            response->set_history_note(
+                deps_.history.history_note(response->session_id(), std::nullopt, flushed));
+            done(grpc::Status::OK);
+          });
+        });
   };
   post_after_feedback(feedback_user, program, std::move(planned_options),
                       std::move(plan_and_start));

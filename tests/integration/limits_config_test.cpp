@@ -83,5 +83,25 @@ TEST(SessionLimits, ALooserFieldIsInvalidArgumentAndATighterOneHoldsThePlan) {
   EXPECT_EQ(chaird.status().state(), chair::v1::RUNNING);
 }
 
+// A start refused while it was planned lets the start gate go before it answers: found when
+// the test above failed once (at load 4), its next start refused with "another start is being
+// prepared", since the refused plan still held its claim when the kiosk had its answer.
+TEST(SessionLimits, AStartRefusedWhilePlannedFreesTheGateBeforeItAnswers) {
+  DaemonProcess chaird(with_programs({source_dir() + "/tests/integration/programs"}));
+  ASSERT_TRUE(chaird.ready()) << chaird.log();
+  chair::v1::StartSessionRequest shallow;
+  auto* depth = shallow.mutable_limits()->add_roller_depth();
+  depth->set_region("lumbar");
+  depth->set_max_depth_mm(1);
+  depth->set_max_depth_midline_mm(1);
+  for (int i = 0; i < 200; ++i) {
+    const grpc::Status refused = chaird.start("e2e_full", nullptr, &shallow);
+    ASSERT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+        << "start " << i << ": " << refused.error_message();
+    ASSERT_THAT(refused.error_message(), HasSubstr("this chair allows at most 1 mm"))
+        << "start " << i;
+  }
+}
+
 }  // namespace
 }  // namespace chaird::test
