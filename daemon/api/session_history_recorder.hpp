@@ -15,7 +15,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-#include <utility>
 #include <variant>
 
 #include "common/thread_annotations.hpp"
