@@ -49,6 +49,23 @@ TEST(Utf8Text, OneLineReplacesControlCharactersAndStaysValid) {
   EXPECT_EQ(one_line("a\xff", 10), "a\xEF\xBF\xBD");
 }
 
+// Text from outside that reorders what is shown after it ("Trojan source"): in a log line or a
+// note a kiosk shows, a right-to-left override makes the words that follow read backwards, and
+// can make a forged line look like chaird's. The embeddings, overrides and isolates are
+// replaced; the marks (U+200E, U+200F), which move nothing around them, are kept.
+TEST(Utf8Text, OneLineAndAnExcerptDoNotLetTextReorderWhatFollows) {
+  const std::string rlo = "\xE2\x80\xAE";  // U+202E RIGHT-TO-LEFT OVERRIDE
+  EXPECT_EQ(one_line("no room" + rlo + "left", 200), "no room left");
+  for (const char* bidi : {"\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD",
+                           "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8", "\xE2\x81\xA9"}) {
+    EXPECT_EQ(one_line(std::string("a") + bidi + "b", 200), "a b") << excerpt(bidi);
+  }
+  EXPECT_EQ(excerpt("id" + rlo), "'id\\xe2\\x80\\xae'");
+  EXPECT_EQ(one_line("\xE2\x80\x8F\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D", 200),
+            "\xE2\x80\x8F\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D");  // RLM and Hebrew stay
+  EXPECT_EQ(one_line("\xE2\x80\xA6", 200), "\xE2\x80\xA6");   // and an ellipsis beside them
+}
+
 TEST(Utf8Text, AnExcerptIsShortQuotedAndEscaped) {
   EXPECT_EQ(excerpt("quick_relief"), "'quick_relief'");
   EXPECT_EQ(excerpt("a\nb\x01"), "'a\\nb\\x01'");

@@ -37,13 +37,16 @@ std::size_t sequence_length(std::string_view text, std::size_t i) {
 }
 
 bool is_control(std::string_view text, std::size_t i, std::size_t n) {
-  const auto b0 = static_cast<unsigned char>(text[i]);
-  if (n == 1) return b0 < 0x20 || b0 == 0x7F;
-  // C1 controls U+0080..U+009F, and the line and paragraph separators U+2028/U+2029.
-  if (n == 2) return b0 == 0xC2 && static_cast<unsigned char>(text[i + 1]) <= 0x9F;
-  return n == 3 && b0 == 0xE2 && static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-         (static_cast<unsigned char>(text[i + 2]) == 0xA8 ||
-          static_cast<unsigned char>(text[i + 2]) == 0xA9);
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  if (n == 1) return byte(0) < 0x20 || byte(0) == 0x7F;
+  // C1 controls U+0080..U+009F.
+  if (n == 2) return byte(0) == 0xC2 && byte(1) <= 0x9F;
+  if (n != 3 || byte(0) != 0xE2) return false;
+  // The line and paragraph separators U+2028/U+2029, and the bidirectional embeddings and
+  // overrides U+202A..U+202E: text from outside must not reorder what follows it.
+  if (byte(1) == 0x80) return byte(2) >= 0xA8 && byte(2) <= 0xAE;
+  // The bidirectional isolates U+2066..U+2069.
+  return byte(1) == 0x81 && byte(2) >= 0xA6 && byte(2) <= 0xA9;
 }
 
 }  // namespace

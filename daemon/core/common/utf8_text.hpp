@@ -20,8 +20,8 @@ std::string valid_utf8(std::string_view text);
 std::string cut_utf8(std::string_view text, std::size_t max_bytes);
 
 // One line a kiosk can show and a log can hold: valid UTF-8, every control character (a
-// newline that would forge a log line, an escape sequence) replaced by a space, at most
-// max_bytes.
+// newline that would forge a log line, an escape sequence, a bidirectional override that would
+// make what follows read backwards) replaced by a space, at most max_bytes.
 std::string one_line(std::string_view text, std::size_t max_bytes);
 
 // Whether text already is one plain line: valid UTF-8 with no control character and no line or
@@ -29,8 +29,8 @@ std::string one_line(std::string_view text, std::size_t max_bytes);
 bool one_plain_line(std::string_view text);
 
 // A short, quoted excerpt of client text for an error message or a log line: valid UTF-8,
-// control characters escaped (\n, \x1b), at most max_code_points characters of the original,
-// with "…" when cut. A 10,000-character program id comes back as a few dozen characters.
+// control characters (as one_line's) escaped (\n, \x1b), at most max_code_points characters of the
+// original, with "…" when cut. A 10,000-character program id comes back as a few dozen characters.
 std::string excerpt(std::string_view text, std::size_t max_code_points = 40);
 
 }  // namespace chaird
