@@ -519,7 +519,7 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
           record.session_id = started->session_id;
           record.started_at_unix_ms = deps_.history.now_unix_ms();
           record.planned_duration_ms = governed->timeline().duration_ms;
-          deps_.history.session_started(std::move(record));  // queued; written off this thread
+          const auto line = deps_.history.session_started(std::move(record));  // queued only
           response->set_session_id(started->session_id);
           response->set_lease_token(started->lease_token);
           response->set_lease_ms(deps_.sessions.lease_ms());
@@ -529,10 +529,10 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
           // answer keeps every session a kiosk was told had started (bench/crash.sh); or, while
           // another process holds the database, once that is found: the line stays queued
           // (docs/persistence.md). The wait is on the records thread, never the dispatch thread.
-          boost::asio::post(deps_.records, [this, done, response] {
+          boost::asio::post(deps_.records, [this, done, response, line] {
             const bool flushed = deps_.history.flush();
             response->set_history_note(
-                deps_.history.history_note(response->session_id(), std::nullopt, flushed));
+                deps_.history.history_note(response->session_id(), line, flushed));
             done(grpc::Status::OK);
           });
         });

@@ -196,18 +196,17 @@ grpc::ServerUnaryReactor* ControlService::AdjustSession(
           response->set_technique(manual->technique);
           response->set_zone(manual->zone);
         }
-        deps_.history.session_adjusted(
+        const std::uint64_t line = deps_.history.session_adjusted(
             {ticket.session_id, *from, adjustment_text(*request, ticket.active_zones)});
         session_plan_.store(std::make_shared<const SessionPlan>(
             SessionPlan{ticket.session_id, std::move(plan), std::move(manual)}));
         // Answered once the history holds the change (or another process's lock is found), as
         // StartSession is; the wait is on the records thread, never on the dispatch thread.
-        boost::asio::post(
-            deps_.records, [this, reactor, response, id = ticket.session_id, at_ms = *from] {
-              const bool flushed = deps_.history.flush();
-              response->set_history_note(deps_.history.history_note(id, at_ms, flushed));
-              reactor->Finish(grpc::Status::OK);
-            });
+        boost::asio::post(deps_.records, [this, reactor, response, id = ticket.session_id, line] {
+          const bool flushed = deps_.history.flush();
+          response->set_history_note(deps_.history.history_note(id, line, flushed));
+          reactor->Finish(grpc::Status::OK);
+        });
       });
     });
   });

@@ -1,5 +1,6 @@
 #include "api/session_history_recorder.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <vector>
@@ -48,13 +49,14 @@ void SessionHistoryRecorder::record(StatusHub::StatusPtr status) {
       running_session_.clear();
       running_user_.clear();
     }
-    queue_line(store::SessionEndRecord{id, now_(), chair::v1::SessionState_Name(status->state()),
-                                       status->reason(), status->elapsed_ms()});
+    (void)queue_line(store::SessionEndRecord{id, now_(),
+                                             chair::v1::SessionState_Name(status->state()),
+                                             status->reason(), status->elapsed_ms()});
   }
   wake_.notify_one();
 }
 
-void SessionHistoryRecorder::session_started(store::SessionStartRecord record) {
+std::uint64_t SessionHistoryRecorder::session_started(store::SessionStartRecord record) {
   {
     MutexLock lock(mutex_);
     // (A session whose end was queued first is not running.)
@@ -63,50 +65,96 @@ void SessionHistoryRecorder::session_started(store::SessionStartRecord record) {
       running_user_ = record.user_id;
     }
   }
-  push(std::move(record));
+  return push(std::move(record));
 }
 
-std::string SessionHistoryRecorder::history_note(const std::string& session_id,
-                                                 std::optional<std::int64_t> change_at_ms,
+std::string SessionHistoryRecorder::history_note(const std::string& session_id, std::uint64_t line,
                                                  bool flushed) {
+  {
+    MutexLock lock(mutex_);
+    for (auto it = refused_.rbegin(); it != refused_.rend(); ++it) {
+      if (it->session_id != session_id) continue;
+      const bool this_line = it->line == line;
+      // A change is not in the history without its session's start either; nor is any change
+      // after the first one past the session's first changes.
+      const bool covers =
+          line > it->line && (it->start || it->why == Missing::kPastTheFirstChanges);
+      if (!this_line && !covers) continue;
+      switch (it->why) {
+        case Missing::kRefused:
+          return fmt::format("is not in the session history: chaird could not write {} ({})",
+                             this_line ? "it" : "its session's start", it->text);
+        case Missing::kPastTheFirstChanges:
+          return fmt::format(
+              "is not in the session history: it keeps the first {} changes of a session",
+              store::kMaxAdjustmentsPerSession);
+        case Missing::kDropped:
+          return fmt::format(
+              "is not in the session history: {} lines were already waiting for chaird's "
+              "database, which another program holds",
+              options_.max_queued_lines);
+      }
+    }
+  }
   if (!flushed) {
     return "may not be in the session history yet: another program holds chaird's database; "
            "chaird writes it when that program lets go";
   }
-  MutexLock lock(mutex_);
-  for (auto it = refused_.rbegin(); it != refused_.rend(); ++it) {
-    if (it->session_id != session_id) continue;
-    // A change is not in the history without its session's start either.
-    if (it->start || (change_at_ms && it->change_at_ms == change_at_ms))
-      return "is not in the session history: chaird could not write it (" + it->why + ")";
-  }
   return {};
+}
+
+void SessionHistoryRecorder::remember_missing(const Item& item, Missing why, std::string text) {
+  if (std::holds_alternative<store::SessionEndRecord>(item.record)) return;  // no call asks
+  Refused missing;
+  missing.line = item.line;
+  missing.why = why;
+  missing.text = std::move(text);
+  std::visit(
+      [&missing](const auto& r) {
+        missing.session_id = r.session_id;
+        missing.start = std::is_same_v<std::decay_t<decltype(r)>, store::SessionStartRecord>;
+      },
+      item.record);
+  // The first change past the bound speaks for every later one of its session: a kiosk in a
+  // loop does not push out what the others were told.
+  if (why == Missing::kPastTheFirstChanges) {
+    for (const auto& earlier : refused_)
+      if (earlier.why == why && earlier.session_id == missing.session_id) return;
+  }
+  refused_.push_back(std::move(missing));
+  if (refused_.size() > kRememberedRefusals) refused_.pop_front();
 }
 
 bool SessionHistoryRecorder::running_for(const std::string& user_id) const {
   return !running_session_.empty() && !user_id.empty() && running_user_ == user_id;
 }
 
-void SessionHistoryRecorder::session_adjusted(store::SessionAdjustmentRecord record) {
-  push(std::move(record));
+std::uint64_t SessionHistoryRecorder::session_adjusted(store::SessionAdjustmentRecord record) {
+  return push(std::move(record));
 }
 
-void SessionHistoryRecorder::push(Item item) {
+std::uint64_t SessionHistoryRecorder::push(Record record) {
+  std::uint64_t line = 0;
   {
     MutexLock lock(mutex_);
-    queue_line(std::move(item));
+    line = queue_line(std::move(record));
   }
   wake_.notify_one();
+  return line;
 }
 
-void SessionHistoryRecorder::queue_line(Item item) {
-  // Counted, not logged: the dispatch thread queues only. The writer tells the count.
+std::uint64_t SessionHistoryRecorder::queue_line(Record record) {
+  Item item{next_line_++, std::move(record)};
+  // Counted, not logged: the dispatch thread queues only. The writer tells the count; the
+  // call that waits for the line is told it is not in the history.
   // In flight counts too: the writer puts back what the lock kept out.
   if (queue_.size() + in_flight_ >= options_.max_queued_lines) {
     ++dropped_;
-    return;
+    remember_missing(item, Missing::kDropped);
+    return item.line;
   }
   queue_.push_back(std::move(item));
+  return queue_.back().line;
 }
 
 bool SessionHistoryRecorder::flush() {
@@ -156,17 +204,24 @@ std::size_t SessionHistoryRecorder::write(const std::vector<Item>& batch, int bu
   for (; done < batch.size(); ++done) {
     auto written = std::visit(
         [this, busy_timeout_ms](const auto& r) {
-          using Record = std::decay_t<decltype(r)>;
-          if constexpr (std::is_same_v<Record, store::SessionStartRecord>) {
+          using Written = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<Written, store::SessionStartRecord>) {
             return store_.record_start(r, busy_timeout_ms);
-          } else if constexpr (std::is_same_v<Record, store::SessionAdjustmentRecord>) {
+          } else if constexpr (std::is_same_v<Written, store::SessionAdjustmentRecord>) {
             return store_.record_adjustment(r, busy_timeout_ms);
           } else {
             return store_.record_end(r, busy_timeout_ms);
           }
         },
-        batch[done]);
-    if (written) continue;
+        batch[done].record);
+    if (written) {
+      // Written, or (a change) left out: the session has its first changes already.
+      if (!*written) {
+        MutexLock lock(mutex_);
+        remember_missing(batch[done], Missing::kPastTheFirstChanges);
+      }
+      continue;
+    }
     if (written.error().busy) {
       busy_text = std::move(written.error().text);
       break;
@@ -175,21 +230,10 @@ std::size_t SessionHistoryRecorder::write(const std::vector<Item>& batch, int bu
     // log, and the call that waits for it).
     spdlog::error("the session history could not be written: {}",
                   one_line(written.error().text, 400));
-    Refused refused;
-    std::visit(
-        [&refused](const auto& r) {
-          using Record = std::decay_t<decltype(r)>;
-          refused.session_id = r.session_id;
-          if constexpr (std::is_same_v<Record, store::SessionStartRecord>) refused.start = true;
-          if constexpr (std::is_same_v<Record, store::SessionAdjustmentRecord>)
-            refused.change_at_ms = r.at_program_ms;
-        },
-        batch[done]);
-    // The database's text may come from another program (a trigger): one plain line.
-    refused.why = one_line(written.error().text, 300);
+    // The database's words (not its path: the kiosk's screen is not the log) may come from
+    // another program (a trigger): one plain line.
     MutexLock lock(mutex_);
-    refused_.push_back(std::move(refused));
-    if (refused_.size() > kRememberedRefusals) refused_.pop_front();
+    remember_missing(batch[done], Missing::kRefused, one_line(written.error().reason, 300));
   }
   return done;
 }

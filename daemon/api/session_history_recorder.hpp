@@ -12,7 +12,6 @@
 #include <deque>
 #include <functional>
 #include <mutex>
-#include <optional>
 #include <string>
 #include <thread>
 #include <variant>
@@ -47,9 +46,10 @@ class SessionHistoryRecorder final : public StatusRecorder {
 
   // Dispatch thread: queue only.
   void record(StatusHub::StatusPtr status) override;
-  void session_started(store::SessionStartRecord record);
-  // Dispatch thread: queue only. An adjustment is written after its session's start.
-  void session_adjusted(store::SessionAdjustmentRecord record);
+  // Dispatch thread: queue only; the line's number, for history_note. An adjustment is written
+  // after its session's start.
+  std::uint64_t session_started(store::SessionStartRecord record);
+  std::uint64_t session_adjusted(store::SessionAdjustmentRecord record);
   // Any other thread: true once everything queued so far is written (or failed for good, and
   // logged); false once a try finds another process's lock still held (what is queued is
   // written when it goes: a call must not wait on another process). The first try waits the
@@ -61,12 +61,12 @@ class SessionHistoryRecorder final : public StatusRecorder {
   // the log is shut down. Once only; later lines are not written.
   void stop();
   std::int64_t now_unix_ms() const { return now_(); }
-  // Records thread, after a flush that answered flushed: empty when the session's start
-  // (change_at_ms: its change from there) is in the history; otherwise one line a kiosk can
-  // show, saying it may not be there yet (held back), or is not, and why (the database refused
-  // the line for good; for a change, or its session's start).
-  std::string history_note(const std::string& session_id, std::optional<std::int64_t> change_at_ms,
-                           bool flushed);
+  // Records thread, after a flush that answered flushed: empty when line (session_id's start,
+  // or one of its changes) is in the history; otherwise one line a kiosk can show, saying it may
+  // not be there yet (held back), or is not, and why: the database refused it (for a change, or
+  // its session's start), the session has its first kMaxAdjustmentsPerSession changes, or too
+  // many lines were waiting for another program's lock.
+  std::string history_note(const std::string& session_id, std::uint64_t line, bool flushed);
   enum class Quiet { kDone, kSessionRunning, kHeldBack };
   // Records thread: runs job (a forget) once nothing of user_id's is left to write, with the
   // writer held meanwhile, so that no line of theirs is written during it and none after it
@@ -76,10 +76,18 @@ class SessionHistoryRecorder final : public StatusRecorder {
   Quiet while_quiet_for(const std::string& user_id, const std::function<void()>& job);
 
  private:
-  using Item = std::variant<store::SessionStartRecord, store::SessionEndRecord,
-                            store::SessionAdjustmentRecord>;
-  void push(Item item);
-  void queue_line(Item item) CHAIRD_REQUIRES(mutex_);
+  using Record = std::variant<store::SessionStartRecord, store::SessionEndRecord,
+                              store::SessionAdjustmentRecord>;
+  struct Item {
+    std::uint64_t line = 0;  // numbered as queued
+    Record record;
+  };
+  // Why a line is not in the history.
+  enum class Missing { kRefused, kPastTheFirstChanges, kDropped };
+  std::uint64_t push(Record record);
+  std::uint64_t queue_line(Record record) CHAIRD_REQUIRES(mutex_);
+  void remember_missing(const Item& item, Missing why, std::string text = {})
+      CHAIRD_REQUIRES(mutex_);
   bool running_for(const std::string& user_id) const CHAIRD_REQUIRES(mutex_);
   // Waits until everything queued is written (true) or a try finds the lock held (false).
   bool drain(MutexLock& lock) CHAIRD_REQUIRES(mutex_);
@@ -101,6 +109,7 @@ class SessionHistoryRecorder final : public StatusRecorder {
   std::condition_variable wake_;
   std::condition_variable drained_;
   std::deque<Item> queue_ CHAIRD_GUARDED_BY(mutex_);
+  std::uint64_t next_line_ CHAIRD_GUARDED_BY(mutex_) = 1;
   std::size_t in_flight_ CHAIRD_GUARDED_BY(mutex_) = 0;
   // Times the writer found the lock held: a flush waits for the next, not for the lock.
   std::uint64_t lockouts_ CHAIRD_GUARDED_BY(mutex_) = 0;
@@ -108,13 +117,13 @@ class SessionHistoryRecorder final : public StatusRecorder {
   std::uint64_t dropped_ CHAIRD_GUARDED_BY(mutex_) = 0;  // past max_queued_lines, not yet told
   bool stopping_ CHAIRD_GUARDED_BY(mutex_) = false;
   bool writer_held_ CHAIRD_GUARDED_BY(mutex_) = false;  // while_quiet_for's job runs
-  // The last lines the database refused for good, and why (a few: a kiosk asks just after its
-  // call).
+  // The last lines not in the history, and why (a few: a kiosk asks just after its call).
   struct Refused {
     std::string session_id;
-    std::optional<std::int64_t> change_at_ms;  // none: the session's start (or its end)
-    bool start = false;
-    std::string why;  // one plain line
+    std::uint64_t line = 0;
+    bool start = false;  // the session's start: none of its changes is in the history either
+    Missing why = Missing::kRefused;
+    std::string text;  // kRefused: the database's words, one plain line
   };
   std::deque<Refused> refused_ CHAIRD_GUARDED_BY(mutex_);
   std::thread thread_;

@@ -50,7 +50,10 @@ std::string iso_utc(std::int64_t unix_ms) {
 // A write's failure, told whether it may succeed later. Under the database's lock: the
 // connection remembers its last failure.
 Unexpected<HistoryWriteFailure> failure(const std::string& text, const SqliteConnection& db) {
-  return Unexpected{HistoryWriteFailure{text, db.last_failure_was_busy()}};
+  const std::string where = db.path() + ": ";
+  return Unexpected{HistoryWriteFailure{text,
+                                        text.starts_with(where) ? text.substr(where.size()) : text,
+                                        db.last_failure_was_busy()}};
 }
 
 Expected<bool, HistoryWriteFailure> written(const Expected<bool, std::string>& done,
@@ -119,8 +122,9 @@ Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_adjustment(
       "WHERE (SELECT COUNT(*) FROM session_adjustments WHERE session_id = ?1) < {}",
       kMaxAdjustmentsPerSession));
   if (!stmt) return failure(stmt.error(), db_.connection());
-  return written(stmt->bind(1, r.session_id).bind(2, r.at_program_ms).bind(3, r.change).run(),
-                 db_.connection());
+  auto ran = stmt->bind(1, r.session_id).bind(2, r.at_program_ms).bind(3, r.change).run();
+  if (!ran) return failure(ran.error(), db_.connection());
+  return db_.connection().changes() > 0;
 }
 
 Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_end(const SessionEndRecord& r,

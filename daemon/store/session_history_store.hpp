@@ -55,7 +55,8 @@ struct SessionAdjustmentRecord {
 // Why a line of history was not written. busy: another process held the database's write lock
 // past the busy timeout, and the same line can be written once it lets go.
 struct HistoryWriteFailure {
-  std::string text;
+  std::string text;    // "<path>: <SQLite's words>", for the log
+  std::string reason;  // SQLite's words alone, for a note a kiosk shows
   bool busy = false;
 };
 
@@ -75,6 +76,7 @@ class SessionHistoryStore {
                                                    int busy_timeout_ms = -1);
   Expected<bool, HistoryWriteFailure> record_end(const SessionEndRecord& r,
                                                  int busy_timeout_ms = -1);
+  // false: not kept, for the session has its first kMaxAdjustmentsPerSession already.
   Expected<bool, HistoryWriteFailure> record_adjustment(const SessionAdjustmentRecord& r,
                                                         int busy_timeout_ms = -1);
   // false when no such session is known; feedback given again replaces the earlier.

@@ -3,6 +3,7 @@
 // call waiting for it is answered meanwhile.
 #include "api/session_history_recorder.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -20,6 +21,8 @@ namespace {
 
 using store::SessionHistoryStore;
 using store::StateDatabase;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 // Another process's connection, holding the write lock until released.
 class HeldLock {
@@ -237,16 +240,78 @@ TEST(SessionHistoryRecorder, ANoteSaysWhetherThisLineIsInTheHistory) {
   }
   SessionHistoryStore history(*db);
   SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
-  recorder.session_started(start_of("s-1"));
-  recorder.session_adjusted({"s-1", 1000, "bad"});
-  recorder.session_adjusted({"s-1", 2000, "intensity 0.8"});
+  const auto start = recorder.session_started(start_of("s-1"));
+  const auto bad = recorder.session_adjusted({"s-1", 1000, "bad"});
+  // Two changes at one moment of the program (both made while it was paused): told apart.
+  const auto paused = recorder.session_adjusted({"s-1", 1000, "intensity 0.7"});
+  const auto good = recorder.session_adjusted({"s-1", 2000, "intensity 0.8"});
   ASSERT_TRUE(recorder.flush());
-  EXPECT_EQ(recorder.history_note("s-1", std::nullopt, true), "") << "the start is written";
-  EXPECT_NE(recorder.history_note("s-1", 1000, true).find("is not in the session history"),
-            std::string::npos);
-  EXPECT_EQ(recorder.history_note("s-1", 2000, true), "") << "this change is written";
+  EXPECT_EQ(recorder.history_note("s-1", start, true), "") << "the start is written";
+  const std::string refused = recorder.history_note("s-1", bad, true);
+  EXPECT_THAT(refused, HasSubstr("is not in the session history"));
+  EXPECT_THAT(refused, HasSubstr("(refused)"));
+  // SQLite's words, not where the database is: the kiosk's screen is not the log.
+  EXPECT_THAT(refused, Not(HasSubstr(dir))) << refused;
+  EXPECT_EQ(recorder.history_note("s-1", paused, true), "") << "written, at the same moment";
+  EXPECT_EQ(recorder.history_note("s-1", good, true), "") << "this change is written";
   // Held back: may not be there yet, whichever line.
-  EXPECT_NE(recorder.history_note("s-1", 2000, false).find("may not be"), std::string::npos);
+  EXPECT_THAT(recorder.history_note("s-1", good, false), HasSubstr("may not be"));
+}
+
+// A session keeps its first 200 changes (a kiosk in a loop must not grow a sitter's history
+// without bound). The 201st was answered as if it were in the history: the store counted the
+// insert that inserted nothing as done.
+TEST(SessionHistoryRecorder, AChangePastASessionsFirst200IsToldItIsNotKept) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  SessionHistoryStore history(*db);
+  SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+  recorder.session_started(start_of("s-1"));
+  std::vector<std::uint64_t> changes;
+  for (int i = 0; i < store::kMaxAdjustmentsPerSession + 2; ++i)
+    changes.push_back(recorder.session_adjusted({"s-1", 1000 + i, "intensity 0.8"}));
+  ASSERT_TRUE(recorder.flush());
+  EXPECT_EQ(recorder.history_note("s-1", changes[199], true), "") << "the 200th is kept";
+  for (const std::size_t past : {200u, 201u}) {
+    const std::string note = recorder.history_note("s-1", changes[past], true);
+    EXPECT_THAT(note, HasSubstr("is not in the session history")) << past;
+    EXPECT_THAT(note, HasSubstr("first 200 changes")) << note;
+  }
+  // Another session's changes are its own.
+  recorder.session_started(start_of("s-2"));
+  const auto other = recorder.session_adjusted({"s-2", 1000, "intensity 0.8"});
+  ASSERT_TRUE(recorder.flush());
+  EXPECT_EQ(recorder.history_note("s-2", other, true), "");
+  auto rows = history.list("ann", 10);
+  ASSERT_TRUE(rows) << rows.error();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[1].adjustments.size(), 200u);
+}
+
+// Past the lines that may wait for another program's lock, a line is dropped. Its call was
+// told "chaird writes it when that program lets go"; it never would.
+TEST(SessionHistoryRecorder, ALineDroppedWhileTheLockIsHeldIsToldItIsNotKept) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  SessionHistoryStore history(*db);
+  HistoryRecorderOptions options;
+  options.retry_after = std::chrono::milliseconds(10);
+  options.max_queued_lines = 2;
+  SessionHistoryRecorder recorder(
+      history, [] { return std::int64_t{5000}; }, options);
+  HeldLock lock(dir);
+  const auto kept = recorder.session_started(start_of("s-1"));
+  recorder.session_started(start_of("s-2"));
+  const auto dropped = recorder.session_started(start_of("s-3"));
+  EXPECT_FALSE(recorder.flush());
+  EXPECT_THAT(recorder.history_note("s-1", kept, false), HasSubstr("may not be"));
+  const std::string note = recorder.history_note("s-3", dropped, false);
+  EXPECT_THAT(note, HasSubstr("is not in the session history")) << note;
+  EXPECT_THAT(note, HasSubstr("2 lines were already waiting")) << note;
+  lock.release();
+  ASSERT_TRUE(recorder.flush());
+  EXPECT_EQ(recorder.history_note("s-1", kept, true), "");
+  EXPECT_THAT(recorder.history_note("s-3", dropped, true), HasSubstr("is not in"));
 }
 
 }  // namespace

@@ -130,8 +130,12 @@ TEST(SessionHistoryStore, KeepsEachSessionsAdjustmentsInOrder) {
   ASSERT_EQ((*rows)[0].adjustments.size(), 1u);
   EXPECT_EQ((*rows)[0].adjustments[0].change, "focus: neck");
   // A kiosk in a loop: the first 200 are kept.
-  for (int i = 0; i < kMaxAdjustmentsPerSession + 50; ++i)
-    ASSERT_TRUE(history.record_adjustment({"s-2", i, fmt::format("intensity {}", i)}));
+  // It has one already; past the bound, the store says the change is not kept.
+  for (int i = 0; i < kMaxAdjustmentsPerSession + 50; ++i) {
+    auto kept = history.record_adjustment({"s-2", i, fmt::format("intensity {}", i)});
+    ASSERT_TRUE(kept) << kept.error().text;
+    EXPECT_EQ(*kept, i < kMaxAdjustmentsPerSession - 1) << i;
+  }
   auto capped = history.list("ann", 10);
   ASSERT_TRUE(capped) << capped.error();
   EXPECT_EQ((*capped)[0].adjustments.size(), static_cast<std::size_t>(kMaxAdjustmentsPerSession));
