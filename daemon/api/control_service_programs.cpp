@@ -79,8 +79,9 @@ std::optional<Refusal> id_taken(const ProgramLibrary& library, const std::string
       {}};
 }
 
+// SQLite's words can come from another program (a trigger): one line, in the log too.
 Refusal store_failed(const std::string& what, const std::string& why) {
-  spdlog::error("{}: {}", what, why);
+  spdlog::error("{}: {}", what, one_line(why, 600));
   return Refusal{
       Refusal::Kind::kUnavailable,
       fmt::format("{}: chaird's database could not be written ({})", what, one_line(why, 300)),

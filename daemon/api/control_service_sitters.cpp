@@ -18,9 +18,10 @@ namespace {
 
 constexpr std::uint32_t kDefaultHistoryLimit = 50;
 
-// The details (the database's path, SQLite's words) go to the log, not to the app.
+// The details (the database's path, SQLite's words) go to the log, not to the app; one line,
+// for the words can come from another program (a trigger).
 Refusal database_failed(const std::string& what, const std::string& why) {
-  spdlog::error("{}: {}", what, why);
+  spdlog::error("{}: {}", what, one_line(why, 600));
   return Refusal{
       Refusal::Kind::kUnavailable,
       fmt::format("{}: chaird's database could not be used (chaird's log says why)", what),

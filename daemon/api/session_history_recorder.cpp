@@ -223,7 +223,7 @@ std::size_t SessionHistoryRecorder::write(const std::vector<Item>& batch, int bu
       continue;
     }
     if (written.error().busy) {
-      busy_text = std::move(written.error().text);
+      busy_text = one_line(written.error().text, 400);
       break;
     }
     // The session itself is not affected; the history misses this line, and says so (the

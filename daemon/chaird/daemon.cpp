@@ -19,6 +19,7 @@
 
 #include "api/refusal_log.hpp"
 #include "clock/steady_scheduler.hpp"
+#include "common/utf8_text.hpp"
 #include "planner/body_model.hpp"
 #include "profile/limits_tightening.hpp"
 #include "realtime.hpp"
@@ -223,7 +224,7 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
   // chaird's database: refused, with its path, rather than replaced when it cannot be used.
   auto db = store::StateDatabase::open(config.state_dir());
   if (!db) {
-    spdlog::error("chaird's database cannot be used: {}", db.error());
+    spdlog::error("chaird's database cannot be used: {}", one_line(db.error(), 600));
     return false;
   }
   const auto now_unix_ms = [] {
@@ -233,7 +234,7 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
   };
   auto start_number = (*db)->record_daemon_start(now_unix_ms());
   if (!start_number) {
-    spdlog::error("chaird's database cannot be written: {}", start_number.error());
+    spdlog::error("chaird's database cannot be written: {}", one_line(start_number.error(), 600));
     return false;
   }
   daemon_start_ = *start_number;
@@ -243,7 +244,7 @@ bool Daemon::load(const chair::v1::DaemonConfig& config) {
   history_ = std::make_unique<api::SessionHistoryRecorder>(stores_->history, now_unix_ms);
   auto saved = stores_->programs.all();
   if (!saved) {
-    spdlog::error("chaird's database cannot be read: {}", saved.error());
+    spdlog::error("chaird's database cannot be read: {}", one_line(saved.error(), 600));
     return false;
   }
   std::vector<CustomProgramText> custom;

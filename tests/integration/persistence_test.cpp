@@ -23,6 +23,7 @@ namespace chaird::test {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string fixture_programs() {
   return source_dir() + "/tests/integration/programs";
@@ -495,6 +496,44 @@ TEST(SessionHistory, AStartTheHistoryRefusesRunsAndTheKioskIsToldWhy) {
   ASSERT_TRUE(daemon.control().AdjustSession(&context, change, &adjusted).ok()) << daemon.log();
   EXPECT_THAT(adjusted.history_note(), HasSubstr("is not in the session history"));
   EXPECT_EQ(daemon.history("held").sessions_size(), 0);
+}
+
+// The database's words can come from another program (a trigger; here on profiles and custom
+// programs): what chaird logs of a save they refuse is one line, which cannot forge a line of
+// chaird's own. It was logged as it came.
+TEST(SessionHistory, ASaveTheDatabaseRefusesIsLoggedAsOneLine) {
+  const std::string state = make_temp_dir("state");
+  DaemonOptions options = on_state(state);
+  options.log_to_pipe = true;
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.drain_log_pipe();
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((state + "/chaird.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    for (const char* table : {"user_profiles", "custom_programs"}) {
+      const std::string trigger =
+          std::string("CREATE TRIGGER no_room_") + table + " BEFORE INSERT ON " + table +
+          " BEGIN SELECT RAISE(ABORT, 'no room\n[chaird] [info] " + table + " forged'); END";
+      EXPECT_EQ(sqlite3_exec(db, trigger.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+          << sqlite3_errmsg(db);
+    }
+    sqlite3_close(db);
+  }
+  chair::v1::UserProfile ann;
+  ann.set_user_id("ann");
+  chair::v1::UserProfile out;
+  grpc::ClientContext context;
+  const auto refused = daemon.control().SaveUserProfile(&context, ann, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE) << refused.error_message();
+  const auto saved = save(daemon, custom_text("my_neck"));
+  EXPECT_EQ(saved.error_code(), grpc::StatusCode::UNAVAILABLE) << saved.error_message();
+  for (const std::string table : {"user_profiles", "custom_programs"}) {
+    EXPECT_TRUE(daemon.wait_for_log("no room [chaird] [info] " + table + " forged"))
+        << daemon.log();
+    EXPECT_THAT(daemon.log(), Not(HasSubstr("\n[chaird] [info] " + table))) << daemon.log();
+  }
 }
 
 // chaird stopped while another process holds the lock: it stops at once and cleanly, and says
