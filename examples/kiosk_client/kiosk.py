@@ -118,6 +118,9 @@ class Kiosk:
                   f"{mmss(s.planned_duration_ms)}  {s.how_it_ended or 'no end noted'}{felt}")
         if not listed.sessions:
             print(f"No sessions yet for {user}.")
+        # For staff: sessions another program's hold on chaird's database keeps back.
+        if listed.history_note:
+            print(f"(staff) {listed.history_note}")
 
     def feedback(self, session, user, before, after, too_strong):
         feedback = self.sitter.SessionFeedback(too_strong_zones=too_strong)
@@ -164,6 +167,9 @@ class Kiosk:
               f"session {started.session_id}.")
         for note in started.adaptations:
             print(f"  adjusted: {note}")
+        # For staff, when the session is not (or not yet) in the sitter's history: it runs anyway.
+        if started.history_note:
+            print(f"(staff) history: this session {started.history_note}")
 
         # Ctrl-C is the sitter asking to stop: a normal stop with its short cool-down. (A kiosk's
         # big red button would call EmergencyStop instead.)
@@ -205,6 +211,8 @@ class Kiosk:
             program_id=program, health_conditions=answers, client_name="kiosk.py visit",
             request_id=str(uuid.uuid4()), user_id=user), timeout=30)
         print(f"Started {started.session_id}.")
+        if started.history_note:
+            print(f"(staff) history: this session {started.history_note}")
         # The lease-holding stream runs beside the calls, as a kiosk's status screen does.
         states = queue.Queue()
         watch = self.chair.WatchSession(self.pb.WatchSessionRequest(
@@ -235,6 +243,8 @@ class Kiosk:
                 lease_token=lease, intensity_scale=0.8), timeout=30)
             print(f"Softer: intensity {softer.intensity_scale:.2f} from "
                   f"{mmss(softer.effective_from_ms)}.")
+            if softer.history_note:
+                print(f"(staff) history: this change {softer.history_note}")
             here = self.chair.AdjustSession(self.pb.AdjustSessionRequest(
                 lease_token=lease, too_strong_here=True), timeout=30)
             zones = ", ".join(f"{z.zone} x{z.factor:.2f}" for z in here.softened_zones)

@@ -73,6 +73,18 @@ run 0 "discomfort 6 -> 2" history ann
 run 0 "COMPLETED" history ann
 run 1 "(staff) feedback.discomfort_after" feedback "$session" --user ann --after 12
 
+# A session the database refuses to keep (here another program's trigger; a full disk alike)
+# runs, and staff are told it is not in the sitter's history.
+sql() {  # sql STATEMENT: as another program, on chaird's database
+  "$python" -c 'import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], timeout=5)
+c.execute(sys.argv[2])
+c.commit()' "$work/state/chaird.db" "$1"
+}
+sql "CREATE TRIGGER no_room BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'no room left'); END"
+run 0 "(staff) history: this session is not in the session history" run e2e_full --user ann
+sql "DROP TRIGGER no_room"
+
 # A whole visit in real time, on a chair whose clock is the wall clock (a session lasts minutes):
 # sign in, screen, start, softer, "too strong here", pause, resume, stop, history.
 kill -TERM "$pid" && wait "$pid" || true
