@@ -178,13 +178,24 @@ Expected<store::ForgetResult, Refusal> ControlService::remove_profile(const std:
   switch (deps_.history.while_quiet_for(user_id, [&] { result = removed(); })) {
     case SessionHistoryRecorder::Quiet::kDone:
       return *result;
-    case SessionHistoryRecorder::Quiet::kSessionRunning:
+    case SessionHistoryRecorder::Quiet::kSessionRunning: {
+      // Stopped and easing off (or ended, its end not yet queued): ending by itself, soon.
+      const auto now = deps_.sessions.state();
+      if (now != chair::v1::RUNNING && now != chair::v1::PAUSED) {
+        return Unexpected{Refusal{Refusal::Kind::kUnavailable,
+                                  what + ": the sitter's session is ending; try again in a few "
+                                         "seconds",
+                                  {},
+                                  {},
+                                  {}}};
+      }
       return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition,
                                 what + ": the sitter's session has not ended; stop it, or let it "
                                        "end, then try again",
                                 {},
                                 {},
                                 {}}};
+    }
     case SessionHistoryRecorder::Quiet::kHeldBack:
       break;
   }

@@ -671,6 +671,16 @@ TEST(SessionHistory, ForgettingASitterWhoseSessionRunsIsRefusedUntilItEnds) {
     chair::v1::StopSessionResponse stopped;
     ASSERT_TRUE(daemon.control().StopSession(&context, {}, &stopped).ok()) << daemon.log();
   }
+  {
+    // Stopped, and easing off: the kiosk that asked at once is told to ask again in a moment,
+    // not to stop a session it has stopped (it was, with FAILED_PRECONDITION).
+    ASSERT_EQ(daemon.status().state(), chair::v1::STOPPING);
+    grpc::ClientContext context;
+    chair::v1::DeleteUserProfileResponse forgotten;
+    const auto refused = daemon.control().DeleteUserProfile(&context, forget, &forgotten);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::UNAVAILABLE) << refused.error_message();
+    EXPECT_THAT(refused.error_message(), HasSubstr("the sitter's session is ending"));
+  }
   daemon.advance(30'000);  // through the cool-down
   {
     grpc::ClientContext context;
