@@ -401,7 +401,18 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
     switch (start_ids_.claim(*request, {reactor, response}, &remembered)) {
       case StartRequestIds::Claim::kAnswered:
         *response = std::move(remembered);
-        reactor->Finish(grpc::Status::OK);
+        if (response->history_note() != SessionHistoryRecorder::kHeldBackNote) {
+          reactor->Finish(grpc::Status::OK);
+          return reactor;
+        }
+        // Told afresh: a session that was held back may be in the history by now (or, dropped,
+        // not at all).
+        boost::asio::post(deps_.records, [this, reactor, response] {
+          const bool flushed = deps_.history.flush();
+          response->set_history_note(
+              deps_.history.history_note(response->session_id(), std::nullopt, flushed));
+          reactor->Finish(grpc::Status::OK);
+        });
         return reactor;
       case StartRequestIds::Claim::kWaiting:
         spdlog::info("start request {}: a retry waits for the first attempt", excerpt(request_id));

@@ -68,17 +68,17 @@ std::uint64_t SessionHistoryRecorder::session_started(store::SessionStartRecord 
   return push(std::move(record));
 }
 
-std::string SessionHistoryRecorder::history_note(const std::string& session_id, std::uint64_t line,
-                                                 bool flushed) {
+std::string SessionHistoryRecorder::history_note(const std::string& session_id,
+                                                 std::optional<std::uint64_t> line, bool flushed) {
   {
     MutexLock lock(mutex_);
     for (auto it = refused_.rbegin(); it != refused_.rend(); ++it) {
       if (it->session_id != session_id) continue;
-      const bool this_line = it->line == line;
+      const bool this_line = line ? it->line == *line : it->start;
       // A change is not in the history without its session's start either; nor is any change
       // after the first one past the session's first changes.
       const bool covers =
-          line > it->line && (it->start || it->why == Missing::kPastTheFirstChanges);
+          line && *line > it->line && (it->start || it->why == Missing::kPastTheFirstChanges);
       if (!this_line && !covers) continue;
       switch (it->why) {
         case Missing::kRefused:
@@ -96,10 +96,7 @@ std::string SessionHistoryRecorder::history_note(const std::string& session_id, 
       }
     }
   }
-  if (!flushed) {
-    return "may not be in the session history yet: another program holds chaird's database; "
-           "chaird writes it when that program lets go";
-  }
+  if (!flushed) return std::string(kHeldBackNote);
   return {};
 }
 

@@ -12,7 +12,9 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <variant>
 
@@ -62,11 +64,16 @@ class SessionHistoryRecorder final : public StatusRecorder {
   void stop();
   std::int64_t now_unix_ms() const { return now_(); }
   // Records thread, after a flush that answered flushed: empty when line (session_id's start,
-  // or one of its changes) is in the history; otherwise one line a kiosk can show, saying it may
-  // not be there yet (held back), or is not, and why: the database refused it (for a change, or
-  // its session's start), the session has its first kMaxAdjustmentsPerSession changes, or too
-  // many lines were waiting for another program's lock.
-  std::string history_note(const std::string& session_id, std::uint64_t line, bool flushed);
+  // or one of its changes; none: its start) is in the history; otherwise one line a kiosk can show,
+  // saying it may not be there yet (held back), or is not, and why: the database refused it (for a
+  // change, or its session's start), the session has its first kMaxAdjustmentsPerSession changes,
+  // or too many lines were waiting for another program's lock.
+  std::string history_note(const std::string& session_id, std::optional<std::uint64_t> line,
+                           bool flushed);
+  // The note of a line held back: the only one that can stop being true.
+  static constexpr std::string_view kHeldBackNote =
+      "may not be in the session history yet: another program holds chaird's database; chaird "
+      "writes it when that program lets go";
   enum class Quiet { kDone, kSessionRunning, kHeldBack };
   // Records thread: runs job (a forget) once nothing of user_id's is left to write, with the
   // writer held meanwhile, so that no line of theirs is written during it and none after it

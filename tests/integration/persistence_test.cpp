@@ -463,6 +463,36 @@ TEST(SessionHistory, AStartAnsweredWhileTheLockIsHeldJoinsTheHistoryWhenItGoes) 
   EXPECT_EQ(history.history_note(), "");
 }
 
+// A retry of a start (the same request_id) gets the first attempt's answer, with its history
+// note told afresh: the first said the session may not be in the history yet, and a retry after
+// the lock went said so too, though it was there.
+TEST(SessionHistory, ARetriedStartIsToldWhetherItsSessionIsInTheHistoryNow) {
+  const std::string state = make_temp_dir("state");
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest request;
+  request.set_program_id("e2e_full");
+  request.set_user_id("held");
+  request.set_request_id("0b7e5c1e-retry");
+  const auto start = [&](chair::v1::StartSessionResponse* answer) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    return daemon.control().StartSession(&context, request, answer);
+  };
+  sqlite3* db = hold_the_database(state);
+  chair::v1::StartSessionResponse first;
+  const auto status = start(&first);
+  EXPECT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  ASSERT_TRUE(status.ok()) << status.error_message() << daemon.log();
+  EXPECT_THAT(first.history_note(), HasSubstr("may not be in the session history yet"));
+  chair::v1::StartSessionResponse again;
+  ASSERT_TRUE(start(&again).ok()) << daemon.log();
+  EXPECT_EQ(again.session_id(), first.session_id()) << "a second session started";
+  EXPECT_EQ(again.history_note(), "");
+  EXPECT_EQ(daemon.history("held").sessions_size(), 1);
+}
+
 // A session the history refuses for good (a full disk; here another program's trigger, whose
 // text is hostile: two lines) runs, and the kiosk is told it is not in the history, and why,
 // in one line. It was told nothing: the line was dropped, logged, and the start answered OK.
