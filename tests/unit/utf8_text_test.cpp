@@ -64,6 +64,31 @@ TEST(Utf8Text, OneLineAndAnExcerptDoNotLetTextReorderWhatFollows) {
   EXPECT_EQ(one_line("\xE2\x80\x8F\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D", 200),
             "\xE2\x80\x8F\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D");  // RLM and Hebrew stay
   EXPECT_EQ(one_line("\xE2\x80\xA6", 200), "\xE2\x80\xA6");   // and an ellipsis beside them
+  // The edges: U+202F (a narrow space), U+2065 (unassigned) and U+206A stay.
+  for (const char* kept : {"\xE2\x80\xAF", "\xE2\x81\xA5", "\xE2\x81\xAA"})
+    EXPECT_EQ(one_line(kept, 200), kept) << excerpt(kept);
+}
+
+// A reason a maker writes in a rules or review file is shown to staff and logged: what one_line
+// would replace is not one plain line. Found by review: an override and the C1 controls other
+// than U+0085 passed.
+TEST(Utf8Text, OnePlainLineRefusesWhatOneLineWouldReplace) {
+  EXPECT_TRUE(one_plain_line("Not for people with a pacemaker."));
+  EXPECT_TRUE(one_plain_line("\xE2\x80\x8F\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D"));
+  EXPECT_FALSE(
+      one_plain_line("a\xE2\x80\xAE"
+                     "b"));
+  EXPECT_FALSE(
+      one_plain_line("a\xE2\x81\xA6"
+                     "b"));
+  EXPECT_FALSE(
+      one_plain_line("a\xC2\x9B"
+                     "2J"));
+  EXPECT_FALSE(one_plain_line("a\nb"));
+  EXPECT_FALSE(
+      one_plain_line("a\xE2\x80\xA8"
+                     "b"));
+  EXPECT_FALSE(one_plain_line("a\xff"));
 }
 
 TEST(Utf8Text, AnExcerptIsShortQuotedAndEscaped) {

@@ -133,11 +133,11 @@ std::string excerpt(std::string_view text, std::size_t max_code_points) {
 }
 
 bool one_plain_line(std::string_view text) {
-  if (first_invalid_utf8(text) != std::string_view::npos) return false;
-  for (const unsigned char c : text)
-    if (c < 0x20 || c == 0x7f) return false;
-  for (const char* separator : {"\xC2\x85", "\xE2\x80\xA8", "\xE2\x80\xA9"})
-    if (text.find(separator) != std::string_view::npos) return false;
+  for (std::size_t i = 0; i < text.size();) {
+    const std::size_t n = sequence_length(text, i);
+    if (n == 0 || is_control(text, i, n)) return false;
+    i += n;
+  }
   return true;
 }
 

@@ -24,8 +24,8 @@ std::string cut_utf8(std::string_view text, std::size_t max_bytes);
 // make what follows read backwards) replaced by a space, at most max_bytes.
 std::string one_line(std::string_view text, std::size_t max_bytes);
 
-// Whether text already is one plain line: valid UTF-8 with no control character and no line or
-// paragraph separator (a reason written in a file, shown on a kiosk and quoted in logs).
+// Whether text already is one plain line: valid UTF-8 with nothing one_line would replace (a
+// reason written in a file, shown on a kiosk and quoted in logs).
 bool one_plain_line(std::string_view text);
 
 // A short, quoted excerpt of client text for an error message or a log line: valid UTF-8,

@@ -590,7 +590,8 @@ ReviewResult review_program(const ProgramSource& program, const Plan& plan,
         if (mine)
           d.error(a.reason().empty() ? at.self() : at.at("reason"),
                   fmt::format("lint_accepted '{}': give the reason a therapist would accept, in "
-                              "one line of at most {} bytes",
+                              "one line of at most {} bytes (no control or text-direction "
+                              "characters)",
                               check->name, kMaxReasonBytes));
         continue;
       }

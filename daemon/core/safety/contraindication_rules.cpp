@@ -130,9 +130,10 @@ class RuleChecker {
     if (r.reason.empty()) {
       d_.error(at.self(), "the rule gives no reason: write what the sitter or staff is told");
     } else if (!one_plain_line(r.reason) || r.reason.size() > kMaxReasonBytes) {
-      d_.error(at.at("reason"), fmt::format("the reason must be one line of text of at most {} "
-                                            "bytes",
-                                            kMaxReasonBytes));
+      d_.error(at.at("reason"),
+               fmt::format("the reason must be one line of text of at most {} bytes, without "
+                           "control or text-direction characters",
+                           kMaxReasonBytes));
     }
     const Locator scope = at.nested("scope");
     r.programs.assign(in.scope().programs().begin(), in.scope().programs().end());
