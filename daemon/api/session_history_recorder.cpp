@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "common/utf8_text.hpp"
@@ -12,6 +13,7 @@ namespace chaird::api {
 namespace {
 
 constexpr std::size_t kRememberedRefusals = 16;
+constexpr std::size_t kRememberedStarts = 64;
 
 bool ends_a_session(chair::v1::SessionState s) {
   return s == chair::v1::COMPLETED || s == chair::v1::STOPPED || s == chair::v1::FAULTED ||
@@ -57,6 +59,7 @@ void SessionHistoryRecorder::record(StatusHub::StatusPtr status) {
 }
 
 std::uint64_t SessionHistoryRecorder::session_started(store::SessionStartRecord record) {
+  std::uint64_t line = 0;
   {
     MutexLock lock(mutex_);
     // (A session whose end was queued first is not running.)
@@ -64,14 +67,23 @@ std::uint64_t SessionHistoryRecorder::session_started(store::SessionStartRecord 
       running_session_ = record.session_id;
       running_user_ = record.user_id;
     }
+    std::string session_id = record.session_id;
+    line = queue_line(std::move(record));
+    start_lines_.emplace_back(std::move(session_id), line);
+    if (start_lines_.size() > kRememberedStarts) start_lines_.pop_front();
   }
-  return push(std::move(record));
+  wake_.notify_one();
+  return line;
 }
 
 std::string SessionHistoryRecorder::history_note(const std::string& session_id,
                                                  std::optional<std::uint64_t> line, bool flushed) {
   {
     MutexLock lock(mutex_);
+    if (!line) {
+      for (const auto& [id, start] : start_lines_)
+        if (id == session_id) line = start;
+    }
     for (auto it = refused_.rbegin(); it != refused_.rend(); ++it) {
       if (it->session_id != session_id) continue;
       const bool this_line = line ? it->line == *line : it->start;
@@ -95,6 +107,11 @@ std::string SessionHistoryRecorder::history_note(const std::string& session_id,
               options_.max_queued_lines);
       }
     }
+    // Its entry (if it had one) may have been pushed out by newer ones.
+    if (line ? *line <= forgotten_through_ : forgotten_through_ > 0) {
+      return "may not be in the session history: more lines were left out since than chaird "
+             "remembers; ListSessionHistory shows whether it is";
+    }
   }
   if (!flushed) return std::string(kHeldBackNote);
   return {};
@@ -113,13 +130,21 @@ void SessionHistoryRecorder::remember_missing(const Item& item, Missing why, std
       },
       item.record);
   // The first change past the bound speaks for every later one of its session: a kiosk in a
-  // loop does not push out what the others were told.
+  // loop does not push out what the others were told. It is kept as long as the latest.
   if (why == Missing::kPastTheFirstChanges) {
-    for (const auto& earlier : refused_)
-      if (earlier.why == why && earlier.session_id == missing.session_id) return;
+    for (auto it = refused_.begin(); it != refused_.end(); ++it) {
+      if (it->why == why && it->session_id == missing.session_id) {
+        missing = std::move(*it);
+        refused_.erase(it);
+        break;
+      }
+    }
   }
   refused_.push_back(std::move(missing));
-  if (refused_.size() > kRememberedRefusals) refused_.pop_front();
+  if (refused_.size() > kRememberedRefusals) {
+    forgotten_through_ = std::max(forgotten_through_, refused_.front().line);
+    refused_.pop_front();
+  }
 }
 
 bool SessionHistoryRecorder::running_for(const std::string& user_id) const {

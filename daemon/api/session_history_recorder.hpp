@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <variant>
 
 #include "common/thread_annotations.hpp"
@@ -133,6 +134,12 @@ class SessionHistoryRecorder final : public StatusRecorder {
     std::string text;  // kRefused: the database's words, one plain line
   };
   std::deque<Refused> refused_ CHAIRD_GUARDED_BY(mutex_);
+  // The newest line whose entry was pushed out of refused_: of a line up to it, nothing found
+  // does not mean it is written.
+  std::uint64_t forgotten_through_ CHAIRD_GUARDED_BY(mutex_) = 0;
+  // The start line of each of the last sessions (as many as StartSession's retries remember):
+  // what a retried start asks about.
+  std::deque<std::pair<std::string, std::uint64_t>> start_lines_ CHAIRD_GUARDED_BY(mutex_);
   std::thread thread_;
 };
 

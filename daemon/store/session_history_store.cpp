@@ -56,6 +56,13 @@ Unexpected<HistoryWriteFailure> failure(const std::string& text, const SqliteCon
                                         db.last_failure_was_busy()}};
 }
 
+// A line a statement that ran did not write: another program's trigger dropped it
+// (RAISE(IGNORE)). Not busy: trying again would drop it again.
+Unexpected<HistoryWriteFailure> left_out(const SqliteConnection& db) {
+  const std::string reason = "the database left it out (another program's trigger)";
+  return Unexpected{HistoryWriteFailure{db.path() + ": " + reason, reason, false}};
+}
+
 Expected<bool, HistoryWriteFailure> written(const Expected<bool, std::string>& done,
                                             const SqliteConnection& db) {
   if (done) return true;
@@ -98,17 +105,20 @@ Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_start(const Sess
       "planned_duration_ms = excluded.planned_duration_ms, "
       "intensity_scale = excluded.intensity_scale, speed_scale = excluded.speed_scale");
   if (!stmt) return failure(stmt.error(), db_.connection());
-  return written(stmt->bind(1, r.session_id)
-                     .bind(2, r.user_id)
-                     .bind(3, r.program_id)
-                     .bind(4, r.program_name)
-                     .bind(5, r.client)
-                     .bind(6, r.started_at_unix_ms)
-                     .bind(7, r.planned_duration_ms)
-                     .bind(8, r.intensity_scale)
-                     .bind(9, r.speed_scale)
-                     .run(),
-                 db_.connection());
+  auto ran = stmt->bind(1, r.session_id)
+                 .bind(2, r.user_id)
+                 .bind(3, r.program_id)
+                 .bind(4, r.program_name)
+                 .bind(5, r.client)
+                 .bind(6, r.started_at_unix_ms)
+                 .bind(7, r.planned_duration_ms)
+                 .bind(8, r.intensity_scale)
+                 .bind(9, r.speed_scale)
+                 .run();
+  if (!ran) return failure(ran.error(), db_.connection());
+  // An insert or an update changes one row; none: dropped.
+  if (db_.connection().changes() == 0) return left_out(db_.connection());
+  return true;
 }
 
 Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_adjustment(
@@ -124,7 +134,15 @@ Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_adjustment(
   if (!stmt) return failure(stmt.error(), db_.connection());
   auto ran = stmt->bind(1, r.session_id).bind(2, r.at_program_ms).bind(3, r.change).run();
   if (!ran) return failure(ran.error(), db_.connection());
-  return db_.connection().changes() > 0;
+  if (db_.connection().changes() > 0) return true;
+  // Past the bound, or dropped by another program's trigger: the count tells which.
+  auto count =
+      db_.connection().prepare("SELECT COUNT(*) FROM session_adjustments WHERE session_id = ?");
+  if (!count) return failure(count.error(), db_.connection());
+  auto row = count->bind(1, r.session_id).step();
+  if (!row) return failure(row.error(), db_.connection());
+  if (*row && count->integer(0) >= kMaxAdjustmentsPerSession) return false;
+  return left_out(db_.connection());
 }
 
 Expected<bool, HistoryWriteFailure> SessionHistoryStore::record_end(const SessionEndRecord& r,

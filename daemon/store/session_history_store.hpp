@@ -76,7 +76,8 @@ class SessionHistoryStore {
                                                    int busy_timeout_ms = -1);
   Expected<bool, HistoryWriteFailure> record_end(const SessionEndRecord& r,
                                                  int busy_timeout_ms = -1);
-  // false: not kept, for the session has its first kMaxAdjustmentsPerSession already.
+  // false: not kept, for the session has its first kMaxAdjustmentsPerSession already. A line
+  // another program's trigger drops (RAISE(IGNORE)) is a failure, not busy.
   Expected<bool, HistoryWriteFailure> record_adjustment(const SessionAdjustmentRecord& r,
                                                         int busy_timeout_ms = -1);
   // false when no such session is known; feedback given again replaces the earlier.

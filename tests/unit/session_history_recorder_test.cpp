@@ -46,8 +46,26 @@ class HeldLock {
   sqlite3* db_ = nullptr;
 };
 
-store::SessionStartRecord start_of(const std::string& session_id) {
-  return {session_id, "ann", "back", "Back", "kiosk", 1000, 900'000, 1.0, 1.0};
+store::SessionStartRecord start_of(const std::string& session_id,
+                                   const std::string& program_id = "back") {
+  return {session_id, "ann", program_id, "Back", "kiosk", 1000, 900'000, 1.0, 1.0};
+}
+
+// What another program does to chaird's database (a trigger that refuses some lines).
+void as_another_program(const std::string& dir, const std::string& sql) {
+  sqlite3* other = nullptr;
+  ASSERT_EQ(sqlite3_open((dir + "/" + StateDatabase::kFileName).c_str(), &other), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(other, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(other);
+  sqlite3_close(other);
+}
+
+// After another program's lock went: a try that met the lock just before may still be
+// counted, so the first flush can say "held back"; the next try writes.
+void flush_once_let_go(SessionHistoryRecorder& recorder) {
+  for (int i = 0; i < 100 && !recorder.flush(); ++i) {
+  }
+  ASSERT_TRUE(recorder.flush());
 }
 
 std::unique_ptr<StateDatabase> open_database(const std::string& dir) {
@@ -309,9 +327,81 @@ TEST(SessionHistoryRecorder, ALineDroppedWhileTheLockIsHeldIsToldItIsNotKept) {
   EXPECT_THAT(note, HasSubstr("is not in the session history")) << note;
   EXPECT_THAT(note, HasSubstr("2 lines were already waiting")) << note;
   lock.release();
-  ASSERT_TRUE(recorder.flush());
+  flush_once_let_go(recorder);
   EXPECT_EQ(recorder.history_note("s-1", kept, true), "");
   EXPECT_THAT(recorder.history_note("s-3", dropped, true), HasSubstr("is not in"));
+}
+
+// Found by review: the recorder remembers the last 16 lines left out. Once a line's entry was
+// pushed out by later ones, its note said "" (written), and a retried start whose first answer
+// said "may not be there yet" was then told its session was in the history when it was not.
+TEST(SessionHistoryRecorder, ALineWhoseRefusalWasPushedOutIsNotToldItIsWritten) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  as_another_program(dir,
+                     "CREATE TRIGGER no_refused BEFORE INSERT ON sessions WHEN NEW.program_id = "
+                     "'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  SessionHistoryStore history(*db);
+  SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+  const auto start = recorder.session_started(start_of("s-1", "refused"));
+  for (int i = 0; i < 16; ++i)
+    recorder.session_started(start_of("other-" + std::to_string(i), "refused"));
+  ASSERT_TRUE(recorder.flush());
+  EXPECT_NE(recorder.history_note("s-1", start, true), "");
+  EXPECT_NE(recorder.history_note("s-1", std::nullopt, true), "") << "a retry's question";
+  EXPECT_THAT(recorder.history_note("s-1", start, true), HasSubstr("ListSessionHistory"));
+  // A line after those is told plainly.
+  const auto later = recorder.session_started(start_of("s-2"));
+  ASSERT_TRUE(recorder.flush());
+  EXPECT_EQ(recorder.history_note("s-2", later, true), "");
+  EXPECT_EQ(recorder.history_note("s-2", std::nullopt, true), "");
+}
+
+// Found by review: the first change past a session's 200 speaks for the later ones, but it
+// stayed where it was among the 16 remembered, so lines left out after a later change pushed it
+// out and that change was told it was written.
+TEST(SessionHistoryRecorder, TheChangesPastTheBoundAreRememberedAsLongAsTheLatest) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  as_another_program(dir,
+                     "CREATE TRIGGER no_refused BEFORE INSERT ON sessions WHEN NEW.program_id = "
+                     "'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  SessionHistoryStore history(*db);
+  SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+  recorder.session_started(start_of("s-1"));
+  for (int i = 0; i <= store::kMaxAdjustmentsPerSession; ++i)
+    recorder.session_adjusted({"s-1", 1000 + i, "intensity 0.8"});
+  for (int i = 0; i < 15; ++i)
+    recorder.session_started(start_of("other-" + std::to_string(i), "refused"));
+  const auto latest = recorder.session_adjusted({"s-1", 5000, "intensity 0.7"});
+  recorder.session_started(start_of("one-more", "refused"));
+  ASSERT_TRUE(recorder.flush());
+  EXPECT_THAT(recorder.history_note("s-1", latest, true), HasSubstr("first 200 changes"));
+}
+
+// Found by review: a trigger that quietly drops a line (RAISE(IGNORE)) left the store reporting
+// it written, or, for a change, as past the session's 200 (and every later change with it).
+TEST(SessionHistoryRecorder, ALineAnotherProgramQuietlyDropsIsToldItIsNotInTheHistory) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  as_another_program(dir,
+                     "CREATE TRIGGER quiet_change BEFORE INSERT ON session_adjustments WHEN "
+                     "NEW.change = 'x' BEGIN SELECT RAISE(IGNORE); END; "
+                     "CREATE TRIGGER quiet_start BEFORE INSERT ON sessions WHEN "
+                     "NEW.program_id = 'ignored' BEGIN SELECT RAISE(IGNORE); END");
+  SessionHistoryStore history(*db);
+  SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+  const auto start = recorder.session_started(start_of("s-1"));
+  const auto x = recorder.session_adjusted({"s-1", 1000, "x"});
+  const auto y = recorder.session_adjusted({"s-1", 2000, "y"});
+  const auto ignored = recorder.session_started(start_of("s-2", "ignored"));
+  ASSERT_TRUE(recorder.flush());
+  EXPECT_EQ(recorder.history_note("s-1", start, true), "");
+  EXPECT_THAT(recorder.history_note("s-1", x, true), HasSubstr("is not in the session history"));
+  EXPECT_THAT(recorder.history_note("s-1", x, true), Not(HasSubstr("first 200")));
+  EXPECT_EQ(recorder.history_note("s-1", y, true), "");
+  EXPECT_THAT(recorder.history_note("s-2", ignored, true),
+              HasSubstr("is not in the session history"));
 }
 
 }  // namespace
