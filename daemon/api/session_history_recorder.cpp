@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
+#include <string_view>
 #include <vector>
 
 #include "common/utf8_text.hpp"
@@ -12,8 +14,10 @@ namespace chaird::api {
 
 namespace {
 
-constexpr std::size_t kRememberedRefusals = 16;
-constexpr std::size_t kRememberedStarts = 64;
+// Sessions whose lines a call may still ask about: as many as StartSession's retries remember.
+constexpr std::size_t kRememberedSessions = 64;
+// Lines of one session left out, remembered one by one (past this, from the first untold on).
+constexpr std::size_t kRememberedPerSession = 16;
 
 bool ends_a_session(chair::v1::SessionState s) {
   return s == chair::v1::COMPLETED || s == chair::v1::STOPPED || s == chair::v1::FAULTED ||
@@ -67,35 +71,45 @@ std::uint64_t SessionHistoryRecorder::session_started(store::SessionStartRecord 
       running_session_ = record.session_id;
       running_user_ = record.user_id;
     }
-    std::string session_id = record.session_id;
+    SessionLines& lines = lines_of(record.session_id);
     line = queue_line(std::move(record));
-    start_lines_.emplace_back(std::move(session_id), line);
-    if (start_lines_.size() > kRememberedStarts) start_lines_.pop_front();
+    lines.start_line = line;
   }
   wake_.notify_one();
   return line;
+}
+
+SessionHistoryRecorder::SessionLines& SessionHistoryRecorder::lines_of(
+    const std::string& session_id) {
+  for (auto it = sessions_.rbegin(); it != sessions_.rend(); ++it)
+    if (it->session_id == session_id) return *it;
+  if (sessions_.size() >= kRememberedSessions) sessions_.pop_front();
+  sessions_.push_back(SessionLines{session_id, 0, {}, std::numeric_limits<std::uint64_t>::max()});
+  return sessions_.back();
 }
 
 std::string SessionHistoryRecorder::history_note(const std::string& session_id,
                                                  std::optional<std::uint64_t> line, bool flushed) {
   {
     MutexLock lock(mutex_);
-    if (!line) {
-      for (const auto& [id, start] : start_lines_)
-        if (id == session_id) line = start;
+    const SessionLines* lines = nullptr;
+    for (auto it = sessions_.rbegin(); it != sessions_.rend() && lines == nullptr; ++it)
+      if (it->session_id == session_id) lines = &*it;
+    if (lines == nullptr || (!line && lines->start_line == 0)) {
+      return "may not be in the session history: chaird no longer remembers this session's "
+             "lines; ListSessionHistory shows whether it is";
     }
-    for (auto it = refused_.rbegin(); it != refused_.rend(); ++it) {
-      if (it->session_id != session_id) continue;
-      const bool this_line = line ? it->line == *line : it->start;
+    const std::uint64_t asked = line ? *line : lines->start_line;
+    for (const Refused& m : lines->missing) {
+      const bool this_line = m.line == asked;
       // A change is not in the history without its session's start either; nor is any change
       // after the first one past the session's first changes.
-      const bool covers =
-          line && *line > it->line && (it->start || it->why == Missing::kPastTheFirstChanges);
+      const bool covers = asked > m.line && (m.start || m.why == Missing::kPastTheFirstChanges);
       if (!this_line && !covers) continue;
-      switch (it->why) {
+      switch (m.why) {
         case Missing::kRefused:
           return fmt::format("is not in the session history: chaird could not write {} ({})",
-                             this_line ? "it" : "its session's start", it->text);
+                             this_line ? "it" : "its session's start", m.text);
         case Missing::kPastTheFirstChanges:
           return fmt::format(
               "is not in the session history: it keeps the first {} changes of a session",
@@ -107,10 +121,9 @@ std::string SessionHistoryRecorder::history_note(const std::string& session_id,
               options_.max_queued_lines);
       }
     }
-    // Its entry (if it had one) may have been pushed out by newer ones.
-    if (line ? *line <= forgotten_through_ : forgotten_through_ > 0) {
-      return "may not be in the session history: more lines were left out since than chaird "
-             "remembers; ListSessionHistory shows whether it is";
+    if (asked >= lines->untold_from) {
+      return "may not be in the session history: more of this session's lines were left out "
+             "than chaird remembers; ListSessionHistory shows whether it is";
     }
   }
   if (!flushed) return std::string(kHeldBackNote);
@@ -123,28 +136,27 @@ void SessionHistoryRecorder::remember_missing(const Item& item, Missing why, std
   missing.line = item.line;
   missing.why = why;
   missing.text = std::move(text);
+  std::string_view session_id;
   std::visit(
-      [&missing](const auto& r) {
-        missing.session_id = r.session_id;
+      [&](const auto& r) {
+        session_id = r.session_id;
         missing.start = std::is_same_v<std::decay_t<decltype(r)>, store::SessionStartRecord>;
       },
       item.record);
-  // The first change past the bound speaks for every later one of its session: a kiosk in a
-  // loop does not push out what the others were told. It is kept as long as the latest.
+  SessionLines& lines = lines_of(std::string(session_id));
+  // The first change past the bound speaks for every later one of its session.
   if (why == Missing::kPastTheFirstChanges) {
-    for (auto it = refused_.begin(); it != refused_.end(); ++it) {
-      if (it->why == why && it->session_id == missing.session_id) {
-        missing = std::move(*it);
-        refused_.erase(it);
-        break;
-      }
-    }
+    for (const Refused& earlier : lines.missing)
+      if (earlier.why == why) return;
   }
-  refused_.push_back(std::move(missing));
-  if (refused_.size() > kRememberedRefusals) {
-    forgotten_through_ = std::max(forgotten_through_, refused_.front().line);
-    refused_.pop_front();
+  // A start, and the first change past the bound, are always kept (once each): they speak for
+  // the later lines.
+  if (lines.missing.size() >= kRememberedPerSession && !missing.start &&
+      why != Missing::kPastTheFirstChanges) {
+    lines.untold_from = std::min(lines.untold_from, missing.line);
+    return;
   }
+  lines.missing.push_back(std::move(missing));
 }
 
 bool SessionHistoryRecorder::running_for(const std::string& user_id) const {

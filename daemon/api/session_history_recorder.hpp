@@ -11,13 +11,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
-#include <utility>
 #include <variant>
+#include <vector>
 
 #include "common/thread_annotations.hpp"
 #include "session/status_hub.hpp"
@@ -125,21 +126,24 @@ class SessionHistoryRecorder final : public StatusRecorder {
   std::uint64_t dropped_ CHAIRD_GUARDED_BY(mutex_) = 0;  // past max_queued_lines, not yet told
   bool stopping_ CHAIRD_GUARDED_BY(mutex_) = false;
   bool writer_held_ CHAIRD_GUARDED_BY(mutex_) = false;  // while_quiet_for's job runs
-  // The last lines not in the history, and why (a few: a kiosk asks just after its call).
+  // What the last sessions' calls may ask about: each session's start line and its lines not in
+  // the history, and why. Kept per session, so that a flood of one session's (or many
+  // sessions') refusals cannot make another's line look written.
   struct Refused {
-    std::string session_id;
     std::uint64_t line = 0;
     bool start = false;  // the session's start: none of its changes is in the history either
     Missing why = Missing::kRefused;
     std::string text;  // kRefused: the database's words, one plain line
   };
-  std::deque<Refused> refused_ CHAIRD_GUARDED_BY(mutex_);
-  // The newest line whose entry was pushed out of refused_: of a line up to it, nothing found
-  // does not mean it is written.
-  std::uint64_t forgotten_through_ CHAIRD_GUARDED_BY(mutex_) = 0;
-  // The start line of each of the last sessions (as many as StartSession's retries remember):
-  // what a retried start asks about.
-  std::deque<std::pair<std::string, std::uint64_t>> start_lines_ CHAIRD_GUARDED_BY(mutex_);
+  struct SessionLines {
+    std::string session_id;
+    std::uint64_t start_line = 0;  // 0: not queued here
+    std::vector<Refused> missing;  // the first few; the first change past the bound once
+    // The lowest line left out but not in missing: from it on, nothing found is not proof.
+    std::uint64_t untold_from = std::numeric_limits<std::uint64_t>::max();
+  };
+  SessionLines& lines_of(const std::string& session_id) CHAIRD_REQUIRES(mutex_);
+  std::deque<SessionLines> sessions_ CHAIRD_GUARDED_BY(mutex_);  // the last few, oldest first
   std::thread thread_;
 };
 
