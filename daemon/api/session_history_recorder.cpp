@@ -71,7 +71,7 @@ std::uint64_t SessionHistoryRecorder::session_started(store::SessionStartRecord 
       running_session_ = record.session_id;
       running_user_ = record.user_id;
     }
-    SessionLines& lines = lines_of(record.session_id);
+    SessionLines& lines = lines_of(record.session_id, true);
     line = queue_line(std::move(record));
     lines.start_line = line;
   }
@@ -80,11 +80,13 @@ std::uint64_t SessionHistoryRecorder::session_started(store::SessionStartRecord 
 }
 
 SessionHistoryRecorder::SessionLines& SessionHistoryRecorder::lines_of(
-    const std::string& session_id) {
+    const std::string& session_id, bool starting) {
   for (auto it = sessions_.rbegin(); it != sessions_.rend(); ++it)
     if (it->session_id == session_id) return *it;
   if (sessions_.size() >= kRememberedSessions) sessions_.pop_front();
-  sessions_.push_back(SessionLines{session_id, 0, {}, std::numeric_limits<std::uint64_t>::max()});
+  // A session remembered afresh after it fell out knows nothing of its earlier lines.
+  sessions_.push_back(
+      SessionLines{session_id, 0, {}, starting ? std::numeric_limits<std::uint64_t>::max() : 0});
   return sessions_.back();
 }
 
@@ -143,7 +145,7 @@ void SessionHistoryRecorder::remember_missing(const Item& item, Missing why, std
         missing.start = std::is_same_v<std::decay_t<decltype(r)>, store::SessionStartRecord>;
       },
       item.record);
-  SessionLines& lines = lines_of(std::string(session_id));
+  SessionLines& lines = lines_of(std::string(session_id), false);
   // The first change past the bound speaks for every later one of its session.
   if (why == Missing::kPastTheFirstChanges) {
     for (const Refused& earlier : lines.missing)

@@ -142,7 +142,8 @@ class SessionHistoryRecorder final : public StatusRecorder {
     // The lowest line left out but not in missing: from it on, nothing found is not proof.
     std::uint64_t untold_from = std::numeric_limits<std::uint64_t>::max();
   };
-  SessionLines& lines_of(const std::string& session_id) CHAIRD_REQUIRES(mutex_);
+  // Found or added (starting: by its start; otherwise it vouches for none of its lines).
+  SessionLines& lines_of(const std::string& session_id, bool starting) CHAIRD_REQUIRES(mutex_);
   std::deque<SessionLines> sessions_ CHAIRD_GUARDED_BY(mutex_);  // the last few, oldest first
   std::thread thread_;
 };

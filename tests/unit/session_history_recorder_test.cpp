@@ -375,6 +375,26 @@ TEST(SessionHistoryRecorder, ALineLeftOutIsNotToldItIsWrittenWhateverIsLeftOutAf
   EXPECT_EQ(recorder.history_note("s-3", std::nullopt, true), "");
 }
 
+// Found by review: a session that fell out of the last 64 and then had another line left out
+// was remembered afresh with that line only, and its earlier refused line was told written.
+TEST(SessionHistoryRecorder, ASessionRememberedAfreshDoesNotVouchForItsEarlierLines) {
+  const std::string dir = test::make_temp_dir("state");
+  auto db = open_database(dir);
+  as_another_program(dir,
+                     "CREATE TRIGGER no_bad BEFORE INSERT ON session_adjustments WHEN "
+                     "NEW.change = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  SessionHistoryStore history(*db);
+  SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
+  recorder.session_started(start_of("s-1"));
+  const auto first = recorder.session_adjusted({"s-1", 1000, "bad"});
+  ASSERT_TRUE(recorder.flush());
+  for (int i = 0; i < 64; ++i) recorder.session_started(start_of("other-" + std::to_string(i)));
+  const auto second = recorder.session_adjusted({"s-1", 2000, "bad"});
+  ASSERT_TRUE(recorder.flush());
+  EXPECT_THAT(recorder.history_note("s-1", second, true), HasSubstr("is not in"));
+  EXPECT_NE(recorder.history_note("s-1", first, true), "");
+}
+
 // Found by review, twice: the first change past a session's 200 speaks for the later ones, but
 // lines of other sessions left out after a later change pushed it out of the 16 remembered, and
 // that change was told it was written.
