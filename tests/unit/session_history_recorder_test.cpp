@@ -60,6 +60,15 @@ void as_another_program(const std::string& dir, const std::string& sql) {
   sqlite3_close(other);
 }
 
+// Another program's triggers: a start of the program 'refused', and a change 'bad', are refused
+// for good (not busy: it is not a lock).
+constexpr const char* kRefuseStartsOfRefused =
+    "CREATE TRIGGER no_refused BEFORE INSERT ON sessions WHEN NEW.program_id = 'refused' "
+    "BEGIN SELECT RAISE(ABORT, 'refused'); END;";
+constexpr const char* kRefuseChangesBad =
+    "CREATE TRIGGER no_bad BEFORE INSERT ON session_adjustments WHEN NEW.change = 'bad' "
+    "BEGIN SELECT RAISE(ABORT, 'refused'); END;";
+
 // After another program's lock went: a try that met the lock just before may still be
 // counted, so the first flush can say "held back"; the next try writes.
 void flush_once_let_go(SessionHistoryRecorder& recorder) {
@@ -341,11 +350,7 @@ TEST(SessionHistoryRecorder, ALineDroppedWhileTheLockIsHeldIsToldItIsNotKept) {
 TEST(SessionHistoryRecorder, ALineLeftOutIsNotToldItIsWrittenWhateverIsLeftOutAfter) {
   const std::string dir = test::make_temp_dir("state");
   auto db = open_database(dir);
-  as_another_program(dir,
-                     "CREATE TRIGGER no_refused BEFORE INSERT ON sessions WHEN NEW.program_id = "
-                     "'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END; "
-                     "CREATE TRIGGER no_bad BEFORE INSERT ON session_adjustments WHEN "
-                     "NEW.change = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  as_another_program(dir, std::string(kRefuseStartsOfRefused) + kRefuseChangesBad);
   SessionHistoryStore history(*db);
   SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
   const auto start = recorder.session_started(start_of("s-1", "refused"));
@@ -380,9 +385,7 @@ TEST(SessionHistoryRecorder, ALineLeftOutIsNotToldItIsWrittenWhateverIsLeftOutAf
 TEST(SessionHistoryRecorder, ASessionRememberedAfreshDoesNotVouchForItsEarlierLines) {
   const std::string dir = test::make_temp_dir("state");
   auto db = open_database(dir);
-  as_another_program(dir,
-                     "CREATE TRIGGER no_bad BEFORE INSERT ON session_adjustments WHEN "
-                     "NEW.change = 'bad' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  as_another_program(dir, kRefuseChangesBad);
   SessionHistoryStore history(*db);
   SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
   recorder.session_started(start_of("s-1"));
@@ -401,9 +404,7 @@ TEST(SessionHistoryRecorder, ASessionRememberedAfreshDoesNotVouchForItsEarlierLi
 TEST(SessionHistoryRecorder, TheChangesPastTheBoundStayToldWhateverIsLeftOutAfter) {
   const std::string dir = test::make_temp_dir("state");
   auto db = open_database(dir);
-  as_another_program(dir,
-                     "CREATE TRIGGER no_refused BEFORE INSERT ON sessions WHEN NEW.program_id = "
-                     "'refused' BEGIN SELECT RAISE(ABORT, 'refused'); END");
+  as_another_program(dir, kRefuseStartsOfRefused);
   SessionHistoryStore history(*db);
   SessionHistoryRecorder recorder(history, [] { return std::int64_t{5000}; });
   recorder.session_started(start_of("s-1"));
