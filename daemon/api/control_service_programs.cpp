@@ -79,12 +79,13 @@ std::optional<Refusal> id_taken(const ProgramLibrary& library, const std::string
       {}};
 }
 
-// SQLite's words can come from another program (a trigger): one line, in the log too.
+// The details (the database's path, SQLite's words) go to the log, not to the app, as for
+// profiles; one line, for the words can come from another program (a trigger).
 Refusal store_failed(const std::string& what, const std::string& why) {
   spdlog::error("{}: {}", what, one_line(why, 600));
   return Refusal{
       Refusal::Kind::kUnavailable,
-      fmt::format("{}: chaird's database could not be written ({})", what, one_line(why, 300)),
+      fmt::format("{}: chaird's database could not be written (chaird's log says why)", what),
       {},
       {},
       {}};
