@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <string_view>
 #include <vector>
 
 #include "common/utf8_text.hpp"
@@ -55,9 +54,8 @@ void SessionHistoryRecorder::record(StatusHub::StatusPtr status) {
       running_session_.clear();
       running_user_.clear();
     }
-    (void)queue_line(store::SessionEndRecord{id, now_(),
-                                             chair::v1::SessionState_Name(status->state()),
-                                             status->reason(), status->elapsed_ms()});
+    queue_line(store::SessionEndRecord{id, now_(), chair::v1::SessionState_Name(status->state()),
+                                       status->reason(), status->elapsed_ms()});
   }
   wake_.notify_one();
 }
@@ -138,14 +136,10 @@ void SessionHistoryRecorder::remember_missing(const Item& item, Missing why, std
   missing.line = item.line;
   missing.why = why;
   missing.text = std::move(text);
-  std::string_view session_id;
-  std::visit(
-      [&](const auto& r) {
-        session_id = r.session_id;
-        missing.start = std::is_same_v<std::decay_t<decltype(r)>, store::SessionStartRecord>;
-      },
-      item.record);
-  SessionLines& lines = lines_of(std::string(session_id), false);
+  missing.start = std::holds_alternative<store::SessionStartRecord>(item.record);
+  const std::string& session_id =
+      std::visit([](const auto& r) -> const std::string& { return r.session_id; }, item.record);
+  SessionLines& lines = lines_of(session_id, false);
   // The first change past the bound speaks for every later one of its session.
   if (why == Missing::kPastTheFirstChanges) {
     for (const Refused& earlier : lines.missing)
