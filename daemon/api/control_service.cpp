@@ -704,14 +704,18 @@ grpc::ServerUnaryReactor* ControlService::PauseSession(
     chair::v1::PauseSessionResponse* response) {
   if (auto refused = refuse_caller(*context, "PauseSession", *request))
     return finish_now(context, *refused);
+  // Before anything else can begin: a start being prepared or a resume waiting to run would
+  // otherwise move the chair after the sitter asked it to hold.
+  const bool caught = deps_.sessions.cancel_for_pause();
   auto* reactor = context->DefaultReactor();
-  boost::asio::post(deps_.dispatch, [this, reactor, response] {
+  boost::asio::post(deps_.dispatch, [this, reactor, response, caught] {
     auto state = deps_.sessions.pause();
-    if (!state) {
+    // A pause that only kept a start or a resume from moving the chair did what was asked.
+    if (!state && !caught) {
       reactor->Finish(to_status(state.error()));
       return;
     }
-    response->set_state(*state);
+    response->set_state(state ? *state : deps_.sessions.state());
     response->set_max_pause_ms(deps_.sessions.max_pause_ms());
     reactor->Finish(grpc::Status::OK);
   });
@@ -723,19 +727,22 @@ grpc::ServerUnaryReactor* ControlService::ResumeSession(
     chair::v1::ResumeSessionResponse* response) {
   if (auto refused = refuse_caller(*context, "ResumeSession", *request))
     return finish_now(context, *refused);
+  // Taken now: a pause that arrives after this call, while it waits, wins over it.
+  auto ticket = deps_.sessions.wait_to_resume();
   auto* reactor = new HeldCallReactor(deps_.start_hold);
   // Through the planning pool, where the bench's hold meets it like a start's, so that a test
-  // can make a cancel or a stop meet a resume there deterministically.
-  boost::asio::post(deps_.planning, [this, context, reactor, response,
+  // can make a cancel, a stop or a pause meet a resume there deterministically.
+  boost::asio::post(deps_.planning, [this, context, reactor, response, ticket,
                                      token = request->lease_token()]() mutable {
     if (deps_.start_hold != nullptr) deps_.start_hold->pass();
-    boost::asio::post(deps_.dispatch, [this, context, reactor, response, token = std::move(token)] {
+    boost::asio::post(deps_.dispatch, [this, context, reactor, response, ticket = std::move(ticket),
+                                       token = std::move(token)] {
       // The last moment before the chair moves: an app that gave up must not see it move.
       if (auto gone = why_call_gone(context, "resume", "the chair stays paused")) {
         reactor->Finish(*gone);
         return;
       }
-      auto resumed = deps_.sessions.resume(token);
+      auto resumed = deps_.sessions.resume(*ticket, token);
       if (!resumed) {
         reactor->Finish(to_status(resumed.error()));
         return;

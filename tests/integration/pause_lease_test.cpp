@@ -118,6 +118,40 @@ TEST(PauseOverGrpc, AStopOrEmergencyStopWhileAResumeWaitsWins) {
   }
 }
 
+// A pause pressed while a resume waits to run (a double tap, or another screen's Pause) wins:
+// the resume is refused and the chair stays paused, its session kept for a later resume.
+// Before, the pause found the chair paused and was refused, and the resume then ran.
+TEST(PauseOverGrpc, APauseWhileAResumeWaitsWinsAndTheChairStaysPaused) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionResponse started;
+  ASSERT_NO_FATAL_FAILURE(start_and_pause(daemon, started));
+
+  daemon.hold_starts();
+  grpc::Status status;
+  std::thread call([&] { status = resume(daemon, started.lease_token()); });
+  daemon.await_held_start();
+  chair::v1::PauseSessionResponse paused;
+  const auto pressed = pause(daemon, &paused);
+  EXPECT_TRUE(pressed.ok()) << pressed.error_message();
+  EXPECT_EQ(paused.state(), chair::v1::PAUSED);
+  daemon.release_starts();
+  call.join();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED) << status.error_message();
+  EXPECT_NE(status.error_message().find("a pause was pressed"), std::string::npos)
+      << status.error_message();
+  EXPECT_NE(status.error_message().find("the chair stays paused"), std::string::npos)
+      << status.error_message();
+  daemon.advance(5000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::PAUSED);
+  EXPECT_EQ(target(daemon.status(), "roller.depth"), 0.0);
+
+  // A resume asked after the pause goes on.
+  const auto again = resume(daemon, started.lease_token());
+  ASSERT_TRUE(again.ok()) << again.error_message();
+  EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+}
+
 // SIGTERM while a resume waits: chaird exits promptly and cleanly; the resume does not succeed.
 TEST(PauseOverGrpc, SigtermWhileAResumeWaitsExitsCleanly) {
   DaemonProcess daemon(with_programs({fixture_programs()}));

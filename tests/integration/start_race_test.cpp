@@ -144,6 +144,27 @@ TEST(StartRace, AForgetWhileAStartIsPreparedIsRefusedForNow) {
   EXPECT_EQ(daemon.history("ann@example").sessions_size(), 1);
 }
 
+// A pause pressed while a start is being prepared (the sitter taps Start, then Pause: "wait")
+// holds the chair still like a stop: the start does not begin, and the pause says it took.
+TEST(StartRace, APauseWhileAStartIsPreparedCancelsTheStart) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  daemon.hold_starts();
+  PendingStart start(daemon, e2e_full());
+  daemon.await_held_start();
+
+  grpc::ClientContext context;
+  chair::v1::PauseSessionResponse paused;
+  const auto status = daemon.control().PauseSession(&context, {}, &paused);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(paused.state(), chair::v1::IDLE);
+  daemon.release_starts();
+  expect_cancelled_start(start.result(), "a pause was pressed");
+  daemon.advance(2000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+  expect_nothing_moved(daemon);
+}
+
 TEST(StartRace, AnEmergencyStopAndResetWhileAStartIsPreparedCancelTheStart) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();

@@ -637,7 +637,7 @@ TEST_F(SessionManagerTest, APauseVentsSwitchesOffRetractsAndResumeGoesOnFromTher
       << "progress stays where it paused";
   EXPECT_EQ(status.pause_left_ms(), 294000);
 
-  auto resumed = manager_->resume(lease_token_);
+  auto resumed = manager_->resume(*manager_->wait_to_resume(), lease_token_);
   ASSERT_TRUE(resumed) << resumed.error().message;
   EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
   EXPECT_GT(resumed->lead_in_ms, 0);
@@ -648,6 +648,29 @@ TEST_F(SessionManagerTest, APauseVentsSwitchesOffRetractsAndResumeGoesOnFromTher
   ASSERT_TRUE(advance_until(chair::v1::COMPLETED, 40000));
   EXPECT_EQ(hub_.latest()->elapsed_ms(), hub_.latest()->total_ms());
   expect_targets_safe("at completion after a pause");
+}
+
+// A resume that arrived before a pause (which found the chair paused already) does not move
+// the chair: the pause was the sitter's last word. One that arrives after it goes on.
+TEST_F(SessionManagerTest, AResumeOvertakenByAPauseIsRefusedAndTheChairStaysPaused) {
+  start(busy());
+  rig_.advance_ms(3000);
+  ASSERT_TRUE(manager_->pause());
+  rig_.advance_ms(6000);
+  const auto waiting = manager_->wait_to_resume();
+  EXPECT_TRUE(manager_->cancel_for_pause()) << "it caught the waiting resume";
+  auto refused = manager_->resume(*waiting, lease_token_);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().kind, Refusal::Kind::kAborted);
+  EXPECT_TRUE(Contains(refused.error().message, "a pause was pressed")) << refused.error().message;
+  EXPECT_TRUE(Contains(refused.error().message, "the chair stays paused"))
+      << refused.error().message;
+  rig_.advance_ms(3000);
+  EXPECT_EQ(manager_->state(), chair::v1::PAUSED);
+  expect_targets_safe("after the overtaken resume");
+  auto resumed = manager_->resume(*manager_->wait_to_resume(), lease_token_);
+  ASSERT_TRUE(resumed) << resumed.error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
 }
 
 TEST_F(SessionManagerTest, APauseLongerThanTheLimitEndsTheSessionSafely) {
@@ -663,7 +686,8 @@ TEST_F(SessionManagerTest, APauseLongerThanTheLimitEndsTheSessionSafely) {
   EXPECT_TRUE(Contains(hub_.latest()->reason(), "paused for longer than 0:10 and ended"))
       << hub_.latest()->reason();
   expect_targets_safe("after the pause ran out");
-  EXPECT_FALSE(manager_->resume(lease_token_)) << "an ended session does not resume";
+  EXPECT_FALSE(manager_->resume(*manager_->wait_to_resume(), lease_token_))
+      << "an ended session does not resume";
 }
 
 class WrongStateTest : public SessionManagerTest,
@@ -691,7 +715,8 @@ TEST_P(WrongStateTest, PauseResumeAndKeepAliveAreRefusedNamingTheStateAndMoveNot
   };
   const bool live = s == chair::v1::RUNNING || s == chair::v1::PAUSED;
   if (s != chair::v1::RUNNING) expect_refused(manager_->pause(), "pause");
-  if (s != chair::v1::PAUSED) expect_refused(manager_->resume(lease_token_), "resume");
+  if (s != chair::v1::PAUSED)
+    expect_refused(manager_->resume(*manager_->wait_to_resume(), lease_token_), "resume");
   if (!live) expect_refused(manager_->keep_alive(lease_token_), "keep-alive");
   if (!live) expect_refused(manager_->take_over("another app"), "take-over");
   EXPECT_EQ(manager_->state(), s) << name;
@@ -762,7 +787,7 @@ TEST_F(SessionManagerTest, OnlyTheControllingAppResumesAndATakeOverIsExplicit) {
   start(std::move(session));
   rig_.advance_ms(2000);
   ASSERT_TRUE(manager_->pause()) << "any app may pause: it only makes the chair safer";
-  auto stranger = manager_->resume("a guess");
+  auto stranger = manager_->resume(*manager_->wait_to_resume(), "a guess");
   ASSERT_FALSE(stranger);
   EXPECT_EQ(stranger.error().kind, Refusal::Kind::kPermissionDenied);
   EXPECT_TRUE(Contains(stranger.error().message, "take it over"));
@@ -771,9 +796,10 @@ TEST_F(SessionManagerTest, OnlyTheControllingAppResumesAndATakeOverIsExplicit) {
   ASSERT_TRUE(token) << token.error().message;
   EXPECT_NE(*token, lease_token_);
   EXPECT_EQ(hub_.latest()->controller(), "phone app");
-  EXPECT_FALSE(manager_->resume(lease_token_)) << "the old token stopped working";
+  EXPECT_FALSE(manager_->resume(*manager_->wait_to_resume(), lease_token_))
+      << "the old token stopped working";
   EXPECT_FALSE(manager_->keep_alive(lease_token_));
-  auto resumed = manager_->resume(*token);
+  auto resumed = manager_->resume(*manager_->wait_to_resume(), *token);
   EXPECT_TRUE(resumed) << resumed.error().message;
   EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
 }
@@ -790,7 +816,7 @@ TEST_F(SessionManagerTest, AResumeWithTheSeatEmptyIsRefusedAndTheChairStaysPause
   rig_.advance_ms(100);
   EXPECT_EQ(manager_->state(), chair::v1::PAUSED) << "standing up during a pause is fine";
   const Telemetry before = rig_.telemetry();
-  auto refused = manager_->resume(lease_token_);
+  auto refused = manager_->resume(*manager_->wait_to_resume(), lease_token_);
   ASSERT_FALSE(refused);
   EXPECT_TRUE(Contains(refused.error().message, "the seat is empty"));
   rig_.advance_ms(1000);

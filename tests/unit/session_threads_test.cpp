@@ -141,7 +141,8 @@ TEST(SessionManagerThreads, TwoAppsAScreenAndTheDispatchThreadShareOnlyWhatTheyM
             break;
           case 2:
             t.on_dispatch([&] { (void)t.manager_->pause(); });
-            t.on_dispatch([&] { (void)t.manager_->resume(t.token_); });
+            t.on_dispatch(
+                [&] { (void)t.manager_->resume(*t.manager_->wait_to_resume(), t.token_); });
             t.manager_->cancel_starts("a stop was requested");
             t.on_dispatch([&] { t.manager_->stop(); });
             break;

@@ -90,6 +90,20 @@ TEST(StartGate, ACancelledClaimFreesTheGateAtOnce) {
   EXPECT_FALSE(gate.claim());
 }
 
+// What a pause answers: whether its cancel kept a start being prepared from beginning.
+TEST(StartGate, ACancelSaysWhetherItCaughtAStartBeingPrepared) {
+  StartGate gate;
+  EXPECT_FALSE(gate.cancel_all("a pause was pressed")) << "nothing to catch";
+  auto done = gate.claim();
+  ASSERT_TRUE(done);
+  done->reset();  // that start began (or was refused) before the cancel
+  EXPECT_FALSE(gate.cancel_all("a pause was pressed"));
+  auto waiting = gate.claim();
+  ASSERT_TRUE(waiting);
+  EXPECT_TRUE(gate.cancel_all("a pause was pressed"));
+  EXPECT_FALSE(gate.cancel_all("a pause was pressed")) << "the first cancel caught it";
+}
+
 TEST(StartGate, AClaimOutlivingItsGateIsSafeToLetGo) {
   StartGate::ClaimPtr kept;
   {

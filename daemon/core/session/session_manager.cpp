@@ -257,10 +257,16 @@ Expected<SessionState, Refusal> SessionManager::pause() {
   return state_.load();
 }
 
-Expected<ResumedSession, Refusal> SessionManager::resume(const std::string& token) {
+Expected<ResumedSession, Refusal> SessionManager::resume(const ResumeGate::Ticket& ticket,
+                                                         const std::string& token) {
   dispatch_.assert_current();
   if (state_.load() != chair::v1::PAUSED) {
     return Unexpected{wrong_state("there is no paused session to resume")};
+  }
+  if (resumes_.cancelled(ticket)) {
+    return Unexpected{Refusal{Refusal::Kind::kAborted,
+                              "the resume was cancelled: a pause was pressed while it waited to "
+                              "run; the chair stays paused"}};
   }
   if (lease_.check(token) != ClientLease::Check::kOk) {
     return Unexpected{Refusal{

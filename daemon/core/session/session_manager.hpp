@@ -28,6 +28,7 @@
 #include "safety/runtime_monitor.hpp"
 #include "safety/safety_governor.hpp"
 #include "session/client_lease.hpp"
+#include "session/resume_gate.hpp"
 #include "session/start_gate.hpp"
 #include "session/status_hub.hpp"
 
@@ -112,6 +113,16 @@ class SessionManager final : private ExecutorListener {
   }
   // A start is being prepared: it has not yet begun or been refused.
   [[nodiscard]] bool start_being_prepared() const { return starts_.preparing(); }
+  // A resume takes a ticket the moment it arrives, and resumes only if no pause came after it.
+  [[nodiscard]] ResumeGate::TicketPtr wait_to_resume() { return resumes_.enter(); }
+  // Every start being prepared and every resume waiting to run will not begin. The API calls
+  // this the moment a pause arrives, so that a pause pressed just after a start or a resume
+  // holds the chair still. True when it caught one of them.
+  bool cancel_for_pause() {
+    const bool start = starts_.cancel_all("a pause was pressed");
+    const bool resume = resumes_.cancel_all();
+    return start || resume;
+  }
 
   // --- dispatch thread ---
   // Refused (changing nothing) when the claim was cancelled or the chair cannot start now.
@@ -119,9 +130,11 @@ class SessionManager final : private ExecutorListener {
   SessionState stop();
   // Refused (FAILED_PRECONDITION, naming the state) unless RUNNING; nothing moves then.
   Expected<SessionState, Refusal> pause();
-  // Refused unless PAUSED, or when token is not the controlling app's (PERMISSION_DENIED), or
-  // when the rest cannot run now (the governor's reason); the session stays paused then.
-  Expected<ResumedSession, Refusal> resume(const std::string& token);
+  // Refused unless PAUSED, or when a pause came after the ticket was taken (ABORTED), or when
+  // token is not the controlling app's (PERMISSION_DENIED), or when the rest cannot run now
+  // (the governor's reason); the session stays paused then.
+  Expected<ResumedSession, Refusal> resume(const ResumeGate::Ticket& ticket,
+                                           const std::string& token);
   // A live adjustment (AdjustSession), in two halves around a re-plan: refused (changing
   // nothing) unless RUNNING, or when token is not the controlling app's, or when the session
   // ends within the margin. lead_ms: how far ahead of what the board has been sent the change
@@ -206,6 +219,7 @@ class SessionManager final : private ExecutorListener {
   Executor executor_;
 
   StartGate starts_;
+  ResumeGate resumes_;
   std::atomic<SessionState> state_{chair::v1::IDLE};
   // Set by shutdown() and never cleared: nothing starts once chaird is going away.
   std::atomic<bool> shutting_down_{false};

@@ -25,21 +25,22 @@ Expected<StartGate::ClaimPtr, Refusal> StartGate::claim() {
   });
 }
 
-void StartGate::cancel_all(const std::string& why) {
+bool StartGate::cancel_all(const std::string& why) {
   const std::uint64_t through = state_->issued.load();
   std::uint64_t seen = state_->cancelled_through.load();
   // Only a cancel that catches a claim names the cause: an emergency stop followed by a reset
   // cancelled the start, and the reset found nothing left to cancel.
-  if (seen >= through) return;
+  if (seen >= through) return false;
   state_->why.store(std::make_shared<const std::string>(why));
   while (seen < through && !state_->cancelled_through.compare_exchange_weak(seen, through)) {
   }
   // A cancelled start can never begin: free the gate for the next one now, not when the doomed
   // plan finishes. (The doomed claim's deleter then finds another id and leaves it alone.)
   std::uint64_t in_flight = state_->in_flight.load();
-  while (in_flight != 0 && in_flight <= through &&
-         !state_->in_flight.compare_exchange_weak(in_flight, 0)) {
+  while (in_flight != 0 && in_flight <= through) {
+    if (state_->in_flight.compare_exchange_weak(in_flight, 0)) return true;
   }
+  return false;
 }
 
 std::optional<Refusal> StartGate::cancelled(const Claim& claim) const {

@@ -41,8 +41,9 @@ class StartGate {
   // Any thread. Refused while another start is being prepared.
   [[nodiscard]] Expected<ClaimPtr, Refusal> claim();
   // Any thread. Every claim made before this call can no longer begin; why, in a few words a
-  // kiosk can show ("an emergency stop was pressed").
-  void cancel_all(const std::string& why);
+  // kiosk can show ("an emergency stop was pressed"). True when it caught a start still being
+  // prepared (which will be refused, unless it is past its last check and beginning already).
+  bool cancel_all(const std::string& why);
   // Any thread. Why this claim may not begin, or nothing when it may.
   [[nodiscard]] std::optional<Refusal> cancelled(const Claim& claim) const;
   // Any thread. Whether a start holds a claim, cancelled or not: a cancelled claim's start may
