@@ -475,7 +475,8 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
 
   ProgramRef program = inputs->entry.program;
   const std::string name = program->program.metadata().name();
-  std::string client = request->client_name();
+  // Text from a client: one line in the history, as in the status's controller.
+  std::string client = one_line(request->client_name(), kMaxClientNameBytes);
   // What the history keeps of this start, once it has begun.
   store::SessionStartRecord record{{},
                                    request->user_id(),

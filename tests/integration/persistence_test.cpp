@@ -391,6 +391,25 @@ grpc::Status answered_after_its_record(sqlite3* db, std::future<grpc::Status>& a
 // written (the recorder writes off the dispatch thread), so chaird killed just after the answer
 // lost a session the kiosk had been told started. The test holds the database's write lock, as
 // a slow disk would: the answer must wait for the row, and the row must survive a SIGKILL.
+// The app's name is text from a client: the history keeps it as one line, as the status shows
+// it. Found by review: the status's controller was made one line, the history's copy was not,
+// and a newline and an escape sequence came back to every app that lists the history.
+TEST(SessionHistory, AnAppsNameIsKeptAsOneLine) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest request;
+  request.set_user_id("ann@example");
+  request.set_client_name(
+      "kiosk\n2026-01-01 chaird info: all clear\x1b[2J\xe2\x80\xae"
+      "1");
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("e2e_full", &started, &request).ok()) << daemon.log();
+  EXPECT_EQ(daemon.status().controller(), "kiosk 2026-01-01 chaird info: all clear [2J 1");
+  const auto ann = daemon.history("ann@example");
+  ASSERT_EQ(ann.sessions_size(), 1);
+  EXPECT_EQ(ann.sessions(0).client_name(), "kiosk 2026-01-01 chaird info: all clear [2J 1");
+}
+
 TEST(SessionHistory, AStartIsAcknowledgedOnlyOnceItsSessionIsInTheHistory) {
   const std::string state = make_temp_dir("state");
   {
