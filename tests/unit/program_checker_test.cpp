@@ -91,6 +91,20 @@ TEST_F(ProgramCheckerTest, MetadataProblemsAreEachLocated) {
   EXPECT_TRUE(longest.empty()) << longest.to_string();
 }
 
+// What a kiosk shows and every status carries is one plain line, however the program writes
+// what would break it: a DEL, a C1 control, a line separator, a text-direction override.
+// Before, only bytes below 0x20 were refused.
+TEST_F(ProgramCheckerTest, MetadataAKioskShowsIsOnePlainLine) {
+  for (const std::string bad : {"tab\\there", "del\\177", "next\\302\\205line",
+                                "line\\342\\200\\250break", "Relax\\342\\200\\256exif"}) {
+    const std::string text =
+        program_with("  id: \"p\" name: \"" + bad + "\"\n  tags: \"" + bad + "\"\n");
+    const Diagnostics d = check_metadata(*parse(text), *chair_);
+    EXPECT_TRUE(ErrorAt(d, "metadata.name must be one line", "prog.textproto", 2)) << bad;
+    EXPECT_TRUE(ErrorAt(d, "metadata.tags must be one line", "prog.textproto", 3)) << bad;
+  }
+}
+
 // Found by a review for input that costs more than its size: a program could name a condition
 // any number of times, and each include of it compared every one with the includer's (a
 // program of 10,000 that included another 200 times held the planning thread for 11 s). Each

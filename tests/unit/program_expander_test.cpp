@@ -414,6 +414,31 @@ TEST(ProgramExpander, NamesLongerThanAKioskShowsAreRefused) {
   EXPECT_TRUE(e.program.steps.empty());
 }
 
+// Step, phase and track names reach every status (the active steps), chairctl's screen and
+// the log: each is one plain line. Found by review: only their length was checked.
+TEST(ProgramExpander, NamesThatAreNotOnePlainLineAreRefused) {
+  const std::string text =
+      "metadata { id: \"p\" }\n"
+      "phases { name: \"warm\\nup\" tracks {\n" +
+      step("s", 100) +
+      "} }\n"
+      "phases { tracks { name: \"back\\x1b[2J\"\n" +
+      step("s", 100) +
+      "} }\n"
+      "phases { tracks {\n" +
+      step(
+          "knead\xe2\x80\xae"
+          "exif",
+          100) +
+      "} }\n";
+  const Expansion e = expand(text);
+  EXPECT_TRUE(ErrorAt(e.d, "phase name must be one line", "p.textproto", 2)) << e.d.to_string();
+  EXPECT_TRUE(ErrorAt(e.d, "track name must be one line", "p.textproto", 5));
+  EXPECT_TRUE(ErrorAt(e.d, "step name must be one line", "p.textproto", 9));
+  EXPECT_EQ(e.d.error_count(), 3u) << e.d.to_string();
+  EXPECT_TRUE(e.program.steps.empty());
+}
+
 TEST(ProgramExpander, IncludeInsertsAnotherProgramsPhases) {
   const std::string warm_text =
       "metadata { id: \"warm\" }\n"

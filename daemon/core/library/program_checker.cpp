@@ -39,10 +39,10 @@ Diagnostics check_metadata(const ProgramSource& program, const ChairModel& chair
     if (text.size() > max_bytes) {
       d.error(where, fmt::format("metadata.{} is {} bytes long; at most {} are accepted", field,
                                  text.size(), max_bytes));
-    } else if (std::any_of(text.begin(), text.end(),
-                           [](char c) { return static_cast<unsigned char>(c) < 0x20; })) {
-      d.error(where,
-              fmt::format("metadata.{} must be one line, without control characters", field));
+    } else if (!one_plain_line(text)) {
+      d.error(where, fmt::format("metadata.{} must be one line, without control characters, "
+                                 "line separators or text-direction overrides",
+                                 field));
     }
   };
   shown("name", m.name(), 80, -1);

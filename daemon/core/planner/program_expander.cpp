@@ -6,6 +6,8 @@
 #include <cmath>
 #include <set>
 
+#include "common/utf8_text.hpp"
+
 namespace chaird {
 namespace {
 
@@ -57,7 +59,7 @@ class Expander {
         cursor = include(phase, loc, cursor, stack);
         continue;
       }
-      if (too_long("phase name", phase.name(), loc.at("name"))) continue;
+      if (bad_name("phase name", phase.name(), loc.at("name"))) continue;
       if (phase.tracks_size() == 0) {
         d_.error(loc.self(), fmt::format("phase '{}' has no tracks", phase_label(phase)));
         continue;
@@ -66,7 +68,7 @@ class Expander {
       for (int j = 0; j < phase.tracks_size() && !too_many_; ++j) {
         const auto& track = phase.tracks(j);
         const Locator track_loc = loc.nested("tracks", j);
-        if (too_long("track name", track.name(), track_loc.at("name"))) continue;
+        if (bad_name("track name", track.name(), track_loc.at("name"))) continue;
         if (track.items_size() == 0) {
           d_.error(track_loc.self(), fmt::format("track '{}' has no steps", track_label(track)));
           continue;
@@ -118,13 +120,22 @@ class Expander {
     return cursor;
   }
 
-  // Names are copied into every step they name, and a kiosk shows them on one line: a long one
-  // is refused, without copying it into the message.
-  bool too_long(const char* what, const std::string& name, const SourceLocation& where) {
-    if (name.size() <= limits_.max_name_bytes) return false;
-    d_.error(where, fmt::format("{} is {} bytes long; at most {} are accepted", what, name.size(),
-                                limits_.max_name_bytes));
-    return true;
+  // Names are copied into every step they name, and a kiosk, chairctl and the log show them on
+  // one line: a long one, or one that is not one plain line, is refused, without copying it into
+  // the message.
+  bool bad_name(const char* what, const std::string& name, const SourceLocation& where) {
+    if (name.size() > limits_.max_name_bytes) {
+      d_.error(where, fmt::format("{} is {} bytes long; at most {} are accepted", what, name.size(),
+                                  limits_.max_name_bytes));
+      return true;
+    }
+    if (!one_plain_line(name)) {
+      d_.error(where, fmt::format("{} must be one line, without control characters, line "
+                                  "separators or text-direction overrides",
+                                  what));
+      return true;
+    }
+    return false;
   }
 
   struct Context {
@@ -195,9 +206,9 @@ class Expander {
   }
 
   void add_step(const chair::v1::Step& step, const Locator& loc, Context& ctx) {
-    const bool long_name = too_long("step name", step.name(), loc.at("name"));
-    const bool long_technique = too_long("step technique", step.technique(), loc.at("technique"));
-    const bool long_zone = too_long("step zone", step.zone(), loc.at("zone"));
+    const bool long_name = bad_name("step name", step.name(), loc.at("name"));
+    const bool long_technique = bad_name("step technique", step.technique(), loc.at("technique"));
+    const bool long_zone = bad_name("step zone", step.zone(), loc.at("zone"));
     if (long_name || long_technique || long_zone) return;
     const std::string base =
         step.name().empty() ? step.technique() + "@" + step.zone() : step.name();
