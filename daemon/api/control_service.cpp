@@ -838,14 +838,16 @@ grpc::ServerUnaryReactor* ControlService::reset(grpc::CallbackServerContext* con
   if (auto refused = refuse_caller(*context, call, request)) return finish_now(context, *refused);
   deps_.sessions.cancel_starts("a reset was requested");
   auto* reactor = context->DefaultReactor();
-  boost::asio::post(deps_.dispatch, [this, reactor, answer = std::move(answer)] {
-    auto state = deps_.sessions.reset();
-    if (!state) {
-      reactor->Finish(to_status(state.error()));
-      return;
-    }
-    answer(*state);
-    reactor->Finish(grpc::Status::OK);
+  boost::asio::post(deps_.dispatch, [this, reactor, answer = std::move(answer)]() mutable {
+    // Over a board link, answered once the board has answered its ClearFaults.
+    deps_.sessions.reset([reactor, answer = std::move(answer)](auto state) {
+      if (!state) {
+        reactor->Finish(to_status(state.error()));
+        return;
+      }
+      answer(*state);
+      reactor->Finish(grpc::Status::OK);
+    });
   });
   return reactor;
 }

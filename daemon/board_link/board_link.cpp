@@ -185,14 +185,19 @@ BoardLink::~BoardLink() {
   thread_.join();
 }
 
+std::uint32_t BoardLink::queue(const board::Message& m) {
+  if (!open_) return 0;
+  sent_ = board::next_sequence(sent_);
+  // Numbered and queued in one step, so that frames leave in the order of their numbers
+  // whichever thread sends them.
+  outbox_.push_back(board::encode(m, sent_));
+  return sent_;
+}
+
 void BoardLink::send(board::Message m) {
   {
     MutexLock lock(mu_);
-    if (!open_) return;
-    sent_ = board::next_sequence(sent_);
-    // Numbered and queued in one step, so that frames leave in the order of their numbers
-    // whichever thread sends them.
-    outbox_.push_back(board::encode(m, sent_));
+    if (queue(m) == 0) return;
   }
   asio::post(io_, [this] {
     link_thread_.assert_current();
@@ -283,7 +288,10 @@ void BoardLink::on_frame(const board::Frame& f) {
     latest_.seat_occupied = (t->sensors & board::TelemetryFrame::kSeatOccupied) != 0;
     latest_.pinch_detected = (t->sensors & board::TelemetryFrame::kPinchDetected) != 0;
     latest_at_host_ = clock_.now();
+    // Sent after the board acknowledged the clear: what it shows is the clear's outcome.
+    if (clear_acked_) clearing_ = false;
   } else if (const auto* r = std::get_if<board::Refused>(&f.message)) {
+    if (clearing_ && r->sequence == clear_sequence_) clearing_ = false;  // its faults stay
     link_fault(r->faults != kFaultNone ? r->faults : kFaultInvalidCommand,
                "the board refused a command: " + r->reason);
   } else if (const auto* e = std::get_if<board::FrameError>(&f.message)) {
@@ -292,14 +300,19 @@ void BoardLink::on_frame(const board::Frame& f) {
     // (An answer to no question of ours, a round trip that went backwards or took ages, is
     // set aside by the estimate.)
     board_clock_.add(reply->host_time_us, us(clock_.now()), reply->board_time_us);
+  } else if (const auto* a = std::get_if<board::Ack>(&f.message)) {
+    // Other Acks need nothing: a refusal is what matters, and it is reported.
+    if (clearing_ && a->sequence == clear_sequence_) clear_acked_ = true;
   }
-  // Ack needs nothing: a refusal is what matters, and it is reported.
 }
 
 void BoardLink::link_fault(std::uint32_t bit, const std::string& text, bool link_down) {
   if (link_faults_ == kFaultNone) link_text_ = text;
   link_faults_ |= bit;
-  if (link_down) open_ = false;
+  if (link_down) {
+    open_ = false;
+    clearing_ = false;  // no answer will come
+  }
 }
 
 void BoardLink::submit(std::span<const BusCommand> commands) {
@@ -378,8 +391,20 @@ void BoardLink::clear_faults() {
     if (!open_) return;
     link_faults_ = kFaultNone;
     link_text_.clear();
+    // Numbered in the same step as it is marked, so that its Ack cannot come unrecognised.
+    clear_sequence_ = queue(board::ClearFaults{});
+    clear_acked_ = false;
+    clearing_ = true;
   }
-  send(board::ClearFaults{});
+  asio::post(io_, [this] {
+    link_thread_.assert_current();
+    write();
+  });
+}
+
+bool BoardLink::clearing_faults() const {
+  MutexLock lock(mu_);
+  return clearing_;
 }
 
 }  // namespace chaird

@@ -49,6 +49,8 @@ class BoardLink final : public ActuatorBus {
   void enter_safe_state() override;
   Telemetry read_telemetry() override;
   void clear_faults() override;
+  // Until the board has acknowledged the ClearFaults and sent telemetry after it.
+  bool clearing_faults() const override;
 
   // The bench: a fault for a simulated board (chair-simd) to suffer, its time in the host's
   // chair time (sent in the board's). A real board refuses it, and the refusal faults chaird.
@@ -60,6 +62,8 @@ class BoardLink final : public ActuatorBus {
  private:
   BoardLink(std::shared_ptr<const ChairModel> chair, const Clock& clock, BoardLinkOptions options);
   void send(board::Message m);  // any thread
+  // Numbers m and queues it for the link thread: its sequence number, 0 when the link is down.
+  std::uint32_t queue(const board::Message& m) CHAIRD_REQUIRES(mu_);
   void write() CHAIRD_REQUIRES(link_thread_);
   void read() CHAIRD_REQUIRES(link_thread_);
   void on_frame(const board::Frame& f) CHAIRD_REQUIRES(link_thread_);
@@ -98,6 +102,11 @@ class BoardLink final : public ActuatorBus {
   std::uint32_t link_faults_ CHAIRD_GUARDED_BY(mu_) = kFaultNone;
   std::string link_text_ CHAIRD_GUARDED_BY(mu_);
   bool open_ CHAIRD_GUARDED_BY(mu_) = true;
+  // The last ClearFaults: its number, whether the board acknowledged it, and whether its
+  // answer (telemetry after the acknowledgement) is still to come.
+  std::uint32_t clear_sequence_ CHAIRD_GUARDED_BY(mu_) = 0;
+  bool clear_acked_ CHAIRD_GUARDED_BY(mu_) = false;
+  bool clearing_ CHAIRD_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace chaird

@@ -421,6 +421,44 @@ TEST(BoardLink, AFaultInjectedOverSimBenchReachesChairSimd) {
               HasSubstr("suffering an injected fault: pinch: a limb caught at legrest.angle"));
 }
 
+// A person acknowledges a board's fault with one press: chaird judges the reset on the board's
+// answer to its ClearFaults. Found by review: it judged the telemetry the board had sent before
+// the clear, so the first ResetFault over a link was always refused ("the fault is still
+// present"), and only a second press went through.
+TEST(BoardLink, OneResetClearsABoardsFault) {
+  BoardProcess board(300);
+  ASSERT_TRUE(board.ready()) << board.log();
+  DaemonProcess daemon(on_board(board));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  // Something caught at the legrest for 300 ms: the board latches its fault, then the sensor
+  // clears, and the fault stays latched until a person acknowledges it.
+  chair::v1::InjectFaultRequest pinch;
+  pinch.mutable_fault()->set_kind(chair::v1::PINCH);
+  pinch.mutable_fault()->set_actuator("legrest.angle");
+  pinch.mutable_fault()->set_duration_ms(300);
+  const auto injected = Steady::now();
+  {
+    grpc::ClientContext context;
+    chair::v1::InjectFaultResponse response;
+    ASSERT_TRUE(daemon.bench().InjectFault(&context, pinch, &response).ok());
+  }
+  ASSERT_EQ(wait_until_faulted(daemon).state(), chair::v1::FAULTED) << daemon.log();
+  // (The board keeps real time: the pinch is over 300 ms after it began.)
+  const auto freed = wait_for_status(daemon, [&](const chair::v1::SessionStatus& s) {
+    return !s.sensors().pinch_detected() && Steady::now() - injected > std::chrono::seconds(1);
+  });
+  ASSERT_FALSE(freed.sensors().pinch_detected());
+  ASSERT_EQ(freed.state(), chair::v1::FAULTED) << "latched until a person acknowledges it";
+
+  grpc::ClientContext context;
+  chair::v1::ResetFaultResponse reset;
+  const auto status = daemon.control().ResetFault(&context, {}, &reset);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(reset.state(), chair::v1::IDLE);
+  EXPECT_EQ(daemon.status().faults_size(), 0);
+  EXPECT_TRUE(daemon.start("quick_relief").ok()) << "the chair works again";
+}
+
 // What a host sends the board is checked by the board too: a fault it cannot suffer is refused
 // with the reason, and nothing moves.
 TEST(BoardLink, ChairSimdRefusesAnInjectedFaultItCannotSuffer) {

@@ -507,6 +507,130 @@ TEST_F(SessionManagerTest, ASessionThatEndsEarlyShowsWhereItEnded) {
   });
 }
 
+// A board across a link clears its faults a moment after it is asked: this bus holds the clear
+// until the test answers for the board, so that every call can meet a reset that waits for it.
+class SlowClearingBus final : public ActuatorBus {
+ public:
+  explicit SlowClearingBus(ActuatorBus& board) : board_(board) {}
+  void submit(std::span<const BusCommand> commands) override { board_.submit(commands); }
+  void refresh_lease(ChairTime now) override { board_.refresh_lease(now); }
+  void cancel_pending() override { board_.cancel_pending(); }
+  void enter_safe_state() override { board_.enter_safe_state(); }
+  Telemetry read_telemetry() override { return board_.read_telemetry(); }
+  void clear_faults() override { asked_ = true; }
+  bool clearing_faults() const override { return asked_; }
+  // The board has cleared its faults and says so.
+  void answer() {
+    board_.clear_faults();
+    asked_ = false;
+  }
+
+ private:
+  ActuatorBus& board_;
+  bool asked_ = false;
+};
+
+class ResetOverALinkTest : public SessionManagerTest {
+ protected:
+  void SetUp() override {
+    SessionManagerTest::SetUp();
+    manager_ = std::make_unique<SessionManager>(rig_.clock, bus_, governor_, hub_, options_);
+    start(busy());
+    rig_.advance_ms(3000);
+    rig_.board.inject_fault(kFaultObstruction, "something caught under the legrest");
+    ASSERT_TRUE(advance_until(chair::v1::FAULTED, 1000));
+  }
+  // Asks for a reset; its answer lands in answers_.
+  void reset() {
+    manager_->reset(
+        [this](Expected<SessionState, Refusal> r) { answers_.push_back(std::move(r)); });
+  }
+
+  SlowClearingBus bus_{rig_.board};
+  std::vector<Expected<SessionState, Refusal>> answers_;
+};
+
+// Found by review: the reset judged the telemetry the board sent before it had the clear, so
+// over a link the first ResetFault was always refused ("the fault is still present").
+TEST_F(ResetOverALinkTest, IsJudgedOnTheBoardsAnswer) {
+  reset();
+  rig_.advance_ms(50);
+  EXPECT_TRUE(answers_.empty()) << "not before the board answers";
+  EXPECT_EQ(manager_->state(), chair::v1::FAULTED);
+  EXPECT_FALSE(begin(shiatsu())) << "nothing starts while the reset waits";
+  bus_.answer();
+  rig_.advance_ms(10);
+  ASSERT_EQ(answers_.size(), 1u);
+  ASSERT_TRUE(answers_[0]) << answers_[0].error().message;
+  EXPECT_EQ(*answers_[0], chair::v1::IDLE);
+  EXPECT_EQ(hub_.latest()->state(), chair::v1::IDLE);
+}
+
+TEST_F(ResetOverALinkTest, AnEmergencyStopWhileItWaitsWins) {
+  reset();
+  rig_.advance_ms(20);
+  manager_->emergency_stop("a foot is caught");
+  bus_.answer();
+  rig_.advance_ms(10);
+  ASSERT_EQ(answers_.size(), 1u);
+  ASSERT_FALSE(answers_[0]);
+  EXPECT_EQ(answers_[0].error().kind, Refusal::Kind::kFailedPrecondition);
+  EXPECT_TRUE(Contains(answers_[0].error().message, "an emergency stop or a new fault came"))
+      << answers_[0].error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::FAULTED) << "still latched, the e-stop listed";
+  EXPECT_GE(hub_.latest()->faults_size(), 2);
+  expect_targets_safe("after the refused reset");
+}
+
+TEST_F(ResetOverALinkTest, ANewBoardFaultWhileItWaitsRefusesIt) {
+  reset();
+  rig_.board.inject_fault(kFaultOverTemperature, "heat.lumbar over-temperature: 52.0 °C");
+  rig_.advance_ms(200);
+  bus_.answer();
+  rig_.advance_ms(10);
+  ASSERT_EQ(answers_.size(), 1u);
+  ASSERT_FALSE(answers_[0]);
+  EXPECT_TRUE(Contains(answers_[0].error().message, "a new fault came"))
+      << answers_[0].error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::FAULTED);
+}
+
+TEST_F(ResetOverALinkTest, ABoardThatNeverAnswersIsRefusedAfterTheWait) {
+  reset();
+  rig_.advance_ms(SessionManager::kResetWaitMs - 10);
+  EXPECT_TRUE(answers_.empty());
+  rig_.advance_ms(20);
+  ASSERT_EQ(answers_.size(), 1u);
+  ASSERT_FALSE(answers_[0]);
+  EXPECT_TRUE(Contains(answers_[0].error().message, "the board did not confirm within 1000 ms"))
+      << answers_[0].error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::FAULTED);
+}
+
+TEST_F(ResetOverALinkTest, TwoResetsWhileItWaitsAreBothAnswered) {
+  reset();
+  rig_.advance_ms(20);
+  reset();
+  bus_.answer();
+  rig_.advance_ms(10);
+  ASSERT_EQ(answers_.size(), 2u);
+  for (const auto& a : answers_) {
+    ASSERT_TRUE(a) << a.error().message;
+    EXPECT_EQ(*a, chair::v1::IDLE);
+  }
+}
+
+TEST_F(ResetOverALinkTest, ShutdownAnswersAResetThatWaits) {
+  reset();
+  rig_.advance_ms(20);
+  manager_->shutdown();
+  ASSERT_EQ(answers_.size(), 1u);
+  ASSERT_FALSE(answers_[0]);
+  EXPECT_EQ(answers_[0].error().kind, Refusal::Kind::kUnavailable);
+  rig_.advance_ms(2000);
+  EXPECT_EQ(answers_.size(), 1u) << "answered once";
+}
+
 TEST_F(SessionManagerTest, ABoardFaultLongAfterASessionStillLatches) {
   start(shiatsu());
   ASSERT_TRUE(advance_until(chair::v1::COMPLETED, 60000));

@@ -65,6 +65,10 @@ class ActuatorBus {
   virtual Telemetry read_telemetry() = 0;
   // A person acknowledged the latched faults.
   virtual void clear_faults() = 0;
+  // Whether the answer to the last clear_faults() is still to come: a board across a link
+  // clears its faults a moment later, and until its telemetry says so, read_telemetry() still
+  // shows them. A bus that clears at once never is.
+  virtual bool clearing_faults() const { return false; }
 };
 
 }  // namespace chaird

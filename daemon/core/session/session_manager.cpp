@@ -91,6 +91,7 @@ SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus,
 SessionManager::~SessionManager() {
   if (lease_timer_ != 0) scheduler_.cancel(lease_timer_);
   if (pause_timer_ != 0) scheduler_.cancel(pause_timer_);
+  if (reset_timer_ != 0) scheduler_.cancel(reset_timer_);
 }
 
 std::optional<Refusal> SessionManager::start_refusal() const {
@@ -488,16 +489,73 @@ SessionState SessionManager::emergency_stop(const std::string& reason) {
 
 Expected<SessionState, Refusal> SessionManager::reset() {
   dispatch_.assert_current();
+  if (auto answered = begin_reset()) return *answered;
+  return judge_reset(latches_, true);
+}
+
+void SessionManager::reset(ResetDone done) {
+  dispatch_.assert_current();
+  if (auto answered = begin_reset()) {
+    done(*answered);
+    return;
+  }
+  if (!bus_.clearing_faults()) {
+    done(judge_reset(latches_, true));
+    return;
+  }
+  // A board across a link clears its faults a moment later: judged on its answer, not on the
+  // telemetry it sent before it had the clear (which would refuse every first reset).
+  pending_resets_.push_back(
+      {std::move(done), latches_, scheduler_.now() + std::chrono::milliseconds(kResetWaitMs)});
+  if (reset_timer_ == 0) check_resets();
+}
+
+void SessionManager::check_resets() {
+  reset_timer_ = 0;
+  const bool answered = !bus_.clearing_faults();
+  const ChairTime now = scheduler_.now();
+  std::vector<PendingReset> due;
+  std::erase_if(pending_resets_, [&](PendingReset& p) {
+    if (!answered && now < p.give_up_at) return false;
+    due.push_back(std::move(p));
+    return true;
+  });
+  for (auto& p : due) p.done(judge_reset(p.latches, answered));
+  if (pending_resets_.empty()) return;
+  constexpr auto kLookAgain = std::chrono::milliseconds(5);
+  reset_timer_ = scheduler_.call_at(now + kLookAgain, [this] {
+    dispatch_.assert_current();  // the scheduler runs its timers there
+    check_resets();
+  });
+}
+
+std::optional<SessionState> SessionManager::begin_reset() {
   starts_.cancel_all("a reset was requested");
   // A board fault no sample has seen yet is latched first, so that the reset deals with it.
   latch_board_fault(executor_.sample_now());
   const SessionState s = state_.load();
   if (s != chair::v1::EMERGENCY_STOPPED && s != chair::v1::FAULTED) return s;
   bus_.clear_faults();
+  return std::nullopt;
+}
+
+Expected<SessionState, Refusal> SessionManager::judge_reset(std::uint64_t latches_before,
+                                                            bool answered) {
+  const SessionState s = state_.load();
+  if (s != chair::v1::EMERGENCY_STOPPED && s != chair::v1::FAULTED) return s;  // reset already
+  if (latches_ != latches_before) {
+    return Unexpected{
+        Refusal{Refusal::Kind::kFailedPrecondition,
+                "an emergency stop or a new fault came while the board cleared its "
+                "faults; the chair stays stopped: reset again once it is dealt with"}};
+  }
   const Telemetry& t = executor_.sample_now();
   if (t.faults != kFaultNone) {
-    return Unexpected{
-        Refusal{Refusal::Kind::kFailedPrecondition, "the fault is still present: " + t.fault_text}};
+    return Unexpected{Refusal{
+        Refusal::Kind::kFailedPrecondition,
+        answered ? "the fault is still present: " + t.fault_text
+                 : fmt::format("the board did not confirm within {} ms that its fault is gone: {}",
+                               kResetWaitMs, t.fault_text)}};
   }
   if (auto still = monitor_.still_present(t)) {
     return Unexpected{Refusal{Refusal::Kind::kFailedPrecondition, still->reason}};
@@ -516,6 +574,15 @@ void SessionManager::shutdown() {
   dispatch_.assert_current();
   shutting_down_.store(true);
   starts_.cancel_all("chaird is shutting down");
+  // A reset waiting for the board is answered now: the chair stays in its safe state.
+  if (reset_timer_ != 0) scheduler_.cancel(reset_timer_);
+  reset_timer_ = 0;
+  auto waiting = std::move(pending_resets_);
+  pending_resets_.clear();
+  for (auto& p : waiting) {
+    p.done(Unexpected{Refusal{Refusal::Kind::kUnavailable,
+                              "chaird is shutting down; the chair stays in its safe state"}});
+  }
   const SessionState s = state_.load();
   if (is_latched(s)) {
     // Safe again, and the latched causes stay on show to the end.
@@ -540,6 +607,7 @@ void SessionManager::halt(SessionState s, const std::string& reason) {
 }
 
 void SessionManager::latch(SessionState s, SafetyTrip cause) {
+  ++latches_;
   // Safe state first, also when already latched (a second cause is no reason to trust the
   // first safe state less).
   bus_.enter_safe_state();

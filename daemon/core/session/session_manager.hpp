@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -153,7 +154,15 @@ class SessionManager final : private ExecutorListener {
   // Publishes the status again (who holds the lease changed).
   void republish();
   SessionState emergency_stop(const std::string& reason);
+  // A person acknowledged the latched faults (ResetFault, ResetSafety): refused unless they are
+  // gone. done gets the answer on the dispatch thread: at once when the bus clears its faults
+  // at once, or, over a board link, once the board has answered (at most kResetWaitMs). An
+  // emergency stop or a new fault that comes meanwhile refuses the reset.
+  using ResetDone = std::function<void(Expected<SessionState, Refusal>)>;
+  void reset(ResetDone done);
+  // The same, judged at once: for a bus that clears its faults at once (the simulated chair).
   Expected<SessionState, Refusal> reset();
+  static constexpr std::int64_t kResetWaitMs = 1000;
   // The daemon is going away: safe state now, say so to the watchers, and refuse every later
   // start (one may still be on its way from a gRPC handler).
   void shutdown();
@@ -183,6 +192,14 @@ class SessionManager final : private ExecutorListener {
   void halt(SessionState s, const std::string& reason) CHAIRD_REQUIRES(dispatch_);
   // The safe state at once, latched in s until a reset; a second cause joins the first.
   void latch(SessionState s, SafetyTrip cause) CHAIRD_REQUIRES(dispatch_);
+  // A reset's first half: the state when there is nothing to reset; else nothing, once the
+  // bus has been asked to clear its faults.
+  std::optional<SessionState> begin_reset() CHAIRD_REQUIRES(dispatch_);
+  // Its second half. answered: the bus has answered the clear (or clears at once).
+  Expected<SessionState, Refusal> judge_reset(std::uint64_t latches_before, bool answered)
+      CHAIRD_REQUIRES(dispatch_);
+  // Judges the resets whose answer came or whose wait is over; looks again in a moment.
+  void check_resets() CHAIRD_REQUIRES(dispatch_);
   // Latches a board fault not latched yet; false when there is none.
   bool latch_board_fault(const Telemetry& sample) CHAIRD_REQUIRES(dispatch_);
   // Leaving RUNNING early: keep where the program got to, for the statuses.
@@ -241,6 +258,16 @@ class SessionManager final : private ExecutorListener {
       0;  // counts pauses: an old pause's timer does nothing
   Scheduler::TimerId lease_timer_ CHAIRD_GUARDED_BY(dispatch_) = 0;
   Scheduler::TimerId pause_timer_ CHAIRD_GUARDED_BY(dispatch_) = 0;
+  // Resets waiting for the board's answer to its ClearFaults, and what they check it against:
+  // how many causes had been latched when each began.
+  struct PendingReset {
+    ResetDone done;
+    std::uint64_t latches = 0;
+    ChairTime give_up_at{};
+  };
+  std::vector<PendingReset> pending_resets_ CHAIRD_GUARDED_BY(dispatch_);
+  Scheduler::TimerId reset_timer_ CHAIRD_GUARDED_BY(dispatch_) = 0;
+  std::uint64_t latches_ CHAIRD_GUARDED_BY(dispatch_) = 0;  // every latch(), counted
   std::uint64_t session_counter_ CHAIRD_GUARDED_BY(dispatch_) = 0;
   std::uint64_t sequence_ CHAIRD_GUARDED_BY(dispatch_) = 0;
   std::string session_id_ CHAIRD_GUARDED_BY(dispatch_);
