@@ -52,6 +52,46 @@ void start_and_pause(DaemonProcess& daemon, chair::v1::StartSessionResponse& sta
   daemon.advance(8000);
 }
 
+// The chair stayed paused, its targets safe, and a resume asked now goes on: the session was
+// kept.
+void expect_paused_then_resumes(DaemonProcess& daemon, const std::string& token) {
+  daemon.advance(5000);
+  EXPECT_EQ(daemon.status().state(), chair::v1::PAUSED);
+  EXPECT_EQ(target(daemon.status(), "roller.depth"), 0.0);
+  const auto again = resume(daemon, token);
+  ASSERT_TRUE(again.ok()) << again.error_message();
+  EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+}
+
+// A resume on its own thread, held by the bench's start hold between the planning pool and the
+// dispatch thread until the test lets it go, so that another call meets it there every time.
+class HeldResume {
+ public:
+  HeldResume(DaemonProcess& daemon, const std::string& token) : daemon_(daemon) {
+    daemon_.hold_starts();
+    thread_ = std::thread([this, token] { status_ = resume(daemon_, token); });
+    daemon_.await_held_start();
+  }
+  // A test that stopped early lets the resume go, rather than wait for it forever.
+  ~HeldResume() {
+    if (!thread_.joinable()) return;
+    daemon_.release_starts();
+    thread_.join();
+  }
+  HeldResume(const HeldResume&) = delete;
+  HeldResume& operator=(const HeldResume&) = delete;
+  // The resume's answer, once it has one (let it go first, or end chaird).
+  grpc::Status result() {
+    if (thread_.joinable()) thread_.join();
+    return status_;
+  }
+
+ private:
+  DaemonProcess& daemon_;
+  std::thread thread_;
+  grpc::Status status_;
+};
+
 // A resume whose app gave up while it waited to run does not move the chair: the kiosk was
 // told CANCELLED, so the sitter must not be surprised by the rollers.
 TEST(PauseOverGrpc, AResumeCancelledByItsAppBeforeItRunsLeavesTheChairPaused) {
@@ -75,14 +115,8 @@ TEST(PauseOverGrpc, AResumeCancelledByItsAppBeforeItRunsLeavesTheChairPaused) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::CANCELLED);
   daemon.await_held_start(/*until_call_cancelled=*/true);  // chaird has seen the cancel
   daemon.release_starts();
-  daemon.advance(5000);
-  EXPECT_EQ(daemon.status().state(), chair::v1::PAUSED);
-  EXPECT_EQ(target(daemon.status(), "roller.depth"), 0.0);
-
   // Asked again, and not given up on, it resumes.
-  const auto again = resume(daemon, started.lease_token());
-  ASSERT_TRUE(again.ok()) << again.error_message();
-  EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+  expect_paused_then_resumes(daemon, started.lease_token());
 }
 
 // A stop or an emergency stop pressed while a resume waits to run wins: the resume is refused
@@ -95,10 +129,7 @@ TEST(PauseOverGrpc, AStopOrEmergencyStopWhileAResumeWaitsWins) {
     chair::v1::StartSessionResponse started;
     ASSERT_NO_FATAL_FAILURE(start_and_pause(daemon, started));
 
-    daemon.hold_starts();
-    grpc::Status status;
-    std::thread call([&] { status = resume(daemon, started.lease_token()); });
-    daemon.await_held_start();
+    HeldResume held(daemon, started.lease_token());
     grpc::ClientContext context;
     if (emergency) {
       chair::v1::EmergencyStopResponse r;
@@ -108,7 +139,7 @@ TEST(PauseOverGrpc, AStopOrEmergencyStopWhileAResumeWaitsWins) {
       ASSERT_TRUE(daemon.control().StopSession(&context, {}, &r).ok());
     }
     daemon.release_starts();
-    call.join();
+    const auto status = held.result();
     EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
     daemon.advance(5000);
     const auto s = daemon.status();
@@ -127,29 +158,20 @@ TEST(PauseOverGrpc, APauseWhileAResumeWaitsWinsAndTheChairStaysPaused) {
   chair::v1::StartSessionResponse started;
   ASSERT_NO_FATAL_FAILURE(start_and_pause(daemon, started));
 
-  daemon.hold_starts();
-  grpc::Status status;
-  std::thread call([&] { status = resume(daemon, started.lease_token()); });
-  daemon.await_held_start();
+  HeldResume held(daemon, started.lease_token());
   chair::v1::PauseSessionResponse paused;
   const auto pressed = pause(daemon, &paused);
   EXPECT_TRUE(pressed.ok()) << pressed.error_message();
   EXPECT_EQ(paused.state(), chair::v1::PAUSED);
   daemon.release_starts();
-  call.join();
+  const auto status = held.result();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::ABORTED) << status.error_message();
   EXPECT_NE(status.error_message().find("a pause was pressed"), std::string::npos)
       << status.error_message();
   EXPECT_NE(status.error_message().find("the chair stays paused"), std::string::npos)
       << status.error_message();
-  daemon.advance(5000);
-  EXPECT_EQ(daemon.status().state(), chair::v1::PAUSED);
-  EXPECT_EQ(target(daemon.status(), "roller.depth"), 0.0);
-
   // A resume asked after the pause goes on.
-  const auto again = resume(daemon, started.lease_token());
-  ASSERT_TRUE(again.ok()) << again.error_message();
-  EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+  expect_paused_then_resumes(daemon, started.lease_token());
 }
 
 // SIGTERM while a resume waits: chaird exits promptly and cleanly; the resume does not succeed.
@@ -158,13 +180,9 @@ TEST(PauseOverGrpc, SigtermWhileAResumeWaitsExitsCleanly) {
   ASSERT_TRUE(daemon.ready()) << daemon.log();
   chair::v1::StartSessionResponse started;
   ASSERT_NO_FATAL_FAILURE(start_and_pause(daemon, started));
-  daemon.hold_starts();
-  grpc::Status status;
-  std::thread call([&] { status = resume(daemon, started.lease_token()); });
-  daemon.await_held_start();
+  HeldResume held(daemon, started.lease_token());
   EXPECT_EQ(daemon.terminate(), 0) << daemon.log();
-  call.join();
-  EXPECT_FALSE(status.ok());
+  EXPECT_FALSE(held.result().ok());
 }
 
 TEST(PauseOverGrpc, APauseMakesTheChairSafeAndResumeGoesOnToTheEnd) {
