@@ -199,6 +199,10 @@ void BoardLink::send(board::Message m) {
     MutexLock lock(mu_);
     if (queue(m) == 0) return;
   }
+  post_write();
+}
+
+void BoardLink::post_write() {
   asio::post(io_, [this] {
     link_thread_.assert_current();
     write();
@@ -396,10 +400,7 @@ void BoardLink::clear_faults() {
     clear_acked_ = false;
     clearing_ = true;
   }
-  asio::post(io_, [this] {
-    link_thread_.assert_current();
-    write();
-  });
+  post_write();
 }
 
 bool BoardLink::clearing_faults() const {

@@ -64,6 +64,8 @@ class BoardLink final : public ActuatorBus {
   void send(board::Message m);  // any thread
   // Numbers m and queues it for the link thread: its sequence number, 0 when the link is down.
   std::uint32_t queue(const board::Message& m) CHAIRD_REQUIRES(mu_);
+  // Any thread: the link thread writes what is queued.
+  void post_write();
   void write() CHAIRD_REQUIRES(link_thread_);
   void read() CHAIRD_REQUIRES(link_thread_);
   void on_frame(const board::Frame& f) CHAIRD_REQUIRES(link_thread_);

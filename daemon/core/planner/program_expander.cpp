@@ -206,10 +206,10 @@ class Expander {
   }
 
   void add_step(const chair::v1::Step& step, const Locator& loc, Context& ctx) {
-    const bool long_name = bad_name("step name", step.name(), loc.at("name"));
-    const bool long_technique = bad_name("step technique", step.technique(), loc.at("technique"));
-    const bool long_zone = bad_name("step zone", step.zone(), loc.at("zone"));
-    if (long_name || long_technique || long_zone) return;
+    const bool bad_step_name = bad_name("step name", step.name(), loc.at("name"));
+    const bool bad_technique = bad_name("step technique", step.technique(), loc.at("technique"));
+    const bool bad_zone = bad_name("step zone", step.zone(), loc.at("zone"));
+    if (bad_step_name || bad_technique || bad_zone) return;
     const std::string base =
         step.name().empty() ? step.technique() + "@" + step.zone() : step.name();
     const std::string who = fmt::format("step '{}'", base);
