@@ -293,9 +293,11 @@ void BoardLink::on_frame(const board::Frame& f) {
     latest_.pinch_detected = (t->sensors & board::TelemetryFrame::kPinchDetected) != 0;
     latest_at_host_ = clock_.now();
     // Sent after the board acknowledged the clear: what it shows is the clear's outcome.
-    if (clear_acked_) clearing_ = false;
+    if (clearing_ == Clearing::kAwaitingTelemetry) clearing_ = Clearing::kAnswered;
   } else if (const auto* r = std::get_if<board::Refused>(&f.message)) {
-    if (clearing_ && r->sequence == clear_sequence_) clearing_ = false;  // its faults stay
+    if (clearing_ != Clearing::kAnswered && r->sequence == clear_sequence_) {
+      clearing_ = Clearing::kAnswered;  // refused: its faults stay
+    }
     link_fault(r->faults != kFaultNone ? r->faults : kFaultInvalidCommand,
                "the board refused a command: " + r->reason);
   } else if (const auto* e = std::get_if<board::FrameError>(&f.message)) {
@@ -306,7 +308,9 @@ void BoardLink::on_frame(const board::Frame& f) {
     board_clock_.add(reply->host_time_us, us(clock_.now()), reply->board_time_us);
   } else if (const auto* a = std::get_if<board::Ack>(&f.message)) {
     // Other Acks need nothing: a refusal is what matters, and it is reported.
-    if (clearing_ && a->sequence == clear_sequence_) clear_acked_ = true;
+    if (clearing_ == Clearing::kAwaitingAck && a->sequence == clear_sequence_) {
+      clearing_ = Clearing::kAwaitingTelemetry;
+    }
   }
 }
 
@@ -315,7 +319,7 @@ void BoardLink::link_fault(std::uint32_t bit, const std::string& text, bool link
   link_faults_ |= bit;
   if (link_down) {
     open_ = false;
-    clearing_ = false;  // no answer will come
+    clearing_ = Clearing::kAnswered;  // no answer will come
   }
 }
 
@@ -397,15 +401,14 @@ void BoardLink::clear_faults() {
     link_text_.clear();
     // Numbered in the same step as it is marked, so that its Ack cannot come unrecognised.
     clear_sequence_ = queue(board::ClearFaults{});
-    clear_acked_ = false;
-    clearing_ = true;
+    clearing_ = Clearing::kAwaitingAck;
   }
   post_write();
 }
 
 bool BoardLink::clearing_faults() const {
   MutexLock lock(mu_);
-  return clearing_;
+  return clearing_ != Clearing::kAnswered;
 }
 
 }  // namespace chaird

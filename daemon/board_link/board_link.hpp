@@ -104,11 +104,11 @@ class BoardLink final : public ActuatorBus {
   std::uint32_t link_faults_ CHAIRD_GUARDED_BY(mu_) = kFaultNone;
   std::string link_text_ CHAIRD_GUARDED_BY(mu_);
   bool open_ CHAIRD_GUARDED_BY(mu_) = true;
-  // The last ClearFaults: its number, whether the board acknowledged it, and whether its
-  // answer (telemetry after the acknowledgement) is still to come.
+  // The last ClearFaults (its number) and how far its answer has come: the board's Ack, then
+  // telemetry sent after it.
+  enum class Clearing { kAnswered, kAwaitingAck, kAwaitingTelemetry };
   std::uint32_t clear_sequence_ CHAIRD_GUARDED_BY(mu_) = 0;
-  bool clear_acked_ CHAIRD_GUARDED_BY(mu_) = false;
-  bool clearing_ CHAIRD_GUARDED_BY(mu_) = false;
+  Clearing clearing_ CHAIRD_GUARDED_BY(mu_) = Clearing::kAnswered;
 };
 
 }  // namespace chaird

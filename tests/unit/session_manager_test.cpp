@@ -75,6 +75,11 @@ class SessionManagerTest : public ::testing::Test {
     return started->session_id;
   }
 
+  // A resume that arrives now, as the API takes it.
+  Expected<ResumedSession, Refusal> resume(const std::string& token) {
+    return manager_->resume(*manager_->wait_to_resume(), token);
+  }
+
   void start(PreparedSession session) {
     auto id = begin(std::move(session));
     ASSERT_TRUE(id) << id.error().message;
@@ -761,7 +766,7 @@ TEST_F(SessionManagerTest, APauseVentsSwitchesOffRetractsAndResumeGoesOnFromTher
       << "progress stays where it paused";
   EXPECT_EQ(status.pause_left_ms(), 294000);
 
-  auto resumed = manager_->resume(*manager_->wait_to_resume(), lease_token_);
+  auto resumed = resume(lease_token_);
   ASSERT_TRUE(resumed) << resumed.error().message;
   EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
   EXPECT_GT(resumed->lead_in_ms, 0);
@@ -792,7 +797,7 @@ TEST_F(SessionManagerTest, AResumeOvertakenByAPauseIsRefusedAndTheChairStaysPaus
   rig_.advance_ms(3000);
   EXPECT_EQ(manager_->state(), chair::v1::PAUSED);
   expect_targets_safe("after the overtaken resume");
-  auto resumed = manager_->resume(*manager_->wait_to_resume(), lease_token_);
+  auto resumed = resume(lease_token_);
   ASSERT_TRUE(resumed) << resumed.error().message;
   EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
 }
@@ -810,8 +815,7 @@ TEST_F(SessionManagerTest, APauseLongerThanTheLimitEndsTheSessionSafely) {
   EXPECT_TRUE(Contains(hub_.latest()->reason(), "paused for longer than 0:10 and ended"))
       << hub_.latest()->reason();
   expect_targets_safe("after the pause ran out");
-  EXPECT_FALSE(manager_->resume(*manager_->wait_to_resume(), lease_token_))
-      << "an ended session does not resume";
+  EXPECT_FALSE(resume(lease_token_)) << "an ended session does not resume";
 }
 
 class WrongStateTest : public SessionManagerTest,
@@ -839,8 +843,7 @@ TEST_P(WrongStateTest, PauseResumeAndKeepAliveAreRefusedNamingTheStateAndMoveNot
   };
   const bool live = s == chair::v1::RUNNING || s == chair::v1::PAUSED;
   if (s != chair::v1::RUNNING) expect_refused(manager_->pause(), "pause");
-  if (s != chair::v1::PAUSED)
-    expect_refused(manager_->resume(*manager_->wait_to_resume(), lease_token_), "resume");
+  if (s != chair::v1::PAUSED) expect_refused(resume(lease_token_), "resume");
   if (!live) expect_refused(manager_->keep_alive(lease_token_), "keep-alive");
   if (!live) expect_refused(manager_->take_over("another app"), "take-over");
   EXPECT_EQ(manager_->state(), s) << name;
@@ -911,7 +914,7 @@ TEST_F(SessionManagerTest, OnlyTheControllingAppResumesAndATakeOverIsExplicit) {
   start(std::move(session));
   rig_.advance_ms(2000);
   ASSERT_TRUE(manager_->pause()) << "any app may pause: it only makes the chair safer";
-  auto stranger = manager_->resume(*manager_->wait_to_resume(), "a guess");
+  auto stranger = resume("a guess");
   ASSERT_FALSE(stranger);
   EXPECT_EQ(stranger.error().kind, Refusal::Kind::kPermissionDenied);
   EXPECT_TRUE(Contains(stranger.error().message, "take it over"));
@@ -920,10 +923,9 @@ TEST_F(SessionManagerTest, OnlyTheControllingAppResumesAndATakeOverIsExplicit) {
   ASSERT_TRUE(token) << token.error().message;
   EXPECT_NE(*token, lease_token_);
   EXPECT_EQ(hub_.latest()->controller(), "phone app");
-  EXPECT_FALSE(manager_->resume(*manager_->wait_to_resume(), lease_token_))
-      << "the old token stopped working";
+  EXPECT_FALSE(resume(lease_token_)) << "the old token stopped working";
   EXPECT_FALSE(manager_->keep_alive(lease_token_));
-  auto resumed = manager_->resume(*manager_->wait_to_resume(), *token);
+  auto resumed = resume(*token);
   EXPECT_TRUE(resumed) << resumed.error().message;
   EXPECT_EQ(manager_->state(), chair::v1::RUNNING);
 }
@@ -940,7 +942,7 @@ TEST_F(SessionManagerTest, AResumeWithTheSeatEmptyIsRefusedAndTheChairStaysPause
   rig_.advance_ms(100);
   EXPECT_EQ(manager_->state(), chair::v1::PAUSED) << "standing up during a pause is fine";
   const Telemetry before = rig_.telemetry();
-  auto refused = manager_->resume(*manager_->wait_to_resume(), lease_token_);
+  auto refused = resume(lease_token_);
   ASSERT_FALSE(refused);
   EXPECT_TRUE(Contains(refused.error().message, "the seat is empty"));
   rig_.advance_ms(1000);
