@@ -168,6 +168,33 @@ TEST(ComposeSession, ConditionsAndFeedbackShapeTheSessionAndAreExplained) {
   }
 }
 
+// Two sitters can ask for the same session: one with a health condition that only softens it
+// (it changes no segment), one who simply prefers gentle work. The composition each is given
+// keeps its own answers: the first sitter's start, which need not repeat them, is still held to
+// their rules, whoever composed after them.
+TEST(ComposeSession, ACompositionKeepsItsSittersAnswersWhenAnotherAsksForTheSame) {
+  DaemonProcess daemon(DaemonOptions{});
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  auto with_condition = ask({"lumbar"}, 20);
+  with_condition.add_health_conditions("disc_herniation_local");
+  chair::v1::ComposeSessionResponse first;
+  ASSERT_TRUE(compose(daemon, with_condition, &first).ok());
+  ASSERT_TRUE(any_has(first.adaptations(), "disc_herniation_local")) << first.DebugString();
+
+  auto gentle = ask({"lumbar"}, 20);
+  gentle.set_preferred_intensity(chair::v1::GENTLE);
+  chair::v1::ComposeSessionResponse second;
+  ASSERT_TRUE(compose(daemon, gentle, &second).ok());
+  EXPECT_NE(second.composition_id(), first.composition_id());
+  EXPECT_FALSE(any_has(second.adaptations(), "disc_herniation_local")) << second.DebugString();
+
+  chair::v1::StartSessionRequest start;
+  start.set_composition_id(first.composition_id());
+  chair::v1::StartSessionResponse started;
+  ASSERT_TRUE(daemon.start("", &started, &start).ok()) << daemon.log();
+  EXPECT_TRUE(any_has(started.adaptations(), "disc_herniation_local")) << started.DebugString();
+}
+
 TEST(ComposeSession, BadRequestsAreRefusedFieldByFieldAndNothingMoves) {
   DaemonProcess daemon(DaemonOptions{});
   ASSERT_TRUE(daemon.ready()) << daemon.log();

@@ -626,11 +626,18 @@ Expected<Composition, std::string> compose_session(const ComposeAsk& asked, cons
   for (const auto& c : capabilities) meta.add_required_capabilities(c);
   meta.set_author("chaird");
   meta.set_version("1");
-  // The id says what it holds: the same composition has the same id.
+  // The id says what it holds: the same composition for the same health answers has the same
+  // id. The answers count although the text may not show them (a rule that only softens
+  // changes no segment): the composition is kept under its id with the answers its start is
+  // held to, and another sitter's composition must not take their place.
   meta.set_id("composed");
   std::string text;
   google::protobuf::TextFormat::PrintToString(program, &text);
-  meta.set_id("composed-" + hex64(fnv1a(text)));
+  std::vector<std::string> answers = ask.conditions;
+  std::sort(answers.begin(), answers.end());
+  answers.erase(std::unique(answers.begin(), answers.end()), answers.end());
+  meta.set_id("composed-" +
+              hex64(fnv1a(fmt::format("{}\nconditions: {}", text, fmt::join(answers, ",")))));
   text.clear();
   google::protobuf::TextFormat::PrintToString(program, &text);
   auto parsed = parse_program_text(text, "composed/" + meta.id() + ".textproto");
