@@ -140,6 +140,14 @@ Expected<bool, std::string> StateDatabase::prepare(std::span<const char* const> 
   if (!version) return Unexpected{version.error()};
   schema_version_ = std::stoi(*version);
   const int known = static_cast<int>(migrations.size());
+  // Another program may have set any version: below zero is no chaird's, and there is no
+  // migration to start from.
+  if (schema_version_ < 0) {
+    return Unexpected{fmt::format(
+        "{}: its schema version {} is not one any chaird writes (another program changed it); "
+        "it is left as it is: move it aside to start afresh",
+        db.path(), schema_version_)};
+  }
   if (schema_version_ > known) {
     return Unexpected{fmt::format(
         "{}: written by a newer chaird (schema version {}; this chaird knows up to {}); "

@@ -163,6 +163,24 @@ TEST(StateDatabase, RefusesADatabaseFromANewerChairdAndLeavesItAsItIs) {
   EXPECT_EQ(read_bytes(db_path(dir)), before);
 }
 
+// Another program may set any schema version: one below zero is no chaird's, and is refused
+// like a newer one, the file left as it is (not migrated from a version that does not exist).
+TEST(StateDatabase, RefusesADatabaseWithASchemaVersionBelowZeroAndLeavesItAsItIs) {
+  const std::string dir = make_temp_dir("state");
+  {
+    auto db = StateDatabase::open(dir);
+    ASSERT_TRUE(db) << db.error();
+    MutexLock lock((*db)->mutex());
+    ASSERT_TRUE((*db)->connection().exec("PRAGMA user_version = -1"));
+  }
+  const std::string before = read_bytes(db_path(dir));
+  auto db = StateDatabase::open(dir);
+  ASSERT_FALSE(db);
+  EXPECT_NE(db.error().find(db_path(dir)), std::string::npos) << db.error();
+  EXPECT_NE(db.error().find("schema version -1"), std::string::npos) << db.error();
+  EXPECT_EQ(read_bytes(db_path(dir)), before);
+}
+
 TEST(StateDatabase, ANewerDatabaseIsNotEvenSwitchedToWriteAheadLogging) {
   const std::string dir = make_temp_dir("state");
   {
