@@ -88,6 +88,24 @@ TEST(OutsideText, ControlCharactersInAProgramIdAreEscapedInTheAnswer) {
   EXPECT_THAT(status.error_message(), HasSubstr("'e2e\\nfull\\x1b[2J'"));
 }
 
+// A body zone the chair does not know, in the limits a start tightens: escaped in the answer
+// like any client text, so that it cannot clear a kiosk's terminal or forge a line.
+TEST(OutsideText, ControlCharactersInALimitsRegionAreEscapedInTheAnswer) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::StartSessionRequest request;
+  auto* depth = request.mutable_limits()->add_roller_depth();
+  depth->set_region("x\n\x1b[2J");
+  depth->set_max_depth_mm(5);
+  depth->set_max_depth_midline_mm(5);
+  const auto status = daemon.start("e2e_full", nullptr, &request);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("'x\\n\\x1b[2J'"));
+  EXPECT_EQ(status.error_message().find('\x1b'), std::string::npos) << status.error_message();
+  EXPECT_EQ(status.error_message().find('\n'), std::string::npos) << status.error_message();
+  EXPECT_EQ(daemon.status().state(), chair::v1::IDLE);
+}
+
 TEST(OutsideText, AHugeUnknownConditionAndSessionIdComeBackShort) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();

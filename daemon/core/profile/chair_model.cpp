@@ -52,9 +52,11 @@ void check_depth_limits(const std::vector<ActuatorSpec>& actuators,
     if (!is_track_zone(r.region())) {
       std::string names;
       for (const auto& n : kTrackZoneNames) names += (names.empty() ? "" : ", ") + std::string(n);
-      d.error(at.at("region"), fmt::format("roller_depth: '{}' is not a body zone on the track "
+      // The region is outside text (a file's, or a client's through a start's limits): quoted
+      // as an excerpt, so that it cannot forge a line or clear a screen.
+      d.error(at.at("region"), fmt::format("roller_depth: {} is not a body zone on the track "
                                            "(expected one of {})",
-                                           r.region(), names));
+                                           excerpt(r.region()), names));
     }
     if (depth == nullptr) {
       d.error(at.self(),
@@ -64,16 +66,17 @@ void check_depth_limits(const std::vector<ActuatorSpec>& actuators,
     if (!(std::isfinite(r.max_depth_mm()) && r.max_depth_mm() >= depth->min &&
           r.max_depth_mm() <= depth->max)) {
       d.error(at.at("max_depth_mm"),
-              fmt::format("roller_depth '{}': max_depth_mm {} must lie within roller.depth's "
+              fmt::format("roller_depth {}: max_depth_mm {} must lie within roller.depth's "
                           "{}..{} mm",
-                          r.region(), r.max_depth_mm(), depth->min, depth->max));
+                          excerpt(r.region()), r.max_depth_mm(), depth->min, depth->max));
     }
     if (!(std::isfinite(r.max_depth_midline_mm()) && r.max_depth_midline_mm() >= depth->min &&
           r.max_depth_midline_mm() <= r.max_depth_mm())) {
-      d.error(at.at("max_depth_midline_mm"),
-              fmt::format("roller_depth '{}': max_depth_midline_mm {} must lie within {}..{} mm "
-                          "(no deeper over the spine than beside it)",
-                          r.region(), r.max_depth_midline_mm(), depth->min, r.max_depth_mm()));
+      d.error(
+          at.at("max_depth_midline_mm"),
+          fmt::format("roller_depth {}: max_depth_midline_mm {} must lie within {}..{} mm "
+                      "(no deeper over the spine than beside it)",
+                      excerpt(r.region()), r.max_depth_midline_mm(), depth->min, r.max_depth_mm()));
     }
   }
   const double midline = limits.midline_width_mm();
