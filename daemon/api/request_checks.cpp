@@ -120,12 +120,18 @@ class Problems {
   }
 
   // Text a screen or a terminal shows as it is: no control characters (a newline only where
-  // several lines make sense), so that it cannot move a cursor or clear a screen.
+  // several lines make sense), so that it cannot move a cursor or clear a screen. A control is
+  // what one_line replaces: C0 and C1 (an 8-bit escape), line separators and the bidirectional
+  // overrides that would make what follows read backwards.
   void printable(const std::string& field, const std::string& value, bool lines) {
-    const bool bad = std::any_of(value.begin(), value.end(), [lines](char ch) {
-      const auto c = static_cast<unsigned char>(ch);
-      return (c < 0x20 && !(lines && c == '\n')) || c == 0x7f;
-    });
+    bool bad = false;
+    std::string_view rest = value;
+    for (;;) {
+      const auto newline = lines ? rest.find('\n') : std::string_view::npos;
+      bad = bad || !one_plain_line(rest.substr(0, newline));
+      if (newline == std::string_view::npos) break;
+      rest.remove_prefix(newline + 1);
+    }
     if (bad) {
       add({field,
            fmt::format("{} must be {}without control characters", field, lines ? "" : "one line, "),
@@ -519,6 +525,7 @@ std::optional<Refusal> check_user_profile(const chair::v1::UserProfile& r) {
     for (int i = 0; i < r.favourite_programs_size(); ++i) {
       p.text(fmt::format("favourite_programs[{}]", i), r.favourite_programs(i), kMaxProgramIdBytes,
              true, "a program id from ListPrograms");
+      p.printable(fmt::format("favourite_programs[{}]", i), r.favourite_programs(i), false);
     }
   }
   p.conditions(r.remembered_conditions(), "remembered_conditions");

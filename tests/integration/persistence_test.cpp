@@ -1153,5 +1153,43 @@ TEST(UserProfiles, KeepOnlyWhatChairdChecked) {
   EXPECT_TRUE(names_field(refused, "display_name"));
 }
 
+// What a kiosk shows of a sitter (their name, their favourites, their notes) is one plain line
+// (a note may have several): no 8-bit escape, no line separator, no override that makes what
+// follows read backwards, as well as no ASCII control.
+TEST(UserProfiles, NamesFavouritesAndNotesHoldNoControlCharacters) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto save = [&](const chair::v1::UserProfile& profile) {
+    grpc::ClientContext context;
+    chair::v1::UserProfile out;
+    return daemon.control().SaveUserProfile(&context, profile, &out);
+  };
+  for (const char* name : {"Ann\u009b2J", "Ann\u2028Staff", "\u202eAnn", "Ann\u2066"}) {
+    chair::v1::UserProfile ann;
+    ann.set_user_id("ann");
+    ann.set_display_name(name);
+    const auto refused = save(ann);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
+    EXPECT_TRUE(names_field(refused, "display_name")) << refused.error_message();
+  }
+  chair::v1::UserProfile ann;
+  ann.set_user_id("ann");
+  ann.set_display_name("Ann \u00e9\u00e8");  // letters from outside ASCII are welcome
+  ASSERT_TRUE(save(ann).ok());
+  ann.add_favourite_programs("x\x1b[2J");
+  const auto favourite = save(ann);
+  EXPECT_EQ(favourite.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(names_field(favourite, "favourite_programs[0]")) << favourite.error_message();
+
+  chair::v1::RecordSessionFeedbackRequest feedback;
+  feedback.set_session_id("session-1-1");
+  feedback.mutable_feedback()->set_note("fine\nthen \u202eworse");
+  grpc::ClientContext context;
+  chair::v1::RecordSessionFeedbackResponse ignored;
+  const auto note = daemon.control().RecordSessionFeedback(&context, feedback, &ignored);
+  EXPECT_EQ(note.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << note.error_message();
+  EXPECT_TRUE(names_field(note, "feedback.note")) << note.error_message();
+}
+
 }  // namespace
 }  // namespace chaird::test
