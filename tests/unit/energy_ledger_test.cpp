@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "common/time_bound.hpp"
+#include "profile/limits_tightening.hpp"
+#include "safety/safety_governor.hpp"
 #include "unit_fixtures.hpp"
 
 namespace chaird {
@@ -40,12 +43,38 @@ TEST_F(EnergyLedgerTest, RecordsWhenEachHeaterWasOn) {
   EXPECT_TRUE(h.heat_on[i("heat.calf")].empty());
 }
 
-TEST_F(EnergyLedgerTest, ForgetsHeatThatLeftTheWindow) {
+// Heat is kept for a day, the longest window any limits may set: a program, a start or a
+// composition may ask for a longer window than the chair's, and its governor counts what falls
+// within it.
+TEST_F(EnergyLedgerTest, ForgetsHeatThatLeftTheLongestWindow) {
   ledger_.record(sample(0, {{"heat.lumbar", 40}}));
   ledger_.record(sample(60000, {}));
   EXPECT_EQ(ledger_.history().heat_on[i("heat.lumbar")].size(), 1u);
   ledger_.record(sample(60000 + chair_->limits().heat_window_ms() + 1, {}));
+  EXPECT_EQ(ledger_.history().heat_on[i("heat.lumbar")].size(), 1u);
+  ledger_.record(sample(60000 + kDayMs + 1, {}));
   EXPECT_TRUE(ledger_.history().heat_on[i("heat.lumbar")].empty());
+}
+
+// The chair allows 30 minutes of heat in any hour; a program asks for 30 in any two hours. A
+// sitter who had 30 minutes 70 minutes ago has had their dose by the program's window.
+TEST_F(EnergyLedgerTest, ALongerWindowAProgramAsksForCountsHeatFromBeforeTheChairsWindow) {
+  ledger_.record(sample(0, {}));
+  for (std::int64_t t = 1000; t <= 1'800'000; t += 1000)
+    ledger_.record(sample(t, {{"heat.lumbar", 40}}));
+  for (std::int64_t t = 1'801'000; t <= 5'700'000; t += 1000) ledger_.record(sample(t, {}));
+  chair::v1::SafetyLimits longer;
+  longer.set_heat_window_ms(7'200'000);
+  auto program_chair = tighten_limits(*chair_, longer, "program 'warm'", {});
+  ASSERT_TRUE(program_chair) << program_chair.error().to_string();
+  Timeline warm = unit::blank_timeline(**program_chair, 1'800'000);
+  unit::add_command(warm, **program_chair, 0, 0, "heat.lumbar", 40);
+  unit::add_command(warm, **program_chair, 1'800'000, 1'800'000, "heat.lumbar", 0);
+  EXPECT_TRUE(SafetyGovernor(chair_, {}).review(warm, ledger_.history()));
+  auto refused = SafetyGovernor(*program_chair, {}).review(warm, ledger_.history());
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().to_string().find("in earlier sessions"), std::string::npos)
+      << refused.error().to_string();
 }
 
 TEST_F(EnergyLedgerTest, AnAirbagIsHeldUntilItRestsLongEnough) {

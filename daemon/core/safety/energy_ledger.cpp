@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/time_bound.hpp"
+
 namespace chaird {
 
 double airbag_hold_threshold_kpa(const ChairModel& chair) {
@@ -17,7 +19,10 @@ EnergyLedger::EnergyLedger(const ChairModel& chair)
 
 void EnergyLedger::record(const Telemetry& sample) {
   const ChairTime from = started_ ? last_ : sample.at;
-  const ChairDuration window = std::chrono::milliseconds(chair_.limits().heat_window_ms());
+  // Heat is kept for the longest window any limits may set (a day), not the chair's own: a
+  // program, a start or a composition may ask for a longer one, and its governor counts only
+  // what falls within its window.
+  const ChairDuration window = std::chrono::milliseconds(kDayMs);
   const double hold_threshold = airbag_hold_threshold_kpa(chair_);
   for (const auto& a : chair_.actuators()) {
     const auto i = static_cast<std::size_t>(a.index);

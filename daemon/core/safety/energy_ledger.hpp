@@ -1,6 +1,6 @@
 // What the chair's energised outputs have actually done, across sessions, so that limits on
-// energy over time cannot be dodged by starting again: heat on-time within a sliding window
-// (heat_window_ms), and how long each airbag has been held inflated. Kept from telemetry on the
+// energy over time cannot be dodged by starting again: heat on-time over the last day (every
+// window a heat_window_ms may set), and how long each airbag has been held inflated. Kept from telemetry on the
 // dispatch thread, in every state; the governor reviews every timeline against a snapshot.
 #pragma once
 
