@@ -95,14 +95,12 @@ TEST(SafeState, CooldownFromABusyChairPassesTheGovernorAndEndsSafe) {
     if (a.goes_to_safe_value()) {
       EXPECT_EQ(end[i], a.safe_value) << a.id;
     } else {
-      EXPECT_EQ(end[i], busy[i]) << a.id << " is held where it was";
-      // Held explicitly at the start (whatever was queued on the board was cancelled).
-      const auto hold =
-          std::find_if(tl.commands.begin(), tl.commands.end(),
-                       [&](const TimelineCommand& cmd) { return cmd.actuator == a.index; });
-      ASSERT_NE(hold, tl.commands.end()) << a.id;
-      EXPECT_EQ(hold->start_ms, 0);
-      EXPECT_EQ(hold->value, busy[i]);
+      EXPECT_EQ(end[i], busy[i]) << a.id << " is left where it was";
+      // No command at all: the Cancel before the cool-down halted it where it can brake, which
+      // may be past the value the cool-down starts from (a report taken before the Cancel).
+      EXPECT_TRUE(std::none_of(tl.commands.begin(), tl.commands.end(),
+                               [&](const TimelineCommand& cmd) { return cmd.actuator == a.index; }))
+          << a.id;
     }
   }
   EXPECT_TRUE(is_safe(*c, end));
@@ -118,14 +116,11 @@ TEST(SafeState, CooldownFromABusyChairPassesTheGovernorAndEndsSafe) {
   EXPECT_EQ(test::value_at(tl, *c, "roller.knead", 1500), 0.0);
 }
 
-TEST(SafeState, CooldownOfAChairAtRestOnlyHoldsTheTravelMotors) {
+TEST(SafeState, CooldownOfAChairAtRestCommandsNothing) {
   const auto c = unit::chair();
   const Timeline tl = cooldown_timeline(*c, c->home_values(), 3000);
   EXPECT_EQ(tl.duration_ms, 3000);
-  for (const auto& cmd : tl.commands) {
-    EXPECT_FALSE(c->actuator(cmd.actuator).goes_to_safe_value()) << c->actuator(cmd.actuator).id;
-    EXPECT_EQ(cmd.start_ms, 0);
-  }
+  EXPECT_TRUE(tl.commands.empty());
 }
 
 }  // namespace

@@ -636,6 +636,51 @@ TEST_F(ResetOverALinkTest, ShutdownAnswersAResetThatWaits) {
   EXPECT_EQ(answers_.size(), 1u) << "answered once";
 }
 
+// A board over a link, as the host sees it: telemetry is the board's last report (one every
+// 20 ms of chair time), taken before it saw anything the host has just sent.
+class LaggingTelemetryBus final : public ActuatorBus {
+ public:
+  LaggingTelemetryBus(ActuatorBus& board, const Clock& clock) : board_(board), clock_(clock) {}
+  void submit(std::span<const BusCommand> commands) override { board_.submit(commands); }
+  void refresh_lease(ChairTime now) override { board_.refresh_lease(now); }
+  void cancel_pending() override { board_.cancel_pending(); }
+  void enter_safe_state() override { board_.enter_safe_state(); }
+  Telemetry read_telemetry() override {
+    if (!reported_ || clock_.now() - last_.at >= std::chrono::milliseconds(20)) {
+      last_ = board_.read_telemetry();
+      reported_ = true;
+    }
+    return last_;
+  }
+  void clear_faults() override { board_.clear_faults(); }
+
+ private:
+  ActuatorBus& board_;
+  const Clock& clock_;
+  Telemetry last_;
+  bool reported_ = false;
+};
+
+// Over a link, the board halts a moving roller where it can brake when the Cancel reaches it,
+// past where its last report had it: the cool-down must not send it back there.
+TEST_F(SessionManagerTest, OverALinkAStopHaltsAMovingRollerWithoutSendingItBack) {
+  LaggingTelemetryBus link(rig_.board, rig_.clock);
+  manager_ = std::make_unique<SessionManager>(rig_.clock, link, governor_, hub_, options_);
+  start(busy());          // the roller travels from 100 mm to 400 mm over 3 s
+  rig_.advance_ms(1515);  // between two of the board's reports
+  manager_->stop();
+  double previous = rig_.measured("roller.position");
+  for (int i = 0; i < 60; ++i) {
+    rig_.advance_ms(50);
+    const double now = rig_.measured("roller.position");
+    EXPECT_GE(now, previous - 0.5) << "the roller reversed " << i * 50 << " ms into the stop";
+    previous = now;
+  }
+  EXPECT_LT(previous, 400.0);
+  ASSERT_TRUE(advance_until(chair::v1::STOPPED, 10000));
+  expect_targets_safe("after the stop");
+}
+
 TEST_F(SessionManagerTest, ABoardFaultLongAfterASessionStillLatches) {
   start(shiatsu());
   ASSERT_TRUE(advance_until(chair::v1::COMPLETED, 60000));

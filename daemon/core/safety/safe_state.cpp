@@ -31,11 +31,11 @@ Timeline cooldown_timeline(const ChairModel& chair, std::span<const double> curr
   for (const auto& a : chair.actuators()) {
     const auto i = static_cast<std::size_t>(a.index);
     const double from = current[i];
-    if (!a.goes_to_safe_value()) {
-      // Halt: hold where it is (any ramp still queued on the board was cancelled).
-      tl.commands.push_back({0, 0, a.index, -1, from, CommandSource::kSafety});
-      continue;
-    }
+    // A travel motor gets no command: the Cancel before the cool-down halted it where it can
+    // brake. `from` is only the board's last report, taken before the Cancel reached it (a
+    // link's telemetry is up to a frame old), and holding it there would send a moving roller
+    // back by what it travelled since, while the cool-down retracts it.
+    if (!a.goes_to_safe_value()) continue;
     // Motors spin down over most of the cool-down instead of at their fastest rate.
     const bool motor = a.kind == chair::v1::SPEED || a.kind == chair::v1::LEVEL;
     end = std::max(end, append_ramp_to_safe(tl, a, from, 0, motor ? cooldown_ms / 2 : 0));

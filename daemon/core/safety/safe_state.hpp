@@ -20,8 +20,8 @@ std::int64_t append_ramp_to_safe(Timeline& tl, const ActuatorSpec& a, double fro
                                  std::int64_t start_ms, std::int64_t min_ramp_ms);
 
 // A normal stop's cool-down: from the chair's current state (what the board steers to), spin motors
-// down, vent, switch heat off and retract the roller within the actuators' rates, and halt
-// travel motors where they are. Takes at least cooldown_ms so that nothing is abrupt, and as
+// down, vent, switch heat off and retract the roller within the actuators' rates. Travel motors
+// are left where the bus's cancel_pending() halted them (it must come first). Takes at least cooldown_ms so that nothing is abrupt, and as
 // long as the slowest actuator needs.
 Timeline cooldown_timeline(const ChairModel& chair, std::span<const double> current,
                            std::int64_t cooldown_ms);
