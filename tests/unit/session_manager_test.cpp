@@ -432,6 +432,7 @@ TEST_F(SessionManagerTest, ABoardFaultWhileRunningFaultsTheSession) {
   rig_.board.submit(std::span<const BusCommand>(&late, 1));
   ASSERT_TRUE(advance_until(chair::v1::FAULTED, 1000));
   EXPECT_TRUE(Contains(hub_.latest()->reason(), "late"));
+  rig_.advance_ms(3000);  // the safe state vents the waist bag
   // Reset clears the board's latched fault too.
   auto reset = manager_->reset();
   ASSERT_TRUE(reset) << reset.error().message;
@@ -459,6 +460,7 @@ TEST_F(SessionManagerTest, ALaterStopAddsToTheLatchedCauseInsteadOfReplacingIt) 
   expect_targets_safe("after both");
 
   rig_.board.clear_obstructions();
+  rig_.advance_ms(3000);  // the safe state vents the waist bag
   ASSERT_TRUE(manager_->reset());
   EXPECT_EQ(hub_.latest()->faults_size(), 0);
 
@@ -544,6 +546,7 @@ class ResetOverALinkTest : public SessionManagerTest {
     rig_.advance_ms(3000);
     rig_.board.inject_fault(kFaultObstruction, "something caught under the legrest");
     ASSERT_TRUE(advance_until(chair::v1::FAULTED, 1000));
+    rig_.advance_ms(3000);  // the safe state vents the waist bag
   }
   // Asks for a reset; its answer lands in answers_.
   void reset() {
@@ -706,6 +709,45 @@ TEST_F(SessionManagerTest, ABoardFaultLongAfterASessionStillLatches) {
   ASSERT_TRUE(reset) << reset.error().message;
   EXPECT_EQ(*reset, chair::v1::IDLE);
   EXPECT_TRUE(begin(shiatsu()));
+}
+
+// A cause chaird's own monitors would find is judged at a reset too, not only the board's: an
+// airbag whose valve stuck shut still holds air after the emergency stop vented the chair, and
+// the board, which missed it, reports no fault. A new session must not begin with a foot held.
+TEST_F(SessionManagerTest, AResetIsRefusedWhileAnAirbagStillHoldsItsAir) {
+  rig_.board.miss_own_faults();
+  rig_.board.schedule_fault({chair_time_from_ms(2600), std::chrono::milliseconds(20000),
+                             chair::v1::STUCK_VALVE, rig_.a("airbag.waist"), 0.0});
+  start(busy());  // the waist bag fills to 16 kPa by 2.5 s
+  rig_.advance_ms(3000);
+  manager_->emergency_stop("the sitter pressed the button");
+  rig_.advance_ms(5000);  // long enough for every bag to vent
+  ASSERT_GT(rig_.measured("airbag.waist"), 10.0);
+  ASSERT_EQ(rig_.telemetry().faults, kFaultNone) << "the board missed it";
+  auto refused = manager_->reset();
+  ASSERT_FALSE(refused);
+  EXPECT_TRUE(Contains(refused.error().message, "airbag.waist")) << refused.error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::EMERGENCY_STOPPED);
+  EXPECT_FALSE(begin(busy()));
+
+  rig_.advance_ms(20000);  // the valve frees, and the bag vents
+  auto reset = manager_->reset();
+  ASSERT_TRUE(reset) << reset.error().message;
+  EXPECT_EQ(*reset, chair::v1::IDLE);
+}
+
+// Right after an emergency stop the bags are still venting: a reset then waits for them.
+TEST_F(SessionManagerTest, AResetRightAfterAnEmergencyStopWaitsForTheBagsToVent) {
+  start(busy());
+  rig_.advance_ms(3000);
+  manager_->emergency_stop("the sitter pressed the button");
+  auto early = manager_->reset();
+  ASSERT_FALSE(early);
+  EXPECT_TRUE(Contains(early.error().message, "airbag.waist")) << early.error().message;
+  rig_.advance_ms(5000);
+  auto reset = manager_->reset();
+  ASSERT_TRUE(reset) << reset.error().message;
+  EXPECT_EQ(*reset, chair::v1::IDLE);
 }
 
 // Where nothing watches between timers (free-running virtual time), or before the next idle

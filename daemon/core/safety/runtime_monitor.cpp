@@ -14,9 +14,54 @@ void RunTimeMonitor::reset() {
 }
 
 std::optional<SafetyTrip> RunTimeMonitor::still_present(const Telemetry& t) const {
+  // What one sample shows, whichever cause was latched: the board may have missed it, and a
+  // reset is a person saying the chair may work again.
   if (t.pinch_detected) {
     return SafetyTrip{chair::v1::PINCH_DETECTED,
                       "the pinch sensor still reports something caught: free it first", t.at};
+  }
+  if (std::isfinite(t.supply_v) && t.supply_v < options_.min_supply_v) {
+    return SafetyTrip{chair::v1::SUPPLY_VOLTAGE,
+                      fmt::format("the supply is still at {:.1f} V, below the {:.1f} V the motors "
+                                  "need",
+                                  t.supply_v, options_.min_supply_v),
+                      t.at};
+  }
+  const double max_heat_c = chair_.limits().max_heat_c();
+  for (const auto& a : chair_.actuators()) {
+    const auto i = static_cast<std::size_t>(a.index);
+    if (i >= t.measured.size() || i >= t.commanded.size()) break;
+    const double m = t.measured[i];
+    const double c = t.commanded[i];
+    if (!std::isfinite(m)) {
+      return SafetyTrip{chair::v1::SENSOR_FAILURE,
+                        fmt::format("{}'s sensor still does not answer", a.id), t.at};
+    }
+    if (a.kind == chair::v1::PRESSURE && m > c + options_.airbag_gap_kpa) {
+      // Still venting after the stop, or a valve stuck shut: either way a foot may be held.
+      return SafetyTrip{chair::v1::VALVE_FAILURE,
+                        fmt::format("{} still holds {:.1f} kPa (asked {:.1f}): wait for it to "
+                                    "vent; if it does not, a valve is stuck shut",
+                                    a.id, m, c),
+                        t.at};
+    }
+    if (a.kind == chair::v1::TEMPERATURE && m > max_heat_c + options_.heater_margin_c) {
+      return SafetyTrip{chair::v1::OVER_TEMPERATURE,
+                        fmt::format("{} is still at {:.1f} °C, above the chair's {:.0f} °C: let "
+                                    "it cool",
+                                    a.id, m, max_heat_c),
+                        t.at};
+    }
+    if (a.kind == chair::v1::POSITION) {
+      const double margin = options_.travel_margin * (a.max - a.min);
+      if (m < a.min - margin || m > a.max + margin) {
+        return SafetyTrip{chair::v1::LIMIT_SWITCH,
+                          fmt::format("{} is still at {:.0f} {}, past its end of travel "
+                                      "({:.0f}..{:.0f})",
+                                      a.id, m, a.unit, a.min, a.max),
+                          t.at};
+      }
+    }
   }
   return std::nullopt;
 }

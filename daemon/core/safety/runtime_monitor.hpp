@@ -59,7 +59,9 @@ class RunTimeMonitor {
                                                 bool moving);
   // Forgets what it was timing (after a reset: a person checked the chair).
   void reset();
-  // A cause that is still there, which a reset must not clear (something still caught).
+  // A cause that is still there, which a reset must not clear, as far as one sample shows it:
+  // something still caught, an airbag still holding air, a heater above the chair's limit, a
+  // motor past its end of travel, a sensor that does not answer, the supply too low.
   [[nodiscard]] std::optional<SafetyTrip> still_present(const Telemetry& sample) const;
 
   const MonitorOptions& options() const { return options_; }
