@@ -24,6 +24,15 @@ std::vector<std::string> split_zones(const std::string& text) {
   return out;
 }
 
+// A discomfort score as chaird writes it (0 to 10), or none: another program may have written
+// anything into the row, and a score past an int would overflow the sums relief is judged on.
+std::optional<int> score(const Statement& stmt, int column) {
+  if (stmt.is_null(column)) return std::nullopt;
+  const std::int64_t v = stmt.integer(column);
+  if (v < 0 || v > 10) return std::nullopt;
+  return static_cast<int>(v);
+}
+
 std::string csv_cell(const std::string& text) {
   std::string value = text;
   if (!value.empty() && (value[0] == '=' || value[0] == '+' || value[0] == '-' || value[0] == '@' ||
@@ -210,8 +219,8 @@ Expected<std::vector<HistoryRow>, std::string> SessionHistoryStore::list(const s
                                stmt->integer(12)};
     }
     h.feedback.session_id = stmt->text(0);
-    if (!stmt->is_null(13)) h.feedback.discomfort_before = static_cast<int>(stmt->integer(13));
-    if (!stmt->is_null(14)) h.feedback.discomfort_after = static_cast<int>(stmt->integer(14));
+    h.feedback.discomfort_before = score(*stmt, 13);
+    h.feedback.discomfort_after = score(*stmt, 14);
     h.feedback.too_strong_zones = split_zones(stmt->text(15));
     h.feedback.note = stmt->text(16);
     out.push_back(std::move(h));

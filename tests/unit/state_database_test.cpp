@@ -395,6 +395,32 @@ TEST(SessionHistoryStore, KeepsFeedbackForKnownSessionsOnly) {
   EXPECT_EQ(*history.owner("s-9"), std::nullopt);
 }
 
+// Another program may write anything into a row: a score outside 0..10 is no score (it would
+// overflow the sums the feedback's relief is judged on, and be shown to the sitter).
+TEST(SessionHistoryStore, AScoreAnotherProgramWroteOutside0To10IsNoScore) {
+  auto db = StateDatabase::open(make_temp_dir("state"));
+  ASSERT_TRUE(db) << db.error();
+  SessionHistoryStore history(**db);
+  ASSERT_TRUE(history.record_start({"s-1", "ann", "back", "Back", "kiosk", 1000, 1, 1.0, 1.0}));
+  ASSERT_TRUE(history.record_start({"s-2", "ann", "back", "Back", "kiosk", 2000, 1, 1.0, 1.0}));
+  ASSERT_TRUE(history.record_feedback({"s-1", 6, 2, {}, ""}));
+  {
+    MutexLock lock((*db)->mutex());
+    ASSERT_TRUE((*db)->connection().exec(
+        "UPDATE sessions SET discomfort_before = 2147483647, discomfort_after = -3 "
+        "WHERE session_id = 's-2'"));
+    ASSERT_TRUE((*db)->connection().exec(
+        "UPDATE sessions SET discomfort_after = 99999999999 WHERE session_id = 's-1'"));
+  }
+  auto rows = history.list("ann", 10);
+  ASSERT_TRUE(rows) << rows.error();
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].feedback.discomfort_before, std::nullopt);
+  EXPECT_EQ((*rows)[0].feedback.discomfort_after, std::nullopt);
+  EXPECT_EQ((*rows)[1].feedback.discomfort_before, 6);
+  EXPECT_EQ((*rows)[1].feedback.discomfort_after, std::nullopt);
+}
+
 TEST(SessionHistoryCsv, QuotesWhatNeedsQuotingAndDisarmsFormulas) {
   HistoryRow row;
   row.start = {"s-1", "ann", "back", "Back, \"deep\"", "kiosk", 0, 600'000, 1.0, 1.0};
