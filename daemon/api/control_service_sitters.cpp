@@ -54,6 +54,28 @@ Refusal no_profile(const std::string& user_id) {
                  "We could not find your profile. Please sign in again or ask staff."};
 }
 
+// A stored profile as a kiosk may have it: parsed, stripped of fields chaird does not know, and
+// checked as SaveUserProfile checks one, since another program may have written the row.
+std::optional<Refusal> read_stored_profile(const std::string& user_id, const std::string& blob,
+                                           chair::v1::UserProfile& profile) {
+  const auto unusable = [&](const std::string& why) {
+    return Refusal{Refusal::Kind::kDataLoss,
+                   fmt::format("the stored profile of {} was changed outside chaird and cannot "
+                               "be used ({}); save the profile again",
+                               excerpt(user_id), why),
+                   {},
+                   {},
+                   "We could not read your profile. Please save it again or ask staff."};
+  };
+  if (!profile.ParseFromString(blob)) return unusable("it does not parse");
+  profile.DiscardUnknownFields();
+  if (profile.user_id() != user_id) {
+    return unusable(fmt::format("it is the profile of {}", excerpt(profile.user_id())));
+  }
+  if (auto refusal = check_user_profile(profile)) return unusable(one_line(refusal->message, 300));
+  return std::nullopt;
+}
+
 chair::v1::SessionRecord to_proto(const store::HistoryRow& row) {
   chair::v1::SessionRecord out;
   out.set_session_id(valid_utf8(row.start.session_id));
@@ -100,13 +122,9 @@ grpc::ServerUnaryReactor* ControlService::GetUserProfile(
       reactor->Finish(to_status(database_failed("reading a profile", stored.error())));
     } else if (!stored->has_value()) {
       reactor->Finish(to_status(no_profile(request->user_id())));
-    } else if (!response->ParseFromString(**stored)) {
-      reactor->Finish(to_status(Refusal{
-          Refusal::Kind::kInternal,
-          fmt::format("the stored profile of {} cannot be read", excerpt(request->user_id())),
-          {},
-          {},
-          {}}));
+    } else if (auto refusal = read_stored_profile(request->user_id(), **stored, *response)) {
+      spdlog::warn("{}", refusal->message);
+      reactor->Finish(to_status(*refusal));
     } else {
       reactor->Finish(grpc::Status::OK);
     }

@@ -36,6 +36,8 @@ grpc::StatusCode code_of(Refusal::Kind kind) {
       return grpc::StatusCode::RESOURCE_EXHAUSTED;
     case Refusal::Kind::kAlreadyExists:
       return grpc::StatusCode::ALREADY_EXISTS;
+    case Refusal::Kind::kDataLoss:
+      return grpc::StatusCode::DATA_LOSS;
     case Refusal::Kind::kInternal:
       return grpc::StatusCode::INTERNAL;
   }
@@ -62,6 +64,7 @@ const char* sitter_default(Refusal::Kind kind) {
       return "The chair is busy. Please try again in a moment.";
     case Refusal::Kind::kAlreadyExists:
       return "That name is taken already. Please choose another one.";
+    case Refusal::Kind::kDataLoss:
     case Refusal::Kind::kInternal:
       return "Something went wrong. Please ask staff.";
   }

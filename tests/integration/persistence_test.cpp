@@ -1153,6 +1153,65 @@ TEST(UserProfiles, KeepOnlyWhatChairdChecked) {
   EXPECT_TRUE(names_field(refused, "display_name"));
 }
 
+// A profile another program wrote into chaird's database is checked like one a kiosk saves:
+// a name that clears a screen, a scale past StartSession's range, another sitter's id, or a
+// field chaird does not know is not handed to the kiosk as the sitter's profile.
+TEST(UserProfiles, AProfileChangedOutsideChairdIsCheckedBeforeAKioskGetsIt) {
+  const std::string state = make_temp_dir("state");
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  chair::v1::UserProfile ann;
+  ann.set_user_id("ann");
+  ann.set_display_name("Ann");
+  {
+    grpc::ClientContext context;
+    chair::v1::UserProfile out;
+    ASSERT_TRUE(daemon.control().SaveUserProfile(&context, ann, &out).ok());
+  }
+  const auto write_blob = [&](const chair::v1::UserProfile& profile) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((state + "/chaird.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* stmt = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE user_profiles SET profile = ? WHERE user_id = 'ann'",
+                                 -1, &stmt, nullptr),
+              SQLITE_OK);
+    const std::string blob = profile.SerializeAsString();
+    sqlite3_bind_blob(stmt, 1, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+    EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE) << sqlite3_errmsg(db);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+  };
+  const auto get = [&](chair::v1::UserProfile* out) {
+    chair::v1::GetUserProfileRequest request;
+    request.set_user_id("ann");
+    grpc::ClientContext context;
+    return daemon.control().GetUserProfile(&context, request, out);
+  };
+  chair::v1::UserProfile screen = ann;
+  screen.set_display_name("Ann\x1b[2J");
+  chair::v1::UserProfile strong = ann;
+  strong.set_preferred_intensity_scale(5.0);
+  chair::v1::UserProfile bob = ann;
+  bob.set_user_id("bob");
+  for (const auto* bad : {&screen, &strong, &bob}) {
+    write_blob(*bad);
+    chair::v1::UserProfile out;
+    const auto refused = get(&out);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::DATA_LOSS) << bad->ShortDebugString();
+    EXPECT_THAT(refused.error_message(), HasSubstr("changed outside chaird"));
+    EXPECT_EQ(refused.error_message().find('\x1b'), std::string::npos);
+  }
+  // A field chaird does not know (another program's) is dropped; the rest is the profile.
+  chair::v1::UserProfile extra = ann;
+  extra.GetReflection()->MutableUnknownFields(&extra)->AddLengthDelimited(999, "elsewhere");
+  write_blob(extra);
+  chair::v1::UserProfile out;
+  ASSERT_TRUE(get(&out).ok());
+  EXPECT_EQ(out.display_name(), "Ann");
+  EXPECT_EQ(out.GetReflection()->GetUnknownFields(out).field_count(), 0);
+}
+
 // What a kiosk shows of a sitter (their name, their favourites, their notes) is one plain line
 // (a note may have several): no 8-bit escape, no line separator, no override that makes what
 // follows read backwards, as well as no ASCII control.

@@ -38,6 +38,7 @@ struct Refusal {
     kUnavailable,
     kResourceExhausted,  // too many of something at once (status streams)
     kAlreadyExists,      // a name taken already (a custom program's id)
+    kDataLoss,           // stored data chaird cannot use (changed by another program)
     kInternal
   };
   Kind kind = Kind::kFailedPrecondition;
