@@ -1107,6 +1107,40 @@ TEST(CustomPrograms, AStoredProgramThatIsNotOfferedCanStillBeDeleted) {
   EXPECT_FALSE(listed(daemon, "mine").has_value());
 }
 
+// A row another program changed: stored under one id, its text says another. It is not
+// offered (a delete of the id it shows would remove nothing from the database, and the program
+// would come back at the next start), and it can be deleted under the id it is stored as.
+TEST(CustomPrograms, ARowWhoseIdIsNotItsProgramsIsNotOfferedAndCanBeDeleted) {
+  const std::string state = make_temp_dir("state");
+  {
+    DaemonProcess daemon(on_state(state));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    ASSERT_TRUE(save(daemon, custom_text("mine")).ok());
+  }
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((state + "/chaird.db").c_str(), &db), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(db, "UPDATE custom_programs SET id = 'other' WHERE id = 'mine'", nullptr,
+                           nullptr, nullptr),
+              SQLITE_OK)
+        << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+  {
+    DaemonProcess daemon(on_state(state));
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    EXPECT_FALSE(listed(daemon, "mine").has_value());
+    EXPECT_FALSE(listed(daemon, "other").has_value());
+    EXPECT_THAT(daemon.log(), HasSubstr("stored as 'other'"));
+    const auto deleted = remove(daemon, "other");
+    EXPECT_TRUE(deleted.ok()) << deleted.error_message();
+  }
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  EXPECT_FALSE(listed(daemon, "mine").has_value());
+  EXPECT_THAT(daemon.log(), Not(HasSubstr("stored as 'other'")));
+}
+
 TEST(CustomPrograms, TextAKioskShowsIsShortAndPrintable) {
   DaemonProcess daemon(with_programs({fixture_programs()}));
   ASSERT_TRUE(daemon.ready()) << daemon.log();

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "common/listed_directories.hpp"
+#include "common/utf8_text.hpp"
 
 namespace chaird {
 
@@ -101,6 +102,16 @@ std::shared_ptr<const ProgramLibrary> ProgramLibrary::load(
       continue;
     }
     const std::string& id = (*program)->id();
+    // chaird stores each program under its own id; a row that says otherwise was changed by
+    // another program, and offering it would make a delete of the id it shows remove nothing.
+    if (id != c.id) {
+      refusals.error((*program)->locator().nested("metadata").at("id"),
+                     fmt::format("custom program stored as {} says its id is {}: it is not "
+                                 "offered (another program changed chaird's database); "
+                                 "DeleteProgram {} removes it",
+                                 excerpt(c.id), excerpt(id), excerpt(c.id)));
+      continue;
+    }
     if (by_id.count(id) > 0) {
       refusals.error((*program)->locator().nested("metadata").at("id"),
                      "custom program '" + id + "' is not offered: a shipped program (" +
