@@ -782,6 +782,8 @@ grpc::ServerUnaryReactor* ControlService::TakeOverSession(
     chair::v1::TakeOverSessionResponse* response) {
   if (auto refused = refuse_caller(*context, "TakeOverSession", *request))
     return finish_now(context, *refused);
+  if (auto refusal = check_take_over_request(*request))
+    return finish_now(context, to_status(*refusal));
   auto* reactor = context->DefaultReactor();
   boost::asio::post(deps_.dispatch, [this, reactor, response, client = request->client_name()] {
     const std::string previous = deps_.sessions.controller();

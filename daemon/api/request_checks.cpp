@@ -498,6 +498,12 @@ std::optional<Refusal> check_save_program_request(const chair::v1::SaveProgramRe
   return p.refusal("save request");
 }
 
+std::optional<Refusal> check_take_over_request(const chair::v1::TakeOverSessionRequest& r) {
+  Problems p;
+  p.text("client_name", r.client_name(), kMaxClientNameBytes, false, "");
+  return p.refusal("take-over request");
+}
+
 std::optional<Refusal> check_user_id(const std::string& user_id, const char* field, bool required) {
   Problems p;
   p.user_id(field, user_id, required);

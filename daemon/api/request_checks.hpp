@@ -27,6 +27,7 @@ std::optional<Refusal> check_telemetry_request(const chair::v1::WatchTelemetryRe
                                                const ChairModel& chair);
 std::optional<Refusal> check_adjust_request(const chair::v1::AdjustSessionRequest& request);
 std::optional<Refusal> check_save_program_request(const chair::v1::SaveProgramRequest& request);
+std::optional<Refusal> check_take_over_request(const chair::v1::TakeOverSessionRequest& request);
 // A sitter's id: 1 to 64 bytes of letters, digits, '.', '_', '-', '@' (empty allowed unless
 // required).
 std::optional<Refusal> check_user_id(const std::string& user_id, const char* field, bool required);

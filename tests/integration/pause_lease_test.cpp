@@ -302,6 +302,19 @@ TEST(LeaseOverGrpc, KeepAliveHoldsTheSessionAndATakeOverIsExplicitAndLogged) {
     EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
   }
 
+  {
+    // A name past StartSession's bound is refused as there, not cut short unseen; the app
+    // that had control keeps it.
+    grpc::ClientContext context;
+    chair::v1::TakeOverSessionRequest request;
+    request.set_client_name(std::string(65, 'p'));
+    chair::v1::TakeOverSessionResponse ignored;
+    const auto refused = daemon.control().TakeOverSession(&context, request, &ignored);
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << refused.error_message();
+    EXPECT_NE(refused.error_message().find("client_name"), std::string::npos)
+        << refused.error_message();
+    EXPECT_TRUE(keep_alive(daemon, started.lease_token()).ok());
+  }
   grpc::ClientContext context;
   chair::v1::TakeOverSessionRequest request;
   request.set_client_name("phone\napp");
