@@ -449,9 +449,7 @@ std::optional<Refusal> check_validate_request(const chair::v1::ValidateProgramRe
   Problems p;
   p.text("text", r.text(), kMaxProgramTextBytes, true, "send the program's text");
   p.text("file_name", r.file_name(), kMaxFileNameBytes, false, "");
-  if (r.file_name().find_first_of(std::string_view("\0\n\r", 3)) != std::string::npos) {
-    p.add({"file_name", "file_name must be one line", "INVALID_VALUE", {}, {}, {}});
-  }
+  p.printable("file_name", r.file_name(), false);  // it comes back in every diagnostic
   return p.refusal("validate request");
 }
 
@@ -492,9 +490,7 @@ std::optional<Refusal> check_save_program_request(const chair::v1::SaveProgramRe
   Problems p;
   p.text("text", r.text(), kMaxProgramTextBytes, true, "send the program's text");
   p.text("file_name", r.file_name(), kMaxFileNameBytes, false, "");
-  if (r.file_name().find_first_of(std::string_view("\0\n\r", 3)) != std::string::npos) {
-    p.add({"file_name", "file_name must be one line", "INVALID_VALUE", {}, {}, {}});
-  }
+  p.printable("file_name", r.file_name(), false);  // it comes back in every diagnostic
   return p.refusal("save request");
 }
 

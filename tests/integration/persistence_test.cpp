@@ -1155,6 +1155,24 @@ TEST(CustomPrograms, TextAKioskShowsIsShortAndPrintable) {
   const auto control = save(daemon, escape);
   EXPECT_EQ(control.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(control.error_message(), HasSubstr("control characters"));
+  // The file name comes back in every diagnostic's location: one plain line too.
+  for (const char* name : {"a\x1b[2J.textproto", "a\u202e.textproto", "a\u0085.textproto"}) {
+    chair::v1::SaveProgramRequest request;
+    request.set_text(custom_text("named"));
+    request.set_file_name(name);
+    chair::v1::SaveProgramResponse ignored;
+    grpc::ClientContext context;
+    const auto named = daemon.control().SaveProgram(&context, request, &ignored);
+    EXPECT_EQ(named.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
+    EXPECT_TRUE(names_field(named, "file_name")) << named.error_message();
+    chair::v1::ValidateProgramRequest validate;
+    validate.set_text(custom_text("named"));
+    validate.set_file_name(name);
+    chair::v1::ValidateProgramResponse checked;
+    grpc::ClientContext validate_context;
+    const auto validated = daemon.control().ValidateProgram(&validate_context, validate, &checked);
+    EXPECT_EQ(validated.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << name;
+  }
 }
 
 TEST(UserProfiles, KeepOnlyWhatChairdChecked) {
