@@ -399,7 +399,26 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
   if (!request_id.empty()) {
     chair::v1::StartSessionResponse remembered;
     switch (start_ids_.claim(*request, {reactor, response}, &remembered)) {
-      case StartRequestIds::Claim::kAnswered:
+      case StartRequestIds::Claim::kAnswered: {
+        // Its session may have ended long ago (a kiosk whose ids began again at the same
+        // value): an OK would show a session that does not run, and a new start would be a
+        // second one the kiosk did not ask for. It is told, and nothing starts.
+        const auto latest = deps_.hub.latest();
+        const bool live =
+            latest->session_id() == remembered.session_id() &&
+            (latest->state() == chair::v1::RUNNING || latest->state() == chair::v1::PAUSED ||
+             latest->state() == chair::v1::STOPPING);
+        if (!live) {
+          const std::string why = fmt::format(
+              "request_id {} started {}, which has ended; a new start needs a new request_id",
+              excerpt(request_id), remembered.session_id());
+          reactor->Finish(to_status(Refusal{Refusal::Kind::kFailedPrecondition,
+                                            why,
+                                            {},
+                                            {{"REQUEST_ID_USED", request_id, why}},
+                                            {}}));
+          return reactor;
+        }
         *response = std::move(remembered);
         if (response->history_note() != SessionHistoryRecorder::kHeldBackNote) {
           reactor->Finish(grpc::Status::OK);
@@ -414,6 +433,7 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
           reactor->Finish(grpc::Status::OK);
         });
         return reactor;
+      }
       case StartRequestIds::Claim::kWaiting:
         spdlog::info("start request {}: a retry waits for the first attempt", excerpt(request_id));
         return reactor;  // answered with the first attempt

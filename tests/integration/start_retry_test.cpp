@@ -74,6 +74,27 @@ TEST(StartRetry, ARetryAfterTheAnswerWasLostGetsTheSameSession) {
   EXPECT_EQ(sessions_started(daemon.log()), 1) << daemon.log();
 }
 
+// A kiosk whose ids start again at the same value (after it restarted, say) sends a request
+// chaird remembers from a session that has ended. It is told so, and nothing starts: an OK with
+// the old session would show the sitter a session that is not running.
+TEST(StartRetry, TheSameIdAfterItsSessionEndedIsRefusedAndNothingStarts) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto request = start_request("1");
+  chair::v1::StartSessionResponse first;
+  ASSERT_TRUE(daemon.start("e2e_full", &first, &request).ok());
+  daemon.advance(first.planned_duration_ms() + 10'000);
+  ASSERT_EQ(daemon.status().state(), chair::v1::COMPLETED);
+
+  const auto again = daemon.start("e2e_full", nullptr, &request);
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << again.error_message();
+  EXPECT_THAT(again.error_message(), HasSubstr(first.session_id()));
+  EXPECT_THAT(again.error_message(), HasSubstr("new request_id"));
+  EXPECT_EQ(daemon.status().state(), chair::v1::COMPLETED);
+  EXPECT_EQ(daemon.terminate(), 0);
+  EXPECT_EQ(sessions_started(daemon.log()), 1) << daemon.log();
+}
+
 TEST(StartRetry, ARetryWhileTheFirstAttemptIsPreparedWaitsForItsAnswer) {
   DaemonOptions options = with_programs({fixture_programs()});
   options.hold_lease = false;

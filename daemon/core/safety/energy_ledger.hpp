@@ -1,7 +1,8 @@
 // What the chair's energised outputs have actually done, across sessions, so that limits on
 // energy over time cannot be dodged by starting again: heat on-time over the last day (every
-// window a heat_window_ms may set), and how long each airbag has been held inflated. Kept from telemetry on the
-// dispatch thread, in every state; the governor reviews every timeline against a snapshot.
+// window a heat_window_ms may set), and how long each airbag has been held inflated. Kept from
+// telemetry on the dispatch thread, in every state; the governor reviews every timeline against
+// a snapshot.
 #pragma once
 
 #include <optional>
