@@ -91,6 +91,23 @@ class SessionManagerTest : public ::testing::Test {
     return manager_->state() == s;
   }
 
+  // Starts busy(), whose roller travels from 100 mm to 400 mm over 3 s, stops it stop_at_ms in,
+  // and follows the roller for 3 s: it brakes on the way and never goes back.
+  void expect_a_stop_halts_the_moving_roller(std::int64_t stop_at_ms) {
+    start(busy());
+    rig_.advance_ms(stop_at_ms);
+    manager_->stop();
+    double previous = rig_.measured("roller.position");
+    for (int i = 0; i < 60; ++i) {
+      rig_.advance_ms(50);
+      const double now = rig_.measured("roller.position");
+      // Braking may overshoot by a fraction of a millimetre and settle back; never more.
+      EXPECT_GE(now, previous - 0.5) << "the roller reversed " << i * 50 << " ms into the stop";
+      previous = now;
+    }
+    EXPECT_LT(previous, 400.0);  // it stopped on the way, not at the end of the ramp
+  }
+
   void expect_targets_safe(const char* when) {
     const Telemetry t = rig_.telemetry();
     EXPECT_TRUE(is_safe(*rig_.model, t.commanded)) << when;
@@ -259,18 +276,7 @@ TEST_F(SessionManagerTest, NothingStartsAfterShutdown) {
 }
 
 TEST_F(SessionManagerTest, AStopHaltsAMovingRollerWithoutSendingItBack) {
-  start(busy());  // the roller travels from 100 mm to 400 mm over 3 s
-  rig_.advance_ms(1500);
-  manager_->stop();
-  double previous = rig_.measured("roller.position");
-  for (int i = 0; i < 60; ++i) {
-    rig_.advance_ms(50);
-    const double now = rig_.measured("roller.position");
-    // Braking may overshoot by a fraction of a millimetre and settle back; never more.
-    EXPECT_GE(now, previous - 0.5) << "the roller reversed " << i * 50 << " ms into the stop";
-    previous = now;
-  }
-  EXPECT_LT(previous, 400.0);  // it stopped on the way, not at the end of the ramp
+  expect_a_stop_halts_the_moving_roller(1500);
 }
 
 TEST_F(SessionManagerTest, StopCoolsDownThenStops) {
@@ -669,17 +675,7 @@ class LaggingTelemetryBus final : public ActuatorBus {
 TEST_F(SessionManagerTest, OverALinkAStopHaltsAMovingRollerWithoutSendingItBack) {
   LaggingTelemetryBus link(rig_.board, rig_.clock);
   manager_ = std::make_unique<SessionManager>(rig_.clock, link, governor_, hub_, options_);
-  start(busy());          // the roller travels from 100 mm to 400 mm over 3 s
-  rig_.advance_ms(1515);  // between two of the board's reports
-  manager_->stop();
-  double previous = rig_.measured("roller.position");
-  for (int i = 0; i < 60; ++i) {
-    rig_.advance_ms(50);
-    const double now = rig_.measured("roller.position");
-    EXPECT_GE(now, previous - 0.5) << "the roller reversed " << i * 50 << " ms into the stop";
-    previous = now;
-  }
-  EXPECT_LT(previous, 400.0);
+  expect_a_stop_halts_the_moving_roller(1515);  // between two of the board's reports
   ASSERT_TRUE(advance_until(chair::v1::STOPPED, 10000));
   expect_targets_safe("after the stop");
 }
