@@ -404,11 +404,8 @@ grpc::ServerUnaryReactor* ControlService::StartSession(
         // value): an OK would show a session that does not run, and a new start would be a
         // second one the kiosk did not ask for. It is told, and nothing starts.
         const auto latest = deps_.hub.latest();
-        const bool live =
-            latest->session_id() == remembered.session_id() &&
-            (latest->state() == chair::v1::RUNNING || latest->state() == chair::v1::PAUSED ||
-             latest->state() == chair::v1::STOPPING);
-        if (!live) {
+        if (latest->session_id() != remembered.session_id() ||
+            !session_in_progress(latest->state())) {
           const std::string why = fmt::format(
               "request_id {} started {}, which has ended; a new start needs a new request_id",
               excerpt(request_id), remembered.session_id());

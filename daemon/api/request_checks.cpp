@@ -12,6 +12,7 @@
 #include "planner/body_model.hpp"
 #include "profile/limits_tightening.hpp"
 #include "safety/health_conditions.hpp"
+#include "store/session_history_store.hpp"
 
 namespace chaird::api {
 namespace {
@@ -554,11 +555,11 @@ std::optional<Refusal> check_feedback_request(const chair::v1::RecordSessionFeed
   p.user_id("user_id", r.user_id(), false);
   const auto& f = r.feedback();
   if (f.has_discomfort_before()) {
-    p.range("feedback.discomfort_before", f.discomfort_before(), 0, 10, "",
+    p.range("feedback.discomfort_before", f.discomfort_before(), 0, store::kMaxDiscomfort, "",
             " (0: none, 10: the worst)");
   }
   if (f.has_discomfort_after()) {
-    p.range("feedback.discomfort_after", f.discomfort_after(), 0, 10, "",
+    p.range("feedback.discomfort_after", f.discomfort_after(), 0, store::kMaxDiscomfort, "",
             " (0: none, 10: the worst)");
   }
   p.zones(f.too_strong_zones(), "feedback.too_strong_zones", kMaxTooStrongZones);

@@ -24,12 +24,13 @@ std::vector<std::string> split_zones(const std::string& text) {
   return out;
 }
 
-// A discomfort score as chaird writes it (0 to 10), or none: another program may have written
-// anything into the row, and a score past an int would overflow the sums relief is judged on.
+// A discomfort score as chaird writes it (0 to kMaxDiscomfort), or none: another program may have
+// written anything into the row, and a score past an int would overflow the sums relief is judged
+// on.
 std::optional<int> score(const Statement& stmt, int column) {
   if (stmt.is_null(column)) return std::nullopt;
   const std::int64_t v = stmt.integer(column);
-  if (v < 0 || v > 10) return std::nullopt;
+  if (v < 0 || v > kMaxDiscomfort) return std::nullopt;
   return static_cast<int>(v);
 }
 

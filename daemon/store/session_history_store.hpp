@@ -34,10 +34,13 @@ struct SessionEndRecord {
   std::int64_t elapsed_ms = 0;  // how far into the program it got
 };
 
+// A discomfort score: 0 (none) to this (the worst).
+constexpr int kMaxDiscomfort = 10;
+
 struct SessionFeedbackRecord {
   std::string session_id;
-  std::optional<int> discomfort_before;  // 0..10
-  std::optional<int> discomfort_after;   // 0..10
+  std::optional<int> discomfort_before;  // 0..kMaxDiscomfort
+  std::optional<int> discomfort_after;   // 0..kMaxDiscomfort
   std::vector<std::string> too_strong_zones;
   std::string note;
 };

@@ -520,16 +520,27 @@ TEST_F(SessionManagerTest, ASessionThatEndsEarlyShowsWhereItEnded) {
   });
 }
 
-// A board across a link clears its faults a moment after it is asked: this bus holds the clear
-// until the test answers for the board, so that every call can meet a reset that waits for it.
-class SlowClearingBus final : public ActuatorBus {
+// The simulated board as another bus: everything passes through, and a test's bus changes
+// only what a board across a link does differently.
+class ForwardingBus : public ActuatorBus {
  public:
-  explicit SlowClearingBus(ActuatorBus& board) : board_(board) {}
+  explicit ForwardingBus(ActuatorBus& board) : board_(board) {}
   void submit(std::span<const BusCommand> commands) override { board_.submit(commands); }
   void refresh_lease(ChairTime now) override { board_.refresh_lease(now); }
   void cancel_pending() override { board_.cancel_pending(); }
   void enter_safe_state() override { board_.enter_safe_state(); }
   Telemetry read_telemetry() override { return board_.read_telemetry(); }
+  void clear_faults() override { board_.clear_faults(); }
+
+ protected:
+  ActuatorBus& board_;
+};
+
+// A board across a link clears its faults a moment after it is asked: this bus holds the clear
+// until the test answers for the board, so that every call can meet a reset that waits for it.
+class SlowClearingBus final : public ForwardingBus {
+ public:
+  using ForwardingBus::ForwardingBus;
   void clear_faults() override { asked_ = true; }
   bool clearing_faults() const override { return asked_; }
   // The board has cleared its faults and says so.
@@ -539,7 +550,6 @@ class SlowClearingBus final : public ActuatorBus {
   }
 
  private:
-  ActuatorBus& board_;
   bool asked_ = false;
 };
 
@@ -647,13 +657,10 @@ TEST_F(ResetOverALinkTest, ShutdownAnswersAResetThatWaits) {
 
 // A board over a link, as the host sees it: telemetry is the board's last report (one every
 // 20 ms of chair time), taken before it saw anything the host has just sent.
-class LaggingTelemetryBus final : public ActuatorBus {
+class LaggingTelemetryBus final : public ForwardingBus {
  public:
-  LaggingTelemetryBus(ActuatorBus& board, const Clock& clock) : board_(board), clock_(clock) {}
-  void submit(std::span<const BusCommand> commands) override { board_.submit(commands); }
-  void refresh_lease(ChairTime now) override { board_.refresh_lease(now); }
-  void cancel_pending() override { board_.cancel_pending(); }
-  void enter_safe_state() override { board_.enter_safe_state(); }
+  LaggingTelemetryBus(ActuatorBus& board, const Clock& clock)
+      : ForwardingBus(board), clock_(clock) {}
   Telemetry read_telemetry() override {
     if (!reported_ || clock_.now() - last_.at >= std::chrono::milliseconds(20)) {
       last_ = board_.read_telemetry();
@@ -661,10 +668,8 @@ class LaggingTelemetryBus final : public ActuatorBus {
     }
     return last_;
   }
-  void clear_faults() override { board_.clear_faults(); }
 
  private:
-  ActuatorBus& board_;
   const Clock& clock_;
   Telemetry last_;
   bool reported_ = false;

@@ -13,6 +13,15 @@ void RunTimeMonitor::reset() {
   watch_.assign(chair_.actuator_count(), Watch{});
 }
 
+bool RunTimeMonitor::supply_too_low(const Telemetry& t) const {
+  return std::isfinite(t.supply_v) && t.supply_v < options_.min_supply_v;
+}
+
+bool RunTimeMonitor::past_end_of_travel(const ActuatorSpec& a, double measured) const {
+  const double margin = options_.travel_margin * (a.max - a.min);
+  return measured < a.min - margin || measured > a.max + margin;
+}
+
 std::optional<SafetyTrip> RunTimeMonitor::still_present(const Telemetry& t) const {
   // What one sample shows, whichever cause was latched: the board may have missed it, and a
   // reset is a person saying the chair may work again.
@@ -20,7 +29,7 @@ std::optional<SafetyTrip> RunTimeMonitor::still_present(const Telemetry& t) cons
     return SafetyTrip{chair::v1::PINCH_DETECTED,
                       "the pinch sensor still reports something caught: free it first", t.at};
   }
-  if (std::isfinite(t.supply_v) && t.supply_v < options_.min_supply_v) {
+  if (supply_too_low(t)) {
     return SafetyTrip{chair::v1::SUPPLY_VOLTAGE,
                       fmt::format("the supply is still at {:.1f} V, below the {:.1f} V the motors "
                                   "need",
@@ -52,15 +61,12 @@ std::optional<SafetyTrip> RunTimeMonitor::still_present(const Telemetry& t) cons
                                     a.id, m, max_heat_c),
                         t.at};
     }
-    if (a.kind == chair::v1::POSITION) {
-      const double margin = options_.travel_margin * (a.max - a.min);
-      if (m < a.min - margin || m > a.max + margin) {
-        return SafetyTrip{chair::v1::LIMIT_SWITCH,
-                          fmt::format("{} is still at {:.0f} {}, past its end of travel "
-                                      "({:.0f}..{:.0f})",
-                                      a.id, m, a.unit, a.min, a.max),
-                          t.at};
-      }
+    if (a.kind == chair::v1::POSITION && past_end_of_travel(a, m)) {
+      return SafetyTrip{chair::v1::LIMIT_SWITCH,
+                        fmt::format("{} is still at {:.0f} {}, past its end of travel "
+                                    "({:.0f}..{:.0f})",
+                                    a.id, m, a.unit, a.min, a.max),
+                        t.at};
     }
   }
   return std::nullopt;
@@ -82,7 +88,7 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
   if (moving && !t.seat_occupied) {
     return SafetyTrip{chair::v1::SEAT_EMPTY, "the seat emptied while the chair was working", t.at};
   }
-  if (std::isfinite(t.supply_v) && t.supply_v < options_.min_supply_v) {
+  if (supply_too_low(t)) {
     return SafetyTrip{chair::v1::SUPPLY_VOLTAGE,
                       fmt::format("the supply is at {:.1f} V, below the {:.1f} V the motors need",
                                   t.supply_v, options_.min_supply_v),
@@ -151,7 +157,7 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
       case chair::v1::POSITION: {
         const double range = a.max - a.min;
         const double margin = options_.travel_margin * range;
-        if (m < a.min - margin || m > a.max + margin) {
+        if (past_end_of_travel(a, m)) {
           return SafetyTrip{
               chair::v1::LIMIT_SWITCH,
               fmt::format("{} is at {:.0f} {}, past its end of travel ({:.0f}..{:.0f}): "

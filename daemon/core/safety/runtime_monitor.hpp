@@ -67,6 +67,10 @@ class RunTimeMonitor {
   const MonitorOptions& options() const { return options_; }
 
  private:
+  // What one sample shows, judged alike by check() and still_present().
+  bool supply_too_low(const Telemetry& t) const;
+  bool past_end_of_travel(const ActuatorSpec& a, double measured) const;
+
   struct Watch {
     // Heater: above its command since it read above_from_c (the lowest reading since).
     double above_from_c = 0.0;

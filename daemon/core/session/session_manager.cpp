@@ -591,8 +591,7 @@ void SessionManager::shutdown() {
     publish(executor_.sample_now());
     return;
   }
-  const bool ends_session =
-      s == chair::v1::RUNNING || s == chair::v1::STOPPING || s == chair::v1::PAUSED;
+  const bool ends_session = session_in_progress(s);
   halt(ends_session ? chair::v1::STOPPED : s, "chaird is shutting down");
   if (ends_session) spdlog::info("{}: ended, chaird is shutting down", session_id_);  // act first
 }
@@ -661,7 +660,7 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
   ledger_.record(sample);
   energy_.store(std::make_shared<const EnergyHistory>(ledger_.history()));
   const SessionState s = state_.load();
-  if (s == chair::v1::RUNNING || s == chair::v1::STOPPING || s == chair::v1::PAUSED) {
+  if (session_in_progress(s)) {
     if (auto trip = governor().watch(sample, s == chair::v1::RUNNING ? program_ms() : session_ms)) {
       latched_board_faults_ = sample.faults;
       latch(chair::v1::FAULTED, *trip);

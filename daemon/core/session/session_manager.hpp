@@ -37,6 +37,11 @@ namespace chaird {
 
 using chair::v1::SessionState;
 
+// A session is under way: running, paused, or stopping (its cool-down); it has not ended.
+inline bool session_in_progress(SessionState s) {
+  return s == chair::v1::RUNNING || s == chair::v1::PAUSED || s == chair::v1::STOPPING;
+}
+
 struct PreparedSession {
   std::string program_id;
   std::string program_name;
