@@ -135,7 +135,10 @@ void BM_MonitorTrip(benchmark::State& state) {
       state.SkipWithError(resolved.error().message.c_str());
       return;
     }
-    chair.schedule_fault(*resolved);
+    if (!chair.schedule_fault(*resolved)) {
+      state.SkipWithError("the chair holds too many faults");
+      return;
+    }
     const std::int64_t onset_ms = to_ms(clock.now());
     for (int i = 0; i < 1500 && sessions.state() != chair::v1::FAULTED; ++i) {
       clock.advance(std::chrono::milliseconds(100));

@@ -148,8 +148,11 @@ grpc::ServerUnaryReactor* SimBenchService::InjectFault(grpc::CallbackServerConte
     if (to_board) {
       deps_.send_fault_to_board(f);
       response->set_description(sim::describe_fault(f, model) + " (sent to the board)");
+    } else if (!deps_.chair->schedule_fault(f)) {
+      reactor->Finish(
+          grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, sim::too_many_injected_faults()));
+      return;
     } else {
-      deps_.chair->schedule_fault(f);
       response->set_description(sim::describe_fault(f, model));
     }
     response->set_chair_time_ms(to_ms(f.at));

@@ -105,7 +105,8 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
         spdlog::error("the fault scenario cannot be used:\n{}", faults.error().to_string());
         return false;
       }
-      for (const auto& f : *faults) chair->schedule_fault(f);
+      // A scenario holds at most what a chair holds (load_fault_scenario), and this chair none yet.
+      for (const auto& f : *faults) (void)chair->schedule_fault(f);
       spdlog::warn("the simulated chair will suffer {} injected fault(s) from {}", faults->size(),
                    config.sim().fault_scenario());
     }

@@ -40,7 +40,8 @@ BoardServer::BoardServer(asio::io_context& io, std::shared_ptr<const ChairModel>
       acceptor_(io),
       ticker_(io) {
   if (options_.watchdog_ms > 0) board_.shorten_watchdog(options_.watchdog_ms);
-  for (const auto& f : options_.faults) board_.schedule_fault(f);
+  // A scenario holds at most what a chair holds (load_fault_scenario), and this chair none yet.
+  for (const auto& f : options_.faults) (void)board_.schedule_fault(f);
 }
 
 std::int64_t BoardServer::watchdog_ms() const {
@@ -236,8 +237,9 @@ void BoardServer::on_frame(Connection& c, const board::Frame& f) {
         } else if constexpr (std::is_same_v<T, board::InjectFault>) {
           // The bench's fault, checked like a scenario's: from a host, it is hostile too.
           auto fault = resolve_wire_fault(m);
-          if (fault) {
-            board_.schedule_fault(*fault);
+          if (fault && !board_.schedule_fault(*fault)) {
+            send(c, board::Refused{f.sequence, kFaultNone, too_many_injected_faults()});
+          } else if (fault) {
             log("suffering an injected fault: " + describe_fault(*fault, *chair_));
             send(c, board::Ack{f.sequence});
           } else {

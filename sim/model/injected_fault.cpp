@@ -16,7 +16,6 @@ using chair::v1::InjectedFaultKind;
 
 // A scenario longer than a day, or a fault later than one, is a typo, not a plan.
 constexpr std::int64_t kMaxChairMs = 24LL * 3600 * 1000;
-constexpr std::size_t kMaxFaults = 1000;
 
 struct KindRule {
   // The actuator kind the fault needs; UNSPECIFIED: any actuator, or none.
@@ -125,6 +124,12 @@ Expected<InjectedFault, FaultProblem> resolve_fault(const chair::v1::InjectedFau
   return out;
 }
 
+std::string too_many_injected_faults() {
+  return fmt::format(
+      "the chair already holds {} injected faults still to begin or to end; wait for some to end",
+      kMaxInjectedFaults);
+}
+
 Expected<std::vector<InjectedFault>, Diagnostics> load_fault_scenario(const std::string& path,
                                                                       const ChairModel& chair) {
   chair::v1::FaultScenario scenario;
@@ -132,9 +137,9 @@ Expected<std::vector<InjectedFault>, Diagnostics> load_fault_scenario(const std:
   Diagnostics d = parse_text_file(path, scenario, source.tree.get());
   if (d.has_errors()) return Unexpected(std::move(d));
   const Locator root(source, chair::v1::FaultScenario::descriptor());
-  if (static_cast<std::size_t>(scenario.faults_size()) > kMaxFaults) {
-    d.error(root.at("faults", static_cast<int>(kMaxFaults)),
-            fmt::format("more than {} faults; split the scenario", kMaxFaults));
+  if (static_cast<std::size_t>(scenario.faults_size()) > kMaxInjectedFaults) {
+    d.error(root.at("faults", static_cast<int>(kMaxInjectedFaults)),
+            fmt::format("more than {} faults; split the scenario", kMaxInjectedFaults));
     return Unexpected(std::move(d));
   }
   std::vector<InjectedFault> faults;

@@ -3,6 +3,7 @@
 // the chair sees it, so that the model never meets an actuator it does not have.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,12 @@ struct InjectedFault {
   ActuatorIndex actuator = -1;  // -1 for faults of the whole chair or the link
   double amount = 0.0;          // with the kind's default filled in
 };
+
+// The most faults a scenario may hold, and a chair may hold still to begin or to end: a bench
+// or a host that injects one after another cannot grow the chair without bound.
+inline constexpr std::size_t kMaxInjectedFaults = 1000;
+// What a host or a bench client is told when a chair already holds that many.
+std::string too_many_injected_faults();
 
 // What is wrong with a fault as given: the field it concerns and one line a person reads
 // ("LEAKING_AIRBAG needs a PRESSURE actuator; 'roller.position' is POSITION").

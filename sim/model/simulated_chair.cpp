@@ -785,13 +785,15 @@ void SimulatedChair::check_chair_limits() {
   }
 }
 
-void SimulatedChair::schedule_fault(const InjectedFault& f) {
+bool SimulatedChair::schedule_fault(const InjectedFault& f) {
   advance_to(clock_.now());
+  if (scheduled_.size() >= kMaxInjectedFaults) return false;
   auto at =
       std::upper_bound(scheduled_.begin(), scheduled_.end(), f.at,
                        [](ChairTime t, const ActiveFault& other) { return t < other.fault.at; });
   scheduled_.insert(at, ActiveFault{f, false});
   apply_faults(now_);
+  return true;
 }
 
 ChairTime SimulatedChair::next_fault_change() const {
@@ -811,6 +813,11 @@ void SimulatedChair::apply_faults(ChairTime t) {
     if (!it->started && it->fault.at <= t) {
       it->started = true;
       begin_fault(it->fault);
+      // A fault to the end of the run has nothing left to do, and holds no place.
+      if (it->fault.lasts <= ChairDuration::zero()) {
+        it = scheduled_.erase(it);
+        continue;
+      }
     }
     if (it->started && it->fault.lasts > ChairDuration::zero() &&
         it->fault.at + it->fault.lasts <= t) {

@@ -80,8 +80,9 @@ class SimulatedChair final : public ActuatorBus {
   void inject_fault(std::uint32_t bit, std::string text, bool persists = false);
   void end_injected_fault();
   // A fault of the physical chair or of the link (docs/simulator.md), from its chair time on
-  // (at once when that has passed), for its duration. Checked by resolve_fault first.
-  void schedule_fault(const InjectedFault& fault);
+  // (at once when that has passed), for its duration. Checked by resolve_fault first. False,
+  // and nothing scheduled, while kMaxInjectedFaults are still to begin or to end.
+  [[nodiscard]] bool schedule_fault(const InjectedFault& fault);
   // A board whose own checks miss what goes wrong (its limits, its valve, motor-current,
   // sensor, supply, pinch and seat checks: a firmware fault), so that a test can show the
   // host's monitors standing alone. Its link and command checks stay.
@@ -273,7 +274,7 @@ class SimulatedChair final : public ActuatorBus {
   int resting_active_ = 0;          // resting axes whose output is away from its safe value
   double over_pressure_kpa_ = 0.0;  // the board's own limits
   double over_temperature_c_ = 0.0;
-  std::vector<ActiveFault> scheduled_;  // by start time
+  std::vector<ActiveFault> scheduled_;  // by start time; those still to begin or to end
   double supply_v_ = 0.0;
   bool seat_empty_ = false;
   ActuatorIndex pinch_at_ = -1;

@@ -24,6 +24,7 @@
 #include "bus/actuator_bus.hpp"
 #include "bus/board_protocol.hpp"
 #include "daemon_process.hpp"
+#include "model/injected_fault.hpp"
 #include "profile/chair_model.hpp"
 #include "profile/safe_values.hpp"
 #include "test_support.hpp"
@@ -156,6 +157,27 @@ class BoardHost {
       auto r = decoder_.feed(std::span(buf.data(), static_cast<std::size_t>(n)));
       out.insert(out.end(), r.frames.begin(), r.frames.end());
     }
+    return out;
+  }
+  // Every frame up to the board's answer to a Sync that carried `host_time_us`, or up to 5 s.
+  std::vector<board::Frame> frames_until_sync_reply(std::int64_t host_time_us) {
+    std::vector<board::Frame> out(frames_.begin(), frames_.end());
+    frames_.clear();
+    const auto until = Steady::now() + std::chrono::seconds(5);
+    while (Steady::now() < until) {
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 10) != 1) continue;
+      std::array<std::uint8_t, 4096> buf{};
+      const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
+      if (n <= 0) break;
+      for (auto& f : decoder_.feed(std::span(buf.data(), static_cast<std::size_t>(n))).frames) {
+        const auto* reply = std::get_if<board::SyncReply>(&f.message);
+        const bool last = reply != nullptr && reply->host_time_us == host_time_us;
+        out.push_back(std::move(f));
+        if (last) return out;
+      }
+    }
+    ADD_FAILURE() << "the board did not answer the Sync within 5 s";
     return out;
   }
 
@@ -486,6 +508,41 @@ TEST(BoardLink, ChairSimdRefusesAnInjectedFaultItCannotSuffer) {
   ASSERT_EQ(reasons.size(), 2u);
   EXPECT_THAT(reasons[0], HasSubstr("kind: 999 is not a fault kind"));
   EXPECT_THAT(reasons[1], HasSubstr("no actuator #4000"));
+}
+
+// A host may send the board InjectFault frames without end, for faults an hour away: the board
+// holds a bounded number of them and refuses the next with the reason, so that no host can
+// grow chair-simd's memory, or the work of every tick, without bound.
+TEST(BoardLink, ChairSimdRefusesAFaultBeyondTheNumberItHolds) {
+  BoardProcess board(300);
+  ASSERT_TRUE(board.ready()) << board.log();
+  const auto chair = reference_model();
+  BoardHost host(board.socket(), static_cast<std::uint16_t>(chair->actuator_count()));
+  ASSERT_TRUE(host.connected());
+  ASSERT_TRUE(host.telemetry());
+  board::InjectFault wire;
+  wire.at_us = 3'600'000'000;
+  wire.kind = static_cast<std::uint16_t>(chair::v1::PRESENCE_LOST);
+  wire.duration_ms = 1000;
+  std::uint32_t sequence = 2;
+  std::vector<std::uint8_t> bytes;
+  for (std::size_t n = 0; n <= sim::kMaxInjectedFaults; ++n) {
+    const auto frame = board::encode(wire, sequence++);
+    bytes.insert(bytes.end(), frame.begin(), frame.end());
+  }
+  constexpr std::int64_t kMarkerUs = 0x5EED;
+  const auto sync = board::encode(board::Sync{kMarkerUs}, sequence);
+  bytes.insert(bytes.end(), sync.begin(), sync.end());
+  host.send_bytes(bytes);
+  std::size_t acked = 0;
+  std::vector<std::string> reasons;
+  for (const auto& f : host.frames_until_sync_reply(kMarkerUs)) {
+    if (std::holds_alternative<board::Ack>(f.message)) ++acked;
+    if (const auto* r = std::get_if<board::Refused>(&f.message)) reasons.push_back(r->reason);
+  }
+  EXPECT_EQ(acked, sim::kMaxInjectedFaults);
+  ASSERT_EQ(reasons.size(), 1u);
+  EXPECT_THAT(reasons[0], HasSubstr("1000 injected faults"));
 }
 
 // The board's telemetry carries its supply and its seat and pinch sensors, so that what

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "daemon_process.hpp"
+#include "model/injected_fault.hpp"
 #include "test_support.hpp"
 
 namespace chaird::test {
@@ -91,6 +92,22 @@ TEST(FaultInjection, ABadFaultIsRefusedWithTheFieldAndNothingChanges) {
   ASSERT_TRUE(daemon.start("e2e_full").ok());
   daemon.advance(3000);
   EXPECT_EQ(daemon.status().state(), chair::v1::RUNNING);
+}
+
+// A bench client may inject faults without end: chaird's simulated chair holds a bounded
+// number still to begin or to end, and the next is RESOURCE_EXHAUSTED with words to show.
+TEST(FaultInjection, OneFaultMoreThanTheChairHoldsIsRefused) {
+  DaemonProcess daemon(with_programs({fixture_programs()}));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  for (std::size_t n = 0; n < sim::kMaxInjectedFaults; ++n) {
+    const auto status = inject(daemon, chair::v1::PRESENCE_LOST, 3'600'000);
+    ASSERT_TRUE(status.ok()) << n << ": " << status.error_message();
+  }
+  const auto status = inject(daemon, chair::v1::PRESENCE_LOST, 3'600'000);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(status.error_message().find("1000 injected faults"), std::string::npos)
+      << status.error_message();
+  ASSERT_TRUE(daemon.start("e2e_full").ok()) << "the chair still works";
 }
 
 TEST(FaultInjection, AScenarioFileIsPlayedAtItsChairTimes) {

@@ -31,7 +31,7 @@ class ChairFaultsTest : public ::testing::Test {
     f.set_duration_ms(duration_ms);
     auto resolved = sim::resolve_fault(f, *rig_.model);
     ASSERT_TRUE(resolved) << resolved.error().message;
-    rig_.board.schedule_fault(*resolved);
+    ASSERT_TRUE(rig_.board.schedule_fault(*resolved));
   }
   bool has_event(std::string_view kind, std::string_view text = {}) {
     for (auto& e : rig_.board.take_events()) events_.push_back(std::move(e));
@@ -180,7 +180,7 @@ TEST_F(ChairFaultsTest, PinchAndAnEmptySeatStopTheChairButAnEmptyIdleChairIsNoFa
   chair::v1::InjectedFault f;
   f.set_kind(chair::v1::PINCH);
   f.set_at_ms(1000);
-  other.board.schedule_fault(*sim::resolve_fault(f, *other.model));
+  ASSERT_TRUE(other.board.schedule_fault(*sim::resolve_fault(f, *other.model)));
   other.command("legrest.angle", 100, 5000, 60.0);
   other.run_ms(1500);
   t = other.telemetry();
@@ -202,7 +202,7 @@ TEST_F(ChairFaultsTest, ACorruptedOrLostFrameIsNeverPlayedAndFaultsTheBoard) {
   chair::v1::InjectedFault f;
   f.set_kind(chair::v1::LOST_FRAMES);
   f.set_duration_ms(150);
-  other.board.schedule_fault(*sim::resolve_fault(f, *other.model));
+  ASSERT_TRUE(other.board.schedule_fault(*sim::resolve_fault(f, *other.model)));
   other.command("roller.position", 500, 2000, 300.0);  // lost
   other.run_ms(300);                                   // the lease after the gap shows it
   t = other.telemetry();
@@ -223,6 +223,30 @@ TEST_F(ChairFaultsTest, WithTheLinkDownTheHostSeesItAtOnceAndTheBoardGoesSafeByI
   EXPECT_EQ(rig_.board.faults(), kFaultLeaseExpired) << rig_.board.fault_text();
   rig_.run_ms(3000);
   EXPECT_NEAR(rig_.board.true_value(rig_.a("airbag.seat")), 0.0, 1e-9);
+}
+
+// A bench or a host may inject faults one after another without end. The chair holds at most
+// kMaxInjectedFaults that have still to begin or to end, and refuses one more, so that they
+// cannot grow its memory and every step's work without bound. A fault that has begun and lasts
+// to the end of the run has nothing left to do, and holds no place.
+TEST_F(ChairFaultsTest, TheChairHoldsABoundedNumberOfFaultsAndRefusesOneMore) {
+  sim::InjectedFault later;
+  later.at = chair_time_from_ms(3'600'000);
+  later.lasts = std::chrono::milliseconds(1000);
+  later.kind = chair::v1::PRESENCE_LOST;
+  for (std::size_t n = 0; n < sim::kMaxInjectedFaults; ++n) {
+    ASSERT_TRUE(rig_.board.schedule_fault(later)) << n;
+  }
+  EXPECT_FALSE(rig_.board.schedule_fault(later));
+
+  unit::SimRig other;
+  sim::InjectedFault from_now_on;  // at once, to the end of the run
+  from_now_on.kind = chair::v1::PRESENCE_LOST;
+  for (std::size_t n = 0; n < sim::kMaxInjectedFaults; ++n) {
+    ASSERT_TRUE(other.board.schedule_fault(from_now_on)) << n;
+  }
+  EXPECT_TRUE(other.board.schedule_fault(later)) << "faults that began for good hold no place";
+  EXPECT_FALSE(other.telemetry().seat_occupied) << "and they still hold the chair";
 }
 
 // --- scenario files ---

@@ -40,7 +40,7 @@ struct Rig : unit::VirtualRig {
     f.set_amount(amount);
     auto resolved = sim::resolve_fault(f, *model);
     ASSERT_TRUE(resolved) << resolved.error().message;
-    board.schedule_fault(*resolved);
+    ASSERT_TRUE(board.schedule_fault(*resolved));
   }
   // The host calls (reads telemetry) every `every_ms`: the model runs from call to call. It
   // refreshes the lease at each whole second, whatever its cadence, so that both rigs'

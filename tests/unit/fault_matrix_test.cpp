@@ -137,7 +137,7 @@ struct Bench {
     f.set_at_ms(rig.now_ms());
     auto resolved = sim::resolve_fault(f, *rig.model);
     ASSERT_TRUE(resolved) << resolved.error().message;
-    rig.board.schedule_fault(*resolved);
+    ASSERT_TRUE(rig.board.schedule_fault(*resolved));
   }
 
   std::string logged() {

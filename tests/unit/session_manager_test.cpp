@@ -717,8 +717,8 @@ TEST_F(SessionManagerTest, ABoardFaultLongAfterASessionStillLatches) {
 // the board, which missed it, reports no fault. A new session must not begin with a foot held.
 TEST_F(SessionManagerTest, AResetIsRefusedWhileAnAirbagStillHoldsItsAir) {
   rig_.board.miss_own_faults();
-  rig_.board.schedule_fault({chair_time_from_ms(2600), std::chrono::milliseconds(20000),
-                             chair::v1::STUCK_VALVE, rig_.a("airbag.waist"), 0.0});
+  ASSERT_TRUE(rig_.board.schedule_fault({chair_time_from_ms(2600), std::chrono::milliseconds(20000),
+                                         chair::v1::STUCK_VALVE, rig_.a("airbag.waist"), 0.0}));
   start(busy());  // the waist bag fills to 16 kPa by 2.5 s
   rig_.advance_ms(3000);
   manager_->emergency_stop("the sitter pressed the button");
@@ -1026,7 +1026,7 @@ TEST_F(SessionManagerTest, AResumeWithTheSeatEmptyIsRefusedAndTheChairStaysPause
   sim::InjectedFault gone;
   gone.kind = chair::v1::PRESENCE_LOST;
   gone.at = rig_.clock.now();
-  rig_.board.schedule_fault(gone);
+  ASSERT_TRUE(rig_.board.schedule_fault(gone));
   rig_.advance_ms(100);
   EXPECT_EQ(manager_->state(), chair::v1::PAUSED) << "standing up during a pause is fine";
   const Telemetry before = rig_.telemetry();
