@@ -20,6 +20,7 @@
 #include "api/refusal_log.hpp"
 #include "clock/steady_scheduler.hpp"
 #include "common/utf8_text.hpp"
+#include "heat_dose.hpp"
 #include "planner/body_model.hpp"
 #include "profile/limits_tightening.hpp"
 #include "realtime.hpp"
@@ -45,6 +46,12 @@ bool socket_in_use(const std::string& path) {
   const bool in_use = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
   ::close(fd);
   return in_use;
+}
+
+std::int64_t unix_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 }  // namespace
@@ -148,6 +155,7 @@ bool Daemon::start(const chair::v1::DaemonConfig& config) {
         options.executor.lookahead_ms, std::llround(100.0 * config.clock().time_scale()));
   }
   options.session_id_prefix = fmt::format("session-{}-", daemon_start_);
+  if (!restore_heat(options)) return false;
   hub_.add_recorder(history_.get());  // every session's end, into the history
   if (hooks_.log_session_label) {
     log_tagger_ = std::make_unique<LogSessionTagger>(hooks_.log_session_label);
@@ -420,6 +428,36 @@ bool Daemon::serve(const chair::v1::DaemonConfig& config) {
   return true;
 }
 
+// The heat an earlier chaird recorded still counts, and this one's is kept as it goes: a
+// restart, a crash included, must not hand a sitter a fresh heat allowance.
+bool Daemon::restore_heat(SessionManagerOptions& options) {
+  auto kept = stores_->heat.all();
+  if (!kept) {
+    spdlog::error("chaird's database cannot be read: {}", one_line(kept.error(), 600));
+    return false;
+  }
+  auto earlier = earlier_heat(*kept, *chair_, scheduler_->now(), unix_now_ms());
+  for (const auto& line : earlier.left_out) spdlog::warn("stored heat left out: {}", line);
+  if (earlier.kept > 0) {
+    spdlog::info("{} stretch(es) of heat from the last day, before this start, still count",
+                 earlier.kept);
+  }
+  options.earlier_heat = std::move(earlier.heat_on);
+  options.keep_heat = [this](std::shared_ptr<const EnergyHistory> energy) {
+    boost::asio::post(records_, [this, energy = std::move(energy), at = unix_now_ms()] {
+      keep_heat(*energy, at);
+    });
+  };
+  return true;
+}
+
+void Daemon::keep_heat(const EnergyHistory& energy, std::int64_t unix_at_ms) {
+  if (auto saved = stores_->heat.replace(heat_spans_to_keep(energy, *chair_, unix_at_ms)); !saved) {
+    spdlog::error("the heat given cannot be kept; a restart would forget it: {}",
+                  one_line(saved.error(), 600));
+  }
+}
+
 std::function<void(const sim::InjectedFault&)> Daemon::send_fault_to_board() {
   if (board_link_ == nullptr) return {};
   return [link = board_link_](const sim::InjectedFault& f) {
@@ -472,6 +510,8 @@ void Daemon::stop() {
   dispatch_.stop();
   if (dispatch_thread_.joinable()) dispatch_thread_.join();
   hub_.stop_fanout();  // the server is down: no stream is left to feed
+  // The heat up to the safe state, kept (the records thread has stopped; this thread is alone).
+  if (sessions_ && stores_) keep_heat(*sessions_->energy_history(), unix_now_ms());
   if (recorder_) recorder_->flush();
   // How the last session ended, written; or, under another process's lock, told in the log
   // while there is one.

@@ -65,6 +65,11 @@ class Daemon {
   void load_rules(const chair::v1::DaemonConfig& config);
   // The tokens file and TLS's certificate and key; false (and logged why) when unusable.
   bool load_access(const chair::v1::DaemonConfig& config);
+  // Heat from chaird's database into the session manager's options, and how it keeps its own;
+  // false (and logged why) when the database cannot be read.
+  bool restore_heat(SessionManagerOptions& options);
+  // Records thread, or the last thread at shutdown: the ledger's heat into the database.
+  void keep_heat(const EnergyHistory& energy, std::int64_t unix_at_ms);
   // SimBench.InjectFault over the link: the fault in the board protocol (empty in-process).
   std::function<void(const sim::InjectedFault&)> send_fault_to_board();
 

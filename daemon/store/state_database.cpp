@@ -14,7 +14,7 @@ namespace {
 
 // Never edit a step once released: add a new one. Each runs in its own transaction together
 // with the user_version it reaches.
-constexpr std::array<const char*, 4> kMigrations = {
+constexpr std::array<const char*, 5> kMigrations = {
     // 1: daemon starts and custom programs.
     R"sql(
       CREATE TABLE daemon_starts (
@@ -63,6 +63,13 @@ constexpr std::array<const char*, 4> kMigrations = {
         at_program_ms INTEGER NOT NULL,
         change TEXT NOT NULL);
       CREATE INDEX session_adjustments_by_session ON session_adjustments (session_id, number);
+    )sql",
+    // 5: the heat each heater gave over the last day, so that a restart does not forget it.
+    R"sql(
+      CREATE TABLE heat_spans (
+        actuator TEXT NOT NULL,
+        began_unix_ms INTEGER NOT NULL,
+        ended_unix_ms INTEGER NOT NULL);
     )sql",
 };
 

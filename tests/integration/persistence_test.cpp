@@ -106,6 +106,48 @@ DaemonOptions on_state(const std::string& state_dir) {
   return options;
 }
 
+// The heat a sitter had survives chaird: killed right after a heated session (a crash, the OOM
+// killer), chaird comes back at once, and the same heat again is still refused; an hour later
+// it runs.
+TEST(HeatDose, HeatFromBeforeAKillStillCountsAfterTheRestart) {
+  DaemonOptions options = on_state(make_temp_dir("state"));
+  options.chair_profile = short_heat_chair_path();
+  {
+    DaemonProcess daemon(options);
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    ASSERT_TRUE(daemon.start("e2e_full").ok()) << daemon.log();
+    daemon.advance(200000);
+    ASSERT_EQ(daemon.status().state(), chair::v1::COMPLETED);
+    daemon.kill_now();
+  }
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  EXPECT_THAT(daemon.log(), HasSubstr("of heat from the last day, before this start, still count"));
+  const auto again = daemon.start("e2e_full");
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << again.error_message();
+  EXPECT_THAT(again.error_message(), HasSubstr("in earlier sessions"));
+  daemon.advance(3600000);
+  EXPECT_TRUE(daemon.start("e2e_full").ok()) << daemon.log();
+}
+
+// Heat kept by a session cut short by a kill counts too: it was kept while the heater was on.
+TEST(HeatDose, HeatOfASessionKilledWhileHeatingStillCounts) {
+  DaemonOptions options = on_state(make_temp_dir("state"));
+  options.chair_profile = short_heat_chair_path();
+  {
+    DaemonProcess daemon(options);
+    ASSERT_TRUE(daemon.ready()) << daemon.log();
+    ASSERT_TRUE(daemon.start("e2e_full").ok()) << daemon.log();
+    daemon.advance(100000);  // 1:40 of its 2:00 of heat
+    ASSERT_EQ(daemon.status().state(), chair::v1::RUNNING);
+    daemon.kill_now();
+  }
+  DaemonProcess daemon(options);
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  const auto again = daemon.start("e2e_full");
+  EXPECT_EQ(again.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << again.error_message();
+}
+
 TEST(CustomPrograms, ASavedProgramIsOfferedRunsAndSurvivesAKillAndADelete) {
   const std::string state = make_temp_dir("state");
   {

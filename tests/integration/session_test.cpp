@@ -146,17 +146,8 @@ TEST(Session, AStoppedSessionShowsWhereItStoppedNotItsPlannedEnd) {
 // hour, a second run of a program with 2:00 of lumbar heat right after the first is refused;
 // an hour later it runs.
 TEST(Session, BackToBackSessionsCannotHeatPastTheCutOff) {
-  std::ifstream in(reference_chair_path());
-  std::stringstream text;
-  text << in.rdbuf();
-  std::string profile = text.str();
-  const std::string from = "heat_max_on_ms: 1800000";
-  ASSERT_NE(profile.find(from), std::string::npos);
-  profile.replace(profile.find(from), from.size(), "heat_max_on_ms: 200000");
-  const std::string dir = make_temp_dir("chair");
   DaemonOptions options = with_programs({fixture_programs()});
-  options.chair_profile = dir + "/short_heat.textproto";
-  std::ofstream(options.chair_profile) << profile;
+  options.chair_profile = short_heat_chair_path();
   DaemonProcess daemon(options);
   ASSERT_TRUE(daemon.ready()) << daemon.log();
 

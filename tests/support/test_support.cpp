@@ -5,7 +5,9 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 
 namespace chaird::test {
 
@@ -26,6 +28,20 @@ std::string chairctl_binary() {
 }
 std::string reference_chair_path() {
   return source_dir() + "/sequences/chairs/generic_4d_sl.textproto";
+}
+
+std::string short_heat_chair_path() {
+  std::ifstream in(reference_chair_path());
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string profile = text.str();
+  const std::string from = "heat_max_on_ms: 1800000";
+  const auto at = profile.find(from);
+  EXPECT_NE(at, std::string::npos) << "the reference chair's heat limit has changed";
+  if (at != std::string::npos) profile.replace(at, from.size(), "heat_max_on_ms: 200000");
+  const std::string path = make_temp_dir("chair") + "/short_heat.textproto";
+  std::ofstream(path) << profile;
+  return path;
 }
 
 std::shared_ptr<const ChairModel> reference_chair() {

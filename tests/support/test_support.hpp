@@ -20,6 +20,9 @@ std::string fixture_dir();  // deliberately broken plugins built for the tests
 std::string chaird_binary();
 std::string chairctl_binary();
 std::string reference_chair_path();
+// A copy of the reference chair that allows 3:20 of heat in any hour (a heated program run twice
+// reaches it), written in a fresh directory; its path.
+std::string short_heat_chair_path();
 
 std::shared_ptr<const ChairModel> reference_chair();
 // Loads the shipped plugins once per test binary; fails the test on any refusal.

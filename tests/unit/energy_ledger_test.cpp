@@ -43,6 +43,25 @@ TEST_F(EnergyLedgerTest, RecordsWhenEachHeaterWasOn) {
   EXPECT_TRUE(h.heat_on[i("heat.calf")].empty());
 }
 
+// Heat from before chaird's start (its database) counts as heat recorded since, for heaters
+// only, and is said while a heater is on.
+TEST_F(EnergyLedgerTest, HeatFromBeforeTheStartCountsWithWhatFollows) {
+  std::vector<std::vector<std::pair<ChairTime, ChairTime>>> earlier(chair_->actuator_count());
+  earlier[i("heat.lumbar")] = {{chair_time_from_ms(-90000), chair_time_from_ms(-30000)}};
+  earlier[i("airbag.seat")] = {{chair_time_from_ms(-90000), chair_time_from_ms(-30000)}};
+  ledger_.restore_heat(earlier);
+  ledger_.record(sample(0, {}));
+  EXPECT_FALSE(ledger_.heating());
+  ledger_.record(sample(1000, {{"heat.lumbar", 40}}));
+  EXPECT_TRUE(ledger_.heating());
+  ledger_.record(sample(2000, {}));
+  const EnergyHistory h = ledger_.history();
+  ASSERT_EQ(h.heat_on[i("heat.lumbar")].size(), 2u);
+  EXPECT_EQ(h.heat_on[i("heat.lumbar")][0].first, chair_time_from_ms(-90000));
+  EXPECT_EQ(h.heat_on[i("heat.lumbar")][1].second, chair_time_from_ms(2000));
+  EXPECT_TRUE(h.heat_on[i("airbag.seat")].empty()) << "an airbag gives no heat";
+}
+
 // Heat is kept for a day, the longest window any limits may set: a program, a start or a
 // composition may ask for a longer window than the chair's, and its governor counts what falls
 // within it.

@@ -15,6 +15,7 @@
 #include <sstream>
 
 #include "store/custom_program_store.hpp"
+#include "store/heat_dose_store.hpp"
 #include "store/session_history_store.hpp"
 #include "store/user_profile_store.hpp"
 #include "test_support.hpp"
@@ -106,6 +107,30 @@ TEST(StateDatabase, AHistoryFromBeforeAdjustmentsWereKeptGainsThemAndKeepsItsSes
   ASSERT_EQ(rows->size(), 1u);
   ASSERT_EQ(rows->front().adjustments.size(), 1u);
   EXPECT_EQ(rows->front().adjustments.front().change, "too strong: shoulders");
+}
+
+// Each save replaces the last as a whole; a table another program filled is read only as far
+// as the latest kMaxHeatSpans.
+TEST(HeatDoseStore, ASaveReplacesTheLastAndOnlyTheLatestRowsAreRead) {
+  auto db = StateDatabase::open(make_temp_dir("state"));
+  ASSERT_TRUE(db) << db.error();
+  HeatDoseStore heat(**db);
+  ASSERT_TRUE(heat.replace({{"heat.lumbar", 1000, 2000}, {"heat.calf", 1500, 2500}}));
+  ASSERT_TRUE(heat.replace({{"heat.lumbar", 1000, 3000}}));
+  auto rows = heat.all();
+  ASSERT_TRUE(rows) << rows.error();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(rows->front().actuator, "heat.lumbar");
+  EXPECT_EQ(rows->front().ended_unix_ms, 3000);
+
+  std::vector<HeatSpan> many;
+  for (std::int64_t k = 0; k < static_cast<std::int64_t>(kMaxHeatSpans) + 5; ++k)
+    many.push_back({"heat.lumbar", k * 10, k * 10 + 5});
+  ASSERT_TRUE(heat.replace(many));
+  rows = heat.all();
+  ASSERT_TRUE(rows) << rows.error();
+  ASSERT_EQ(rows->size(), kMaxHeatSpans);
+  EXPECT_EQ(rows->front().ended_unix_ms, many.back().ended_unix_ms) << "the latest first";
 }
 
 TEST(SessionHistoryStore, KeepsEachSessionsAdjustmentsInOrder) {

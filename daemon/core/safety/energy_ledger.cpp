@@ -59,6 +59,22 @@ void EnergyLedger::record(const Telemetry& sample) {
   started_ = true;
 }
 
+void EnergyLedger::restore_heat(
+    const std::vector<std::vector<std::pair<ChairTime, ChairTime>>>& earlier) {
+  for (std::size_t i = 0; i < earlier.size() && i < heat_on_.size(); ++i) {
+    if (chair_.actuator(static_cast<ActuatorIndex>(i)).kind != chair::v1::TEMPERATURE) continue;
+    auto& spans = heat_on_[i];
+    for (const auto& span : earlier[i]) {
+      if (span.second > span.first) spans.push_back(span);
+    }
+    std::sort(spans.begin(), spans.end());
+  }
+}
+
+bool EnergyLedger::heating() const {
+  return std::any_of(heat_was_on_.begin(), heat_was_on_.end(), [](bool on) { return on; });
+}
+
 EnergyHistory EnergyLedger::history() const {
   EnergyHistory h;
   h.at = last_;

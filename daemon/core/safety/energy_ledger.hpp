@@ -36,6 +36,11 @@ class EnergyLedger {
   // samples an output counts as on if it was on at either (the conservative reading).
   void record(const Telemetry& sample);
   EnergyHistory history() const;
+  // Heat from before this chaird started (kept in its database), by actuator index, in chair
+  // time: counted as heat recorded here is. Before the first record().
+  void restore_heat(const std::vector<std::vector<std::pair<ChairTime, ChairTime>>>& earlier);
+  // Whether the last sample had a heater on.
+  bool heating() const;
 
  private:
   const ChairModel& chair_;

@@ -80,6 +80,7 @@ SessionManager::SessionManager(Scheduler& scheduler, ActuatorBus& bus,
       ledger_(chair_),
       monitor_(chair_, options.monitor),
       lease_(options.lease_ms) {
+  ledger_.restore_heat(options_.earlier_heat);
   ledger_.record(executor_.sample_now());
   energy_.store(std::make_shared<const EnergyHistory>(ledger_.history()));
   previous_measured_ = executor_.last_telemetry().measured;
@@ -655,10 +656,26 @@ void SessionManager::set_state(SessionState s, std::string reason) {
   reason_ = cut_utf8(reason, kMaxReasonBytes);
 }
 
+// While a heater is on, and once when the last goes off, so that a restart (a crash included)
+// loses at most keep_heat_every_ms of heat.
+void SessionManager::keep_heat(ChairTime now, std::shared_ptr<const EnergyHistory> energy) {
+  if (!options_.keep_heat) return;
+  const bool on = ledger_.heating();
+  const bool due =
+      on && now - heat_kept_at_ >= std::chrono::milliseconds(options_.keep_heat_every_ms);
+  if (on != heat_kept_on_ || due) {
+    options_.keep_heat(std::move(energy));
+    heat_kept_at_ = now;
+    heat_kept_on_ = on;
+  }
+}
+
 void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_ms) {
   dispatch_.assert_current();
   ledger_.record(sample);
-  energy_.store(std::make_shared<const EnergyHistory>(ledger_.history()));
+  auto energy = std::make_shared<const EnergyHistory>(ledger_.history());
+  energy_.store(energy);
+  keep_heat(sample.at, std::move(energy));
   const SessionState s = state_.load();
   if (session_in_progress(s)) {
     if (auto trip = governor().watch(sample, s == chair::v1::RUNNING ? program_ms() : session_ms)) {

@@ -85,6 +85,13 @@ struct SessionManagerOptions {
   // Session ids are this and a count from 1. chaird puts the number of its start in it
   // ("session-7-"), so that ids stay unique across restarts.
   std::string session_id_prefix = "session-";
+  // Heat from before this start (chaird's database), by actuator index, in chair time.
+  std::vector<std::vector<std::pair<ChairTime, ChairTime>>> earlier_heat;
+  // Dispatch thread: the ledger's snapshot, to keep across restarts; given while a heater is on
+  // (at most every keep_heat_every_ms of chair time) and when the last one goes off. It must
+  // not block: chaird hands it to its records thread.
+  std::function<void(std::shared_ptr<const EnergyHistory>)> keep_heat;
+  std::int64_t keep_heat_every_ms = 5000;
 };
 
 struct StartedSession {
@@ -190,6 +197,8 @@ class SessionManager final : private ExecutorListener {
 
  private:
   void on_telemetry(const Telemetry& sample, std::int64_t session_ms) override;
+  void keep_heat(ChairTime now, std::shared_ptr<const EnergyHistory> energy)
+      CHAIRD_REQUIRES(dispatch_);
   void on_timeline_end() override;
 
   void set_state(SessionState s, std::string reason = {}) CHAIRD_REQUIRES(dispatch_);
@@ -290,6 +299,9 @@ class SessionManager final : private ExecutorListener {
   std::uint32_t faults_not_listed_ CHAIRD_GUARDED_BY(dispatch_) = 0;
   std::uint32_t latched_board_faults_ CHAIRD_GUARDED_BY(dispatch_) = kFaultNone;
   std::vector<double> previous_measured_ CHAIRD_GUARDED_BY(dispatch_);
+  // When the heat was last handed to options_.keep_heat, and whether a heater was on then.
+  ChairTime heat_kept_at_ CHAIRD_GUARDED_BY(dispatch_){};
+  bool heat_kept_on_ CHAIRD_GUARDED_BY(dispatch_) = false;
 };
 
 }  // namespace chaird
