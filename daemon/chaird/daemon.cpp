@@ -48,12 +48,6 @@ bool socket_in_use(const std::string& path) {
   return in_use;
 }
 
-std::int64_t unix_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 bool Daemon::start(const chair::v1::DaemonConfig& config) {
@@ -436,7 +430,8 @@ bool Daemon::restore_heat(SessionManagerOptions& options) {
     spdlog::error("chaird's database cannot be read: {}", one_line(kept.error(), 600));
     return false;
   }
-  auto earlier = earlier_heat(*kept, *chair_, scheduler_->now(), unix_now_ms());
+  boot_id_ = read_boot_id();
+  auto earlier = earlier_heat(*kept, *chair_, scheduler_->now(), machine_now(boot_id_));
   for (const auto& line : earlier.left_out) spdlog::warn("stored heat left out: {}", line);
   if (earlier.kept > 0) {
     spdlog::info("{} stretch(es) of heat from the last day, before this start, still count",
@@ -444,15 +439,15 @@ bool Daemon::restore_heat(SessionManagerOptions& options) {
   }
   options.earlier_heat = std::move(earlier.heat_on);
   options.keep_heat = [this](std::shared_ptr<const EnergyHistory> energy) {
-    boost::asio::post(records_, [this, energy = std::move(energy), at = unix_now_ms()] {
+    boost::asio::post(records_, [this, energy = std::move(energy), at = machine_now(boot_id_)] {
       keep_heat(*energy, at);
     });
   };
   return true;
 }
 
-void Daemon::keep_heat(const EnergyHistory& energy, std::int64_t unix_at_ms) {
-  if (auto saved = stores_->heat.replace(heat_spans_to_keep(energy, *chair_, unix_at_ms)); !saved) {
+void Daemon::keep_heat(const EnergyHistory& energy, const MachineTime& at) {
+  if (auto saved = stores_->heat.replace(heat_spans_to_keep(energy, *chair_, at)); !saved) {
     spdlog::error("the heat given cannot be kept; a restart would forget it: {}",
                   one_line(saved.error(), 600));
   }
@@ -511,7 +506,7 @@ void Daemon::stop() {
   if (dispatch_thread_.joinable()) dispatch_thread_.join();
   hub_.stop_fanout();  // the server is down: no stream is left to feed
   // The heat up to the safe state, kept (the records thread has stopped; this thread is alone).
-  if (sessions_ && stores_) keep_heat(*sessions_->energy_history(), unix_now_ms());
+  if (sessions_ && stores_) keep_heat(*sessions_->energy_history(), machine_now(boot_id_));
   if (recorder_) recorder_->flush();
   // How the last session ended, written; or, under another process's lock, told in the log
   // while there is one.

@@ -22,6 +22,7 @@
 #include "chair/v1/config.pb.h"
 #include "clock/scheduler.hpp"
 #include "clock/virtual_scheduler.hpp"
+#include "heat_dose.hpp"
 #include "library/live_library.hpp"
 #include "log_session_tagger.hpp"
 #include "model/simulated_chair.hpp"
@@ -69,7 +70,7 @@ class Daemon {
   // false (and logged why) when the database cannot be read.
   bool restore_heat(SessionManagerOptions& options);
   // Records thread, or the last thread at shutdown: the ledger's heat into the database.
-  void keep_heat(const EnergyHistory& energy, std::int64_t unix_at_ms);
+  void keep_heat(const EnergyHistory& energy, const MachineTime& at);
   // SimBench.InjectFault over the link: the fault in the board protocol (empty in-process).
   std::function<void(const sim::InjectedFault&)> send_fault_to_board();
 
@@ -82,6 +83,7 @@ class Daemon {
   // that it outlives every job the pool runs).
   std::unique_ptr<store::Stores> stores_;
   std::int64_t daemon_start_ = 0;  // this start's number, in the session ids
+  std::string boot_id_;            // the kernel's id of this boot (heat_dose.hpp)
   std::unique_ptr<LiveLibrary> library_;
 
   boost::asio::io_context dispatch_;

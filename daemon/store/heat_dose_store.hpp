@@ -1,6 +1,6 @@
 // The heat each heater gave, kept across chaird's restarts: a crash, the OOM killer or an
 // upgrade must not hand a sitter a fresh heat allowance. Stretches are stored in wall-clock
-// time (chair time starts again at every start), replaced as a whole at every save.
+// and boot time (chair time starts again at every start), replaced as a whole at every save.
 #pragma once
 
 #include <cstddef>
@@ -13,14 +13,18 @@
 
 namespace chaird::store {
 
-// More than a day of any program holds; a database with more is read only this far (the
+// A stretch every second of a day, and more: a database with more is read only this far (the
 // latest), so that a file another program filled cannot fill chaird's memory.
-inline constexpr std::size_t kMaxHeatSpans = 10'000;
+inline constexpr std::size_t kMaxHeatSpans = 100'000;
 
 struct HeatSpan {
   std::string actuator;  // the heater's id in the chair profile
   std::int64_t began_unix_ms = 0;
   std::int64_t ended_unix_ms = 0;
+  // The same times since the machine booted, and which boot (chaird/heat_dose.hpp).
+  std::string boot_id;
+  std::int64_t began_boot_ms = 0;
+  std::int64_t ended_boot_ms = 0;
 };
 
 class HeatDoseStore {

@@ -64,12 +64,16 @@ constexpr std::array<const char*, 5> kMigrations = {
         change TEXT NOT NULL);
       CREATE INDEX session_adjustments_by_session ON session_adjustments (session_id, number);
     )sql",
-    // 5: the heat each heater gave over the last day, so that a restart does not forget it.
+    // 5: the heat each heater gave over the last day, so that a restart does not forget it; in
+    // wall-clock time and in time since the machine booted (chaird/heat_dose.hpp).
     R"sql(
       CREATE TABLE heat_spans (
         actuator TEXT NOT NULL,
         began_unix_ms INTEGER NOT NULL,
-        ended_unix_ms INTEGER NOT NULL);
+        ended_unix_ms INTEGER NOT NULL,
+        boot_id TEXT NOT NULL,
+        began_boot_ms INTEGER NOT NULL,
+        ended_boot_ms INTEGER NOT NULL);
     )sql",
 };
 

@@ -106,6 +106,39 @@ DaemonOptions on_state(const std::string& state_dir) {
   return options;
 }
 
+// The heat chaird has kept on disk for `heater`, ms, read as another process would.
+std::int64_t kept_heat_ms(const std::string& state_dir, const std::string& heater) {
+  sqlite3* db = nullptr;
+  std::int64_t total = 0;
+  if (sqlite3_open_v2((state_dir + "/chaird.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+      SQLITE_OK) {
+    sqlite3_busy_timeout(db, 1000);
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db,
+                           "SELECT coalesce(sum(ended_unix_ms - began_unix_ms), 0) FROM heat_spans "
+                           "WHERE actuator = ?",
+                           -1, &stmt, nullptr) == SQLITE_OK) {
+      sqlite3_bind_text(stmt, 1, heater.c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(stmt) == SQLITE_ROW) total = sqlite3_column_int64(stmt, 0);
+    }
+    sqlite3_finalize(stmt);
+  }
+  sqlite3_close(db);
+  return total;
+}
+
+// Saves go through the records thread, and the virtual clock's minutes pass in a moment: a
+// test lets the save reach the disk before a kill, as seconds of real time would. True once
+// chaird keeps at least `ms` of heat for `heater` (within 20 s).
+bool heat_reaches_disk(const std::string& state_dir, const std::string& heater, std::int64_t ms) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (kept_heat_ms(state_dir, heater) < ms) {
+    if (std::chrono::steady_clock::now() > give_up) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
 // The heat a sitter had survives chaird: killed right after a heated session (a crash, the OOM
 // killer), chaird comes back at once, and the same heat again is still refused; an hour later
 // it runs.
@@ -118,6 +151,7 @@ TEST(HeatDose, HeatFromBeforeAKillStillCountsAfterTheRestart) {
     ASSERT_TRUE(daemon.start("e2e_full").ok()) << daemon.log();
     daemon.advance(200000);
     ASSERT_EQ(daemon.status().state(), chair::v1::COMPLETED);
+    ASSERT_TRUE(heat_reaches_disk(options.state_dir, "heat.lumbar", 120000));
     daemon.kill_now();
   }
   DaemonProcess daemon(options);
@@ -130,7 +164,8 @@ TEST(HeatDose, HeatFromBeforeAKillStillCountsAfterTheRestart) {
   EXPECT_TRUE(daemon.start("e2e_full").ok()) << daemon.log();
 }
 
-// Heat kept by a session cut short by a kill counts too: it was kept while the heater was on.
+// Heat kept by a session cut short by a kill counts too: it was kept while the heater was on,
+// every 5 s of chair time.
 TEST(HeatDose, HeatOfASessionKilledWhileHeatingStillCounts) {
   DaemonOptions options = on_state(make_temp_dir("state"));
   options.chair_profile = short_heat_chair_path();
@@ -140,6 +175,7 @@ TEST(HeatDose, HeatOfASessionKilledWhileHeatingStillCounts) {
     ASSERT_TRUE(daemon.start("e2e_full").ok()) << daemon.log();
     daemon.advance(100000);  // 1:40 of its 2:00 of heat
     ASSERT_EQ(daemon.status().state(), chair::v1::RUNNING);
+    ASSERT_TRUE(heat_reaches_disk(options.state_dir, "heat.lumbar", 95000));
     daemon.kill_now();
   }
   DaemonProcess daemon(options);

@@ -115,22 +115,41 @@ TEST(HeatDoseStore, ASaveReplacesTheLastAndOnlyTheLatestRowsAreRead) {
   auto db = StateDatabase::open(make_temp_dir("state"));
   ASSERT_TRUE(db) << db.error();
   HeatDoseStore heat(**db);
-  ASSERT_TRUE(heat.replace({{"heat.lumbar", 1000, 2000}, {"heat.calf", 1500, 2500}}));
-  ASSERT_TRUE(heat.replace({{"heat.lumbar", 1000, 3000}}));
+  ASSERT_TRUE(
+      heat.replace({{"heat.lumbar", 1000, 2000, "", 0, 0}, {"heat.calf", 1500, 2500, "", 0, 0}}));
+  ASSERT_TRUE(heat.replace({{"heat.lumbar", 1000, 3000, "boot-1", 10, 2010}}));
   auto rows = heat.all();
   ASSERT_TRUE(rows) << rows.error();
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ(rows->front().actuator, "heat.lumbar");
   EXPECT_EQ(rows->front().ended_unix_ms, 3000);
+  EXPECT_EQ(rows->front().boot_id, "boot-1");
+  EXPECT_EQ(rows->front().began_boot_ms, 10);
+  EXPECT_EQ(rows->front().ended_boot_ms, 2010);
 
   std::vector<HeatSpan> many;
   for (std::int64_t k = 0; k < static_cast<std::int64_t>(kMaxHeatSpans) + 5; ++k)
-    many.push_back({"heat.lumbar", k * 10, k * 10 + 5});
+    many.push_back({"heat.lumbar", k * 10, k * 10 + 5, "", 0, 0});
   ASSERT_TRUE(heat.replace(many));
   rows = heat.all();
   ASSERT_TRUE(rows) << rows.error();
   ASSERT_EQ(rows->size(), kMaxHeatSpans);
   EXPECT_EQ(rows->front().ended_unix_ms, many.back().ended_unix_ms) << "the latest first";
+}
+
+// A table another program dropped is an error to report, not an exception.
+TEST(HeatDoseStore, AMissingTableIsAnErrorWithThePath) {
+  const std::string dir = make_temp_dir("state");
+  auto db = StateDatabase::open(dir);
+  ASSERT_TRUE(db) << db.error();
+  {
+    MutexLock lock((*db)->mutex());
+    ASSERT_TRUE((*db)->connection().exec("DROP TABLE heat_spans"));
+  }
+  HeatDoseStore heat(**db);
+  const auto rows = heat.all();
+  ASSERT_FALSE(rows);
+  EXPECT_NE(rows.error().find("heat_spans"), std::string::npos) << rows.error();
 }
 
 TEST(SessionHistoryStore, KeepsEachSessionsAdjustmentsInOrder) {
