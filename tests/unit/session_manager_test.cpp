@@ -1037,5 +1037,36 @@ TEST_F(SessionManagerTest, AResumeWithTheSeatEmptyIsRefusedAndTheChairStaysPause
   EXPECT_EQ(rig_.telemetry().commanded, before.commanded);
 }
 
+// A kiosk may reset right after an emergency stop and start at once, while the roller is still
+// retracting from the sitter's back. A session begun then would find the roller far from where
+// it should be and fault at once ("stalled or obstructed"): the start is refused instead, with
+// a reason to show, until the chair has come to rest.
+TEST_F(SessionManagerTest, AStartWhileTheRollerStillRetractsWaitsUntilItRests) {
+  const auto& m = *rig_.model;
+  Timeline tl = unit::blank_timeline(m, 20000);
+  unit::add_command(tl, m, 0, 2000, "roller.depth", 10);
+  unit::sort_commands(tl);
+  auto governed = governor_.review(tl);
+  ASSERT_TRUE(governed) << governed.error().to_string();
+  start(PreparedSession{"deep", "Deep", *governed});
+  rig_.advance_ms(2500);
+  ASSERT_GT(rig_.measured("roller.depth"), 9.0);
+  manager_->emergency_stop("the sitter pressed the button");
+  rig_.advance_ms(100);
+  ASSERT_TRUE(manager_->reset());
+
+  auto early = begin(shiatsu());
+  ASSERT_FALSE(early) << "a start while the roller retracts";
+  EXPECT_EQ(early.error().kind, Refusal::Kind::kUnavailable);
+  EXPECT_TRUE(Contains(early.error().message, "roller.depth")) << early.error().message;
+  EXPECT_TRUE(Contains(early.error().message, "try again")) << early.error().message;
+  EXPECT_EQ(manager_->state(), chair::v1::IDLE);
+
+  rig_.advance_ms(3000);
+  start(shiatsu());
+  rig_.advance_ms(1000);
+  EXPECT_EQ(manager_->state(), chair::v1::RUNNING) << hub_.latest()->reason();
+}
+
 }  // namespace
 }  // namespace chaird

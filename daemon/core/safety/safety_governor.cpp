@@ -526,6 +526,12 @@ void SafetyGovernor::end_safe(Timeline& tl, std::vector<std::string>& adaptation
   tl.duration_ms = end;
 }
 
+double SafetyGovernor::tracking_allowance(const ActuatorSpec& a) const {
+  const double range = a.max - a.min;
+  return a.unit == "mm" ? std::min(chair_->limits().max_tracking_error_mm(), 0.25 * range)
+                        : 0.1 * range;
+}
+
 std::optional<SafetyTrip> SafetyGovernor::watch(const Telemetry& t, std::int64_t session_ms) const {
   if (t.faults != kFaultNone) {
     return SafetyTrip{fault_code_of_board(t.faults),
@@ -550,13 +556,8 @@ std::optional<SafetyTrip> SafetyGovernor::watch(const Telemetry& t, std::int64_t
                         t.at};
     }
     if (a.kind == chair::v1::POSITION && i < t.commanded.size()) {
-      // The profile's figure suits long travel; a short axis (roller depth, 12 mm) stalls
-      // within a fraction of its range.
-      const double range = a.max - a.min;
-      const double allowed =
-          a.unit == "mm" ? std::min(limits.max_tracking_error_mm(), 0.25 * range) : 0.1 * range;
       const double error = std::abs(t.commanded[i] - m);
-      if (error > allowed) {
+      if (error > tracking_allowance(a)) {
         return SafetyTrip{chair::v1::OBSTRUCTION,
                           fmt::format("{} is {:.0f} {} from where it should be: stalled or "
                                       "obstructed",

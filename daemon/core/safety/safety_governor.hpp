@@ -73,6 +73,10 @@ class SafetyGovernor {
   [[nodiscard]] Expected<std::shared_ptr<const GovernedTimeline>, Diagnostics> review(
       Timeline timeline, const EnergyHistory& history = {}) const;
 
+  // How far a positioned actuator may be from its command before watch() takes it to be stalled
+  // or obstructed (the profile's figure suits long travel; a short axis, roller depth's 12 mm,
+  // stalls within a fraction of its range).
+  double tracking_allowance(const ActuatorSpec& actuator) const;
   // A reason to trip a safe stop now, or nothing. session_ms < 0 when no session runs.
   [[nodiscard]] std::optional<SafetyTrip> watch(const Telemetry& sample,
                                                 std::int64_t session_ms) const;

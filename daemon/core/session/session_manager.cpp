@@ -145,6 +145,20 @@ Expected<StartedSession, Refusal> SessionManager::start(const StartGate::Claim& 
     return Unexpected{
         Refusal{Refusal::Kind::kFailedPrecondition, "the chair reports a fault: " + text}};
   }
+  // An emergency stop sends every output to its safe value at once, and a reset may follow at
+  // once: a motor may still be on its way (the roller retracting from the sitter's back). A
+  // session begun now would find it far from where it should be and trip as obstructed.
+  for (const auto& a : chair_.actuators()) {
+    const auto i = static_cast<std::size_t>(a.index);
+    if (a.kind == chair::v1::POSITION && i < t.measured.size() && i < t.commanded.size() &&
+        std::abs(t.commanded[i] - t.measured[i]) > governor_.tracking_allowance(a)) {
+      return Unexpected{Refusal{
+          Refusal::Kind::kUnavailable,
+          fmt::format("the chair is still coming to rest ({} is at {:.0f} {}, on its way to "
+                      "{:.0f}); please try again in a moment",
+                      a.id, t.measured[i], a.unit, t.commanded[i])}};
+    }
+  }
   // The governor checked the plan's moves from where the plan starts; the chair must be there.
   const auto& initial = session.timeline->timeline().initial_values;
   for (const auto& a : chair_.actuators()) {
