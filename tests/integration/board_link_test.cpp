@@ -145,25 +145,36 @@ class BoardHost {
   }
   // Every frame that arrives within the next ms milliseconds.
   std::vector<board::Frame> frames_for(std::int64_t ms) {
-    const auto until = Steady::now() + std::chrono::milliseconds(ms);
-    std::vector<board::Frame> out(frames_.begin(), frames_.end());
-    frames_.clear();
-    while (Steady::now() < until) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 10) != 1) continue;
-      std::array<std::uint8_t, 4096> buf{};
-      const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
-      if (n <= 0) break;
-      auto r = decoder_.feed(std::span(buf.data(), static_cast<std::size_t>(n)));
-      out.insert(out.end(), r.frames.begin(), r.frames.end());
-    }
+    std::vector<board::Frame> out;
+    (void)read_until(Steady::now() + std::chrono::milliseconds(ms), out,
+                     [](const board::Frame&) { return false; });
     return out;
   }
   // Every frame up to the board's answer to a Sync that carried `host_time_us`, or up to 5 s.
   std::vector<board::Frame> frames_until_sync_reply(std::int64_t host_time_us) {
-    std::vector<board::Frame> out(frames_.begin(), frames_.end());
+    std::vector<board::Frame> out;
+    const bool answered =
+        read_until(Steady::now() + std::chrono::seconds(5), out, [&](const board::Frame& f) {
+          const auto* reply = std::get_if<board::SyncReply>(&f.message);
+          return reply != nullptr && reply->host_time_us == host_time_us;
+        });
+    if (!answered) ADD_FAILURE() << "the board did not answer the Sync within 5 s";
+    return out;
+  }
+
+ private:
+  // Frames kept from earlier reads, then what arrives until `until`, into out; true (and no
+  // further) once a frame passes `last`.
+  template <class Last>
+  bool read_until(Steady::time_point until, std::vector<board::Frame>& out, Last last) {
+    for (auto& f : frames_) {
+      out.push_back(std::move(f));
+      if (last(out.back())) {
+        frames_.clear();
+        return true;
+      }
+    }
     frames_.clear();
-    const auto until = Steady::now() + std::chrono::seconds(5);
     while (Steady::now() < until) {
       pollfd p{fd_, POLLIN, 0};
       if (::poll(&p, 1, 10) != 1) continue;
@@ -171,17 +182,13 @@ class BoardHost {
       const ssize_t n = ::recv(fd_, buf.data(), buf.size(), 0);
       if (n <= 0) break;
       for (auto& f : decoder_.feed(std::span(buf.data(), static_cast<std::size_t>(n))).frames) {
-        const auto* reply = std::get_if<board::SyncReply>(&f.message);
-        const bool last = reply != nullptr && reply->host_time_us == host_time_us;
         out.push_back(std::move(f));
-        if (last) return out;
+        if (last(out.back())) return true;
       }
     }
-    ADD_FAILURE() << "the board did not answer the Sync within 5 s";
-    return out;
+    return false;
   }
 
- private:
   int fd_ = -1;
   board::FrameDecoder decoder_;
   std::vector<board::Frame> frames_;
