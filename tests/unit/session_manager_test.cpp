@@ -737,6 +737,66 @@ TEST_F(SessionManagerTest, AResetIsRefusedWhileAnAirbagStillHoldsItsAir) {
   EXPECT_EQ(*reset, chair::v1::IDLE);
 }
 
+// chaird's own monitors go on watching once the chair is stopped: a bag that does not vent
+// after the emergency stop holds a foot, and the kiosk must say so before anyone tries a
+// reset. The new cause joins the list once (its kPa change every sample); the stop stays the
+// cause on show.
+TEST_F(SessionManagerTest, AnAirbagThatDoesNotVentAfterAnEmergencyStopIsListedAtOnce) {
+  rig_.board.miss_own_faults();
+  ASSERT_TRUE(rig_.board.schedule_fault({chair_time_from_ms(2600), std::chrono::milliseconds(60000),
+                                         chair::v1::STUCK_VALVE, rig_.a("airbag.waist"), 0.0}));
+  start(busy());
+  rig_.advance_ms(3000);
+  manager_->emergency_stop("the sitter pressed the button");
+  rig_.advance_ms(8000);
+  ASSERT_EQ(rig_.telemetry().faults, kFaultNone) << "the board missed it";
+  const auto valve_failures = [&] {
+    int n = 0;
+    for (const auto& f : hub_.latest()->faults()) {
+      if (f.code() != chair::v1::VALVE_FAILURE) continue;
+      ++n;
+      EXPECT_TRUE(Contains(f.reason(), "airbag.waist")) << f.reason();
+    }
+    return n;
+  };
+  EXPECT_EQ(valve_failures(), 1);
+  EXPECT_EQ(manager_->state(), chair::v1::EMERGENCY_STOPPED);
+  EXPECT_TRUE(Contains(hub_.latest()->reason(), "the sitter pressed the button"));
+  EXPECT_EQ(hub_.latest()->faults(0).code(), chair::v1::EMERGENCY_STOP);
+  rig_.advance_ms(20000);
+  EXPECT_EQ(valve_failures(), 1) << "listed once, however long it stays";
+  EXPECT_EQ(hub_.latest()->more_faults(), 0U);
+}
+
+// A heater whose switch welds on after the stop keeps heating while switched off: named too.
+TEST_F(SessionManagerTest, AHeaterThatKeepsHeatingAfterAnEmergencyStopIsListed) {
+  rig_.board.miss_own_faults();
+  start(busy());
+  rig_.advance_ms(2000);
+  manager_->emergency_stop("the sitter pressed the button");
+  ASSERT_TRUE(rig_.board.schedule_fault({rig_.clock.now(), std::chrono::milliseconds(60000),
+                                         chair::v1::HEATER_RUNAWAY, rig_.a("heat.lumbar"), 70.0}));
+  rig_.advance_ms(30000);
+  EXPECT_EQ(manager_->state(), chair::v1::EMERGENCY_STOPPED);
+  EXPECT_TRUE(Contains(hub_.latest()->reason(), "the sitter pressed")) << hub_.latest()->reason();
+  bool listed = false;
+  for (const auto& f : hub_.latest()->faults()) {
+    listed |= f.code() == chair::v1::HEATER_FAULT && Contains(f.reason(), "heat.lumbar");
+  }
+  EXPECT_TRUE(listed) << hub_.latest()->DebugString();
+}
+
+// What a clean emergency stop leaves is no fault of its own: the bags vent, the heater cools,
+// the roller comes to rest, and nothing joins the stop.
+TEST_F(SessionManagerTest, ACleanEmergencyStopListsNothingButItself) {
+  start(busy());
+  rig_.advance_ms(3000);
+  manager_->emergency_stop("the sitter pressed the button");
+  rig_.advance_ms(60000);
+  ASSERT_EQ(hub_.latest()->faults_size(), 1) << hub_.latest()->DebugString();
+  EXPECT_EQ(hub_.latest()->faults(0).code(), chair::v1::EMERGENCY_STOP);
+}
+
 // Right after an emergency stop the bags are still venting: a reset then waits for them.
 TEST_F(SessionManagerTest, AResetRightAfterAnEmergencyStopWaitsForTheBagsToVent) {
   start(busy());

@@ -703,8 +703,11 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
     // settling), or joins the causes already latched.
     return;
   }
-  if (!is_latched(s)) {
-    if (auto trip = monitor_.check(sample, scheduler_.now(), s == chair::v1::RUNNING)) {
+  if (auto trip = monitor_.check(sample, scheduler_.now(), s == chair::v1::RUNNING)) {
+    // Stopped, the chair is still watched: a bag that does not vent or a heater that keeps
+    // heating after the stop is what staff must know before anyone resets. Listed once per
+    // kind: its figures change with every sample.
+    if (!is_latched(s) || !cause_listed(trip->code)) {
       latch(chair::v1::FAULTED, *trip);
       spdlog::error("{}: safety trip: {}", session_id_.empty() ? "chair" : session_id_,
                     trip->reason);  // act first, log after
@@ -712,6 +715,11 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
     }
   }
   publish(sample);
+}
+
+bool SessionManager::cause_listed(chair::v1::FaultCode code) const {
+  return std::any_of(latched_.begin(), latched_.end(),
+                     [&](const chair::v1::Fault& f) { return f.code() == code; });
 }
 
 bool SessionManager::latch_board_fault(const Telemetry& sample) {

@@ -216,6 +216,8 @@ class SessionManager final : private ExecutorListener {
   void check_resets() CHAIRD_REQUIRES(dispatch_);
   // Latches a board fault not latched yet; false when there is none.
   bool latch_board_fault(const Telemetry& sample) CHAIRD_REQUIRES(dispatch_);
+  // A cause of this kind is on the latched list.
+  bool cause_listed(chair::v1::FaultCode code) const CHAIRD_REQUIRES(dispatch_);
   // Leaving RUNNING early: keep where the program got to, for the statuses.
   void note_end_of_program() CHAIRD_REQUIRES(dispatch_);
   // Where the program is: the playing timeline's time, less a resumed session's lead-in.
