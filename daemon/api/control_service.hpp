@@ -212,8 +212,9 @@ class ControlService final : public chair::v1::ChairControl::CallbackService {
   // thread).
   Expected<store::ForgetResult, Refusal> remove_profile(const std::string& user_id,
                                                         bool with_history);
-  // The user's sessions from the database, newest first (records thread); note: why the list
-  // may not be whole, if it may not.
+  // The user's sessions from the database, newest first, from the request's page on: one more
+  // than its limit, when there are, to tell that more follow (records thread); note: why the
+  // list may not be whole, if it may not.
   Expected<std::vector<store::HistoryRow>, Refusal> read_history(
       const chair::v1::ListSessionHistoryRequest& request, std::string& note);
 

@@ -10,6 +10,7 @@
 #include "common/utf8_text.hpp"
 #include "control_service.hpp"
 #include "error_status.hpp"
+#include "history_pages.hpp"
 #include "request_checks.hpp"
 #include "unary_calls.hpp"
 
@@ -17,6 +18,12 @@ namespace chaird::api {
 namespace {
 
 constexpr std::uint32_t kDefaultHistoryLimit = 50;
+// A repeated message field's tag and length, beside the message itself.
+constexpr std::size_t kRepeatedFieldOverheadBytes = 8;
+
+std::size_t history_limit(const chair::v1::ListSessionHistoryRequest& request) {
+  return request.limit() == 0 ? kDefaultHistoryLimit : request.limit();
+}
 
 // The details (the database's path, SQLite's words) go to the log, not to the app; one line,
 // for the words can come from another program (a trigger).
@@ -254,8 +261,10 @@ Expected<std::vector<store::HistoryRow>, Refusal> ControlService::read_history(
         "sessions another program's hold on chaird's database keeps back may be missing from "
         "this list; chaird writes them when that program lets go";
   }
-  auto rows = deps_.stores.history.list(
-      request.user_id(), request.limit() == 0 ? kDefaultHistoryLimit : request.limit());
+  // The request's checks refused a token chaird did not give.
+  auto rows = deps_.stores.history.list(request.user_id(),
+                                        static_cast<std::int64_t>(history_limit(request)) + 1,
+                                        parse_page_token(request.page_token()));
   if (!rows) return Unexpected{database_failed("reading the session history", rows.error())};
   return std::move(*rows);
 }
@@ -274,7 +283,16 @@ grpc::ServerUnaryReactor* ControlService::ListSessionHistory(
       reactor->Finish(to_status(rows.error()));
       return;
     }
-    for (const auto& row : *rows) *response->add_sessions() = to_proto(row);
+    std::vector<chair::v1::SessionRecord> records;
+    std::vector<std::size_t> bytes;
+    for (std::size_t i = 0; i < rows->size() && i < history_limit(*request); ++i) {
+      records.push_back(to_proto((*rows)[i]));
+      bytes.push_back(records.back().ByteSizeLong() + kRepeatedFieldOverheadBytes);
+    }
+    const auto cut =
+        cut_history_page(*rows, bytes, history_limit(*request), kMaxHistoryAnswerBytes);
+    for (std::size_t i = 0; i < cut.rows; ++i) *response->add_sessions() = std::move(records[i]);
+    response->set_next_page_token(cut.next_page_token);
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;
@@ -295,8 +313,19 @@ grpc::ServerUnaryReactor* ControlService::ExportSessionHistory(
       return;
     }
     // What a client wrote into its own rows may be any bytes; the CSV is valid UTF-8.
-    response->set_csv(valid_utf8(store::history_csv(*rows)));
-    response->set_session_count(static_cast<std::uint32_t>(rows->size()));
+    std::string csv = store::history_csv_header();
+    std::vector<std::string> lines;
+    std::vector<std::size_t> bytes;
+    for (std::size_t i = 0; i < rows->size() && i < history_limit(*request); ++i) {
+      lines.push_back(valid_utf8(store::history_csv_line((*rows)[i])));
+      bytes.push_back(lines.back().size());
+    }
+    const auto cut = cut_history_page(*rows, bytes, history_limit(*request),
+                                      kMaxHistoryAnswerBytes - csv.size());
+    for (std::size_t i = 0; i < cut.rows; ++i) csv += lines[i];
+    response->set_csv(std::move(csv));
+    response->set_session_count(static_cast<std::uint32_t>(cut.rows));
+    response->set_next_page_token(cut.next_page_token);
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;

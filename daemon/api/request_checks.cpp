@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "common/utf8_text.hpp"
+#include "history_pages.hpp"
 #include "library/manual_program.hpp"
 #include "library/session_composer.hpp"
 #include "planner/body_model.hpp"
@@ -544,6 +545,15 @@ std::optional<Refusal> check_history_request(const chair::v1::ListSessionHistory
            "OUT_OF_RANGE",
            0.0,
            static_cast<double>(kMaxHistoryLimit),
+           {}});
+  }
+  if (!r.page_token().empty() && !parse_page_token(r.page_token())) {
+    p.add({"page_token",
+           "page_token is not one chaird gave: pass the answer's next_page_token as it came, or "
+           "leave it empty for the newest sessions",
+           "INVALID_VALUE",
+           {},
+           {},
            {}});
   }
   return p.refusal("history request");

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 namespace chaird::store {
 
 namespace {
@@ -196,17 +198,25 @@ Expected<bool, std::string> SessionHistoryStore::record_feedback(const SessionFe
   return db.changes() > 0;
 }
 
-Expected<std::vector<HistoryRow>, std::string> SessionHistoryStore::list(const std::string& user_id,
-                                                                         std::int64_t limit) {
+Expected<std::vector<HistoryRow>, std::string> SessionHistoryStore::list(
+    const std::string& user_id, std::int64_t limit, const std::optional<HistoryCursor>& after) {
   MutexLock guard(db_.mutex());
+  // Without a cursor, from before the first row there can be.
+  const HistoryCursor from = after.value_or(HistoryCursor{
+      std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::max()});
   auto stmt = db_.connection().prepare(
       "SELECT session_id, user_id, program_id, program_name, client, started_at_unix_ms, "
       "planned_duration_ms, intensity_scale, speed_scale, ended_at_unix_ms, end_state, "
       "end_reason, elapsed_ms, discomfort_before, discomfort_after, too_strong_zones, "
-      "feedback_note FROM sessions WHERE user_id = ? "
+      "feedback_note, rowid FROM sessions WHERE user_id = ? "
+      "AND (started_at_unix_ms < ? OR (started_at_unix_ms = ? AND rowid < ?)) "
       "ORDER BY started_at_unix_ms DESC, rowid DESC LIMIT ?");
   if (!stmt) return Unexpected{stmt.error()};
-  stmt->bind(1, user_id).bind(2, limit);
+  stmt->bind(1, user_id)
+      .bind(2, from.started_at_unix_ms)
+      .bind(3, from.started_at_unix_ms)
+      .bind(4, from.row)
+      .bind(5, limit);
   std::vector<HistoryRow> out;
   for (;;) {
     auto row = stmt->step();
@@ -224,6 +234,7 @@ Expected<std::vector<HistoryRow>, std::string> SessionHistoryStore::list(const s
     h.feedback.discomfort_after = score(*stmt, 14);
     h.feedback.too_strong_zones = split_zones(stmt->text(15));
     h.feedback.note = stmt->text(16);
+    h.cursor = {h.start.started_at_unix_ms, stmt->integer(17)};
     out.push_back(std::move(h));
   }
   auto adjusted = db_.connection().prepare(
@@ -255,34 +266,38 @@ Expected<std::optional<std::string>, std::string> SessionHistoryStore::owner(
   return std::optional<std::string>(stmt->text(0));
 }
 
-std::string history_csv(const std::vector<HistoryRow>& rows) {
-  std::string out =
-      "session_id,started_at,program_id,program_name,planned_min,intensity_scale,speed_scale,"
-      "ended_at,how_it_ended,minutes_done,discomfort_before,discomfort_after,too_strong_zones,"
-      "note,adjustments\r\n";
-  for (const auto& r : rows) {
-    const auto number = [](const std::optional<int>& v) {
-      return v ? std::to_string(*v) : std::string();
-    };
-    // Each adjustment as "at minute: change", in order.
-    std::string adjustments;
-    for (const auto& a : r.adjustments) {
-      adjustments += fmt::format("{}{:.1f} min: {}", adjustments.empty() ? "" : " | ",
-                                 static_cast<double>(a.at_program_ms) / 60000.0, a.change);
-    }
-    out += fmt::format(
-        "{},{},{},{},{:.1f},{:.2f},{:.2f},{},{},{},{},{},{},{},{}\r\n",
-        csv_cell(r.start.session_id),
-        r.start.started_at_unix_ms > 0 ? iso_utc(r.start.started_at_unix_ms) : "",
-        csv_cell(r.start.program_id), csv_cell(r.start.program_name),
-        static_cast<double>(r.start.planned_duration_ms) / 60000.0, r.start.intensity_scale,
-        r.start.speed_scale, r.end ? iso_utc(r.end->ended_at_unix_ms) : "",
-        r.end ? csv_cell(r.end->end_state) : "",
-        r.end ? fmt::format("{:.1f}", static_cast<double>(r.end->elapsed_ms) / 60000.0) : "",
-        number(r.feedback.discomfort_before), number(r.feedback.discomfort_after),
-        csv_cell(join_zones(r.feedback.too_strong_zones)), csv_cell(r.feedback.note),
-        csv_cell(adjustments));
+std::string history_csv_header() {
+  return "session_id,started_at,program_id,program_name,planned_min,intensity_scale,speed_scale,"
+         "ended_at,how_it_ended,minutes_done,discomfort_before,discomfort_after,too_strong_zones,"
+         "note,adjustments\r\n";
+}
+
+std::string history_csv_line(const HistoryRow& r) {
+  const auto number = [](const std::optional<int>& v) {
+    return v ? std::to_string(*v) : std::string();
+  };
+  // Each adjustment as "at minute: change", in order.
+  std::string adjustments;
+  for (const auto& a : r.adjustments) {
+    adjustments += fmt::format("{}{:.1f} min: {}", adjustments.empty() ? "" : " | ",
+                               static_cast<double>(a.at_program_ms) / 60000.0, a.change);
   }
+  return fmt::format(
+      "{},{},{},{},{:.1f},{:.2f},{:.2f},{},{},{},{},{},{},{},{}\r\n", csv_cell(r.start.session_id),
+      r.start.started_at_unix_ms > 0 ? iso_utc(r.start.started_at_unix_ms) : "",
+      csv_cell(r.start.program_id), csv_cell(r.start.program_name),
+      static_cast<double>(r.start.planned_duration_ms) / 60000.0, r.start.intensity_scale,
+      r.start.speed_scale, r.end ? iso_utc(r.end->ended_at_unix_ms) : "",
+      r.end ? csv_cell(r.end->end_state) : "",
+      r.end ? fmt::format("{:.1f}", static_cast<double>(r.end->elapsed_ms) / 60000.0) : "",
+      number(r.feedback.discomfort_before), number(r.feedback.discomfort_after),
+      csv_cell(join_zones(r.feedback.too_strong_zones)), csv_cell(r.feedback.note),
+      csv_cell(adjustments));
+}
+
+std::string history_csv(const std::vector<HistoryRow>& rows) {
+  std::string out = history_csv_header();
+  for (const auto& r : rows) out += history_csv_line(r);
   return out;
 }
 

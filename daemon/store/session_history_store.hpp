@@ -63,11 +63,19 @@ struct HistoryWriteFailure {
   bool busy = false;
 };
 
+// Where a page of the history ends: the next page lists the sessions after it, older ones.
+struct HistoryCursor {
+  std::int64_t started_at_unix_ms = 0;
+  std::int64_t row = 0;  // the session's row in the database, which orders equal start times
+  friend bool operator==(const HistoryCursor&, const HistoryCursor&) = default;
+};
+
 struct HistoryRow {
   SessionStartRecord start;
   std::vector<SessionAdjustmentRecord> adjustments;  // in order
   std::optional<SessionEndRecord> end;  // none while the session runs (or if chaird died)
   SessionFeedbackRecord feedback;
+  HistoryCursor cursor;  // where this row is in the list
 };
 
 class SessionHistoryStore {
@@ -85,9 +93,11 @@ class SessionHistoryStore {
                                                         int busy_timeout_ms = -1);
   // false when no such session is known; feedback given again replaces the earlier.
   Expected<bool, std::string> record_feedback(const SessionFeedbackRecord& r);
-  // The user's sessions, newest first; at most limit of them.
-  Expected<std::vector<HistoryRow>, std::string> list(const std::string& user_id,
-                                                      std::int64_t limit);
+  // The user's sessions, newest first; at most limit of them, from the one after `after` (a
+  // row's cursor) when given.
+  Expected<std::vector<HistoryRow>, std::string> list(
+      const std::string& user_id, std::int64_t limit,
+      const std::optional<HistoryCursor>& after = std::nullopt);
   // The user id a session was started for, if the session is known.
   Expected<std::optional<std::string>, std::string> owner(const std::string& session_id);
 
@@ -98,5 +108,8 @@ class SessionHistoryStore {
 // The rows as CSV (RFC 4180, a header line first), safe to open in a spreadsheet: a text cell
 // that a spreadsheet would take for a formula is prefixed with an apostrophe.
 std::string history_csv(const std::vector<HistoryRow>& rows);
+// The same in parts, for an answer built up to a size: the header line, and one row's line.
+std::string history_csv_header();
+std::string history_csv_line(const HistoryRow& row);
 
 }  // namespace chaird::store

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "chair/v1/errors.pb.h"
+#include "cli_run.hpp"
 #include "daemon_process.hpp"
 #include "test_support.hpp"
 
@@ -486,6 +487,135 @@ TEST(SessionHistory, AnAppsNameIsKeptAsOneLine) {
   const auto ann = daemon.history("ann@example");
   ASSERT_EQ(ann.sessions_size(), 1);
   EXPECT_EQ(ann.sessions(0).client_name(), "kiosk 2026-01-01 chaird info: all clear [2J 1");
+}
+
+// Writes `sessions` sessions of a sitter who adjusts a lot straight into chaird's database: the
+// most each keeps (200 changes), far past the 4 MB a gRPC client takes in one answer.
+void write_long_history(const std::string& state_dir, const std::string& user_id, int sessions) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((state_dir + "/chaird.db").c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  ASSERT_EQ(sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_stmt* session = nullptr;
+  sqlite3_stmt* change = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "INSERT INTO sessions (session_id, user_id, program_id, "
+                               "program_name, started_at_unix_ms) VALUES (?, ?, 'e2e_full', "
+                               "'Full', ?)",
+                               -1, &session, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_prepare_v2(db,
+                               "INSERT INTO session_adjustments (session_id, at_program_ms, "
+                               "change) VALUES (?, ?, ?)",
+                               -1, &change, nullptr),
+            SQLITE_OK);
+  const std::string words = "intensity 0.85; too strong: shoulders, neck and the upper back";
+  for (int i = 0; i < sessions; ++i) {
+    const std::string id = "session-old-" + std::to_string(i);
+    sqlite3_bind_text(session, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(session, 2, user_id.c_str(), -1, SQLITE_TRANSIENT);
+    // Two at a time share a start, as sessions in the same millisecond would.
+    sqlite3_bind_int64(session, 3, 1'700'000'000'000 + (i / 2) * 60'000);
+    ASSERT_EQ(sqlite3_step(session), SQLITE_DONE);
+    sqlite3_reset(session);
+    for (int a = 0; a < 200; ++a) {
+      sqlite3_bind_text(change, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(change, 2, a * 1000);
+      sqlite3_bind_text(change, 3, words.c_str(), -1, SQLITE_TRANSIENT);
+      ASSERT_EQ(sqlite3_step(change), SQLITE_DONE);
+      sqlite3_reset(change);
+    }
+  }
+  sqlite3_finalize(session);
+  sqlite3_finalize(change);
+  ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+}
+
+// A history too long for one answer comes in pages: each under gRPC's default 4 MB, every
+// session once, newest first, and a token chaird did not give is refused by name.
+TEST(SessionHistory, AHistoryTooLongForOneAnswerComesInPages) {
+  const std::string state = make_temp_dir("state");
+  DaemonProcess daemon(on_state(state));
+  ASSERT_TRUE(daemon.ready()) << daemon.log();
+  write_long_history(state, "pat@example", 400);  // 5.6 MB in one answer
+  const auto ask = [&](const std::string& token, auto* response, bool csv) {
+    chair::v1::ListSessionHistoryRequest request;
+    request.set_user_id("pat@example");
+    request.set_limit(1000);
+    request.set_page_token(token);
+    grpc::ClientContext context;
+    daemon.authorize(context);
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(60));
+    if constexpr (std::is_same_v<std::remove_pointer_t<decltype(response)>,
+                                 chair::v1::ListSessionHistoryResponse>) {
+      (void)csv;
+      return daemon.control().ListSessionHistory(&context, request, response);
+    } else {
+      return daemon.control().ExportSessionHistory(&context, request, response);
+    }
+  };
+
+  std::vector<std::string> listed;
+  std::string token;
+  int pages = 0;
+  do {
+    chair::v1::ListSessionHistoryResponse page;
+    const auto status = ask(token, &page, false);
+    ASSERT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
+    EXPECT_LT(page.ByteSizeLong(), 4u * 1024 * 1024);
+    ASSERT_GT(page.sessions_size(), 0);
+    for (const auto& s : page.sessions()) {
+      listed.push_back(s.session_id());
+      EXPECT_EQ(s.adjustments_size(), 200);
+    }
+    token = page.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 100);
+  EXPECT_GT(pages, 1);
+  ASSERT_EQ(listed.size(), 400u);
+  for (int i = 0; i < 400; ++i) {
+    // Newest first; of two that share a start, the later written first.
+    EXPECT_EQ(listed[static_cast<std::size_t>(i)], "session-old-" + std::to_string(399 - i));
+  }
+
+  std::uint32_t exported = 0;
+  std::string csv;
+  pages = 0;
+  do {
+    chair::v1::ExportSessionHistoryResponse page;
+    const auto status = ask(token, &page, true);
+    ASSERT_TRUE(status.ok()) << status.error_code() << ": " << status.error_message();
+    EXPECT_LT(page.ByteSizeLong(), 4u * 1024 * 1024);
+    EXPECT_THAT(page.csv(), ::testing::StartsWith("session_id,started_at,program_id"));
+    exported += page.session_count();
+    csv += page.csv();
+    token = page.next_page_token();
+    ++pages;
+  } while (!token.empty() && pages < 100);
+  EXPECT_GT(pages, 1);
+  EXPECT_EQ(exported, 400u);
+  EXPECT_THAT(csv, HasSubstr("\r\nsession-old-0,"));
+
+  // chairctl follows the pages up to its --limit, and its CSV has one header line.
+  const auto count = [](const std::string& text, const std::string& what) {
+    std::size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  const std::string socket = " --socket " + daemon.socket() + " ";
+  const CliRun shown = run_chairctl(socket + "history pat@example --limit 450", false);
+  EXPECT_EQ(shown.exit_code, 0);
+  EXPECT_EQ(count(shown.output, " session-old-"), 400u);
+  const CliRun some = run_chairctl(socket + "history pat@example --limit 300 --csv", false);
+  EXPECT_EQ(some.exit_code, 0);
+  EXPECT_EQ(count(some.output, "\r\nsession-old-"), 300u);
+  EXPECT_EQ(count(some.output, "session_id,started_at"), 1u);
+
+  chair::v1::ListSessionHistoryResponse refused;
+  const auto bad = ask("h1:1:0; DROP TABLE sessions", &refused, false);
+  EXPECT_EQ(bad.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << bad.error_message();
+  EXPECT_TRUE(names_field(bad, "page_token")) << bad.error_message();
 }
 
 TEST(SessionHistory, AStartIsAcknowledgedOnlyOnceItsSessionIsInTheHistory) {

@@ -418,6 +418,38 @@ TEST(SessionHistoryStore, JoinsStartAndEndInEitherOrderAndListsNewestFirst) {
   EXPECT_FALSE(bobs->front().end.has_value());  // still running
 }
 
+// A page starts after the row it is given: sessions that started in the same millisecond are
+// neither listed twice nor left out, and another user's sessions never show.
+TEST(SessionHistoryStore, ListsPageAfterPageWithoutLosingOrRepeatingASession) {
+  auto db = StateDatabase::open(make_temp_dir("state"));
+  ASSERT_TRUE(db) << db.error();
+  SessionHistoryStore history(**db);
+  for (int i = 0; i < 7; ++i) {
+    const std::int64_t started = 1000 + (i / 3) * 1000;  // three at a time share a start
+    ASSERT_TRUE(history.record_start(
+        {fmt::format("s-{}", i), "ann", "back", "Back", "kiosk", started, 1, 1.0, 1.0}));
+    ASSERT_TRUE(history.record_start(
+        {fmt::format("b-{}", i), "bob", "back", "Back", "kiosk", started, 1, 1.0, 1.0}));
+  }
+  auto whole = history.list("ann", 100);
+  ASSERT_TRUE(whole) << whole.error();
+  ASSERT_EQ(whole->size(), 7u);
+  std::vector<std::string> paged;
+  std::optional<HistoryCursor> after;
+  for (int page = 0; page < 10; ++page) {
+    auto rows = history.list("ann", 2, after);
+    ASSERT_TRUE(rows) << rows.error();
+    if (rows->empty()) break;
+    for (const auto& r : *rows) paged.push_back(r.start.session_id);
+    after = rows->back().cursor;
+  }
+  std::vector<std::string> listed;
+  for (const auto& r : *whole) listed.push_back(r.start.session_id);
+  EXPECT_EQ(paged, listed);
+  EXPECT_EQ(listed.front(), "s-6");
+  EXPECT_EQ(listed.back(), "s-0");
+}
+
 TEST(SessionHistoryStore, KeepsFeedbackForKnownSessionsOnly) {
   auto db = StateDatabase::open(make_temp_dir("state"));
   ASSERT_TRUE(db) << db.error();

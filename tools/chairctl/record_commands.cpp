@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
+#include <string_view>
 
 #include "progress_printer.hpp"
 
@@ -103,43 +105,62 @@ int forget_user(ControlClient& client, const std::string& user_id, bool with_his
 
 int show_history(ControlClient& client, const std::string& user_id, std::uint32_t limit, bool csv,
                  std::ostream& out, std::ostream& err) {
-  chair::v1::ListSessionHistoryRequest request;
-  request.set_user_id(user_id);
-  request.set_limit(limit);
-  if (csv) {
-    chair::v1::ExportSessionHistoryResponse response;
-    auto status =
-        client.control().ExportSessionHistory(client.call_context().get(), request, &response);
-    if (!status.ok()) return report(status, err);
-    out << response.csv();
-    // Apart from the CSV, which a spreadsheet reads.
-    if (!response.history_note().empty()) err << "note: " << response.history_note() << '\n';
-    return kExitOk;
-  }
-  chair::v1::ListSessionHistoryResponse response;
-  auto status =
-      client.control().ListSessionHistory(client.call_context().get(), request, &response);
-  if (!status.ok()) return report(status, err);
-  for (const auto& s : response.sessions()) {
-    std::string feedback;
-    const auto& f = s.feedback();
-    if (f.has_discomfort_before() || f.has_discomfort_after()) {
-      feedback =
-          fmt::format("discomfort {}→{}",
-                      f.has_discomfort_before() ? std::to_string(f.discomfort_before()) : "?",
-                      f.has_discomfort_after() ? std::to_string(f.discomfort_after()) : "?");
+  // chaird answers in pages (a page ends at its limit or at about 3 MB): ask until `limit`
+  // sessions are shown or none are left.
+  const std::uint32_t wanted = limit == 0 ? 50 : limit;
+  std::uint32_t shown = 0;
+  std::string page_token;
+  std::string note;
+  do {
+    chair::v1::ListSessionHistoryRequest request;
+    request.set_user_id(user_id);
+    request.set_limit(wanted - shown);
+    request.set_page_token(page_token);
+    if (csv) {
+      chair::v1::ExportSessionHistoryResponse response;
+      auto status =
+          client.control().ExportSessionHistory(client.call_context().get(), request, &response);
+      if (!status.ok()) return report(status, err);
+      std::string_view text = response.csv();
+      // Every page starts with the header line; the file has it once.
+      if (shown > 0) text.remove_prefix(std::min(text.size(), text.find('\n') + 1));
+      out << text;
+      shown += response.session_count();
+      page_token = response.next_page_token();
+      if (!response.history_note().empty()) note = response.history_note();
+      if (response.session_count() == 0) break;
+      continue;
     }
-    if (f.too_strong_zones_size() > 0)
-      feedback += fmt::format(" too strong: {}", fmt::join(f.too_strong_zones(), ","));
-    out << fmt::format("{:<16} {:<20} {:<24} {:>5}/{:<5} {:<17} {}\n",
-                       local_time(s.started_at_unix_ms()), s.session_id(), s.program_id(),
-                       mmss(s.elapsed_ms()), mmss(s.planned_duration_ms()),
-                       s.how_it_ended().empty() ? "(no end noted)" : s.how_it_ended(), feedback);
-    for (const auto& a : s.adjustments())
-      out << fmt::format("{:<16} at {}: {}\n", "", mmss(a.at_program_ms()), a.change());
-  }
-  if (response.sessions_size() == 0) out << "no sessions for " << user_id << '\n';
-  if (!response.history_note().empty()) out << "note: " << response.history_note() << '\n';
+    chair::v1::ListSessionHistoryResponse response;
+    auto status =
+        client.control().ListSessionHistory(client.call_context().get(), request, &response);
+    if (!status.ok()) return report(status, err);
+    for (const auto& s : response.sessions()) {
+      std::string feedback;
+      const auto& f = s.feedback();
+      if (f.has_discomfort_before() || f.has_discomfort_after()) {
+        feedback =
+            fmt::format("discomfort {}→{}",
+                        f.has_discomfort_before() ? std::to_string(f.discomfort_before()) : "?",
+                        f.has_discomfort_after() ? std::to_string(f.discomfort_after()) : "?");
+      }
+      if (f.too_strong_zones_size() > 0)
+        feedback += fmt::format(" too strong: {}", fmt::join(f.too_strong_zones(), ","));
+      out << fmt::format("{:<16} {:<20} {:<24} {:>5}/{:<5} {:<17} {}\n",
+                         local_time(s.started_at_unix_ms()), s.session_id(), s.program_id(),
+                         mmss(s.elapsed_ms()), mmss(s.planned_duration_ms()),
+                         s.how_it_ended().empty() ? "(no end noted)" : s.how_it_ended(), feedback);
+      for (const auto& a : s.adjustments())
+        out << fmt::format("{:<16} at {}: {}\n", "", mmss(a.at_program_ms()), a.change());
+    }
+    shown += static_cast<std::uint32_t>(response.sessions_size());
+    page_token = response.next_page_token();
+    if (!response.history_note().empty()) note = response.history_note();
+    if (response.sessions_size() == 0) break;
+  } while (!page_token.empty() && shown < wanted);
+  if (!csv && shown == 0) out << "no sessions for " << user_id << '\n';
+  // Apart from a CSV, which a spreadsheet reads.
+  if (!note.empty()) (csv ? err : out) << "note: " << note << '\n';
   return kExitOk;
 }
 
