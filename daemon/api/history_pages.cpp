@@ -2,20 +2,12 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
+#include "common/strict_number.hpp"
 
 namespace chaird::api {
 namespace {
 
 constexpr std::string_view kTokenPrefix = "h1:";
-
-std::optional<std::int64_t> whole_number(std::string_view text) {
-  std::int64_t value = 0;
-  const auto* end = text.data() + text.size();
-  const auto [at, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || at != end) return std::nullopt;
-  return value;
-}
 
 }  // namespace
 
@@ -28,8 +20,8 @@ std::optional<store::HistoryCursor> parse_page_token(std::string_view token) {
   token.remove_prefix(kTokenPrefix.size());
   const auto colon = token.find(':');
   if (colon == std::string_view::npos) return std::nullopt;
-  const auto started = whole_number(token.substr(0, colon));
-  const auto row = whole_number(token.substr(colon + 1));
+  const auto started = parse_int64(token.substr(0, colon));
+  const auto row = parse_int64(token.substr(colon + 1));
   // SQLite numbers rows from 1.
   if (!started || !row || *row < 1) return std::nullopt;
   return store::HistoryCursor{*started, *row};

@@ -314,14 +314,6 @@ JsonProblem JsonMembers::leftover() const {
   return std::nullopt;
 }
 
-std::optional<std::int64_t> parse_int64(std::string_view text) {
-  std::int64_t value = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (text.empty() || ec != std::errc{} || ptr != end) return std::nullopt;
-  return value;
-}
-
 std::optional<double> parse_finite(std::string_view text) {
   double value = 0.0;
   const char* end = text.data() + text.size();

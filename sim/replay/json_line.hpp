@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/strict_number.hpp"
+
 namespace chaird::sim {
 
 // What was expected where, without the file and line (the caller knows those).
@@ -49,8 +51,8 @@ class JsonMembers {
   std::vector<bool> taken_;
 };
 
-// Strict conversions shared with the CSV reader: the whole text, nothing around it.
-std::optional<std::int64_t> parse_int64(std::string_view text);
+// Strict conversions shared with the CSV reader: the whole text, nothing around it (the whole
+// number's is common/strict_number.hpp's parse_int64).
 std::optional<double> parse_finite(std::string_view text);
 
 }  // namespace chaird::sim
