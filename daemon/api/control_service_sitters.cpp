@@ -283,14 +283,14 @@ grpc::ServerUnaryReactor* ControlService::ListSessionHistory(
       reactor->Finish(to_status(rows.error()));
       return;
     }
+    const std::size_t limit = history_limit(*request);
     std::vector<chair::v1::SessionRecord> records;
     std::vector<std::size_t> bytes;
-    for (std::size_t i = 0; i < rows->size() && i < history_limit(*request); ++i) {
+    for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
       records.push_back(to_proto((*rows)[i]));
       bytes.push_back(records.back().ByteSizeLong() + kRepeatedFieldOverheadBytes);
     }
-    const auto cut =
-        cut_history_page(*rows, bytes, history_limit(*request), kMaxHistoryAnswerBytes);
+    const auto cut = cut_history_page(*rows, bytes, limit, kMaxHistoryAnswerBytes);
     for (std::size_t i = 0; i < cut.rows; ++i) *response->add_sessions() = std::move(records[i]);
     response->set_next_page_token(cut.next_page_token);
     reactor->Finish(grpc::Status::OK);
@@ -313,15 +313,15 @@ grpc::ServerUnaryReactor* ControlService::ExportSessionHistory(
       return;
     }
     // What a client wrote into its own rows may be any bytes; the CSV is valid UTF-8.
+    const std::size_t limit = history_limit(*request);
     std::string csv = store::history_csv_header();
     std::vector<std::string> lines;
     std::vector<std::size_t> bytes;
-    for (std::size_t i = 0; i < rows->size() && i < history_limit(*request); ++i) {
+    for (std::size_t i = 0; i < rows->size() && i < limit; ++i) {
       lines.push_back(valid_utf8(store::history_csv_line((*rows)[i])));
       bytes.push_back(lines.back().size());
     }
-    const auto cut = cut_history_page(*rows, bytes, history_limit(*request),
-                                      kMaxHistoryAnswerBytes - csv.size());
+    const auto cut = cut_history_page(*rows, bytes, limit, kMaxHistoryAnswerBytes - csv.size());
     for (std::size_t i = 0; i < cut.rows; ++i) csv += lines[i];
     response->set_csv(std::move(csv));
     response->set_session_count(static_cast<std::uint32_t>(cut.rows));
