@@ -109,6 +109,37 @@ TEST_F(RunTimeMonitorTest, AnAirbagThatDoesNotFillOrDoesNotVentTrips) {
   EXPECT_TRUE(Contains(trip->reason, "airbag.waist does not vent"));
 }
 
+// Every cause of a sample, each naming its part: a bag that fails on every sample (it is
+// already latched) must not hide a second bag that fails later, nor a heater.
+TEST_F(RunTimeMonitorTest, APartThatFailsOnEverySampleDoesNotHideAnother) {
+  std::vector<SafetyTrip> trips;
+  for (std::int64_t t = 0; t <= 12000; t += 100) {
+    Telemetry s = sample(t);
+    set(s, "airbag.waist", 0.0, 15.0);                  // never vents
+    set(s, "airbag.calf", 0.0, t < 6000 ? 0.0 : 15.0);  // stuck from 6 s
+    trips = monitor_.check_all(s, s.at, false);
+    if (t == 3000) {
+      ASSERT_EQ(trips.size(), 1U);
+      EXPECT_EQ(trips[0].part, "airbag.waist");
+    }
+  }
+  ASSERT_EQ(trips.size(), 2U);
+  for (const auto& trip : trips) EXPECT_EQ(trip.code, chair::v1::VALVE_FAILURE);
+  EXPECT_TRUE((trips[0].part == "airbag.calf" && trips[1].part == "airbag.waist") ||
+              (trips[0].part == "airbag.waist" && trips[1].part == "airbag.calf"));
+  for (const auto& trip : trips) EXPECT_TRUE(Contains(trip.reason, trip.part)) << trip.reason;
+
+  Telemetry pinched = sample(12100);
+  pinched.pinch_detected = true;
+  set(pinched, "airbag.waist", 0.0, 15.0);
+  trips = monitor_.check_all(pinched, pinched.at, false);
+  ASSERT_FALSE(trips.empty());
+  EXPECT_EQ(trips.front().code, chair::v1::PINCH_DETECTED) << "the chair's own causes first";
+  EXPECT_TRUE(trips.front().part.empty());
+  ASSERT_TRUE(check(pinched, false));
+  EXPECT_EQ(check(pinched, false)->code, chair::v1::PINCH_DETECTED);
+}
+
 TEST_F(RunTimeMonitorTest, ATravelMotorThatStopsShortOfItsCommandIsStalledOrAtAnEndStop) {
   // Moving towards its command, however far behind: no trip.
   for (std::int64_t t = 0; t < 5000; t += 100) {

@@ -768,6 +768,40 @@ TEST_F(SessionManagerTest, AnAirbagThatDoesNotVentAfterAnEmergencyStopIsListedAt
   EXPECT_EQ(hub_.latest()->more_faults(), 0U);
 }
 
+// Two bags whose valves stick shut hold two limbs: staff must free both, so each is listed,
+// once. The first bag, failing on every sample, must not hide the second.
+TEST_F(SessionManagerTest, TwoAirbagsThatDoNotVentAfterAnEmergencyStopAreBothListed) {
+  rig_.board.miss_own_faults();
+  const auto& m = *rig_.model;
+  Timeline tl = unit::blank_timeline(m, 20000);
+  unit::add_command(tl, m, 0, 2500, "airbag.waist", 16);
+  unit::add_command(tl, m, 0, 2500, "airbag.calf", 16);
+  unit::sort_commands(tl);
+  auto governed = governor_.review(tl);
+  ASSERT_TRUE(governed) << governed.error().to_string();
+  for (const char* bag : {"airbag.waist", "airbag.calf"}) {
+    ASSERT_TRUE(
+        rig_.board.schedule_fault({chair_time_from_ms(2600), std::chrono::milliseconds(60000),
+                                   chair::v1::STUCK_VALVE, rig_.a(bag), 0.0}));
+  }
+  start(PreparedSession{"two-bags", "Two bags", *governed});
+  rig_.advance_ms(3000);
+  manager_->emergency_stop("the sitter pressed the button");
+  rig_.advance_ms(30000);
+  ASSERT_EQ(rig_.telemetry().faults, kFaultNone) << "the board missed it";
+  const auto listed = [&](const char* bag) {
+    int n = 0;
+    for (const auto& f : hub_.latest()->faults()) {
+      n += f.code() == chair::v1::VALVE_FAILURE && Contains(f.reason(), bag) ? 1 : 0;
+    }
+    return n;
+  };
+  EXPECT_EQ(listed("airbag.waist"), 1) << hub_.latest()->DebugString();
+  EXPECT_EQ(listed("airbag.calf"), 1) << hub_.latest()->DebugString();
+  EXPECT_EQ(manager_->state(), chair::v1::EMERGENCY_STOPPED);
+  EXPECT_EQ(hub_.latest()->faults(0).code(), chair::v1::EMERGENCY_STOP);
+}
+
 // A heater whose switch welds on after the stop keeps heating while switched off: named too.
 TEST_F(SessionManagerTest, AHeaterThatKeepsHeatingAfterAnEmergencyStopIsListed) {
   rig_.board.miss_own_faults();

@@ -73,26 +73,38 @@ std::optional<SafetyTrip> RunTimeMonitor::still_present(const Telemetry& t) cons
 }
 
 std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime now, bool moving) {
+  auto trips = check_all(t, now, moving);
+  if (trips.empty()) return std::nullopt;
+  return std::move(trips.front());
+}
+
+std::vector<SafetyTrip> RunTimeMonitor::check_all(const Telemetry& t, ChairTime now, bool moving) {
   const std::int64_t age_ms = to_ms(now) - to_ms(t.at);
   if (age_ms > options_.stale_ms) {
-    return SafetyTrip{chair::v1::TELEMETRY_STALE,
-                      fmt::format("the chair's last report is {} ms old (at most {} ms): chaird "
-                                  "cannot see what the chair does",
-                                  age_ms, options_.stale_ms),
-                      now};
+    // Nothing else in an old sample is worth judging.
+    return {SafetyTrip{chair::v1::TELEMETRY_STALE,
+                       fmt::format("the chair's last report is {} ms old (at most {} ms): chaird "
+                                   "cannot see what the chair does",
+                                   age_ms, options_.stale_ms),
+                       now}};
   }
+  // Every cause, not only the first: a part that fails on every sample must not hide another
+  // (two stuck valves hold two limbs).
+  std::vector<SafetyTrip> trips;
   if (t.pinch_detected) {
-    return SafetyTrip{chair::v1::PINCH_DETECTED,
-                      "the pinch sensor reports something caught at a moving part", t.at};
+    trips.push_back(SafetyTrip{chair::v1::PINCH_DETECTED,
+                               "the pinch sensor reports something caught at a moving part", t.at});
   }
   if (moving && !t.seat_occupied) {
-    return SafetyTrip{chair::v1::SEAT_EMPTY, "the seat emptied while the chair was working", t.at};
+    trips.push_back(
+        SafetyTrip{chair::v1::SEAT_EMPTY, "the seat emptied while the chair was working", t.at});
   }
   if (supply_too_low(t)) {
-    return SafetyTrip{chair::v1::SUPPLY_VOLTAGE,
-                      fmt::format("the supply is at {:.1f} V, below the {:.1f} V the motors need",
-                                  t.supply_v, options_.min_supply_v),
-                      t.at};
+    trips.push_back(
+        SafetyTrip{chair::v1::SUPPLY_VOLTAGE,
+                   fmt::format("the supply is at {:.1f} V, below the {:.1f} V the motors need",
+                               t.supply_v, options_.min_supply_v),
+                   t.at});
   }
   for (const auto& a : chair_.actuators()) {
     const auto i = static_cast<std::size_t>(a.index);
@@ -101,8 +113,9 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
     const double c = t.commanded[i];
     Watch& w = watch_[i];
     if (!std::isfinite(m)) {
-      return SafetyTrip{chair::v1::SENSOR_FAILURE,
-                        fmt::format("{}'s sensor stopped answering", a.id), t.at};
+      trips.push_back(SafetyTrip{chair::v1::SENSOR_FAILURE,
+                                 fmt::format("{}'s sensor stopped answering", a.id), t.at, a.id});
+      continue;
     }
     switch (a.kind) {
       case chair::v1::TEMPERATURE: {
@@ -113,7 +126,7 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
           w.above = true;
           w.above_from_c = m;
         } else if (m >= w.above_from_c + options_.heater_rise_c) {
-          return SafetyTrip{
+          trips.push_back(SafetyTrip{
               chair::v1::HEATER_FAULT,
               c <= a.safe_value
                   ? fmt::format("{} keeps heating while switched off ({:.1f} °C and rising)", a.id,
@@ -121,7 +134,7 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
                   : fmt::format("{} heats past its {:.0f} °C command ({:.1f} °C and rising): "
                                 "a runaway heater",
                                 a.id, c, m),
-              t.at};
+              t.at, a.id});
         } else {
           w.above_from_c = std::min(w.above_from_c, m);
         }
@@ -139,7 +152,7 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
         } else if (to_ms(t.at) - to_ms(*w.since) >= options_.airbag_window_ms) {
           const double closer = gap > 0 ? m - w.from : w.from - m;
           if (closer < options_.airbag_progress_kpa) {
-            return SafetyTrip{
+            trips.push_back(SafetyTrip{
                 chair::v1::VALVE_FAILURE,
                 gap > 0 ? fmt::format("{} does not fill ({:.1f} kPa, asked {:.1f}): a leak, a "
                                       "burst bag or a valve stuck shut",
@@ -147,7 +160,8 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
                         : fmt::format("{} does not vent ({:.1f} kPa, asked {:.1f}): a valve "
                                       "stuck shut holds the air in",
                                       a.id, m, c),
-                t.at};
+                t.at, a.id});
+            break;
           }
           w.since = t.at;
           w.from = m;
@@ -158,12 +172,13 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
         const double range = a.max - a.min;
         const double margin = options_.travel_margin * range;
         if (past_end_of_travel(a, m)) {
-          return SafetyTrip{
-              chair::v1::LIMIT_SWITCH,
-              fmt::format("{} is at {:.0f} {}, past its end of travel ({:.0f}..{:.0f}): "
-                          "a missed limit switch",
-                          a.id, m, a.unit, a.min, a.max),
-              t.at};
+          trips.push_back(
+              SafetyTrip{chair::v1::LIMIT_SWITCH,
+                         fmt::format("{} is at {:.0f} {}, past its end of travel ({:.0f}..{:.0f}): "
+                                     "a missed limit switch",
+                                     a.id, m, a.unit, a.min, a.max),
+                         t.at, a.id});
+          break;
         }
         // Far from its command and not moving: something holds it.
         if (std::abs(c - m) <= std::max(1.0, options_.stall_gap * range)) {
@@ -173,7 +188,7 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
           w.from = m;
         } else if (to_ms(t.at) - to_ms(*w.since) >= options_.stall_window_ms) {
           const bool at_an_end = c <= a.min + margin || c >= a.max - margin;
-          return SafetyTrip{
+          trips.push_back(SafetyTrip{
               at_an_end ? chair::v1::LIMIT_SWITCH : chair::v1::OBSTRUCTION,
               at_an_end ? fmt::format("{} stopped {:.0f} {} short of the end of its travel: held "
                                       "by the end stop (a missed limit switch) or obstructed",
@@ -181,7 +196,8 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
                         : fmt::format("{} has stopped {:.0f} {} from where it should be: stalled "
                                       "or obstructed",
                                       a.id, std::abs(c - m), a.unit),
-              t.at};
+              t.at, a.id});
+          break;
         }
         break;
       }
@@ -189,7 +205,7 @@ std::optional<SafetyTrip> RunTimeMonitor::check(const Telemetry& t, ChairTime no
         break;
     }
   }
-  return std::nullopt;
+  return trips;
 }
 
 }  // namespace chaird

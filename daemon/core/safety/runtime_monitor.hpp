@@ -55,6 +55,11 @@ class RunTimeMonitor {
 
   // moving: a session is working the chair (not paused, not idle). now: the chair time the
   // sample is read at.
+  // Every cause the sample shows: the chair's own (pinch, seat, supply) first, then each
+  // part's in the chair's order. A stale sample shows only that it is stale.
+  [[nodiscard]] std::vector<SafetyTrip> check_all(const Telemetry& sample, ChairTime now,
+                                                  bool moving);
+  // The first of them.
   [[nodiscard]] std::optional<SafetyTrip> check(const Telemetry& sample, ChairTime now,
                                                 bool moving);
   // Forgets what it was timing (after a reset: a person checked the chair).

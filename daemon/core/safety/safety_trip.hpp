@@ -15,6 +15,8 @@ struct SafetyTrip {
   chair::v1::FaultCode code = chair::v1::BOARD_FAULT;
   std::string reason;  // in words a kiosk can show
   ChairTime at{};
+  // The part it concerns (an actuator's id); empty for the chair as a whole.
+  std::string part = {};
 };
 
 // The code of a board's fault bits (BoardFault), the most specific one first.

@@ -578,6 +578,7 @@ Expected<SessionState, Refusal> SessionManager::judge_reset(std::uint64_t latche
   monitor_.reset();
   spdlog::info("safety reset by request after: {}", reason_);
   latched_.clear();
+  causes_.clear();
   faults_not_listed_ = 0;
   latched_board_faults_ = kFaultNone;
   set_state(chair::v1::IDLE);
@@ -633,6 +634,7 @@ void SessionManager::latch(SessionState s, SafetyTrip cause) {
   // The first cause stays the one on show; later ones are added to the list, which stays short
   // (every status carries it): a repeat is not listed again, and past kMaxLatchedFaults the
   // oldest after the first make way and are counted.
+  if (!cause_listed(cause)) causes_.emplace_back(cause.code, cause.part);
   const std::string reason = cut_utf8(cause.reason, kMaxReasonBytes);
   const bool repeat = std::any_of(latched_.begin(), latched_.end(), [&](const auto& f) {
     return f.code() == cause.code && f.reason() == reason;
@@ -703,23 +705,25 @@ void SessionManager::on_telemetry(const Telemetry& sample, std::int64_t session_
     // settling), or joins the causes already latched.
     return;
   }
-  if (auto trip = monitor_.check(sample, scheduler_.now(), s == chair::v1::RUNNING)) {
+  bool tripped = false;
+  for (const auto& trip : monitor_.check_all(sample, scheduler_.now(), s == chair::v1::RUNNING)) {
     // Stopped, the chair is still watched: a bag that does not vent or a heater that keeps
     // heating after the stop is what staff must know before anyone resets. Listed once per
-    // kind: its figures change with every sample.
-    if (!is_latched(s) || !cause_listed(trip->code)) {
-      latch(chair::v1::FAULTED, *trip);
-      spdlog::error("{}: safety trip: {}", session_id_.empty() ? "chair" : session_id_,
-                    trip->reason);  // act first, log after
-      return;
-    }
+    // kind and part (its figures change with every sample), and every part: two stuck valves
+    // hold two limbs.
+    if (is_latched(state_.load()) && cause_listed(trip)) continue;
+    latch(chair::v1::FAULTED, trip);
+    spdlog::error("{}: safety trip: {}", session_id_.empty() ? "chair" : session_id_,
+                  trip.reason);  // act first, log after
+    tripped = true;
   }
-  publish(sample);
+  if (!tripped) publish(sample);
 }
 
-bool SessionManager::cause_listed(chair::v1::FaultCode code) const {
-  return std::any_of(latched_.begin(), latched_.end(),
-                     [&](const chair::v1::Fault& f) { return f.code() == code; });
+bool SessionManager::cause_listed(const SafetyTrip& cause) const {
+  return std::any_of(causes_.begin(), causes_.end(), [&](const auto& c) {
+    return c.first == cause.code && c.second == cause.part;
+  });
 }
 
 bool SessionManager::latch_board_fault(const Telemetry& sample) {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "chair/v1/control.pb.h"
@@ -216,8 +217,8 @@ class SessionManager final : private ExecutorListener {
   void check_resets() CHAIRD_REQUIRES(dispatch_);
   // Latches a board fault not latched yet; false when there is none.
   bool latch_board_fault(const Telemetry& sample) CHAIRD_REQUIRES(dispatch_);
-  // A cause of this kind is on the latched list.
-  bool cause_listed(chair::v1::FaultCode code) const CHAIRD_REQUIRES(dispatch_);
+  // A cause of this kind and part has been latched since the last reset.
+  bool cause_listed(const SafetyTrip& cause) const CHAIRD_REQUIRES(dispatch_);
   // Leaving RUNNING early: keep where the program got to, for the statuses.
   void note_end_of_program() CHAIRD_REQUIRES(dispatch_);
   // Where the program is: the playing timeline's time, less a resumed session's lead-in.
@@ -299,6 +300,9 @@ class SessionManager final : private ExecutorListener {
   std::vector<chair::v1::Fault> latched_
       CHAIRD_GUARDED_BY(dispatch_);  // the first latched cause and the latest few
   std::uint32_t faults_not_listed_ CHAIRD_GUARDED_BY(dispatch_) = 0;
+  // Every cause latched since the last reset, by kind and part (a few: the chair's parts bound
+  // it), also those the short list above no longer shows, so none is listed twice.
+  std::vector<std::pair<chair::v1::FaultCode, std::string>> causes_ CHAIRD_GUARDED_BY(dispatch_);
   std::uint32_t latched_board_faults_ CHAIRD_GUARDED_BY(dispatch_) = kFaultNone;
   std::vector<double> previous_measured_ CHAIRD_GUARDED_BY(dispatch_);
   // When the heat was last handed to options_.keep_heat, and whether a heater was on then.
