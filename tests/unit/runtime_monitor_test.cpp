@@ -110,7 +110,8 @@ TEST_F(RunTimeMonitorTest, AnAirbagThatDoesNotFillOrDoesNotVentTrips) {
 }
 
 // Every cause of a sample, each naming its part: a bag that fails on every sample (it is
-// already latched) must not hide a second bag that fails later, nor a heater.
+// already latched) must not hide a second bag that fails later; the chair's own causes come
+// first and name no part.
 TEST_F(RunTimeMonitorTest, APartThatFailsOnEverySampleDoesNotHideAnother) {
   std::vector<SafetyTrip> trips;
   for (std::int64_t t = 0; t <= 12000; t += 100) {
